@@ -1,0 +1,143 @@
+/* media.h — Nara's SFU as the rest of the server sees it.
+ *
+ * The media module owns every peer connection's transport (ICE via libnice,
+ * DTLS via OpenSSL, SRTP) and the packet path. It runs on a fixed pool of
+ * media worker threads; a room and all of its peers live on one worker.
+ * It knows nothing of WebSockets, JSON, sessions or who may do what: the
+ * caller (signaling) decides which peer subscribes to which track.
+ *
+ * Threading: every function here is called on the control thread (the
+ * GMainContext passed to nara_media_new()), and every callback is invoked
+ * on that same thread, never on a worker. Work is posted to the room's
+ * worker and results are posted back, so calls return at once.
+ *
+ * This header includes GLib only: signaling never sees GStreamer or libnice.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define NARA_MEDIA_ERROR (nara_media_error_quark())
+GQuark nara_media_error_quark(void);
+
+typedef enum {
+  NARA_MEDIA_ERROR_CONFIG,   /* a configuration value is unusable */
+  NARA_MEDIA_ERROR_BAD_SDP,  /* the remote description could not be used */
+  NARA_MEDIA_ERROR_STATE,    /* the call does not fit the peer's current state */
+  NARA_MEDIA_ERROR_INTERNAL, /* ICE/DTLS/SRTP set-up failed on our side */
+} NaraMediaError;
+
+#define NARA_MEDIA_ID_LEN 64 /* participant and track ids, including NUL */
+#define NARA_MEDIA_MAX_TRACKS 64
+
+typedef struct _NaraMedia NaraMedia;
+typedef struct _NaraMediaRoom NaraMediaRoom;
+typedef struct _NaraMediaPeer NaraMediaPeer;
+
+typedef struct {
+  guint workers;                /* media worker threads; 0 = one per core */
+  char **ice_addresses;         /* NULL-terminated; NULL or empty = every non-loopback interface */
+  guint port_min, port_max;     /* UDP range for ICE host candidates; 0,0 = any */
+  const char *announced_address; /* public address put in candidates for 1:1 NAT, or NULL */
+} NaraMediaConfig;
+
+typedef enum {
+  NARA_PEER_PUBLISH,   /* browser offers its tracks, server answers recvonly */
+  NARA_PEER_SUBSCRIBE, /* server offers the room's tracks, browser answers */
+} NaraPeerRole;
+
+typedef enum {
+  NARA_PEER_STATE_NEW,
+  NARA_PEER_STATE_CONNECTING, /* ICE checking or DTLS handshaking */
+  NARA_PEER_STATE_CONNECTED,  /* DTLS up, SRTP keys installed: media flows */
+  NARA_PEER_STATE_FAILED,     /* ICE failed, consent lost or DTLS error; the peer is useless */
+} NaraPeerState;
+
+typedef enum {
+  NARA_TRACK_AUDIO,
+  NARA_TRACK_VIDEO,
+} NaraTrackKind;
+
+/* One published track. `id` is unique in the room (the media module makes it
+ * from the publisher's participant id and mid); `stream_id` is the
+ * publisher's participant id, so a subscriber's MediaStream id says whose
+ * track it is. Plain value type: copy it freely. */
+typedef struct {
+  char id[NARA_MEDIA_ID_LEN];
+  char stream_id[NARA_MEDIA_ID_LEN];
+  NaraTrackKind kind;
+} NaraMediaTrack;
+
+typedef struct {
+  guint64 packets_in;        /* RTP packets received from publishers */
+  guint64 packets_forwarded; /* RTP packets sent to subscribers */
+  guint64 bytes_forwarded;
+  guint64 packets_dropped;   /* malformed, failed unprotect, no route */
+  guint peers;               /* open peer connections */
+  guint rooms;
+  guint workers;
+} NaraMediaStats;
+
+/* Callbacks, all on the control thread, never after nara_media_peer_close(). */
+typedef struct {
+  /* type is "offer" (subscribe peers) or "answer" (publish peers). */
+  void (*local_description)(NaraMediaPeer *peer, const char *type, const char *sdp,
+                            gpointer user_data);
+  /* A local ICE candidate as an SDP attribute value without "a=" ("candidate:…");
+   * NULL candidate means end of candidates. The server's host candidates are
+   * also in its SDP; these are the ones found later, if any. */
+  void (*local_candidate)(NaraMediaPeer *peer, const char *mid, guint mline_index,
+                          const char *candidate, gpointer user_data);
+  /* Publish peers: the tracks found in the applied offer (the full set, each time). */
+  void (*tracks_published)(NaraMediaPeer *peer, const NaraMediaTrack *tracks, guint n_tracks,
+                           gpointer user_data);
+  void (*state_changed)(NaraMediaPeer *peer, NaraPeerState state, gpointer user_data);
+  /* A remote description or candidate was rejected; nothing else changed. */
+  void (*error)(NaraMediaPeer *peer, const GError *error, gpointer user_data);
+} NaraMediaPeerCallbacks;
+
+/* (transfer full) Starts the worker threads. control: the context callbacks run on. */
+NaraMedia *nara_media_new(const NaraMediaConfig *config, GMainContext *control, GError **error);
+/* Closes every peer and room, joins the workers, frees everything. */
+void nara_media_free(NaraMedia *media);
+/* A snapshot of counters (summed over workers, relaxed atomics). */
+void nara_media_get_stats(NaraMedia *media, NaraMediaStats *stats);
+/* SHA-256 fingerprint of the DTLS certificate, "AB:CD:…" (transfer none). */
+const char *nara_media_fingerprint(NaraMedia *media);
+
+/* (transfer full) A room placed on the least loaded worker. room_id is for logs. */
+NaraMediaRoom *nara_media_room_new(NaraMedia *media, const char *room_id);
+/* Closes the room's remaining peers (no more callbacks for them) and frees it. */
+void nara_media_room_free(NaraMediaRoom *room);
+
+/* (transfer full) A new peer connection in the room. participant_id (copied)
+ * names the publisher of its tracks and appears in logs. callbacks is copied. */
+NaraMediaPeer *nara_media_peer_new(NaraMediaRoom *room, NaraPeerRole role,
+                                   const char *participant_id,
+                                   const NaraMediaPeerCallbacks *callbacks, gpointer user_data);
+/* Tears the peer down: its tracks stop being forwarded to anyone, no callback
+ * runs after this returns. Subscribers of its tracks are not renegotiated by
+ * media: the caller updates their subscriptions. */
+void nara_media_peer_close(NaraMediaPeer *peer);
+
+/* Publish peers take type "offer" and answer with local_description("answer");
+ * subscribe peers take type "answer" to their last offer. Errors go to the
+ * error callback and leave the peer as it was. */
+void nara_media_peer_set_remote_description(NaraMediaPeer *peer, const char *type,
+                                            const char *sdp);
+/* candidate: "candidate:…" (with or without "a="); NULL or "" = end of candidates. */
+void nara_media_peer_add_remote_candidate(NaraMediaPeer *peer, const char *mid,
+                                          const char *candidate);
+/* Subscribe peers: the complete set of tracks this peer should receive.
+ * Tracks keep their m-line while subscribed; removed tracks' m-lines become
+ * inactive and are reused. Produces a new offer (local_description), one at
+ * a time: changes made while an offer is unanswered are sent after the answer. */
+void nara_media_peer_set_subscriptions(NaraMediaPeer *peer, const NaraMediaTrack *tracks,
+                                       guint n_tracks);
+/* Publish peers: stop (or resume) forwarding this peer's tracks of a kind,
+ * whatever the client sends. */
+void nara_media_peer_set_forwarding(NaraMediaPeer *peer, NaraTrackKind kind, gboolean forward);
+
+G_END_DECLS

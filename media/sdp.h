@@ -1,0 +1,117 @@
+/* sdp.h — private: reading browsers' SDP and writing Nara's, on GstSDPMessage.
+ *
+ * Pure functions on plain structs: no I/O, no global state, so they run on
+ * any thread (the media workers call them) and are unit-tested against
+ * recorded Chrome, Firefox, Safari and aiortc SDPs. Every string copied in
+ * is bounded; anything over a bound or malformed is a NARA_MEDIA_ERROR_BAD_SDP.
+ * Media is DTLS-SRTP only: an offer with a=crypto, plain RTP/AVP or without
+ * a fingerprint is refused.
+ */
+#pragma once
+
+#include "media.h"
+
+G_BEGIN_DECLS
+
+#define NARA_SDP_MAX_BYTES (64 * 1024)
+#define NARA_SDP_MAX_MEDIA 32
+#define NARA_SDP_MAX_CANDIDATES 32
+#define NARA_SDP_TOKEN_LEN 257 /* ice-ufrag/pwd and mids are at most 256 chars */
+#define NARA_SDP_FMTP_LEN 256
+#define NARA_SDP_CANDIDATE_LEN 256
+
+/* Header extensions Nara understands, with the ids it uses itself on
+ * subscribe connections (one id space per BUNDLE group, RFC 8843). */
+typedef enum {
+  NARA_EXT_MID,               /* urn:ietf:params:rtp-hdrext:sdes:mid */
+  NARA_EXT_AUDIO_LEVEL,       /* urn:ietf:params:rtp-hdrext:ssrc-audio-level */
+  NARA_EXT_VIDEO_ORIENTATION, /* urn:3gpp:video-orientation */
+  NARA_EXT_ABS_SEND_TIME,     /* http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time */
+  NARA_EXT_TWCC,              /* http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01 */
+  NARA_EXT_COUNT
+} NaraExt;
+
+/* Ids on subscribe connections; 0 = not offered to subscribers. */
+#define NARA_SUB_EXT_ID_AUDIO_LEVEL 1
+#define NARA_SUB_EXT_ID_VIDEO_ORIENTATION 3
+/* Publisher extensions a subscriber did not negotiate are renamed to this id,
+ * which Nara never negotiates, so receivers skip them (RFC 8285 §4.2). */
+#define NARA_EXT_ID_UNUSED 14
+
+const char *nara_ext_uri(NaraExt ext);
+
+typedef enum {
+  NARA_DTLS_SETUP_ACTPASS,
+  NARA_DTLS_SETUP_ACTIVE,
+  NARA_DTLS_SETUP_PASSIVE,
+} NaraDtlsSetup;
+
+/* The one codec chosen for an m-line, in the numbering of the SDP it came from. */
+typedef struct {
+  guint8 pt;
+  char name[16]; /* "opus", "VP8", "H264" */
+  guint clock_rate;
+  guint channels;                 /* audio; 0 for video */
+  char fmtp[NARA_SDP_FMTP_LEN];   /* "" if none */
+} NaraSdpCodec;
+
+/* One m-line of a remote description. */
+typedef struct {
+  char mid[NARA_SDP_TOKEN_LEN];
+  NaraTrackKind kind;
+  gboolean rejected;  /* port 0, or no codec Nara forwards */
+  gboolean sending;   /* sendonly/sendrecv: the remote sends on it */
+  NaraSdpCodec codec; /* valid unless rejected */
+  guint32 ssrc;       /* first a=ssrc (primary, not RTX/FEC), 0 if none */
+  char msid_stream[NARA_MEDIA_ID_LEN];
+  char msid_track[NARA_MEDIA_ID_LEN];
+  guint8 ext_ids[NARA_EXT_COUNT]; /* the remote's id for each extension, 0 = none */
+} NaraSdpMedia;
+
+/* A parsed remote description (an offer on publish, an answer on subscribe). */
+typedef struct {
+  char ice_ufrag[NARA_SDP_TOKEN_LEN];
+  char ice_pwd[NARA_SDP_TOKEN_LEN];
+  char fingerprint[160]; /* sha-256 "AB:CD:…" */
+  NaraDtlsSetup setup;
+  NaraSdpMedia media[NARA_SDP_MAX_MEDIA];
+  guint n_media;
+  char candidates[NARA_SDP_MAX_CANDIDATES][NARA_SDP_CANDIDATE_LEN]; /* "candidate:…" */
+  guint n_candidates;
+} NaraSdpRemote;
+
+/* What Nara says about itself in every description it writes. */
+typedef struct {
+  const char *ice_ufrag;
+  const char *ice_pwd;
+  const char *fingerprint; /* sha-256 "AB:CD:…" */
+  NaraDtlsSetup setup;     /* passive in answers to actpass; actpass in offers */
+  guint64 session_id;
+  guint session_version;   /* bumped on every new offer */
+  const char *const *candidates; /* "candidate:…", n_candidates of them */
+  guint n_candidates;
+  const char *connection_address; /* c= line; "0.0.0.0" if NULL */
+  guint16 port;                   /* m= port of the default candidate; 9 if 0 */
+} NaraSdpLocal;
+
+/* One m-line of a subscribe offer: a publisher's track, or an unused slot. */
+typedef struct {
+  char mid[NARA_SDP_TOKEN_LEN];
+  NaraTrackKind kind;
+  gboolean active;   /* FALSE: slot kept for reuse, direction inactive */
+  NaraSdpCodec codec; /* the publisher's codec and payload type */
+  guint32 ssrc;       /* the SSRC the subscriber will see */
+  char stream_id[NARA_MEDIA_ID_LEN]; /* msid: stream (publisher participant id) */
+  char track_id[NARA_MEDIA_ID_LEN];  /* msid: track */
+} NaraSdpOfferMedia;
+
+/* Parses an offer or answer (what = "offer"/"answer" for messages). */
+gboolean nara_sdp_parse(const char *sdp, NaraSdpRemote *out, GError **error);
+/* (transfer full) The publish answer: every m-line recvonly with the chosen
+ * codec, rtcp-mux, BUNDLE of all accepted mids, a=ice-lite absent (full ICE). */
+char *nara_sdp_build_answer(const NaraSdpRemote *offer, const NaraSdpLocal *local);
+/* (transfer full) A subscribe offer: sendonly m-lines with a=ssrc and msid. */
+char *nara_sdp_build_offer(const NaraSdpOfferMedia *media, guint n_media,
+                           const NaraSdpLocal *local);
+
+G_END_DECLS

@@ -1,0 +1,48 @@
+/* signaling.h — Nara's WebSocket protocol (v1) as the server wires it in.
+ *
+ * Owns sessions (one per WebSocket), rooms and participants, and drives the
+ * media module through media.h. It speaks JSON over libwebsockets; it never
+ * includes GStreamer or libnice. The wire protocol is docs/protocol.md.
+ *
+ * Threading: everything here runs on the control thread, the GLib main
+ * loop that libwebsockets runs on. Media callbacks arrive on it too.
+ */
+#pragma once
+
+#include <glib.h>
+#include <libwebsockets.h>
+
+#include "media.h"
+
+G_BEGIN_DECLS
+
+#define NARA_PROTOCOL_VERSION 1
+#define NARA_SIGNALING_PROTOCOL_NAME "nara.v1"
+
+typedef struct {
+  gsize max_message_bytes;  /* a WebSocket message larger than this closes with 1009 */
+  guint max_name_chars;     /* display name */
+  guint max_chat_chars;     /* one chat message */
+  guint max_rooms;          /* rooms on this node */
+  guint max_participants;   /* per room */
+  guint max_queued_messages; /* outgoing queue per session before it is dropped */
+  guint messages_per_second; /* per connection, burst of twice that */
+  gboolean open_rooms;      /* /r/NAME rooms anyone with the link can join */
+} NaraSignalingConfig;
+
+typedef struct _NaraSignaling NaraSignaling;
+
+/* (transfer full) media: (transfer none), must outlive the signaling. */
+NaraSignaling *nara_signaling_new(const NaraSignalingConfig *config, NaraMedia *media);
+/* Closes every session and room (peers closed through media), frees all. */
+void nara_signaling_free(NaraSignaling *signaling);
+
+/* The libwebsockets protocol entry for the WebSocket endpoint; its `user`
+ * field points at the signaling object. (transfer none) */
+const struct lws_protocols *nara_signaling_lws_protocol(NaraSignaling *signaling);
+
+/* For /healthz and logs. */
+guint nara_signaling_n_sessions(NaraSignaling *signaling);
+guint nara_signaling_n_rooms(NaraSignaling *signaling);
+
+G_END_DECLS
