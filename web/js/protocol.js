@@ -1,0 +1,457 @@
+// protocol.js — Nara's signaling protocol (docs/protocol.md, version 1) and
+// the two peer connections of one participant: "publish" (we offer our
+// camera and microphone, sendonly) and "subscribe" (the server offers the
+// others' tracks, we answer). Trickle ICE both ways.
+//
+// It touches no DOM: the UI listens to events on a NaraClient (an
+// EventTarget) and calls its methods. It does not retry or reconnect by
+// itself; a lost socket is reported and the UI decides. Runs on the page's
+// main thread, like everything in a browser.
+
+export const PROTOCOL_VERSION = 1;
+const REQUEST_TIMEOUT_MS = 15000;
+const KEEPALIVE_MS = 20000;
+
+/**
+ * @typedef {'audio' | 'video'} TrackKind
+ * @typedef {'publish' | 'subscribe'} PcName
+ * @typedef {{id: string, kind: TrackKind}} TrackInfo
+ * @typedef {{id: string, name: string, audioMuted: boolean, videoMuted: boolean, tracks: TrackInfo[]}} Participant
+ * @typedef {{id: string, name: string}} Self
+ * @typedef {{room: string, you: Self, participants: Participant[]}} Joined
+ * @typedef {{version: number, server?: string, iceServers?: RTCIceServer[]}} Welcome
+ * @typedef {{[field: string]: any, type: string}} Message
+ */
+
+/**
+ * Events a NaraClient dispatches (all CustomEvents; `detail` is given):
+ * - `participant-joined` Participant
+ * - `participant-left`   {id: string, reason: string}
+ * - `track`              {participantId: string | null, track: MediaStreamTrack, stream: MediaStream | null}
+ * - `track-added`        {participant: string, track: TrackInfo}
+ * - `track-removed`      {participant: string, track: string}
+ * - `mute-changed`       {participant: string, kind: TrackKind, muted: boolean}
+ * - `chat`               {from: Self, text: string, time: string}
+ * - `server-error`       {code: string, message: string} (an error that answers no pending request)
+ * - `media-state`        {pc: PcName, state: RTCPeerConnectionState}
+ * - `media-error`        {pc: PcName, error: Error} (an offer or answer we could not apply)
+ * - `close`              {code: number, reason: string, expected: boolean} (the socket is gone)
+ * @typedef {never} NaraClientEvents
+ */
+
+/** An `error` reply from the server, or a local failure with a code of our own. */
+export class NaraError extends Error {
+  /**
+   * @param {string} code a code from docs/protocol.md, or `timeout` / `connect`
+   * @param {string} [message]
+   */
+  constructor(code, message) {
+    super(message || code);
+    this.name = 'NaraError';
+    this.code = code;
+  }
+}
+
+/**
+ * The signaling URL for the page's own origin: wss://HOST/ws (ws:// only
+ * when the page itself came over plain HTTP, behind a TLS proxy).
+ * @param {Location} loc
+ */
+export function signalingUrl(loc) {
+  const scheme = loc.protocol === 'http:' ? 'ws:' : 'wss:';
+  return `${scheme}//${loc.host}/ws`;
+}
+
+/** Room names as the server accepts them (protocol.md, join). */
+export const ROOM_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export class NaraClient extends EventTarget {
+  /** @param {{url: string, requestTimeoutMs?: number}} options */
+  constructor(options) {
+    super();
+    this.url = options.url;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    /** @type {WebSocket | null} */
+    this.ws = null;
+    this.nextId = 1;
+    /** @type {Map<number, {resolve: (m: Message) => void, reject: (e: Error) => void, timer: ReturnType<typeof setTimeout>}>} */
+    this.pending = new Map();
+    /** @type {RTCIceServer[]} */
+    this.iceServers = [];
+    /** @type {RTCPeerConnection | null} */
+    this.publishPc = null;
+    /** @type {RTCPeerConnection | null} */
+    this.subscribePc = null;
+    /** @type {Self | null} */
+    this.self = null;
+    /** @type {string | null} */
+    this.room = null;
+    this.leaving = false;
+    this.closed = false;
+    /** @type {ReturnType<typeof setInterval> | null} */
+    this.keepalive = null;
+    // Offers and answers of one connection are applied strictly in order.
+    /** @type {Promise<void>} */
+    this.publishChain = Promise.resolve();
+    /** @type {Promise<void>} */
+    this.subscribeChain = Promise.resolve();
+    // Our candidates wait until the server knows the description they belong to;
+    // the server's wait until we have applied its description.
+    /** @type {Record<PcName, boolean>} */
+    this.canSendCandidates = { publish: false, subscribe: false };
+    /** @type {Record<PcName, (RTCIceCandidateInit | null)[]>} */
+    this.localCandidates = { publish: [], subscribe: [] };
+    /** @type {Record<PcName, RTCIceCandidateInit[]>} */
+    this.remoteCandidates = { publish: [], subscribe: [] };
+  }
+
+  /**
+   * Opens the socket and says hello.
+   * @returns {Promise<Welcome>}
+   */
+  connect() {
+    return new Promise((resolve, reject) => {
+      let ws;
+      try {
+        ws = new WebSocket(this.url);
+      } catch (e) {
+        reject(new NaraError('connect', String(e)));
+        return;
+      }
+      this.ws = ws;
+      let opened = false;
+      ws.addEventListener('open', () => {
+        opened = true;
+        this.request({ type: 'hello', version: PROTOCOL_VERSION }).then((welcome) => {
+          this.iceServers = Array.isArray(welcome.iceServers) ? welcome.iceServers : [];
+          this.keepalive = setInterval(() => {
+            this.request({ type: 'ping' }).catch(() => {});
+          }, KEEPALIVE_MS);
+          resolve(/** @type {Welcome} */ (/** @type {unknown} */ (welcome)));
+        }, reject);
+      });
+      ws.addEventListener('message', (ev) => this.onFrame(ev.data));
+      ws.addEventListener('close', (ev) => {
+        if (!opened) reject(new NaraError('connect', `socket closed (${ev.code})`));
+        this.onSocketClosed(ev.code, ev.reason);
+      });
+    });
+  }
+
+  /**
+   * Joins a room. The subscribe connection is ready for the server's offers
+   * when this resolves.
+   * @param {string} room
+   * @param {string} name
+   * @returns {Promise<Joined>}
+   */
+  async join(room, name) {
+    this.ensureSubscribePc();
+    const reply = await this.request({ type: 'join', room, name });
+    this.self = reply.you;
+    this.room = reply.room;
+    return /** @type {Joined} */ (/** @type {unknown} */ (reply));
+  }
+
+  /**
+   * Publishes every track of `stream` (sendonly) and negotiates. Call once
+   * after join; add later tracks with addTrack().
+   * @param {MediaStream} stream
+   */
+  async publish(stream) {
+    const pc = this.ensurePublishPc();
+    for (const track of stream.getTracks()) {
+      pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    }
+    await this.negotiatePublish();
+  }
+
+  /**
+   * Publishes one more track (e.g. a camera plugged in later) and renegotiates.
+   * @param {MediaStreamTrack} track
+   * @param {MediaStream} stream
+   */
+  async addTrack(track, stream) {
+    const pc = this.ensurePublishPc();
+    pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    await this.negotiatePublish();
+  }
+
+  /**
+   * Stops publishing one track and renegotiates (its m-line becomes inactive).
+   * @param {MediaStreamTrack} track
+   */
+  async removeTrack(track) {
+    const pc = this.publishPc;
+    if (!pc) return;
+    const sender = pc.getSenders().find((s) => s.track === track);
+    if (!sender) return;
+    pc.removeTrack(sender);
+    await this.negotiatePublish();
+  }
+
+  /**
+   * Mutes or unmutes our microphone or camera: the track stops sending
+   * locally at once, then the others are told.
+   * @param {TrackKind} kind
+   * @param {boolean} muted
+   */
+  async setMuted(kind, muted) {
+    for (const sender of this.publishPc?.getSenders() ?? []) {
+      if (sender.track && sender.track.kind === kind) sender.track.enabled = !muted;
+    }
+    await this.request({ type: 'mute', kind, muted });
+  }
+
+  /** @param {string} text */
+  async chat(text) {
+    await this.request({ type: 'chat', text });
+  }
+
+  /** Leaves the room; the server then closes the socket. */
+  async leave() {
+    this.leaving = true;
+    try {
+      if (this.ws && this.ws.readyState === WebSocket.OPEN) await this.request({ type: 'leave' });
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Closes the socket and both peer connections. Local tracks are the caller's. */
+  close() {
+    this.leaving = true;
+    if (this.ws && this.ws.readyState <= WebSocket.OPEN) this.ws.close(1000);
+    this.teardown();
+  }
+
+  // --- requests and frames -------------------------------------------------
+
+  /**
+   * Sends a request and waits for the reply that echoes its id.
+   * @param {Message} message
+   * @returns {Promise<Message>} the reply; rejects with a NaraError
+   */
+  request(message) {
+    const id = this.nextId++;
+    if (this.nextId > 0x7fffffff) this.nextId = 1;
+    return new Promise((resolve, reject) => {
+      if (!this.send({ ...message, id })) {
+        reject(new NaraError('connect', 'not connected'));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new NaraError('timeout', `${message.type}: no reply`));
+      }, this.requestTimeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+    });
+  }
+
+  /**
+   * @param {Message} message
+   * @returns {boolean} whether it was handed to the socket
+   */
+  send(message) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(message));
+    return true;
+  }
+
+  /** @param {unknown} data */
+  onFrame(data) {
+    /** @type {Message} */
+    let msg;
+    try {
+      msg = JSON.parse(String(data));
+    } catch {
+      return;
+    }
+    if (!msg || typeof msg !== 'object' || typeof msg.type !== 'string') return;
+    const waiter = typeof msg.id === 'number' ? this.pending.get(msg.id) : undefined;
+    if (waiter) {
+      this.pending.delete(msg.id);
+      clearTimeout(waiter.timer);
+      if (msg.type === 'error') waiter.reject(new NaraError(String(msg.code), msg.message));
+      else waiter.resolve(msg);
+      return;
+    }
+    const handler = EVENT_HANDLERS[msg.type];
+    if (handler) handler(this, msg);
+  }
+
+  /**
+   * @param {number} code
+   * @param {string} reason
+   */
+  onSocketClosed(code, reason) {
+    for (const [, waiter] of this.pending) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new NaraError('connect', `socket closed (${code})`));
+    }
+    this.pending.clear();
+    const expected = this.leaving;
+    this.teardown();
+    this.emit('close', { code, reason, expected });
+  }
+
+  teardown() {
+    if (this.keepalive) clearInterval(this.keepalive);
+    this.keepalive = null;
+    this.publishPc?.close();
+    this.subscribePc?.close();
+    this.publishPc = null;
+    this.subscribePc = null;
+    this.closed = true;
+  }
+
+  /**
+   * @param {string} type
+   * @param {unknown} detail
+   */
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  // --- peer connections ----------------------------------------------------
+
+  /**
+   * @param {PcName} name
+   * @returns {RTCPeerConnection}
+   */
+  makePc(name) {
+    const pc = new RTCPeerConnection({
+      iceServers: this.iceServers,
+      bundlePolicy: 'max-bundle',
+      rtcpMuxPolicy: 'require',
+    });
+    pc.addEventListener('icecandidate', (ev) => {
+      // null: end of candidates (protocol.md, candidate).
+      const candidate = ev.candidate ? ev.candidate.toJSON() : null;
+      if (this.canSendCandidates[name]) this.send({ type: 'candidate', pc: name, candidate });
+      else this.localCandidates[name].push(candidate);
+    });
+    pc.addEventListener('connectionstatechange', () => {
+      this.emit('media-state', { pc: name, state: pc.connectionState });
+    });
+    return pc;
+  }
+
+  ensurePublishPc() {
+    if (!this.publishPc) this.publishPc = this.makePc('publish');
+    return this.publishPc;
+  }
+
+  ensureSubscribePc() {
+    if (this.subscribePc) return this.subscribePc;
+    const pc = this.makePc('subscribe');
+    pc.addEventListener('track', (ev) => {
+      // Each m-line's msid is "<participant id> <track id>" (protocol.md).
+      const stream = ev.streams[0] ?? null;
+      this.emit('track', { participantId: stream ? stream.id : null, track: ev.track, stream });
+    });
+    this.subscribePc = pc;
+    return pc;
+  }
+
+  /** @param {PcName} name */
+  flushLocalCandidates(name) {
+    this.canSendCandidates[name] = true;
+    for (const candidate of this.localCandidates[name].splice(0)) {
+      this.send({ type: 'candidate', pc: name, candidate });
+    }
+  }
+
+  /**
+   * @param {RTCPeerConnection} pc
+   * @param {PcName} name
+   */
+  async flushRemoteCandidates(pc, name) {
+    for (const candidate of this.remoteCandidates[name].splice(0)) {
+      await pc.addIceCandidate(candidate).catch(() => {});
+    }
+  }
+
+  /** Offers our tracks on the publish connection and applies the answer. */
+  negotiatePublish() {
+    const run = async () => {
+      const pc = this.publishPc;
+      if (!pc || pc.signalingState === 'closed') return;
+      await pc.setLocalDescription(await pc.createOffer());
+      const desc = /** @type {RTCSessionDescription} */ (pc.localDescription);
+      let reply;
+      try {
+        const sent = this.request({ type: 'publish', sdp: desc.sdp });
+        this.flushLocalCandidates('publish');
+        reply = await sent;
+      } catch (e) {
+        // The server changed nothing (protocol.md); neither do we.
+        if (pc.signalingState === 'have-local-offer') {
+          await pc.setLocalDescription({ type: 'rollback' }).catch(() => {});
+        }
+        throw e;
+      }
+      await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
+      await this.flushRemoteCandidates(pc, 'publish');
+    };
+    const next = this.publishChain.then(run);
+    this.publishChain = next.catch(() => {});
+    return next;
+  }
+
+  /** @param {Message} msg an `offer` for the subscribe connection */
+  onSubscribeOffer(msg) {
+    const run = async () => {
+      const pc = this.subscribePc;
+      if (!pc || pc.signalingState === 'closed') return;
+      await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
+      await this.flushRemoteCandidates(pc, 'subscribe');
+      await pc.setLocalDescription(await pc.createAnswer());
+      const desc = /** @type {RTCSessionDescription} */ (pc.localDescription);
+      this.send({ type: 'answer', pc: 'subscribe', revision: msg.revision, sdp: desc.sdp });
+      this.flushLocalCandidates('subscribe');
+    };
+    this.subscribeChain = this.subscribeChain.then(run).catch((error) => {
+      this.emit('media-error', { pc: 'subscribe', error });
+    });
+  }
+
+  /** @param {Message} msg a `candidate` from the server */
+  onRemoteCandidate(msg) {
+    const name = /** @type {PcName} */ (msg.pc);
+    const pc = name === 'publish' ? this.publishPc : name === 'subscribe' ? this.subscribePc : null;
+    const c = msg.candidate;
+    // End of candidates: nothing to do, our ICE agent times out on its own.
+    if (!pc || !c || typeof c.candidate !== 'string' || c.candidate === '') return;
+    /** @type {RTCIceCandidateInit} */
+    const init = { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null };
+    if (init.sdpMid === null && init.sdpMLineIndex === null) init.sdpMLineIndex = 0;
+    if (!pc.remoteDescription) {
+      this.remoteCandidates[name].push(init);
+      return;
+    }
+    pc.addIceCandidate(init).catch(() => {});
+  }
+}
+
+/**
+ * One handler per server event type (docs/protocol.md).
+ * @type {{[type: string]: (client: NaraClient, msg: Message) => void}}
+ */
+const EVENT_HANDLERS = {
+  'participant-joined': (c, m) => c.emit('participant-joined', m.participant),
+  'participant-left': (c, m) => c.emit('participant-left', { id: m.participant, reason: m.reason }),
+  'track-added': (c, m) => c.emit('track-added', { participant: m.participant, track: m.track }),
+  'track-removed': (c, m) => c.emit('track-removed', { participant: m.participant, track: m.track }),
+  'mute-changed': (c, m) => c.emit('mute-changed', { participant: m.participant, kind: m.kind, muted: !!m.muted }),
+  chat: (c, m) => c.emit('chat', { from: m.from, text: m.text, time: m.time }),
+  offer: (c, m) => {
+    if (m.pc === 'subscribe' && typeof m.sdp === 'string') c.onSubscribeOffer(m);
+  },
+  candidate: (c, m) => c.onRemoteCandidate(m),
+  error: (c, m) => {
+    // stale-answer: a newer offer is on its way; nothing to show.
+    if (m.code === 'stale-answer') return;
+    c.emit('server-error', { code: String(m.code), message: String(m.message ?? '') });
+  },
+};
