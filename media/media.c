@@ -1,1 +1,452 @@
-/* placeholder: being written */
+/* media.c — the public media API (media.h) on the control thread.
+ *
+ * Owns NaraMedia (workers, certificate, shared config), the room and peer
+ * handles, room placement, and the two directions of posting: commands to a
+ * room's worker and events back, dispatched only while a handle is open.
+ * It does no ICE, DTLS or packet work (peer.c and room.c on the workers).
+ * Everything here runs on the control thread, except the emit functions,
+ * which workers call to post events.
+ */
+#include "media.h"
+
+#include "debug.h"
+#include "dtls.h"
+#include "peer.h"
+#include "room.h"
+#include "srtp_session.h"
+#include "worker.h"
+
+#include <string.h>
+
+GST_DEBUG_CATEGORY(nara_media_debug);
+
+G_DEFINE_QUARK(nara - media - error - quark, nara_media_error)
+
+struct _NaraMedia {
+  NaraMediaShared shared;
+  GPtrArray *workers; /* NaraWorker* */
+  GPtrArray *rooms;   /* NaraMediaRoom* */
+  guint n_peers;
+  gboolean srtp_ref;
+};
+
+struct _NaraMediaRoom {
+  NaraMedia *media;
+  NaraWorker *worker;
+  NaraRoomCore *core;
+  GPtrArray *peers; /* open NaraMediaPeer* */
+};
+
+void nara_media_debug_init(void)
+{
+  static gsize once;
+  if (g_once_init_enter(&once)) {
+    GST_DEBUG_CATEGORY_INIT(nara_media_debug, "nara-media", 0, "Nara media transport");
+    g_once_init_leave(&once, 1);
+  }
+}
+
+/* ---- NaraMedia ---- */
+
+NaraMedia *nara_media_new(const NaraMediaConfig *config, GMainContext *control, GError **error)
+{
+  g_return_val_if_fail(config != NULL && control != NULL, NULL);
+  if (!gst_is_initialized() && !gst_init_check(NULL, NULL, error))
+    return NULL;
+  nara_media_debug_init();
+  if (config->port_min > config->port_max || config->port_max > 65535) {
+    g_set_error(error, NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_CONFIG, "bad ICE port range %u-%u",
+                config->port_min, config->port_max);
+    return NULL;
+  }
+
+  NaraMedia *media = g_new0(NaraMedia, 1);
+  media->workers = g_ptr_array_new();
+  media->rooms = g_ptr_array_new();
+  media->shared.control = g_main_context_ref(control);
+  if (config->ice_addresses && config->ice_addresses[0])
+    media->shared.ice_addresses = g_strdupv(config->ice_addresses);
+  media->shared.port_min = config->port_min;
+  media->shared.port_max = config->port_max;
+  media->shared.announced_address = g_strdup(config->announced_address);
+
+  if (!nara_srtp_library_ref(error))
+    goto fail;
+  media->srtp_ref = TRUE;
+  media->shared.dtls = nara_dtls_context_new(error);
+  if (!media->shared.dtls)
+    goto fail;
+
+  guint n = config->workers ? config->workers : g_get_num_processors();
+  for (guint i = 0; i < n; i++) {
+    NaraWorker *worker = nara_worker_new(i, &media->shared, error);
+    if (!worker)
+      goto fail;
+    g_ptr_array_add(media->workers, worker);
+  }
+  GST_INFO("media started: %u workers, fingerprint %s", n,
+           nara_dtls_context_fingerprint(media->shared.dtls));
+  return media;
+fail:
+  nara_media_free(media);
+  return NULL;
+}
+
+void nara_media_free(NaraMedia *media)
+{
+  if (!media)
+    return;
+  while (media->rooms->len > 0)
+    nara_media_room_free(g_ptr_array_index(media->rooms, media->rooms->len - 1));
+  for (guint i = 0; i < media->workers->len; i++)
+    nara_worker_free(g_ptr_array_index(media->workers, i));
+  g_ptr_array_unref(media->workers);
+  g_ptr_array_unref(media->rooms);
+  nara_dtls_context_free(media->shared.dtls);
+  if (media->srtp_ref)
+    nara_srtp_library_unref();
+  g_strfreev(media->shared.ice_addresses);
+  g_free(media->shared.announced_address);
+  g_main_context_unref(media->shared.control);
+  g_free(media);
+}
+
+void nara_media_get_stats(NaraMedia *media, NaraMediaStats *stats)
+{
+  memset(stats, 0, sizeof *stats);
+  for (guint i = 0; i < media->workers->len; i++) {
+    NaraWorker *w = g_ptr_array_index(media->workers, i);
+    stats->packets_in += atomic_load_explicit(&w->packets_in, memory_order_relaxed);
+    stats->packets_forwarded += atomic_load_explicit(&w->packets_forwarded, memory_order_relaxed);
+    stats->bytes_forwarded += atomic_load_explicit(&w->bytes_forwarded, memory_order_relaxed);
+    stats->packets_dropped += atomic_load_explicit(&w->packets_dropped, memory_order_relaxed);
+  }
+  stats->peers = media->n_peers;
+  stats->rooms = media->rooms->len;
+  stats->workers = media->workers->len;
+}
+
+const char *nara_media_fingerprint(NaraMedia *media)
+{
+  return nara_dtls_context_fingerprint(media->shared.dtls);
+}
+
+/* ---- commands to a worker ---- */
+
+typedef struct {
+  NaraRoomCore *room;
+  NaraPeerCore *core;
+  char *type;
+  char *text;
+  NaraMediaTrack *tracks;
+  guint n_tracks;
+  NaraTrackKind kind;
+  gboolean flag;
+} Command;
+
+static Command *command_new(NaraPeerCore *core)
+{
+  Command *cmd = g_new0(Command, 1);
+  cmd->core = core;
+  return cmd;
+}
+
+static void command_free(gpointer data)
+{
+  Command *cmd = data;
+  g_free(cmd->type);
+  g_free(cmd->text);
+  g_free(cmd->tracks);
+  g_free(cmd);
+}
+
+static void post(NaraWorker *worker, GSourceFunc func, Command *cmd)
+{
+  nara_worker_post(worker, func, cmd, command_free);
+}
+
+static gboolean run_room_start(gpointer data)
+{
+  nara_room_core_start(((Command *)data)->room);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean run_room_free(gpointer data)
+{
+  nara_room_core_free(((Command *)data)->room);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean run_peer_start(gpointer data)
+{
+  nara_peer_core_start(((Command *)data)->core);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean run_peer_close(gpointer data)
+{
+  nara_peer_core_close(((Command *)data)->core);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean run_remote_description(gpointer data)
+{
+  Command *cmd = data;
+  nara_peer_core_set_remote_description(cmd->core, cmd->type, cmd->text);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean run_remote_candidate(gpointer data)
+{
+  Command *cmd = data;
+  nara_peer_core_add_remote_candidate(cmd->core, cmd->text);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean run_subscriptions(gpointer data)
+{
+  Command *cmd = data;
+  nara_peer_core_set_subscriptions(cmd->core, cmd->tracks, cmd->n_tracks);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean run_forwarding(gpointer data)
+{
+  Command *cmd = data;
+  nara_peer_core_set_forwarding(cmd->core, cmd->kind, cmd->flag);
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- rooms ---- */
+
+NaraMediaRoom *nara_media_room_new(NaraMedia *media, const char *room_id)
+{
+  g_return_val_if_fail(media != NULL && media->workers->len > 0, NULL);
+  NaraWorker *best = g_ptr_array_index(media->workers, 0);
+  for (guint i = 1; i < media->workers->len; i++) {
+    NaraWorker *w = g_ptr_array_index(media->workers, i);
+    if (w->load < best->load)
+      best = w;
+  }
+  NaraMediaRoom *room = g_new0(NaraMediaRoom, 1);
+  room->media = media;
+  room->worker = best;
+  room->peers = g_ptr_array_new();
+  room->core = nara_room_core_new(best, room_id ? room_id : "");
+  best->load++;
+  g_ptr_array_add(media->rooms, room);
+  Command *cmd = command_new(NULL);
+  cmd->room = room->core;
+  post(best, run_room_start, cmd);
+  GST_DEBUG("room %s on worker %u", room_id, best->index);
+  return room;
+}
+
+void nara_media_room_free(NaraMediaRoom *room)
+{
+  if (!room)
+    return;
+  while (room->peers->len > 0)
+    nara_media_peer_close(g_ptr_array_index(room->peers, room->peers->len - 1));
+  Command *cmd = command_new(NULL);
+  cmd->room = room->core;
+  post(room->worker, run_room_free, cmd);
+  room->worker->load--;
+  g_ptr_array_remove(room->media->rooms, room);
+  g_ptr_array_unref(room->peers);
+  g_free(room);
+}
+
+/* ---- peers ---- */
+
+NaraMediaPeer *nara_media_peer_ref(NaraMediaPeer *peer)
+{
+  return g_atomic_rc_box_acquire(peer);
+}
+
+void nara_media_peer_unref(NaraMediaPeer *peer)
+{
+  g_atomic_rc_box_release(peer);
+}
+
+NaraMediaPeer *nara_media_peer_new(NaraMediaRoom *room, NaraPeerRole role,
+                                   const char *participant_id,
+                                   const NaraMediaPeerCallbacks *callbacks, gpointer user_data)
+{
+  g_return_val_if_fail(room != NULL && callbacks != NULL, NULL);
+  NaraMediaPeer *peer = g_atomic_rc_box_new0(NaraMediaPeer);
+  peer->media = room->media;
+  peer->room = room;
+  peer->role = role;
+  g_strlcpy(peer->participant_id, participant_id ? participant_id : "",
+            sizeof peer->participant_id);
+  peer->callbacks = *callbacks;
+  peer->user_data = user_data;
+  peer->control = room->media->shared.control;
+  peer->core = nara_peer_core_new(room->core, peer);
+  g_ptr_array_add(room->peers, peer);
+  room->media->n_peers++;
+  room->worker->load++;
+  post(room->worker, run_peer_start, command_new(peer->core));
+  return peer;
+}
+
+void nara_media_peer_close(NaraMediaPeer *peer)
+{
+  if (!peer || peer->closed)
+    return;
+  peer->closed = TRUE;
+  g_ptr_array_remove(peer->room->peers, peer);
+  peer->media->n_peers--;
+  peer->room->worker->load--;
+  post(peer->room->worker, run_peer_close, command_new(peer->core));
+  peer->core = NULL;
+  nara_media_peer_unref(peer);
+}
+
+void nara_media_peer_set_remote_description(NaraMediaPeer *peer, const char *type, const char *sdp)
+{
+  g_return_if_fail(peer != NULL && !peer->closed);
+  Command *cmd = command_new(peer->core);
+  cmd->type = g_strdup(type ? type : "");
+  cmd->text = g_strndup(sdp ? sdp : "", NARA_SDP_MAX_BYTES + 1);
+  post(peer->room->worker, run_remote_description, cmd);
+}
+
+void nara_media_peer_add_remote_candidate(NaraMediaPeer *peer, const char *mid,
+                                          const char *candidate)
+{
+  (void)mid; /* one BUNDLE transport: every candidate belongs to it */
+  g_return_if_fail(peer != NULL && !peer->closed);
+  Command *cmd = command_new(peer->core);
+  cmd->text = candidate && *candidate ? g_strndup(candidate, 1024) : NULL;
+  post(peer->room->worker, run_remote_candidate, cmd);
+}
+
+void nara_media_peer_set_subscriptions(NaraMediaPeer *peer, const NaraMediaTrack *tracks,
+                                       guint n_tracks)
+{
+  g_return_if_fail(peer != NULL && !peer->closed);
+  g_return_if_fail(n_tracks == 0 || tracks != NULL);
+  Command *cmd = command_new(peer->core);
+  cmd->n_tracks = MIN(n_tracks, NARA_MEDIA_MAX_TRACKS);
+  cmd->tracks = g_memdup2(tracks, sizeof *tracks * cmd->n_tracks);
+  post(peer->room->worker, run_subscriptions, cmd);
+}
+
+void nara_media_peer_set_forwarding(NaraMediaPeer *peer, NaraTrackKind kind, gboolean forward)
+{
+  g_return_if_fail(peer != NULL && !peer->closed);
+  Command *cmd = command_new(peer->core);
+  cmd->kind = kind;
+  cmd->flag = forward;
+  post(peer->room->worker, run_forwarding, cmd);
+}
+
+/* ---- events to the control thread ---- */
+
+typedef enum { EV_DESCRIPTION, EV_CANDIDATE, EV_TRACKS, EV_STATE, EV_ERROR } EventKind;
+
+typedef struct {
+  EventKind kind;
+  NaraMediaPeer *peer;
+  char *type;
+  char *text;
+  NaraMediaTrack *tracks;
+  guint n_tracks;
+  NaraPeerState state;
+  GError *error;
+} Event;
+
+static void event_free(gpointer data)
+{
+  Event *ev = data;
+  nara_media_peer_unref(ev->peer);
+  g_free(ev->type);
+  g_free(ev->text);
+  g_free(ev->tracks);
+  g_clear_error(&ev->error);
+  g_free(ev);
+}
+
+static gboolean dispatch_event(gpointer data)
+{
+  Event *ev = data;
+  NaraMediaPeer *peer = ev->peer;
+  const NaraMediaPeerCallbacks *cb = &peer->callbacks;
+  if (peer->closed)
+    return G_SOURCE_REMOVE;
+  switch (ev->kind) {
+  case EV_DESCRIPTION:
+    if (cb->local_description)
+      cb->local_description(peer, ev->type, ev->text, peer->user_data);
+    break;
+  case EV_CANDIDATE:
+    if (cb->local_candidate)
+      cb->local_candidate(peer, "0", 0, ev->text, peer->user_data);
+    break;
+  case EV_TRACKS:
+    if (cb->tracks_published)
+      cb->tracks_published(peer, ev->tracks, ev->n_tracks, peer->user_data);
+    break;
+  case EV_STATE:
+    if (cb->state_changed)
+      cb->state_changed(peer, ev->state, peer->user_data);
+    break;
+  case EV_ERROR:
+    if (cb->error)
+      cb->error(peer, ev->error, peer->user_data);
+    break;
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static Event *event_new(NaraMediaPeer *peer, EventKind kind)
+{
+  Event *ev = g_new0(Event, 1);
+  ev->kind = kind;
+  ev->peer = nara_media_peer_ref(peer);
+  return ev;
+}
+
+static void emit(Event *ev)
+{
+  nara_post(ev->peer->control, dispatch_event, ev, event_free);
+}
+
+void nara_media_peer_emit_description(NaraMediaPeer *peer, const char *type, const char *sdp)
+{
+  Event *ev = event_new(peer, EV_DESCRIPTION);
+  ev->type = g_strdup(type);
+  ev->text = g_strdup(sdp);
+  emit(ev);
+}
+
+void nara_media_peer_emit_candidate(NaraMediaPeer *peer, const char *candidate)
+{
+  Event *ev = event_new(peer, EV_CANDIDATE);
+  ev->text = g_strdup(candidate);
+  emit(ev);
+}
+
+void nara_media_peer_emit_tracks(NaraMediaPeer *peer, const NaraMediaTrack *tracks, guint n)
+{
+  Event *ev = event_new(peer, EV_TRACKS);
+  ev->tracks = g_memdup2(tracks, sizeof *tracks * n);
+  ev->n_tracks = n;
+  emit(ev);
+}
+
+void nara_media_peer_emit_state(NaraMediaPeer *peer, NaraPeerState state)
+{
+  Event *ev = event_new(peer, EV_STATE);
+  ev->state = state;
+  emit(ev);
+}
+
+void nara_media_peer_emit_error(NaraMediaPeer *peer, const GError *error)
+{
+  Event *ev = event_new(peer, EV_ERROR);
+  ev->error = g_error_copy(error);
+  emit(ev);
+}

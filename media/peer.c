@@ -1,1 +1,588 @@
-/* placeholder: being written */
+/* peer.c — a peer connection on its worker: transport set-up and negotiation.
+ *
+ * Owns NaraPeerCore: the ICE transport, the DTLS handshake, the SRTP
+ * sessions, applying remote descriptions and writing local ones (publish
+ * answers, subscribe offers with their m-line slots), and the state
+ * machine NEW → CONNECTING → CONNECTED / FAILED. It does not forward media
+ * (room.c) and never touches control-side state: it reports through the
+ * nara_media_peer_emit_*() events. Runs on the room's media worker.
+ */
+#include "peer.h"
+
+#include "debug.h"
+#include "rtp.h"
+#include "sdp.h"
+
+#include <string.h>
+
+#define MAX_EARLY_CANDIDATES 64
+
+/* ---- small helpers ---- */
+
+static void emit_error(NaraPeerCore *core, GError *error)
+{
+  GST_INFO("room %s participant %s: %s", core->room->id, core->participant_id, error->message);
+  nara_media_peer_emit_error(core->handle, error);
+  g_error_free(error);
+}
+
+static void set_state(NaraPeerCore *core, NaraPeerState state)
+{
+  if (core->state == state || core->state == NARA_PEER_STATE_FAILED)
+    return;
+  core->state = state;
+  GST_DEBUG("room %s participant %s %s: state %d", core->room->id, core->participant_id,
+            core->role == NARA_PEER_PUBLISH ? "publish" : "subscribe", state);
+  nara_media_peer_emit_state(core->handle, state);
+}
+
+gboolean nara_peer_core_may_log(NaraPeerCore *core)
+{
+  gint64 now = g_get_monotonic_time();
+  if (now - core->last_log_us < G_USEC_PER_SEC)
+    return FALSE;
+  core->last_log_us = now;
+  return TRUE;
+}
+
+gboolean nara_peer_core_can_send(NaraPeerCore *core)
+{
+  return core->state == NARA_PEER_STATE_CONNECTED && core->srtp_out != NULL;
+}
+
+gboolean nara_peer_core_send_rtcp(NaraPeerCore *core, guint8 *data, gsize len, gsize cap)
+{
+  if (!nara_peer_core_can_send(core) || !nara_srtp_protect_rtcp(core->srtp_out, data, &len, cap))
+    return FALSE;
+  return nara_ice_send(core->ice, data, len);
+}
+
+static guint32 random_ssrc(void)
+{
+  guint32 ssrc;
+  do
+    ssrc = g_random_int();
+  while (ssrc == 0);
+  return ssrc;
+}
+
+/* ---- transport callbacks ---- */
+
+static void on_ice_receive(guint8 *data, gsize len, gpointer user_data)
+{
+  NaraPeerCore *core = user_data;
+  NaraWorker *worker = core->room->worker;
+
+  NaraPacketKind kind = nara_packet_classify(data, len);
+  switch (kind) {
+  case NARA_PACKET_DTLS:
+    nara_dtls_receive(core->dtls, data, len);
+    return;
+  case NARA_PACKET_RTP:
+  case NARA_PACKET_RTCP:
+    break;
+  default:
+    nara_worker_count(&worker->packets_dropped, 1);
+    return;
+  }
+  if (!core->srtp_in || len > NARA_WORKER_MTU) {
+    nara_worker_count(&worker->packets_dropped, 1);
+    return;
+  }
+  /* libnice's buffer is not ours to shrink in place: unprotect a copy. */
+  memcpy(worker->rx, data, len);
+  if (kind == NARA_PACKET_RTP) {
+    if (core->role == NARA_PEER_PUBLISH)
+      nara_room_core_publisher_rtp(core, worker->rx, len);
+    return;
+  }
+  if (core->role == NARA_PEER_SUBSCRIBE)
+    nara_room_core_subscriber_rtcp(core, worker->rx, len);
+  /* Publishers' SR/RR carry nothing the forwarder uses yet. */
+}
+
+static void flush_pending_dtls(NaraPeerCore *core)
+{
+  for (guint i = 0; i < core->pending_dtls->len; i++) {
+    GBytes *b = g_ptr_array_index(core->pending_dtls, i);
+    gsize n;
+    const guint8 *d = g_bytes_get_data(b, &n);
+    nara_ice_send(core->ice, d, n);
+  }
+  g_ptr_array_set_size(core->pending_dtls, 0);
+}
+
+static void on_ice_state(NaraIceState state, gpointer user_data)
+{
+  NaraPeerCore *core = user_data;
+  if (state == NARA_ICE_FAILED) {
+    GST_INFO("room %s participant %s: ICE failed or consent lost", core->room->id,
+             core->participant_id);
+    set_state(core, NARA_PEER_STATE_FAILED);
+    return;
+  }
+  if (state == NARA_ICE_CONNECTED) {
+    set_state(core, NARA_PEER_STATE_CONNECTING);
+    flush_pending_dtls(core);
+    nara_dtls_start(core->dtls);
+  }
+}
+
+static void on_dtls_send(const guint8 *data, gsize len, gpointer user_data)
+{
+  NaraPeerCore *core = user_data;
+  /* A ClientHello can beat libnice's "connected": keep our reply until a
+   * pair is selected rather than wait a DTLS retransmission (1 s). */
+  if (!nara_ice_send(core->ice, data, len) && core->pending_dtls->len < NARA_PEER_MAX_PENDING_DTLS)
+    g_ptr_array_add(core->pending_dtls, g_bytes_new(data, len));
+}
+
+static void on_dtls_failed(const char *reason, gpointer user_data)
+{
+  NaraPeerCore *core = user_data;
+  GST_INFO("room %s participant %s: DTLS failed: %s", core->room->id, core->participant_id, reason);
+  set_state(core, NARA_PEER_STATE_FAILED);
+}
+
+static void on_dtls_connected(const NaraDtlsKeys *keys, gpointer user_data)
+{
+  NaraPeerCore *core = user_data;
+  g_autoptr(GError) error = NULL;
+  core->srtp_in
+      = nara_srtp_session_new(keys->profile, keys->remote_key, keys->remote_salt, TRUE, &error);
+  if (core->srtp_in)
+    core->srtp_out
+        = nara_srtp_session_new(keys->profile, keys->local_key, keys->local_salt, FALSE, &error);
+  if (!core->srtp_out) {
+    GST_WARNING("room %s participant %s: %s", core->room->id, core->participant_id, error->message);
+    set_state(core, NARA_PEER_STATE_FAILED);
+    return;
+  }
+  GST_DEBUG("room %s participant %s: SRTP profile %s", core->room->id, core->participant_id,
+            nara_srtp_profile_name(keys->profile));
+  set_state(core, NARA_PEER_STATE_CONNECTED);
+  if (core->role == NARA_PEER_SUBSCRIBE) {
+    /* Join time is the time to the first keyframe: ask at once. */
+    for (guint i = 0; i < core->slots->len; i++) {
+      NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
+      if (slot->track && slot->kind == NARA_TRACK_VIDEO)
+        nara_room_core_request_keyframe(slot->track, TRUE);
+    }
+  }
+}
+
+/* ---- life cycle ---- */
+
+NaraPeerCore *nara_peer_core_new(NaraRoomCore *room, NaraMediaPeer *handle)
+{
+  NaraPeerCore *core = g_new0(NaraPeerCore, 1);
+  core->room = room;
+  core->handle = nara_media_peer_ref(handle);
+  core->role = handle->role;
+  g_strlcpy(core->participant_id, handle->participant_id, sizeof core->participant_id);
+  core->state = NARA_PEER_STATE_NEW;
+  core->local_ssrc = random_ssrc();
+  core->forward[NARA_TRACK_AUDIO] = core->forward[NARA_TRACK_VIDEO] = TRUE;
+  core->early_candidates = g_ptr_array_new_with_free_func(g_free);
+  core->pending_dtls = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+  core->slots = g_ptr_array_new_with_free_func(g_free);
+  core->ssrc_by_track = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  core->session_id = g_random_int() | ((guint64)(g_random_int() & 0x3fffffff) << 32);
+  return core;
+}
+
+void nara_peer_core_start(NaraPeerCore *core)
+{
+  NaraWorker *worker = core->room->worker;
+  const NaraMediaShared *shared = worker->shared;
+  g_ptr_array_add(core->room->peers, core);
+
+  NaraIceConfig config = {
+    .addresses = (const char *const *)shared->ice_addresses,
+    .port_min = shared->port_min,
+    .port_max = shared->port_max,
+    .announced_address = shared->announced_address,
+    /* JSEP: the offerer (a full ICE agent) controls. Publish: the browser
+     * offers; subscribe: we do. */
+    .controlling = core->role == NARA_PEER_SUBSCRIBE,
+  };
+  NaraIceCallbacks ice_cb = { on_ice_receive, on_ice_state };
+  GError *error = NULL;
+  core->ice = nara_ice_new(worker->context, &config, &ice_cb, core, &error);
+  if (!core->ice) {
+    g_prefix_error(&error, "ICE: ");
+    emit_error(core, error);
+    set_state(core, NARA_PEER_STATE_FAILED);
+    return;
+  }
+  NaraDtlsCallbacks dtls_cb = { on_dtls_send, on_dtls_connected, on_dtls_failed };
+  core->dtls = nara_dtls_new(shared->dtls, worker->context, &dtls_cb, core);
+  /* Host candidates are all in our SDP: say there will be no others. */
+  nara_media_peer_emit_candidate(core->handle, NULL);
+}
+
+void nara_peer_core_close(NaraPeerCore *core)
+{
+  if (core->role == NARA_PEER_PUBLISH) {
+    for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++) {
+      if (!core->track_used[i])
+        continue;
+      nara_room_core_track_removed(core->room, &core->tracks[i]);
+      g_ptr_array_unref(core->tracks[i].outputs);
+    }
+  } else {
+    for (guint i = 0; i < core->slots->len; i++)
+      nara_room_core_unroute(g_ptr_array_index(core->slots, i));
+  }
+  g_ptr_array_remove(core->room->peers, core);
+  nara_dtls_free(core->dtls);
+  nara_ice_free(core->ice);
+  nara_srtp_session_free(core->srtp_in);
+  nara_srtp_session_free(core->srtp_out);
+  g_ptr_array_unref(core->early_candidates);
+  g_ptr_array_unref(core->pending_dtls);
+  g_ptr_array_unref(core->slots);
+  g_hash_table_unref(core->ssrc_by_track);
+  g_free(core->wanted);
+  nara_media_peer_unref(core->handle);
+  g_free(core);
+}
+
+/* ---- remote transport parameters ---- */
+
+static gboolean add_candidate(NaraPeerCore *core, const char *candidate)
+{
+  GError *error = NULL;
+  if (nara_ice_add_remote_candidate(core->ice, candidate, &error))
+    return TRUE;
+  emit_error(core, error);
+  return FALSE;
+}
+
+/* First remote description: credentials, candidates, DTLS role and fingerprint.
+ * Later ones must keep the credentials: ICE restarts are not supported. */
+static gboolean apply_transport(NaraPeerCore *core, const NaraSdpRemote *remote, GError **error)
+{
+  if (core->remote_set) {
+    if (strcmp(core->remote_ufrag, remote->ice_ufrag) != 0) {
+      g_set_error(error, NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_BAD_SDP,
+                  "ICE restart is not supported");
+      return FALSE;
+    }
+    return TRUE;
+  }
+  if (!remote->fingerprint[0]) {
+    g_set_error(error, NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_BAD_SDP, "no DTLS fingerprint");
+    return FALSE;
+  }
+  /* RFC 5763 §5: actpass/active → we are passive (DTLS server). */
+  NaraDtlsRole role
+      = remote->setup == NARA_DTLS_SETUP_PASSIVE ? NARA_DTLS_ROLE_CLIENT : NARA_DTLS_ROLE_SERVER;
+  if (!nara_dtls_set_role(core->dtls, role)) {
+    g_set_error(error, NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_BAD_SDP,
+                "DTLS role conflicts with the handshake already under way");
+    return FALSE;
+  }
+  if (!nara_ice_set_remote_credentials(core->ice, remote->ice_ufrag, remote->ice_pwd, error))
+    return FALSE;
+  g_strlcpy(core->remote_ufrag, remote->ice_ufrag, sizeof core->remote_ufrag);
+  nara_dtls_set_remote_fingerprint(core->dtls, remote->fingerprint);
+  core->remote_set = TRUE;
+  for (guint i = 0; i < remote->n_candidates; i++)
+    add_candidate(core, remote->candidates[i]);
+  for (guint i = 0; i < core->early_candidates->len; i++)
+    add_candidate(core, g_ptr_array_index(core->early_candidates, i));
+  g_ptr_array_set_size(core->early_candidates, 0);
+  if (core->early_candidates_done)
+    nara_ice_remote_candidates_done(core->ice);
+  set_state(core, NARA_PEER_STATE_CONNECTING);
+  return TRUE;
+}
+
+void nara_peer_core_add_remote_candidate(NaraPeerCore *core, const char *candidate)
+{
+  if (!core->ice)
+    return;
+  if (!candidate) {
+    if (core->remote_set)
+      nara_ice_remote_candidates_done(core->ice);
+    else
+      core->early_candidates_done = TRUE;
+    return;
+  }
+  /* Trickled candidates can overtake the description they belong to. */
+  if (!core->remote_set) {
+    if (core->early_candidates->len < MAX_EARLY_CANDIDATES)
+      g_ptr_array_add(core->early_candidates, g_strdup(candidate));
+    return;
+  }
+  add_candidate(core, candidate);
+}
+
+static void fill_local(NaraPeerCore *core, NaraSdpLocal *local, NaraDtlsSetup setup)
+{
+  memset(local, 0, sizeof *local);
+  local->ice_ufrag = nara_ice_get_ufrag(core->ice);
+  local->ice_pwd = nara_ice_get_pwd(core->ice);
+  local->fingerprint = nara_dtls_context_fingerprint(core->room->worker->shared->dtls);
+  local->setup = setup;
+  local->session_id = core->session_id;
+  local->session_version = ++core->session_version;
+  local->candidates = nara_ice_get_local_candidates(core->ice, &local->n_candidates);
+  local->connection_address = nara_ice_get_default_address(core->ice, &local->port);
+}
+
+/* ---- publish ---- */
+
+static void publish_update_tracks(NaraPeerCore *core, const NaraSdpRemote *offer)
+{
+  NaraMediaTrack list[NARA_SDP_MAX_MEDIA];
+  guint n = 0;
+  core->mid_ext_id = 0;
+  for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++) {
+    const NaraSdpMedia *m = i < offer->n_media ? &offer->media[i] : NULL;
+    gboolean wanted = m && !m->rejected && m->sending;
+    NaraPubTrack *t = &core->tracks[i];
+    if (core->track_used[i] && (!wanted || m->kind != t->info.kind || m->codec.pt != t->codec.pt)) {
+      nara_room_core_track_removed(core->room, t);
+      g_ptr_array_unref(t->outputs);
+      core->track_used[i] = FALSE;
+    }
+    if (!wanted)
+      continue;
+    gboolean is_new = !core->track_used[i];
+    if (is_new) {
+      memset(t, 0, sizeof *t);
+      t->outputs = g_ptr_array_new();
+      t->publisher = core;
+      t->mline = i;
+      t->info.kind = m->kind;
+      g_snprintf(t->info.id, sizeof t->info.id, "%s-%u", core->participant_id, i);
+      g_strlcpy(t->info.stream_id, core->participant_id, sizeof t->info.stream_id);
+      core->track_used[i] = TRUE;
+    }
+    g_strlcpy(t->mid, m->mid, sizeof t->mid);
+    t->codec = m->codec;
+    memcpy(t->ext_ids, m->ext_ids, sizeof t->ext_ids);
+    if (m->ssrc)
+      t->ssrc = m->ssrc;
+    if (m->ext_ids[NARA_EXT_MID])
+      core->mid_ext_id = m->ext_ids[NARA_EXT_MID];
+    if (is_new)
+      nara_room_core_track_added(core->room, t);
+    list[n++] = t->info;
+  }
+  nara_media_peer_emit_tracks(core->handle, list, n);
+}
+
+static void publish_offer(NaraPeerCore *core, const char *sdp)
+{
+  GError *error = NULL;
+  g_autofree NaraSdpRemote *offer = g_new0(NaraSdpRemote, 1);
+  if (!nara_sdp_parse(sdp, offer, &error) || !apply_transport(core, offer, &error)) {
+    emit_error(core, error);
+    return;
+  }
+  NaraSdpLocal local;
+  NaraDtlsSetup setup = nara_dtls_get_role(core->dtls) == NARA_DTLS_ROLE_CLIENT
+                            ? NARA_DTLS_SETUP_ACTIVE
+                            : NARA_DTLS_SETUP_PASSIVE;
+  fill_local(core, &local, setup);
+  g_autofree char *answer = nara_sdp_build_answer(offer, &local);
+  if (!answer) {
+    error = g_error_new(NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_BAD_SDP, "no answer possible");
+    emit_error(core, error);
+    return;
+  }
+  nara_media_peer_emit_description(core->handle, "answer", answer);
+  publish_update_tracks(core, offer);
+}
+
+void nara_peer_core_set_forwarding(NaraPeerCore *core, NaraTrackKind kind, gboolean forward)
+{
+  if (kind == NARA_TRACK_AUDIO || kind == NARA_TRACK_VIDEO)
+    core->forward[kind] = forward;
+}
+
+/* ---- subscribe ---- */
+
+static gboolean wanted(NaraPeerCore *core, const char *track_id)
+{
+  for (guint i = 0; i < core->n_wanted; i++)
+    if (strcmp(core->wanted[i].id, track_id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static NaraSubSlot *slot_for_track(NaraPeerCore *core, const char *track_id)
+{
+  for (guint i = 0; i < core->slots->len; i++) {
+    NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
+    if (slot->active && strcmp(slot->track_id, track_id) == 0)
+      return slot;
+  }
+  return NULL;
+}
+
+static NaraSubSlot *free_slot(NaraPeerCore *core, NaraTrackKind kind)
+{
+  for (guint i = 0; i < core->slots->len; i++) {
+    NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
+    if (!slot->active && slot->kind == kind)
+      return slot;
+  }
+  if (core->slots->len >= NARA_SDP_MAX_MEDIA)
+    return NULL;
+  NaraSubSlot *slot = g_new0(NaraSubSlot, 1);
+  slot->subscriber = core;
+  slot->index = core->slots->len;
+  slot->kind = kind;
+  g_snprintf(slot->mid, sizeof slot->mid, "%u", slot->index);
+  g_ptr_array_add(core->slots, slot);
+  return slot;
+}
+
+static guint32 output_ssrc(NaraPeerCore *core, const char *track_id)
+{
+  guint32 ssrc = GPOINTER_TO_UINT(g_hash_table_lookup(core->ssrc_by_track, track_id));
+  if (!ssrc) {
+    ssrc = random_ssrc();
+    g_hash_table_insert(core->ssrc_by_track, g_strdup(track_id), GUINT_TO_POINTER(ssrc));
+  }
+  return ssrc;
+}
+
+static void subscribe_make_offer(NaraPeerCore *core)
+{
+  /* Stop sending removed tracks now; their m-lines go inactive. */
+  for (guint i = 0; i < core->slots->len; i++) {
+    NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
+    if (slot->active && !wanted(core, slot->track_id)) {
+      nara_room_core_unroute(slot);
+      slot->active = FALSE;
+      slot->answered = FALSE;
+    }
+  }
+  for (guint i = 0; i < core->n_wanted; i++) {
+    const NaraMediaTrack *want = &core->wanted[i];
+    if (slot_for_track(core, want->id))
+      continue;
+    NaraPubTrack *track = nara_room_core_find_track(core->room, want->id);
+    if (!track)
+      continue; /* its publisher is gone: nothing to offer */
+    NaraSubSlot *slot = free_slot(core, track->info.kind);
+    if (!slot)
+      break;
+    slot->active = TRUE;
+    slot->answered = FALSE;
+    g_strlcpy(slot->track_id, track->info.id, sizeof slot->track_id);
+    g_strlcpy(slot->stream_id, track->info.stream_id, sizeof slot->stream_id);
+    slot->codec = track->codec;
+    slot->ssrc = output_ssrc(core, track->info.id);
+  }
+
+  NaraSdpOfferMedia *media = g_new0(NaraSdpOfferMedia, MAX(core->slots->len, 1));
+  for (guint i = 0; i < core->slots->len; i++) {
+    NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
+    NaraSdpOfferMedia *m = &media[i];
+    g_strlcpy(m->mid, slot->mid, sizeof m->mid);
+    m->kind = slot->kind;
+    m->active = slot->active;
+    m->codec = slot->codec;
+    m->ssrc = slot->ssrc;
+    g_strlcpy(m->stream_id, slot->stream_id, sizeof m->stream_id);
+    g_strlcpy(m->track_id, slot->track_id, sizeof m->track_id);
+  }
+  NaraSdpLocal local;
+  fill_local(core, &local, NARA_DTLS_SETUP_ACTPASS);
+  g_autofree char *offer = nara_sdp_build_offer(media, core->slots->len, &local);
+  g_free(media);
+  if (!offer) {
+    emit_error(core, g_error_new(NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_INTERNAL,
+                                 "could not build the subscribe offer"));
+    return;
+  }
+  core->offer_outstanding = TRUE;
+  core->offer_pending = FALSE;
+  nara_media_peer_emit_description(core->handle, "offer", offer);
+}
+
+void nara_peer_core_set_subscriptions(NaraPeerCore *core, const NaraMediaTrack *tracks, guint n)
+{
+  if (core->role != NARA_PEER_SUBSCRIBE) {
+    emit_error(core, g_error_new(NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_STATE,
+                                 "subscriptions on a publish peer"));
+    return;
+  }
+  if (!core->ice)
+    return;
+  g_free(core->wanted);
+  core->wanted = g_memdup2(tracks, sizeof *tracks * n);
+  core->n_wanted = n;
+  if (core->offer_outstanding)
+    core->offer_pending = TRUE;
+  else
+    subscribe_make_offer(core);
+}
+
+static const NaraSdpMedia *answer_media(const NaraSdpRemote *answer, const NaraSubSlot *slot)
+{
+  for (guint i = 0; i < answer->n_media; i++)
+    if (strcmp(answer->media[i].mid, slot->mid) == 0)
+      return &answer->media[i];
+  /* RFC 8829 §5.3.1: the answer keeps the offer's m-line order. */
+  return slot->index < answer->n_media ? &answer->media[slot->index] : NULL;
+}
+
+static void subscribe_answer(NaraPeerCore *core, const char *sdp)
+{
+  GError *error = NULL;
+  if (!core->offer_outstanding) {
+    emit_error(core, g_error_new(NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_STATE,
+                                 "no offer is waiting for an answer"));
+    return;
+  }
+  g_autofree NaraSdpRemote *answer = g_new0(NaraSdpRemote, 1);
+  if (!nara_sdp_parse(sdp, answer, &error) || !apply_transport(core, answer, &error)) {
+    emit_error(core, error);
+    return;
+  }
+  core->offer_outstanding = FALSE;
+  for (guint i = 0; i < core->slots->len; i++) {
+    NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
+    const NaraSdpMedia *m = answer_media(answer, slot);
+    if (!slot->active || slot->answered)
+      continue;
+    if (!m || m->rejected)
+      continue;
+    memcpy(slot->sub_ext_ids, m->ext_ids, sizeof slot->sub_ext_ids);
+    slot->answered = TRUE;
+    nara_room_core_route(core->room, slot);
+  }
+  if (core->offer_pending)
+    subscribe_make_offer(core);
+}
+
+void nara_peer_core_set_remote_description(NaraPeerCore *core, const char *type, const char *sdp)
+{
+  if (!core->ice) {
+    emit_error(core, g_error_new(NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_STATE, "peer has failed"));
+    return;
+  }
+  gboolean publish = core->role == NARA_PEER_PUBLISH;
+  if (g_strcmp0(type, publish ? "offer" : "answer") != 0) {
+    emit_error(core,
+               g_error_new(NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_STATE,
+                           "a %s peer takes an %s, not \"%s\"", publish ? "publish" : "subscribe",
+                           publish ? "offer" : "answer", type));
+    return;
+  }
+  if (strlen(sdp) > NARA_SDP_MAX_BYTES) {
+    emit_error(core, g_error_new(NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_BAD_SDP, "SDP too large"));
+    return;
+  }
+  if (publish)
+    publish_offer(core, sdp);
+  else
+    subscribe_answer(core, sdp);
+}

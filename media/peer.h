@@ -1,0 +1,104 @@
+/* peer.h — private: the two halves of a peer connection.
+ *
+ * NaraMediaPeer is the control-side handle given to the caller (callbacks,
+ * the closed flag); NaraPeerCore is the worker-side connection (ICE, DTLS,
+ * SRTP, the publish tracks or subscribe slots). They meet only through
+ * posted work: commands carry the core to the worker, events carry a
+ * reference to the handle back to the control thread.
+ *
+ * Threading: fields of NaraMediaPeer are control-thread only, except that
+ * nara_media_peer_emit_*() may be called on a worker (they copy and post).
+ * NaraPeerCore is worker-only after nara_peer_core_new().
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "dtls.h"
+#include "ice.h"
+#include "media.h"
+#include "room.h"
+#include "srtp_session.h"
+
+G_BEGIN_DECLS
+
+struct _NaraMediaPeer {
+  NaraMedia *media;
+  NaraMediaRoom *room;
+  NaraPeerCore *core; /* passed to the worker in commands, never dereferenced here */
+  NaraPeerRole role;
+  char participant_id[NARA_MEDIA_ID_LEN];
+  NaraMediaPeerCallbacks callbacks;
+  gpointer user_data;
+  GMainContext *control;
+  gboolean closed;
+};
+
+/* Refcounting of the handle (g_atomic_rc_box): queued events hold a ref. */
+NaraMediaPeer *nara_media_peer_ref(NaraMediaPeer *peer);
+void nara_media_peer_unref(NaraMediaPeer *peer);
+
+/* Worker → control. Each copies its arguments and posts; the callback runs
+ * later on the control thread unless the handle was closed by then. */
+void nara_media_peer_emit_description(NaraMediaPeer *peer, const char *type, const char *sdp);
+void nara_media_peer_emit_candidate(NaraMediaPeer *peer, const char *candidate);
+void nara_media_peer_emit_tracks(NaraMediaPeer *peer, const NaraMediaTrack *tracks, guint n);
+void nara_media_peer_emit_state(NaraMediaPeer *peer, NaraPeerState state);
+void nara_media_peer_emit_error(NaraMediaPeer *peer, const GError *error);
+
+#define NARA_PEER_MAX_PENDING_DTLS 16
+
+struct _NaraPeerCore {
+  NaraRoomCore *room;
+  NaraMediaPeer *handle; /* a reference, for events */
+  NaraPeerRole role;
+  char participant_id[NARA_MEDIA_ID_LEN];
+  NaraPeerState state;
+  guint32 local_ssrc; /* sender SSRC of our RTCP */
+
+  NaraIce *ice;
+  NaraDtls *dtls;
+  NaraSrtpSession *srtp_in, *srtp_out;
+  gboolean remote_set; /* credentials, role and fingerprint applied */
+  char remote_ufrag[NARA_SDP_TOKEN_LEN];
+  GPtrArray *early_candidates; /* char*, trickled before the remote description */
+  gboolean early_candidates_done;
+  GPtrArray *pending_dtls; /* GBytes*, DTLS records sent before ICE had a pair */
+  guint64 session_id;
+  guint session_version;
+  gint64 last_log_us;
+
+  /* Publish */
+  NaraPubTrack tracks[NARA_SDP_MAX_MEDIA];
+  gboolean track_used[NARA_SDP_MAX_MEDIA];
+  gboolean forward[2]; /* by NaraTrackKind */
+  guint8 mid_ext_id;
+
+  /* Subscribe */
+  GPtrArray *slots; /* NaraSubSlot* */
+  NaraMediaTrack *wanted;
+  guint n_wanted;
+  gboolean offer_outstanding;
+  gboolean offer_pending;    /* set_subscriptions came while waiting for an answer */
+  GHashTable *ssrc_by_track; /* track id → output SSRC, stable per subscriber */
+};
+
+/* (transfer full) Control thread: allocation only; takes a ref on handle. */
+NaraPeerCore *nara_peer_core_new(NaraRoomCore *room, NaraMediaPeer *handle);
+/* The rest on the worker. start creates ICE and gathers; close tears
+ * everything down and frees the core. */
+void nara_peer_core_start(NaraPeerCore *core);
+void nara_peer_core_close(NaraPeerCore *core);
+void nara_peer_core_set_remote_description(NaraPeerCore *core, const char *type, const char *sdp);
+void nara_peer_core_add_remote_candidate(NaraPeerCore *core, const char *candidate);
+void nara_peer_core_set_subscriptions(NaraPeerCore *core, const NaraMediaTrack *tracks, guint n);
+void nara_peer_core_set_forwarding(NaraPeerCore *core, NaraTrackKind kind, gboolean forward);
+
+/* Packet-path helpers for room.c. */
+gboolean nara_peer_core_can_send(NaraPeerCore *core);
+/* Protects (RTCP) in place in a buffer of cap bytes and sends. */
+gboolean nara_peer_core_send_rtcp(NaraPeerCore *core, guint8 *data, gsize len, gsize cap);
+/* At most one line per second per peer. */
+gboolean nara_peer_core_may_log(NaraPeerCore *core);
+
+G_END_DECLS

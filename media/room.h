@@ -1,0 +1,85 @@
+/* room.h — private: a room on its worker: published tracks, routes, forwarding.
+ *
+ * NaraRoomCore is the worker-side half of a NaraMediaRoom: the peers on the
+ * worker, which subscriber slot receives which publisher track, and the
+ * packet path between them. Nothing here is seen by the control thread.
+ *
+ * Threading: nara_room_core_new() runs on the control thread (it only
+ * allocates); every other function and every field on the room's worker.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "media.h"
+#include "sdp.h"
+#include "rtp.h"
+#include "worker.h"
+
+G_BEGIN_DECLS
+
+typedef struct _NaraPeerCore NaraPeerCore;
+typedef struct _NaraSubSlot NaraSubSlot;
+
+/* A track a publish peer sends, as negotiated in its offer. */
+typedef struct {
+  NaraMediaTrack info;
+  NaraPeerCore *publisher;
+  char mid[NARA_SDP_TOKEN_LEN];
+  guint mline;
+  NaraSdpCodec codec;
+  guint8 ext_ids[NARA_EXT_COUNT]; /* the publisher's ids */
+  guint32 ssrc;                   /* 0 until known from SDP or the mid extension */
+  GPtrArray *outputs;             /* NaraSubSlot* receiving it */
+  gint64 last_pli_us;
+} NaraPubTrack;
+
+/* One m-line of a subscribe peer. */
+struct _NaraSubSlot {
+  NaraPeerCore *subscriber;
+  guint index;
+  char mid[8];
+  NaraTrackKind kind;
+  gboolean active;   /* in the last offer as sendonly */
+  gboolean answered; /* the answer accepted it: may be routed */
+  char track_id[NARA_MEDIA_ID_LEN];
+  char stream_id[NARA_MEDIA_ID_LEN];
+  NaraSdpCodec codec;
+  guint32 ssrc;                       /* what the subscriber sees */
+  guint8 sub_ext_ids[NARA_EXT_COUNT]; /* what the answer accepted */
+  NaraRtpRewrite rewrite;
+  NaraPubTrack *track; /* routed from, or NULL */
+};
+
+typedef struct {
+  NaraWorker *worker;
+  char *id;
+  GPtrArray *peers; /* NaraPeerCore* */
+} NaraRoomCore;
+
+/* (transfer full) Control thread: allocation only. */
+NaraRoomCore *nara_room_core_new(NaraWorker *worker, const char *room_id);
+/* Worker: joins the worker's room list. */
+void nara_room_core_start(NaraRoomCore *room);
+/* Worker: the room must have no peers left. */
+void nara_room_core_free(NaraRoomCore *room);
+/* Worker, once a second: REMB to publishers. */
+void nara_room_core_tick(NaraRoomCore *room);
+
+NaraPubTrack *nara_room_core_find_track(NaraRoomCore *room, const char *track_id);
+/* A publisher track appeared: route it to every slot waiting for it. */
+void nara_room_core_track_added(NaraRoomCore *room, NaraPubTrack *track);
+/* A publisher track is going away: unroute every slot it feeds. */
+void nara_room_core_track_removed(NaraRoomCore *room, NaraPubTrack *track);
+/* Routes an answered active slot if its track exists (and asks for a
+ * keyframe when the subscriber is already connected). */
+void nara_room_core_route(NaraRoomCore *room, NaraSubSlot *slot);
+void nara_room_core_unroute(NaraSubSlot *slot);
+
+/* Packet path, on the datagram the worker just received (in worker->rx). */
+void nara_room_core_publisher_rtp(NaraPeerCore *publisher, guint8 *data, gsize len);
+void nara_room_core_subscriber_rtcp(NaraPeerCore *subscriber, guint8 *data, gsize len);
+/* Sends a PLI for the track upstream; force skips the 300 ms coalescing. */
+void nara_room_core_request_keyframe(NaraPubTrack *track, gboolean force);
+
+G_END_DECLS

@@ -1,0 +1,73 @@
+/* worker.h — private: one media worker thread and what the module shares with it.
+ *
+ * A worker is a GThread running its own GMainContext; it hosts whole rooms
+ * (their libnice agents, DTLS timers and packet path). Work reaches it only
+ * through nara_worker_post(), which queues in order.
+ *
+ * Threading: nara_worker_new/free/post and `load` belong to the control
+ * thread; everything marked {worker} only to the worker thread; the packet
+ * counters are relaxed atomics read by anyone.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdatomic.h>
+
+#include "dtls.h"
+#include "srtp_session.h"
+
+G_BEGIN_DECLS
+
+/* Read-only configuration every worker uses, owned by NaraMedia and alive
+ * until all workers are joined. */
+typedef struct {
+  char **ice_addresses; /* NULL or NULL-terminated */
+  guint port_min, port_max;
+  char *announced_address;
+  NaraDtlsContext *dtls;
+  GMainContext *control;
+} NaraMediaShared;
+
+/* One datagram plus SRTP's trailer: RTP above the path MTU is not forwarded. */
+#define NARA_WORKER_MTU 1500
+#define NARA_WORKER_BUF (NARA_WORKER_MTU + NARA_SRTP_MAX_TAIL)
+
+typedef struct _NaraWorker NaraWorker;
+struct _NaraWorker {
+  guint index;
+  const NaraMediaShared *shared;
+  GMainContext *context;
+  GMainLoop *loop;
+  GThread *thread;
+  guint load; /* rooms + peers placed here; control thread only */
+
+  atomic_uint_fast64_t packets_in;
+  atomic_uint_fast64_t packets_forwarded;
+  atomic_uint_fast64_t bytes_forwarded;
+  atomic_uint_fast64_t packets_dropped;
+
+  GPtrArray *rooms;           /* NaraRoomCore*, {worker} */
+  GSource *tick;              /* {worker} once a second: REMB and housekeeping */
+  guint8 rx[NARA_WORKER_BUF]; /* {worker} received packet, unprotected in place */
+  guint8 tx[NARA_WORKER_BUF]; /* {worker} one subscriber's copy at a time */
+  GMutex ready_lock;
+  GCond ready_cond;
+  gboolean ready;
+};
+
+/* (transfer full) Starts the thread; returns once it owns its context. */
+NaraWorker *nara_worker_new(guint index, const NaraMediaShared *shared, GError **error);
+/* Runs the queued work, stops the loop, joins the thread, frees. */
+void nara_worker_free(NaraWorker *worker);
+/* Queues func(data) on the worker, after everything posted before; destroy
+ * runs after it (on the worker), or when the worker context goes away. */
+void nara_worker_post(NaraWorker *worker, GSourceFunc func, gpointer data, GDestroyNotify destroy);
+/* Same for any context: never runs func in the caller, unlike g_main_context_invoke. */
+void nara_post(GMainContext *context, GSourceFunc func, gpointer data, GDestroyNotify destroy);
+
+static inline void nara_worker_count(atomic_uint_fast64_t *counter, guint64 n)
+{
+  atomic_fetch_add_explicit(counter, n, memory_order_relaxed);
+}
+
+G_END_DECLS
