@@ -1,0 +1,134 @@
+// server.mjs — start the real nara binary for one test file, and stop it.
+//
+// nara listens on 127.0.0.1 on a free port, with a fresh state directory
+// and ICE host candidates on 127.0.0.1 only, so nothing leaves the machine.
+// The binary is $NARA_BIN, else build/server/nara under the repository.
+// Call stop() from an after() hook: it always ends the process (SIGTERM,
+// then SIGKILL after 5 s) and removes the state directory.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const LOG_LINES = 400;
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {net.AddressInfo} */ (srv.address());
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * GET url; resolves with the status code, or null if nothing answered.
+ * Certificates are not checked: nara makes its own self-signed one.
+ * @param {string} url
+ * @returns {Promise<number | null>}
+ */
+function probe(url) {
+  const mod = url.startsWith('https:') ? https : http;
+  return new Promise((resolve) => {
+    const req = mod.get(url, { rejectUnauthorized: false, timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? null);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(null));
+  });
+}
+
+/**
+ * @typedef {object} Nara
+ * @property {string} url      base URL of the web client, e.g. https://127.0.0.1:40123
+ * @property {string} wsUrl    the signaling endpoint
+ * @property {number} port
+ * @property {() => string} logs the last lines nara printed
+ * @property {() => Promise<void>} stop
+ */
+
+/**
+ * @param {{args?: string[]}} [options] extra command-line arguments
+ * @returns {Promise<Nara>}
+ */
+export async function startNara(options = {}) {
+  const bin = process.env.NARA_BIN || path.join(REPO_ROOT, 'build/server/nara');
+  if (!fs.existsSync(bin)) throw new Error(`nara binary not found at ${bin} (set NARA_BIN)`);
+  const port = await freePort();
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nara-e2e-'));
+  const args = [
+    '--listen', `127.0.0.1:${port}`,
+    '--state-dir', stateDir,
+    '--set', 'media.ice_addresses=127.0.0.1',
+    ...(options.args ?? []),
+  ];
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** @type {string[]} */
+  const lines = [];
+  const keep = (/** @type {Buffer} */ chunk) => {
+    for (const line of chunk.toString().split('\n')) {
+      if (!line) continue;
+      lines.push(line);
+      if (lines.length > LOG_LINES) lines.shift();
+      if (process.env.NARA_E2E_VERBOSE) process.stderr.write(`[nara] ${line}\n`);
+    }
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  /** @type {number | string | null} */
+  let exited = null;
+  const exitedPromise = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      exited = code ?? signal ?? 'exited';
+      resolve(undefined);
+    });
+  });
+
+  const stop = async () => {
+    if (exited === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exitedPromise;
+      clearTimeout(timer);
+    }
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  };
+
+  // Wait for /healthz: https first (the default), plain http if that is how it runs.
+  const deadline = Date.now() + 20000;
+  let scheme = null;
+  while (Date.now() < deadline && exited === null && !scheme) {
+    for (const s of ['https', 'http']) {
+      if ((await probe(`${s}://127.0.0.1:${port}/healthz`)) === 200) {
+        scheme = s;
+        break;
+      }
+    }
+    if (!scheme) await new Promise((r) => setTimeout(r, 200));
+  }
+  if (!scheme) {
+    await stop();
+    throw new Error(
+      `nara did not become healthy on port ${port} (exit: ${exited}).\n` +
+        `command: ${bin} ${args.join(' ')}\n--- nara output ---\n${lines.join('\n')}`,
+    );
+  }
+  return {
+    url: `${scheme}://127.0.0.1:${port}`,
+    wsUrl: `${scheme === 'https' ? 'wss' : 'ws'}://127.0.0.1:${port}/ws`,
+    port,
+    logs: () => lines.join('\n'),
+    stop,
+  };
+}
