@@ -1,1 +1,766 @@
-/* placeholder: being written */
+/* sdp.c — reading browsers' SDP into NaraSdpRemote and writing Nara's answers
+ * and subscribe offers, on GstSDPMessage.
+ *
+ * Owns the SDP policy: DTLS-SRTP with BUNDLE and rtcp-mux only, one codec
+ * per m-line (Opus; VP8, else packetization-mode 1 H.264), and every bound on
+ * what a peer may send. It does not negotiate transports, keep state between
+ * calls, or know which track goes where: the caller passes plain structs.
+ * Pure functions, called on media workers; safe on any thread.
+ */
+#include "sdp.h"
+
+#include <gst/sdp/sdp.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const ext_uris[NARA_EXT_COUNT] = {
+  [NARA_EXT_MID] = "urn:ietf:params:rtp-hdrext:sdes:mid",
+  [NARA_EXT_AUDIO_LEVEL] = "urn:ietf:params:rtp-hdrext:ssrc-audio-level",
+  [NARA_EXT_VIDEO_ORIENTATION] = "urn:3gpp:video-orientation",
+  [NARA_EXT_ABS_SEND_TIME] = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
+  [NARA_EXT_TWCC] = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
+};
+
+/* Echoed in publish answers. Not transport-cc: Nara sends no TWCC feedback
+ * yet, and a browser told it will get some stops trusting REMB. */
+static const NaraExt answer_exts[]
+    = { NARA_EXT_AUDIO_LEVEL, NARA_EXT_VIDEO_ORIENTATION, NARA_EXT_ABS_SEND_TIME, NARA_EXT_MID };
+
+#define MAX_PT 128
+#define MAX_SECONDARY_SSRCS 64
+#define FINGERPRINT_SHA256_LEN 95 /* 32 "XX" pairs and 31 colons */
+
+const char *nara_ext_uri(NaraExt ext)
+{
+  return (guint)ext < NARA_EXT_COUNT ? ext_uris[ext] : NULL;
+}
+
+NaraDtlsSetup nara_sdp_answer_setup(NaraDtlsSetup offered)
+{
+  return offered == NARA_DTLS_SETUP_PASSIVE ? NARA_DTLS_SETUP_ACTIVE : NARA_DTLS_SETUP_PASSIVE;
+}
+
+static gboolean G_GNUC_PRINTF(2, 3) bad_sdp(GError **error, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_set_error_literal(error, NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_BAD_SDP, msg);
+  return FALSE;
+}
+
+/* Copies src into dst[cap] if it fits and every byte is in [lo, 0x7e]:
+ * lo = '!' for tokens (no spaces), ' ' for free text such as fmtp. Values
+ * come from one SDP line, so CR/LF cannot occur; the check keeps control
+ * bytes and non-ASCII out of what Nara echoes and logs. */
+static gboolean copy_checked(char *dst, gsize cap, const char *src, char lo, const char *what,
+                             GError **error)
+{
+  gsize n = src ? strlen(src) : 0;
+  if (n >= cap)
+    return bad_sdp(error, "%s is longer than %" G_GSIZE_FORMAT " bytes", what, cap - 1);
+  for (gsize i = 0; i < n; i++) {
+    if (src[i] < lo || src[i] > 0x7e)
+      return bad_sdp(error, "%s has a character that is not allowed", what);
+  }
+  memcpy(dst, src ? src : "", n + 1);
+  return TRUE;
+}
+
+#define copy_token(dst, src, what, error) copy_checked(dst, sizeof(dst), src, '!', what, error)
+#define copy_text(dst, src, what, error) copy_checked(dst, sizeof(dst), src, ' ', what, error)
+
+/* RFC 8839 §5.4: ice-char = ALPHA / DIGIT / "+" / "/". */
+static gboolean copy_ice(char *dst, const char *src, const char *what, GError **error)
+{
+  if (!src || !*src)
+    return bad_sdp(error, "a=%s is missing", what);
+  for (const char *p = src; *p; p++) {
+    if (!g_ascii_isalnum(*p) && *p != '+' && *p != '/')
+      return bad_sdp(error, "a=%s has a character that is not allowed", what);
+  }
+  return copy_checked(dst, NARA_SDP_TOKEN_LEN, src, '!', what, error);
+}
+
+/* Reads a decimal number of at most `max` at *p, advancing *p. */
+static gboolean read_uint(const char **p, guint64 max, guint64 *out)
+{
+  if (!g_ascii_isdigit(**p))
+    return FALSE;
+  guint64 v = 0;
+  while (g_ascii_isdigit(**p)) {
+    v = v * 10 + (guint64)(**p - '0');
+    if (v > max)
+      return FALSE;
+    (*p)++;
+  }
+  *out = v;
+  return TRUE;
+}
+
+static gboolean is_attr(const GstSDPAttribute *a, const char *key)
+{
+  return a->key && strcmp(a->key, key) == 0;
+}
+
+static const char *attr_value(const GstSDPAttribute *a)
+{
+  return a->value ? a->value : "";
+}
+
+/* "a=rtpmap:96 VP8/90000", "a=rtpmap:111 opus/48000/2". */
+typedef struct {
+  gboolean set;
+  char name[16];
+  guint clock_rate;
+  guint channels;
+} Rtpmap;
+
+static gboolean parse_rtpmap(const char *v, guint *pt, Rtpmap *map)
+{
+  guint64 n, rate, ch = 0;
+  if (!read_uint(&v, MAX_PT - 1, &n) || *v++ != ' ')
+    return FALSE;
+  const char *slash = strchr(v, '/');
+  if (!slash || slash == v || (gsize)(slash - v) >= sizeof map->name)
+    return FALSE;
+  memcpy(map->name, v, slash - v);
+  map->name[slash - v] = '\0';
+  v = slash + 1;
+  if (!read_uint(&v, G_MAXUINT32, &rate))
+    return FALSE;
+  if (*v == '/' && (v++, !read_uint(&v, 255, &ch)))
+    return FALSE;
+  *pt = (guint)n;
+  map->clock_rate = (guint)rate;
+  map->channels = (guint)ch;
+  map->set = TRUE;
+  return TRUE;
+}
+
+/* Value of `key` in an fmtp parameter list "a=1;b=2" (spaces tolerated),
+ * copied into out[cap]; FALSE if absent. */
+static gboolean fmtp_param(const char *fmtp, const char *key, char *out, gsize cap)
+{
+  gsize klen = strlen(key);
+  for (const char *p = fmtp; p && *p;) {
+    while (*p == ' ' || *p == ';')
+      p++;
+    const char *end = strchr(p, ';');
+    gsize len = end ? (gsize)(end - p) : strlen(p);
+    if (len > klen && g_ascii_strncasecmp(p, key, klen) == 0 && p[klen] == '=') {
+      gsize vlen = len - klen - 1;
+      while (vlen && p[klen + 1 + vlen - 1] == ' ')
+        vlen--;
+      if (vlen >= cap)
+        return FALSE;
+      memcpy(out, p + klen + 1, vlen);
+      out[vlen] = '\0';
+      return TRUE;
+    }
+    p = end;
+  }
+  return FALSE;
+}
+
+/* Nara forwards H.264 only as packetization-mode 1 (FU-A), the mode every
+ * browser decodes; among those it prefers Constrained Baseline 3.1, then any
+ * Baseline profile, which all browsers decode in hardware or software. */
+static int h264_score(const char *fmtp)
+{
+  char v[16];
+  if (!fmtp_param(fmtp, "packetization-mode", v, sizeof v) || strcmp(v, "1") != 0)
+    return 0;
+  if (!fmtp_param(fmtp, "profile-level-id", v, sizeof v))
+    return 1;
+  if (g_ascii_strcasecmp(v, "42e01f") == 0)
+    return 3;
+  return g_ascii_strncasecmp(v, "42", 2) == 0 ? 2 : 1;
+}
+
+/* What one pass over an m-line's attributes collects. */
+typedef struct {
+  Rtpmap rtpmap[MAX_PT];
+  const char *fmtp[MAX_PT];
+  const char *mid;
+  const char *msid;
+  gboolean sending, rtcp_mux, bundle_only, crypto;
+  guint32 secondary[MAX_SECONDARY_SSRCS];
+  guint n_secondary;
+} MediaScan;
+
+static void scan_ssrc_group(const char *v, MediaScan *s)
+{
+  /* RFC 5576 §4.2: "FID 1111 2222": the first SSRC is the primary, the others
+   * repair it (RTX, FEC) and must not be taken for the track. */
+  if (strncmp(v, "FID ", 4) != 0 && strncmp(v, "FEC-FR ", 7) != 0)
+    return;
+  v = strchr(v, ' ');
+  gboolean first = TRUE;
+  while (v && *v == ' ') {
+    v++;
+    guint64 ssrc;
+    if (!read_uint(&v, G_MAXUINT32, &ssrc))
+      return;
+    if (!first && s->n_secondary < MAX_SECONDARY_SSRCS)
+      s->secondary[s->n_secondary++] = (guint32)ssrc;
+    first = FALSE;
+  }
+}
+
+/* "a=extmap:3/sendonly urn:3gpp:video-orientation": the direction suffix and
+ * any extension attributes after the URI do not matter to Nara. */
+static void scan_extmap(const char *v, NaraSdpMedia *m)
+{
+  guint64 id;
+  if (!read_uint(&v, 255, &id) || id == 0)
+    return;
+  if (*v == '/')
+    v += strcspn(v, " ");
+  if (*v++ != ' ')
+    return;
+  gsize len = strcspn(v, " ");
+  for (guint e = 0; e < NARA_EXT_COUNT; e++) {
+    if (strlen(ext_uris[e]) == len && strncmp(v, ext_uris[e], len) == 0 && !m->ext_ids[e])
+      m->ext_ids[e] = (guint8)id;
+  }
+}
+
+static void scan_attributes(const GstSDPMedia *gm, MediaScan *s, NaraSdpMedia *m)
+{
+  s->sending = TRUE; /* RFC 4566 §6: sendrecv unless said otherwise */
+  for (guint i = 0; i < gst_sdp_media_attributes_len(gm); i++) {
+    const GstSDPAttribute *a = gst_sdp_media_get_attribute(gm, i);
+    const char *v = attr_value(a);
+    guint pt;
+    Rtpmap map = { 0 };
+    if (is_attr(a, "rtpmap")) {
+      if (parse_rtpmap(v, &pt, &map) && !s->rtpmap[pt].set)
+        s->rtpmap[pt] = map;
+    } else if (is_attr(a, "fmtp")) {
+      guint64 n;
+      if (read_uint(&v, MAX_PT - 1, &n) && *v == ' ' && !s->fmtp[n])
+        s->fmtp[n] = v + 1;
+    } else if (is_attr(a, "mid")) {
+      s->mid = s->mid ? s->mid : v;
+    } else if (is_attr(a, "msid")) {
+      s->msid = s->msid ? s->msid : v;
+    } else if (is_attr(a, "sendrecv") || is_attr(a, "sendonly")) {
+      s->sending = TRUE;
+    } else if (is_attr(a, "recvonly") || is_attr(a, "inactive")) {
+      s->sending = FALSE;
+    } else if (is_attr(a, "rtcp-mux")) {
+      s->rtcp_mux = TRUE;
+    } else if (is_attr(a, "rtcp-rsize")) {
+      m->rtcp_rsize = TRUE;
+    } else if (is_attr(a, "bundle-only")) {
+      s->bundle_only = TRUE;
+    } else if (is_attr(a, "crypto")) {
+      s->crypto = TRUE;
+    } else if (is_attr(a, "ssrc-group")) {
+      scan_ssrc_group(v, s);
+    } else if (is_attr(a, "extmap")) {
+      scan_extmap(v, m);
+    }
+  }
+}
+
+/* Splits "stream track" into the two msid fields. */
+static gboolean copy_msid(NaraSdpMedia *m, const char *v, GError **error)
+{
+  const char *sp = strchr(v, ' ');
+  g_autofree char *stream = g_strndup(v, sp ? (gsize)(sp - v) : strlen(v));
+  if (!copy_token(m->msid_stream, stream, "msid stream id", error))
+    return FALSE;
+  if (!sp)
+    return TRUE;
+  while (*sp == ' ')
+    sp++;
+  g_autofree char *track = g_strndup(sp, strcspn(sp, " "));
+  return copy_token(m->msid_track, track, "msid track id", error);
+}
+
+/* The first a=ssrc that is no repair stream, and its msid: attribute when the
+ * m-line has no a=msid (older Chrome, aiortc). */
+static gboolean scan_ssrcs(const GstSDPMedia *gm, const MediaScan *s, NaraSdpMedia *m,
+                           GError **error)
+{
+  for (guint i = 0; i < gst_sdp_media_attributes_len(gm); i++) {
+    const GstSDPAttribute *a = gst_sdp_media_get_attribute(gm, i);
+    if (!is_attr(a, "ssrc"))
+      continue;
+    const char *v = attr_value(a);
+    guint64 ssrc;
+    if (!read_uint(&v, G_MAXUINT32, &ssrc) || ssrc == 0)
+      continue;
+    gboolean secondary = FALSE;
+    for (guint k = 0; k < s->n_secondary; k++)
+      secondary |= s->secondary[k] == ssrc;
+    if (secondary || (m->ssrc && m->ssrc != ssrc))
+      continue;
+    m->ssrc = (guint32)ssrc;
+    if (!s->msid && strncmp(v, " msid:", 6) == 0 && !m->msid_stream[0])
+      if (!copy_msid(m, v + 6, error))
+        return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean choose_codec(const GstSDPMedia *gm, const MediaScan *s, NaraSdpMedia *m,
+                             GError **error)
+{
+  int best_score = 0;
+  guint best = MAX_PT;
+  for (guint i = 0; i < gst_sdp_media_formats_len(gm); i++) {
+    const char *f = gst_sdp_media_get_format(gm, i);
+    guint64 pt;
+    if (!f || !read_uint(&f, MAX_PT - 1, &pt) || *f || !s->rtpmap[pt].set)
+      continue;
+    const Rtpmap *r = &s->rtpmap[pt];
+    int score = 0;
+    if (m->kind == NARA_TRACK_AUDIO)
+      score
+          = g_ascii_strcasecmp(r->name, "opus") == 0 && r->clock_rate == 48000 && r->channels == 2;
+    else if (r->clock_rate == 90000 && g_ascii_strcasecmp(r->name, "VP8") == 0)
+      score = 10; /* over any H.264 */
+    else if (r->clock_rate == 90000 && g_ascii_strcasecmp(r->name, "H264") == 0)
+      score = h264_score(s->fmtp[pt]);
+    if (score > best_score) {
+      best_score = score;
+      best = (guint)pt;
+    }
+  }
+  if (best == MAX_PT)
+    return TRUE; /* nothing Nara forwards: the m-line is rejected */
+
+  NaraSdpCodec *c = &m->codec;
+  const char *name = m->kind == NARA_TRACK_AUDIO ? "opus" : best_score == 10 ? "VP8" : "H264";
+  g_strlcpy(c->name, name, sizeof c->name);
+  c->pt = (guint8)best;
+  c->clock_rate = s->rtpmap[best].clock_rate;
+  c->channels = s->rtpmap[best].channels;
+  return copy_text(c->fmtp, s->fmtp[best], "a=fmtp", error);
+}
+
+static gboolean is_dtls_srtp(const char *proto)
+{
+  return proto
+         && (strcmp(proto, "UDP/TLS/RTP/SAVPF") == 0 || strcmp(proto, "TCP/DTLS/RTP/SAVPF") == 0);
+}
+
+static gboolean parse_media(const GstSDPMedia *gm, guint index, NaraSdpMedia *m, GError **error)
+{
+  g_autofree MediaScan *s = g_new0(MediaScan, 1);
+  const char *type = gst_sdp_media_get_media(gm);
+  const char *proto = gst_sdp_media_get_proto(gm);
+  const char *fmt = gst_sdp_media_formats_len(gm) ? gst_sdp_media_get_format(gm, 0) : "0";
+  if (!copy_token(m->type, type, "m= media type", error)
+      || !copy_token(m->proto, proto, "m= protocol", error)
+      || !copy_token(m->fmt, fmt, "m= format", error))
+    return FALSE;
+
+  scan_attributes(gm, s, m);
+  if (s->crypto)
+    return bad_sdp(error, "m-line %u has a=crypto: only DTLS-SRTP is accepted", index);
+  if (s->mid && !copy_token(m->mid, s->mid, "a=mid", error))
+    return FALSE;
+
+  gboolean av = strcmp(m->type, "audio") == 0 || strcmp(m->type, "video") == 0;
+  m->kind = strcmp(m->type, "video") == 0 ? NARA_TRACK_VIDEO : NARA_TRACK_AUDIO;
+  m->sending = s->sending;
+  /* RFC 8843 §6: port 0 with a=bundle-only is a live m-line sharing the
+   * BUNDLE transport, not a rejected one. */
+  m->rejected = !av || (gst_sdp_media_get_port(gm) == 0 && !s->bundle_only);
+  if (m->rejected)
+    return TRUE;
+
+  if (!is_dtls_srtp(m->proto))
+    return bad_sdp(error, "m-line %u uses %s: only UDP/TLS/RTP/SAVPF is accepted", index, m->proto);
+  if (!m->mid[0])
+    return bad_sdp(error, "m-line %u has no a=mid", index);
+  if (!s->rtcp_mux)
+    return bad_sdp(error, "m-line %u has no a=rtcp-mux", index);
+  if (s->msid && !copy_msid(m, s->msid, error))
+    return FALSE;
+  if (!scan_ssrcs(gm, s, m, error) || !choose_codec(gm, s, m, error))
+    return FALSE;
+  m->rejected = m->codec.name[0] == '\0';
+  return TRUE;
+}
+
+/* The transport-level attributes, from the m-line carrying the BUNDLE
+ * transport or, failing that, the session level (RFC 8843 §7.1.3). */
+static const char *transport_attr(const GstSDPMessage *msg, const GstSDPMedia *gm, const char *key)
+{
+  const char *v = gm ? gst_sdp_media_get_attribute_val(gm, key) : NULL;
+  return v ? v : gst_sdp_message_get_attribute_val(msg, key);
+}
+
+/* "sha-256 AB:CD:…" (RFC 8122 §5). Other hash functions are skipped, so an
+ * offer listing sha-1 and sha-256 works; with none in sha-256 it fails. */
+static gboolean parse_fingerprints(const GstSDPMessage *msg, const GstSDPMedia *gm,
+                                   NaraSdpRemote *out, GError **error)
+{
+  gboolean media_level = gm && gst_sdp_media_get_attribute_val(gm, "fingerprint");
+  guint n = media_level ? gst_sdp_media_attributes_len(gm) : gst_sdp_message_attributes_len(msg);
+  gboolean any = FALSE;
+  for (guint i = 0; i < n; i++) {
+    const GstSDPAttribute *a
+        = media_level ? gst_sdp_media_get_attribute(gm, i) : gst_sdp_message_get_attribute(msg, i);
+    if (!is_attr(a, "fingerprint"))
+      continue;
+    any = TRUE;
+    const char *v = attr_value(a);
+    if (g_ascii_strncasecmp(v, "sha-256 ", 8) != 0)
+      continue;
+    v += 8;
+    while (*v == ' ')
+      v++;
+    if (strlen(v) != FINGERPRINT_SHA256_LEN)
+      return bad_sdp(error, "a=fingerprint is not a SHA-256 fingerprint");
+    for (guint k = 0; k < FINGERPRINT_SHA256_LEN; k++) {
+      gboolean ok = k % 3 == 2 ? v[k] == ':' : g_ascii_isxdigit(v[k]);
+      if (!ok)
+        return bad_sdp(error, "a=fingerprint is not a SHA-256 fingerprint");
+      out->fingerprint[k] = g_ascii_toupper(v[k]);
+    }
+    out->fingerprint[FINGERPRINT_SHA256_LEN] = '\0';
+    return TRUE;
+  }
+  return bad_sdp(error, any ? "a=fingerprint must use sha-256" : "a=fingerprint is missing");
+}
+
+static gboolean parse_setup(const char *v, NaraDtlsSetup *setup, GError **error)
+{
+  if (!v || strcmp(v, "active") == 0) /* RFC 4145 §4: active when absent */
+    *setup = NARA_DTLS_SETUP_ACTIVE;
+  else if (strcmp(v, "actpass") == 0)
+    *setup = NARA_DTLS_SETUP_ACTPASS;
+  else if (strcmp(v, "passive") == 0)
+    *setup = NARA_DTLS_SETUP_PASSIVE;
+  else
+    return bad_sdp(error, "a=setup:%.16s is not supported", v);
+  return TRUE;
+}
+
+static gboolean parse_candidates(const GstSDPMedia *gm, NaraSdpRemote *out, GError **error)
+{
+  for (guint i = 0; gm && i < gst_sdp_media_attributes_len(gm); i++) {
+    const GstSDPAttribute *a = gst_sdp_media_get_attribute(gm, i);
+    if (!is_attr(a, "candidate") || out->n_candidates == NARA_SDP_MAX_CANDIDATES)
+      continue;
+    g_autofree char *c = g_strconcat("candidate:", attr_value(a), NULL);
+    if (!copy_text(out->candidates[out->n_candidates], c, "a=candidate", error))
+      return FALSE;
+    out->n_candidates++;
+  }
+  return TRUE;
+}
+
+/* The mids of the first a=group:BUNDLE, or NULL. */
+static char **bundle_mids(const GstSDPMessage *msg)
+{
+  for (guint i = 0; i < gst_sdp_message_attributes_len(msg); i++) {
+    const GstSDPAttribute *a = gst_sdp_message_get_attribute(msg, i);
+    const char *v = attr_value(a);
+    if (is_attr(a, "group") && strncmp(v, "BUNDLE", 6) == 0 && (v[6] == ' ' || !v[6]))
+      return g_strsplit_set(v + 6, " ", -1);
+  }
+  return NULL;
+}
+
+static gboolean in_strv(char **v, const char *s)
+{
+  for (; v && *v; v++)
+    if (**v && strcmp(*v, s) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Nara runs one transport per peer connection: m-lines outside the BUNDLE
+ * group would need their own, so they are rejected. Returns the index of the
+ * m-line whose transport is used (RFC 8843 §4: the first mid of the group
+ * names it), or -1 if nothing is accepted. */
+static int apply_bundle(const GstSDPMessage *msg, NaraSdpRemote *out)
+{
+  g_auto(GStrv) group = bundle_mids(msg);
+  int transport = -1;
+  const char *tag = NULL;
+  for (char **g = group; g && *g; g++) {
+    if (**g) {
+      tag = *g;
+      break;
+    }
+  }
+  for (guint i = 0; i < out->n_media; i++) {
+    NaraSdpMedia *m = &out->media[i];
+    if (m->rejected)
+      continue;
+    /* Without a group only one m-line can have a transport. */
+    if (group ? !in_strv(group, m->mid) : transport >= 0) {
+      m->rejected = TRUE;
+      continue;
+    }
+    if (transport < 0
+        || (tag && strcmp(m->mid, tag) == 0 && strcmp(out->media[transport].mid, tag) != 0))
+      transport = (int)i;
+  }
+  return transport;
+}
+
+static gboolean parse_message(const GstSDPMessage *msg, NaraSdpRemote *out, GError **error)
+{
+  const char *version = gst_sdp_message_get_version(msg);
+  if (!version || strcmp(version, "0") != 0)
+    return bad_sdp(error, "not an SDP description (no v=0)");
+  guint n = gst_sdp_message_medias_len(msg);
+  if (n == 0)
+    return bad_sdp(error, "no m-line");
+  if (n > NARA_SDP_MAX_MEDIA)
+    return bad_sdp(error, "more than %d m-lines", NARA_SDP_MAX_MEDIA);
+  if (gst_sdp_message_get_attribute_val(msg, "crypto"))
+    return bad_sdp(error, "a=crypto: only DTLS-SRTP is accepted");
+
+  out->n_media = n;
+  for (guint i = 0; i < n; i++) {
+    if (!parse_media(gst_sdp_message_get_media(msg, i), i, &out->media[i], error))
+      return FALSE;
+    for (guint k = 0; k < i; k++) {
+      if (out->media[i].mid[0] && strcmp(out->media[i].mid, out->media[k].mid) == 0)
+        return bad_sdp(error, "a=mid:%s appears twice", out->media[i].mid);
+    }
+  }
+
+  int t = apply_bundle(msg, out);
+  const GstSDPMedia *gm = gst_sdp_message_get_media(msg, t >= 0 ? (guint)t : 0);
+  return copy_ice(out->ice_ufrag, transport_attr(msg, gm, "ice-ufrag"), "ice-ufrag", error)
+         && copy_ice(out->ice_pwd, transport_attr(msg, gm, "ice-pwd"), "ice-pwd", error)
+         && parse_fingerprints(msg, gm, out, error)
+         && parse_setup(transport_attr(msg, gm, "setup"), &out->setup, error)
+         && parse_candidates(gm, out, error);
+}
+
+gboolean nara_sdp_parse(const char *sdp, NaraSdpRemote *out, GError **error)
+{
+  memset(out, 0, sizeof *out);
+  if (!sdp || !*sdp)
+    return bad_sdp(error, "empty SDP");
+  if (strnlen(sdp, NARA_SDP_MAX_BYTES + 1) > NARA_SDP_MAX_BYTES)
+    return bad_sdp(error, "SDP is larger than %d bytes", NARA_SDP_MAX_BYTES);
+  g_autoptr(GstSDPMessage) msg = NULL;
+  if (gst_sdp_message_new_from_text(sdp, &msg) != GST_SDP_OK)
+    return bad_sdp(error, "SDP could not be parsed");
+  if (!parse_message(msg, out, error)) {
+    memset(out, 0, sizeof *out);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- writing ---- */
+
+static const char *setup_name(NaraDtlsSetup setup)
+{
+  switch (setup) {
+  case NARA_DTLS_SETUP_ACTIVE:
+    return "active";
+  case NARA_DTLS_SETUP_PASSIVE:
+    return "passive";
+  case NARA_DTLS_SETUP_ACTPASS:
+    break;
+  }
+  return "actpass";
+}
+
+static void add_attr_printf(GstSDPMedia *m, const char *key, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+
+static void add_attr_printf(GstSDPMedia *m, const char *key, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *v = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  gst_sdp_media_add_attribute(m, key, v);
+}
+
+static GstSDPMessage *new_message(const NaraSdpLocal *local)
+{
+  GstSDPMessage *msg;
+  gst_sdp_message_new(&msg);
+  gst_sdp_message_set_version(msg, "0");
+  /* JSEP §5.2.1: the session id must fit a signed 64-bit integer. */
+  g_autofree char *id = g_strdup_printf("%" G_GUINT64_FORMAT, local->session_id & G_MAXINT64);
+  g_autofree char *version = g_strdup_printf("%u", local->session_version);
+  gst_sdp_message_set_origin(msg, "-", id, version, "IN", "IP4", "127.0.0.1");
+  gst_sdp_message_set_session_name(msg, "-");
+  gst_sdp_message_add_time(msg, "0", "0", NULL);
+  return msg;
+}
+
+/* Session attributes, once the m-lines are known. */
+static char *finish_message(GstSDPMessage *msg, GString *bundle)
+{
+  if (bundle->len)
+    gst_sdp_message_add_attribute(msg, "group", bundle->str);
+  /* Chrome and Firefox read msid only under this semantic. */
+  gst_sdp_message_add_attribute(msg, "msid-semantic", " WMS");
+  char *text = gst_sdp_message_as_text(msg);
+  gst_sdp_message_free(msg);
+  g_string_free(bundle, TRUE);
+  return text;
+}
+
+static void add_connection(GstSDPMedia *m, const NaraSdpLocal *local)
+{
+  const char *addr = local->connection_address ? local->connection_address : "0.0.0.0";
+  const char *ip = strchr(addr, ':') ? "IP6" : "IP4";
+  gst_sdp_media_add_connection(m, "IN", ip, addr, 0, 0);
+}
+
+/* c=, a=rtcp, candidates, ICE and DTLS attributes of one m-line. With rtcp-mux
+ * a=rtcp repeats the RTP port (RFC 5761 §5.1.3). */
+static void add_transport(GstSDPMedia *m, const NaraSdpLocal *local, NaraDtlsSetup setup,
+                          gboolean candidates)
+{
+  const char *addr = local->connection_address ? local->connection_address : "0.0.0.0";
+  add_connection(m, local);
+  add_attr_printf(m, "rtcp", "%u IN %s %s", local->port ? local->port : 9u,
+                  strchr(addr, ':') ? "IP6" : "IP4", addr);
+  for (guint i = 0; candidates && i < local->n_candidates; i++) {
+    const char *c = local->candidates[i];
+    if (g_str_has_prefix(c, "a="))
+      c += 2;
+    if (g_str_has_prefix(c, "candidate:"))
+      c += strlen("candidate:");
+    gst_sdp_media_add_attribute(m, "candidate", c);
+  }
+  if (candidates && local->n_candidates)
+    gst_sdp_media_add_attribute(m, "end-of-candidates", NULL);
+  gst_sdp_media_add_attribute(m, "ice-ufrag", local->ice_ufrag);
+  gst_sdp_media_add_attribute(m, "ice-pwd", local->ice_pwd);
+  gst_sdp_media_add_attribute(m, "ice-options", "trickle");
+  add_attr_printf(m, "fingerprint", "sha-256 %s", local->fingerprint);
+  gst_sdp_media_add_attribute(m, "setup", setup_name(setup));
+}
+
+/* rtpmap, feedback and fmtp of the one codec. Video gets PLI and FIR, which
+ * Nara relays upstream, and REMB, which it generates; no plain NACK until
+ * Nara keeps a packet cache to answer it. */
+static void add_codec(GstSDPMedia *m, NaraTrackKind kind, const NaraSdpCodec *c)
+{
+  if (c->channels)
+    add_attr_printf(m, "rtpmap", "%u %s/%u/%u", c->pt, c->name, c->clock_rate, c->channels);
+  else
+    add_attr_printf(m, "rtpmap", "%u %s/%u", c->pt, c->name, c->clock_rate);
+  if (kind == NARA_TRACK_VIDEO) {
+    add_attr_printf(m, "rtcp-fb", "%u nack pli", c->pt);
+    add_attr_printf(m, "rtcp-fb", "%u ccm fir", c->pt);
+    add_attr_printf(m, "rtcp-fb", "%u goog-remb", c->pt);
+  }
+  if (c->fmtp[0])
+    add_attr_printf(m, "fmtp", "%u %s", c->pt, c->fmtp);
+}
+
+/* gst_sdp_media_init() frees what it finds, so m must start zeroed. */
+static void init_mline(GstSDPMedia *m, const char *type, guint port, const char *proto, guint8 pt)
+{
+  memset(m, 0, sizeof *m);
+  gst_sdp_media_init(m);
+  gst_sdp_media_set_media(m, type);
+  gst_sdp_media_set_port_info(m, port, 0);
+  gst_sdp_media_set_proto(m, proto);
+  g_autofree char *fmt = g_strdup_printf("%u", pt);
+  gst_sdp_media_add_format(m, fmt);
+}
+
+char *nara_sdp_build_answer(const NaraSdpRemote *offer, const NaraSdpLocal *local)
+{
+  GstSDPMessage *msg = new_message(local);
+  GString *bundle = g_string_new(NULL);
+  NaraDtlsSetup setup = nara_sdp_answer_setup(offer->setup);
+  gboolean first = TRUE;
+
+  for (guint i = 0; i < offer->n_media; i++) {
+    const NaraSdpMedia *o = &offer->media[i];
+    GstSDPMedia m;
+    if (o->rejected) {
+      /* RFC 3264 §6: same media type and a format from the offer, port 0. */
+      memset(&m, 0, sizeof m);
+      gst_sdp_media_init(&m);
+      gst_sdp_media_set_media(&m, o->type[0] ? o->type : "audio");
+      gst_sdp_media_set_port_info(&m, 0, 0);
+      gst_sdp_media_set_proto(&m, o->proto[0] ? o->proto : "UDP/TLS/RTP/SAVPF");
+      gst_sdp_media_add_format(&m, o->fmt[0] ? o->fmt : "0");
+      add_connection(&m, local);
+      if (o->mid[0])
+        gst_sdp_media_add_attribute(&m, "mid", o->mid);
+      gst_sdp_message_add_media(msg, &m); /* takes m's contents */
+      continue;
+    }
+    init_mline(&m, o->kind == NARA_TRACK_VIDEO ? "video" : "audio", local->port ? local->port : 9u,
+               o->proto[0] ? o->proto : "UDP/TLS/RTP/SAVPF", o->codec.pt);
+    add_transport(&m, local, setup, first);
+    gst_sdp_media_add_attribute(&m, "mid", o->mid);
+    for (guint e = 0; e < G_N_ELEMENTS(answer_exts); e++) {
+      guint8 id = o->ext_ids[answer_exts[e]];
+      if (id)
+        add_attr_printf(&m, "extmap", "%u %s", id, ext_uris[answer_exts[e]]);
+    }
+    gst_sdp_media_add_attribute(&m, o->sending ? "recvonly" : "inactive", NULL);
+    gst_sdp_media_add_attribute(&m, "rtcp-mux", NULL);
+    /* RFC 5506 §5: an answer may only accept reduced-size RTCP if offered. */
+    if (o->rtcp_rsize)
+      gst_sdp_media_add_attribute(&m, "rtcp-rsize", NULL);
+    add_codec(&m, o->kind, &o->codec);
+    gst_sdp_message_add_media(msg, &m);
+    g_string_append_printf(bundle, "%s%s", bundle->len ? " " : "BUNDLE ", o->mid);
+    first = FALSE;
+  }
+  return finish_message(msg, bundle);
+}
+
+/* An inactive slot never used, or a caller without a codec: something every
+ * browser accepts for the kind. */
+static const NaraSdpCodec default_audio = { 111, "opus", 48000, 2, "minptime=10;useinbandfec=1" };
+static const NaraSdpCodec default_video = { 96, "VP8", 90000, 0, "" };
+
+char *nara_sdp_build_offer(const NaraSdpOfferMedia *media, guint n_media, const NaraSdpLocal *local)
+{
+  GstSDPMessage *msg = new_message(local);
+  GString *bundle = g_string_new(NULL);
+
+  for (guint i = 0; i < n_media; i++) {
+    const NaraSdpOfferMedia *o = &media[i];
+    gboolean video = o->kind == NARA_TRACK_VIDEO;
+    const NaraSdpCodec *c = o->codec.name[0] ? &o->codec : video ? &default_video : &default_audio;
+    GstSDPMedia m;
+    /* Port 9 even when inactive: port 0 would retire the m-line for good
+     * (RFC 8843 §7.3.3), and slots are reused for later tracks. */
+    init_mline(&m, video ? "video" : "audio", local->port ? local->port : 9u, "UDP/TLS/RTP/SAVPF",
+               c->pt);
+    add_transport(&m, local, NARA_DTLS_SETUP_ACTPASS, i == 0);
+    gst_sdp_media_add_attribute(&m, "mid", o->mid);
+    if (video)
+      add_attr_printf(&m, "extmap", "%u %s", NARA_SUB_EXT_ID_VIDEO_ORIENTATION,
+                      ext_uris[NARA_EXT_VIDEO_ORIENTATION]);
+    else
+      add_attr_printf(&m, "extmap", "%u %s", NARA_SUB_EXT_ID_AUDIO_LEVEL,
+                      ext_uris[NARA_EXT_AUDIO_LEVEL]);
+    gst_sdp_media_add_attribute(&m, o->active ? "sendonly" : "inactive", NULL);
+    if (o->active)
+      add_attr_printf(&m, "msid", "%s %s", o->stream_id, o->track_id);
+    gst_sdp_media_add_attribute(&m, "rtcp-mux", NULL);
+    gst_sdp_media_add_attribute(&m, "rtcp-rsize", NULL);
+    add_codec(&m, o->kind, c);
+    if (o->active && o->ssrc) {
+      add_attr_printf(&m, "ssrc", "%u cname:nara", o->ssrc);
+      add_attr_printf(&m, "ssrc", "%u msid:%s %s", o->ssrc, o->stream_id, o->track_id);
+    }
+    gst_sdp_message_add_media(msg, &m);
+    g_string_append_printf(bundle, "%s%s", bundle->len ? " " : "BUNDLE ", o->mid);
+  }
+  return finish_message(msg, bundle);
+}

@@ -66,6 +66,11 @@ typedef struct {
   char msid_stream[NARA_MEDIA_ID_LEN];
   char msid_track[NARA_MEDIA_ID_LEN];
   guint8 ext_ids[NARA_EXT_COUNT]; /* the remote's id for each extension, 0 = none */
+  gboolean rtcp_rsize;            /* a=rtcp-rsize: bare feedback (RFC 5506) is understood */
+  /* The m= line as offered, echoed when the answer rejects it (any media type). */
+  char type[16];  /* "audio", "video", "application", ... */
+  char proto[32]; /* "UDP/TLS/RTP/SAVPF", "UDP/DTLS/SCTP", ... */
+  char fmt[32];   /* first format */
 } NaraSdpMedia;
 
 /* A parsed remote description (an offer on publish, an answer on subscribe). */
@@ -104,6 +109,10 @@ typedef struct {
   char stream_id[NARA_MEDIA_ID_LEN]; /* msid: stream (publisher participant id) */
   char track_id[NARA_MEDIA_ID_LEN];  /* msid: track */
 } NaraSdpOfferMedia;
+
+/* The DTLS role an answer takes to an offer's a=setup (RFC 5763 §5):
+ * passive unless the offerer insists on being passive. */
+NaraDtlsSetup nara_sdp_answer_setup(NaraDtlsSetup offered);
 
 /* Parses an offer or answer (what = "offer"/"answer" for messages). */
 gboolean nara_sdp_parse(const char *sdp, NaraSdpRemote *out, GError **error);
