@@ -1,0 +1,416 @@
+/* test_media_loop.c — the whole media module on 127.0.0.1: a test client
+ * built from Nara's own ICE/DTLS/SRTP pieces publishes audio and video to a
+ * publish peer, a second client answers a subscribe peer's offer, and the
+ * forwarded packets must arrive with the subscriber's SSRCs. The clients and
+ * the media callbacks share the test's thread and GMainContext; the media
+ * workers are real threads. */
+#include "dtls.h"
+#include "ice.h"
+#include "media.h"
+#include "rtp.h"
+#include "sdp.h"
+#include "srtp_session.h"
+
+#include <string.h>
+
+static const char *const loopback[] = { "127.0.0.1", NULL };
+
+typedef struct {
+  const char *name;
+  NaraIce *ice;
+  NaraDtls *dtls;
+  NaraSrtpSession *in, *out;
+  gboolean connected;
+  guint rtp_received[2]; /* by NaraTrackKind, judged by payload type */
+  guint32 ssrc_seen[2];
+  guint plis;
+  guint32 pli_ssrc;
+  guint bad;
+} Client;
+
+typedef struct {
+  GMainContext *context;
+  NaraMedia *media;
+  char *description[2]; /* [0] publish answer, [1] subscribe offer */
+  NaraMediaTrack tracks[NARA_MEDIA_MAX_TRACKS];
+  guint n_tracks;
+  gboolean tracks_seen;
+  NaraPeerState state[2];
+  guint errors;
+  Client pub, sub;
+} Fixture;
+
+/* ---- the test client ---- */
+
+static void on_pli(guint32 ssrc, gpointer user_data)
+{
+  Client *c = user_data;
+  c->plis++;
+  c->pli_ssrc = ssrc;
+}
+
+static void client_receive(guint8 *data, gsize len, gpointer user_data)
+{
+  Client *c = user_data;
+  NaraPacketKind kind = nara_packet_classify(data, len);
+  if (kind == NARA_PACKET_DTLS) {
+    nara_dtls_receive(c->dtls, data, len);
+    return;
+  }
+  if (!c->in)
+    return;
+  if (kind == NARA_PACKET_RTP) {
+    NaraRtpHeader h;
+    if (!nara_srtp_unprotect(c->in, data, &len) || !nara_rtp_parse(data, len, &h)) {
+      c->bad++;
+      return;
+    }
+    NaraTrackKind k = h.pt == 111 ? NARA_TRACK_AUDIO : NARA_TRACK_VIDEO;
+    c->rtp_received[k]++;
+    c->ssrc_seen[k] = h.ssrc;
+  } else if (kind == NARA_PACKET_RTCP) {
+    if (!nara_srtp_unprotect_rtcp(c->in, data, &len))
+      c->bad++;
+    else
+      nara_rtcp_for_each_keyframe_request(data, len, on_pli, c);
+  }
+}
+
+static void client_ice_state(NaraIceState state, gpointer user_data)
+{
+  Client *c = user_data;
+  if (state == NARA_ICE_CONNECTED)
+    nara_dtls_start(c->dtls);
+}
+
+static void client_dtls_send(const guint8 *data, gsize len, gpointer user_data)
+{
+  nara_ice_send(((Client *)user_data)->ice, data, len);
+}
+
+static void client_dtls_connected(const NaraDtlsKeys *k, gpointer user_data)
+{
+  Client *c = user_data;
+  c->in = nara_srtp_session_new(k->profile, k->remote_key, k->remote_salt, TRUE, NULL);
+  c->out = nara_srtp_session_new(k->profile, k->local_key, k->local_salt, FALSE, NULL);
+  c->connected = c->in && c->out;
+}
+
+static void client_dtls_failed(const char *reason, gpointer user_data)
+{
+  g_error("%s: DTLS failed: %s", ((Client *)user_data)->name, reason);
+}
+
+static void client_init(Client *c, const char *name, GMainContext *context, NaraDtlsContext *dtls,
+                        gboolean controlling)
+{
+  c->name = name;
+  NaraIceConfig config = { .addresses = loopback, .controlling = controlling };
+  NaraIceCallbacks ice_cb = { client_receive, client_ice_state };
+  g_autoptr(GError) error = NULL;
+  c->ice = nara_ice_new(context, &config, &ice_cb, c, &error);
+  g_assert_no_error(error);
+  NaraDtlsCallbacks dtls_cb = { client_dtls_send, client_dtls_connected, client_dtls_failed };
+  c->dtls = nara_dtls_new(dtls, context, &dtls_cb, c);
+  nara_dtls_set_role(c->dtls, NARA_DTLS_ROLE_CLIENT);
+}
+
+static void client_clear(Client *c)
+{
+  nara_dtls_free(c->dtls);
+  nara_ice_free(c->ice);
+  nara_srtp_session_free(c->in);
+  nara_srtp_session_free(c->out);
+}
+
+/* Applies the server's description: credentials, fingerprint, candidates. */
+static void client_set_remote(Client *c, const char *sdp, NaraSdpRemote *remote)
+{
+  g_autoptr(GError) error = NULL;
+  g_assert_true(nara_sdp_parse(sdp, remote, &error));
+  g_assert_no_error(error);
+  g_assert_true(nara_ice_set_remote_credentials(c->ice, remote->ice_ufrag, remote->ice_pwd, NULL));
+  nara_dtls_set_remote_fingerprint(c->dtls, remote->fingerprint);
+  g_assert_cmpuint(remote->n_candidates, >, 0);
+  for (guint i = 0; i < remote->n_candidates; i++)
+    g_assert_true(nara_ice_add_remote_candidate(c->ice, remote->candidates[i], NULL));
+  nara_ice_remote_candidates_done(c->ice);
+}
+
+static void client_trickle(Client *c, NaraMediaPeer *peer)
+{
+  guint n;
+  const char *const *cands = nara_ice_get_local_candidates(c->ice, &n);
+  for (guint i = 0; i < n; i++) {
+    /* Signaling may or may not keep the "a=" prefix. */
+    g_autofree char *line = g_strconcat(i % 2 ? "" : "a=", cands[i], NULL);
+    nara_media_peer_add_remote_candidate(peer, "0", line);
+  }
+  nara_media_peer_add_remote_candidate(peer, "0", NULL);
+}
+
+static void client_send_rtp(Client *c, guint8 pt, guint32 ssrc, guint16 seq)
+{
+  guint8 buf[300 + NARA_SRTP_MAX_TAIL] = { 0x80,     pt,  seq >> 8,   seq & 0xff, 0,         0,
+                                           seq >> 8, seq, ssrc >> 24, ssrc >> 16, ssrc >> 8, ssrc };
+  gsize len = 12 + 200;
+  memset(buf + 12, 0xab, 200);
+  g_assert_true(nara_srtp_protect(c->out, buf, &len, sizeof buf));
+  g_assert_true(nara_ice_send(c->ice, buf, len));
+}
+
+static char *publish_offer(Client *c, const char *fingerprint)
+{
+  GString *s = g_string_new("v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+                            "a=group:BUNDLE 0 1\r\na=msid-semantic: WMS alice\r\n");
+  const char *kinds[] = { "audio", "video" };
+  const char *codecs[] = { "111 opus/48000/2", "96 VP8/90000" };
+  const char *pts[] = { "111", "96" };
+  const guint32 ssrcs[] = { 1111, 2222 };
+  for (guint i = 0; i < 2; i++) {
+    g_string_append_printf(s,
+                           "m=%s 9 UDP/TLS/RTP/SAVPF %s\r\nc=IN IP4 0.0.0.0\r\n"
+                           "a=rtcp:9 IN IP4 0.0.0.0\r\na=ice-ufrag:%s\r\na=ice-pwd:%s\r\n"
+                           "a=ice-options:trickle\r\na=fingerprint:sha-256 %s\r\n"
+                           "a=setup:actpass\r\na=mid:%u\r\n"
+                           "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+                           "a=sendonly\r\na=msid:alice t%u\r\na=rtcp-mux\r\na=rtcp-rsize\r\n"
+                           "a=rtpmap:%s\r\n",
+                           kinds[i], pts[i], nara_ice_get_ufrag(c->ice), nara_ice_get_pwd(c->ice),
+                           fingerprint, i, i, codecs[i]);
+    if (i == 1)
+      g_string_append(s, "a=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\n"
+                         "a=rtcp-fb:96 goog-remb\r\n");
+    g_string_append_printf(s, "a=ssrc:%u cname:alice\r\na=ssrc:%u msid:alice t%u\r\n", ssrcs[i],
+                           ssrcs[i], i);
+  }
+  return g_string_free(s, FALSE);
+}
+
+static char *subscribe_answer(Client *c, const char *fingerprint, const NaraSdpRemote *offer)
+{
+  GString *s = g_string_new("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE");
+  for (guint i = 0; i < offer->n_media; i++)
+    g_string_append_printf(s, " %s", offer->media[i].mid);
+  g_string_append(s, "\r\n");
+  for (guint i = 0; i < offer->n_media; i++) {
+    const NaraSdpMedia *m = &offer->media[i];
+    g_string_append_printf(
+        s,
+        "m=%s 9 UDP/TLS/RTP/SAVPF %u\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:%s\r\na=ice-pwd:%s\r\n"
+        "a=fingerprint:sha-256 %s\r\na=setup:active\r\na=mid:%s\r\na=recvonly\r\na=rtcp-mux\r\n"
+        "a=rtpmap:%u %s/%u%s\r\n",
+        m->kind == NARA_TRACK_AUDIO ? "audio" : "video", m->codec.pt, nara_ice_get_ufrag(c->ice),
+        nara_ice_get_pwd(c->ice), fingerprint, m->mid, m->codec.pt, m->codec.name,
+        m->codec.clock_rate, m->kind == NARA_TRACK_AUDIO ? "/2" : "");
+  }
+  return g_string_free(s, FALSE);
+}
+
+/* ---- media callbacks (control thread) ---- */
+
+static void on_description(NaraMediaPeer *peer, const char *type, const char *sdp, gpointer ud)
+{
+  (void)peer;
+  Fixture *f = ud;
+  guint i = strcmp(type, "answer") == 0 ? 0 : 1;
+  g_free(f->description[i]);
+  f->description[i] = g_strdup(sdp);
+}
+
+static void on_candidate(NaraMediaPeer *peer, const char *mid, guint mline, const char *cand,
+                         gpointer ud)
+{
+  (void)peer, (void)mid, (void)mline, (void)cand, (void)ud;
+}
+
+static void on_tracks(NaraMediaPeer *peer, const NaraMediaTrack *tracks, guint n, gpointer ud)
+{
+  (void)peer;
+  Fixture *f = ud;
+  memcpy(f->tracks, tracks, sizeof *tracks * n);
+  f->n_tracks = n;
+  f->tracks_seen = TRUE;
+}
+
+static void on_state_pub(NaraMediaPeer *peer, NaraPeerState state, gpointer ud)
+{
+  (void)peer;
+  ((Fixture *)ud)->state[0] = state;
+}
+
+static void on_state_sub(NaraMediaPeer *peer, NaraPeerState state, gpointer ud)
+{
+  (void)peer;
+  ((Fixture *)ud)->state[1] = state;
+}
+
+static void on_error(NaraMediaPeer *peer, const GError *error, gpointer ud)
+{
+  (void)peer;
+  g_test_message("media error: %s", error->message);
+  ((Fixture *)ud)->errors++;
+}
+
+#define WAIT_FOR(f, cond)                                                                          \
+  G_STMT_START                                                                                     \
+  {                                                                                                \
+    gint64 deadline_ = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;                               \
+    while (!(cond) && g_get_monotonic_time() < deadline_)                                          \
+      g_main_context_iteration((f)->context, TRUE);                                                \
+    g_assert_true(cond);                                                                           \
+  }                                                                                                \
+  G_STMT_END
+
+/* Keeps the loop turning for a while: lets posted commands reach the worker. */
+static gboolean wake(gpointer data)
+{
+  (void)data;
+  return G_SOURCE_CONTINUE;
+}
+
+static void loop(void)
+{
+  Fixture fx = { 0 }, *f = &fx;
+  f->context = g_main_context_new();
+  g_main_context_push_thread_default(f->context);
+  GSource *waker = g_timeout_source_new(10);
+  g_source_set_callback(waker, wake, NULL, NULL);
+  g_source_attach(waker, f->context);
+
+  NaraMediaConfig config = { .workers = 2, .ice_addresses = (char **)loopback };
+  g_autoptr(GError) error = NULL;
+  f->media = nara_media_new(&config, f->context, &error);
+  g_assert_no_error(error);
+  NaraDtlsContext *client_dtls = nara_dtls_context_new(&error);
+  g_assert_no_error(error);
+  const char *client_fp = nara_dtls_context_fingerprint(client_dtls);
+
+  NaraMediaRoom *room = nara_media_room_new(f->media, "room-1");
+  NaraMediaPeerCallbacks pub_cb
+      = { on_description, on_candidate, on_tracks, on_state_pub, on_error };
+  NaraMediaPeerCallbacks sub_cb
+      = { on_description, on_candidate, on_tracks, on_state_sub, on_error };
+  NaraMediaPeer *pub = nara_media_peer_new(room, NARA_PEER_PUBLISH, "alice", &pub_cb, f);
+  NaraMediaPeer *sub = nara_media_peer_new(room, NARA_PEER_SUBSCRIBE, "bob", &sub_cb, f);
+
+  /* Publish: the client offers, trickles, applies the answer. */
+  client_init(&f->pub, "publisher", f->context, client_dtls, TRUE);
+  g_autofree char *offer = publish_offer(&f->pub, client_fp);
+  nara_media_peer_set_remote_description(pub, "offer", offer);
+  client_trickle(&f->pub, pub);
+  WAIT_FOR(f, f->description[0] && f->tracks_seen);
+  g_assert_cmpuint(f->errors, ==, 0);
+  g_assert_cmpuint(f->n_tracks, ==, 2);
+  g_assert_cmpstr(f->tracks[0].id, ==, "alice-0");
+  g_assert_cmpstr(f->tracks[1].stream_id, ==, "alice");
+  g_assert_cmpint(f->tracks[1].kind, ==, NARA_TRACK_VIDEO);
+  g_autofree NaraSdpRemote *answer = g_new0(NaraSdpRemote, 1);
+  client_set_remote(&f->pub, f->description[0], answer);
+  g_assert_cmpint(answer->setup, ==, NARA_DTLS_SETUP_PASSIVE);
+
+  /* Subscribe: the server offers both tracks, the client answers. */
+  nara_media_peer_set_subscriptions(sub, f->tracks, f->n_tracks);
+  WAIT_FOR(f, f->description[1] != NULL);
+  g_autofree NaraSdpRemote *sub_offer = g_new0(NaraSdpRemote, 1);
+  client_init(&f->sub, "subscriber", f->context, client_dtls, FALSE);
+  client_set_remote(&f->sub, f->description[1], sub_offer);
+  g_assert_cmpuint(sub_offer->n_media, ==, 2);
+  guint32 want_ssrc[2] = { sub_offer->media[0].ssrc, sub_offer->media[1].ssrc };
+  g_assert_cmpuint(want_ssrc[0], !=, 0);
+  g_assert_cmpuint(want_ssrc[1], !=, 0);
+  g_assert_cmpuint(sub_offer->media[1].codec.pt, ==, 96);
+  g_autofree char *sub_answer = subscribe_answer(&f->sub, client_fp, sub_offer);
+  nara_media_peer_set_remote_description(sub, "answer", sub_answer);
+  client_trickle(&f->sub, sub);
+
+  WAIT_FOR(f, f->pub.connected && f->sub.connected && f->state[0] == NARA_PEER_STATE_CONNECTED
+                  && f->state[1] == NARA_PEER_STATE_CONNECTED);
+  /* The new subscriber made the server ask the publisher for a keyframe. */
+  WAIT_FOR(f, f->pub.plis > 0);
+  g_assert_cmpuint(f->pub.pli_ssrc, ==, 2222);
+
+  for (guint16 seq = 1; seq <= 20; seq++) {
+    client_send_rtp(&f->pub, 111, 1111, seq);
+    client_send_rtp(&f->pub, 96, 2222, seq);
+  }
+  WAIT_FOR(f, f->sub.rtp_received[0] == 20 && f->sub.rtp_received[1] == 20);
+  g_assert_cmpuint(f->sub.ssrc_seen[NARA_TRACK_AUDIO], ==, want_ssrc[0]);
+  g_assert_cmpuint(f->sub.ssrc_seen[NARA_TRACK_VIDEO], ==, want_ssrc[1]);
+  g_assert_cmpuint(f->sub.bad, ==, 0);
+
+  /* Stop video: audio still flows, video does not. */
+  nara_media_peer_set_forwarding(pub, NARA_TRACK_VIDEO, FALSE);
+  gint64 until = g_get_monotonic_time() + 100 * G_TIME_SPAN_MILLISECOND;
+  while (g_get_monotonic_time() < until)
+    g_main_context_iteration(f->context, TRUE);
+  for (guint16 seq = 21; seq <= 30; seq++) {
+    client_send_rtp(&f->pub, 111, 1111, seq);
+    client_send_rtp(&f->pub, 96, 2222, seq);
+  }
+  WAIT_FOR(f, f->sub.rtp_received[0] == 30);
+  g_assert_cmpuint(f->sub.rtp_received[1], ==, 20);
+
+  NaraMediaStats stats;
+  nara_media_get_stats(f->media, &stats);
+  g_assert_cmpuint(stats.packets_in, >=, 60);
+  g_assert_cmpuint(stats.packets_forwarded, >=, 50);
+  g_assert_cmpuint(stats.peers, ==, 2);
+  g_assert_cmpuint(stats.rooms, ==, 1);
+  g_assert_cmpuint(stats.workers, ==, 2);
+  g_assert_cmpuint(f->errors, ==, 0);
+
+  /* A wrong-type description is an error, not a crash or a state change. */
+  nara_media_peer_set_remote_description(pub, "answer", "v=0\r\n");
+  WAIT_FOR(f, f->errors == 1);
+  g_assert_cmpint(f->state[0], ==, NARA_PEER_STATE_CONNECTED);
+
+  nara_media_peer_close(sub);
+  nara_media_room_free(room); /* closes pub */
+  nara_media_free(f->media);
+  client_clear(&f->pub);
+  client_clear(&f->sub);
+  nara_dtls_context_free(client_dtls);
+  g_free(f->description[0]);
+  g_free(f->description[1]);
+  g_source_destroy(waker);
+  g_source_unref(waker);
+  while (g_main_context_iteration(f->context, FALSE))
+    ;
+  g_main_context_pop_thread_default(f->context);
+  g_main_context_unref(f->context);
+}
+
+static void lifecycle(void)
+{
+  /* Create and drop everything with work still queued: no callbacks after
+   * close, nothing leaked, threads joined. */
+  GMainContext *context = g_main_context_new();
+  NaraMediaConfig config = { .workers = 3, .ice_addresses = (char **)loopback };
+  NaraMedia *media = nara_media_new(&config, context, NULL);
+  g_assert_nonnull(media);
+  g_assert_cmpuint(strlen(nara_media_fingerprint(media)), ==, 95);
+  NaraMediaPeerCallbacks cb = { 0 };
+  for (guint r = 0; r < 4; r++) {
+    NaraMediaRoom *room = nara_media_room_new(media, "r");
+    NaraMediaPeer *p = nara_media_peer_new(room, NARA_PEER_PUBLISH, "p", &cb, NULL);
+    nara_media_peer_set_remote_description(p, "offer", "garbage");
+    nara_media_peer_add_remote_candidate(p, "0", "candidate:1 1 udp 1 127.0.0.1 9 typ host");
+    NaraMediaPeer *s = nara_media_peer_new(room, NARA_PEER_SUBSCRIBE, "s", &cb, NULL);
+    nara_media_peer_set_subscriptions(s, NULL, 0);
+    if (r % 2)
+      nara_media_peer_close(p);
+  }
+  nara_media_free(media);
+  while (g_main_context_iteration(context, FALSE))
+    ;
+  g_main_context_unref(context);
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/media/loop/publish-subscribe", loop);
+  g_test_add_func("/media/loop/lifecycle", lifecycle);
+  return g_test_run();
+}
