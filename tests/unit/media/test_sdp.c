@@ -3,8 +3,10 @@
  * Parses recorded publish offers (Chrome 120, Firefox 120, Safari 17,
  * aiortc 1.4) and subscribe answers (Chrome, Firefox) from data/, refuses the
  * bad ones, and round-trips Nara's own answers and offers through the parser.
- * The recordings were written by hand after what those clients send; the
- * oversized and many-m-line inputs are generated here. Single-threaded.
+ * Those recordings were written by hand after what the clients send; the
+ * chromium156-* ones were taken from Chromium 156, which accepted Nara's
+ * answer to its offer and answered Nara's subscribe offer (slots 0-3: audio,
+ * video, inactive H.264 video, inactive audio). Single-threaded.
  */
 #include <string.h>
 
@@ -268,6 +270,17 @@ static void test_answers(void)
   g_assert_cmpstr(f->ice_ufrag, ==, "b4e2c9a1");
   g_assert_true(g_str_has_prefix(f->fingerprint, "39:12:BE"));
   g_assert_cmpuint(f->media[0].ext_ids[NARA_EXT_AUDIO_LEVEL], ==, NARA_SUB_EXT_ID_AUDIO_LEVEL);
+
+  g_autofree NaraSdpRemote *m = parse_file("chromium156-answer.sdp");
+  g_assert_cmpint(m->setup, ==, NARA_DTLS_SETUP_ACTIVE);
+  g_assert_cmpuint(m->n_media, ==, 4);
+  const guint8 pts[] = { 111, 96, 102, 111 };
+  for (guint i = 0; i < 4; i++) {
+    g_assert_false(m->media[i].rejected);
+    g_assert_false(m->media[i].sending);
+    g_assert_cmpuint(m->media[i].codec.pt, ==, pts[i]);
+  }
+  g_assert_cmpstr(m->media[2].codec.name, ==, "H264");
 }
 
 static void test_bad_files(void)
@@ -419,6 +432,7 @@ static void test_build_answer(void)
   check_answer("firefox120-offer.sdp", 2);
   check_answer("safari17-offer.sdp", 2);
   check_answer("aiortc14-offer.sdp", 2);
+  check_answer("chromium156-offer.sdp", 2); /* its data channel is rejected */
 }
 
 /* A data channel first and a video nobody can forward: both answered with
