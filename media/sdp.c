@@ -680,7 +680,11 @@ char *nara_sdp_build_answer(const NaraSdpRemote *offer, const NaraSdpLocal *loca
 {
   GstSDPMessage *msg = new_message(local);
   GString *bundle = g_string_new(NULL);
-  NaraDtlsSetup setup = nara_sdp_answer_setup(offer->setup);
+  /* The caller's DTLS role wins, so the SDP never disagrees with the
+   * handshake; actpass is no answer (RFC 5763 §5), so derive one then. */
+  NaraDtlsSetup setup = local->setup == NARA_DTLS_SETUP_ACTPASS
+                            ? nara_sdp_answer_setup(offer->setup)
+                            : local->setup;
   gboolean first = TRUE;
 
   for (guint i = 0; i < offer->n_media; i++) {

@@ -90,7 +90,8 @@ typedef struct {
   const char *ice_ufrag;
   const char *ice_pwd;
   const char *fingerprint; /* sha-256 "AB:CD:…" */
-  NaraDtlsSetup setup;     /* passive in answers to actpass; actpass in offers */
+  NaraDtlsSetup setup;     /* answers: active/passive as given, actpass = derive from
+                            * the offer; offers always say actpass */
   guint64 session_id;
   guint session_version;   /* bumped on every new offer */
   const char *const *candidates; /* "candidate:…", n_candidates of them */

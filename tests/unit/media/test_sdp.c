@@ -487,6 +487,10 @@ static void test_build_answer_rejected(void)
   g_assert_cmpint(offer2->setup, ==, NARA_DTLS_SETUP_PASSIVE);
   g_autofree char *text2 = nara_sdp_build_answer(offer2, &local);
   g_assert_nonnull(strstr(text2, "a=setup:active\r\n"));
+  /* A role the transport already chose is what the answer says. */
+  local.setup = NARA_DTLS_SETUP_ACTIVE;
+  g_autofree char *text3 = nara_sdp_build_answer(offer, &local);
+  g_assert_nonnull(strstr(text3, "a=setup:active\r\n"));
   g_assert_cmpint(nara_sdp_answer_setup(NARA_DTLS_SETUP_ACTPASS), ==, NARA_DTLS_SETUP_PASSIVE);
   g_assert_cmpint(nara_sdp_answer_setup(NARA_DTLS_SETUP_ACTIVE), ==, NARA_DTLS_SETUP_PASSIVE);
   g_assert_cmpint(nara_sdp_answer_setup(NARA_DTLS_SETUP_PASSIVE), ==, NARA_DTLS_SETUP_ACTIVE);
