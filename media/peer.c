@@ -481,7 +481,13 @@ static void subscribe_make_offer(NaraPeerCore *core)
     slot->ssrc = output_ssrc(core, track->info.id);
   }
 
-  NaraSdpOfferMedia *media = g_new0(NaraSdpOfferMedia, MAX(core->slots->len, 1));
+  /* An offer without m-lines has no transport and its answer could not be
+   * applied: wait until there is a track to offer. */
+  if (core->slots->len == 0) {
+    core->offer_pending = FALSE;
+    return;
+  }
+  NaraSdpOfferMedia *media = g_new0(NaraSdpOfferMedia, core->slots->len);
   for (guint i = 0; i < core->slots->len; i++) {
     NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
     NaraSdpOfferMedia *m = &media[i];

@@ -351,6 +351,44 @@ static void loop(void)
   WAIT_FOR(f, f->sub.rtp_received[0] == 30);
   g_assert_cmpuint(f->sub.rtp_received[1], ==, 20);
 
+  /* Drop audio: a new offer keeps m-line 0 but inactive. A change made
+   * while that offer is unanswered waits for the answer, then re-uses the
+   * slot with the same SSRC. */
+  g_clear_pointer(&f->description[1], g_free);
+  nara_media_peer_set_subscriptions(sub, &f->tracks[1], 1);
+  WAIT_FOR(f, f->description[1] != NULL);
+  g_autofree NaraSdpRemote *offer2 = g_new0(NaraSdpRemote, 1);
+  g_assert_true(nara_sdp_parse(f->description[1], offer2, NULL));
+  g_assert_cmpuint(offer2->n_media, ==, 2);
+  g_assert_false(offer2->media[0].sending);
+  g_assert_true(offer2->media[1].sending);
+  g_clear_pointer(&f->description[1], g_free);
+  nara_media_peer_set_subscriptions(sub, f->tracks, f->n_tracks);
+  until = g_get_monotonic_time() + 100 * G_TIME_SPAN_MILLISECOND;
+  while (g_get_monotonic_time() < until)
+    g_main_context_iteration(f->context, TRUE);
+  g_assert_null(f->description[1]);
+  g_autofree char *answer2 = subscribe_answer(&f->sub, client_fp, offer2);
+  nara_media_peer_set_remote_description(sub, "answer", answer2);
+  WAIT_FOR(f, f->description[1] != NULL);
+  g_autofree NaraSdpRemote *offer3 = g_new0(NaraSdpRemote, 1);
+  g_assert_true(nara_sdp_parse(f->description[1], offer3, NULL));
+  g_assert_cmpuint(offer3->n_media, ==, 2);
+  g_assert_true(offer3->media[0].sending);
+  g_assert_cmpuint(offer3->media[0].ssrc, ==, want_ssrc[0]);
+  g_autofree char *answer3 = subscribe_answer(&f->sub, client_fp, offer3);
+  nara_media_peer_set_remote_description(sub, "answer", answer3);
+  nara_media_peer_set_forwarding(pub, NARA_TRACK_VIDEO, TRUE);
+  until = g_get_monotonic_time() + 100 * G_TIME_SPAN_MILLISECOND;
+  while (g_get_monotonic_time() < until)
+    g_main_context_iteration(f->context, TRUE);
+  for (guint16 seq = 31; seq <= 40; seq++) {
+    client_send_rtp(&f->pub, 111, 1111, seq);
+    client_send_rtp(&f->pub, 96, 2222, seq);
+  }
+  WAIT_FOR(f, f->sub.rtp_received[0] == 40 && f->sub.rtp_received[1] == 30);
+  g_assert_cmpuint(f->sub.ssrc_seen[NARA_TRACK_AUDIO], ==, want_ssrc[0]);
+
   NaraMediaStats stats;
   nara_media_get_stats(f->media, &stats);
   g_assert_cmpuint(stats.packets_in, >=, 60);
