@@ -1,0 +1,287 @@
+// protocol.test.mjs — web/js/protocol.js against a scripted server, in Node
+// without a browser: fake WebSocket and RTCPeerConnection classes record
+// what the client sends and does, so message order, request/reply
+// matching, error codes, candidate buffering and offer serialisation are
+// checked without nara or Chromium.
+
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, test } from 'node:test';
+
+/** @type {FakeSocket[]} */
+let sockets = [];
+/** @type {FakePc[]} */
+let pcs = [];
+
+class FakeSocket extends EventTarget {
+  static CONNECTING = 0;
+  static OPEN = 1;
+  static CLOSING = 2;
+  static CLOSED = 3;
+  /** @param {string} url */
+  constructor(url) {
+    super();
+    this.url = url;
+    this.readyState = FakeSocket.CONNECTING;
+    /** @type {any[]} */
+    this.sent = [];
+    sockets.push(this);
+    queueMicrotask(() => {
+      this.readyState = FakeSocket.OPEN;
+      this.dispatchEvent(new Event('open'));
+    });
+  }
+  /** @param {string} data */
+  send(data) {
+    this.sent.push(JSON.parse(data));
+  }
+  /** @param {any} msg */
+  receive(msg) {
+    this.dispatchEvent(Object.assign(new Event('message'), { data: JSON.stringify(msg) }));
+  }
+  close(code = 1000) {
+    if (this.readyState === FakeSocket.CLOSED) return;
+    this.readyState = FakeSocket.CLOSED;
+    this.dispatchEvent(Object.assign(new Event('close'), { code, reason: '' }));
+  }
+  /** The next message the client sends, waiting for it. */
+  async next(type) {
+    for (let i = 0; i < 100; i++) {
+      const idx = this.sent.findIndex((m) => m.type === type);
+      if (idx >= 0) return this.sent.splice(idx, 1)[0];
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    throw new Error(`client sent no ${type}; sent: ${JSON.stringify(this.sent)}`);
+  }
+}
+
+class FakePc extends EventTarget {
+  constructor(config) {
+    super();
+    this.config = config;
+    this.signalingState = 'stable';
+    this.connectionState = 'new';
+    this.localDescription = null;
+    this.remoteDescription = null;
+    /** @type {any[]} */
+    this.transceivers = [];
+    /** @type {any[]} */
+    this.added = [];
+    /** @type {string[]} */
+    this.log = [];
+    this.n = 0;
+    pcs.push(this);
+  }
+  addTransceiver(track, init) {
+    this.transceivers.push({ track, init });
+  }
+  getSenders() {
+    return this.transceivers.map((t) => ({ track: t.track }));
+  }
+  async createOffer() {
+    return { type: 'offer', sdp: `offer-${++this.n}` };
+  }
+  async createAnswer() {
+    return { type: 'answer', sdp: `answer-to-${this.remoteDescription.sdp}` };
+  }
+  async setLocalDescription(desc) {
+    await new Promise((r) => setTimeout(r, 2)); // applying takes a while
+    this.log.push(`local ${desc.type} ${desc.sdp ?? ''}`);
+    if (desc.type === 'rollback') {
+      this.signalingState = 'stable';
+      this.localDescription = null;
+      return;
+    }
+    this.localDescription = desc;
+    this.signalingState = desc.type === 'offer' ? 'have-local-offer' : 'stable';
+  }
+  async setRemoteDescription(desc) {
+    await new Promise((r) => setTimeout(r, 2));
+    this.log.push(`remote ${desc.type} ${desc.sdp}`);
+    this.remoteDescription = desc;
+    this.signalingState = desc.type === 'offer' ? 'have-remote-offer' : 'stable';
+  }
+  async addIceCandidate(c) {
+    this.added.push(c);
+  }
+  /** Fires an icecandidate event as the browser would. */
+  gather(candidate) {
+    const ev = new Event('icecandidate');
+    ev.candidate = candidate ? { toJSON: () => candidate } : null;
+    this.dispatchEvent(ev);
+  }
+  close() {
+    this.signalingState = 'closed';
+  }
+}
+
+globalThis.WebSocket = /** @type {any} */ (FakeSocket);
+globalThis.RTCPeerConnection = /** @type {any} */ (FakePc);
+const { NaraClient, NaraError, signalingUrl, ROOM_PATTERN } = await import('../../web/js/protocol.js');
+
+/** @type {any[]} */
+let clients = [];
+
+beforeEach(() => {
+  sockets = [];
+  pcs = [];
+  clients = [];
+});
+
+// Closing stops each client's keepalive timer, so the process can end.
+afterEach(() => {
+  for (const c of clients) c.close();
+});
+
+/** A client that has said hello and joined room "demo" as p2 next to p1. */
+async function joinedClient() {
+  const client = new NaraClient({ url: 'wss://example.test/ws', requestTimeoutMs: 200 });
+  clients.push(client);
+  const connecting = client.connect();
+  await new Promise((r) => setTimeout(r, 0));
+  const ws = sockets[0];
+  const hello = await ws.next('hello');
+  assert.equal(hello.version, 1);
+  ws.receive({ type: 'welcome', id: hello.id, version: 1, iceServers: [{ urls: 'turn:example.test' }] });
+  await connecting;
+  const joining = client.join('demo', 'Astrid');
+  const join = await ws.next('join');
+  assert.deepEqual({ room: join.room, name: join.name }, { room: 'demo', name: 'Astrid' });
+  ws.receive({
+    type: 'joined', id: join.id, room: 'demo', you: { id: 'p2', name: 'Astrid' },
+    participants: [{ id: 'p1', name: 'Dr Lind', audioMuted: false, videoMuted: false, tracks: [] }],
+  });
+  const joined = await joining;
+  return { client, ws, joined };
+}
+
+test('signaling URL follows the page: wss for https, ws only for http', () => {
+  assert.equal(signalingUrl(/** @type {any} */ ({ protocol: 'https:', host: 'nara.example:8443' })), 'wss://nara.example:8443/ws');
+  assert.equal(signalingUrl(/** @type {any} */ ({ protocol: 'http:', host: 'localhost' })), 'ws://localhost/ws');
+});
+
+test('room names as the server accepts them', () => {
+  for (const ok of ['demo', 'A-b_9', 'x'.repeat(64)]) assert.ok(ROOM_PATTERN.test(ok), ok);
+  for (const bad of ['', 'a b', 'å', 'x'.repeat(65), 'a/b']) assert.ok(!ROOM_PATTERN.test(bad), bad);
+});
+
+test('hello, join, and the ICE servers from welcome', async () => {
+  const { client, joined } = await joinedClient();
+  assert.equal(joined.you.id, 'p2');
+  assert.equal(joined.participants[0].name, 'Dr Lind');
+  assert.deepEqual(pcs[0].config.iceServers, [{ urls: 'turn:example.test' }]);
+  assert.equal(client.subscribePc, pcs[0]);
+});
+
+test('an error reply rejects with its code; the session goes on', async () => {
+  const { client, ws } = await joinedClient();
+  const chat = client.chat('');
+  const msg = await ws.next('chat');
+  ws.receive({ type: 'error', id: msg.id, code: 'bad-message', message: 'empty' });
+  await assert.rejects(chat, (e) => e instanceof NaraError && e.code === 'bad-message');
+  const again = client.chat('Hej');
+  const msg2 = await ws.next('chat');
+  assert.notEqual(msg2.id, msg.id);
+  ws.receive({ type: 'ok', id: msg2.id });
+  await again;
+});
+
+test('a request without a reply times out', async () => {
+  const { client, ws } = await joinedClient();
+  const p = client.setMuted('audio', true);
+  await ws.next('mute');
+  await assert.rejects(p, (e) => e instanceof NaraError && e.code === 'timeout');
+});
+
+test('publish: offer sent, answer applied; early candidates wait for the offer', async () => {
+  const { client, ws } = await joinedClient();
+  const track = { kind: 'audio', enabled: true };
+  const stream = { getTracks: () => [track] };
+  const publishing = client.publish(/** @type {any} */ (stream));
+  const pub = pcs[1];
+  assert.equal(pub.transceivers[0].init.direction, 'sendonly');
+  pub.gather({ candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 });
+  const offer = await ws.next('publish');
+  assert.equal(offer.sdp, 'offer-1');
+  const cand = await ws.next('candidate');
+  assert.equal(cand.pc, 'publish');
+  assert.equal(cand.candidate.sdpMid, '0');
+  // A server candidate before the answer waits for it.
+  ws.receive({ type: 'candidate', pc: 'publish', candidate: { candidate: 'candidate:2 1 udp 1 127.0.0.1 6000 typ host', sdpMid: '0', sdpMLineIndex: 0 } });
+  assert.equal(pub.added.length, 0);
+  ws.receive({ type: 'answer', id: offer.id, pc: 'publish', sdp: 'server-answer' });
+  await publishing;
+  assert.deepEqual(pub.log, ['local offer offer-1', 'remote answer server-answer']);
+  assert.equal(pub.added.length, 1);
+  // End of candidates is sent as null.
+  pub.gather(null);
+  assert.equal((await ws.next('candidate')).candidate, null);
+  // Mute disables the track at once.
+  const muting = client.setMuted('audio', true);
+  assert.equal(track.enabled, false);
+  const mute = await ws.next('mute');
+  ws.receive({ type: 'ok', id: mute.id });
+  await muting;
+});
+
+test('a refused publish rolls the offer back', async () => {
+  const { client, ws } = await joinedClient();
+  const publishing = client.publish(/** @type {any} */ ({ getTracks: () => [{ kind: 'video', enabled: true }] }));
+  const offer = await ws.next('publish');
+  ws.receive({ type: 'error', id: offer.id, code: 'bad-sdp', message: 'no fingerprint' });
+  await assert.rejects(publishing, (e) => e.code === 'bad-sdp');
+  assert.equal(pcs[1].signalingState, 'stable');
+  assert.deepEqual(pcs[1].log.at(-1), 'local rollback ');
+});
+
+test('subscribe offers are answered one at a time, in order, with their revision', async () => {
+  const { ws } = await joinedClient();
+  const sub = pcs[0];
+  ws.receive({ type: 'offer', pc: 'subscribe', revision: 1, sdp: 'o1' });
+  ws.receive({ type: 'offer', pc: 'subscribe', revision: 2, sdp: 'o2' });
+  const a1 = await ws.next('answer');
+  const a2 = await ws.next('answer');
+  assert.deepEqual([a1.revision, a1.sdp, a1.pc], [1, 'answer-to-o1', 'subscribe']);
+  assert.deepEqual([a2.revision, a2.sdp], [2, 'answer-to-o2']);
+  assert.deepEqual(sub.log, ['remote offer o1', 'local answer answer-to-o1', 'remote offer o2', 'local answer answer-to-o2']);
+  assert.equal(a1.id, undefined, 'an answer is not a request');
+});
+
+test('events reach the UI; stale-answer stays quiet; a dropped socket says so', async () => {
+  const { client, ws } = await joinedClient();
+  /** @type {any[]} */
+  const seen = [];
+  for (const type of ['participant-joined', 'participant-left', 'mute-changed', 'chat', 'server-error', 'close', 'track']) {
+    client.addEventListener(type, (ev) => seen.push([type, /** @type {CustomEvent} */ (ev).detail]));
+  }
+  ws.receive({ type: 'participant-joined', participant: { id: 'p3', name: 'Erik', tracks: [] } });
+  ws.receive({ type: 'mute-changed', participant: 'p3', kind: 'audio', muted: true });
+  ws.receive({ type: 'chat', from: { id: 'p3', name: 'Erik' }, text: 'Hej', time: '2026-11-23T19:30:00Z' });
+  ws.receive({ type: 'error', code: 'stale-answer', message: 'old' });
+  ws.receive({ type: 'error', code: 'rate-limited', message: 'slow down' });
+  ws.receive({ type: 'participant-left', participant: 'p3', reason: 'left' });
+  const stream = { id: 'p1' };
+  const trackEv = Object.assign(new Event('track'), { streams: [stream], track: { kind: 'video' } });
+  pcs[0].dispatchEvent(trackEv);
+  ws.receive({ not: 'a message' });
+  ws.dispatchEvent(Object.assign(new Event('message'), { data: '{broken' }));
+  ws.close(1006);
+  assert.deepEqual(seen.map(([type]) => type), ['participant-joined', 'mute-changed', 'chat', 'server-error', 'participant-left', 'track', 'close']);
+  assert.equal(seen[3][1].code, 'rate-limited');
+  assert.deepEqual(seen[4][1], { id: 'p3', reason: 'left' });
+  assert.equal(seen[5][1].participantId, 'p1');
+  assert.deepEqual(seen[6][1], { code: 1006, reason: '', expected: false });
+  assert.equal(client.subscribePc, null);
+});
+
+test('leave: request, then the socket closes as expected', async () => {
+  const { client, ws } = await joinedClient();
+  /** @type {any} */
+  let closed = null;
+  client.addEventListener('close', (ev) => (closed = /** @type {CustomEvent} */ (ev).detail));
+  const leaving = client.leave();
+  const leave = await ws.next('leave');
+  ws.receive({ type: 'ok', id: leave.id });
+  await leaving;
+  assert.equal(closed?.expected, true);
+  assert.equal(pcs[0].signalingState, 'closed');
+});
