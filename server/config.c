@@ -1,1 +1,364 @@
-/* placeholder: being written */
+/* config.c — the key table and how each source sets it.
+ *
+ * Owns the list of every configuration key (the one place a key is
+ * defined), value checking, and the ini/env/--set parsers. It does not
+ * parse the command line itself (cli.c) nor apply values to modules.
+ *
+ * Threading: main thread only, before the main loop runs.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+G_DEFINE_QUARK(nara - config - error - quark, nara_config_error)
+
+/* Defaults of the signaling limits follow docs/protocol.md's limits table. */
+static const NaraConfigKey keys[] = {
+  { "server.listen", NARA_CONFIG_ADDRESS, "0.0.0.0:8443", 0, 0,
+    "Address and TCP port of the HTTPS and WebSocket listener (HOST:PORT, [IPv6]:PORT)." },
+  { "server.tls", NARA_CONFIG_BOOL, "true", 0, 0,
+    "Serve HTTPS/WSS. Set false only behind a TLS-terminating reverse proxy." },
+  { "server.cert", NARA_CONFIG_STRING, "", 0, 0,
+    "PEM certificate (chain) file. Empty: a self-signed certificate is created in the state "
+    "directory at first start and reused (browsers will warn)." },
+  { "server.key", NARA_CONFIG_STRING, "", 0, 0,
+    "PEM private key of server.cert. Empty when server.cert is empty." },
+  { "server.state_dir", NARA_CONFIG_STRING, "", 0, 0,
+    "Directory for state (the self-signed certificate). Empty: /var/lib/nara when run as root, "
+    "else $XDG_STATE_HOME/nara." },
+  { "server.web_dir", NARA_CONFIG_STRING, "", 0, 0,
+    "Directory of the web client (index.html, js/, css/). Empty: the web/ folder of the source "
+    "tree Nara was built from." },
+  { "server.public_host", NARA_CONFIG_STRING, "", 0, 0,
+    "Host name shown in the start-up URL and added to the self-signed certificate. Empty: the "
+    "first non-loopback address." },
+  { "server.ws_ping_secs", NARA_CONFIG_UINT, "20", 5, 3600,
+    "Seconds of WebSocket silence before the server sends a ping." },
+  { "server.ws_timeout_secs", NARA_CONFIG_UINT, "40", 10, 7200,
+    "Seconds of WebSocket silence (no pong either) before the connection is dropped." },
+  { "media.workers", NARA_CONFIG_UINT, "0", 0, 256, "Media worker threads. 0: one per CPU core." },
+  { "media.ice_addresses", NARA_CONFIG_LIST, "", 0, 0,
+    "Comma-separated local addresses for ICE host candidates. Empty: every non-loopback "
+    "interface." },
+  { "media.port_min", NARA_CONFIG_UINT, "0", 0, 65535,
+    "Lowest UDP port for media. 0 with port_max 0: any port. Suggested with a firewall: 40000." },
+  { "media.port_max", NARA_CONFIG_UINT, "0", 0, 65535,
+    "Highest UDP port for media. Suggested with a firewall: 40999." },
+  { "media.announced_address", NARA_CONFIG_STRING, "", 0, 0,
+    "Public address announced in candidates when the server sits behind 1:1 NAT. Empty: none." },
+  { "signaling.max_message_bytes", NARA_CONFIG_UINT, "262144", 1024, 16777216,
+    "Largest WebSocket message in bytes; a larger one closes the socket with code 1009." },
+  { "signaling.max_name_chars", NARA_CONFIG_UINT, "64", 1, 256, "Longest display name." },
+  { "signaling.max_chat_chars", NARA_CONFIG_UINT, "2000", 1, 20000, "Longest chat message." },
+  { "signaling.max_rooms", NARA_CONFIG_UINT, "1000", 1, 1000000, "Rooms on this node." },
+  { "signaling.max_participants", NARA_CONFIG_UINT, "16", 1, 1000, "Participants per room." },
+  { "signaling.max_queued_messages", NARA_CONFIG_UINT, "256", 8, 100000,
+    "Outgoing messages queued per session; a client that does not read is disconnected." },
+  { "signaling.messages_per_second", NARA_CONFIG_UINT, "50", 1, 100000,
+    "Messages per second per connection (burst: twice that) before rate-limited errors." },
+  { "rooms.open", NARA_CONFIG_BOOL, "true", 0, 0,
+    "Let anyone with a /r/NAME link join room NAME. Convenient for trials, not for patients." },
+  { "log.level", NARA_CONFIG_LEVEL, "info", 0, 0, "Log level: error, warning, info or debug." },
+  { NULL, 0, NULL, 0, 0, NULL },
+};
+
+struct _NaraConfig {
+  char *values[G_N_ELEMENTS(keys)];
+};
+
+const NaraConfigKey *nara_config_keys(void)
+{
+  return keys;
+}
+
+static int key_index(const char *name)
+{
+  for (int i = 0; keys[i].name; i++)
+    if (g_str_equal(keys[i].name, name))
+      return i;
+  return -1;
+}
+
+static int key_index_checked(const char *name)
+{
+  int i = key_index(name);
+  if (i < 0)
+    g_error("config: no key %s in the table", name);
+  return i;
+}
+
+NaraConfig *nara_config_new(void)
+{
+  NaraConfig *config = g_new0(NaraConfig, 1);
+  for (int i = 0; keys[i].name; i++)
+    config->values[i] = g_strdup(keys[i].default_value);
+  return config;
+}
+
+void nara_config_free(NaraConfig *config)
+{
+  if (!config)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS(keys); i++)
+    g_free(config->values[i]);
+  g_free(config);
+}
+
+static gboolean parse_bool(const char *text, gboolean *out)
+{
+  static const char *const yes[] = { "true", "yes", "on", "1", NULL };
+  static const char *const no[] = { "false", "no", "off", "0", NULL };
+  if (g_strv_contains(yes, text))
+    *out = TRUE;
+  else if (g_strv_contains(no, text))
+    *out = FALSE;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean parse_uint(const char *text, guint64 *out)
+{
+  char *end = NULL;
+  if (!g_ascii_isdigit(text[0]))
+    return FALSE;
+  errno = 0;
+  *out = g_ascii_strtoull(text, &end, 10);
+  return errno == 0 && *end == '\0';
+}
+
+gboolean nara_config_parse_address(const char *text, char **host, guint *port, GError **error)
+{
+  const char *colon = strrchr(text, ':');
+  g_autofree char *h = NULL;
+  guint64 p;
+
+  if (!colon || colon == text || !parse_uint(colon + 1, &p) || p == 0 || p > 65535)
+    goto bad;
+  if (text[0] == '[') {
+    if (colon[-1] != ']' || colon - text < 3)
+      goto bad;
+    h = g_strndup(text + 1, colon - text - 2);
+  } else {
+    h = g_strndup(text, colon - text);
+    if (strchr(h, ':'))
+      goto bad; /* IPv6 needs brackets, or the port is ambiguous */
+  }
+  if (host)
+    *host = g_steal_pointer(&h);
+  if (port)
+    *port = (guint)p;
+  return TRUE;
+bad:
+  g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
+              "'%s' is not HOST:PORT (port 1-65535, IPv6 as [ADDR]:PORT)", text);
+  return FALSE;
+}
+
+static gboolean check_value(const NaraConfigKey *key, const char *value, GError **error)
+{
+  static const char *const levels[] = { "error", "warning", "info", "debug", NULL };
+  gboolean b;
+  guint64 u;
+  g_autoptr(GError) local = NULL;
+
+  switch (key->type) {
+  case NARA_CONFIG_STRING:
+  case NARA_CONFIG_LIST:
+    return TRUE;
+  case NARA_CONFIG_BOOL:
+    if (parse_bool(value, &b))
+      return TRUE;
+    g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
+                "%s: '%s' is not a boolean (true or false)", key->name, value);
+    return FALSE;
+  case NARA_CONFIG_UINT:
+    if (parse_uint(value, &u) && u >= key->min && u <= key->max)
+      return TRUE;
+    g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
+                "%s: '%s' is not a whole number from %u to %u", key->name, value, key->min,
+                key->max);
+    return FALSE;
+  case NARA_CONFIG_ADDRESS:
+    if (nara_config_parse_address(value, NULL, NULL, &local))
+      return TRUE;
+    g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE, "%s: %s", key->name,
+                local->message);
+    return FALSE;
+  case NARA_CONFIG_LEVEL:
+    if (g_strv_contains(levels, value))
+      return TRUE;
+    g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
+                "%s: '%s' is not one of error, warning, info, debug", key->name, value);
+    return FALSE;
+  }
+  return FALSE;
+}
+
+gboolean nara_config_set(NaraConfig *config, const char *name, const char *value, GError **error)
+{
+  int i = key_index(name);
+  g_autofree char *stripped = g_strstrip(g_strdup(value));
+
+  if (i < 0) {
+    g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_UNKNOWN_KEY,
+                "unknown configuration key '%s' (see nara --help)", name);
+    return FALSE;
+  }
+  if (!check_value(&keys[i], stripped, error))
+    return FALSE;
+  g_free(config->values[i]);
+  config->values[i] = g_steal_pointer(&stripped);
+  return TRUE;
+}
+
+gboolean nara_config_set_assignment(NaraConfig *config, const char *assignment, GError **error)
+{
+  const char *eq = strchr(assignment, '=');
+  g_autofree char *name = NULL;
+
+  if (!eq) {
+    g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
+                "--set '%s': expected section.key=value", assignment);
+    return FALSE;
+  }
+  name = g_strstrip(g_strndup(assignment, eq - assignment));
+  return nara_config_set(config, name, eq + 1, error);
+}
+
+gboolean nara_config_load_file(NaraConfig *config, const char *path, GError **error)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new();
+  g_autoptr(GError) local = NULL;
+  g_auto(GStrv) groups = NULL;
+
+  if (!g_key_file_load_from_file(file, path, G_KEY_FILE_NONE, &local)) {
+    g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_FILE, "%s: %s", path, local->message);
+    return FALSE;
+  }
+  groups = g_key_file_get_groups(file, NULL);
+  for (guint g = 0; groups[g]; g++) {
+    g_auto(GStrv) names = g_key_file_get_keys(file, groups[g], NULL, NULL);
+    for (guint k = 0; names && names[k]; k++) {
+      g_autofree char *name = g_strdup_printf("%s.%s", groups[g], names[k]);
+      g_autofree char *value = g_key_file_get_value(file, groups[g], names[k], NULL);
+      if (!nara_config_set(config, name, value ? value : "", &local)) {
+        g_set_error(error, NARA_CONFIG_ERROR, local->code, "%s: %s", path, local->message);
+        return FALSE;
+      }
+    }
+  }
+  return TRUE;
+}
+
+/* "server.state_dir" -> "NARA_SERVER_STATE_DIR" */
+static char *env_name(const char *name)
+{
+  g_autofree char *upper = g_ascii_strup(name, -1);
+  g_strdelimit(upper, ".", '_');
+  return g_strconcat("NARA_", upper, NULL);
+}
+
+gboolean nara_config_load_env(NaraConfig *config, char **envp, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  for (int i = 0; keys[i].name; i++) {
+    g_autofree char *var = env_name(keys[i].name);
+    const char *value = g_environ_getenv(envp, var);
+    if (value && !nara_config_set(config, keys[i].name, value, &local)) {
+      g_set_error(error, NARA_CONFIG_ERROR, local->code, "environment %s: %s", var, local->message);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+const char *nara_config_get_string(const NaraConfig *config, const char *name)
+{
+  return config->values[key_index_checked(name)];
+}
+
+gboolean nara_config_get_bool(const NaraConfig *config, const char *name)
+{
+  gboolean b = FALSE;
+  parse_bool(config->values[key_index_checked(name)], &b);
+  return b;
+}
+
+guint nara_config_get_uint(const NaraConfig *config, const char *name)
+{
+  guint64 u = 0;
+  parse_uint(config->values[key_index_checked(name)], &u);
+  return (guint)u;
+}
+
+char **nara_config_get_list(const NaraConfig *config, const char *name)
+{
+  g_auto(GStrv) parts = g_strsplit(config->values[key_index_checked(name)], ",", -1);
+  GPtrArray *out = g_ptr_array_new();
+  for (guint i = 0; parts[i]; i++) {
+    g_strstrip(parts[i]);
+    if (parts[i][0])
+      g_ptr_array_add(out, g_strdup(parts[i]));
+  }
+  g_ptr_array_add(out, NULL);
+  return (char **)g_ptr_array_free(out, FALSE);
+}
+
+static void append_wrapped(GString *out, const char *prefix, const char *text, guint width)
+{
+  g_auto(GStrv) words = g_strsplit(text, " ", -1);
+  gsize line_start = out->len;
+  g_string_append(out, prefix);
+  for (guint i = 0; words[i]; i++) {
+    if (out->len - line_start + strlen(words[i]) + 1 > width
+        && out->len - line_start > strlen(prefix)) {
+      g_string_append_c(out, '\n');
+      line_start = out->len;
+      g_string_append(out, prefix);
+    } else if (out->len - line_start > strlen(prefix)) {
+      g_string_append_c(out, ' ');
+    }
+    g_string_append(out, words[i]);
+  }
+  g_string_append_c(out, '\n');
+}
+
+char *nara_config_to_ini(const NaraConfig *config)
+{
+  GString *out = g_string_new("# Nara configuration (nara --config FILE).\n"
+                              "# Every key can also be set with the environment variable\n"
+                              "# NARA_<SECTION>_<KEY> or on the command line with\n"
+                              "# --set section.key=value; precedence: command line >\n"
+                              "# environment > this file > default. Lines starting with # are\n"
+                              "# comments; a commented-out key keeps its default.\n");
+  g_autofree char *section = NULL;
+
+  for (int i = 0; keys[i].name; i++) {
+    const char *dot = strchr(keys[i].name, '.');
+    g_autofree char *sec = g_strndup(keys[i].name, dot - keys[i].name);
+    gboolean is_default = g_str_equal(config->values[i], keys[i].default_value);
+    if (!section || !g_str_equal(sec, section)) {
+      g_string_append_printf(out, "\n[%s]\n", sec);
+      g_free(section);
+      section = g_steal_pointer(&sec);
+    }
+    g_string_append_c(out, '\n');
+    append_wrapped(out, "# ", keys[i].doc, 78);
+    g_string_append_printf(out, "%s%s = %s\n", is_default ? "#" : "", dot + 1, config->values[i]);
+  }
+  return g_string_free(out, FALSE);
+}
+
+char *nara_config_help(void)
+{
+  GString *out = g_string_new("Configuration keys (file [section] key, env NARA_SECTION_KEY, "
+                              "--set section.key=value):\n");
+  for (int i = 0; keys[i].name; i++) {
+    g_string_append_printf(out, "  %-30s default '%s'\n", keys[i].name, keys[i].default_value);
+    append_wrapped(out, "      ", keys[i].doc, 78);
+  }
+  return g_string_free(out, FALSE);
+}

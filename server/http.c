@@ -1,0 +1,231 @@
+/* http.c — static files, /r/NAME and /healthz.
+ *
+ * Maps a request path to a file under the web directory with a fixed
+ * MIME table; only regular files whose path segments are plain names are
+ * served, so there is no directory listing and no way out of the web
+ * directory. HTML gets the Content-Security-Policy and friends. It does
+ * not handle POST bodies, ranges or the WebSocket upgrade.
+ *
+ * Threading: control thread (libwebsockets callbacks on the GLib loop).
+ */
+#include "http.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_PATH_LEN 512
+
+struct _NaraHttp {
+  char *web_dir;
+  gboolean tls;
+  NaraSignaling *signaling;
+  struct lws_protocols protocol;
+};
+
+/* Per connection: the pending /healthz body, written when writable. */
+typedef struct {
+  char body[LWS_PRE + 256];
+  size_t body_len;
+} HttpSession;
+
+static const char csp[] = "default-src 'self'; connect-src 'self' wss: ws:; img-src 'self' data: "
+                          "blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; "
+                          "object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+static const struct {
+  const char *ext, *type;
+} mime_types[] = {
+  { ".html", "text/html; charset=utf-8" },
+  { ".js", "text/javascript; charset=utf-8" }, /* ES modules need a JavaScript type */
+  { ".mjs", "text/javascript; charset=utf-8" },
+  { ".css", "text/css; charset=utf-8" },
+  { ".json", "application/json" },
+  { ".webmanifest", "application/manifest+json" },
+  { ".svg", "image/svg+xml" },
+  { ".png", "image/png" },
+  { ".jpg", "image/jpeg" },
+  { ".ico", "image/x-icon" },
+  { ".woff2", "font/woff2" },
+  { ".txt", "text/plain; charset=utf-8" },
+  { ".map", "application/json" },
+  { ".wav", "audio/wav" },
+  { ".ogg", "audio/ogg" },
+};
+
+gboolean nara_http_room_name_valid(const char *name)
+{
+  gsize n = 0;
+  for (; name[n]; n++)
+    if (!g_ascii_isalnum(name[n]) && name[n] != '-' && name[n] != '_')
+      return FALSE;
+  return n >= 1 && n <= 64;
+}
+
+static const char *mime_type(const char *path)
+{
+  for (guint i = 0; i < G_N_ELEMENTS(mime_types); i++)
+    if (g_str_has_suffix(path, mime_types[i].ext))
+      return mime_types[i].type;
+  return NULL;
+}
+
+/* "/js/app.js" is fine; "/../x", "/.git/x", "/a//b", "/a\b" are not. */
+static gboolean path_safe(const char *path)
+{
+  const char *p = path;
+  if (*p != '/' || strlen(path) > MAX_PATH_LEN)
+    return FALSE;
+  while (*p == '/') {
+    const char *seg = ++p;
+    while (*p && *p != '/') {
+      if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_' && *p != '.')
+        return FALSE;
+      p++;
+    }
+    if (p == seg || *seg == '.')
+      return FALSE;
+  }
+  return *p == '\0';
+}
+
+static gboolean add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p,
+                           unsigned char *end)
+{
+  return lws_add_http_header_by_name(wsi, (const unsigned char *)name, (const unsigned char *)value,
+                                     (int)strlen(value), p, end)
+         == 0;
+}
+
+static gboolean add_security_headers(NaraHttp *http, struct lws *wsi, gboolean html,
+                                     unsigned char **p, unsigned char *end)
+{
+  gboolean ok = add_header(wsi, "x-content-type-options:", "nosniff", p, end)
+                && add_header(wsi, "referrer-policy:", "no-referrer", p, end)
+                && add_header(wsi, "cache-control:", "no-cache", p, end);
+  if (html)
+    ok = ok && add_header(wsi, "content-security-policy:", csp, p, end)
+         && add_header(wsi, "permissions-policy:",
+                       "camera=(self), microphone=(self), display-capture=(self)", p, end)
+         && add_header(wsi, "x-frame-options:", "DENY", p, end);
+  if (http->tls)
+    ok = ok && add_header(wsi, "strict-transport-security:", "max-age=31536000", p, end);
+  return ok;
+}
+
+static int finish_status(struct lws *wsi, unsigned int status)
+{
+  if (lws_return_http_status(wsi, status, NULL))
+    return -1;
+  return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int serve_file(NaraHttp *http, struct lws *wsi, const char *rel)
+{
+  g_autofree char *file = g_build_filename(http->web_dir, rel, NULL);
+  const char *type = mime_type(file);
+  unsigned char headers[2048], *p = headers, *end = headers + sizeof headers;
+  struct stat st;
+  int n;
+
+  if (!type || stat(file, &st) != 0 || !S_ISREG(st.st_mode))
+    return finish_status(wsi, HTTP_STATUS_NOT_FOUND);
+  if (!add_security_headers(http, wsi, g_str_has_prefix(type, "text/html"), &p, end))
+    return -1;
+  n = lws_serve_http_file(wsi, file, type, (const char *)headers, (int)(p - headers));
+  if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
+    return -1;
+  return 0;
+}
+
+static int serve_healthz(NaraHttp *http, struct lws *wsi, HttpSession *hs)
+{
+  unsigned char headers[LWS_PRE + 1024], *start = headers + LWS_PRE, *p = start,
+                                         *end = headers + sizeof headers - 1;
+  int len = g_snprintf(hs->body + LWS_PRE, sizeof hs->body - LWS_PRE,
+                       "{\"status\":\"ok\",\"version\":\"%s\",\"sessions\":%u,\"rooms\":%u}",
+                       NARA_VERSION, nara_signaling_n_sessions(http->signaling),
+                       nara_signaling_n_rooms(http->signaling));
+
+  hs->body_len = (size_t)len;
+  if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "application/json", (lws_filepos_t)len, &p,
+                                  end)
+      || !add_security_headers(http, wsi, FALSE, &p, end)
+      || lws_finalize_write_http_header(wsi, start, &p, end))
+    return -1;
+  lws_callback_on_writable(wsi);
+  return 0;
+}
+
+static int on_http(NaraHttp *http, struct lws *wsi, HttpSession *hs)
+{
+  char path[MAX_PATH_LEN + 2];
+  int len = lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI);
+
+  if (len <= 0) {
+    /* Not a GET (or an over-long path): nothing here takes other methods. */
+    return finish_status(wsi,
+                         len < 0 ? HTTP_STATUS_REQ_URI_TOO_LONG : HTTP_STATUS_METHOD_NOT_ALLOWED);
+  }
+  if (g_str_equal(path, "/healthz"))
+    return serve_healthz(http, wsi, hs);
+  if (g_str_equal(path, "/"))
+    return serve_file(http, wsi, "index.html");
+  if (g_str_has_prefix(path, "/r/"))
+    return nara_http_room_name_valid(path + 3) ? serve_file(http, wsi, "index.html")
+                                               : finish_status(wsi, HTTP_STATUS_NOT_FOUND);
+  if (!path_safe(path))
+    return finish_status(wsi, HTTP_STATUS_NOT_FOUND);
+  return serve_file(http, wsi, path + 1);
+}
+
+static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                         size_t len)
+{
+  const struct lws_protocols *protocol = lws_get_protocol(wsi);
+  NaraHttp *http = protocol ? protocol->user : NULL;
+  HttpSession *hs = user;
+
+  switch (reason) {
+  case LWS_CALLBACK_HTTP:
+    return on_http(http, wsi, hs);
+  case LWS_CALLBACK_HTTP_WRITEABLE:
+    if (!hs || !hs->body_len)
+      break;
+    if (lws_write(wsi, (unsigned char *)hs->body + LWS_PRE, hs->body_len, LWS_WRITE_HTTP_FINAL)
+        != (int)hs->body_len)
+      return -1;
+    hs->body_len = 0;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+  case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+  default:
+    break;
+  }
+  return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+NaraHttp *nara_http_new(const char *web_dir, gboolean tls, NaraSignaling *signaling)
+{
+  NaraHttp *http = g_new0(NaraHttp, 1);
+  http->web_dir = g_strdup(web_dir);
+  http->tls = tls;
+  http->signaling = signaling;
+  http->protocol.name = NARA_HTTP_PROTOCOL_NAME;
+  http->protocol.callback = http_callback;
+  http->protocol.per_session_data_size = sizeof(HttpSession);
+  http->protocol.user = http;
+  return http;
+}
+
+void nara_http_free(NaraHttp *http)
+{
+  if (!http)
+    return;
+  g_free(http->web_dir);
+  g_free(http);
+}
+
+const struct lws_protocols *nara_http_lws_protocol(NaraHttp *http)
+{
+  return &http->protocol;
+}

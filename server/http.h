@@ -1,0 +1,31 @@
+/* http.h — the plain HTTP side of the listener.
+ *
+ * Serves the web client's static files, /r/NAME (the client page for room
+ * NAME) and /healthz. It does not handle the WebSocket (signaling does) nor
+ * TLS (the libwebsockets vhost does).
+ *
+ * Threading: control thread (the GLib main loop libwebsockets runs on).
+ */
+#pragma once
+
+#include <glib.h>
+#include <libwebsockets.h>
+
+#include "signaling.h"
+
+G_BEGIN_DECLS
+
+#define NARA_HTTP_PROTOCOL_NAME "nara-http"
+
+typedef struct _NaraHttp NaraHttp;
+
+/* (transfer full) web_dir is copied; signaling (transfer none) must outlive it. */
+NaraHttp *nara_http_new(const char *web_dir, gboolean tls, NaraSignaling *signaling);
+void nara_http_free(NaraHttp *http);
+/* (transfer none) Its `user` points at http. */
+const struct lws_protocols *nara_http_lws_protocol(NaraHttp *http);
+
+/* TRUE for a valid room name: 1-64 of A-Z a-z 0-9 - _ (docs/protocol.md). */
+gboolean nara_http_room_name_valid(const char *name);
+
+G_END_DECLS

@@ -1,0 +1,172 @@
+/* listener.c — libwebsockets context, vhost and start-up line.
+ *
+ * Owns the lws context: it runs on the caller's GMainLoop (foreign loop of
+ * the GLib event library) so HTTP, WebSocket and timers share the control
+ * thread with rooms and media callbacks. WebSockets without a subprotocol
+ * header go to signaling (it is the vhost's default protocol). It does not
+ * handle requests itself (http.c, signaling/).
+ *
+ * Threading: control thread.
+ */
+#include "listener.h"
+
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <libwebsockets.h>
+#include <stdio.h>
+
+#include "http.h"
+#include "tls_cert.h"
+#include "wiring.h"
+
+struct _NaraListener {
+  struct lws_context *context;
+  NaraHttp *http;
+  void *loops[1];
+  const struct lws_protocols *protocols[3];
+  struct lws_protocol_vhost_options pvo_default, pvo;
+  lws_retry_bo_t retry;
+};
+
+G_DEFINE_QUARK(nara - listener - error - quark, nara_listener_error)
+
+/* The address a user on another machine would type: the first
+ * non-loopback IPv4 address, else "localhost". (transfer full) */
+static char *guess_host(void)
+{
+  struct ifaddrs *list = NULL;
+  char buf[INET_ADDRSTRLEN] = "";
+
+  if (getifaddrs(&list) == 0) {
+    for (struct ifaddrs *ifa = list; ifa; ifa = ifa->ifa_next) {
+      const struct sockaddr_in *sin = (const struct sockaddr_in *)ifa->ifa_addr;
+      if (!sin || sin->sin_family != AF_INET || (ntohl(sin->sin_addr.s_addr) >> 24) == 127)
+        continue;
+      inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof buf);
+      break;
+    }
+    freeifaddrs(list);
+  }
+  return g_strdup(buf[0] ? buf : "localhost");
+}
+
+static gboolean is_wildcard(const char *host)
+{
+  return !host[0] || g_str_equal(host, "0.0.0.0") || g_str_equal(host, "::");
+}
+
+/* Cert and key paths: configured, or self-signed in the state directory. */
+static gboolean tls_files(const NaraConfig *config, const char *public_host, char **cert,
+                          char **key, GError **error)
+{
+  g_autofree char *state_dir = NULL;
+  const char *names[] = { public_host, NULL };
+
+  if (nara_config_get_string(config, "server.cert")[0]) {
+    *cert = g_strdup(nara_config_get_string(config, "server.cert"));
+    *key = g_strdup(nara_config_get_string(config, "server.key"));
+    return TRUE;
+  }
+  state_dir = nara_wiring_state_dir(config);
+  if (g_mkdir_with_parents(state_dir, 0700) != 0) {
+    g_set_error(error, nara_listener_error_quark(), 0, "state directory %s: %s", state_dir,
+                g_strerror(errno));
+    return FALSE;
+  }
+  return nara_tls_cert_ensure(state_dir, names, cert, key, error);
+}
+
+NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signaling, GMainLoop *loop,
+                                GError **error)
+{
+  g_autofree char *host = NULL, *public_host = NULL, *cert = NULL, *key = NULL;
+  g_autofree char *web_dir = nara_wiring_web_dir(config);
+  gboolean tls = nara_config_get_bool(config, "server.tls");
+  struct lws_context_creation_info info = { 0 };
+  NaraListener *l;
+  guint port;
+
+  if (!nara_config_parse_address(nara_config_get_string(config, "server.listen"), &host, &port,
+                                 error))
+    return NULL;
+  public_host = g_strdup(nara_config_get_string(config, "server.public_host"));
+  if (!public_host[0]) {
+    g_free(public_host);
+    public_host = is_wildcard(host) ? guess_host() : g_strdup(host);
+  }
+  if (tls && !tls_files(config, public_host, &cert, &key, error))
+    return NULL;
+  if (!g_file_test(web_dir, G_FILE_TEST_IS_DIR))
+    g_warning("web directory %s does not exist: only /healthz and /ws will work", web_dir);
+
+  l = g_new0(NaraListener, 1);
+  l->http = nara_http_new(web_dir, tls, signaling);
+  l->loops[0] = loop;
+  l->protocols[0] = nara_http_lws_protocol(l->http);
+  l->protocols[1] = nara_signaling_lws_protocol(signaling);
+  /* Plain WebSocket clients send no subprotocol: make signaling the default. */
+  l->pvo_default = (struct lws_protocol_vhost_options){ NULL, NULL, "default", "1" };
+  l->pvo = (struct lws_protocol_vhost_options){ NULL, &l->pvo_default, l->protocols[1]->name, "" };
+  l->retry = (lws_retry_bo_t){
+    .secs_since_valid_ping = (uint16_t)nara_config_get_uint(config, "server.ws_ping_secs"),
+    .secs_since_valid_hangup = (uint16_t)nara_config_get_uint(config, "server.ws_timeout_secs"),
+  };
+
+  info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND
+                 | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+  if (tls)
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  info.foreign_loops = l->loops;
+  info.port = CONTEXT_PORT_NO_LISTEN;
+  l->context = lws_create_context(&info);
+  if (!l->context) {
+    g_set_error(error, nara_listener_error_quark(), 0, "libwebsockets context creation failed");
+    goto fail;
+  }
+
+  info.vhost_name = "nara";
+  info.port = (int)port;
+  info.iface = is_wildcard(host) ? NULL : host;
+  info.pprotocols = l->protocols;
+  info.pvo = &l->pvo;
+  info.retry_and_idle_policy = &l->retry;
+  info.alpn = "http/1.1"; /* WebSocket over HTTP/2 is not needed and less tested */
+  info.ssl_cert_filepath = cert;
+  info.ssl_private_key_filepath = key;
+  if (!lws_create_vhost(l->context, &info)) {
+    g_set_error(error, nara_listener_error_quark(), 0,
+                "cannot listen on %s (port in use, bad address or unusable certificate)",
+                nara_config_get_string(config, "server.listen"));
+    goto fail;
+  }
+
+  if (nara_config_get_bool(config, "rooms.open"))
+    g_warning("rooms.open is true: anyone with a /r/NAME link can join room NAME");
+  {
+    const char *scheme = tls ? "https" : "http";
+    gboolean v6 = strchr(public_host, ':') != NULL;
+    g_autofree char *base = g_strdup_printf("%s://%s%s%s:%u/", scheme, v6 ? "[" : "", public_host,
+                                            v6 ? "]" : "", port);
+    /* stdout, unbuffered by line: scripts wait for this line; the dash is UTF-8. */
+    fprintf(stdout, "nara %s listening on %s — open %sr/demo\n", NARA_VERSION, base, base);
+    fflush(stdout);
+  }
+  return l;
+fail:
+  nara_listener_free(l);
+  return NULL;
+}
+
+void nara_listener_free(NaraListener *listener)
+{
+  if (!listener)
+    return;
+  if (listener->context)
+    lws_context_destroy(listener->context);
+  nara_http_free(listener->http);
+  g_free(listener);
+}

@@ -1,0 +1,27 @@
+/* listener.h — the one HTTPS/WSS listener, on the GLib main loop.
+ *
+ * Creates the libwebsockets context (GLib event library, foreign loop),
+ * the vhost with TLS (configured or self-signed certificate), the HTTP
+ * protocol (http.c) and signaling's WebSocket protocol, then prints the
+ * URL to open. It does not own the signaling or media objects.
+ *
+ * Threading: control thread (the thread running `loop`).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "config.h"
+#include "signaling.h"
+
+G_BEGIN_DECLS
+
+typedef struct _NaraListener NaraListener;
+
+/* (transfer full) signaling and loop (transfer none) must outlive it. */
+NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signaling, GMainLoop *loop,
+                                GError **error);
+/* Closes every connection (sessions end as if disconnected) and the socket. */
+void nara_listener_free(NaraListener *listener);
+
+G_END_DECLS

@@ -1,0 +1,31 @@
+/* wiring.h — from configuration keys to each module's config struct.
+ *
+ * Owns the checks that span keys (port range, cert without key) and the
+ * defaults that depend on the machine (state and web directories). It
+ * does not create any module.
+ *
+ * Threading: main thread, before the main loop runs.
+ */
+#pragma once
+
+#include "config.h"
+#include "media.h"
+#include "signaling.h"
+
+G_BEGIN_DECLS
+
+/* Checks what no single key can; a failure is a configuration error (exit 2). */
+gboolean nara_wiring_check(const NaraConfig *config, GError **error);
+
+/* Fills media_config; its strings point into config and into *storage
+ * (transfer full: free with g_strfreev after nara_media_new()). */
+void nara_wiring_media_config(const NaraConfig *config, NaraMediaConfig *media_config,
+                              char ***storage);
+void nara_wiring_signaling_config(const NaraConfig *config, NaraSignalingConfig *sig_config);
+
+/* (transfer full) server.state_dir, or its default for this user. */
+char *nara_wiring_state_dir(const NaraConfig *config);
+/* (transfer full) server.web_dir, or the web/ folder baked in at build time. */
+char *nara_wiring_web_dir(const NaraConfig *config);
+
+G_END_DECLS

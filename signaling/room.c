@@ -1,0 +1,228 @@
+/* room.c — rooms, their participants and who receives which track.
+ *
+ * Owns room creation within the node's limits, each participant's two
+ * media peers, the published-track lists and the subscription rule
+ * (everyone receives every track of everyone else), and the events that
+ * tell the room about changes. An empty room is freed at once. It does
+ * not parse messages nor talk to sockets directly (session.c does).
+ *
+ * Threading: control thread.
+ */
+#include "signaling-private.h"
+#include "validate.h"
+
+#include <string.h>
+
+gboolean nara_room_name_valid(const char *name)
+{
+  return nara_validate_room_name(name);
+}
+
+NaraRoom *nara_room_lookup_or_create(NaraSignaling *sig, const char *name, const char **code)
+{
+  NaraRoom *room = g_hash_table_lookup(sig->rooms, name);
+
+  if (room) {
+    if (room->participants->len >= sig->config.max_participants) {
+      *code = "room-full";
+      return NULL;
+    }
+    return room;
+  }
+  /* Rooms without a booking exist only when open rooms are allowed; booked
+   * rooms (tokens) are a later protocol addition. */
+  if (!sig->config.open_rooms) {
+    *code = "room-closed";
+    return NULL;
+  }
+  if (g_hash_table_size(sig->rooms) >= sig->config.max_rooms) {
+    *code = "too-many-rooms";
+    return NULL;
+  }
+  room = g_new0(NaraRoom, 1);
+  room->sig = sig;
+  room->name = g_strdup(name);
+  room->media_room = nara_media_room_new(sig->media, name);
+  room->participants = g_ptr_array_new();
+  g_hash_table_insert(sig->rooms, room->name, room);
+  g_message("room %s: created", room->name);
+  return room;
+}
+
+NaraParticipant *nara_room_add(NaraRoom *room, NaraSession *session, const char *name)
+{
+  NaraParticipant *p = g_new0(NaraParticipant, 1);
+  const NaraMediaPeerCallbacks *cb = nara_media_glue_callbacks();
+
+  g_snprintf(p->id, sizeof p->id, "p%" G_GUINT64_FORMAT, ++room->sig->next_participant);
+  p->name = g_strdup(name);
+  p->room = room;
+  p->session = session;
+  p->tracks = g_array_new(FALSE, TRUE, sizeof(NaraMediaTrack));
+  p->subscribed = g_array_new(FALSE, TRUE, sizeof(NaraMediaTrack));
+  p->publish_id = -1;
+  p->answer_id = -1;
+  p->publish = nara_media_peer_new(room->media_room, NARA_PEER_PUBLISH, p->id, cb, p);
+  p->subscribe = nara_media_peer_new(room->media_room, NARA_PEER_SUBSCRIBE, p->id, cb, p);
+  g_ptr_array_add(room->participants, p);
+  session->participant = p;
+  session->state = NARA_SESSION_JOINED;
+  g_message("room %s: %s joined (s%" G_GUINT64_FORMAT ", %u in the room)", room->name, p->id,
+            session->serial, room->participants->len);
+  /* Tracks already published reach the newcomer through its first offer. */
+  nara_participant_set_tracks(p, NULL, 0);
+  return p;
+}
+
+void nara_room_broadcast(NaraRoom *room, json_t *msg, NaraParticipant *except)
+{
+  NaraOutMsg *out = nara_json_frame(msg);
+  for (guint i = 0; i < room->participants->len; i++) {
+    NaraParticipant *p = room->participants->pdata[i];
+    if (p != except)
+      nara_session_send_out(p->session, out);
+  }
+  nara_out_msg_unref(out);
+  json_decref(msg);
+}
+
+json_t *nara_track_to_json(const NaraMediaTrack *track)
+{
+  return json_pack("{s:s, s:s}", "id", track->id, "kind",
+                   track->kind == NARA_TRACK_AUDIO ? "audio" : "video");
+}
+
+json_t *nara_participant_to_json(NaraParticipant *p)
+{
+  json_t *tracks = json_array();
+  for (guint i = 0; i < p->tracks->len; i++)
+    json_array_append_new(tracks, nara_track_to_json(&g_array_index(p->tracks, NaraMediaTrack, i)));
+  return json_pack("{s:s, s:s, s:b, s:b, s:o}", "id", p->id, "name", p->name, "audioMuted",
+                   p->audio_muted, "videoMuted", p->video_muted, "tracks", tracks);
+}
+
+static gboolean track_in(const GArray *tracks, const NaraMediaTrack *t)
+{
+  for (guint i = 0; i < tracks->len; i++)
+    if (g_str_equal(g_array_index(tracks, NaraMediaTrack, i).id, t->id))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean same_tracks(const GArray *a, const GArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    if (!track_in(b, &g_array_index(a, NaraMediaTrack, i)))
+      return FALSE;
+  return TRUE;
+}
+
+/* Everyone receives every track of everyone else; media is told only when
+ * a participant's set really changed, since each change costs an offer. */
+static void update_subscriptions(NaraRoom *room)
+{
+  for (guint i = 0; i < room->participants->len; i++) {
+    NaraParticipant *p = room->participants->pdata[i];
+    g_autoptr(GArray) want = g_array_new(FALSE, TRUE, sizeof(NaraMediaTrack));
+    for (guint j = 0; j < room->participants->len; j++) {
+      NaraParticipant *other = room->participants->pdata[j];
+      if (other != p)
+        g_array_append_vals(want, other->tracks->data, other->tracks->len);
+    }
+    if (same_tracks(want, p->subscribed))
+      continue;
+    g_array_set_size(p->subscribed, 0);
+    g_array_append_vals(p->subscribed, want->data, want->len);
+    nara_media_peer_set_subscriptions(p->subscribe, (const NaraMediaTrack *)want->data, want->len);
+  }
+}
+
+void nara_participant_set_tracks(NaraParticipant *p, const NaraMediaTrack *tracks, guint n)
+{
+  g_autoptr(GArray) next = g_array_new(FALSE, TRUE, sizeof(NaraMediaTrack));
+  guint limit = MIN(n, NARA_MEDIA_MAX_TRACKS);
+
+  if (tracks)
+    g_array_append_vals(next, tracks, limit);
+  for (guint i = 0; i < p->tracks->len; i++) {
+    NaraMediaTrack *t = &g_array_index(p->tracks, NaraMediaTrack, i);
+    if (!track_in(next, t))
+      nara_room_broadcast(p->room,
+                          json_pack("{s:s, s:s, s:s}", "type", "track-removed", "participant",
+                                    p->id, "track", t->id),
+                          p);
+  }
+  for (guint i = 0; i < next->len; i++) {
+    NaraMediaTrack *t = &g_array_index(next, NaraMediaTrack, i);
+    if (!track_in(p->tracks, t))
+      nara_room_broadcast(p->room,
+                          json_pack("{s:s, s:s, s:o}", "type", "track-added", "participant", p->id,
+                                    "track", nara_track_to_json(t)),
+                          p);
+  }
+  g_array_set_size(p->tracks, 0);
+  g_array_append_vals(p->tracks, next->data, next->len);
+  update_subscriptions(p->room);
+}
+
+static void participant_free(NaraParticipant *p)
+{
+  g_array_unref(p->tracks);
+  g_array_unref(p->subscribed);
+  g_free(p->name);
+  g_free(p);
+}
+
+void nara_room_free(NaraRoom *room)
+{
+  /* Only called for empty rooms or at shutdown, when sessions are gone. */
+  for (guint i = 0; i < room->participants->len; i++) {
+    NaraParticipant *p = room->participants->pdata[i];
+    nara_media_peer_close(p->publish);
+    nara_media_peer_close(p->subscribe);
+    if (p->session)
+      p->session->participant = NULL;
+    participant_free(p);
+  }
+  g_ptr_array_unref(room->participants);
+  nara_media_room_free(room->media_room);
+  g_free(room->name);
+  g_free(room);
+}
+
+void nara_room_remove(NaraParticipant *p, const char *reason)
+{
+  NaraRoom *room = p->room;
+  NaraSignaling *sig = room->sig;
+
+  /* Peers first: no media callback may arrive for p from here on. */
+  nara_media_peer_close(p->publish);
+  nara_media_peer_close(p->subscribe);
+  p->publish = p->subscribe = NULL;
+  g_ptr_array_remove(room->participants, p);
+  p->session->participant = NULL;
+  p->session->state = NARA_SESSION_DONE;
+  g_message("room %s: %s left (%s, %u in the room)", room->name, p->id, reason,
+            room->participants->len);
+
+  for (guint i = 0; i < p->tracks->len; i++)
+    nara_room_broadcast(room,
+                        json_pack("{s:s, s:s, s:s}", "type", "track-removed", "participant", p->id,
+                                  "track", g_array_index(p->tracks, NaraMediaTrack, i).id),
+                        NULL);
+  nara_room_broadcast(room,
+                      json_pack("{s:s, s:s, s:s}", "type", "participant-left", "participant", p->id,
+                                "reason", reason),
+                      NULL);
+  g_array_set_size(p->tracks, 0);
+  update_subscriptions(room);
+  participant_free(p);
+
+  if (room->participants->len == 0) {
+    g_message("room %s: empty, freed", room->name);
+    g_hash_table_remove(sig->rooms, room->name);
+    nara_room_free(room);
+  }
+}

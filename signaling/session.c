@@ -1,0 +1,197 @@
+/* session.c — one WebSocket connection: input assembly, output queue, limits.
+ *
+ * Owns a session's bounded outgoing queue (written one frame per
+ * SERVER_WRITEABLE), message reassembly up to the size limit (close 1009
+ * beyond it), the token-bucket rate limit (close 1008 on sustained abuse)
+ * and closing with a code after the queue drains. It does not interpret
+ * messages (dispatch.c) nor hold room state (room.c).
+ *
+ * Threading: control thread (libwebsockets callbacks on the GLib loop).
+ */
+#include "signaling-private.h"
+
+#include <string.h>
+
+/* Rate-limited messages in a row (about 2 s of abuse at the allowed rate,
+ * at least 20) before the connection is closed with 1008. */
+#define STRIKES_PER_RATE 2
+#define MIN_STRIKES 20
+
+NaraSession *nara_session_new(NaraSignaling *sig, struct lws *wsi)
+{
+  NaraSession *s = g_new0(NaraSession, 1);
+  s->sig = sig;
+  s->wsi = wsi;
+  s->serial = ++sig->next_session;
+  s->rx = g_byte_array_new();
+  g_queue_init(&s->out);
+  s->tokens = 2.0 * sig->config.messages_per_second;
+  s->refill_us = g_get_monotonic_time();
+  g_hash_table_add(sig->sessions, s);
+  g_debug("s%" G_GUINT64_FORMAT ": connected", s->serial);
+  return s;
+}
+
+void nara_session_free(NaraSession *s)
+{
+  if (!s)
+    return;
+  g_queue_clear_full(&s->out, (GDestroyNotify)nara_out_msg_unref);
+  g_byte_array_unref(s->rx);
+  g_free(s);
+}
+
+void nara_session_closed(NaraSession *s)
+{
+  g_debug("s%" G_GUINT64_FORMAT ": closed", s->serial);
+  if (s->participant)
+    nara_room_remove(s->participant, "disconnected");
+  g_hash_table_remove(s->sig->sessions, s);
+  nara_session_free(s);
+}
+
+const char *nara_session_log_id(NaraSession *s)
+{
+  return s->participant ? s->participant->id : "-";
+}
+
+static void kill_session(NaraSession *s, const char *why)
+{
+  if (s->killed)
+    return;
+  g_message("s%" G_GUINT64_FORMAT " (%s): dropped: %s", s->serial, nara_session_log_id(s), why);
+  s->killed = TRUE;
+  s->state = NARA_SESSION_DONE;
+  /* The client is not reading, so a close frame would queue too: cut it. */
+  lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+void nara_session_send_out(NaraSession *s, NaraOutMsg *out)
+{
+  if (s->killed || s->close_code)
+    return;
+  if (g_queue_get_length(&s->out) >= s->sig->config.max_queued_messages) {
+    kill_session(s, "outgoing queue full");
+    return;
+  }
+  g_queue_push_tail(&s->out, nara_out_msg_ref(out));
+  lws_callback_on_writable(s->wsi);
+}
+
+void nara_session_send(NaraSession *s, json_t *msg)
+{
+  NaraOutMsg *out = nara_json_frame(msg);
+  nara_session_send_out(s, out);
+  nara_out_msg_unref(out);
+}
+
+void nara_session_send_new(NaraSession *s, json_t *msg)
+{
+  nara_session_send(s, msg);
+  json_decref(msg);
+}
+
+void nara_session_send_error(NaraSession *s, json_t *id, const char *code, const char *message)
+{
+  json_t *msg = json_pack("{s:s, s:s, s:s}", "type", "error", "code", code, "message", message);
+  if (id && !json_is_null(id))
+    json_object_set(msg, "id", id);
+  nara_session_send_new(s, msg);
+}
+
+void nara_session_send_ok(NaraSession *s, json_t *id)
+{
+  json_t *msg = json_pack("{s:s}", "type", "ok");
+  if (id)
+    json_object_set(msg, "id", id);
+  nara_session_send_new(s, msg);
+}
+
+void nara_session_close(NaraSession *s, int code, const char *reason)
+{
+  if (s->close_code || s->killed)
+    return;
+  s->close_code = code;
+  s->close_reason = reason;
+  s->state = NARA_SESSION_DONE;
+  lws_callback_on_writable(s->wsi);
+}
+
+gboolean nara_session_take_token(NaraSession *s)
+{
+  double rate = s->sig->config.messages_per_second;
+  gint64 now = g_get_monotonic_time();
+  guint max_strikes = MAX(MIN_STRIKES, STRIKES_PER_RATE * s->sig->config.messages_per_second);
+
+  s->tokens = MIN(2.0 * rate, s->tokens + rate * (double)(now - s->refill_us) / G_USEC_PER_SEC);
+  s->refill_us = now;
+  if (s->tokens >= 1.0) {
+    s->tokens -= 1.0;
+    s->strikes = 0;
+    return TRUE;
+  }
+  if (++s->strikes >= max_strikes) {
+    g_message("s%" G_GUINT64_FORMAT " (%s): closing: sustained message flood", s->serial,
+              nara_session_log_id(s));
+    nara_session_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "rate limit");
+  }
+  return FALSE;
+}
+
+static int close_now(struct lws *wsi, int code, const char *reason)
+{
+  lws_close_reason(wsi, (enum lws_close_status)code, (unsigned char *)reason, strlen(reason));
+  return -1;
+}
+
+int nara_session_receive(NaraSession *s, struct lws *wsi, const void *in, gsize len)
+{
+  if (lws_is_first_fragment(wsi))
+    g_byte_array_set_size(s->rx, 0);
+  /* Accumulate only up to the limit: a bigger message never gets buffered. */
+  if (s->rx->len + len > s->sig->config.max_message_bytes) {
+    g_message("s%" G_GUINT64_FORMAT " (%s): closing: message over %zu bytes", s->serial,
+              nara_session_log_id(s), s->sig->config.max_message_bytes);
+    g_byte_array_set_size(s->rx, 0);
+    s->state = NARA_SESSION_DONE;
+    return close_now(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large");
+  }
+  g_byte_array_append(s->rx, in, (guint)len);
+  if (!lws_is_final_fragment(wsi))
+    return 0;
+
+  if (s->state != NARA_SESSION_DONE) {
+    if (lws_frame_is_binary(wsi))
+      nara_session_send_error(s, NULL, "bad-json", "binary frames are not JSON text");
+    else
+      nara_dispatch(s, (const char *)s->rx->data, s->rx->len);
+  }
+  /* Keep one large message from holding its buffer for the connection's lifetime. */
+  if (s->rx->len > 65536) {
+    g_byte_array_unref(s->rx);
+    s->rx = g_byte_array_new();
+  }
+  g_byte_array_set_size(s->rx, 0);
+  return 0;
+}
+
+int nara_session_writeable(NaraSession *s)
+{
+  NaraOutMsg *out = g_queue_pop_head(&s->out);
+
+  if (s->killed)
+    return -1;
+  if (out) {
+    int n = lws_write(s->wsi, out->data + LWS_PRE, out->len, LWS_WRITE_TEXT);
+    gboolean ok = n >= 0 && (gsize)n >= out->len;
+    nara_out_msg_unref(out);
+    if (!ok)
+      return -1;
+    if (!g_queue_is_empty(&s->out) || s->close_code)
+      lws_callback_on_writable(s->wsi);
+    return 0;
+  }
+  if (s->close_code)
+    return close_now(s->wsi, s->close_code, s->close_reason ? s->close_reason : "");
+  return 0;
+}

@@ -1,0 +1,63 @@
+/* validate.h — the field table every incoming message is checked against.
+ *
+ * Each message type lists its fields (name, JSON type, required, bounds);
+ * nara_validate() checks an object against such a list and says which
+ * field is wrong. Also the value rules shared by handlers (room names,
+ * display names, chat text). It knows nothing of sessions or rooms.
+ *
+ * Threading: any thread (pure functions); used on the control thread.
+ */
+#pragma once
+
+#include <glib.h>
+#include <jansson.h>
+
+#include "signaling.h"
+
+G_BEGIN_DECLS
+
+#define NARA_VALIDATE_ERROR (nara_validate_error_quark())
+GQuark nara_validate_error_quark(void);
+
+#define NARA_MAX_SDP_BYTES (64 * 1024)
+#define NARA_MAX_JSON_DEPTH 8
+#define NARA_MAX_CANDIDATE_BYTES 1024
+#define NARA_MAX_MID_BYTES 64
+
+typedef enum {
+  NARA_FIELD_STRING,
+  NARA_FIELD_INT, /* 0 .. G_MAXINT32 */
+  NARA_FIELD_BOOL,
+  NARA_FIELD_OBJECT_OR_NULL,
+} NaraFieldType;
+
+/* Which configured limit bounds a string, in characters. */
+typedef enum {
+  NARA_LIMIT_NONE,
+  NARA_LIMIT_NAME_CHARS,
+  NARA_LIMIT_CHAT_CHARS,
+} NaraFieldLimit;
+
+typedef struct {
+  const char *name;
+  NaraFieldType type;
+  gboolean required;
+  gsize max_bytes;           /* strings: 0 = unbounded (only for fields bounded elsewhere) */
+  NaraFieldLimit limit;      /* strings: a configured bound in characters, if any */
+  const char *const *one_of; /* strings: allowed values, NULL-terminated, or NULL */
+} NaraField;
+
+/* Checks msg against fields (terminated by an entry with name NULL). Unknown
+ * fields are ignored (docs/protocol.md). config: for NARA_LIMIT_* bounds. */
+gboolean nara_validate(json_t *msg, const NaraField *fields, const NaraSignalingConfig *config,
+                       GError **error);
+
+/* 1-64 of A-Z a-z 0-9 - _ */
+gboolean nara_validate_room_name(const char *name);
+/* (transfer full) The name trimmed of white space, or NULL when empty, too
+ * long (in characters) or holding control characters. */
+char *nara_validate_display_name(const char *name, guint max_chars);
+/* Non-empty, at most max_chars characters, no control characters but \n. */
+gboolean nara_validate_chat_text(const char *text, guint max_chars);
+
+G_END_DECLS
