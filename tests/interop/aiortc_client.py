@@ -217,13 +217,9 @@ class Client:
         return None
 
     def on_track(self, track):
-        transceiver = next(
-            (t for t in self.subscribe_pc.getTransceivers() if t.receiver.track is track), None
-        )
-        participant = self.participant_of(transceiver) if transceiver else None
-        self.consumers.append(asyncio.ensure_future(self.consume(track, participant)))
+        self.consumers.append(asyncio.ensure_future(self.consume(track)))
 
-    async def consume(self, track, participant):
+    async def consume(self, track):
         frames = 0
         reported = False
         while True:
@@ -234,6 +230,12 @@ class Client:
             frames += 1
             if not reported and frames >= self.args.frames:
                 reported = True
+                # Looked up now: "track" fires before the offer is fully applied.
+                transceiver = next(
+                    (t for t in self.subscribe_pc.getTransceivers() if t.receiver.track is track),
+                    None,
+                )
+                participant = self.participant_of(transceiver) if transceiver else None
                 emit(
                     event="received",
                     participant=participant,
