@@ -137,4 +137,11 @@ test('three browsers see and hear each other, chat, mute and leave', { skip: ski
       await tileOf(pages[0].page, 'Bertil').waitFor({ state: 'detached', timeout: 10000 });
     });
   });
+
+  await t.test('no script errors and no Content-Security-Policy refusals', () => {
+    pages.forEach((p, i) => {
+      const bad = p.errors.filter((e) => e.startsWith('pageerror:') || /Content Security Policy|Refused to/.test(e));
+      assert.deepEqual(bad, [], `page ${i + 1}`);
+    });
+  });
 });
