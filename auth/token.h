@@ -1,0 +1,81 @@
+/* token.h — join tokens (JWT, compact JWS) and API keys.
+ *
+ * Verifies HS256 tokens with the server secret and RS256/ES256 tokens with
+ * configured public keys (a JWKS file or inline JSON; never fetched), each
+ * key bound to one algorithm. Signs Nara's own HS256 join links. No I/O
+ * beyond reading the configured key files at load time; tokens are never
+ * logged.
+ *
+ * Threading: control thread only (REST API, signaling, CLI).
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define NARA_TOKEN_ERROR (nara_token_error_quark())
+GQuark nara_token_error_quark(void);
+
+/* Each code has a stable string (nara_token_error_code) used in protocol
+ * errors and audit records. */
+typedef enum {
+  NARA_TOKEN_ERROR_MALFORMED,     /* "token-malformed": not three base64url parts of JSON */
+  NARA_TOKEN_ERROR_TOO_LARGE,     /* "token-too-large" */
+  NARA_TOKEN_ERROR_ALGORITHM,     /* "token-algorithm": none, unknown, or not the key's */
+  NARA_TOKEN_ERROR_UNKNOWN_KEY,   /* "token-unknown-key": no key with that kid */
+  NARA_TOKEN_ERROR_SIGNATURE,     /* "token-signature" */
+  NARA_TOKEN_ERROR_EXPIRED,       /* "token-expired" */
+  NARA_TOKEN_ERROR_NOT_YET_VALID, /* "token-not-yet-valid" */
+  NARA_TOKEN_ERROR_ISSUER,        /* "token-issuer" */
+  NARA_TOKEN_ERROR_AUDIENCE,      /* "token-audience" */
+  NARA_TOKEN_ERROR_CLAIMS,        /* "token-claims": a required claim missing or of bad type */
+  NARA_TOKEN_ERROR_CONFIG,        /* key material unusable (at load time) */
+} NaraTokenError;
+
+const char *nara_token_error_code(const GError *error);
+
+#define NARA_TOKEN_MAX_BYTES 8192
+#define NARA_TOKEN_CLOCK_SKEW_S 60
+
+typedef struct {
+  const char *issuer;      /* expected iss of Nara's own tokens and the IdP's (see below) */
+  const char *audience;    /* expected aud */
+  const guint8 *hs256_secret; /* server secret, at least 32 bytes */
+  gsize hs256_secret_len;
+  const char *jwks_json;   /* {"keys":[...]} RSA/EC public keys with kid and alg, or NULL */
+  const char *idp_issuer;  /* iss required of RS256/ES256 tokens, or NULL = issuer */
+} NaraTokenConfig;
+
+typedef struct _NaraTokenVerifier NaraTokenVerifier;
+
+/* (transfer full) */
+NaraTokenVerifier *nara_token_verifier_new(const NaraTokenConfig *config, GError **error);
+void nara_token_verifier_free(NaraTokenVerifier *verifier);
+
+typedef struct {
+  char *consultation; /* cid */
+  char *participant;  /* sub */
+  char *role;         /* role, as written: the caller maps and checks it */
+  char *name;
+  char *assurance;    /* acr, or NULL */
+  char *jti;
+  gint64 nbf, exp, iat;
+} NaraTokenClaims;
+
+void nara_token_claims_clear(NaraTokenClaims *claims);
+
+/* Verifies signature, algorithm, time window (now = unix seconds), iss and
+ * aud, and that cid, sub, role and name are present strings. */
+gboolean nara_token_verify(NaraTokenVerifier *verifier, const char *token, gint64 now,
+                           NaraTokenClaims *out, GError **error);
+
+/* (transfer full) An HS256 token for claims (jti generated when NULL). */
+char *nara_token_sign_hs256(NaraTokenVerifier *verifier, const NaraTokenClaims *claims);
+
+/* API keys: "nara_" + 43 base64url characters. key (transfer full) is shown
+ * once; only hash (SHA-256 of the whole key) is stored. */
+void nara_apikey_generate(char **key, char **key_id, guint8 hash[32]);
+void nara_apikey_hash(const char *key, guint8 hash[32]);
+
+G_END_DECLS
