@@ -347,7 +347,8 @@ char *nara_config_to_ini(const NaraConfig *config)
     }
     g_string_append_c(out, '\n');
     append_wrapped(out, "# ", keys[i].doc, 78);
-    g_string_append_printf(out, "%s%s = %s\n", is_default ? "#" : "", dot + 1, config->values[i]);
+    g_string_append_printf(out, "%s%s =%s%s\n", is_default ? "#" : "", dot + 1,
+                           config->values[i][0] ? " " : "", config->values[i]);
   }
   return g_string_free(out, FALSE);
 }

@@ -10,6 +10,8 @@
 #include "signaling-private.h"
 #include "validate.h"
 
+#include <string.h>
+
 typedef void (*NaraHandler)(NaraSession *session, json_t *msg, json_t *id);
 
 typedef enum {
@@ -114,7 +116,7 @@ void nara_dispatch(NaraSession *session, const char *data, gsize len)
   }
   id = nara_json_request_id(msg);
   type = json_string_value(json_object_get(msg, "type"));
-  if (!type) {
+  if (!type || strlen(type) != json_string_length(json_object_get(msg, "type"))) {
     nara_session_send_error(session, id, "bad-message", "field 'type' must be a string");
     goto out;
   }

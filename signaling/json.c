@@ -53,7 +53,9 @@ json_t *nara_json_parse(const char *data, gsize len, guint max_depth, GError **e
     g_set_error(error, NARA_VALIDATE_ERROR, 0, "nested deeper than %u levels", max_depth);
     return NULL;
   }
-  root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+  /* \u0000 is valid JSON: accept it here so the field check can answer
+   * bad-message naming the field; every string is checked for it. */
+  root = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
   if (!root) {
     g_set_error(error, NARA_VALIDATE_ERROR, 0, "invalid JSON at position %d", jerr.position);
     return NULL;

@@ -12,10 +12,11 @@
 
 #include <string.h>
 
-/* Rate-limited messages in a row (about 2 s of abuse at the allowed rate,
- * at least 20) before the connection is closed with 1008. */
-#define STRIKES_PER_RATE 2
-#define MIN_STRIKES 20
+/* Dropped messages leak away at the allowed rate; when more than this many
+ * (scaled by the rate, at least 20) pile up the client is flooding, not
+ * just bursting, and is closed with 1008. */
+#define ABUSE_PER_RATE 2
+#define MIN_ABUSE 20
 
 NaraSession *nara_session_new(NaraSignaling *sig, struct lws *wsi)
 {
@@ -121,16 +122,20 @@ gboolean nara_session_take_token(NaraSession *s)
 {
   double rate = s->sig->config.messages_per_second;
   gint64 now = g_get_monotonic_time();
-  guint max_strikes = MAX(MIN_STRIKES, STRIKES_PER_RATE * s->sig->config.messages_per_second);
+  double elapsed = (double)(now - s->refill_us) / G_USEC_PER_SEC;
+  double max_abuse = MAX(MIN_ABUSE, ABUSE_PER_RATE * rate);
 
-  s->tokens = MIN(2.0 * rate, s->tokens + rate * (double)(now - s->refill_us) / G_USEC_PER_SEC);
+  s->tokens = MIN(2.0 * rate, s->tokens + rate * elapsed);
+  s->abuse = MAX(0.0, s->abuse - rate * elapsed);
   s->refill_us = now;
   if (s->tokens >= 1.0) {
     s->tokens -= 1.0;
     s->strikes = 0;
     return TRUE;
   }
-  if (++s->strikes >= max_strikes) {
+  s->strikes++;
+  s->abuse += 1.0;
+  if (s->abuse >= max_abuse) {
     g_message("s%" G_GUINT64_FORMAT " (%s): closing: sustained message flood", s->serial,
               nara_session_log_id(s));
     nara_session_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "rate limit");

@@ -55,6 +55,7 @@ struct _NaraSession {
   double tokens; /* rate limit bucket */
   gint64 refill_us;
   guint strikes; /* consecutive rate-limited messages */
+  double abuse;  /* dropped messages, leaking away at the allowed rate */
   NaraParticipant *participant;
 };
 

@@ -1,0 +1,165 @@
+"""test_limits.py - hostile and oversized input against the real nara.
+
+Usage: test_limits.py NARA_BINARY STATE_DIR
+After each bad message a healthy client in the same room must still get
+chat: a bad message changes nothing else. Covers bad JSON and UTF-8,
+unknown types, missing and wrongly typed fields, over-long names and chat,
+deep nesting, oversized and fragmented messages (close 1009), the rate
+limit (rate-limited, then 1008) and the room and node limits.
+"""
+import asyncio
+import json
+import sys
+
+from harness import Client, Server, chat_flows, room_of, run
+
+from websockets.frames import OP_TEXT
+
+
+async def bad_then_healthy(bad, healthy, payload, code, raw=False):
+    """Send one bad message from `bad`; it gets `code`; the room still works."""
+    await bad.send(payload if raw else json.dumps(payload))
+    err = await bad.expect_error(code)
+    assert err.get("message"), err
+    await chat_flows(healthy, bad)
+
+
+async def test_malformed(binary, state_dir):
+    with Server(binary, state_dir) as server:
+        bad, ok = await room_of(server, "bad", "Bad", "Ok")
+        await bad_then_healthy(bad, ok, "{not json", "bad-json", raw=True)
+        await bad_then_healthy(bad, ok, "[1, 2]", "bad-json", raw=True)
+        await bad_then_healthy(bad, ok, '{"type":"chat","id":1,"id":2,"text":"x"}', "bad-json",
+                               raw=True)
+        await bad_then_healthy(bad, ok, b"\x00\x01binary", "bad-json", raw=True)
+        # A text frame that is not UTF-8 (the client library would refuse to build one).
+        await bad.ws.write_frame(True, OP_TEXT, b'{"type":"chat","text":"\xff\xfe"}')
+        await bad.expect_error("bad-json")
+        await chat_flows(ok, bad)
+        deep = '{"type":"ping","id":1,"x":' + "[" * 50 + "]" * 50 + "}"
+        await bad_then_healthy(bad, ok, deep, "bad-json", raw=True)
+        await bad_then_healthy(bad, ok, {"id": 3}, "bad-message")
+        await bad_then_healthy(bad, ok, {"type": 5, "id": 3}, "bad-message")
+        await bad_then_healthy(bad, ok, {"type": "dance", "id": 3}, "unknown-type")
+        await bad_then_healthy(bad, ok, {"type": "chat", "id": 3}, "bad-message")
+        await bad_then_healthy(bad, ok, {"type": "chat", "text": "no id"}, "bad-message")
+        await bad_then_healthy(bad, ok, {"type": "chat", "id": "3", "text": "x"}, "bad-message")
+        await bad_then_healthy(bad, ok, {"type": "chat", "id": -3, "text": "x"}, "bad-message")
+        await bad_then_healthy(bad, ok, {"type": "chat", "id": 3, "text": 42}, "bad-message")
+        await bad_then_healthy(bad, ok, {"type": "chat", "id": 3, "text": ""}, "bad-message")
+        await bad_then_healthy(bad, ok, {"type": "chat", "id": 3, "text": "a\u0007b"},
+                               "bad-message")
+        await bad_then_healthy(bad, ok, {"type": "chat", "id": 3, "text": "x" * 2001},
+                               "bad-message")
+        await bad_then_healthy(bad, ok, {"type": "chat", "id": 3, "text": "x\u0000y"},
+                               "bad-message")
+        await bad_then_healthy(bad, ok, {"type": "mute", "id": 3, "kind": "audio",
+                                         "muted": "yes"}, "bad-message")
+        await bad_then_healthy(bad, ok, {"type": "publish", "id": 3, "sdp": "v=0" + "x" * 70000},
+                               "bad-message")
+        # The longest allowed chat passes, with a multi-byte character at the end.
+        await chat_flows(bad, ok, text="x" * 1999 + "ä")
+        # Errors echo the id of a request they could read.
+        await bad.send({"type": "chat", "id": 77, "text": ""})
+        await bad.expect_error("bad-message", 77)
+        await chat_flows(ok, bad)
+
+
+async def test_names(binary, state_dir):
+    with Server(binary, state_dir) as server:
+        (ok,) = await room_of(server, "names", "Ok")
+        x = await Client.connect(server)
+        await x.hello()
+        for room, name in (("names", "x" * 65), ("names", "   "), ("names", "a\u202eb"),
+                           ("names", "tab\tname"), ("bad room", "X"), ("", "X"),
+                           ("r" * 65, "X"), ("names/..", "X")):
+            i = await x.request({"type": "join", "room": room, "name": name})
+            await x.expect_error("bad-message", i)
+        await chat_flows(ok)
+        joined = await x.join("names", " " + "é" * 64 + " ")
+        assert joined["you"]["name"] == "é" * 64
+        await ok.expect("participant-joined")
+        x.pid = joined["you"]["id"]
+        await chat_flows(x, ok)
+
+
+async def test_message_size(binary, state_dir):
+    with Server(binary, state_dir) as server:
+        bad, ok = await room_of(server, "size", "Bad", "Ok")
+        # Fragments within the limit are reassembled.
+        text = "fragmented " * 1000
+        frame = json.dumps({"type": "chat", "id": 5, "text": text[:1990]})
+        await bad.ws.send([frame[:7], frame[7:500], frame[500:]])
+        await bad.expect("ok", id=5)
+        await bad.expect("chat")
+        await ok.expect("chat")
+        # 300 KiB in one frame, then in fragments: both close with 1009.
+        await bad.send(json.dumps({"type": "chat", "id": 6, "text": "x" * 300000}))
+        await bad.expect_closed(1009)
+        await ok.expect("participant-left", participant=bad.pid, reason="disconnected")
+        (bad2,) = await room_of(server, "size", "Bad2")
+        await ok.expect("participant-joined")
+        chunk = "x" * 65536
+        await bad2.ws.send(['{"type":"chat","id":7,"text":"'] + [chunk] * 5 + ['"}'])
+        await bad2.expect_closed(1009)
+        await ok.expect("participant-left", reason="disconnected")
+        await chat_flows(ok)
+
+
+async def test_rate_limit(binary, state_dir):
+    with Server(binary, state_dir, "signaling.messages_per_second=5") as server:
+        bad, ok = await room_of(server, "rate", "Bad", "Ok")
+        await asyncio.sleep(1.0)  # refill what hello and join used
+        for _ in range(15):
+            await bad.request({"type": "ping"})
+        pongs = 0
+        while True:
+            msg = await bad.recv()
+            if msg["type"] == "pong":
+                pongs += 1
+                continue
+            assert msg["type"] == "error" and msg["code"] == "rate-limited", msg
+            break
+        assert 9 <= pongs <= 11, f"burst of 10 expected, got {pongs}"
+        await chat_flows(ok, bad)
+        await asyncio.sleep(1.0)
+        i = await bad.request({"type": "ping"})
+        await bad.expect("pong", id=i)
+        # Sustained abuse closes the socket with 1008; the room goes on.
+        # Paced (100/s, over the limit of 5/s) and stopped once the server
+        # closes: writing into a closed socket would reset it and lose the
+        # close frame on the client side.
+        for _ in range(300):
+            if not bad.ws.open:
+                break
+            await bad.request({"type": "ping"})
+            await asyncio.sleep(0.01)
+        await bad.expect_closed(1008)
+        await ok.expect("participant-left", participant=bad.pid, reason="disconnected")
+        await chat_flows(ok)
+
+
+async def test_room_limits(binary, state_dir):
+    with Server(binary, state_dir, "signaling.max_participants=2",
+                "signaling.max_rooms=2") as server:
+        a, b = await room_of(server, "one", "A", "B")
+        x = await Client.connect(server)
+        await x.hello()
+        i = await x.request({"type": "join", "room": "one", "name": "X"})
+        await x.expect_error("room-full", i)
+        await x.join("two", "X")
+        y = await Client.connect(server)
+        await y.hello()
+        i = await y.request({"type": "join", "room": "three", "name": "Y"})
+        await y.expect_error("too-many-rooms", i)
+        await chat_flows(a, b)
+    with Server(binary, state_dir, "rooms.open=false") as server:
+        x = await Client.connect(server)
+        await x.hello()
+        i = await x.request({"type": "join", "room": "demo", "name": "X"})
+        await x.expect_error("room-closed", i)
+
+
+if __name__ == "__main__":
+    run([test_malformed, test_names, test_message_size, test_rate_limit, test_room_limits],
+        sys.argv[1], sys.argv[2])

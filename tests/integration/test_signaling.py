@@ -1,0 +1,183 @@
+"""test_signaling.py - protocol v1 exchanges against the real nara.
+
+Usage: test_signaling.py NARA_BINARY STATE_DIR
+Three clients hello, join, chat, mute and leave; media messages go through
+the real media module (publish answer, track-added, subscribe offer,
+bad and stale answers). Every server is stopped with SIGTERM (exit 0).
+"""
+import asyncio
+import sys
+
+from harness import SDP_OFFER, Client, Server, chat_flows, room_of, run
+
+
+async def test_three_clients_chat(binary, state_dir):
+    with Server(binary, state_dir) as server:
+        a, b, c = await room_of(server, "demo", "Astrid", "Bo", "Cecilia")
+        assert server.health()["sessions"] == 3 and server.health()["rooms"] == 1
+        await chat_flows(a, b, c, text="Hej! Can you hear me?\nsecond line")
+        await chat_flows(c, a, b, text="ä ö ü 👩‍⚕️")
+        for x in (a, b, c):
+            await x.quiet()
+
+
+async def test_joined_lists_others(binary, state_dir):
+    with Server(binary, state_dir) as server:
+        a, b = await room_of(server, "list", "  Astrid  ", "Bo")
+        c = await Client.connect(server, subprotocol=False)
+        await c.hello()
+        joined = await c.join("list", "Cecilia")
+        others = joined["participants"]
+        assert [p["name"] for p in others] == ["Astrid", "Bo"], others
+        assert all(p["tracks"] == [] and p["audioMuted"] is False for p in others)
+        assert joined["you"]["name"] == "Cecilia"
+        ids = {a.pid, b.pid, joined["you"]["id"]}
+        assert len(ids) == 3, "participant ids are unique"
+        for x in (a, b):
+            ev = await x.expect("participant-joined")
+            assert ev["participant"]["name"] == "Cecilia"
+
+
+async def test_mute(binary, state_dir):
+    with Server(binary, state_dir) as server:
+        a, b = await room_of(server, "mute", "A", "B")
+        i = await a.request({"type": "mute", "kind": "audio", "muted": True})
+        await a.expect("ok", id=i)
+        for x in (a, b):
+            await x.expect("mute-changed", participant=a.pid, kind="audio", muted=True)
+        c = await Client.connect(server)
+        await c.hello()
+        joined = await c.join("mute", "C")
+        assert joined["participants"][0]["audioMuted"] is True
+        assert joined["participants"][0]["videoMuted"] is False
+        await a.expect("participant-joined")
+        await b.expect("participant-joined")
+        i = await a.request({"type": "mute", "kind": "smell", "muted": True})
+        await a.expect_error("bad-message", i)
+        await chat_flows(b, a)
+
+
+async def test_leave_and_disconnect(binary, state_dir):
+    with Server(binary, state_dir) as server:
+        a, b, c = await room_of(server, "bye", "A", "B", "C")
+        i = await a.request({"type": "leave"})
+        await a.expect("ok", id=i)
+        await a.expect_closed(1000)
+        for x in (b, c):
+            await x.expect("participant-left", participant=a.pid, reason="left")
+        await b.close()
+        await c.expect("participant-left", participant=b.pid, reason="disconnected")
+        await chat_flows(c)
+        await c.close()
+        for _ in range(50):
+            if server.health()["rooms"] == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert server.health() ["rooms"] == 0, "an empty room is freed"
+
+
+async def test_order_rules(binary, state_dir):
+    with Server(binary, state_dir) as server:
+        a, b = await room_of(server, "order", "A", "B")
+        x = await Client.connect(server)
+        i = await x.request({"type": "join", "room": "order", "name": "X"})
+        await x.expect_error("not-hello", i)
+        i = await x.request({"type": "chat", "text": "hi"})
+        await x.expect_error("not-hello", i)
+        await x.hello()
+        i = await x.request({"type": "hello", "version": 1})
+        await x.expect_error("bad-message", i)
+        i = await x.request({"type": "chat", "text": "hi"})
+        await x.expect_error("not-joined", i)
+        i = await x.request({"type": "publish", "sdp": SDP_OFFER})
+        await x.expect_error("not-joined", i)
+        i = await x.request({"type": "ping"})
+        await x.expect("pong", id=i)
+        await x.join("order", "X")
+        i = await x.request({"type": "join", "room": "order", "name": "X"})
+        await x.expect_error("already-joined", i)
+        await a.expect("participant-joined")
+        await b.expect("participant-joined")
+        await chat_flows(a, b, x)
+
+
+async def test_bad_version(binary, state_dir):
+    with Server(binary, state_dir) as server:
+        x = await Client.connect(server)
+        i = await x.request({"type": "hello", "version": 0})
+        await x.expect_error("bad-version", i)
+        await x.expect_closed(1008)
+
+
+async def test_publish_and_subscribe(binary, state_dir):
+    with Server(binary, state_dir) as server:
+        a, b = await room_of(server, "media", "A", "B")
+        i = await a.request({"type": "publish", "sdp": SDP_OFFER})
+        ans = await a.expect("answer", id=i, pc="publish")
+        assert ans["sdp"].startswith("v=0")
+        added = [await b.expect("track-added", participant=a.pid) for _ in range(2)]
+        kinds = sorted(ev["track"]["kind"] for ev in added)
+        assert kinds == ["audio", "video"], kinds
+        offer = await b.expect("offer", pc="subscribe")
+        assert offer["revision"] == 1 and "m=audio" in offer["sdp"]
+        # A wrong revision is stale; an unusable SDP is bad-sdp; both change nothing.
+        i = await b.request({"type": "answer", "pc": "subscribe", "revision": 7, "sdp": "v=0\r\n"})
+        await b.expect_error("stale-answer", i)
+        i = await b.request({"type": "answer", "pc": "subscribe", "revision": 1,
+                             "sdp": "this is not SDP"})
+        await b.expect_error("bad-sdp", i)
+        await chat_flows(a, b)
+        i = await a.request({"type": "publish", "sdp": "garbage"})
+        await a.expect_error("bad-sdp", i)
+        i = await a.request({"type": "answer", "pc": "publish", "sdp": "v=0\r\n"})
+        await a.expect_error("bad-message", i)
+        await chat_flows(b, a)
+        # A newcomer gets the published tracks in joined and in its first offer.
+        c = await Client.connect(server)
+        await c.hello()
+        joined = await c.join("media", "C")
+        pa = [p for p in joined["participants"] if p["id"] == a.pid][0]
+        assert len(pa["tracks"]) == 2
+        offer = await c.expect("offer", pc="subscribe", revision=1)
+        assert f"{a.pid} " in offer["sdp"], "msid names the publisher"
+        await a.expect("participant-joined")
+        await b.expect("participant-joined")
+        # The publisher leaves: others see its tracks go.
+        await a.close()
+        for x in (b, c):
+            await x.expect("track-removed", participant=a.pid)
+            await x.expect("track-removed", participant=a.pid)
+            await x.expect("participant-left", participant=a.pid, reason="disconnected")
+        await chat_flows(b, c)
+
+
+async def test_candidates(binary, state_dir):
+    with Server(binary, state_dir) as server:
+        a, b = await room_of(server, "cand", "A", "B")
+        i = await a.request({"type": "candidate", "pc": "publish", "candidate": {"candidate": 5}})
+        await a.expect_error("bad-candidate", i)
+        i = await a.request({"type": "candidate", "pc": "publish",
+                             "candidate": {"candidate": "hello world", "sdpMid": "0"}})
+        await a.expect_error("bad-candidate", i)
+        i = await a.request({"type": "candidate", "pc": "sideways", "candidate": None})
+        await a.expect_error("bad-message", i)
+        await a.send({"type": "candidate", "pc": "publish", "candidate": None})
+        await a.send({"type": "candidate", "pc": "subscribe",
+                      "candidate": {"candidate": "", "sdpMid": "0", "sdpMLineIndex": 0}})
+        await chat_flows(b, a)
+
+
+async def test_sigterm_with_clients(binary, state_dir):
+    server = Server(binary, state_dir)
+    try:
+        a, b = await room_of(server, "term", "A", "B")
+        i = await a.request({"type": "publish", "sdp": SDP_OFFER})
+        await a.expect("answer", id=i)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    run([test_three_clients_chat, test_joined_lists_others, test_mute, test_leave_and_disconnect,
+         test_order_rules, test_bad_version, test_publish_and_subscribe, test_candidates,
+         test_sigterm_with_clients], sys.argv[1], sys.argv[2])

@@ -1,0 +1,218 @@
+/* test_config.c — the key table and its three sources (config.c, cli.c).
+ *
+ * Value checks per type, ini files (unknown keys are errors), the
+ * environment, --set, precedence CLI > env > file > default, and the
+ * generated sample. Does not start a server.
+ */
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "wiring.h"
+
+static void test_defaults(void)
+{
+  g_autoptr(NaraConfig) c = nara_config_new();
+  g_auto(GStrv) list = nara_config_get_list(c, "media.ice_addresses");
+  g_assert_cmpstr(nara_config_get_string(c, "server.listen"), ==, "0.0.0.0:8443");
+  g_assert_true(nara_config_get_bool(c, "server.tls"));
+  g_assert_true(nara_config_get_bool(c, "rooms.open"));
+  g_assert_cmpuint(nara_config_get_uint(c, "signaling.max_message_bytes"), ==, 262144);
+  g_assert_cmpuint(nara_config_get_uint(c, "signaling.max_participants"), ==, 16);
+  g_assert_cmpuint(nara_config_get_uint(c, "signaling.max_rooms"), ==, 1000);
+  g_assert_cmpuint(nara_config_get_uint(c, "signaling.messages_per_second"), ==, 50);
+  g_assert_cmpuint(nara_config_get_uint(c, "signaling.max_queued_messages"), ==, 256);
+  g_assert_cmpuint(g_strv_length(list), ==, 0);
+}
+
+static void test_values(void)
+{
+  g_autoptr(NaraConfig) c = nara_config_new();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) list = NULL;
+
+  g_assert_true(nara_config_set(c, "server.tls", " off ", NULL));
+  g_assert_false(nara_config_get_bool(c, "server.tls"));
+  g_assert_false(nara_config_set(c, "server.tls", "maybe", &error));
+  g_assert_nonnull(strstr(error->message, "server.tls"));
+  g_clear_error(&error);
+  g_assert_false(nara_config_set(c, "media.port_min", "65536", &error));
+  g_clear_error(&error);
+  g_assert_false(nara_config_set(c, "media.workers", "-1", &error));
+  g_clear_error(&error);
+  g_assert_false(nara_config_set(c, "media.workers", "4x", &error));
+  g_clear_error(&error);
+  g_assert_false(nara_config_set(c, "no.key", "1", &error));
+  g_assert_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_UNKNOWN_KEY);
+  g_clear_error(&error);
+  g_assert_false(nara_config_set(c, "log.level", "loud", &error));
+  g_clear_error(&error);
+  g_assert_true(nara_config_set(c, "server.listen", "[::1]:443", NULL));
+  g_assert_false(nara_config_set(c, "server.listen", "::1:443", &error));
+  g_clear_error(&error);
+  g_assert_false(nara_config_set(c, "server.listen", "host:0", &error));
+  g_clear_error(&error);
+  g_assert_true(nara_config_set(c, "media.ice_addresses", " 10.0.0.1, ,192.0.2.7 ", NULL));
+  list = nara_config_get_list(c, "media.ice_addresses");
+  g_assert_cmpuint(g_strv_length(list), ==, 2);
+  g_assert_cmpstr(list[1], ==, "192.0.2.7");
+  g_assert_false(nara_config_set_assignment(c, "server.tls", &error));
+  g_clear_error(&error);
+  g_assert_true(nara_config_set_assignment(c, "server.tls = yes", NULL));
+  g_assert_true(nara_config_get_bool(c, "server.tls"));
+}
+
+static void test_address(void)
+{
+  g_autofree char *host = NULL;
+  guint port = 0;
+  g_assert_true(nara_config_parse_address("0.0.0.0:8443", &host, &port, NULL));
+  g_assert_cmpstr(host, ==, "0.0.0.0");
+  g_assert_cmpuint(port, ==, 8443);
+  g_clear_pointer(&host, g_free);
+  g_assert_true(nara_config_parse_address("[2001:db8::1]:1", &host, &port, NULL));
+  g_assert_cmpstr(host, ==, "2001:db8::1");
+  g_assert_false(nara_config_parse_address(":8443", NULL, NULL, NULL));
+  g_assert_false(nara_config_parse_address("[]:8443", NULL, NULL, NULL));
+  g_assert_false(nara_config_parse_address("a:", NULL, NULL, NULL));
+}
+
+static char *write_file(const char *text)
+{
+  char *path = NULL;
+  int fd = g_file_open_tmp("nara-test-XXXXXX.conf", &path, NULL);
+  g_assert_cmpint(fd, >=, 0);
+  close(fd);
+  g_assert_true(g_file_set_contents(path, text, -1, NULL));
+  return path;
+}
+
+static void test_file(void)
+{
+  g_autoptr(NaraConfig) c = nara_config_new();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *good = write_file("# comment\n[server]\nlisten = 127.0.0.1:9000\n"
+                                     "[signaling]\nmax_rooms=3\n");
+  g_autofree char *typo = write_file("[server]\nlisten_on = 1.2.3.4:5\n");
+  g_autofree char *junk = write_file("this is not ini\n");
+
+  g_assert_true(nara_config_load_file(c, good, &error));
+  g_assert_no_error(error);
+  g_assert_cmpstr(nara_config_get_string(c, "server.listen"), ==, "127.0.0.1:9000");
+  g_assert_cmpuint(nara_config_get_uint(c, "signaling.max_rooms"), ==, 3);
+  g_assert_false(nara_config_load_file(c, typo, &error));
+  g_assert_nonnull(strstr(error->message, "server.listen_on"));
+  g_clear_error(&error);
+  g_assert_false(nara_config_load_file(c, junk, &error));
+  g_clear_error(&error);
+  g_unlink(good);
+  g_unlink(typo);
+  g_unlink(junk);
+}
+
+static void test_precedence(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file = write_file("[signaling]\nmax_rooms = 7\nmax_participants = 5\n"
+                                     "max_name_chars = 9\n");
+  char *env[]
+      = { "NARA_SIGNALING_MAX_PARTICIPANTS=6", "NARA_SIGNALING_MAX_ROOMS=8", "OTHER=1", NULL };
+  char *argv[] = { "nara",     "--config",       file, "--set", "signaling.max_rooms=9",
+                   "--listen", "127.0.0.1:1234", NULL };
+  NaraCliAction action = NARA_CLI_VERSION;
+  g_autoptr(NaraConfig) c = nara_cli_parse(7, argv, env, &action, &error);
+
+  g_assert_no_error(error);
+  g_assert_cmpint(action, ==, NARA_CLI_RUN);
+  g_assert_cmpuint(nara_config_get_uint(c, "signaling.max_rooms"), ==, 9);
+  g_assert_cmpuint(nara_config_get_uint(c, "signaling.max_participants"), ==, 6);
+  g_assert_cmpuint(nara_config_get_uint(c, "signaling.max_name_chars"), ==, 9);
+  g_assert_cmpuint(nara_config_get_uint(c, "signaling.max_chat_chars"), ==, 2000);
+  g_assert_cmpstr(nara_config_get_string(c, "server.listen"), ==, "127.0.0.1:1234");
+  g_unlink(file);
+}
+
+static void test_cli_errors(void)
+{
+  char *env[] = { "NARA_SERVER_TLS=sometimes", NULL };
+  char *argv1[] = { "nara", NULL };
+  char *argv2[] = { "nara", "--set", "x", NULL };
+  char *argv3[] = { "nara", "stray", NULL };
+  char *empty_env[] = { NULL };
+  NaraCliAction action;
+  GError *error = NULL;
+
+  g_assert_null(nara_cli_parse(1, argv1, env, &action, &error));
+  g_assert_nonnull(strstr(error->message, "NARA_SERVER_TLS"));
+  g_clear_error(&error);
+  g_assert_null(nara_cli_parse(3, argv2, empty_env, &action, &error));
+  g_clear_error(&error);
+  g_assert_null(nara_cli_parse(2, argv3, empty_env, &action, &error));
+  g_clear_error(&error);
+}
+
+static void test_wiring(void)
+{
+  g_autoptr(NaraConfig) c = nara_config_new();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) storage = NULL;
+  NaraMediaConfig media;
+  NaraSignalingConfig sig;
+
+  g_assert_true(nara_wiring_check(c, NULL));
+  nara_config_set(c, "media.port_min", "40000", NULL);
+  g_assert_false(nara_wiring_check(c, &error));
+  g_clear_error(&error);
+  nara_config_set(c, "media.port_max", "40999", NULL);
+  g_assert_true(nara_wiring_check(c, NULL));
+  nara_config_set(c, "server.cert", "cert.pem", NULL);
+  g_assert_false(nara_wiring_check(c, &error));
+  g_clear_error(&error);
+
+  nara_wiring_media_config(c, &media, &storage);
+  g_assert_null(media.ice_addresses);
+  g_assert_null(media.announced_address);
+  g_assert_cmpuint(media.port_max, ==, 40999);
+  nara_wiring_signaling_config(c, &sig);
+  g_assert_cmpuint(sig.max_message_bytes, ==, 262144);
+  g_assert_true(sig.open_rooms);
+}
+
+static void test_sample(void)
+{
+  g_autoptr(NaraConfig) c = nara_config_new();
+  g_autofree char *ini = nara_config_to_ini(c);
+  g_autofree char *path = write_file(ini);
+  g_autoptr(NaraConfig) back = nara_config_new();
+  g_autoptr(GError) error = NULL;
+
+  /* Every key is in the sample, commented out at its default. */
+  for (const NaraConfigKey *k = nara_config_keys(); k->name; k++) {
+    g_autofree char *line = g_strdup_printf("\n#%s =", strchr(k->name, '.') + 1);
+    g_assert_nonnull(strstr(ini, line));
+  }
+  g_assert_true(nara_config_load_file(back, path, &error));
+  g_assert_no_error(error);
+  nara_config_set(c, "server.tls", "false", NULL);
+  g_free(ini);
+  ini = nara_config_to_ini(c);
+  g_assert_nonnull(strstr(ini, "\ntls = false\n"));
+  g_unlink(path);
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/config/defaults", test_defaults);
+  g_test_add_func("/config/values", test_values);
+  g_test_add_func("/config/address", test_address);
+  g_test_add_func("/config/file", test_file);
+  g_test_add_func("/config/precedence", test_precedence);
+  g_test_add_func("/config/cli-errors", test_cli_errors);
+  g_test_add_func("/config/wiring", test_wiring);
+  g_test_add_func("/config/sample", test_sample);
+  return g_test_run();
+}
