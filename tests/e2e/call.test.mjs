@@ -1,8 +1,8 @@
 // call.test.mjs — three browsers in one room, through the real nara.
 //
 // Each page joins with the Join button; every page must decode video and
-// receive audio from the two others within 20 s. Then chat, mute, leave
-// and a closed tab, each seen by the others. Join times and the negotiated
+// receive audio from the two others within 20 s. Then chat, mute, camera
+// off, leave, rejoin and a closed tab, each seen by the others. Join times and the negotiated
 // SRTP cipher are printed, never asserted.
 
 import assert from 'node:assert/strict';
@@ -56,7 +56,7 @@ async function withLogs(fn) {
   }
 }
 
-test('three browsers see and hear each other, chat, mute and leave', { skip: skip ?? false, timeout: 180000 }, async (t) => {
+test('three browsers see and hear each other, chat, mute, stop the camera, leave and rejoin', { skip: skip ?? false, timeout: 180000 }, async (t) => {
   const base = /** @type {NonNullable<typeof nara>} */ (nara).url;
   const room = randomRoom('call');
   const names = ['Astrid', 'Bertil', 'Cecilia'];
@@ -118,6 +118,23 @@ test('three browsers see and hear each other, chat, mute and leave', { skip: ski
       for (const { page } of [pages[0], pages[2]]) {
         await tileOf(page, 'Bertil').getByText('Microphone off').waitFor({ timeout: 5000 });
       }
+      await pressed.click();
+      for (const { page } of [pages[0], pages[2]]) {
+        await tileOf(page, 'Bertil').getByText('Microphone off').waitFor({ state: 'hidden', timeout: 5000 });
+      }
+    });
+  });
+
+  await t.test('camera off and on again on page 1 shows on pages 2 and 3', async () => {
+    await withLogs(async () => {
+      await pages[0].page.getByRole('button', { name: 'Stop camera', exact: true }).click();
+      for (const { page } of pages.slice(1)) {
+        await tileOf(page, 'Astrid').getByText('Camera off').waitFor({ timeout: 5000 });
+      }
+      await pages[0].page.getByRole('button', { name: 'Start camera', exact: true }).click();
+      for (const { page } of pages.slice(1)) {
+        await tileOf(page, 'Astrid').getByText('Camera off').waitFor({ state: 'hidden', timeout: 5000 });
+      }
     });
   });
 
@@ -127,6 +144,17 @@ test('three browsers see and hear each other, chat, mute and leave', { skip: ski
       await pages[2].page.getByRole('heading', { name: 'You left the call' }).waitFor({ timeout: 5000 });
       for (const { page } of pages.slice(0, 2)) {
         await tileOf(page, 'Cecilia').waitFor({ state: 'detached', timeout: 5000 });
+      }
+    });
+  });
+
+  await t.test('page 3 rejoins: everyone sees and hears it again', async () => {
+    await withLogs(async () => {
+      await pages[2].page.getByRole('button', { name: 'Rejoin', exact: true }).click();
+      await pages[2].page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ timeout: 10000 });
+      for (const [i, others] of /** @type {const} */ ([[0, ['Cecilia']], [1, ['Cecilia']], [2, ['Astrid', 'Bertil']]])) {
+        const { ok, stats } = await waitForMedia(pages[i].page, [...others], 20000);
+        assert.ok(ok, `page ${i + 1} after the rejoin: ${JSON.stringify(stats)}`);
       }
     });
   });

@@ -48,6 +48,7 @@ const ui = {
   micButton: /** @type {HTMLButtonElement} */ ($('mic-button')),
   cameraButton: /** @type {HTMLButtonElement} */ ($('camera-button')),
   leaveButton: /** @type {HTMLButtonElement} */ ($('leave-button')),
+  soundButton: /** @type {HTMLButtonElement} */ ($('sound-button')),
   chatLog: $('chat-log'),
   chatEmpty: $('chat-empty'),
   chatForm: /** @type {HTMLFormElement} */ ($('chat-form')),
@@ -271,6 +272,7 @@ function enterCall(selfId, participants) {
   state.cameraOff = false;
   state.names.clear();
   ui.tiles.replaceChildren();
+  ui.soundButton.hidden = true;
   ui.chatLog.replaceChildren(ui.chatEmpty);
   ui.chatEmpty.hidden = false;
   ui.joinButton.disabled = false;
@@ -484,6 +486,26 @@ async function rejoin() {
   if (state.name) await joinCall();
 }
 
+/**
+ * Starts a remote tile. The Join click normally allows sound, but some
+ * browsers (iOS Safari) refuse playback that starts later, outside the
+ * click: then a "Turn on sound" button asks for one more tap.
+ * @param {HTMLVideoElement} video
+ */
+function playWithSound(video) {
+  video.play().catch((err) => {
+    if (err && err.name === 'NotAllowedError') ui.soundButton.hidden = false;
+  });
+}
+
+function onSoundClick() {
+  for (const video of ui.tiles.querySelectorAll('li:not(.tile-self) video')) {
+    /** @type {HTMLVideoElement} */ (video).play().catch(() => {});
+  }
+  ui.soundButton.hidden = true;
+  ui.micButton.focus();
+}
+
 // --- protocol events -----------------------------------------------------------
 
 /** @param {NaraClient} client */
@@ -510,9 +532,7 @@ function listen(client) {
     if (!participantId || !stream || participantId === state.selfId) return;
     const tile = tileFor(participantId, state.names.get(participantId) ?? t('someone'));
     if (tile.video.srcObject !== stream) tile.video.srcObject = stream;
-    // The Join click allows playback with sound; a later failure is retried
-    // by the browser's autoplay on the next user gesture.
-    tile.video.play().catch(() => {});
+    playWithSound(tile.video);
   });
   on('mute-changed', ({ participant, kind, muted }) => {
     if (participant === state.selfId) return; // our own buttons already show it
@@ -546,6 +566,7 @@ function start() {
   ui.micButton.addEventListener('click', () => toggle('audio'));
   ui.cameraButton.addEventListener('click', () => toggle('video'));
   ui.leaveButton.addEventListener('click', leaveCall);
+  ui.soundButton.addEventListener('click', onSoundClick);
   ui.chatForm.addEventListener('submit', onChatSubmit);
   ui.rejoinButton.addEventListener('click', rejoin);
   window.addEventListener('pagehide', () => state.client?.close());

@@ -47,6 +47,7 @@ export const STRINGS = {
     stopCamera: 'Stop camera',
     startCamera: 'Start camera',
     leaveButton: 'Leave',
+    playSound: 'Turn on sound',
     controlsLabel: 'Call controls',
 
     chatHeading: 'Chat',
@@ -119,6 +120,7 @@ export const STRINGS = {
     stopCamera: 'Stäng av kameran',
     startCamera: 'Slå på kameran',
     leaveButton: 'Lämna',
+    playSound: 'Slå på ljudet',
     controlsLabel: 'Knappar för samtalet',
 
     chatHeading: 'Chatt',
