@@ -2,8 +2,8 @@
 //
 // Each page joins with the Join button; every page must decode video and
 // receive audio from the two others within 20 s. Then chat, mute, camera
-// off, leave, rejoin and a closed tab, each seen by the others. Join times and the negotiated
-// SRTP cipher are printed, never asserted.
+// off, leave, rejoin and a closed tab, each seen by the others. Join times
+// and the negotiated SRTP cipher are printed, never asserted.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
