@@ -160,6 +160,50 @@ async def test_room_limits(binary, state_dir):
         await x.expect_error("room-closed", i)
 
 
+async def test_keepalive(binary, state_dir):
+    """A client that stops reading (no pong) is dropped; a live one stays."""
+    with Server(binary, state_dir, "server.ws_ping_secs=5",
+                "server.ws_timeout_secs=10") as server:
+        live, dead = await room_of(server, "alive", "Live", "Dead")
+        dead.ws.transport.pause_reading()
+        await live.expect("participant-left", participant=dead.pid, reason="disconnected",
+                          timeout=20)
+        await chat_flows(live)
+
+
+async def test_slow_reader(binary, state_dir):
+    """A client that does not read is dropped when its queue overflows."""
+    with Server(binary, state_dir, "signaling.max_queued_messages=16",
+                "signaling.messages_per_second=100000") as server:
+        fast, slow = await room_of(server, "slow", "Fast", "Slow")
+        slow.ws.transport.pause_reading()
+        text = "x" * 1999
+        dropped = False
+        # Batches of 4 (8 replies to `fast`, within its queue of 16); up to
+        # 40 MB in all, far beyond what socket buffers hold for `slow`.
+        for batch in range(5000):
+            for n in range(4):
+                await fast.send({"type": "chat", "id": batch * 4 + n, "text": text})
+            # Read our own replies up to this batch's last ok, so only `slow` lags.
+            while True:
+                msg = await fast.recv()
+                if msg.get("type") == "participant-left":
+                    assert msg["participant"] == slow.pid and msg["reason"] == "disconnected"
+                    dropped = True
+                if msg.get("type") == "ok" and msg.get("id") == batch * 4 + 3:
+                    break
+            if dropped:
+                break
+        assert dropped, "the slow reader was never dropped"
+        try:  # what is still on its way to `fast`
+            while True:
+                await fast.recv(0.5)
+        except asyncio.TimeoutError:
+            pass
+        await chat_flows(fast)
+
+
 if __name__ == "__main__":
-    run([test_malformed, test_names, test_message_size, test_rate_limit, test_room_limits],
+    run([test_malformed, test_names, test_message_size, test_rate_limit, test_room_limits,
+         test_keepalive, test_slow_reader],
         sys.argv[1], sys.argv[2])
