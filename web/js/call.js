@@ -570,6 +570,10 @@ function start() {
   ui.chatForm.addEventListener('submit', onChatSubmit);
   ui.rejoinButton.addEventListener('click', rejoin);
   window.addEventListener('pagehide', () => state.client?.close());
+  // Back from the browser's back/forward cache, the call is gone: start afresh.
+  window.addEventListener('pageshow', (ev) => {
+    if (ev.persisted && state.inCall) location.reload();
+  });
 
   const match = /^\/r\/([^/]+)\/?$/.exec(location.pathname);
   let room = '';
