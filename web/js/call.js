@@ -412,9 +412,9 @@ function clockTime(iso) {
 
 function updateToggles() {
   ui.micButton.textContent = t(state.micMuted ? 'unmuteMic' : 'muteMic');
-  ui.micButton.setAttribute('aria-pressed', String(state.micMuted));
+  ui.micButton.dataset.on = String(state.micMuted);
   ui.cameraButton.textContent = t(state.cameraOff ? 'startCamera' : 'stopCamera');
-  ui.cameraButton.setAttribute('aria-pressed', String(state.cameraOff));
+  ui.cameraButton.dataset.on = String(state.cameraOff);
   const self = findTile(state.selfId);
   if (self) {
     setMicMuted(self, state.micMuted);
