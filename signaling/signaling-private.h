@@ -33,6 +33,8 @@ struct _NaraSignaling {
   GHashTable *sessions; /* set of NaraSession* (owned) */
   guint64 next_participant;
   guint64 next_session;
+  NaraStore *store;          /* NULL: consultations disabled (not owned) */
+  NaraTokenVerifier *tokens; /* (not owned) */
 };
 
 typedef enum {

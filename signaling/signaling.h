@@ -20,17 +20,22 @@ G_BEGIN_DECLS
 #define NARA_SIGNALING_PROTOCOL_NAME "nara.v1"
 
 typedef struct {
-  gsize max_message_bytes;  /* a WebSocket message larger than this closes with 1009 */
-  guint max_name_chars;     /* display name */
-  guint max_chat_chars;     /* one chat message */
-  guint max_rooms;          /* rooms on this node */
-  guint max_participants;   /* per room */
+  gsize max_message_bytes;   /* a WebSocket message larger than this closes with 1009 */
+  guint max_name_chars;      /* display name */
+  guint max_chat_chars;      /* one chat message */
+  guint max_rooms;           /* rooms on this node */
+  guint max_participants;    /* per room */
   guint max_queued_messages; /* outgoing queue per session before it is dropped */
   guint messages_per_second; /* per connection, burst of twice that */
-  gboolean open_rooms;      /* /r/NAME rooms anyone with the link can join */
+  gboolean open_rooms;       /* /r/NAME rooms anyone with the link can join */
 } NaraSignalingConfig;
 
 typedef struct _NaraSignaling NaraSignaling;
+
+/* Declared in store/store.h and auth/token.h; repeated here so that users
+ * of this header need not include them (C11 allows the same typedef twice). */
+typedef struct _NaraStore NaraStore;
+typedef struct _NaraTokenVerifier NaraTokenVerifier;
 
 /* (transfer full) media: (transfer none), must outlive the signaling. */
 NaraSignaling *nara_signaling_new(const NaraSignalingConfig *config, NaraMedia *media);
@@ -40,6 +45,22 @@ void nara_signaling_free(NaraSignaling *signaling);
 /* The libwebsockets protocol entry for the WebSocket endpoint; its `user`
  * field points at the signaling object. (transfer none) */
 const struct lws_protocols *nara_signaling_lws_protocol(NaraSignaling *signaling);
+
+/* Turns consultations on: `join` with a token, waiting room, roles, host
+ * controls and audit records (docs/consultations.md). store and tokens:
+ * (transfer none), must outlive the signaling. store NULL: consultations
+ * disabled (a token join gets `room-closed`); tokens may then be NULL too.
+ * Call once, before the listener accepts sockets. */
+void nara_signaling_set_consultations(NaraSignaling *signaling, NaraStore *store,
+                                      NaraTokenVerifier *tokens);
+
+/* The REST API or the CLI changed a consultation in the store (updated,
+ * cancelled, a participant deleted): signaling reloads it and applies the
+ * change to the live sessions. Cancelled: everyone gets status "ended" and
+ * is closed. A deleted (or removed) participant who is in the call or
+ * waiting is removed. Lock and auto-admit changes apply to later joins.
+ * consultation_id: (transfer none). Unknown or idle consultations: no-op. */
+void nara_signaling_consultation_changed(NaraSignaling *signaling, const char *consultation_id);
 
 /* For /healthz and logs. */
 guint nara_signaling_n_sessions(NaraSignaling *signaling);
