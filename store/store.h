@@ -23,6 +23,7 @@ typedef enum {
   NARA_STORE_ERROR_NOT_FOUND, /* no such consultation / participant / key */
   NARA_STORE_ERROR_CONFLICT,  /* e.g. a cancelled consultation cannot be changed */
   NARA_STORE_ERROR_CORRUPT,   /* audit chain verification failed */
+  NARA_STORE_ERROR_INVALID,   /* a value the store cannot hold (bad id, role, UTF-8, too many) */
 } NaraStoreError;
 
 #define NARA_STORE_ID_LEN 40
