@@ -1,15 +1,11 @@
 /* srtp_bench.c — µs per SRTP protect/unprotect: Nara's OpenSSL EVP code next
  * to the system libsrtp2, every profile, 200- and 1200-octet RTP packets.
- *
- * Each figure is the median of --runs runs (default 5) of --packets packets
- * (default 20480), one SSRC, in place. A run is timed in slices of 1024
- * packets and reports its fastest slice, so that a neighbour process taking
- * the core for a while does not count (--median-slice reports the median
- * slice instead); the cost of copying each packet into
- * the work buffer is timed alone and subtracted. Nara is also timed
- * with its alternatives (EVP_MAC HMAC; AES-CTR at every size) to show why
- * it takes the paths it does. Pin it to one core: `taskset -c 1`.
- * Not a test: prints a table and exits 0. Single-threaded.
+ * Each figure: median of --runs runs (5) of --packets packets (20480), one
+ * SSRC, in place; a run reports its fastest 1024-packet slice (or median,
+ * --median-slice) so a neighbour taking the core does not count, minus the
+ * cost of copying the packet in. Nara's rejected alternatives (EVP_MAC HMAC,
+ * AES-CTR at every size) are timed too. Pin it: `taskset -c 1`. Not a test;
+ * prints a table and exits 0. Single-threaded.
  */
 #include "srtp_private.h"
 #include "srtp_session.h"

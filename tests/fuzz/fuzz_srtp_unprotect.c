@@ -1,12 +1,9 @@
 /* fuzz_srtp_unprotect.c — libFuzzer target: arbitrary bytes into SRTP/SRTCP
- * unprotect, for every profile.
- *
- * The input is a sequence of records [flags][len hi][len lo][pos hi][pos lo]
- * [len bytes]. Each record's bytes go to unprotect (RTP or SRTCP by flags
- * bit 0) of a fresh inbound session as they are; then they are protected by
- * a sender with the same keys and unprotected again, so the fuzzer also
- * reaches the code behind authentication (ROC, windows, the SSRC table):
- * that must give the plaintext back or fail (a replay, a full SSRC table);
+ * unprotect, every profile. Input: records [flags][len:2][pos:2][len bytes].
+ * Each record goes to unprotect (flags bit 0: SRTCP) of a fresh inbound
+ * session as it is, then through a sender with the same keys and a second
+ * receiver, reaching the code behind authentication (ROC, windows, the SSRC
+ * table): that must give the plaintext back or fail (replay, full table);
  * with flags bit 1 one byte (pos) is flipped first and it must fail. Any
  * other outcome aborts. Single-threaded.
  */
