@@ -1,0 +1,63 @@
+/* auth-private.h — pieces of the token verifier shared between its files:
+ * strict base64url, the JWKS key list, JWS signature checks and claims.
+ *
+ * Nothing here logs or keeps a token. Keys are bound to exactly one
+ * algorithm when they are loaded; the verifier never asks a token which
+ * key type to use.
+ *
+ * Threading: control thread only, like token.h.
+ */
+#pragma once
+
+#include "token.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+G_BEGIN_DECLS
+
+/* b64url.c — RFC 7515 §2 "Base64url Encoding": RFC 4648 §5 alphabet,
+ * padding omitted. Decoding is strict: '=' or any character outside the
+ * alphabet, a length of 4n+1, and non-zero unused trailing bits are all
+ * rejected, so every value has exactly one encoding. */
+/* (transfer full) NULL if in is not strict base64url. */
+guint8 *nara_b64url_decode(const char *in, gsize in_len, gsize *out_len);
+/* (transfer full) */
+char *nara_b64url_encode(const guint8 *data, gsize len);
+
+typedef enum {
+  NARA_JWS_HS256,
+  NARA_JWS_RS256,
+  NARA_JWS_ES256,
+} NaraJwsAlg;
+
+/* FALSE for "none", unknown and unsupported algorithms. */
+gboolean nara_jws_alg_from_string(const char *s, NaraJwsAlg *out);
+
+/* One public key from the JWKS, usable with alg only. */
+typedef struct {
+  char *kid; /* may be NULL when the set holds one key */
+  NaraJwsAlg alg;
+  EVP_PKEY *pkey;
+} NaraJwk;
+
+void nara_jwk_free(NaraJwk *jwk);
+/* jwks.c: (transfer full) NaraJwk* list from {"keys":[...]}; FALSE +
+ * NARA_TOKEN_ERROR_CONFIG for anything unusable. */
+GPtrArray *nara_jwks_parse(const char *json, GError **error);
+
+/* jws.c: checks sig over signing_input ("header.payload" as sent). */
+gboolean nara_jws_verify_hs256(const guint8 *secret, gsize secret_len, const char *signing_input,
+                               gsize input_len, const guint8 *sig, gsize sig_len);
+gboolean nara_jws_verify_pkey(const NaraJwk *key, const char *signing_input, gsize input_len,
+                              const guint8 *sig, gsize sig_len);
+/* HMAC-SHA256 into out[32]. */
+void nara_jws_hs256(const guint8 *secret, gsize secret_len, const char *data, gsize len,
+                    guint8 out[32]);
+
+/* claims.c: checks the payload's registered and Nara claims (RFC 7519 §4)
+ * and fills out; iss must equal issuer, aud be or contain audience. */
+gboolean nara_claims_check(json_t *payload, const char *issuer, const char *audience, gint64 now,
+                           NaraTokenClaims *out, GError **error);
+
+G_END_DECLS
