@@ -17,6 +17,7 @@ typedef void (*NaraHandler)(NaraSession *session, json_t *msg, json_t *id);
 typedef enum {
   NEED_NOTHING, /* hello */
   NEED_HELLO,   /* join, ping */
+  NEED_IN,      /* leave: in a room or in a consultation's waiting room */
   NEED_JOINED,  /* everything in a room */
 } NaraNeed;
 
@@ -43,10 +44,14 @@ static const NaraField hello_fields[] = {
 };
 /* Names are bounded in characters after trimming (handler); the byte bound
  * here keeps padding from costing more than a few KiB. */
+/* Either room and name (open rooms) or token (consultations): the handler
+ * checks which. A token is bounded by the message size only, so that an
+ * oversized one reaches the verifier and gets its own code, token-too-large. */
 static const NaraField join_fields[] = {
   ID_FIELD,
-  { "room", NARA_FIELD_STRING, TRUE, 64, NARA_LIMIT_NONE, NULL },
-  { "name", NARA_FIELD_STRING, TRUE, 4096, NARA_LIMIT_NONE, NULL },
+  { "room", NARA_FIELD_STRING, FALSE, 64, NARA_LIMIT_NONE, NULL },
+  { "name", NARA_FIELD_STRING, FALSE, 4096, NARA_LIMIT_NONE, NULL },
+  { "token", NARA_FIELD_STRING, FALSE, 0, NARA_LIMIT_NONE, NULL },
   END_FIELDS,
 };
 static const NaraField id_only_fields[] = { ID_FIELD, END_FIELDS };
@@ -80,6 +85,25 @@ static const NaraField candidate_fields[] = {
   END_FIELDS,
 };
 
+/* Host requests. A participant id is the store's (at most 39 bytes). */
+#define PARTICIPANT_FIELD                                                                          \
+  {                                                                                                \
+    "participant", NARA_FIELD_STRING, TRUE, 64, NARA_LIMIT_NONE, NULL                              \
+  }
+static const NaraField participant_fields[] = { ID_FIELD, PARTICIPANT_FIELD, END_FIELDS };
+static const NaraField host_mute_fields[] = {
+  ID_FIELD,
+  PARTICIPANT_FIELD,
+  { "kind", NARA_FIELD_STRING, TRUE, 16, NARA_LIMIT_NONE, kind_values },
+  { "muted", NARA_FIELD_BOOL, TRUE, 0, NARA_LIMIT_NONE, NULL },
+  END_FIELDS,
+};
+static const NaraField lock_fields[] = {
+  ID_FIELD,
+  { "locked", NARA_FIELD_BOOL, TRUE, 0, NARA_LIMIT_NONE, NULL },
+  END_FIELDS,
+};
+
 static const struct {
   const char *type;
   const NaraField *fields;
@@ -89,12 +113,20 @@ static const struct {
   { "hello", hello_fields, NEED_NOTHING, nara_handle_hello },
   { "join", join_fields, NEED_HELLO, nara_handle_join },
   { "ping", id_only_fields, NEED_HELLO, nara_handle_ping },
-  { "leave", id_only_fields, NEED_JOINED, nara_handle_leave },
+  { "leave", id_only_fields, NEED_IN, nara_handle_leave },
   { "chat", chat_fields, NEED_JOINED, nara_handle_chat },
   { "mute", mute_fields, NEED_JOINED, nara_handle_mute },
   { "publish", publish_fields, NEED_JOINED, nara_handle_publish },
   { "answer", answer_fields, NEED_JOINED, nara_handle_answer },
   { "candidate", candidate_fields, NEED_JOINED, nara_handle_candidate },
+  { "admit", participant_fields, NEED_JOINED, nara_handle_admit },
+  { "decline", participant_fields, NEED_JOINED, nara_handle_decline },
+  { "admit-all", id_only_fields, NEED_JOINED, nara_handle_admit_all },
+  { "host-mute", host_mute_fields, NEED_JOINED, nara_handle_host_mute },
+  { "remove", participant_fields, NEED_JOINED, nara_handle_remove },
+  { "readmit", participant_fields, NEED_JOINED, nara_handle_readmit },
+  { "lock", lock_fields, NEED_JOINED, nara_handle_lock },
+  { "end", id_only_fields, NEED_JOINED, nara_handle_end },
 };
 
 void nara_dispatch(NaraSession *session, const char *data, gsize len)
@@ -131,8 +163,13 @@ void nara_dispatch(NaraSession *session, const char *data, gsize len)
     nara_session_send_error(session, id, "not-hello", "send hello first");
     goto out;
   }
-  if (messages[i].need == NEED_JOINED && session->state != NARA_SESSION_JOINED) {
-    nara_session_send_error(session, id, "not-joined", "join a room first");
+  if ((messages[i].need == NEED_JOINED && session->state != NARA_SESSION_JOINED)
+      || (messages[i].need == NEED_IN && session->state != NARA_SESSION_JOINED
+          && session->state != NARA_SESSION_WAITING)) {
+    nara_session_send_error(session, id, "not-joined",
+                            session->state == NARA_SESSION_WAITING
+                                ? "you are in the waiting room until a host admits you"
+                                : "join a room first");
     goto out;
   }
   if (!nara_validate(msg, messages[i].fields, &session->sig->config, &error)) {

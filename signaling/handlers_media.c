@@ -9,6 +9,7 @@
  * Threading: control thread; media invokes the callbacks there too.
  */
 #include "signaling-private.h"
+#include "permissions.h"
 #include "validate.h"
 
 #include <string.h>
@@ -23,6 +24,12 @@ void nara_handle_publish(NaraSession *session, json_t *msg, json_t *id)
   NaraParticipant *p = session->participant;
   const char *sdp = json_string_value(json_object_get(msg, "sdp"));
 
+  if (p->member
+      && !nara_permission_allowed(p->member->role, NARA_PERMISSION_PUBLISH,
+                                  p->room->consultation->auto_admit)) {
+    nara_session_send_error(session, id, "forbidden", "your role may not publish here");
+    return;
+  }
   /* One publish at a time: the answer is matched to the request by order. */
   if (p->publish_id >= 0) {
     nara_session_send_error(session, id, "bad-sdp", "the previous publish is not answered yet");

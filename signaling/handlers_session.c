@@ -3,11 +3,13 @@
  * One function per message type, called by dispatch.c after the field
  * table check, so each handler only applies protocol rules (version, room
  * limits, name rules) and replies. Chat text and names are relayed, never
- * logged or stored. Media messages are in handlers_media.c.
+ * logged or stored. Media messages are in handlers_media.c, a join with a
+ * token in handlers_join_token.c, the host's requests in handlers_host.c.
  *
  * Threading: control thread.
  */
 #include "signaling-private.h"
+#include "permissions.h"
 #include "validate.h"
 
 void nara_handle_hello(NaraSession *session, json_t *msg, json_t *id)
@@ -34,14 +36,28 @@ void nara_handle_hello(NaraSession *session, json_t *msg, json_t *id)
 void nara_handle_join(NaraSession *session, json_t *msg, json_t *id)
 {
   const char *room_name = json_string_value(json_object_get(msg, "room"));
+  const char *raw_name = json_string_value(json_object_get(msg, "name"));
   g_autofree char *name = NULL;
   const char *code = NULL;
   NaraRoom *room;
-  NaraParticipant *p;
-  json_t *reply, *others;
 
-  if (session->state == NARA_SESSION_JOINED) {
+  if (session->state == NARA_SESSION_JOINED || session->state == NARA_SESSION_WAITING) {
     nara_session_send_error(session, id, "already-joined", "this session is in a room already");
+    return;
+  }
+  if (json_object_get(msg, "token")) {
+    /* The token says which consultation and who: a room or name beside it
+     * would be a second, unchecked answer to the same question. */
+    if (room_name || raw_name) {
+      nara_session_send_error(session, id, "bad-message",
+                              "a join with 'token' takes no 'room' or 'name'");
+      return;
+    }
+    nara_handle_join_token(session, msg, id);
+    return;
+  }
+  if (!room_name || !raw_name) {
+    nara_session_send_error(session, id, "bad-message", "join needs 'token', or 'room' and 'name'");
     return;
   }
   if (!nara_validate_room_name(room_name)) {
@@ -49,8 +65,7 @@ void nara_handle_join(NaraSession *session, json_t *msg, json_t *id)
                             "field 'room' must be 1-64 characters of A-Z a-z 0-9 - _");
     return;
   }
-  name = nara_validate_display_name(json_string_value(json_object_get(msg, "name")),
-                                    session->sig->config.max_name_chars);
+  name = nara_validate_display_name(raw_name, session->sig->config.max_name_chars);
   if (!name) {
     g_autofree char *m = g_strdup_printf(
         "field 'name' must be 1-%u characters after trimming, without control characters",
@@ -66,26 +81,14 @@ void nara_handle_join(NaraSession *session, json_t *msg, json_t *id)
                                                              : "this server has too many rooms");
     return;
   }
-
-  /* Reply first with everyone already there, then tell them (room.c). */
-  others = json_array();
-  for (guint i = 0; i < room->participants->len; i++)
-    json_array_append_new(others, nara_participant_to_json(room->participants->pdata[i]));
-  p = nara_room_add(room, session, name);
-  reply = json_pack("{s:s, s:O, s:s, s:{s:s, s:s}, s:o}", "type", "joined", "id", id, "room",
-                    room->name, "you", "id", p->id, "name", p->name, "participants", others);
-  nara_session_send_new(session, reply);
-  nara_room_broadcast(room,
-                      json_pack("{s:s, s:o}", "type", "participant-joined", "participant",
-                                nara_participant_to_json(p)),
-                      p);
+  nara_room_enter(room, session, id, name, NULL);
 }
 
 void nara_handle_leave(NaraSession *session, json_t *msg, json_t *id)
 {
   (void)msg;
   nara_session_send_ok(session, id);
-  nara_room_remove(session->participant, "left");
+  nara_consultation_session_gone(session, "left");
   nara_session_close(session, LWS_CLOSE_STATUS_NORMAL, "left");
 }
 
@@ -101,6 +104,12 @@ void nara_handle_chat(NaraSession *session, json_t *msg, json_t *id)
   json_t *text = json_object_get(msg, "text");
   g_autofree char *time = NULL;
 
+  if (p->member
+      && !nara_permission_allowed(p->member->role, NARA_PERMISSION_CHAT,
+                                  p->room->consultation->auto_admit)) {
+    nara_session_send_error(session, id, "forbidden", "your role may not chat here");
+    return;
+  }
   if (!nara_validate_chat_text(json_string_value(text), session->sig->config.max_chat_chars)) {
     nara_session_send_error(session, id, "bad-message",
                             "field 'text' must be non-empty, without control characters but "
@@ -120,14 +129,18 @@ void nara_handle_mute(NaraSession *session, json_t *msg, json_t *id)
   NaraParticipant *p = session->participant;
   const char *kind = json_string_value(json_object_get(msg, "kind"));
   gboolean muted = json_is_true(json_object_get(msg, "muted"));
+  json_t *event;
 
   if (g_str_equal(kind, "audio"))
     p->audio_muted = muted;
   else
     p->video_muted = muted;
   nara_session_send_ok(session, id);
-  nara_room_broadcast(p->room,
-                      json_pack("{s:s, s:s, s:s, s:b}", "type", "mute-changed", "participant",
-                                p->id, "kind", kind, "muted", muted),
-                      NULL);
+  event = json_pack("{s:s, s:s, s:s, s:b}", "type", "mute-changed", "participant", p->id, "kind",
+                    kind, "muted", muted);
+  /* In a consultation the client's own mute and the host's are two states:
+   * this one is the client's (a host mute stays in force either way). */
+  if (p->member)
+    json_object_set_new(event, "byHost", json_false());
+  nara_room_broadcast(p->room, event, NULL);
 }

@@ -3,8 +3,10 @@
  * Owns room creation within the node's limits, each participant's two
  * media peers, the published-track lists and the subscription rule
  * (everyone receives every track of everyone else), and the events that
- * tell the room about changes. An empty room is freed at once. It does
- * not parse messages nor talk to sockets directly (session.c does).
+ * tell the room about changes. A room with nobody in it (and, for a
+ * consultation, nobody waiting) is freed at once. It does not parse
+ * messages nor talk to sockets directly (session.c does); the waiting room
+ * and roles are in consultation.c.
  *
  * Threading: control thread.
  */
@@ -18,28 +20,9 @@ gboolean nara_room_name_valid(const char *name)
   return nara_validate_room_name(name);
 }
 
-NaraRoom *nara_room_lookup_or_create(NaraSignaling *sig, const char *name, const char **code)
+static NaraRoom *room_new(NaraSignaling *sig, const char *name)
 {
-  NaraRoom *room = g_hash_table_lookup(sig->rooms, name);
-
-  if (room) {
-    if (room->participants->len >= sig->config.max_participants) {
-      *code = "room-full";
-      return NULL;
-    }
-    return room;
-  }
-  /* Rooms without a booking exist only when open rooms are allowed; booked
-   * rooms (tokens) are a later protocol addition. */
-  if (!sig->config.open_rooms) {
-    *code = "room-closed";
-    return NULL;
-  }
-  if (g_hash_table_size(sig->rooms) >= sig->config.max_rooms) {
-    *code = "too-many-rooms";
-    return NULL;
-  }
-  room = g_new0(NaraRoom, 1);
+  NaraRoom *room = g_new0(NaraRoom, 1);
   room->sig = sig;
   room->name = g_strdup(name);
   room->media_room = nara_media_room_new(sig->media, name);
@@ -49,12 +32,73 @@ NaraRoom *nara_room_lookup_or_create(NaraSignaling *sig, const char *name, const
   return room;
 }
 
-NaraParticipant *nara_room_add(NaraRoom *room, NaraSession *session, const char *name)
+gboolean nara_room_is_full(NaraRoom *room)
+{
+  return room->participants->len >= room->sig->config.max_participants;
+}
+
+NaraRoom *nara_room_lookup_or_create(NaraSignaling *sig, const char *name, const char **code)
+{
+  NaraRoom *room;
+
+  /* Rooms without a booking exist only when open rooms are allowed. */
+  if (!sig->config.open_rooms) {
+    *code = "room-closed";
+    return NULL;
+  }
+  room = g_hash_table_lookup(sig->rooms, name);
+  if (room) {
+    if (nara_room_is_full(room)) {
+      *code = "room-full";
+      return NULL;
+    }
+    return room;
+  }
+  if (g_hash_table_size(sig->rooms) >= sig->config.max_rooms) {
+    *code = "too-many-rooms";
+    return NULL;
+  }
+  return room_new(sig, name);
+}
+
+NaraRoom *nara_room_lookup_consultation(NaraSignaling *sig, const char *consultation_id)
+{
+  g_autofree char *key = g_strconcat("c:", consultation_id, NULL);
+  return g_hash_table_lookup(sig->rooms, key);
+}
+
+NaraRoom *nara_room_lookup_or_create_consultation(NaraSignaling *sig,
+                                                  const NaraStoreConsultation *stored,
+                                                  const char **code)
+{
+  /* ':' is not allowed in open room names, so no /r/NAME reaches this key. */
+  g_autofree char *key = g_strconcat("c:", stored->id, NULL);
+  NaraRoom *room = g_hash_table_lookup(sig->rooms, key);
+
+  if (room) {
+    nara_consultation_refresh(room->consultation, stored);
+    return room;
+  }
+  if (g_hash_table_size(sig->rooms) >= sig->config.max_rooms) {
+    *code = "too-many-rooms";
+    return NULL;
+  }
+  room = room_new(sig, key);
+  room->consultation = nara_consultation_new(stored);
+  return room;
+}
+
+NaraParticipant *nara_room_add(NaraRoom *room, NaraSession *session, const char *name,
+                               NaraMember *member)
 {
   NaraParticipant *p = g_new0(NaraParticipant, 1);
   const NaraMediaPeerCallbacks *cb = nara_media_glue_callbacks();
 
-  g_snprintf(p->id, sizeof p->id, "p%" G_GUINT64_FORMAT, ++room->sig->next_participant);
+  if (member)
+    g_strlcpy(p->id, member->id, sizeof p->id);
+  else
+    g_snprintf(p->id, sizeof p->id, "p%" G_GUINT64_FORMAT, ++room->sig->next_participant);
+  p->member = member;
   p->name = g_strdup(name);
   p->room = room;
   p->session = session;
@@ -69,8 +113,43 @@ NaraParticipant *nara_room_add(NaraRoom *room, NaraSession *session, const char 
   session->state = NARA_SESSION_JOINED;
   g_message("room %s: %s joined (s%" G_GUINT64_FORMAT ", %u in the room)", room->name, p->id,
             session->serial, room->participants->len);
+  /* A host mute outlives a reconnection: the new publish peer starts muted. */
+  for (guint k = NARA_TRACK_AUDIO; member && k <= NARA_TRACK_VIDEO; k++)
+    if (member->host_muted[k])
+      nara_consultation_apply_forwarding(member, (NaraTrackKind)k);
   /* Tracks already published reach the newcomer through its first offer. */
   nara_participant_set_tracks(p, NULL, 0);
+  return p;
+}
+
+NaraParticipant *nara_room_enter(NaraRoom *room, NaraSession *session, json_t *id, const char *name,
+                                 NaraMember *member)
+{
+  NaraParticipant *p;
+  json_t *reply, *others = json_array(), *you;
+
+  /* Reply first with everyone already there, then tell them. */
+  for (guint i = 0; i < room->participants->len; i++)
+    json_array_append_new(others, nara_participant_to_json(room->participants->pdata[i]));
+  p = nara_room_add(room, session, name, member);
+  you = nara_participant_to_json(p);
+  /* "you" is who you are, not your media: the client knows its own tracks. */
+  json_object_del(you, "tracks");
+  json_object_del(you, "audioMuted");
+  json_object_del(you, "videoMuted");
+  reply = json_pack("{s:s, s:s, s:o, s:o}", "type", "joined", "room", room->name, "you", you,
+                    "participants", others);
+  if (id)
+    json_object_set(reply, "id", id);
+  if (room->consultation)
+    json_object_set_new(reply, "consultation", nara_consultation_to_json(room->consultation));
+  nara_session_send_new(session, reply);
+  nara_room_broadcast(room,
+                      json_pack("{s:s, s:o}", "type", "participant-joined", "participant",
+                                nara_participant_to_json(p)),
+                      p);
+  if (room->consultation)
+    nara_consultation_send_waiting_list(room, p);
   return p;
 }
 
@@ -94,11 +173,20 @@ json_t *nara_track_to_json(const NaraMediaTrack *track)
 
 json_t *nara_participant_to_json(NaraParticipant *p)
 {
-  json_t *tracks = json_array();
+  NaraMember *m = p->member;
+  json_t *tracks = json_array(), *json;
+
   for (guint i = 0; i < p->tracks->len; i++)
     json_array_append_new(tracks, nara_track_to_json(&g_array_index(p->tracks, NaraMediaTrack, i)));
-  return json_pack("{s:s, s:s, s:b, s:b, s:o}", "id", p->id, "name", p->name, "audioMuted",
-                   p->audio_muted, "videoMuted", p->video_muted, "tracks", tracks);
+  json = json_pack("{s:s, s:s, s:s?, s:s?, s:b, s:b, s:o}", "id", p->id, "name", p->name, "role",
+                   m ? nara_role_to_string(m->role) : NULL, "assurance", m ? m->assurance : NULL,
+                   "audioMuted", p->audio_muted, "videoMuted", p->video_muted, "tracks", tracks);
+  /* s? packs NULL as null: open rooms say so explicitly (docs/protocol.md). */
+  if (m) {
+    json_object_set_new(json, "audioMutedByHost", json_boolean(m->host_muted[NARA_TRACK_AUDIO]));
+    json_object_set_new(json, "videoMutedByHost", json_boolean(m->host_muted[NARA_TRACK_VIDEO]));
+  }
+  return json;
 }
 
 static gboolean track_in(const GArray *tracks, const NaraMediaTrack *t)
@@ -177,7 +265,7 @@ static void participant_free(NaraParticipant *p)
 
 void nara_room_free(NaraRoom *room)
 {
-  /* Only called for empty rooms or at shutdown, when sessions are gone. */
+  /* Only called for idle rooms or at shutdown, when sessions are gone. */
   for (guint i = 0; i < room->participants->len; i++) {
     NaraParticipant *p = room->participants->pdata[i];
     nara_media_peer_close(p->publish);
@@ -187,6 +275,7 @@ void nara_room_free(NaraRoom *room)
     participant_free(p);
   }
   g_ptr_array_unref(room->participants);
+  g_clear_pointer(&room->consultation, nara_consultation_free);
   nara_media_room_free(room->media_room);
   g_free(room->name);
   g_free(room);
@@ -195,7 +284,6 @@ void nara_room_free(NaraRoom *room)
 void nara_room_remove(NaraParticipant *p, const char *reason)
 {
   NaraRoom *room = p->room;
-  NaraSignaling *sig = room->sig;
 
   /* Peers first: no media callback may arrive for p from here on. */
   nara_media_peer_close(p->publish);
@@ -204,6 +292,10 @@ void nara_room_remove(NaraParticipant *p, const char *reason)
   g_ptr_array_remove(room->participants, p);
   p->session->participant = NULL;
   p->session->state = NARA_SESSION_DONE;
+  if (p->member) {
+    p->member->session = NULL;
+    p->session->member = NULL;
+  }
   g_message("room %s: %s left (%s, %u in the room)", room->name, p->id, reason,
             room->participants->len);
 
@@ -219,10 +311,15 @@ void nara_room_remove(NaraParticipant *p, const char *reason)
   g_array_set_size(p->tracks, 0);
   update_subscriptions(room);
   participant_free(p);
+  nara_room_free_if_idle(room);
+}
 
-  if (room->participants->len == 0) {
-    g_message("room %s: empty, freed", room->name);
-    g_hash_table_remove(sig->rooms, room->name);
-    nara_room_free(room);
-  }
+gboolean nara_room_free_if_idle(NaraRoom *room)
+{
+  if (room->participants->len > 0 || (room->consultation && room->consultation->waiting->len > 0))
+    return FALSE;
+  g_message("room %s: empty, freed", room->name);
+  g_hash_table_remove(room->sig->rooms, room->name);
+  nara_room_free(room);
+  return TRUE;
 }

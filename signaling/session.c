@@ -45,15 +45,14 @@ void nara_session_free(NaraSession *s)
 void nara_session_closed(NaraSession *s)
 {
   g_debug("s%" G_GUINT64_FORMAT ": closed", s->serial);
-  if (s->participant)
-    nara_room_remove(s->participant, "disconnected");
+  nara_consultation_session_gone(s, "disconnected");
   g_hash_table_remove(s->sig->sessions, s);
   nara_session_free(s);
 }
 
 const char *nara_session_log_id(NaraSession *s)
 {
-  return s->participant ? s->participant->id : "-";
+  return s->participant ? s->participant->id : s->member ? s->member->id : "-";
 }
 
 static void kill_session(NaraSession *s, const char *why)

@@ -11,12 +11,16 @@
 #include <jansson.h>
 
 #include "signaling.h"
+#include "store.h"
+#include "token.h"
 
 G_BEGIN_DECLS
 
 typedef struct _NaraRoom NaraRoom;
 typedef struct _NaraParticipant NaraParticipant;
 typedef struct _NaraSession NaraSession;
+typedef struct _NaraMember NaraMember;
+typedef struct _NaraConsultation NaraConsultation;
 
 /* Outgoing frame: serialized once, shared by every session it is sent to
  * (refcounted with g_rc_box), with LWS_PRE bytes of headroom for lws_write. */
@@ -38,10 +42,11 @@ struct _NaraSignaling {
 };
 
 typedef enum {
-  NARA_SESSION_NEW,    /* no hello yet */
-  NARA_SESSION_HELLO,  /* welcomed, not in a room */
-  NARA_SESSION_JOINED, /* has a participant */
-  NARA_SESSION_DONE,   /* left or being closed: input is ignored */
+  NARA_SESSION_NEW,     /* no hello yet */
+  NARA_SESSION_HELLO,   /* welcomed, not in a room */
+  NARA_SESSION_WAITING, /* in a consultation's waiting room: a member, no participant */
+  NARA_SESSION_JOINED,  /* has a participant */
+  NARA_SESSION_DONE,    /* left or being closed: input is ignored */
 } NaraSessionState;
 
 struct _NaraSession {
@@ -59,6 +64,7 @@ struct _NaraSession {
   guint strikes; /* consecutive rate-limited messages */
   double abuse;  /* dropped messages, leaking away at the allowed rate */
   NaraParticipant *participant;
+  NaraMember *member; /* consultations: who this session is (waiting or joined), or NULL */
 };
 
 struct _NaraParticipant {
@@ -74,13 +80,38 @@ struct _NaraParticipant {
   guint revision;          /* revision of the last subscribe offer sent */
   gboolean answer_pending; /* a subscribe answer was handed to media */
   gint64 answer_id;        /* its request id, -1: none */
+  NaraMember *member;      /* consultations: role, host mutes; NULL in open rooms */
 };
 
 struct _NaraRoom {
   NaraSignaling *sig;
-  char *name;
+  char *name; /* open rooms: the name; consultations: "c:" + id, unreachable from /r/NAME */
   NaraMediaRoom *media_room;
-  GPtrArray *participants; /* NaraParticipant*, in join order (owned) */
+  GPtrArray *participants;        /* NaraParticipant*, in join order (owned) */
+  NaraConsultation *consultation; /* (owned) NULL: an open room */
+};
+
+/* A person of a consultation (a store participant) who has had a session in
+ * its room since the room was made. Kept after they leave, so a host mute
+ * survives a reload of the page; freed with the room. */
+struct _NaraMember {
+  char id[NARA_STORE_ID_LEN]; /* the store's participant id, also the protocol id */
+  char *name;
+  NaraRole role;
+  char *assurance;        /* acr of the token, or NULL */
+  NaraRoom *room;         /* the consultation's room */
+  NaraSession *session;   /* the live session, waiting or joined, or NULL */
+  gint64 waiting_since;   /* real time, microseconds; 0: not waiting */
+  gboolean host_muted[2]; /* by NaraTrackKind: forwarding stopped by a host */
+};
+
+struct _NaraConsultation {
+  char id[NARA_STORE_ID_LEN];
+  char *title;
+  gboolean locked;
+  guint auto_admit;    /* as in the store: bit (1 << NaraRole) */
+  GHashTable *members; /* id -> NaraMember* (owned) */
+  GPtrArray *waiting;  /* NaraMember* waiting, oldest first */
 };
 
 /* session.c */
@@ -130,6 +161,19 @@ void nara_handle_ping(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_chat(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_mute(NaraSession *session, json_t *msg, json_t *id);
 
+/* handlers_join_token.c: join with a token (called by nara_handle_join) */
+void nara_handle_join_token(NaraSession *session, json_t *msg, json_t *id);
+
+/* handlers_host.c: the host's requests (docs/protocol.md, "Consultations") */
+void nara_handle_admit(NaraSession *session, json_t *msg, json_t *id);
+void nara_handle_decline(NaraSession *session, json_t *msg, json_t *id);
+void nara_handle_admit_all(NaraSession *session, json_t *msg, json_t *id);
+void nara_handle_host_mute(NaraSession *session, json_t *msg, json_t *id);
+void nara_handle_remove(NaraSession *session, json_t *msg, json_t *id);
+void nara_handle_readmit(NaraSession *session, json_t *msg, json_t *id);
+void nara_handle_lock(NaraSession *session, json_t *msg, json_t *id);
+void nara_handle_end(NaraSession *session, json_t *msg, json_t *id);
+
 /* handlers_media.c: publish, answer, candidate, and media's callbacks */
 void nara_handle_publish(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_answer(NaraSession *session, json_t *msg, json_t *id);
@@ -139,22 +183,88 @@ const NaraMediaPeerCallbacks *nara_media_glue_callbacks(void);
 
 /* room.c */
 gboolean nara_room_name_valid(const char *name);
-/* (transfer none) The room, created if needed; NULL with *code set when not allowed. */
+/* (transfer none) The open room, created if needed; NULL with *code set when not allowed. */
 NaraRoom *nara_room_lookup_or_create(NaraSignaling *sig, const char *name, const char **code);
-/* (transfer none) Adds a participant (and its two media peers) to room. */
-NaraParticipant *nara_room_add(NaraRoom *room, NaraSession *session, const char *name);
+/* (transfer none) The room "c:" + stored->id, created (empty) if needed,
+ * its title, lock and auto-admit refreshed from stored; NULL with *code
+ * "too-many-rooms". Not checked for fullness: waiting takes no seat. */
+NaraRoom *nara_room_lookup_or_create_consultation(NaraSignaling *sig,
+                                                  const NaraStoreConsultation *stored,
+                                                  const char **code);
+/* (transfer none) The consultation's live room, or NULL. */
+NaraRoom *nara_room_lookup_consultation(NaraSignaling *sig, const char *consultation_id);
+gboolean nara_room_is_full(NaraRoom *room);
+/* (transfer none) Adds a participant (and its two media peers) to room.
+ * member: NULL in open rooms (a fresh "pN" id), else its id is used. */
+NaraParticipant *nara_room_add(NaraRoom *room, NaraSession *session, const char *name,
+                               NaraMember *member);
+/* Adds the session to room and sends what a join sends: `joined` to it
+ * (echoing id; id NULL for the unsolicited one after admission), then
+ * participant-joined to the others, then the waiting list if its role may
+ * see it. The caller checked that the room has a seat. */
+NaraParticipant *nara_room_enter(NaraRoom *room, NaraSession *session, json_t *id, const char *name,
+                                 NaraMember *member);
 /* Removes and frees p: closes its peers, updates everyone's subscriptions,
  * tells the others (track-removed, participant-left with reason), frees an
- * empty room. */
+ * idle room (nobody in it, nobody waiting). */
 void nara_room_remove(NaraParticipant *p, const char *reason);
+/* Frees room if nobody is in it or waiting for it. TRUE if it was freed. */
+gboolean nara_room_free_if_idle(NaraRoom *room);
 /* Steals msg; except may be NULL. */
 void nara_room_broadcast(NaraRoom *room, json_t *msg, NaraParticipant *except);
-/* (transfer full) {"id","name","audioMuted","videoMuted","tracks"} */
+/* (transfer full) {"id","name","role","assurance","audioMuted","videoMuted","tracks"}
+ * (+ "audioMutedByHost","videoMutedByHost" in consultations) */
 json_t *nara_participant_to_json(NaraParticipant *p);
 /* (transfer full) {"id","kind"} */
 json_t *nara_track_to_json(const NaraMediaTrack *track);
 /* The publish peer's tracks changed: events and subscriptions follow. */
 void nara_participant_set_tracks(NaraParticipant *p, const NaraMediaTrack *tracks, guint n);
 void nara_room_free(NaraRoom *room);
+
+/* consultation.c: the live consultation attached to a room */
+/* (transfer full) A consultation with no members yet, from the store's copy. */
+NaraConsultation *nara_consultation_new(const NaraStoreConsultation *stored);
+void nara_consultation_free(NaraConsultation *c);
+/* Takes title, lock and auto-admit from the store's copy. */
+void nara_consultation_refresh(NaraConsultation *c, const NaraStoreConsultation *stored);
+/* (transfer none) The member with this id, created from the arguments if
+ * new; name and assurance of an existing one are updated (a new token). */
+NaraMember *nara_consultation_member(NaraRoom *room, const char *id, const char *name,
+                                     NaraRole role, const char *assurance);
+/* Puts the member's session in the waiting room and tells the hosts. */
+void nara_consultation_wait(NaraMember *m);
+/* Takes the member off the waiting list (it stays a member) and tells the hosts. */
+void nara_consultation_unwait(NaraMember *m);
+/* Sends the waiting list to every participant whose role may see it, or
+ * only to `to` when not NULL (if its role may see it). */
+void nara_consultation_send_waiting_list(NaraRoom *room, NaraParticipant *to);
+/* Moves a waiting member into the call: status admitted, then an
+ * unsolicited joined; media peers are made now. The caller checked for a seat. */
+void nara_consultation_admit(NaraMember *m);
+/* Sends status to the member's session and closes it (1000); a participant
+ * leaves with leave_reason, a waiting one leaves the list. The room may be
+ * freed by this (when it was the last one). */
+void nara_consultation_kick(NaraMember *m, const char *status, const char *leave_reason);
+/* Every live session of the room gets status (e.g. "ended") and is closed;
+ * the room is freed. */
+void nara_consultation_close_all(NaraRoom *room, const char *status);
+/* The session of m went away (left, disconnected): detaches it and writes
+ * the audit record "leave" with reason when it was in the call. */
+void nara_consultation_session_gone(NaraSession *session, const char *reason);
+/* Applies the host mute of kind (or its end) to the member's publish peer,
+ * if the member is in the call. */
+void nara_consultation_apply_forwarding(NaraMember *m, NaraTrackKind kind);
+/* (transfer full) {"id","title","locked"} */
+json_t *nara_consultation_to_json(NaraConsultation *c);
+
+/* audit.c: one audit record per event (docs/consultations.md) */
+/* actor/subject: NULL when absent. The record's assurance is the subject's,
+ * or the actor's when there is no subject. A failed write is logged: the
+ * call goes on (the store's own errors say why). */
+void nara_audit_members(NaraSignaling *sig, const char *event, const char *consultation,
+                        const NaraMember *actor, const NaraMember *subject, const char *outcome,
+                        const char *detail);
+/* The same, from plain values (join attempts before there is a member). */
+void nara_audit(NaraSignaling *sig, const NaraAuditRecord *record);
 
 G_END_DECLS

@@ -89,8 +89,7 @@ void nara_signaling_free(NaraSignaling *sig)
     NaraSessionSlot *slot = lws_wsi_user(s->wsi);
     if (slot)
       slot->session = NULL;
-    if (s->participant)
-      nara_room_remove(s->participant, "disconnected");
+    nara_consultation_session_gone(s, "disconnected");
     g_hash_table_iter_remove(&iter);
     nara_session_free(s);
   }
