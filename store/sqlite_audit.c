@@ -28,7 +28,8 @@ typedef struct {
   char hash[NARA_AUDIT_HASH_HEX_LEN + 1];
 } ChainPoint;
 
-static const char **text_fields(NaraAuditRecord *r, const char **fields[N_TEXT])
+/* Pointers to the record's text members, in column order. */
+static void text_fields(NaraAuditRecord *r, const char **fields[N_TEXT])
 {
   fields[0] = &r->event;
   fields[1] = &r->consultation;
@@ -39,7 +40,6 @@ static const char **text_fields(NaraAuditRecord *r, const char **fields[N_TEXT])
   fields[6] = &r->assurance;
   fields[7] = &r->outcome;
   fields[8] = &r->detail;
-  return *fields;
 }
 
 /* Reads a chain point from meta; missing = (0, zeros) or fallback. */
@@ -206,7 +206,7 @@ static gboolean corrupt(GError **error, gint64 seq, const char *why)
   return FALSE;
 }
 
-/* Walks the chain from the anchor; *last is the last good point. */
+/* Walks the chain from the anchor to the head; names the first bad seq. */
 static gboolean verify_chain(NaraSqliteStore *s, guint64 *n_records, GError **error)
 {
   ChainPoint anchor, head, at;
