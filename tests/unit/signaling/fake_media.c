@@ -250,7 +250,10 @@ void nara_media_peer_set_subscriptions(NaraMediaPeer *peer, const NaraMediaTrack
     send_offer(peer);
 }
 
+/* Logged, so that integration tests can see what the server enforced
+ * (there is no packet path here to count). */
 void nara_media_peer_set_forwarding(NaraMediaPeer *peer, NaraTrackKind kind, gboolean forward)
 {
-  (void)peer, (void)kind, (void)forward;
+  g_message("fake-media: %s %s forwarding %s", peer->participant,
+            kind == NARA_TRACK_AUDIO ? "audio" : "video", forward ? "on" : "off");
 }
