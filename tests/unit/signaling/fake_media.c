@@ -243,7 +243,9 @@ void nara_media_peer_set_subscriptions(NaraMediaPeer *peer, const NaraMediaTrack
                                        guint n_tracks)
 {
   peer->n_subs = MIN(n_tracks, NARA_MEDIA_MAX_TRACKS);
-  memcpy(peer->subs, tracks, peer->n_subs * sizeof *tracks);
+  /* An empty set may come as NULL (an empty GArray's data); memcpy must not see it. */
+  if (peer->n_subs)
+    memcpy(peer->subs, tracks, peer->n_subs * sizeof *tracks);
   if (peer->offer_outstanding)
     peer->dirty = TRUE;
   else
