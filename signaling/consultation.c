@@ -1,10 +1,9 @@
 /* consultation.c — a consultation's live state: members, waiting room, kicks.
  *
- * Owns the NaraConsultation attached to a consultation's room: who has a
- * session (members), who waits and since when, the waiting list sent to
- * those whose role may see it, admission into the call, closing sessions
- * with a status, and applying REST changes (nara_signaling_consultation_changed).
- * It does not check tokens or answer requests (handlers_join_token.c,
+ * Owns who has a session (members), who waits since when, the waiting list
+ * for the roles that may see it, admission, closing sessions with a status,
+ * and applying REST changes (nara_signaling_consultation_changed). It does
+ * not check tokens or answer requests (handlers_join_token.c,
  * handlers_host.c) and writes to the store only through audit.c.
  *
  * Threading: control thread.

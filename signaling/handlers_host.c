@@ -1,5 +1,4 @@
-/* handlers_host.c — the host's requests: admit, decline, admit-all, host-mute,
- * remove, readmit, lock, end.
+/* handlers_host.c — admit, decline, admit-all, host-mute, remove, readmit, lock, end.
  *
  * One function per message type. Each checks the sender's role against the
  * permission table (forbidden), then its target (no-such-participant),

@@ -1,11 +1,10 @@
 /* handlers_join_token.c — join a consultation with a token (JWT).
  *
- * Checks the token (auth/token.h), then the store: the consultation is on,
- * the participant is in it with the token's role and not removed, the lock.
- * Then the session replaces an older one of the same participant, and
- * either enters the call or waits. Every attempt writes one "join-attempt"
- * audit record, and a wait one "waiting". Tokens are never logged.
- * Open-room joins are in handlers_session.c.
+ * Checks the token (auth/token.h), then the store (consultation on, the
+ * participant in it with the token's role, not removed; the lock), replaces
+ * an older session of the same participant, then enters the call or waits.
+ * Every attempt is one "join-attempt" audit record, a wait one "waiting".
+ * Tokens are never logged. Open-room joins are in handlers_session.c.
  *
  * Threading: control thread.
  */

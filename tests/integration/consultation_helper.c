@@ -7,7 +7,9 @@
  * their own, good and bad) and is not installed.
  *
  * Threading: one thread; a short-lived command.
- *
+ */
+
+/* Usage:
  *   create DB TITLE AUTO_ADMIT LOCKED ROLE:NAME[:ASSURANCE]...   -> JSON
  *       AUTO_ADMIT: roles joined by ',' or '-'; LOCKED: 0 or 1
  *   status DB CONSULTATION scheduled|ended|cancelled
