@@ -36,6 +36,8 @@ typedef struct {
   int server_pid; /* 0: no server figures */
   char *json_path;
   char *clip_path;
+  char *ice_address;     /* the tool's host candidates: 127.0.0.1 unless the server
+                          * cannot reach loopback (Janus skips it, see bench-vs-janus.sh) */
   char *room_prefix;     /* Nara room names: PREFIX-<n> */
   guint janus_room_base; /* Janus room ids: BASE + n */
   gboolean verbose;

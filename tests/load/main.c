@@ -31,6 +31,7 @@ int main(int argc, char **argv)
                     .duration_s = 10,
                     .setup_timeout_s = 30,
                     .room_prefix = g_strdup("load"),
+                    .ice_address = g_strdup("127.0.0.1"),
                     .janus_room_base = 4200 };
   g_autofree char *make_clip = NULL;
   int pid = 0, base = 4200;
@@ -51,6 +52,8 @@ int main(int argc, char **argv)
     { "clip", 0, 0, G_OPTION_ARG_FILENAME, &o.clip_path, "The RTP clip (made if missing)", "FILE" },
     { "make-clip", 0, 0, G_OPTION_ARG_FILENAME, &make_clip, "Encode the clip into FILE and exit",
       "FILE" },
+    { "ice-address", 0, 0, G_OPTION_ARG_STRING, &o.ice_address,
+      "Address of the tool's ICE candidates (127.0.0.1)", "ADDR" },
     { "room-prefix", 0, 0, G_OPTION_ARG_STRING, &o.room_prefix, "Nara room names (load)", "S" },
     { "janus-room-base", 0, 0, G_OPTION_ARG_INT, &base, "First Janus room id (4200)", "N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, "Log progress to stderr", NULL },
@@ -95,5 +98,6 @@ out:
   g_free(o.json_path);
   g_free(o.clip_path);
   g_free(o.room_prefix);
+  g_free(o.ice_address);
   return rc;
 }

@@ -4,8 +4,9 @@
  * The publishing side writes its offer with nara_sdp_build_offer (sendonly
  * m-lines with a=ssrc, which is what a browser's publish offer says), and
  * the subscribing side its answer with nara_sdp_build_answer (recvonly).
- * DTLS roles follow the SDP: the answerer says active (as browsers do); an
- * offerer becomes whatever the server's answer leaves it. It does not pace,
+ * DTLS roles follow the SDP: as answerer it says passive (see
+ * load_peer_answer_offer); as offerer it becomes whatever the server's
+ * answer leaves it. It does not pace,
  * count or signal anything.
  *
  * Threading: the tool's only thread.
@@ -30,8 +31,6 @@ struct _LoadPeer {
   guint64 session_id;
   NaraSdpRemote *remote; /* the last remote description, parsed */
 };
-
-static const char *const loopback[] = { "127.0.0.1", NULL };
 
 static void fail(LoadPeer *peer, const char *reason)
 {
@@ -103,11 +102,12 @@ static void on_dtls_failed(const char *reason, gpointer user_data)
   fail(user_data, reason);
 }
 
-LoadPeer *load_peer_new(NaraDtlsContext *dtls_ctx, gboolean controlling,
+LoadPeer *load_peer_new(NaraDtlsContext *dtls_ctx, const char *address, gboolean controlling,
                         const LoadPeerCallbacks *callbacks, gpointer user_data, GError **error)
 {
   LoadPeer *peer = g_new0(LoadPeer, 1);
-  NaraIceConfig config = { .addresses = loopback, .controlling = controlling };
+  const char *addresses[] = { address, NULL };
+  NaraIceConfig config = { .addresses = addresses, .controlling = controlling };
   NaraIceCallbacks ice_cb = { on_receive, on_ice_state };
   NaraDtlsCallbacks dtls_cb = { on_dtls_send, on_dtls_connected, on_dtls_failed };
 
@@ -216,8 +216,13 @@ char *load_peer_answer_offer(LoadPeer *peer, const char *sdp, GError **error)
   NaraSdpLocal local;
   if (!apply_remote(peer, sdp, error))
     return NULL;
-  NaraDtlsSetup setup = peer->remote->setup == NARA_DTLS_SETUP_ACTIVE ? NARA_DTLS_SETUP_PASSIVE
-                                                                      : NARA_DTLS_SETUP_ACTIVE;
+  /* Passive unless the offer insists on being passive itself: the server
+   * then starts the handshake once its own ICE is up, while a ClientHello of
+   * ours sent the moment our side sees ICE up may reach a server that drops
+   * DTLS until its check completes (Janus does), and OpenSSL resends it only
+   * after 1 s: that second would be the tool's, not the server's. */
+  NaraDtlsSetup setup = peer->remote->setup == NARA_DTLS_SETUP_PASSIVE ? NARA_DTLS_SETUP_ACTIVE
+                                                                       : NARA_DTLS_SETUP_PASSIVE;
   /* A repeated call (renegotiation) keeps the role the first one took. */
   nara_dtls_set_role(peer->dtls, setup == NARA_DTLS_SETUP_ACTIVE ? NARA_DTLS_ROLE_CLIENT
                                                                  : NARA_DTLS_ROLE_SERVER);

@@ -3,8 +3,8 @@
  *
  * A publishing peer offers sendonly audio and video and applies the
  * server's answer; a subscribing peer answers the server's offer recvonly
- * (and again on every renegotiation). ICE host candidates on 127.0.0.1 only,
- * trickled by the caller. It does no signaling and keeps no statistics.
+ * (and again on every renegotiation). One ICE host candidate (127.0.0.1 by
+ * default), trickled by the caller. It does no signaling and keeps no statistics.
  *
  * Threading: the tool's only thread (its GMainContext runs libnice too).
  */
@@ -27,9 +27,10 @@ typedef struct {
   void (*keyframe_request)(LoadPeer *peer, gpointer user_data);
 } LoadPeerCallbacks;
 
-/* (transfer full) controlling: TRUE for the offerer (publish). callbacks is
- * copied; dtls_ctx is shared by all peers and must outlive them. */
-LoadPeer *load_peer_new(NaraDtlsContext *dtls_ctx, gboolean controlling,
+/* (transfer full) controlling: TRUE for the offerer (publish). address: the
+ * one host candidate's address. callbacks is copied; dtls_ctx is shared by
+ * all peers and must outlive them. */
+LoadPeer *load_peer_new(NaraDtlsContext *dtls_ctx, const char *address, gboolean controlling,
                         const LoadPeerCallbacks *callbacks, gpointer user_data, GError **error);
 void load_peer_free(LoadPeer *peer);
 

@@ -159,6 +159,13 @@ static void pub_keyframe_request(LoadPeer *peer, gpointer user_data)
   load_publisher_keyframe_request(p->publisher);
 }
 
+static void sub_connected(LoadPeer *peer, gpointer user_data)
+{
+  LoadSubPeer *sp = user_data;
+  (void)peer;
+  load_tool_log(sp->participant->tool, "%s: subscribe connection up", sp->participant->name);
+}
+
 static void sub_failed(LoadPeer *peer, const char *reason, gpointer user_data)
 {
   LoadSubPeer *sp = user_data;
@@ -179,7 +186,7 @@ char *load_participant_publish_offer(LoadParticipant *p, GError **error)
     g_set_error(error, LOAD_ERROR, 0, "already publishing");
     return NULL;
   }
-  p->pub_peer = load_peer_new(p->tool->dtls_ctx, TRUE, &cb, p, error);
+  p->pub_peer = load_peer_new(p->tool->dtls_ctx, p->tool->opt.ice_address, TRUE, &cb, p, error);
   if (!p->pub_peer)
     return NULL;
   p->publisher = load_publisher_new(p);
@@ -188,11 +195,11 @@ char *load_participant_publish_offer(LoadParticipant *p, GError **error)
 
 LoadSubPeer *load_participant_add_sub_peer(LoadParticipant *p, GError **error)
 {
-  static const LoadPeerCallbacks cb = { NULL, sub_failed, sub_rtp, NULL };
+  static const LoadPeerCallbacks cb = { sub_connected, sub_failed, sub_rtp, NULL };
   LoadSubPeer *sp = g_new0(LoadSubPeer, 1);
   sp->participant = p;
   sp->streams = g_array_new(FALSE, TRUE, sizeof(LoadInStream));
-  sp->peer = load_peer_new(p->tool->dtls_ctx, FALSE, &cb, sp, error);
+  sp->peer = load_peer_new(p->tool->dtls_ctx, p->tool->opt.ice_address, FALSE, &cb, sp, error);
   if (!sp->peer) {
     sub_peer_free(sp);
     return NULL;
