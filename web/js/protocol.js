@@ -4,9 +4,10 @@
 // others' tracks, we answer). Trickle ICE both ways.
 //
 // It touches no DOM: the UI listens to events on a NaraClient (an
-// EventTarget) and calls its methods. It does not retry or reconnect by
-// itself; a lost socket is reported and the UI decides. Runs on the page's
-// main thread, like everything in a browser.
+// EventTarget) and calls its methods. Consultations (token join, waiting
+// room, host requests) are the same client: no peer connection exists
+// while waiting. It does not retry or reconnect by itself; a lost socket is
+// reported and the UI decides. Runs on the page's main thread.
 
 export const PROTOCOL_VERSION = 1;
 const REQUEST_TIMEOUT_MS = 15000;
@@ -15,10 +16,19 @@ const KEEPALIVE_MS = 20000;
 /**
  * @typedef {'audio' | 'video'} TrackKind
  * @typedef {'publish' | 'subscribe'} PcName
+ * @typedef {'host' | 'staff' | 'interpreter' | 'patient' | 'relative'} Role
  * @typedef {{id: string, kind: TrackKind}} TrackInfo
- * @typedef {{id: string, name: string, audioMuted: boolean, videoMuted: boolean, tracks: TrackInfo[]}} Participant
- * @typedef {{id: string, name: string}} Self
- * @typedef {{room: string, you: Self, participants: Participant[]}} Joined
+ * @typedef {{id: string, name: string, audioMuted: boolean, videoMuted: boolean, tracks: TrackInfo[],
+ *            role?: Role | null, assurance?: string | null,
+ *            audioMutedByHost?: boolean, videoMutedByHost?: boolean}} Participant
+ * @typedef {{id: string, name: string, role?: Role | null, assurance?: string | null,
+ *            audioMutedByHost?: boolean, videoMutedByHost?: boolean}} Self
+ * @typedef {{id: string, title: string, locked?: boolean}} ConsultationInfo
+ * @typedef {{room: string, you: Self, participants: Participant[], consultation?: ConsultationInfo}} Joined
+ * @typedef {{type: 'joined'} & Joined} JoinedReply
+ * @typedef {{type: 'waiting', consultation: ConsultationInfo, you: Self}} WaitingReply
+ * @typedef {{id: string, name: string, role: Role | null, assurance: string | null, since: string}} WaitingPerson
+ * @typedef {'admitted' | 'declined' | 'removed' | 'ended' | 'replaced'} Status
  * @typedef {{version: number, server?: string, iceServers?: RTCIceServer[]}} Welcome
  * @typedef {{[field: string]: any, type: string}} Message
  */
@@ -30,12 +40,19 @@ const KEEPALIVE_MS = 20000;
  * - `track`              {participantId: string | null, track: MediaStreamTrack, stream: MediaStream | null}
  * - `track-added`        {participant: string, track: TrackInfo}
  * - `track-removed`      {participant: string, track: string}
- * - `mute-changed`       {participant: string, kind: TrackKind, muted: boolean}
+ * - `mute-changed`       {participant: string, kind: TrackKind, muted: boolean, byHost: boolean}
  * - `chat`               {from: Self, text: string, time: string}
  * - `server-error`       {code: string, message: string} (an error that answers no pending request)
  * - `media-state`        {pc: PcName, state: RTCPeerConnectionState}
  * - `media-error`        {pc: PcName, error: Error} (an offer or answer we could not apply)
  * - `close`              {code: number, reason: string, expected: boolean} (the socket is gone)
+ * Consultations only (docs/protocol.md, Consultations):
+ * - `status`               {status: Status} (after `declined`, `removed`, `ended`, `replaced` the
+ *                          server closes the socket; that close is `expected`)
+ * - `joined`               Joined (unsolicited, right after status `admitted`: publish now)
+ * - `waiting-list`         {waiting: WaitingPerson[]} (host and staff)
+ * - `muted-by-host`        {kind: TrackKind, muted: boolean}
+ * - `consultation-changed` {locked: boolean, title?: string}
  * @typedef {never} NaraClientEvents
  */
 
@@ -65,6 +82,20 @@ export function signalingUrl(loc) {
 /** Room names as the server accepts them (protocol.md, join). */
 export const ROOM_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** Statuses after which the server closes the socket (protocol.md, status). */
+const FINAL_STATUSES = ['declined', 'removed', 'ended', 'replaced'];
+
+/**
+ * The join token of a consultation link, https://HOST/c/<id>#t=<token>.
+ * It lives in the fragment so that browsers never send it in a request.
+ * @param {string} hash location.hash, e.g. "#t=eyJ…"
+ * @returns {string} the token, or '' when the link has none
+ */
+export function tokenFromHash(hash) {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  return (params.get('t') ?? '').trim();
+}
+
 export class NaraClient extends EventTarget {
   /** @param {{url: string, requestTimeoutMs?: number}} options */
   constructor(options) {
@@ -86,6 +117,8 @@ export class NaraClient extends EventTarget {
     this.self = null;
     /** @type {string | null} */
     this.room = null;
+    /** @type {Status | null} the status that ended this session, if any */
+    this.finalStatus = null;
     this.leaving = false;
     this.closed = false;
     /** @type {ReturnType<typeof setInterval> | null} */
@@ -151,6 +184,66 @@ export class NaraClient extends EventTarget {
     this.self = reply.you;
     this.room = reply.room;
     return /** @type {Joined} */ (/** @type {unknown} */ (reply));
+  }
+
+  /**
+   * Joins a consultation with the token of a join link. Resolves with
+   * `joined` when admitted at once, or `waiting` for the waiting room: then
+   * no peer connection exists until status `admitted` and the unsolicited
+   * `joined` event, when the subscribe connection is made.
+   * @param {string} token
+   * @returns {Promise<JoinedReply | WaitingReply>}
+   */
+  async joinConsultation(token) {
+    const reply = await this.request({ type: 'join', token });
+    if (reply.type === 'waiting') this.self = reply.you;
+    return /** @type {JoinedReply | WaitingReply} */ (/** @type {unknown} */ (reply));
+  }
+
+  // Host requests (protocol.md, Host requests); each resolves on `ok`.
+
+  /** @param {string} participant a waiting participant's id */
+  async admit(participant) {
+    await this.request({ type: 'admit', participant });
+  }
+
+  /** @param {string} participant */
+  async decline(participant) {
+    await this.request({ type: 'decline', participant });
+  }
+
+  async admitAll() {
+    await this.request({ type: 'admit-all' });
+  }
+
+  /**
+   * Stops (or resumes) forwarding a participant's audio or video.
+   * @param {string} participant
+   * @param {TrackKind} kind
+   * @param {boolean} muted
+   */
+  async hostMute(participant, kind, muted) {
+    await this.request({ type: 'host-mute', participant, kind, muted });
+  }
+
+  /** @param {string} participant */
+  async remove(participant) {
+    await this.request({ type: 'remove', participant });
+  }
+
+  /** @param {string} participant */
+  async readmit(participant) {
+    await this.request({ type: 'readmit', participant });
+  }
+
+  /** @param {boolean} locked */
+  async lock(locked) {
+    await this.request({ type: 'lock', locked });
+  }
+
+  /** Ends the consultation for everyone. */
+  async end() {
+    await this.request({ type: 'end' });
   }
 
   /**
@@ -268,6 +361,10 @@ export class NaraClient extends EventTarget {
       return;
     }
     if (!msg || typeof msg !== 'object' || typeof msg.type !== 'string') return;
+    // The subscribe connection exists before the next frame (the server's
+    // first offer) is read, whether `joined` answers our join or follows an
+    // admission; a waiting session has none.
+    if (msg.type === 'joined') this.onJoined(msg);
     const waiter = typeof msg.id === 'number' ? this.pending.get(msg.id) : undefined;
     if (waiter) {
       this.pending.delete(msg.id);
@@ -293,6 +390,13 @@ export class NaraClient extends EventTarget {
     const expected = this.leaving;
     this.teardown();
     this.emit('close', { code, reason, expected });
+  }
+
+  /** @param {Message} msg `joined`, as a reply or as an event */
+  onJoined(msg) {
+    this.ensureSubscribePc();
+    if (msg.you) this.self = msg.you;
+    if (typeof msg.room === 'string') this.room = msg.room;
   }
 
   teardown() {
@@ -443,7 +547,23 @@ const EVENT_HANDLERS = {
   'participant-left': (c, m) => c.emit('participant-left', { id: m.participant, reason: m.reason }),
   'track-added': (c, m) => c.emit('track-added', { participant: m.participant, track: m.track }),
   'track-removed': (c, m) => c.emit('track-removed', { participant: m.participant, track: m.track }),
-  'mute-changed': (c, m) => c.emit('mute-changed', { participant: m.participant, kind: m.kind, muted: !!m.muted }),
+  'mute-changed': (c, m) =>
+    c.emit('mute-changed', { participant: m.participant, kind: m.kind, muted: !!m.muted, byHost: !!m.byHost }),
+  // Only after an admission: a reply to our join never gets here.
+  joined: (c, m) => c.emit('joined', m),
+  status: (c, m) => {
+    const status = String(m.status);
+    if (FINAL_STATUSES.includes(status)) {
+      // The server closes the socket next: that close is no surprise.
+      c.finalStatus = /** @type {Status} */ (status);
+      c.leaving = true;
+    }
+    c.emit('status', { status });
+  },
+  'waiting-list': (c, m) => c.emit('waiting-list', { waiting: Array.isArray(m.waiting) ? m.waiting : [] }),
+  'muted-by-host': (c, m) => c.emit('muted-by-host', { kind: m.kind, muted: !!m.muted }),
+  'consultation-changed': (c, m) =>
+    c.emit('consultation-changed', { locked: !!m.locked, title: typeof m.title === 'string' ? m.title : undefined }),
   chat: (c, m) => c.emit('chat', { from: m.from, text: m.text, time: m.time }),
   offer: (c, m) => {
     if (m.pc === 'subscribe' && typeof m.sdp === 'string') c.onSubscribeOffer(m);
