@@ -124,7 +124,7 @@ LoadPublisher *load_publisher_new(LoadParticipant *p)
 
 void load_publisher_start(LoadPublisher *pub)
 {
-  if (pub->source)
+  if (!pub || pub->source) /* NULL: the run is over */
     return;
   pub->epoch_us = g_get_monotonic_time();
   pub->source = g_source_new(&pacing_funcs, sizeof(GSource));
@@ -136,7 +136,7 @@ void load_publisher_start(LoadPublisher *pub)
 
 void load_publisher_keyframe_request(LoadPublisher *pub)
 {
-  if (!pub->source)
+  if (!pub || !pub->source)
     return;
   /* At most one loop ahead: the clip starts with a keyframe. */
   for (guint n = 0; n <= pub->clip->n_packets; n++) {
