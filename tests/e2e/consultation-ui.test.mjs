@@ -1,0 +1,400 @@
+// consultation-ui.test.mjs — the web client's consultation screens in
+// Chromium against a scripted signaling server (lib/fake-nara.mjs), no
+// nara and no media: what a patient and a host see and can do for every
+// status and refusal of docs/protocol.md, with keyboard, focus, screen
+// reader names and axe (WCAG 2.1 A/AA) at 360 and 1280 px. The same flow
+// against the real server, with media, is consultation.test.mjs.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { PHONE, assertFitsWidth, assertNoViolations, focusRing } from './lib/a11y.mjs';
+import { browserMissing, launchBrowser, newPage } from './lib/browser.mjs';
+import { startFakeNara } from './lib/fake-nara.mjs';
+
+const skip = browserMissing();
+const SHOTS = process.env.NARA_E2E_SHOTS || fs.mkdtempSync(path.join(os.tmpdir(), 'nara-e2e-shots-'));
+const WIDE = { width: 1280, height: 800 };
+/** @type {Awaited<ReturnType<typeof startFakeNara>> | undefined} */
+let fake;
+/** @type {import('playwright-core').Browser | undefined} */
+let browser;
+
+before(async () => {
+  if (skip) return;
+  fake = await startFakeNara();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await fake?.stop();
+  if (!skip) console.log(`screenshots in ${SHOTS}`);
+});
+
+const theFake = () => /** @type {NonNullable<typeof fake>} */ (fake);
+
+const CONSULTATION = { id: 'c-7Hq2', title: 'Follow-up, dermatology', locked: false };
+const ASTRID = { id: 'p-pat1', name: 'Astrid Andersson-Bergström', role: 'patient', assurance: 'bankid-se' };
+const ERIK = { id: 'p-rel1', name: 'Erik', role: 'relative', assurance: 'none' };
+const LIND = { id: 'p-host1', name: 'Dr Lind', role: 'host', assurance: 'siths' };
+const KARIN = { id: 'p-staff1', name: 'Karin', role: 'staff', assurance: 'siths' };
+const SINCE = '2026-11-23T19:29:41Z';
+
+/** @param {any} p */
+const inCall = (p) => ({ ...p, audioMuted: false, videoMuted: false, audioMutedByHost: false, videoMutedByHost: false, tracks: [] });
+
+/**
+ * Opens a join link in a fresh context.
+ * @param {{viewport?: {width: number, height: number}, locale?: string, hash?: string}} [options]
+ */
+async function openLink(options = {}) {
+  const tab = await newPage(/** @type {import('playwright-core').Browser} */ (browser), options);
+  await tab.page.goto(`${theFake().url}/c/${CONSULTATION.id}${options.hash ?? '#t=aaa.bbb.ccc'}`);
+  return tab;
+}
+
+/**
+ * Presses Join and plays the server's side of the join with `reply`.
+ * @param {import('playwright-core').Page} page
+ * @param {any} reply the `joined` or `waiting` message (id added), or an `error`
+ */
+async function join(page, reply) {
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  const session = await theFake().session();
+  const msg = await session.next('join');
+  assert.equal(typeof msg.token, 'string');
+  session.reply(msg, reply);
+  return session;
+}
+
+const waitingReply = (you = ASTRID) => ({ type: 'waiting', consultation: { id: CONSULTATION.id, title: CONSULTATION.title }, you });
+const joinedReply = (you = LIND, participants = /** @type {any[]} */ ([])) => ({
+  type: 'joined', room: `c:${CONSULTATION.id}`, consultation: CONSULTATION,
+  you: { ...you, audioMutedByHost: false, videoMutedByHost: false }, participants,
+});
+
+/** @param {import('playwright-core').Page} page */
+const peerConnections = (page) =>
+  page.evaluate(() => {
+    const nara = /** @type {any} */ (window).nara;
+    return { publish: !!nara.publishPc, subscribe: !!nara.subscribePc };
+  });
+
+test('a link without its token is explained, with no Join button', { skip: skip ?? false }, async () => {
+  const { page, context } = await openLink({ hash: '' });
+  try {
+    await page.getByRole('heading', { name: 'You cannot join right now' }).waitFor({ timeout: 5000 });
+    await page.getByText('This link is not complete.').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Join', exact: true }).count(), 0);
+  } finally {
+    await context.close();
+  }
+});
+
+test('join screen: the appointment, a camera and microphone check, one Join button', { skip: skip ?? false }, async () => {
+  for (const viewport of [WIDE, PHONE]) {
+    const { page, context, errors } = await openLink({ viewport });
+    try {
+      await page.getByRole('heading', { name: 'Your video appointment' }).waitFor({ timeout: 5000 });
+      await page.getByText('Camera: working').waitFor({ timeout: 10000 });
+      await page.getByText('Microphone: working').waitFor();
+      // No name to type: it is in the token.
+      assert.equal(await page.getByLabel('Your name').isVisible(), false);
+      assert.equal(await page.getByRole('button').count(), 1);
+      await page.waitForFunction(() => /** @type {HTMLVideoElement} */ (document.querySelector('#preview')).readyState >= 2);
+      await assertNoViolations(page, `consultation join (${viewport.width} px)`);
+      if (viewport === PHONE) await assertFitsWidth(page, 'consultation join');
+      await page.screenshot({ path: path.join(SHOTS, `consultation-join-${viewport.width}.png`), fullPage: true });
+      await page.keyboard.press('Tab');
+      assert.deepEqual(await focusRing(page), { name: 'Join', visible: true });
+      assert.deepEqual(errors.filter((e) => !e.includes('favicon') && !e.includes('404')), []);
+    } finally {
+      await context.close();
+    }
+  }
+});
+
+test('waiting room: calm screen, own camera, no media connection; admitted → the call', { skip: skip ?? false }, async () => {
+  const { page, context } = await openLink({ viewport: PHONE });
+  try {
+    const session = await join(page, waitingReply());
+    await page.getByRole('heading', { name: 'You are in the waiting room' }).waitFor({ timeout: 5000 });
+    await page.getByText('Your care provider will let you in soon.').waitFor();
+    await page.getByText('Appointment: Follow-up, dermatology').waitFor();
+    await page.waitForFunction(() => /** @type {HTMLVideoElement} */ (document.querySelector('#waiting-preview')).readyState >= 2);
+    assert.deepEqual(await peerConnections(page), { publish: false, subscribe: false });
+    await assertNoViolations(page, 'waiting (360 px)');
+    await assertFitsWidth(page, 'waiting');
+    await page.screenshot({ path: path.join(SHOTS, 'waiting-360.png'), fullPage: true });
+    await page.setViewportSize(WIDE);
+    await assertNoViolations(page, 'waiting (1280 px)');
+    await page.screenshot({ path: path.join(SHOTS, 'waiting-1280.png'), fullPage: true });
+
+    // Toggles work locally while waiting; the server is told once admitted.
+    await page.getByRole('button', { name: 'Mute microphone' }).click();
+    await page.getByRole('button', { name: 'Unmute microphone' }).waitFor();
+    assert.equal(await page.evaluate(() => document.title), 'Waiting room – Nara video call');
+
+    session.send({ type: 'status', status: 'admitted' });
+    session.send({ ...joinedReply(ASTRID, [inCall(LIND)]), type: 'joined' });
+    await page.getByRole('heading', { name: 'Follow-up, dermatology' }).waitFor({ timeout: 5000 });
+    await page.getByRole('log').getByText('You are in the consultation now.').waitFor();
+    const publish = await session.next('publish');
+    assert.match(publish.sdp, /^v=0/);
+    const mute = await session.next('mute');
+    assert.deepEqual([mute.kind, mute.muted], ['audio', true]);
+    assert.equal((await peerConnections(page)).subscribe, true);
+    await page.locator('li[data-participant="p-host1"]').getByText('Host').waitFor();
+  } finally {
+    await context.close();
+  }
+});
+
+/** @type {[string, string, string | null][]} */
+const FINAL = [
+  ['declined', 'The care provider could not let you in this time.', 'Try again'],
+  ['removed', 'You were removed from the consultation.', null],
+  ['ended', 'The consultation has ended.', null],
+  ['replaced', 'You joined from another device or tab.', 'Use this device'],
+];
+for (const [status, heading, button] of FINAL) {
+  test(`status ${status}: "${heading}"`, { skip: skip ?? false }, async () => {
+    const { page, context } = await openLink();
+    try {
+      const session = await join(page, status === 'declined' ? waitingReply() : joinedReply(ASTRID));
+      await page.getByRole('button', { name: 'Leave' }).first().waitFor({ state: 'visible', timeout: 5000 });
+      session.send({ type: 'status', status });
+      session.close(1000);
+      await page.getByRole('heading', { name: heading }).waitFor({ timeout: 5000 });
+      assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1');
+      assert.equal(await page.getByRole('alert').textContent(), '', 'a final status is no error');
+      const buttons = await page.getByRole('button').allTextContents();
+      assert.deepEqual(buttons, button ? [button] : []);
+      await assertNoViolations(page, status);
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+/** @type {[string, string, string][]} */
+const REFUSALS = [
+  ['token-expired', 'You cannot join right now', 'This link has expired. Ask your care provider for a new one.'],
+  ['token-signature', 'You cannot join right now', 'This link does not work.'],
+  ['consultation-ended', 'The consultation has ended.', 'Thank you. You can close this page.'],
+  ['consultation-cancelled', 'You cannot join right now', 'This appointment was cancelled.'],
+  ['participant-removed', 'You were removed from the consultation.', 'You were removed from this consultation, so this link does not let you in now.'],
+];
+for (const [code, heading, text] of REFUSALS) {
+  test(`join refused with ${code}: plain language, no Join button`, { skip: skip ?? false }, async () => {
+    const { page, context } = await openLink();
+    try {
+      await join(page, { type: 'error', code, message: 'refused' });
+      await page.getByRole('heading', { name: heading }).waitFor({ timeout: 5000 });
+      await page.getByText(text).waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Join', exact: true }).isVisible(), false);
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+test('join refused with locked: said in an alert, and Join stays to try later', { skip: skip ?? false }, async () => {
+  const { page, context } = await openLink();
+  try {
+    await join(page, { type: 'error', code: 'locked', message: 'locked' });
+    await page.getByRole('alert').getByText('The consultation is locked').waitFor({ timeout: 5000 });
+    await page.getByRole('button', { name: 'Join', exact: true }).waitFor();
+  } finally {
+    await context.close();
+  }
+});
+
+test('muted by the host: a clear message, the toggle shows it and stays off until allowed', { skip: skip ?? false }, async () => {
+  const { page, context } = await openLink();
+  try {
+    const session = await join(page, joinedReply(ASTRID, [inCall(LIND)]));
+    await session.next('publish');
+    session.send({ type: 'muted-by-host', kind: 'audio', muted: true });
+    session.send({ type: 'mute-changed', participant: ASTRID.id, kind: 'audio', muted: true, byHost: true });
+    await page.getByRole('status').getByText('The care provider muted your microphone.').waitFor({ timeout: 5000 });
+    const toggle = page.getByRole('button', { name: 'Unmute microphone' }).first();
+    assert.equal(await toggle.getAttribute('aria-disabled'), 'true');
+    // The client stops its own track too and says so.
+    const mute = await session.next('mute');
+    assert.deepEqual([mute.kind, mute.muted], ['audio', true]);
+    session.reply(mute);
+    await page.screenshot({ path: path.join(SHOTS, 'muted-by-host-1280.png'), fullPage: true });
+    // Still found by keyboard and read (aria-disabled): pressing it repeats why.
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').getByText('The care provider muted your microphone.').waitFor();
+    await page.waitForTimeout(300);
+    assert.equal(session.inbox.filter((m) => m.type === 'mute').length, 0, 'a held microphone is not unmuted');
+
+    session.send({ type: 'muted-by-host', kind: 'audio', muted: false });
+    await page.getByText('The care provider allows your microphone again.').waitFor({ timeout: 5000 });
+    assert.equal(await toggle.getAttribute('aria-disabled'), null);
+    await toggle.click();
+    const unmute = await session.next('mute');
+    assert.deepEqual([unmute.kind, unmute.muted], ['audio', false]);
+  } finally {
+    await context.close();
+  }
+});
+
+test('host: waiting room, admit, mute, remove, lock and end, all by keyboard and name', { skip: skip ?? false, timeout: 60000 }, async () => {
+  const { page, context, errors } = await openLink();
+  try {
+    const session = await join(page, joinedReply(LIND, [inCall(KARIN)]));
+    await page.getByRole('region', { name: 'Waiting room' }).getByText('Nobody is waiting.').waitFor({ timeout: 5000 });
+    session.send({ type: 'waiting-list', waiting: [{ ...ASTRID, since: SINCE }] });
+    const status = page.getByRole('region', { name: 'Waiting room' }).getByRole('status');
+    await status.getByText('Astrid Andersson-Bergström came to the waiting room. 1 person is waiting.').waitFor();
+    const row = page.locator('#waiting-list li').filter({ hasText: ASTRID.name });
+    await row.getByText('Patient', { exact: true }).waitFor();
+    await row.getByText('Identified with BankID').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Admit everyone' }).isVisible(), false, 'only for two or more');
+
+    session.send({ type: 'waiting-list', waiting: [{ ...ASTRID, since: SINCE }, { ...ERIK, since: SINCE }] });
+    await status.getByText('Erik came to the waiting room. 2 people are waiting.').waitFor();
+    await page.getByRole('button', { name: 'Admit everyone' }).waitFor();
+    await page.locator('#waiting-list li').filter({ hasText: 'Erik' }).getByText('Not identified').waitFor();
+
+    await assertNoViolations(page, 'host call with a waiting list (1280 px)');
+    await page.screenshot({ path: path.join(SHOTS, 'host-1280.png'), fullPage: true });
+    await page.setViewportSize(PHONE);
+    await assertNoViolations(page, 'host call with a waiting list (360 px)');
+    await assertFitsWidth(page, 'host call');
+    await page.screenshot({ path: path.join(SHOTS, 'host-360.png'), fullPage: true });
+    await page.setViewportSize(WIDE);
+
+    // Keyboard: focus Admit Astrid, press Enter; focus goes on to Admit Erik.
+    await page.getByRole('button', { name: `Admit ${ASTRID.name}` }).focus();
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Tab');
+    assert.deepEqual(await focusRing(page), { name: `Admit ${ASTRID.name}`, visible: true });
+    await page.keyboard.press('Enter');
+    const admit = await session.next('admit');
+    assert.equal(admit.participant, ASTRID.id);
+    session.reply(admit);
+    session.send({ type: 'waiting-list', waiting: [{ ...ERIK, since: SINCE }] });
+    session.send({ type: 'participant-joined', participant: inCall(ASTRID) });
+    await page.locator('#people-list li').filter({ hasText: ASTRID.name }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Admit Erik');
+    await page.getByRole('button', { name: 'Decline Erik' }).click();
+    session.reply(await session.next('decline'));
+    session.send({ type: 'waiting-list', waiting: [] });
+    await status.getByText('Nobody is waiting.').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'waiting-room-heading', 'focus never falls to the page');
+
+    // Participant list: role, identification, per-person controls.
+    const astrid = page.locator('#people-list li').filter({ hasText: ASTRID.name });
+    await astrid.getByText('Identified with BankID').waitFor();
+    await page.locator('#people-list li').filter({ hasText: 'Dr Lind (you)' }).getByText('Identified with SITHS card').waitFor();
+    await page.getByRole('button', { name: `Mute ${ASTRID.name}` }).click();
+    const hostMute = await session.next('host-mute');
+    assert.deepEqual([hostMute.participant, hostMute.kind, hostMute.muted], [ASTRID.id, 'audio', true]);
+    session.reply(hostMute);
+    session.send({ type: 'mute-changed', participant: ASTRID.id, kind: 'audio', muted: true, byHost: true });
+    await page.getByRole('button', { name: `Unmute ${ASTRID.name}` }).waitFor();
+    await astrid.getByText('Microphone off by host').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), `Unmute ${ASTRID.name}`);
+    await page.getByRole('button', { name: `Stop camera for ${ASTRID.name}` }).click();
+    const stopCam = await session.next('host-mute');
+    assert.deepEqual([stopCam.kind, stopCam.muted], ['video', true]);
+    session.reply(stopCam);
+
+    // Remove: a native dialog; Escape cancels, the confirm button removes.
+    await page.getByRole('button', { name: `Remove ${ASTRID.name}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Remove ${ASTRID.name}?` });
+    await dialog.waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), `Remove ${ASTRID.name}`);
+    assert.equal(session.inbox.filter((m) => m.type === 'remove').length, 0);
+    await page.keyboard.press('Enter');
+    await dialog.getByRole('button', { name: 'Remove' }).click();
+    const remove = await session.next('remove');
+    assert.equal(remove.participant, ASTRID.id);
+    session.reply(remove);
+    session.send({ type: 'participant-left', participant: ASTRID.id, reason: 'removed' });
+    await page.getByRole('log').getByText(`${ASTRID.name} was removed from the call.`).waitFor();
+    await page.getByRole('button', { name: `Undo removal of ${ASTRID.name}` }).click();
+    const readmit = await session.next('readmit');
+    assert.equal(readmit.participant, ASTRID.id);
+    session.reply(readmit);
+    await page.getByRole('log').getByText(`${ASTRID.name} can join again with their link.`).waitFor();
+
+    // Lock follows the server's word.
+    await page.getByRole('button', { name: 'Lock consultation' }).click();
+    const lock = await session.next('lock');
+    assert.equal(lock.locked, true);
+    session.reply(lock);
+    session.send({ type: 'consultation-changed', locked: true, title: CONSULTATION.title });
+    await page.getByRole('button', { name: 'Unlock consultation' }).waitFor();
+    await page.getByText('Locked: nobody new can join.').waitFor();
+
+    // A refused request is said in plain language.
+    await page.getByRole('button', { name: 'Mute Karin' }).click();
+    session.reply(await session.next('host-mute'), { type: 'error', code: 'no-such-participant', message: 'gone' });
+    await page.getByRole('alert').getByText('That person is no longer here.').waitFor();
+
+    // End: confirm, then everyone gets status ended.
+    await page.getByRole('button', { name: 'End consultation for everyone' }).click();
+    await page.getByRole('dialog', { name: 'End the consultation for everyone?' }).getByRole('button', { name: 'End for everyone' }).click();
+    session.reply(await session.next('end'));
+    session.send({ type: 'status', status: 'ended' });
+    session.close(1000);
+    await page.getByRole('heading', { name: 'The consultation has ended.' }).waitFor({ timeout: 5000 });
+    assert.deepEqual(errors.filter((e) => !e.includes('404')), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('staff see who waits and who is in, without the host controls', { skip: skip ?? false }, async () => {
+  const { page, context } = await openLink();
+  try {
+    const session = await join(page, joinedReply(KARIN, [inCall(LIND)]));
+    session.send({ type: 'waiting-list', waiting: [{ ...ASTRID, since: SINCE }] });
+    await page.locator('#waiting-list li').filter({ hasText: ASTRID.name }).waitFor({ timeout: 5000 });
+    await page.locator('#people-list li').filter({ hasText: 'Dr Lind' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: /^(Admit|Decline|Remove|Mute Dr|Stop camera for)/ }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'End consultation for everyone' }).isVisible(), false);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a patient sees no waiting list and no host controls', { skip: skip ?? false }, async () => {
+  const { page, context } = await openLink();
+  try {
+    await join(page, joinedReply(ASTRID, [inCall(LIND)]));
+    await page.getByRole('heading', { name: CONSULTATION.title }).waitFor({ timeout: 5000 });
+    assert.equal(await page.getByRole('region', { name: 'Waiting room' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: /Mute Dr Lind|Remove/ }).count(), 0);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a Swedish browser gets the waiting room in Swedish', { skip: skip ?? false }, async () => {
+  const { page, context } = await openLink({ locale: 'sv-SE' });
+  try {
+    await page.getByRole('heading', { name: 'Ditt videobesök' }).waitFor({ timeout: 5000 });
+    await page.getByRole('button', { name: 'Anslut', exact: true }).click();
+    const session = await theFake().session();
+    session.reply(await session.next('join'), waitingReply());
+    await page.getByRole('heading', { name: 'Du är i väntrummet' }).waitFor({ timeout: 5000 });
+    await page.getByText('Vårdpersonalen släpper snart in dig.').waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'sv');
+    await assertNoViolations(page, 'waiting (Swedish)');
+  } finally {
+    await context.close();
+  }
+});
