@@ -213,6 +213,25 @@ test('join refused with locked: said in an alert, and Join stays to try later', 
   }
 });
 
+test('a lost connection is retried by itself: back in the call without a click', { skip: skip ?? false, timeout: 30000 }, async () => {
+  const { page, context } = await openLink();
+  try {
+    const first = await join(page, joinedReply(ASTRID, [inCall(LIND)]));
+    await first.next('publish');
+    first.socket.destroy(); // as a restarting server or a dead network would
+    await page.getByRole('heading', { name: 'The connection was lost' }).waitFor({ timeout: 5000 });
+    await page.getByText('We are trying to connect you again.').waitFor();
+    await page.getByRole('button', { name: 'Rejoin' }).waitFor();
+    const second = await theFake().session(10000);
+    const again = await second.next('join');
+    assert.equal(again.token, 'aaa.bbb.ccc');
+    second.reply(again, waitingReply());
+    await page.getByRole('heading', { name: 'You are in the waiting room' }).waitFor({ timeout: 5000 });
+  } finally {
+    await context.close();
+  }
+});
+
 test('muted by the host: a clear message, the toggle shows it and stays off until allowed', { skip: skip ?? false }, async () => {
   const { page, context } = await openLink();
   try {

@@ -346,11 +346,48 @@ function startPublishing(client, stream) {
 /** Join refusals that trying again with the same link cannot change. */
 const FINAL_JOIN_ERRORS = /^(token-|consultation-|participant-|role-mismatch$)/;
 
-async function joinConsultation() {
+/**
+ * After a lost connection a consultation page tries again by itself, at
+ * these intervals, while the Rejoin button stays there for the impatient.
+ * A patient should not have to find a button because a network blinked or
+ * the server restarted.
+ */
+const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 15000, 30000, 30000, 30000, 30000];
+const retry = {
+  attempt: 0,
+  /** @type {ReturnType<typeof setTimeout> | null} */
+  timer: null,
+};
+
+function scheduleRetry() {
+  if (retry.attempt >= RETRY_DELAYS_MS.length) {
+    ui.leftIntro.textContent = t('lostIntro');
+    return;
+  }
+  ui.leftIntro.textContent = t('lostRetrying');
+  retry.timer = setTimeout(() => {
+    retry.timer = null;
+    retry.attempt++;
+    joinConsultation({ quiet: true });
+  }, RETRY_DELAYS_MS[retry.attempt]);
+}
+
+function cancelRetry() {
+  if (retry.timer) clearTimeout(retry.timer);
+  retry.timer = null;
+}
+
+/**
+ * @param {{quiet?: boolean}} [options] quiet: an automatic retry from the
+ *   lost screen, which stays up unless the join gets an answer
+ */
+async function joinConsultation(options = {}) {
+  cancelRetry();
   clearAlert();
   ui.joinButton.disabled = true;
   ui.joinButton.textContent = t('joining');
-  const stream = await startPreview();
+  // A retry turns the camera on only once the server answers.
+  if (!options.quiet) await startPreview();
   const client = new NaraClient({ url: signalingUrl(location) });
   listen(client);
   state.client = client;
@@ -369,12 +406,19 @@ async function joinConsultation() {
       showRefused(code, errorText(err));
       return;
     }
+    if (options.quiet && (code === 'connect' || code === 'timeout')) {
+      scheduleRetry();
+      return;
+    }
     showScreen('join');
     showAlert(errorText(err));
     return;
   }
   ui.joinButton.disabled = false;
   ui.joinButton.textContent = t('joinButton');
+  retry.attempt = 0;
+  await startPreview();
+  if (state.client !== client) return; // left or closed meanwhile
   state.title = reply.consultation?.title ?? '';
   state.name = reply.you?.name ?? '';
   state.role = reply.you?.role ?? null;
@@ -828,6 +872,7 @@ function endCall(why) {
 }
 
 async function rejoin() {
+  cancelRetry();
   clearAlert();
   ui.rejoinButton.disabled = true;
   if (state.consultation) {
@@ -935,8 +980,9 @@ function listen(client) {
   on('close', ({ expected }) => {
     if (expected || !(state.inCall || state.waiting)) return;
     state.client = null;
-    showAlert(t('error.connect'));
     endCall('lost');
+    if (state.consultation) scheduleRetry();
+    else showAlert(t('error.connect'));
   });
 }
 
@@ -955,6 +1001,12 @@ function start() {
   ui.chatForm.addEventListener('submit', onChatSubmit);
   ui.rejoinButton.addEventListener('click', rejoin);
   window.addEventListener('pagehide', () => state.client?.close());
+  // Back online: the next automatic retry need not wait for its timer.
+  window.addEventListener('online', () => {
+    if (!retry.timer) return;
+    cancelRetry();
+    joinConsultation({ quiet: true });
+  });
   // Back from the browser's back/forward cache, the call is gone: start afresh.
   window.addEventListener('pageshow', (ev) => {
     if (ev.persisted && (state.inCall || state.waiting)) location.reload();

@@ -66,6 +66,7 @@ export const STRINGS = {
     leftIntro: 'You can join again if you left by mistake.',
     lostHeading: 'The connection was lost',
     lostIntro: 'Check your internet connection, then press Rejoin.',
+    lostRetrying: 'We are trying to connect you again. You do not need to do anything.',
     rejoinButton: 'Rejoin',
 
     // Consultations: join links /c/<id>#t=<token>.
@@ -250,6 +251,7 @@ export const STRINGS = {
     leftIntro: 'Du kan ansluta igen om du lämnade av misstag.',
     lostHeading: 'Anslutningen bröts',
     lostIntro: 'Kontrollera din internetanslutning och tryck sedan på Anslut igen.',
+    lostRetrying: 'Vi försöker ansluta dig igen. Du behöver inte göra något.',
     rejoinButton: 'Anslut igen',
 
     titleAppointment: 'Ditt videobesök – Nara videosamtal',
