@@ -1,12 +1,13 @@
 // server.mjs — start the real nara binary for one test file, and stop it.
 //
 // nara listens on 127.0.0.1 on a free port, with a fresh state directory
-// and ICE host candidates on 127.0.0.1 only, so nothing leaves the machine.
-// The binary is $NARA_BIN, else build/server/nara under the repository.
-// Call stop() from an after() hook: it always ends the process (SIGTERM,
-// then SIGKILL after 5 s) and removes the state directory.
+// (or the caller's) and ICE host candidates on 127.0.0.1 only, so nothing
+// leaves the machine. The binary is $NARA_BIN, else build/server/nara under
+// the repository. Call stop() from an after() hook: it always ends the
+// process (SIGTERM, then SIGKILL after 5 s) and removes a state directory
+// it made. restart() stops and starts it again on the same port and state.
 
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
@@ -17,6 +18,31 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const LOG_LINES = 400;
+
+/** The nara binary the tests run. */
+export function naraBin() {
+  return process.env.NARA_BIN || path.join(REPO_ROOT, 'build/server/nara');
+}
+
+/** A fresh, empty state directory (the caller removes it). */
+export function makeStateDir() {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'nara-e2e-'));
+}
+
+/**
+ * Runs the nara binary once with `args` (e.g. `apikey create …`) and
+ * resolves with what it printed on stdout; rejects with its stderr.
+ * @param {string[]} args
+ * @returns {Promise<string>}
+ */
+export function runNara(args) {
+  return new Promise((resolve, reject) => {
+    execFile(naraBin(), args, { timeout: 20000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`nara ${args.join(' ')}: ${err.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 export function freePort() {
@@ -54,19 +80,24 @@ function probe(url) {
  * @property {string} url      base URL of the web client, e.g. https://127.0.0.1:40123
  * @property {string} wsUrl    the signaling endpoint
  * @property {number} port
+ * @property {string} stateDir
  * @property {() => string} logs the last lines nara printed
  * @property {() => Promise<void>} stop
+ * @property {() => Promise<void>} restart stop, then start on the same port and state directory
  */
 
 /**
- * @param {{args?: string[]}} [options] extra command-line arguments
+ * @param {{args?: string[], stateDir?: string, port?: number}} [options]
+ *   extra command-line arguments; a state directory to use (kept on stop);
+ *   a port (else a free one)
  * @returns {Promise<Nara>}
  */
 export async function startNara(options = {}) {
-  const bin = process.env.NARA_BIN || path.join(REPO_ROOT, 'build/server/nara');
+  const bin = naraBin();
   if (!fs.existsSync(bin)) throw new Error(`nara binary not found at ${bin} (set NARA_BIN)`);
-  const port = await freePort();
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nara-e2e-'));
+  const port = options.port ?? (await freePort());
+  const ownStateDir = !options.stateDir;
+  const stateDir = options.stateDir ?? makeStateDir();
   const args = [
     '--listen', `127.0.0.1:${port}`,
     '--state-dir', stateDir,
@@ -102,7 +133,7 @@ export async function startNara(options = {}) {
       await exitedPromise;
       clearTimeout(timer);
     }
-    fs.rmSync(stateDir, { recursive: true, force: true });
+    if (ownStateDir) fs.rmSync(stateDir, { recursive: true, force: true });
   };
 
   // Wait for /healthz: https first (the default), plain http if that is how it runs.
@@ -124,11 +155,26 @@ export async function startNara(options = {}) {
         `command: ${bin} ${args.join(' ')}\n--- nara output ---\n${lines.join('\n')}`,
     );
   }
-  return {
+  /** @type {Nara} */
+  const nara = {
     url: `${scheme}://127.0.0.1:${port}`,
     wsUrl: `${scheme === 'https' ? 'wss' : 'ws'}://127.0.0.1:${port}/ws`,
     port,
+    stateDir,
     logs: () => lines.join('\n'),
     stop,
+    restart: async () => {
+      if (exited === null) {
+        child.kill('SIGTERM');
+        await exitedPromise;
+      }
+      const again = await startNara({ ...options, port, stateDir });
+      Object.assign(nara, { logs: again.logs, restart: again.restart });
+      nara.stop = async () => {
+        await again.stop();
+        if (ownStateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+      };
+    },
   };
+  return nara;
 }
