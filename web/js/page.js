@@ -1,0 +1,290 @@
+// page.js — what every part of the page shares: the language and its
+// strings, the elements of index.html, the one state object, switching
+// screens, alerts, the call log, and the local camera and microphone.
+//
+// It owns no flow: call.js (open rooms), consultation.js (links, waiting
+// room) and callscreen.js (the call) use it. Nothing is written with
+// innerHTML. window.nara exposes the two peer connections for tests.
+// Main thread.
+
+import { NaraError } from './protocol.js';
+import { pickLanguage, translator } from './strings.js';
+
+/** @typedef {import('./protocol.js').NaraClient} NaraClient */
+/** @typedef {import('./protocol.js').TrackKind} TrackKind */
+/** @typedef {import('./protocol.js').Role} Role */
+/** @typedef {import('./hostpanel.js').Person} Person */
+
+export const lang = pickLanguage(navigator.languages?.length ? navigator.languages : [navigator.language || 'en']);
+export const t = translator(lang);
+
+/**
+ * @template {HTMLElement} T
+ * @param {string} id
+ * @returns {T}
+ */
+export function $(id) {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`missing #${id}`);
+  return /** @type {T} */ (el);
+}
+
+export const ui = {
+  alert: $('alert'),
+  screens: {
+    landing: $('screen-landing'),
+    join: $('screen-join'),
+    waiting: $('screen-waiting'),
+    call: $('screen-call'),
+    left: $('screen-left'),
+  },
+  landingForm: /** @type {HTMLFormElement} */ ($('landing-form')),
+  roomInput: /** @type {HTMLInputElement} */ ($('room-input')),
+  roomError: $('room-error'),
+  joinHeading: $('join-heading'),
+  joinRoom: $('join-room'),
+  nameField: $('name-field'),
+  deviceStatus: $('device-status'),
+  cameraStatus: $('camera-status'),
+  micStatus: $('mic-status'),
+  preview: /** @type {HTMLVideoElement} */ ($('preview')),
+  previewOff: $('preview-off'),
+  joinForm: /** @type {HTMLFormElement} */ ($('join-form')),
+  nameInput: /** @type {HTMLInputElement} */ ($('name-input')),
+  nameError: $('name-error'),
+  joinButton: /** @type {HTMLButtonElement} */ ($('join-button')),
+  waitingTitle: $('waiting-title'),
+  waitingPreview: /** @type {HTMLVideoElement} */ ($('waiting-preview')),
+  waitingPreviewOff: $('waiting-preview-off'),
+  waitingMic: /** @type {HTMLButtonElement} */ ($('waiting-mic')),
+  waitingCamera: /** @type {HTMLButtonElement} */ ($('waiting-camera')),
+  waitingLeave: /** @type {HTMLButtonElement} */ ($('waiting-leave')),
+  callHeading: $('call-heading'),
+  callNotice: $('call-notice'),
+  tiles: $('tiles'),
+  micButton: /** @type {HTMLButtonElement} */ ($('mic-button')),
+  cameraButton: /** @type {HTMLButtonElement} */ ($('camera-button')),
+  leaveButton: /** @type {HTMLButtonElement} */ ($('leave-button')),
+  soundButton: /** @type {HTMLButtonElement} */ ($('sound-button')),
+  chatLog: $('chat-log'),
+  chatEmpty: $('chat-empty'),
+  chatForm: /** @type {HTMLFormElement} */ ($('chat-form')),
+  chatInput: /** @type {HTMLInputElement} */ ($('chat-input')),
+  leftHeading: $('left-heading'),
+  leftIntro: $('left-intro'),
+  rejoinButton: /** @type {HTMLButtonElement} */ ($('rejoin-button')),
+};
+
+export const state = {
+  room: '',
+  name: '',
+  // A consultation link: the token from its fragment (protocol.md, join with a token).
+  consultation: false,
+  token: '',
+  title: '',
+  /** @type {Role | null} */
+  role: null,
+  locked: false,
+  waiting: false,
+  // Muted by the host: the toggle stays off until the host allows it again.
+  micHeld: false,
+  cameraHeld: false,
+  /** @type {MediaStream | null} */
+  localStream: null,
+  /** @type {NaraClient | null} */
+  client: null,
+  selfId: '',
+  inCall: false,
+  micMuted: false,
+  cameraOff: false,
+  /** @type {Map<string, Person>} everyone else in the call */
+  people: new Map(),
+};
+
+// Debug hook read by the end-to-end tests (getStats on both connections).
+Object.defineProperty(window, 'nara', {
+  value: Object.freeze({
+    get publishPc() {
+      return state.client?.publishPc ?? null;
+    },
+    get subscribePc() {
+      return state.client?.subscribePc ?? null;
+    },
+  }),
+});
+
+// --- screens and messages --------------------------------------------------
+
+export function applyStrings() {
+  document.documentElement.lang = lang;
+  for (const el of document.querySelectorAll('[data-i18n]')) {
+    el.textContent = t(/** @type {string} */ (/** @type {HTMLElement} */ (el).dataset.i18n));
+  }
+  for (const el of document.querySelectorAll('[data-i18n-label]')) {
+    el.setAttribute('aria-label', t(/** @type {string} */ (/** @type {HTMLElement} */ (el).dataset.i18nLabel)));
+  }
+}
+
+/**
+ * Shows one screen and moves focus to its heading (or `focus`), so screen
+ * reader users hear where they are.
+ * @param {'landing' | 'join' | 'waiting' | 'call' | 'left'} name
+ * @param {HTMLElement} [focus]
+ */
+export function showScreen(name, focus) {
+  for (const [key, el] of Object.entries(ui.screens)) el.hidden = key !== name;
+  const target = focus ?? /** @type {HTMLElement | null} */ (ui.screens[name].querySelector('h1'));
+  target?.focus();
+}
+
+/** @param {string} text plain language, shown and announced */
+export function showAlert(text) {
+  ui.alert.textContent = text;
+}
+
+export function clearAlert() {
+  ui.alert.textContent = '';
+}
+
+/** @param {unknown} err */
+export function errorText(err) {
+  const code = err instanceof NaraError ? err.code : 'unknown';
+  const text = t(`error.${code}`);
+  if (text !== `error.${code}`) return text;
+  return t(code.startsWith('token-') ? 'error.token' : 'error.unknown');
+}
+
+/**
+ * @param {HTMLInputElement} input
+ * @param {HTMLElement} errorEl
+ * @param {string} text '' clears the error
+ */
+export function fieldError(input, errorEl, text) {
+  errorEl.textContent = text;
+  errorEl.hidden = !text;
+  if (text) {
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+  } else {
+    input.removeAttribute('aria-invalid');
+  }
+}
+
+// --- camera and microphone ----------------------------------------------------
+
+/**
+ * Asks for camera and microphone once per visit to the join screen. Falls
+ * back to the microphone alone, then to nothing: a patient who cannot give
+ * camera access can still join and see and hear the clinician.
+ * @returns {Promise<MediaStream | null>}
+ */
+async function getLocalMedia() {
+  if (!navigator.mediaDevices?.getUserMedia) return null;
+  try {
+    return await navigator.mediaDevices.getUserMedia({
+      audio: true,
+      video: { width: { ideal: 640 }, height: { ideal: 480 } },
+    });
+  } catch {
+    try {
+      const audio = await navigator.mediaDevices.getUserMedia({ audio: true });
+      showAlert(t('mediaNoCamera'));
+      return audio;
+    } catch {
+      showAlert(t('mediaDenied'));
+      return null;
+    }
+  }
+}
+
+/** @type {Promise<MediaStream | null> | null} */
+let mediaPromise = null;
+
+export function startPreview() {
+  if (!mediaPromise) {
+    mediaPromise = getLocalMedia().then((stream) => {
+      state.localStream = stream;
+      // A new camera after a lost connection keeps what the toggles say.
+      for (const track of stream?.getTracks() ?? []) {
+        track.enabled = !(track.kind === 'audio' ? state.micMuted : state.cameraOff);
+      }
+      const hasVideo = !!stream?.getVideoTracks().length;
+      ui.preview.srcObject = hasVideo ? stream : null;
+      ui.preview.hidden = !hasVideo;
+      ui.previewOff.hidden = hasVideo;
+      return stream;
+    });
+  }
+  return mediaPromise;
+}
+
+export function stopLocalMedia() {
+  for (const track of state.localStream?.getTracks() ?? []) track.stop();
+  state.localStream = null;
+  mediaPromise = null;
+  ui.preview.srcObject = null;
+  ui.waitingPreview.srcObject = null;
+}
+
+// --- end screens and the call log ----------------------------------------------
+
+/**
+ * The last screen of a session.
+ * @param {string} heading
+ * @param {string} intro
+ * @param {string | null} button the label of a button that joins again, or none
+ */
+export function showEnd(heading, intro, button) {
+  document.title = t('titleEnded', heading.replace(/[.!]$/, ''));
+  ui.leftHeading.textContent = heading;
+  ui.leftIntro.textContent = intro;
+  ui.rejoinButton.hidden = !button;
+  if (button) ui.rejoinButton.textContent = button;
+  showScreen('left');
+}
+
+/**
+ * A line in the chat log: a message, or a note such as "Erik joined".
+ * @param {string} text
+ * @param {{from?: string, time?: string}} [meta]
+ */
+export function logLine(text, meta) {
+  ui.chatEmpty.hidden = true;
+  const line = document.createElement('p');
+  if (meta?.from !== undefined) {
+    line.className = 'chat-msg';
+    const head = document.createElement('span');
+    head.className = 'chat-from';
+    head.textContent = t('chatFrom', meta.from, meta.time ?? '');
+    const body = document.createElement('span');
+    body.className = 'chat-text';
+    body.textContent = text;
+    line.append(head, body);
+  } else {
+    line.className = 'chat-note';
+    line.textContent = text;
+  }
+  ui.chatLog.append(line);
+  ui.chatLog.scrollTop = ui.chatLog.scrollHeight;
+}
+
+/** @param {string} iso */
+export function clockTime(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit' }).format(date);
+}
+
+/**
+ * Turns our own track on or off at once (it also covers the time before
+ * publishing and the waiting room, where nothing is sent).
+ * @param {TrackKind} kind
+ * @param {boolean} muted
+ */
+export function setLocalMuted(kind, muted) {
+  if (kind === 'audio') state.micMuted = muted;
+  else state.cameraOff = muted;
+  for (const track of state.localStream?.getTracks() ?? []) {
+    if (track.kind === kind) track.enabled = !muted;
+  }
+}
