@@ -124,6 +124,7 @@ test('waiting room: calm screen, own camera, no media connection; admitted → t
     await page.getByRole('heading', { name: 'You are in the waiting room' }).waitFor({ timeout: 5000 });
     await page.getByText('Your care provider will let you in soon.').waitFor();
     await page.getByText('Appointment: Follow-up, dermatology').waitFor();
+    await page.getByText(`You are here as ${ASTRID.name}.`).waitFor();
     await page.waitForFunction(() => /** @type {HTMLVideoElement} */ (document.querySelector('#waiting-preview')).readyState >= 2);
     assert.deepEqual(await peerConnections(page), { publish: false, subscribe: false });
     await assertNoViolations(page, 'waiting (360 px)');

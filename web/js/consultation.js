@@ -176,6 +176,8 @@ function enterWaiting(selfId) {
   state.inCall = false;
   ui.waitingTitle.textContent = state.title ? t('appointmentIs', state.title) : '';
   ui.waitingTitle.hidden = !state.title;
+  // The name from the link: the patient sees it is their own link.
+  ui.waitingYou.textContent = t('waitingAs', state.name);
   const hasVideo = !!state.localStream?.getVideoTracks().length;
   ui.waitingPreview.srcObject = hasVideo ? state.localStream : null;
   updateToggles();

@@ -54,6 +54,7 @@ export const ui = {
   nameError: $('name-error'),
   joinButton: /** @type {HTMLButtonElement} */ ($('join-button')),
   waitingTitle: $('waiting-title'),
+  waitingYou: $('waiting-you'),
   waitingPreview: /** @type {HTMLVideoElement} */ ($('waiting-preview')),
   waitingPreviewOff: $('waiting-preview-off'),
   waitingMic: /** @type {HTMLButtonElement} */ ($('waiting-mic')),

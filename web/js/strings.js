@@ -88,6 +88,7 @@ export const STRINGS = {
     waitingHeading: 'You are in the waiting room',
     waitingIntro: 'Your care provider will let you in soon.',
     waitingKeepOpen: 'Keep this page open. You do not need to do anything else.',
+    waitingAs: (/** @type {string} */ name) => `You are here as ${name}.`,
     admittedAnnounce: 'You are in the consultation now.',
 
     endedHeading: 'The consultation has ended.',
@@ -271,6 +272,7 @@ export const STRINGS = {
     waitingHeading: 'Du är i väntrummet',
     waitingIntro: 'Vårdpersonalen släpper snart in dig.',
     waitingKeepOpen: 'Låt sidan vara öppen. Du behöver inte göra något mer.',
+    waitingAs: (/** @type {string} */ name) => `Du är här som ${name}.`,
     admittedAnnounce: 'Nu är du med i videobesöket.',
 
     endedHeading: 'Videobesöket har avslutats.',
