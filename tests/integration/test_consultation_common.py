@@ -20,7 +20,7 @@ from harness import Client, Server
 
 # Where nara keeps its store and its HS256 secret inside --state-dir.
 STORE_FILE = "nara.db"
-SECRET_FILE = "secret"
+SECRET_FILE = "token-secret"
 SKIP = 77  # CTest SKIP_RETURN_CODE
 
 

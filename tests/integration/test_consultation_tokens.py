@@ -9,6 +9,8 @@ still joins with a good token; each attempt is one audit record.
 """
 import base64
 import json
+import os
+import subprocess
 import sys
 import time
 
@@ -120,6 +122,56 @@ async def test_store_refusals(binary, state_dir):
         await pat.quiet()
 
 
+def rsa_key(state_dir):
+    """(PEM path, JWKS JSON) of a fresh RSA key, made with the openssl CLI."""
+    os.makedirs(state_dir, exist_ok=True)
+    pem = os.path.join(state_dir, "idp.pem")
+    subprocess.run(["openssl", "genrsa", "-out", pem, "2048"], check=True, capture_output=True)
+    out = subprocess.run(["openssl", "rsa", "-in", pem, "-noout", "-modulus"], check=True,
+                         capture_output=True, text=True).stdout
+    n = bytes.fromhex(out.strip().split("=", 1)[1])
+    jwks = {"keys": [{"kty": "RSA", "kid": "idp-1", "alg": "RS256", "use": "sig",
+                      "n": b64url(n), "e": "AQAB"}]}
+    return pem, json.dumps(jwks)
+
+
+def sign_rs256(pem, claims, header):
+    signing_input = (b64url(json.dumps(header).encode()) + "." +
+                     b64url(json.dumps(claims).encode()))
+    sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", pem], input=signing_input.encode(),
+                         check=True, capture_output=True).stdout
+    return signing_input + "." + b64url(sig)
+
+
+async def test_identity_provider_keys(binary, state_dir):
+    """A region's IdP signs links with RS256; each key allows exactly its algorithm."""
+    pem, jwks = rsa_key(state_dir + "-key")
+    with Server(binary, state_dir, "auth.jwks=" + jwks) as server:
+        b = Booking(HELPER, server, *PEOPLE)
+        rs = {"alg": "RS256", "typ": "JWT", "kid": "idp-1"}
+        with open(pem, "rb") as f:
+            pem_bytes = f.read()
+        x = await connect(server)
+        for token, code in [
+            (sign_rs256(pem, b.claims(PATIENT), dict(rs, kid="idp-2")), "token-unknown-key"),
+            (sign_rs256(pem, b.claims(PATIENT), dict(rs, alg="ES256")), "token-algorithm"),
+            (sign_rs256(pem, b.claims(PATIENT), dict(rs, alg="PS256")), "token-algorithm"),
+            # The key-confusion attack: HS256 "signed" with the public key material.
+            (sign(pem_bytes, b.claims(PATIENT), {"alg": "HS256", "kid": "idp-1"}),
+             "token-signature"),
+            (sign_rs256(pem, b.claims(PATIENT), rs)[:-8] + "AAAAAAAA", "token-signature"),
+            (sign_rs256(pem, b.claims(PATIENT, exp=int(time.time()) - 600), rs), "token-expired"),
+        ]:
+            i = await join_token(x, token)
+            await x.expect_error(code, i)
+        i = await join_token(x, sign_rs256(pem, b.claims(PATIENT), rs))
+        await x.expect("waiting", id=i)
+        # Nara's own HS256 links keep working beside the IdP's.
+        host = await enter(server, b, HOST, waiting_list=[b.person(PATIENT)["id"]])
+        await host.quiet()
+
+
 if __name__ == "__main__":
     skip_unless_consultations(sys.argv[1], sys.argv[2])
-    run([test_token_attacks, test_store_refusals], sys.argv[1], sys.argv[2])
+    run([test_token_attacks, test_store_refusals, test_identity_provider_keys], sys.argv[1],
+        sys.argv[2])
