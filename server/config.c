@@ -33,6 +33,9 @@ static const NaraConfigKey keys[] = {
   { "server.public_host", NARA_CONFIG_STRING, "", 0, 0,
     "Host name shown in the start-up URL and added to the self-signed certificate. Empty: the "
     "first non-loopback address." },
+  { "server.public_url", NARA_CONFIG_STRING, "", 0, 0,
+    "Base URL of join links (https://video.example.org, or with a path prefix behind a proxy). "
+    "Empty: https://<server.public_host>:<port of server.listen>." },
   { "server.ws_ping_secs", NARA_CONFIG_UINT, "20", 5, 3600,
     "Seconds of WebSocket silence before the server sends a ping." },
   { "server.ws_timeout_secs", NARA_CONFIG_UINT, "40", 10, 7200,
@@ -57,10 +60,41 @@ static const NaraConfigKey keys[] = {
     "Outgoing messages queued per session; a client that does not read is disconnected." },
   { "signaling.messages_per_second", NARA_CONFIG_UINT, "50", 1, 100000,
     "Messages per second per connection (burst: twice that) before rate-limited errors." },
-  { "rooms.open", NARA_CONFIG_BOOL, "true", 0, 0,
-    "Let anyone with a /r/NAME link join room NAME. Convenient for trials, not for patients." },
+  { "rooms.open", NARA_CONFIG_BOOL, "false", 0, 0,
+    "Let anyone with a /r/NAME link join room NAME. Convenient for trials, not for patients. "
+    "Default: false when Nara reads a config file (--config), true without one (a trial "
+    "start); set it explicitly to override either." },
+  { "auth.issuer", NARA_CONFIG_STRING, "nara", 0, 0,
+    "iss of the join links Nara signs itself (HS256, secret in <state_dir>/token-secret)." },
+  { "auth.audience", NARA_CONFIG_STRING, "nara-join", 0, 0,
+    "aud every join token must carry, Nara's own and the identity provider's." },
+  { "auth.jwks_file", NARA_CONFIG_STRING, "", 0, 0,
+    "JWKS file ({\"keys\":[...]}) with the identity provider's public keys (RS256/ES256, each "
+    "with kid and alg) for join links it mints. Read at start; never fetched from a URL." },
+  { "auth.jwks", NARA_CONFIG_STRING, "", 0, 0,
+    "The same JWKS inline as JSON; give auth.jwks_file or auth.jwks, not both." },
+  { "auth.idp_issuer", NARA_CONFIG_STRING, "", 0, 0,
+    "iss required of RS256/ES256 join tokens. Empty: auth.issuer." },
+  { "auth.api_audience", NARA_CONFIG_STRING, "nara-api", 0, 0,
+    "aud an identity provider's bearer token would need for the REST API. Reserved: the REST "
+    "API accepts API keys only in this version." },
+  { "auth.link_validity_hours", NARA_CONFIG_UINT, "0", 0, 8760,
+    "Hours a join link minted by Nara stays valid. 0: until the consultation's end plus 2 "
+    "hours." },
+  { "audit.retention_days", NARA_CONFIG_UINT, "1826", 1, 36600,
+    "Days audit records are kept; older ones are pruned at start and daily (the chain's "
+    "anchor is kept)." },
   { "log.level", NARA_CONFIG_LEVEL, "info", 0, 0, "Log level: error, warning, info or debug." },
   { NULL, 0, NULL, 0, 0, NULL },
+};
+
+/* Keys whose default differs when no config file is read: a bare `nara`
+ * is a trial on one machine, a config file means a deployment, where open
+ * rooms must be switched on on purpose. */
+static const struct {
+  const char *name, *value;
+} embedded_defaults[] = {
+  { "rooms.open", "true" },
 };
 
 struct _NaraConfig {
@@ -94,6 +128,23 @@ NaraConfig *nara_config_new(void)
   for (int i = 0; keys[i].name; i++)
     config->values[i] = g_strdup(keys[i].default_value);
   return config;
+}
+
+void nara_config_apply_embedded_defaults(NaraConfig *config)
+{
+  for (guint i = 0; i < G_N_ELEMENTS(embedded_defaults); i++) {
+    int k = key_index_checked(embedded_defaults[i].name);
+    g_free(config->values[k]);
+    config->values[k] = g_strdup(embedded_defaults[i].value);
+  }
+}
+
+static const char *embedded_default(const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS(embedded_defaults); i++)
+    if (g_str_equal(embedded_defaults[i].name, name))
+      return embedded_defaults[i].value;
+  return NULL;
 }
 
 void nara_config_free(NaraConfig *config)
@@ -358,7 +409,11 @@ char *nara_config_help(void)
   GString *out = g_string_new("Configuration keys (file [section] key, env NARA_SECTION_KEY, "
                               "--set section.key=value):\n");
   for (int i = 0; keys[i].name; i++) {
-    g_string_append_printf(out, "  %-30s default '%s'\n", keys[i].name, keys[i].default_value);
+    const char *embedded = embedded_default(keys[i].name);
+    g_string_append_printf(out, "  %-30s default '%s'", keys[i].name, keys[i].default_value);
+    if (embedded)
+      g_string_append_printf(out, " ('%s' without --config)", embedded);
+    g_string_append_c(out, '\n');
     append_wrapped(out, "      ", keys[i].doc, 78);
   }
   return g_string_free(out, FALSE);

@@ -5,7 +5,7 @@
  * the command line (--set section.key=value), --help and --print-config.
  * Precedence: command line > environment > file > default. Values are
  * checked when set, so a bad value fails at start with the key's name.
- * It does not know what the keys mean to the modules: server.c maps them.
+ * It does not know what the keys mean to the modules: wiring.c maps them.
  *
  * Threading: main thread only, before the main loop runs.
  */
@@ -50,6 +50,10 @@ const NaraConfigKey *nara_config_keys(void);
 NaraConfig *nara_config_new(void);
 void nara_config_free(NaraConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NaraConfig, nara_config_free)
+
+/* Sets the keys whose default is different when no config file is read
+ * (rooms.open: on for a bare trial start). Call before env and --set. */
+void nara_config_apply_embedded_defaults(NaraConfig *config);
 
 /* Sets one key from "section.key" and a textual value, checking it. */
 gboolean nara_config_set(NaraConfig *config, const char *name, const char *value, GError **error);

@@ -1,10 +1,11 @@
-/* http.c — static files, /r/NAME and /healthz.
+/* http.c — static files, /r/NAME, /c/ID, /healthz; /api/ goes to rest.c.
  *
  * Maps a request path to a file under the web directory with a fixed
  * MIME table; only regular files whose path segments are plain names are
  * served, so there is no directory listing and no way out of the web
- * directory. HTML gets the Content-Security-Policy and friends. It does
- * not handle POST bodies, ranges or the WebSocket upgrade.
+ * directory. HTML gets the Content-Security-Policy and friends. Request
+ * bodies and every method but GET belong to the REST API; ranges and the
+ * WebSocket upgrade are not handled here.
  *
  * Threading: control thread (libwebsockets callbacks on the GLib loop).
  */
@@ -19,14 +20,27 @@ struct _NaraHttp {
   char *web_dir;
   gboolean tls;
   NaraSignaling *signaling;
+  NaraRest *rest; /* NULL: no /api/ */
   struct lws_protocols protocol;
 };
 
-/* Per connection: the pending /healthz body, written when writable. */
+/* Per connection: the pending /healthz body, written when writable, or
+ * the REST request in progress. */
 typedef struct {
   char body[LWS_PRE + 256];
   size_t body_len;
+  NaraRestRequest *rest;
 } HttpSession;
+
+static const struct {
+  enum lws_token_indexes token;
+  const char *name;
+} methods[] = {
+  { WSI_TOKEN_GET_URI, "GET" },       { WSI_TOKEN_POST_URI, "POST" },
+  { WSI_TOKEN_PATCH_URI, "PATCH" },   { WSI_TOKEN_PUT_URI, "PUT" },
+  { WSI_TOKEN_DELETE_URI, "DELETE" }, { WSI_TOKEN_OPTIONS_URI, "OPTIONS" },
+  { WSI_TOKEN_HEAD_URI, "HEAD" },
+};
 
 static const char csp[] = "default-src 'self'; connect-src 'self' wss: ws:; img-src 'self' data: "
                           "blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; "
@@ -51,6 +65,15 @@ static const struct {
   { ".wav", "audio/wav" },
   { ".ogg", "audio/ogg" },
 };
+
+gboolean nara_http_consultation_id_valid(const char *id)
+{
+  gsize n = 0;
+  for (; id[n]; n++)
+    if (!g_ascii_isalnum(id[n]) && id[n] != '-' && id[n] != '_')
+      return FALSE;
+  return n >= 1 && n <= 39;
+}
 
 gboolean nara_http_room_name_valid(const char *name)
 {
@@ -156,16 +179,32 @@ static int serve_healthz(NaraHttp *http, struct lws *wsi, HttpSession *hs)
   return 0;
 }
 
+/* The request's method and path (the query is apart, in URI_ARGS).
+ * Returns the path length, 0 for an unknown method, -1 when too long. */
+static int request_line(struct lws *wsi, const char **method, char *path, int size)
+{
+  for (guint i = 0; i < G_N_ELEMENTS(methods); i++) {
+    if (lws_hdr_total_length(wsi, methods[i].token) > 0) {
+      *method = methods[i].name;
+      return lws_hdr_copy(wsi, path, size, methods[i].token);
+    }
+  }
+  return 0;
+}
+
 static int on_http(NaraHttp *http, struct lws *wsi, HttpSession *hs)
 {
   char path[MAX_PATH_LEN + 2];
-  int len = lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI);
+  const char *method = NULL;
+  int len = request_line(wsi, &method, path, sizeof path);
 
-  if (len <= 0) {
-    /* Not a GET (or an over-long path): nothing here takes other methods. */
+  if (len <= 0)
     return finish_status(wsi,
                          len < 0 ? HTTP_STATUS_REQ_URI_TOO_LONG : HTTP_STATUS_METHOD_NOT_ALLOWED);
-  }
+  if (http->rest && (g_str_has_prefix(path, "/api/") || g_str_equal(path, "/api")))
+    return nara_rest_on_http(http->rest, wsi, &hs->rest, method, path);
+  if (!g_str_equal(method, "GET")) /* nothing but the API takes other methods */
+    return finish_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED);
   if (g_str_equal(path, "/healthz"))
     return serve_healthz(http, wsi, hs);
   if (g_str_equal(path, "/"))
@@ -173,6 +212,11 @@ static int on_http(NaraHttp *http, struct lws *wsi, HttpSession *hs)
   if (g_str_has_prefix(path, "/r/"))
     return nara_http_room_name_valid(path + 3) ? serve_file(http, wsi, "index.html")
                                                : finish_status(wsi, HTTP_STATUS_NOT_FOUND);
+  /* A join link: the page reads the token from the fragment, which the
+   * browser never sends, so the server sees only the consultation id. */
+  if (g_str_has_prefix(path, "/c/"))
+    return nara_http_consultation_id_valid(path + 3) ? serve_file(http, wsi, "index.html")
+                                                     : finish_status(wsi, HTTP_STATUS_NOT_FOUND);
   if (!path_safe(path))
     return finish_status(wsi, HTTP_STATUS_NOT_FOUND);
   return serve_file(http, wsi, path + 1);
@@ -188,7 +232,22 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
   switch (reason) {
   case LWS_CALLBACK_HTTP:
     return on_http(http, wsi, hs);
+  case LWS_CALLBACK_HTTP_BODY:
+    if (hs && hs->rest)
+      return nara_rest_on_body(http->rest, wsi, &hs->rest, in, len);
+    break;
+  case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+    if (hs && hs->rest)
+      return nara_rest_on_body_complete(http->rest, wsi, &hs->rest);
+    break;
+  case LWS_CALLBACK_CLOSED_HTTP:
+  case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+    if (hs)
+      nara_rest_on_close(&hs->rest);
+    break;
   case LWS_CALLBACK_HTTP_WRITEABLE:
+    if (hs && hs->rest)
+      return nara_rest_on_writeable(http->rest, wsi, &hs->rest);
     if (!hs || !hs->body_len)
       break;
     if (lws_write(wsi, (unsigned char *)hs->body + LWS_PRE, hs->body_len, LWS_WRITE_HTTP_FINAL)
@@ -204,9 +263,10 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
   return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
-NaraHttp *nara_http_new(const char *web_dir, gboolean tls, NaraSignaling *signaling)
+NaraHttp *nara_http_new(const char *web_dir, gboolean tls, NaraSignaling *signaling, NaraRest *rest)
 {
   NaraHttp *http = g_new0(NaraHttp, 1);
+  http->rest = rest;
   http->web_dir = g_strdup(web_dir);
   http->tls = tls;
   http->signaling = signaling;

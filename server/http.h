@@ -1,8 +1,9 @@
 /* http.h — the plain HTTP side of the listener.
  *
  * Serves the web client's static files, /r/NAME (the client page for room
- * NAME) and /healthz. It does not handle the WebSocket (signaling does) nor
- * TLS (the libwebsockets vhost does).
+ * NAME), /c/ID (the same page, for a consultation's join link) and
+ * /healthz, and passes /api/ to the REST API (rest.h). It does not handle
+ * the WebSocket (signaling does) nor TLS (the libwebsockets vhost does).
  *
  * Threading: control thread (the GLib main loop libwebsockets runs on).
  */
@@ -11,6 +12,7 @@
 #include <glib.h>
 #include <libwebsockets.h>
 
+#include "rest.h"
 #include "signaling.h"
 
 G_BEGIN_DECLS
@@ -19,13 +21,18 @@ G_BEGIN_DECLS
 
 typedef struct _NaraHttp NaraHttp;
 
-/* (transfer full) web_dir is copied; signaling (transfer none) must outlive it. */
-NaraHttp *nara_http_new(const char *web_dir, gboolean tls, NaraSignaling *signaling);
+/* (transfer full) web_dir is copied; signaling and rest (transfer none)
+ * must outlive it; rest NULL: /api/ is 404 like any missing file. */
+NaraHttp *nara_http_new(const char *web_dir, gboolean tls, NaraSignaling *signaling,
+                        NaraRest *rest);
 void nara_http_free(NaraHttp *http);
 /* (transfer none) Its `user` points at http. */
 const struct lws_protocols *nara_http_lws_protocol(NaraHttp *http);
 
 /* TRUE for a valid room name: 1-64 of A-Z a-z 0-9 - _ (docs/protocol.md). */
 gboolean nara_http_room_name_valid(const char *name);
+
+/* TRUE for what a consultation id can be in /c/ID: 1-39 of A-Z a-z 0-9 - _. */
+gboolean nara_http_consultation_id_valid(const char *id);
 
 G_END_DECLS

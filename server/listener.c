@@ -10,10 +10,6 @@
  */
 #include "listener.h"
 
-#include <ifaddrs.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <arpa/inet.h>
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <libwebsockets.h>
@@ -33,31 +29,6 @@ struct _NaraListener {
 };
 
 G_DEFINE_QUARK(nara - listener - error - quark, nara_listener_error)
-
-/* The address a user on another machine would type: the first
- * non-loopback IPv4 address, else "localhost". (transfer full) */
-static char *guess_host(void)
-{
-  struct ifaddrs *list = NULL;
-  char buf[INET_ADDRSTRLEN] = "";
-
-  if (getifaddrs(&list) == 0) {
-    for (struct ifaddrs *ifa = list; ifa; ifa = ifa->ifa_next) {
-      const struct sockaddr_in *sin = (const struct sockaddr_in *)ifa->ifa_addr;
-      if (!sin || sin->sin_family != AF_INET || (ntohl(sin->sin_addr.s_addr) >> 24) == 127)
-        continue;
-      inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof buf);
-      break;
-    }
-    freeifaddrs(list);
-  }
-  return g_strdup(buf[0] ? buf : "localhost");
-}
-
-static gboolean is_wildcard(const char *host)
-{
-  return !host[0] || g_str_equal(host, "0.0.0.0") || g_str_equal(host, "::");
-}
 
 /* Cert and key paths: configured, or self-signed in the state directory. */
 static gboolean tls_files(const NaraConfig *config, const char *public_host, char **cert,
@@ -80,10 +51,11 @@ static gboolean tls_files(const NaraConfig *config, const char *public_host, cha
   return nara_tls_cert_ensure(state_dir, names, cert, key, error);
 }
 
-NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signaling, GMainLoop *loop,
-                                GError **error)
+NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signaling, NaraRest *rest,
+                                GMainLoop *loop, GError **error)
 {
-  g_autofree char *host = NULL, *public_host = NULL, *cert = NULL, *key = NULL;
+  g_autofree char *host = NULL, *public_host = nara_wiring_public_host(config);
+  g_autofree char *cert = NULL, *key = NULL, *public_url = NULL;
   g_autofree char *web_dir = nara_wiring_web_dir(config);
   gboolean tls = nara_config_get_bool(config, "server.tls");
   struct lws_context_creation_info info = { 0 };
@@ -93,18 +65,13 @@ NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signali
   if (!nara_config_parse_address(nara_config_get_string(config, "server.listen"), &host, &port,
                                  error))
     return NULL;
-  public_host = g_strdup(nara_config_get_string(config, "server.public_host"));
-  if (!public_host[0]) {
-    g_free(public_host);
-    public_host = is_wildcard(host) ? guess_host() : g_strdup(host);
-  }
   if (tls && !tls_files(config, public_host, &cert, &key, error))
     return NULL;
   if (!g_file_test(web_dir, G_FILE_TEST_IS_DIR))
     g_warning("web directory %s does not exist: only /healthz and /ws will work", web_dir);
 
   l = g_new0(NaraListener, 1);
-  l->http = nara_http_new(web_dir, tls, signaling);
+  l->http = nara_http_new(web_dir, tls, signaling, rest);
   l->loops[0] = loop;
   l->protocols[0] = nara_http_lws_protocol(l->http);
   l->protocols[1] = nara_signaling_lws_protocol(signaling);
@@ -130,7 +97,7 @@ NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signali
 
   info.vhost_name = "nara";
   info.port = (int)port;
-  info.iface = is_wildcard(host) ? NULL : host;
+  info.iface = !host[0] || g_str_equal(host, "0.0.0.0") || g_str_equal(host, "::") ? NULL : host;
   info.pprotocols = l->protocols;
   info.pvo = &l->pvo;
   info.retry_and_idle_policy = &l->retry;
@@ -144,17 +111,17 @@ NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signali
     goto fail;
   }
 
-  if (nara_config_get_bool(config, "rooms.open"))
+  public_url = nara_wiring_public_url(config);
+  /* stdout, unbuffered by line: scripts wait for this line; the dash is UTF-8. */
+  if (nara_config_get_bool(config, "rooms.open")) {
     g_warning("rooms.open is true: anyone with a /r/NAME link can join room NAME");
-  {
-    const char *scheme = tls ? "https" : "http";
-    gboolean v6 = strchr(public_host, ':') != NULL;
-    g_autofree char *base = g_strdup_printf("%s://%s%s%s:%u/", scheme, v6 ? "[" : "", public_host,
-                                            v6 ? "]" : "", port);
-    /* stdout, unbuffered by line: scripts wait for this line; the dash is UTF-8. */
-    fprintf(stdout, "nara %s listening on %s — open %sr/demo\n", NARA_VERSION, base, base);
-    fflush(stdout);
+    fprintf(stdout, "nara %s listening on %s/ — open %s/r/demo\n", NARA_VERSION, public_url,
+            public_url);
+  } else {
+    fprintf(stdout, "nara %s listening on %s/ — join links: nara consultation create\n",
+            NARA_VERSION, public_url);
   }
+  fflush(stdout);
   return l;
 fail:
   nara_listener_free(l);

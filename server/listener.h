@@ -2,8 +2,8 @@
  *
  * Creates the libwebsockets context (GLib event library, foreign loop),
  * the vhost with TLS (configured or self-signed certificate), the HTTP
- * protocol (http.c) and signaling's WebSocket protocol, then prints the
- * URL to open. It does not own the signaling or media objects.
+ * protocol (http.c, which hands /api/ to rest.c) and signaling's WebSocket
+ * protocol, then prints the URL to open. It does not own the signaling or media objects.
  *
  * Threading: control thread (the thread running `loop`).
  */
@@ -12,15 +12,17 @@
 #include <glib.h>
 
 #include "config.h"
+#include "rest.h"
 #include "signaling.h"
 
 G_BEGIN_DECLS
 
 typedef struct _NaraListener NaraListener;
 
-/* (transfer full) signaling and loop (transfer none) must outlive it. */
-NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signaling, GMainLoop *loop,
-                                GError **error);
+/* (transfer full) signaling, rest and loop (transfer none) must outlive
+ * it; rest may be NULL (no /api/). */
+NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signaling, NaraRest *rest,
+                                GMainLoop *loop, GError **error);
 /* Closes every connection (sessions end as if disconnected) and the socket. */
 void nara_listener_free(NaraListener *listener);
 

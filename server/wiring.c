@@ -7,6 +7,11 @@
  */
 #include "wiring.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #ifndef NARA_WEB_DIR_DEFAULT
@@ -24,6 +29,12 @@ gboolean nara_wiring_check(const NaraConfig *config, GError **error)
     g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
                 "media.port_min (%u) and media.port_max (%u): give both (min <= max) or neither",
                 lo, hi);
+    return FALSE;
+  }
+  if (nara_config_get_string(config, "auth.jwks")[0]
+      && nara_config_get_string(config, "auth.jwks_file")[0]) {
+    g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
+                "auth.jwks and auth.jwks_file: give one or neither");
     return FALSE;
   }
   if (has_cert != has_key) {
@@ -77,4 +88,63 @@ char *nara_wiring_web_dir(const NaraConfig *config)
 {
   const char *dir = nara_config_get_string(config, "server.web_dir");
   return g_strdup(dir[0] ? dir : NARA_WEB_DIR_DEFAULT);
+}
+
+/* The address a user on another machine would type: the first
+ * non-loopback IPv4 address, else "localhost". (transfer full) */
+static char *guess_host(void)
+{
+  struct ifaddrs *list = NULL;
+  char buf[INET_ADDRSTRLEN] = "";
+
+  if (getifaddrs(&list) == 0) {
+    for (struct ifaddrs *ifa = list; ifa; ifa = ifa->ifa_next) {
+      const struct sockaddr_in *sin = (const struct sockaddr_in *)ifa->ifa_addr;
+      if (!sin || sin->sin_family != AF_INET || (ntohl(sin->sin_addr.s_addr) >> 24) == 127)
+        continue;
+      inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof buf);
+      break;
+    }
+    freeifaddrs(list);
+  }
+  return g_strdup(buf[0] ? buf : "localhost");
+}
+
+static gboolean is_wildcard(const char *host)
+{
+  return !host[0] || g_str_equal(host, "0.0.0.0") || g_str_equal(host, "::");
+}
+
+char *nara_wiring_public_host(const NaraConfig *config)
+{
+  const char *configured = nara_config_get_string(config, "server.public_host");
+  g_autofree char *host = NULL;
+
+  if (configured[0])
+    return g_strdup(configured);
+  if (!nara_config_parse_address(nara_config_get_string(config, "server.listen"), &host, NULL, NULL)
+      || is_wildcard(host))
+    return guess_host();
+  return g_steal_pointer(&host);
+}
+
+char *nara_wiring_public_url(const NaraConfig *config)
+{
+  const char *configured = nara_config_get_string(config, "server.public_url");
+  g_autofree char *host = NULL;
+  guint port = 0;
+  gsize n;
+
+  if (configured[0]) {
+    /* Links append "/c/<id>": one slash, whatever the operator typed. */
+    n = strlen(configured);
+    while (n > 0 && configured[n - 1] == '/')
+      n--;
+    return g_strndup(configured, n);
+  }
+  host = nara_wiring_public_host(config);
+  nara_config_parse_address(nara_config_get_string(config, "server.listen"), NULL, &port, NULL);
+  return g_strdup_printf("%s://%s%s%s:%u",
+                         nara_config_get_bool(config, "server.tls") ? "https" : "http",
+                         strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", port);
 }

@@ -1,8 +1,8 @@
 /* wiring.h — from configuration keys to each module's config struct.
  *
- * Owns the checks that span keys (port range, cert without key) and the
- * defaults that depend on the machine (state and web directories). It
- * does not create any module.
+ * Owns the checks that span keys (port range, cert without key, two JWKS)
+ * and the defaults that depend on the machine (state and web directories,
+ * the public host and URL). It does not create any module.
  *
  * Threading: main thread, before the main loop runs.
  */
@@ -27,5 +27,12 @@ void nara_wiring_signaling_config(const NaraConfig *config, NaraSignalingConfig 
 char *nara_wiring_state_dir(const NaraConfig *config);
 /* (transfer full) server.web_dir, or the web/ folder baked in at build time. */
 char *nara_wiring_web_dir(const NaraConfig *config);
+
+/* (transfer full) server.public_host, else the listen address, else (for a
+ * wildcard listen address) the first non-loopback IPv4 address. */
+char *nara_wiring_public_host(const NaraConfig *config);
+/* (transfer full) Base of join links, without a trailing slash:
+ * server.public_url, else scheme://public_host:port. */
+char *nara_wiring_public_url(const NaraConfig *config);
 
 G_END_DECLS

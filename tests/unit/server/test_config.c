@@ -1,8 +1,9 @@
 /* test_config.c — the key table and its three sources (config.c, cli.c).
  *
  * Value checks per type, ini files (unknown keys are errors), the
- * environment, --set, precedence CLI > env > file > default, and the
- * generated sample. Does not start a server.
+ * environment, --set, precedence CLI > env > file > default, the
+ * rooms.open default that depends on a config file, command words, the
+ * public URL and the generated sample. Does not start a server.
  */
 #include <string.h>
 
@@ -19,7 +20,14 @@ static void test_defaults(void)
   g_auto(GStrv) list = nara_config_get_list(c, "media.ice_addresses");
   g_assert_cmpstr(nara_config_get_string(c, "server.listen"), ==, "0.0.0.0:8443");
   g_assert_true(nara_config_get_bool(c, "server.tls"));
-  g_assert_true(nara_config_get_bool(c, "rooms.open"));
+  /* The table holds the deployment default; a bare start turns rooms on
+   * (test_open_rooms_default). */
+  g_assert_false(nara_config_get_bool(c, "rooms.open"));
+  g_assert_cmpstr(nara_config_get_string(c, "auth.issuer"), ==, "nara");
+  g_assert_cmpstr(nara_config_get_string(c, "auth.audience"), ==, "nara-join");
+  g_assert_cmpstr(nara_config_get_string(c, "auth.api_audience"), ==, "nara-api");
+  g_assert_cmpuint(nara_config_get_uint(c, "auth.link_validity_hours"), ==, 0);
+  g_assert_cmpuint(nara_config_get_uint(c, "audit.retention_days"), ==, 1826);
   g_assert_cmpuint(nara_config_get_uint(c, "signaling.max_message_bytes"), ==, 262144);
   g_assert_cmpuint(nara_config_get_uint(c, "signaling.max_participants"), ==, 16);
   g_assert_cmpuint(nara_config_get_uint(c, "signaling.max_rooms"), ==, 1000);
@@ -123,7 +131,7 @@ static void test_precedence(void)
   char *argv[] = { "nara",     "--config",       file, "--set", "signaling.max_rooms=9",
                    "--listen", "127.0.0.1:1234", NULL };
   NaraCliAction action = NARA_CLI_VERSION;
-  g_autoptr(NaraConfig) c = nara_cli_parse(7, argv, env, &action, &error);
+  g_autoptr(NaraConfig) c = nara_cli_parse(7, argv, env, &action, NULL, &error);
 
   g_assert_no_error(error);
   g_assert_cmpint(action, ==, NARA_CLI_RUN);
@@ -145,12 +153,12 @@ static void test_cli_errors(void)
   NaraCliAction action;
   GError *error = NULL;
 
-  g_assert_null(nara_cli_parse(1, argv1, env, &action, &error));
+  g_assert_null(nara_cli_parse(1, argv1, env, &action, NULL, &error));
   g_assert_nonnull(strstr(error->message, "NARA_SERVER_TLS"));
   g_clear_error(&error);
-  g_assert_null(nara_cli_parse(3, argv2, empty_env, &action, &error));
+  g_assert_null(nara_cli_parse(3, argv2, empty_env, &action, NULL, &error));
   g_clear_error(&error);
-  g_assert_null(nara_cli_parse(2, argv3, empty_env, &action, &error));
+  g_assert_null(nara_cli_parse(2, argv3, empty_env, &action, NULL, &error));
   g_clear_error(&error);
 }
 
@@ -178,7 +186,92 @@ static void test_wiring(void)
   g_assert_cmpuint(media.port_max, ==, 40999);
   nara_wiring_signaling_config(c, &sig);
   g_assert_cmpuint(sig.max_message_bytes, ==, 262144);
-  g_assert_true(sig.open_rooms);
+  g_assert_false(sig.open_rooms);
+
+  nara_config_set(c, "server.cert", "", NULL);
+  nara_config_set(c, "auth.jwks", "{\"keys\":[]}", NULL);
+  nara_config_set(c, "auth.jwks_file", "keys.json", NULL);
+  g_assert_false(nara_wiring_check(c, &error));
+  g_assert_nonnull(strstr(error->message, "auth.jwks"));
+}
+
+static void test_public_url(void)
+{
+  g_autoptr(NaraConfig) c = nara_config_new();
+  g_autofree char *a = NULL, *b = NULL, *d = NULL;
+
+  nara_config_set(c, "server.listen", "127.0.0.1:9443", NULL);
+  a = nara_wiring_public_url(c);
+  g_assert_cmpstr(a, ==, "https://127.0.0.1:9443");
+  nara_config_set(c, "server.public_host", "video.example.org", NULL);
+  nara_config_set(c, "server.tls", "false", NULL);
+  b = nara_wiring_public_url(c);
+  g_assert_cmpstr(b, ==, "http://video.example.org:9443");
+  nara_config_set(c, "server.public_url", "https://example.org/nara//", NULL);
+  d = nara_wiring_public_url(c);
+  g_assert_cmpstr(d, ==, "https://example.org/nara");
+}
+
+/* rooms.open: on for a bare start, off with a config file unless the
+ * file, the environment or the command line turns it on. */
+static void test_open_rooms_default(void)
+{
+  g_autofree char *plain = write_file("[log]\nlevel = info\n");
+  g_autofree char *on = write_file("[rooms]\nopen = true\n");
+  char *bare[] = { "nara", NULL };
+  char *with_file[] = { "nara", "--config", plain, NULL };
+  char *with_file_on[] = { "nara", "--config", on, NULL };
+  char *with_file_set[] = { "nara", "--config", plain, "--set", "rooms.open=yes", NULL };
+  char *env_on[] = { "NARA_ROOMS_OPEN=true", NULL };
+  char *empty_env[] = { NULL };
+  NaraCliAction action;
+  NaraConfig *c;
+
+  c = nara_cli_parse(1, bare, empty_env, &action, NULL, NULL);
+  g_assert_true(nara_config_get_bool(c, "rooms.open"));
+  nara_config_free(c);
+  c = nara_cli_parse(3, with_file, empty_env, &action, NULL, NULL);
+  g_assert_false(nara_config_get_bool(c, "rooms.open"));
+  nara_config_free(c);
+  c = nara_cli_parse(3, with_file_on, empty_env, &action, NULL, NULL);
+  g_assert_true(nara_config_get_bool(c, "rooms.open"));
+  nara_config_free(c);
+  c = nara_cli_parse(5, with_file_set, empty_env, &action, NULL, NULL);
+  g_assert_true(nara_config_get_bool(c, "rooms.open"));
+  nara_config_free(c);
+  c = nara_cli_parse(3, with_file, env_on, &action, NULL, NULL);
+  g_assert_true(nara_config_get_bool(c, "rooms.open"));
+  nara_config_free(c);
+  g_unlink(plain);
+  g_unlink(on);
+}
+
+/* Options stop at a command word; the command keeps its own options. */
+static void test_commands(void)
+{
+  char *argv[]
+      = { "nara", "--state-dir", "state", "audit", "verify", "--set", "log.level=debug", NULL };
+  char *unknown[] = { "nara", "audit", "shred", NULL };
+  char *half[] = { "nara", "consultation", NULL };
+  char *empty_env[] = { NULL };
+  g_auto(GStrv) command = NULL;
+  NaraCliAction action = NARA_CLI_RUN;
+  GError *error = NULL;
+  NaraConfig *c = nara_cli_parse(7, argv, empty_env, &action, &command, &error);
+
+  g_assert_no_error(error);
+  g_assert_cmpint(action, ==, NARA_CLI_COMMAND);
+  g_assert_cmpstr(nara_config_get_string(c, "server.state_dir"), ==, "state");
+  g_assert_cmpuint(g_strv_length(command), ==, 4);
+  g_assert_cmpstr(command[0], ==, "audit");
+  g_assert_cmpstr(command[2], ==, "--set");
+  nara_config_free(c);
+  g_clear_pointer(&command, g_strfreev);
+  g_assert_null(nara_cli_parse(3, unknown, empty_env, &action, &command, &error));
+  g_assert_nonnull(strstr(error->message, "unknown command"));
+  g_clear_error(&error);
+  g_assert_null(nara_cli_parse(2, half, empty_env, &action, &command, &error));
+  g_clear_error(&error);
 }
 
 static void test_sample(void)
@@ -213,6 +306,9 @@ int main(int argc, char **argv)
   g_test_add_func("/config/precedence", test_precedence);
   g_test_add_func("/config/cli-errors", test_cli_errors);
   g_test_add_func("/config/wiring", test_wiring);
+  g_test_add_func("/config/public-url", test_public_url);
+  g_test_add_func("/config/open-rooms-default", test_open_rooms_default);
+  g_test_add_func("/config/commands", test_commands);
   g_test_add_func("/config/sample", test_sample);
   return g_test_run();
 }

@@ -1,0 +1,84 @@
+/* rest-private.h — what the REST handlers (rest_*.c) share with rest.c.
+ *
+ * A handler gets one NaraRestCall: the caller already authenticated, the
+ * route matched, the body parsed into a JSON object when the route takes
+ * one. It answers with exactly one nara_rest_reply_*() and writes one
+ * audit record per change. Handlers never touch libwebsockets.
+ *
+ * Threading: control thread.
+ */
+#pragma once
+
+#include <jansson.h>
+
+#include "problem.h"
+#include "rest.h"
+#include "rest_fields.h"
+
+G_BEGIN_DECLS
+
+struct _NaraRest {
+  NaraServices *services;   /* (transfer none) */
+  NaraSignaling *signaling; /* (transfer none) */
+  gboolean tls;
+};
+
+typedef struct _NaraRestCall NaraRestCall;
+
+struct _NaraRestCall {
+  NaraRest *rest;
+  const char *params[2]; /* path parameters in order: consultation id, participant id */
+  json_t *body;          /* (transfer none) the JSON object, or NULL */
+  GHashTable *query;     /* (transfer none) decoded name -> value */
+  const char *actor;     /* "api:<key id>" for audit records */
+  /* The answer, filled by nara_rest_reply_*(). */
+  guint status;
+  const char *content_type;
+  GString *out;
+  GPtrArray *headers; /* "name:", "value" pairs (owned strings) */
+};
+
+typedef void (*NaraRestHandler)(NaraRestCall *call);
+
+/* body (transfer full). */
+void nara_rest_reply_json(NaraRestCall *call, guint status, json_t *body);
+void nara_rest_reply_problem(NaraRestCall *call, NaraProblemKind kind, const char *detail);
+/* problem (transfer full), a body from nara_problem_new()/nara_rest_errors_problem(). */
+void nara_rest_reply_problem_json(NaraRestCall *call, json_t *problem);
+/* NOT_FOUND -> 404, CONFLICT -> 409, INVALID -> validation, else 500 (logged). */
+void nara_rest_reply_store_error(NaraRestCall *call, const GError *error);
+void nara_rest_reply_no_content(NaraRestCall *call);
+/* text (transfer full): an already formatted body, e.g. NDJSON. */
+void nara_rest_reply_text(NaraRestCall *call, guint status, const char *content_type,
+                          GString *text);
+/* name ("location:"), value: copied. */
+void nara_rest_add_header(NaraRestCall *call, const char *name, const char *value);
+
+/* Writes record with actor = call->actor; a failure is logged, not fatal. */
+void nara_rest_audit(NaraRestCall *call, NaraAuditRecord *record);
+/* Refuses (400 bad-query) any query parameter not in allowed
+ * (NULL-terminated); FALSE when it has replied. */
+gboolean nara_rest_query_allowed(NaraRestCall *call, const char *const *allowed);
+
+/* rest_auth.c: TRUE and *key_id (transfer full) when authorization (the
+ * Authorization header, may be NULL) holds a known API key. */
+gboolean nara_rest_authenticate(NaraRest *rest, const char *authorization, char **key_id);
+
+/* rest_consultations.c */
+void nara_rest_consultations_list(NaraRestCall *call);
+void nara_rest_consultations_create(NaraRestCall *call);
+void nara_rest_consultation_get(NaraRestCall *call);
+void nara_rest_consultation_patch(NaraRestCall *call);
+void nara_rest_consultation_cancel(NaraRestCall *call);
+/* rest_participants.c */
+/* (transfer full) nara_participant_json() plus a fresh "link" and
+ * "linkExpiresAt" (null when the link would be dead already). */
+json_t *nara_rest_participant_with_link(NaraRestCall *call, const NaraStoreConsultation *c,
+                                        const NaraStoreParticipant *p, gint64 now);
+void nara_rest_participant_add(NaraRestCall *call);
+void nara_rest_participant_delete(NaraRestCall *call);
+void nara_rest_participant_link(NaraRestCall *call);
+/* rest_audit.c */
+void nara_rest_audit_export(NaraRestCall *call);
+
+G_END_DECLS

@@ -1,0 +1,74 @@
+/* server.c — building and tearing down the server's modules.
+ *
+ * Dependency order: media, services (store, tokens), signaling (uses
+ * media, store, tokens), REST (uses services, signaling), listener (uses
+ * signaling, REST). Teardown is the reverse, listener first, so closing
+ * sockets ends sessions while everything they use still exists. It owns
+ * no request handling and no global state.
+ *
+ * Threading: control thread.
+ */
+#include "server.h"
+
+#include "listener.h"
+#include "rest.h"
+#include "services.h"
+#include "wiring.h"
+
+struct _NaraServer {
+  NaraMedia *media;
+  NaraServices *services;
+  NaraSignaling *signaling;
+  NaraRest *rest;
+  NaraListener *listener;
+};
+
+NaraServer *nara_server_new(const NaraConfig *config, GMainLoop *loop, GError **error)
+{
+  g_auto(GStrv) ice_addresses = NULL;
+  NaraMediaConfig media_config;
+  NaraSignalingConfig sig_config;
+  NaraServer *s = g_new0(NaraServer, 1);
+
+  nara_wiring_media_config(config, &media_config, &ice_addresses);
+  nara_wiring_signaling_config(config, &sig_config);
+  s->media = nara_media_new(&media_config, g_main_context_default(), error);
+  if (!s->media)
+    goto fail;
+  s->services = nara_services_open(config, error);
+  if (!s->services)
+    goto fail;
+  s->signaling = nara_signaling_new(&sig_config, s->media);
+  nara_signaling_set_consultations(s->signaling, s->services->store, s->services->tokens);
+  s->rest = nara_rest_new(s->services, s->signaling, nara_config_get_bool(config, "server.tls"));
+  s->listener = nara_listener_new(config, s->signaling, s->rest, loop, error);
+  if (!s->listener)
+    goto fail;
+  nara_services_start_pruning(s->services);
+  return s;
+fail:
+  nara_server_free(s);
+  return NULL;
+}
+
+void nara_server_free(NaraServer *s)
+{
+  if (!s)
+    return;
+  g_clear_pointer(&s->listener, nara_listener_free);
+  g_clear_pointer(&s->rest, nara_rest_free);
+  g_clear_pointer(&s->signaling, nara_signaling_free);
+  g_clear_pointer(&s->services, nara_services_free);
+  g_clear_pointer(&s->media, nara_media_free);
+  g_free(s);
+}
+
+guint nara_server_n_sessions(NaraServer *s)
+{
+  return nara_signaling_n_sessions(s->signaling);
+}
+
+guint nara_server_n_rooms(NaraServer *s)
+{
+  return nara_signaling_n_rooms(s->signaling);
+}

@@ -1,0 +1,30 @@
+/* server.h — the running server: its modules, built and torn down in order.
+ *
+ * Builds media, the services (store, token verifier), signaling with
+ * consultations on, the REST API and the listener, and starts the daily
+ * audit prune; frees them in reverse. main() only parses options and runs
+ * the loop around it. It handles no requests itself.
+ *
+ * Threading: control thread (the main thread running the GLib loop).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "config.h"
+
+G_BEGIN_DECLS
+
+typedef struct _NaraServer NaraServer;
+
+/* (transfer full) NULL with error set when a module cannot start.
+ * loop (transfer none) must outlive it. */
+NaraServer *nara_server_new(const NaraConfig *config, GMainLoop *loop, GError **error);
+/* Closes the listener (sessions end as if disconnected), then the rest. */
+void nara_server_free(NaraServer *server);
+
+/* For the shutdown log line. */
+guint nara_server_n_sessions(NaraServer *server);
+guint nara_server_n_rooms(NaraServer *server);
+
+G_END_DECLS

@@ -1,0 +1,188 @@
+/* services.c — opening the store, the token secret and the JWKS.
+ *
+ * The secret is made once with O_EXCL, so a CLI and a server starting at
+ * the same moment end up with one secret, never two. A secret readable by
+ * others is refused: anyone with it can mint a link into any consultation.
+ * It does not decide who may do what (REST, signaling do).
+ *
+ * Threading: control thread (the main thread in the CLI).
+ */
+#include "services.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "wiring.h"
+
+#define PRUNE_INTERVAL_S (24 * 3600)
+#define MAX_SECRET_BYTES 1024
+
+G_DEFINE_QUARK(nara - services - error - quark, nara_services_error)
+
+static gboolean fail(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static gboolean fail(GError **error, const char *fmt, ...)
+{
+  va_list ap;
+  GError *e;
+
+  va_start(ap, fmt);
+  e = g_error_new_valist(nara_services_error_quark(), 0, fmt, ap);
+  va_end(ap);
+  g_propagate_error(error, e);
+  return FALSE;
+}
+
+static gboolean create_secret(const char *path, GError **error)
+{
+  guint8 raw[NARA_SECRET_BYTES];
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  gboolean ok;
+
+  if (fd < 0)
+    return errno == EEXIST ? TRUE : fail(error, "%s: %s", path, g_strerror(errno));
+  if (RAND_bytes(raw, sizeof raw) != 1)
+    g_error("RAND_bytes failed: no secure random source");
+  ok = write(fd, raw, sizeof raw) == (ssize_t)sizeof raw && fsync(fd) == 0;
+  OPENSSL_cleanse(raw, sizeof raw);
+  if (close(fd) != 0)
+    ok = FALSE;
+  if (!ok) {
+    int saved = errno;
+    g_unlink(path); /* a short secret must not be found by the next start */
+    return fail(error, "%s: %s", path, g_strerror(saved));
+  }
+  g_message("created the join-link secret %s", path);
+  return TRUE;
+}
+
+gboolean nara_services_load_secret(const char *path, GBytes **secret, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  GStatBuf st;
+  char *data = NULL;
+  gsize len = 0;
+
+  if (!create_secret(path, error))
+    return FALSE;
+  if (g_stat(path, &st) != 0)
+    return fail(error, "%s: %s", path, g_strerror(errno));
+  if (!S_ISREG(st.st_mode) || (st.st_mode & 0077))
+    return fail(error, "%s: must be a regular file readable by its owner only (chmod 600)", path);
+  if (st.st_size < NARA_SECRET_BYTES || st.st_size > MAX_SECRET_BYTES)
+    return fail(error, "%s: must hold %d to %d bytes", path, NARA_SECRET_BYTES, MAX_SECRET_BYTES);
+  if (!g_file_get_contents(path, &data, &len, &local))
+    return fail(error, "%s", local->message);
+  if (len < NARA_SECRET_BYTES) {
+    OPENSSL_cleanse(data, len);
+    g_free(data);
+    return fail(error, "%s: must hold at least %d bytes", path, NARA_SECRET_BYTES);
+  }
+  *secret = g_bytes_new_take(data, len);
+  return TRUE;
+}
+
+/* (transfer full) The JWKS text, NULL when none is configured. */
+static gboolean load_jwks(const NaraConfig *config, char **jwks, GError **error)
+{
+  const char *inline_jwks = nara_config_get_string(config, "auth.jwks");
+  const char *file = nara_config_get_string(config, "auth.jwks_file");
+  g_autoptr(GError) local = NULL;
+
+  *jwks = NULL;
+  if (inline_jwks[0])
+    *jwks = g_strdup(inline_jwks);
+  else if (file[0] && !g_file_get_contents(file, jwks, NULL, &local))
+    return fail(error, "auth.jwks_file: %s", local->message);
+  return TRUE;
+}
+
+static NaraTokenVerifier *open_tokens(const NaraConfig *config, const char *state_dir,
+                                      GError **error)
+{
+  g_autofree char *path = g_build_filename(state_dir, NARA_SECRET_FILE, NULL);
+  g_autofree char *jwks = NULL;
+  g_autoptr(GBytes) secret = NULL;
+  const char *idp_issuer = nara_config_get_string(config, "auth.idp_issuer");
+  NaraTokenConfig tc;
+  NaraTokenVerifier *v;
+  g_autoptr(GError) local = NULL;
+  gsize len;
+
+  if (!nara_services_load_secret(path, &secret, error) || !load_jwks(config, &jwks, error))
+    return NULL;
+  tc = (NaraTokenConfig){
+    .issuer = nara_config_get_string(config, "auth.issuer"),
+    .audience = nara_config_get_string(config, "auth.audience"),
+    .hs256_secret = g_bytes_get_data(secret, &len),
+    .jwks_json = jwks,
+    .idp_issuer = idp_issuer[0] ? idp_issuer : NULL,
+  };
+  tc.hs256_secret_len = len;
+  v = nara_token_verifier_new(&tc, &local);
+  OPENSSL_cleanse((void *)tc.hs256_secret, len);
+  if (!v)
+    fail(error, "auth: %s", local->message);
+  return v;
+}
+
+NaraServices *nara_services_open(const NaraConfig *config, GError **error)
+{
+  g_autofree char *state_dir = nara_wiring_state_dir(config);
+  g_autofree char *db = g_build_filename(state_dir, NARA_STORE_FILE, NULL);
+  g_autoptr(NaraServices) s = g_new0(NaraServices, 1);
+
+  if (g_mkdir_with_parents(state_dir, 0700) != 0) {
+    fail(error, "state directory %s: %s", state_dir, g_strerror(errno));
+    return NULL;
+  }
+  s->store = nara_store_open_sqlite(db, error);
+  if (!s->store)
+    return NULL;
+  s->tokens = open_tokens(config, state_dir, error);
+  if (!s->tokens)
+    return NULL;
+  s->public_url = nara_wiring_public_url(config);
+  s->link_validity_hours = nara_config_get_uint(config, "auth.link_validity_hours");
+  s->max_name_chars = nara_config_get_uint(config, "signaling.max_name_chars");
+  s->retention_days = nara_config_get_uint(config, "audit.retention_days");
+  return g_steal_pointer(&s);
+}
+
+void nara_services_free(NaraServices *s)
+{
+  if (!s)
+    return;
+  if (s->prune_source)
+    g_source_remove(s->prune_source);
+  g_clear_pointer(&s->tokens, nara_token_verifier_free);
+  g_clear_pointer(&s->store, nara_store_close);
+  g_free(s->public_url);
+  g_free(s);
+}
+
+static gboolean prune(gpointer data)
+{
+  NaraServices *s = data;
+  g_autoptr(GError) error = NULL;
+  gint64 cutoff = g_get_real_time() - (gint64)s->retention_days * 86400 * G_USEC_PER_SEC;
+
+  /* A failed prune keeps records longer than promised: loud, not fatal. */
+  if (!nara_store_audit_prune(s->store, cutoff, &error))
+    g_warning("audit: pruning records older than %u days failed: %s", s->retention_days,
+              error->message);
+  return G_SOURCE_CONTINUE;
+}
+
+void nara_services_start_pruning(NaraServices *s)
+{
+  g_return_if_fail(s->prune_source == 0);
+  prune(s);
+  s->prune_source = g_timeout_add_seconds(PRUNE_INTERVAL_S, prune, s);
+}

@@ -1,0 +1,50 @@
+/* services.h — what the server and the CLI share: the store, the join
+ * token verifier and the settings for minting join links.
+ *
+ * Opens <state_dir>/nara.db, reads (or makes, at first start)
+ * <state_dir>/token-secret, loads the identity provider's JWKS, and prunes
+ * the audit log past audit.retention_days. The server and `nara
+ * consultation …` open the same files, so neither needs the other running.
+ * It does not serve HTTP or sign anything itself (links.c).
+ *
+ * Threading: control thread (the main thread in the CLI).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "config.h"
+#include "store.h"
+#include "token.h"
+
+G_BEGIN_DECLS
+
+#define NARA_STORE_FILE "nara.db"
+#define NARA_SECRET_FILE "token-secret"
+#define NARA_SECRET_BYTES 32
+
+typedef struct {
+  NaraStore *store;          /* (owned) */
+  NaraTokenVerifier *tokens; /* (owned) join tokens: HS256 secret + the IdP's JWKS */
+  char *public_url;          /* base of join links, no trailing slash */
+  guint link_validity_hours; /* 0: until the consultation's end + 2 h */
+  guint max_name_chars;      /* display names, as signaling enforces them */
+  guint retention_days;      /* audit.retention_days */
+  guint prune_source;        /* daily prune timer, 0 when not started */
+} NaraServices;
+
+/* (transfer full) Creates the state directory (0700) if needed. */
+NaraServices *nara_services_open(const NaraConfig *config, GError **error);
+/* Stops the prune timer, closes the store, frees everything. */
+void nara_services_free(NaraServices *services);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NaraServices, nara_services_free)
+
+/* Prunes the audit log now, then once a day on the default main context. */
+void nara_services_start_pruning(NaraServices *services);
+
+/* The HS256 secret in path: read it (at least NARA_SECRET_BYTES), or,
+ * when the file does not exist, create it with NARA_SECRET_BYTES random
+ * bytes, mode 0600. (transfer full) *secret. */
+gboolean nara_services_load_secret(const char *path, GBytes **secret, GError **error);
+
+G_END_DECLS
