@@ -6,7 +6,6 @@
  * Precedence: command line > environment > file > default. Values are
  * checked when set, so a bad value fails at start with the key's name.
  * It does not know what the keys mean to the modules: wiring.c maps them.
- *
  * Threading: main thread only, before the main loop runs.
  */
 #pragma once

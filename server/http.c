@@ -1,12 +1,10 @@
 /* http.c — static files, /r/NAME, /c/ID, /healthz; /api/ goes to rest.c.
  *
- * Maps a request path to a file under the web directory with a fixed
- * MIME table; only regular files whose path segments are plain names are
- * served, so there is no directory listing and no way out of the web
- * directory. HTML gets the Content-Security-Policy and friends. Request
- * bodies and every method but GET belong to the REST API; ranges and the
- * WebSocket upgrade are not handled here.
- *
+ * Maps a request path to a file under the web directory with a fixed MIME
+ * table; only regular files whose path segments are plain names are served
+ * (no listing, no way out of the web directory). HTML gets the CSP and
+ * friends. Bodies and methods other than GET are the REST API's; ranges
+ * and the WebSocket upgrade are not handled here.
  * Threading: control thread (libwebsockets callbacks on the GLib loop).
  */
 #include "http.h"

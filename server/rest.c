@@ -1,13 +1,11 @@
 /* rest.c — REST requests on libwebsockets: routing, bodies, answers.
  *
- * Owns one request's life on a connection: method, path and headers are
- * copied when they arrive (the key is checked and dropped at once), the
- * body is collected up to NARA_REST_MAX_BODY_BYTES, then the route table
- * picks a handler and its answer is written in 16 KiB pieces from the
- * WRITEABLE callback. Order of checks: auth (401), route (404), method
- * (405), size (413), media type (415), JSON (400). Handlers live in
- * rest_*.c; nothing here knows what a consultation is.
- *
+ * Owns one request's life on a connection: headers are copied on arrival
+ * (the key is checked and dropped at once), the body is collected up to
+ * NARA_REST_MAX_BODY_BYTES, the route table picks a handler, and the answer
+ * goes out in 16 KiB pieces from WRITEABLE. Checks: auth (401), route
+ * (404), method (405), size (413), media type (415), JSON (400). Handlers
+ * are in rest_*.c; nothing here knows what a consultation is.
  * Threading: control thread (libwebsockets callbacks on the GLib loop).
  */
 #include "rest-private.h"

@@ -1,5 +1,4 @@
-/* rest.h — the REST API v1 (/api/v1/…, docs/openapi.yaml) on the HTTPS
- * listener.
+/* rest.h — the REST API v1 (/api/v1/…, docs/openapi.yaml) on the listener.
  *
  * http.c hands every request under /api/ to these entry points from its
  * libwebsockets callback: headers, body chunks (bounded at

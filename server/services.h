@@ -1,6 +1,5 @@
 /* services.h — what the server and the CLI share: the store, the join
  * token verifier and the settings for minting join links.
- *
  * Opens <state_dir>/nara.db, reads (or makes, at first start)
  * <state_dir>/token-secret, loads the identity provider's JWKS, and prunes
  * the audit log past audit.retention_days. The server and `nara
