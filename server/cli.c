@@ -15,7 +15,8 @@
 #include "cli-private.h"
 
 static const NaraCliCommand commands[] = {
-  { "consultation", "create", "--title T --start TIME --end TIME --participant 'Name:role[:acr]'…",
+  { "consultation", "create",
+    "--title T --start TIME --end TIME --participant 'Name:role[:acr]'...",
     "Book a consultation; print its id and one join link per participant.",
     nara_cli_consultation_create },
   { "consultation", "list", "[--status S] [--limit N]", "List consultations, newest first.",
@@ -71,7 +72,7 @@ NaraConfig *nara_cli_parse(int argc, char **argv, char **envp, NaraCliAction *ac
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GOptionContext) context
-      = g_option_context_new("[COMMAND …] - Nara video consultation server");
+      = g_option_context_new("[COMMAND ...] - Nara video consultation server");
   g_autofree char *help = help_text();
   g_autoptr(NaraConfig) config = nara_config_new();
   g_auto(GStrv) args = g_new0(char *, argc + 1);

@@ -121,7 +121,7 @@ int nara_cli_consultation_create(NaraConfig *config, const NaraCliCommand *comma
       "A person, repeatable (1-32): role host, staff, interpreter, patient or relative",
       "'Name:role[:assurance]'" },
     { "auto-admit", 0, 0, G_OPTION_ARG_STRING, &auto_admit,
-      "Roles that skip the waiting room (host always does)", "ROLE,…" },
+      "Roles that skip the waiting room (host always does)", "ROLE,..." },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_auto(NaraRestErrors) errors = { 0 };
