@@ -233,6 +233,23 @@ test('a lost connection is retried by itself: back in the call without a click',
   }
 });
 
+test('a host back after a lost connection sees the waiting list sent right after joined', { skip: skip ?? false, timeout: 30000 }, async () => {
+  const { page, context } = await openLink();
+  try {
+    const first = await join(page, joinedReply(LIND));
+    await first.next('publish');
+    first.socket.destroy();
+    const second = await theFake().session(10000);
+    // The camera is not back yet when these arrive, back to back.
+    second.reply(await second.next('join'), joinedReply(LIND));
+    second.send({ type: 'waiting-list', waiting: [{ ...ASTRID, since: SINCE }] });
+    await page.getByRole('button', { name: `Admit ${ASTRID.name}` }).waitFor({ timeout: 5000 });
+    assert.match(/** @type {any} */ (await second.next('publish')).sdp, /^v=0/);
+  } finally {
+    await context.close();
+  }
+});
+
 test('muted by the host: a clear message, the toggle shows it and stays off until allowed', { skip: skip ?? false }, async () => {
   const { page, context } = await openLink();
   try {

@@ -78,22 +78,26 @@ export function enterCall(selfId, participants, options = {}) {
   const self = tileFor(selfId, t('you', state.name), state.role);
   self.root.classList.add('tile-self');
   self.video.muted = true; // never play our own microphone back
-  if (state.localStream?.getVideoTracks().length) {
-    self.video.srcObject = state.localStream;
-  } else {
-    setCameraOff(self.root, true);
-  }
-  const hasAudio = !!state.localStream?.getAudioTracks().length;
-  const hasVideo = !!state.localStream?.getVideoTracks().length;
-  ui.micButton.disabled = !hasAudio;
-  ui.cameraButton.disabled = !hasVideo;
-  updateToggles();
+  showLocalMedia();
 
   for (const p of participants) addParticipant(p);
   const heading = state.consultation ? state.title || t('appointmentHeading') : t('roomIs', state.room);
   document.title = t('titleCall', state.consultation ? heading : state.room);
   ui.callHeading.textContent = heading;
   showScreen('call');
+}
+
+/**
+ * Shows our camera on our tile and in the waiting room, and sets the
+ * toggles; again when the camera arrives after the screen (a retry).
+ */
+export function showLocalMedia() {
+  const hasVideo = !!state.localStream?.getVideoTracks().length;
+  const self = findTile(state.selfId);
+  const video = /** @type {HTMLVideoElement | null | undefined} */ (self?.querySelector('video'));
+  if (video) video.srcObject = hasVideo ? state.localStream : null;
+  ui.waitingPreview.srcObject = hasVideo ? state.localStream : null;
+  updateToggles();
 }
 
 /**

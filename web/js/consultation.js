@@ -7,7 +7,7 @@
 // the WebSocket join. The call screen itself is callscreen.js, the host's
 // panels hostpanel.js. Main thread.
 
-import { enterCall, listen, panel, renderPeople, startPublishing, updateToggles } from './callscreen.js';
+import { enterCall, listen, panel, renderPeople, showLocalMedia, startPublishing, updateToggles } from './callscreen.js';
 import { NaraClient, NaraError, signalingUrl } from './protocol.js';
 import {
   clearAlert,
@@ -154,16 +154,20 @@ export async function joinConsultation(options = {}) {
   ui.joinButton.disabled = false;
   ui.joinButton.textContent = t('joinButton');
   retry.attempt = 0;
-  await startPreview();
-  if (state.client !== client) return; // left or closed meanwhile
+  // At once, before the next frame: the events that follow a join (the
+  // waiting list, participants) find the screen they belong to.
   state.title = reply.consultation?.title ?? '';
   state.name = reply.you?.name ?? '';
   state.role = reply.you?.role ?? null;
-  if (reply.type === 'waiting') {
-    enterWaiting(reply.you.id);
-    return;
+  if (reply.type === 'waiting') enterWaiting(reply.you.id);
+  else enterConsultationCall(client, reply);
+  if (!state.localStream) {
+    // A retry: the camera comes after the screen, and is published then.
+    await startPreview();
+    if (state.client !== client) return;
+    showLocalMedia();
+    if (state.inCall) startPublishing(client, state.localStream);
   }
-  enterConsultationCall(client, reply);
 }
 
 /**
@@ -178,9 +182,7 @@ function enterWaiting(selfId) {
   ui.waitingTitle.hidden = !state.title;
   // The name from the link: the patient sees it is their own link.
   ui.waitingYou.textContent = t('waitingAs', state.name);
-  const hasVideo = !!state.localStream?.getVideoTracks().length;
-  ui.waitingPreview.srcObject = hasVideo ? state.localStream : null;
-  updateToggles();
+  showLocalMedia();
   document.title = t('titleWaiting');
   showScreen('waiting');
 }
