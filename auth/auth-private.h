@@ -56,8 +56,9 @@ void nara_jws_hs256(const guint8 *secret, gsize secret_len, const char *data, gs
                     guint8 out[32]);
 
 /* claims.c: checks the payload's registered and Nara claims (RFC 7519 §4)
- * and fills out; iss must equal issuer, aud be or contain audience. */
+ * and fills out; iss must equal issuer, aud be or contain audience. join:
+ * cid, role and name are required too (a join token, not an access token). */
 gboolean nara_claims_check(json_t *payload, const char *issuer, const char *audience, gint64 now,
-                           NaraTokenClaims *out, GError **error);
+                           gboolean join, NaraTokenClaims *out, GError **error);
 
 G_END_DECLS

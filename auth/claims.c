@@ -67,7 +67,7 @@ static gboolean audience_ok(json_t *aud, const char *audience)
 }
 
 gboolean nara_claims_check(json_t *payload, const char *issuer, const char *audience, gint64 now,
-                           NaraTokenClaims *out, GError **error)
+                           gboolean join, NaraTokenClaims *out, GError **error)
 {
   json_t *iss = json_object_get(payload, "iss");
   NaraTokenClaims c = { 0 };
@@ -97,10 +97,12 @@ gboolean nara_claims_check(json_t *payload, const char *issuer, const char *audi
     fail(error, NARA_TOKEN_ERROR_AUDIENCE, "the token is for another audience");
     goto fail;
   }
-  if (!string_claim(payload, "cid", TRUE, &c.consultation, error)
-      || !string_claim(payload, "sub", TRUE, &c.participant, error)
-      || !string_claim(payload, "role", TRUE, &c.role, error)
-      || !string_claim(payload, "name", TRUE, &c.name, error)
+  /* An access token for the REST API names only its subject (the booking
+   * system or person the identity provider vouches for). */
+  if (!string_claim(payload, "sub", TRUE, &c.participant, error)
+      || !string_claim(payload, "cid", join, &c.consultation, error)
+      || !string_claim(payload, "role", join, &c.role, error)
+      || !string_claim(payload, "name", join, &c.name, error)
       || !string_claim(payload, "acr", FALSE, &c.assurance, error)
       || !string_claim(payload, "jti", FALSE, &c.jti, error))
     goto fail;

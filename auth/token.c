@@ -183,8 +183,10 @@ static gboolean choose_key(NaraTokenVerifier *v, json_t *header, NaraJwsAlg *alg
   return TRUE;
 }
 
-gboolean nara_token_verify(NaraTokenVerifier *v, const char *token, gint64 now,
-                           NaraTokenClaims *out, GError **error)
+/* audience NULL: a join token (the verifier's audience, join claims, any
+ * key); else an access token for that audience, from the IdP's keys only. */
+static gboolean verify(NaraTokenVerifier *v, const char *token, const char *audience, gint64 now,
+                       NaraTokenClaims *out, GError **error)
 {
   const char *dot1, *dot2;
   gsize len, sig_len = 0;
@@ -214,6 +216,11 @@ gboolean nara_token_verify(NaraTokenVerifier *v, const char *token, gint64 now,
   }
   if (!choose_key(v, header, &alg, &key, error))
     goto out;
+  /* The server secret mints join links; it must never open the REST API. */
+  if (audience != NULL && key == NULL) {
+    fail(error, NARA_TOKEN_ERROR_ALGORITHM, "access tokens must come from the identity provider");
+    goto out;
+  }
   sig = nara_b64url_decode(dot2 + 1, len - (gsize)(dot2 + 1 - token), &sig_len);
   if (sig == NULL) {
     fail(error, NARA_TOKEN_ERROR_MALFORMED, "the signature is not base64url");
@@ -234,12 +241,33 @@ gboolean nara_token_verify(NaraTokenVerifier *v, const char *token, gint64 now,
     fail(error, NARA_TOKEN_ERROR_MALFORMED, "the payload is not base64url JSON");
     goto out;
   }
-  ok = nara_claims_check(payload, key == NULL ? v->issuer : v->idp_issuer, v->audience, now, out,
+  ok = nara_claims_check(payload, key == NULL ? v->issuer : v->idp_issuer,
+                         audience != NULL ? audience : v->audience, now, audience == NULL, out,
                          error);
 out:
   json_decref(header);
   json_decref(payload);
   return ok;
+}
+
+gboolean nara_token_verify(NaraTokenVerifier *v, const char *token, gint64 now,
+                           NaraTokenClaims *out, GError **error)
+{
+  return verify(v, token, NULL, now, out, error);
+}
+
+gboolean nara_token_verify_access(NaraTokenVerifier *v, const char *token, const char *audience,
+                                  gint64 now, char **subject, GError **error)
+{
+  NaraTokenClaims c = { 0 };
+
+  g_return_val_if_fail(audience != NULL && subject != NULL, FALSE);
+  *subject = NULL;
+  if (!verify(v, token, audience, now, &c, error))
+    return FALSE;
+  *subject = g_steal_pointer(&c.participant);
+  nara_token_claims_clear(&c);
+  return TRUE;
 }
 
 static char *encode_json(json_t *j)

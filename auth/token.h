@@ -70,6 +70,13 @@ void nara_token_claims_clear(NaraTokenClaims *claims);
 gboolean nara_token_verify(NaraTokenVerifier *verifier, const char *token, gint64 now,
                            NaraTokenClaims *out, GError **error);
 
+/* Verifies an identity provider's access token for the REST API: signed
+ * with a JWKS key (never the server secret), iss = idp_issuer, aud contains
+ * audience, exp in the future, sub a string (*subject, transfer full). */
+gboolean nara_token_verify_access(NaraTokenVerifier *verifier, const char *token,
+                                  const char *audience, gint64 now, char **subject,
+                                  GError **error);
+
 /* (transfer full) An HS256 token for claims (jti generated when NULL). */
 char *nara_token_sign_hs256(NaraTokenVerifier *verifier, const NaraTokenClaims *claims);
 

@@ -76,8 +76,8 @@ static const NaraConfigKey keys[] = {
   { "auth.idp_issuer", NARA_CONFIG_STRING, "", 0, 0,
     "iss required of RS256/ES256 join tokens. Empty: auth.issuer." },
   { "auth.api_audience", NARA_CONFIG_STRING, "nara-api", 0, 0,
-    "aud an identity provider's bearer token would need for the REST API. Reserved: the REST "
-    "API accepts API keys only in this version." },
+    "aud of an identity provider's access token (RS256/ES256 from auth.jwks, iss "
+    "auth.idp_issuer) that the REST API accepts besides API keys." },
   { "auth.link_validity_hours", NARA_CONFIG_UINT, "0", 0, 8760,
     "Hours a join link minted by Nara stays valid. 0: until the consultation's end plus 2 "
     "hours." },

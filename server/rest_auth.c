@@ -1,10 +1,10 @@
-/* rest_auth.c — who is calling the REST API: "Authorization: Bearer <key>".
+/* rest_auth.c — who is calling the REST API: "Authorization: Bearer <…>".
  *
  * API keys ("nara_…", made by `nara apikey create`) are looked up by their
- * SHA-256 in the store. Bearer JWTs from an identity provider are not
- * accepted yet: auth/token.h verifies join tokens only (it requires the
- * cid/sub/role/name claims), so an API access token cannot pass it. Keys
- * are never logged.
+ * SHA-256 in the store. Anything else must be an access token (JWT) from
+ * the configured identity provider: signed with a JWKS key, never the
+ * server secret, with aud = auth.api_audience; its sub names the caller.
+ * Keys and tokens are never logged.
  *
  * Threading: control thread.
  */
@@ -30,8 +30,16 @@ gboolean nara_rest_authenticate(NaraRest *rest, const char *authorization, char 
   token = authorization + 7;
   while (*token == ' ')
     token++;
-  if (!g_str_has_prefix(token, "nara_") || strchr(token, ' '))
+  if (strchr(token, ' '))
     return FALSE;
+  if (!g_str_has_prefix(token, "nara_")) {
+    g_autofree char *subject = NULL;
+    if (!nara_token_verify_access(rest->services->tokens, token, rest->services->api_audience,
+                                  g_get_real_time() / G_USEC_PER_SEC, &subject, NULL))
+      return FALSE;
+    *key_id = g_strconcat("idp:", subject, NULL);
+    return TRUE;
+  }
   nara_apikey_hash(token, hash);
   found = nara_store_apikey_find(rest->services->store, hash, key_id);
   OPENSSL_cleanse(hash, sizeof hash);

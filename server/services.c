@@ -149,6 +149,7 @@ NaraServices *nara_services_open(const NaraConfig *config, GError **error)
   if (!s->tokens)
     return NULL;
   s->public_url = nara_wiring_public_url(config);
+  s->api_audience = g_strdup(nara_config_get_string(config, "auth.api_audience"));
   s->link_validity_hours = nara_config_get_uint(config, "auth.link_validity_hours");
   s->max_name_chars = nara_config_get_uint(config, "signaling.max_name_chars");
   s->retention_days = nara_config_get_uint(config, "audit.retention_days");
@@ -164,6 +165,7 @@ void nara_services_free(NaraServices *s)
   g_clear_pointer(&s->tokens, nara_token_verifier_free);
   g_clear_pointer(&s->store, nara_store_close);
   g_free(s->public_url);
+  g_free(s->api_audience);
   g_free(s);
 }
 

@@ -26,6 +26,7 @@ typedef struct {
   NaraStore *store;          /* (owned) */
   NaraTokenVerifier *tokens; /* (owned) join tokens: HS256 secret + the IdP's JWKS */
   char *public_url;          /* base of join links, no trailing slash */
+  char *api_audience;        /* aud of the IdP's access tokens for the REST API */
   guint link_validity_hours; /* 0: until the consultation's end + 2 h */
   guint max_name_chars;      /* display names, as signaling enforces them */
   guint retention_days;      /* audit.retention_days */

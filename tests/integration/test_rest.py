@@ -369,5 +369,60 @@ async def test_restart_and_audit(binary, state_dir):
     assert code == 1 and f"seq {seq}" in out + err, (code, out, err)
 
 
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def es256_token(key, claims, kid="idp-1"):
+    """A compact JWS signed ES256 (raw r||s, RFC 7518 §3.4) with key."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+    head = b64url(json.dumps({"alg": "ES256", "typ": "JWT", "kid": kid}).encode())
+    body = b64url(json.dumps(claims).encode())
+    der = key.sign(f"{head}.{body}".encode(), ec.ECDSA(hashes.SHA256()))
+    r, s = decode_dss_signature(der)
+    return f"{head}.{body}.{b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+
+
+def hs256_token(secret, claims):
+    head = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64url(json.dumps(claims).encode())
+    mac = hmac.new(secret, f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{b64url(mac)}"
+
+
+async def test_idp_access_token(binary, state_dir):
+    """A region's identity provider can call the API with its own access
+    tokens; the server secret and join tokens cannot."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    key = ec.generate_private_key(ec.SECP256R1())
+    nums = key.public_key().public_numbers()
+    jwks = json.dumps({"keys": [{"kty": "EC", "crv": "P-256", "kid": "idp-1", "alg": "ES256",
+                                 "use": "sig", "x": b64url(nums.x.to_bytes(32, "big")),
+                                 "y": b64url(nums.y.to_bytes(32, "big"))}]})
+    idp = "https://idp.region.example"
+    now = int(datetime.datetime.now(datetime.timezone.utc).timestamp())
+    claims = {"iss": idp, "aud": "nara-api", "sub": "booking-system", "exp": now + 300}
+    with Server(binary, state_dir, f"auth.jwks={jwks}", f"auth.idp_issuer={idp}") as server:
+        status, _, c = call(server, "POST", "/api/v1/consultations", booking(),
+                            es256_token(key, claims))
+        assert status == 201, c
+        records = audit(server, es256_token(key, claims), c["id"])
+        assert records[0]["actor"] == "api:idp:booking-system", records[0]
+        for bad in (dict(claims, aud="nara-join"), dict(claims, exp=now - 3600),
+                    dict(claims, iss="https://elsewhere.example")):
+            status, hdrs, _ = call(server, "GET", "/api/v1/consultations",
+                                   key=es256_token(key, bad))
+            assert status == 401 and "invalid_token" in hdrs["WWW-Authenticate"], (bad, status)
+        # The server secret mints join links; it never opens the API.
+        with open(os.path.join(state_dir, "token-secret"), "rb") as f:
+            secret = f.read()
+        forged = hs256_token(secret, dict(claims, iss="nara"))
+        status, _, _ = call(server, "GET", "/api/v1/consultations", key=forged)
+        assert status == 401, status
+
+
 if __name__ == "__main__":
-    run([test_crud, test_problems, test_cli, test_restart_and_audit], sys.argv[1], sys.argv[2])
+    run([test_crud, test_problems, test_cli, test_restart_and_audit, test_idp_access_token],
+        sys.argv[1], sys.argv[2])
