@@ -3,7 +3,8 @@
  * Key derivation (RFC 3711 §4.3), HMAC-SHA1 with the key absorbed once,
  * packet-index estimation and replay windows (RFC 3711 §3.3), and a session
  * constructor that takes session keys directly so tests can replay the RFC
- * vectors. Only srtp_*.c, the unit tests and the benchmark include it.
+ * vectors. Only srtp_*.c, stun.h (HMAC-SHA1 for MESSAGE-INTEGRITY), the unit
+ * tests and the benchmark include it.
  *
  * Threading: everything here is pure or works on state owned by one session,
  * so it runs on whichever media worker owns that session.
