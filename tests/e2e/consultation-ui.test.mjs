@@ -366,6 +366,7 @@ test('host: waiting room, admit, mute, remove, lock and end, all by keyboard and
     assert.equal(readmit.participant, ASTRID.id);
     session.reply(readmit);
     await page.getByRole('log').getByText(`${ASTRID.name} can join again with their link.`).waitFor();
+    assert.equal(session.inbox.filter((m) => m.type === 'remove').length, 0, 'one confirmation, one request');
 
     // Lock follows the server's word.
     await page.getByRole('button', { name: 'Lock consultation' }).click();

@@ -94,6 +94,7 @@ export class HostPanel {
     /** @type {Map<string, string>} removed by us in this session: id → name */
     this.removed = new Map();
     this.locked = false;
+    this.showings = 0; // of the confirm dialog
 
     this.ui.admitAll.addEventListener('click', () => this.run((c) => c.admitAll()));
     this.ui.lockButton.addEventListener('click', () => this.toggleLock());
@@ -353,15 +354,23 @@ export class HostPanel {
     this.ui.dialogOk.textContent = confirmLabel;
     dialog.returnValue = '';
     dialog.showModal();
+    const showing = ++this.showings;
     return new Promise((resolve) => {
-      dialog.addEventListener(
-        'close',
-        () => {
-          if (back?.isConnected) back.focus();
-          resolve(dialog.returnValue === 'confirm');
-        },
-        { once: true },
-      );
+      // The close event is queued: one from an earlier showing can still
+      // arrive after a quick Escape and Enter have opened it again. It
+      // answers that earlier question (no) and leaves this one open.
+      const onClose = () => {
+        const current = showing === this.showings;
+        if (current && dialog.open) return;
+        dialog.removeEventListener('close', onClose);
+        if (!current) {
+          resolve(false);
+          return;
+        }
+        if (back?.isConnected) back.focus();
+        resolve(dialog.returnValue === 'confirm');
+      };
+      dialog.addEventListener('close', onClose);
     });
   }
 
