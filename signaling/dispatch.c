@@ -21,112 +21,29 @@ typedef enum {
   NEED_JOINED,  /* everything in a room */
 } NaraNeed;
 
-static const char *const pc_values[] = { "publish", "subscribe", NULL };
-static const char *const kind_values[] = { "audio", "video", NULL };
-
-#define ID_FIELD                                                                                   \
-  {                                                                                                \
-    "id", NARA_FIELD_INT, TRUE, 0, NARA_LIMIT_NONE, NULL                                           \
-  }
-#define OPTIONAL_ID_FIELD                                                                          \
-  {                                                                                                \
-    "id", NARA_FIELD_INT, FALSE, 0, NARA_LIMIT_NONE, NULL                                          \
-  }
-#define END_FIELDS                                                                                 \
-  {                                                                                                \
-    NULL, 0, FALSE, 0, NARA_LIMIT_NONE, NULL                                                       \
-  }
-
-static const NaraField hello_fields[] = {
-  ID_FIELD,
-  { "version", NARA_FIELD_INT, TRUE, 0, NARA_LIMIT_NONE, NULL },
-  END_FIELDS,
-};
-/* Names are bounded in characters after trimming (handler); the byte bound
- * here keeps padding from costing more than a few KiB. */
-/* Either room and name (open rooms) or token (consultations): the handler
- * checks which. A token is bounded by the message size only, so that an
- * oversized one reaches the verifier and gets its own code, token-too-large. */
-static const NaraField join_fields[] = {
-  ID_FIELD,
-  { "room", NARA_FIELD_STRING, FALSE, 64, NARA_LIMIT_NONE, NULL },
-  { "name", NARA_FIELD_STRING, FALSE, 4096, NARA_LIMIT_NONE, NULL },
-  { "token", NARA_FIELD_STRING, FALSE, 0, NARA_LIMIT_NONE, NULL },
-  END_FIELDS,
-};
-static const NaraField id_only_fields[] = { ID_FIELD, END_FIELDS };
-static const NaraField chat_fields[] = {
-  ID_FIELD,
-  { "text", NARA_FIELD_STRING, TRUE, 0, NARA_LIMIT_CHAT_CHARS, NULL },
-  END_FIELDS,
-};
-static const NaraField mute_fields[] = {
-  ID_FIELD,
-  { "kind", NARA_FIELD_STRING, TRUE, 16, NARA_LIMIT_NONE, kind_values },
-  { "muted", NARA_FIELD_BOOL, TRUE, 0, NARA_LIMIT_NONE, NULL },
-  END_FIELDS,
-};
-static const NaraField publish_fields[] = {
-  ID_FIELD,
-  { "sdp", NARA_FIELD_STRING, TRUE, NARA_MAX_SDP_BYTES, NARA_LIMIT_NONE, NULL },
-  END_FIELDS,
-};
-static const NaraField answer_fields[] = {
-  OPTIONAL_ID_FIELD,
-  { "pc", NARA_FIELD_STRING, TRUE, 16, NARA_LIMIT_NONE, pc_values },
-  { "revision", NARA_FIELD_INT, FALSE, 0, NARA_LIMIT_NONE, NULL },
-  { "sdp", NARA_FIELD_STRING, TRUE, NARA_MAX_SDP_BYTES, NARA_LIMIT_NONE, NULL },
-  END_FIELDS,
-};
-static const NaraField candidate_fields[] = {
-  OPTIONAL_ID_FIELD,
-  { "pc", NARA_FIELD_STRING, TRUE, 16, NARA_LIMIT_NONE, pc_values },
-  { "candidate", NARA_FIELD_OBJECT_OR_NULL, TRUE, 0, NARA_LIMIT_NONE, NULL },
-  END_FIELDS,
-};
-
-/* Host requests. A participant id is the store's (at most 39 bytes). */
-#define PARTICIPANT_FIELD                                                                          \
-  {                                                                                                \
-    "participant", NARA_FIELD_STRING, TRUE, 64, NARA_LIMIT_NONE, NULL                              \
-  }
-static const NaraField participant_fields[] = { ID_FIELD, PARTICIPANT_FIELD, END_FIELDS };
-static const NaraField host_mute_fields[] = {
-  ID_FIELD,
-  PARTICIPANT_FIELD,
-  { "kind", NARA_FIELD_STRING, TRUE, 16, NARA_LIMIT_NONE, kind_values },
-  { "muted", NARA_FIELD_BOOL, TRUE, 0, NARA_LIMIT_NONE, NULL },
-  END_FIELDS,
-};
-static const NaraField lock_fields[] = {
-  ID_FIELD,
-  { "locked", NARA_FIELD_BOOL, TRUE, 0, NARA_LIMIT_NONE, NULL },
-  END_FIELDS,
-};
-
+/* Fields of each type: message_fields.c. */
 static const struct {
   const char *type;
-  const NaraField *fields;
   NaraNeed need;
   NaraHandler handler;
 } messages[] = {
-  { "hello", hello_fields, NEED_NOTHING, nara_handle_hello },
-  { "join", join_fields, NEED_HELLO, nara_handle_join },
-  { "ping", id_only_fields, NEED_HELLO, nara_handle_ping },
-  { "leave", id_only_fields, NEED_IN, nara_handle_leave },
-  { "chat", chat_fields, NEED_JOINED, nara_handle_chat },
-  { "mute", mute_fields, NEED_JOINED, nara_handle_mute },
-  { "publish", publish_fields, NEED_JOINED, nara_handle_publish },
-  { "answer", answer_fields, NEED_JOINED, nara_handle_answer },
-  { "candidate", candidate_fields, NEED_JOINED, nara_handle_candidate },
-  { "admit", participant_fields, NEED_JOINED, nara_handle_admit },
-  { "decline", participant_fields, NEED_JOINED, nara_handle_decline },
-  { "admit-all", id_only_fields, NEED_JOINED, nara_handle_admit_all },
-  { "host-mute", host_mute_fields, NEED_JOINED, nara_handle_host_mute },
-  { "remove", participant_fields, NEED_JOINED, nara_handle_remove },
-  { "readmit", participant_fields, NEED_JOINED, nara_handle_readmit },
-  { "lock", lock_fields, NEED_JOINED, nara_handle_lock },
-  { "end", id_only_fields, NEED_JOINED, nara_handle_end },
+  { "hello", NEED_NOTHING, nara_handle_hello },
+  { "join", NEED_HELLO, nara_handle_join },
+  { "ping", NEED_HELLO, nara_handle_ping },
+  { "leave", NEED_IN, nara_handle_leave },
+  { "chat", NEED_JOINED, nara_handle_chat },
+  { "mute", NEED_JOINED, nara_handle_mute },
+  { "publish", NEED_JOINED, nara_handle_publish },
+  { "answer", NEED_JOINED, nara_handle_answer },
+  { "candidate", NEED_JOINED, nara_handle_candidate },
+  { "admit", NEED_JOINED, nara_handle_admit },
+  { "decline", NEED_JOINED, nara_handle_decline },
+  { "admit-all", NEED_JOINED, nara_handle_admit_all },
+  { "host-mute", NEED_JOINED, nara_handle_host_mute },
+  { "remove", NEED_JOINED, nara_handle_remove },
+  { "readmit", NEED_JOINED, nara_handle_readmit },
+  { "lock", NEED_JOINED, nara_handle_lock },
+  { "end", NEED_JOINED, nara_handle_end },
 };
 
 void nara_dispatch(NaraSession *session, const char *data, gsize len)
@@ -172,7 +89,7 @@ void nara_dispatch(NaraSession *session, const char *data, gsize len)
                                 : "join a room first");
     goto out;
   }
-  if (!nara_validate(msg, messages[i].fields, &session->sig->config, &error)) {
+  if (!nara_validate(msg, nara_message_fields(type), &session->sig->config, &error)) {
     nara_session_send_error(session, id, "bad-message", error->message);
     goto out;
   }

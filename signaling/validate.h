@@ -52,6 +52,11 @@ typedef struct {
 gboolean nara_validate(json_t *msg, const NaraField *fields, const NaraSignalingConfig *config,
                        GError **error);
 
+/* message_fields.c: the field table of a message type, NULL if unknown;
+ * and every type of protocol v1, NULL-terminated. */
+const NaraField *nara_message_fields(const char *type);
+extern const char *const nara_message_types[];
+
 /* 1-64 of A-Z a-z 0-9 - _ */
 gboolean nara_validate_room_name(const char *name);
 /* (transfer full) The name trimmed of white space, or NULL when empty, too

@@ -23,76 +23,6 @@
     }                                                                                              \
   } while (0)
 
-/* The tables of dispatch.c, which keeps them file-static: keep these in
- * step with it (same fields, types, bounds and allowed values). */
-static const char *const pc_values[] = { "publish", "subscribe", NULL };
-static const char *const kind_values[] = { "audio", "video", NULL };
-
-#define F(name, type, required, max_bytes, limit, one_of)                                          \
-  {                                                                                                \
-    name, type, required, max_bytes, limit, one_of                                                 \
-  }
-#define ID F("id", NARA_FIELD_INT, TRUE, 0, NARA_LIMIT_NONE, NULL)
-#define OPTIONAL_ID F("id", NARA_FIELD_INT, FALSE, 0, NARA_LIMIT_NONE, NULL)
-#define PARTICIPANT F("participant", NARA_FIELD_STRING, TRUE, 64, NARA_LIMIT_NONE, NULL)
-#define END F(NULL, 0, FALSE, 0, NARA_LIMIT_NONE, NULL)
-
-static const NaraField hello[]
-    = { ID, F("version", NARA_FIELD_INT, TRUE, 0, NARA_LIMIT_NONE, NULL), END };
-static const NaraField join[] = {
-  ID,
-  F("room", NARA_FIELD_STRING, FALSE, 64, NARA_LIMIT_NONE, NULL),
-  F("name", NARA_FIELD_STRING, FALSE, 4096, NARA_LIMIT_NONE, NULL),
-  F("token", NARA_FIELD_STRING, FALSE, 0, NARA_LIMIT_NONE, NULL),
-  END,
-};
-static const NaraField id_only[] = { ID, END };
-static const NaraField chat[]
-    = { ID, F("text", NARA_FIELD_STRING, TRUE, 0, NARA_LIMIT_CHAT_CHARS, NULL), END };
-static const NaraField mute[] = {
-  ID,
-  F("kind", NARA_FIELD_STRING, TRUE, 16, NARA_LIMIT_NONE, kind_values),
-  F("muted", NARA_FIELD_BOOL, TRUE, 0, NARA_LIMIT_NONE, NULL),
-  END,
-};
-static const NaraField publish[]
-    = { ID, F("sdp", NARA_FIELD_STRING, TRUE, NARA_MAX_SDP_BYTES, NARA_LIMIT_NONE, NULL), END };
-static const NaraField answer[] = {
-  OPTIONAL_ID,
-  F("pc", NARA_FIELD_STRING, TRUE, 16, NARA_LIMIT_NONE, pc_values),
-  F("revision", NARA_FIELD_INT, FALSE, 0, NARA_LIMIT_NONE, NULL),
-  F("sdp", NARA_FIELD_STRING, TRUE, NARA_MAX_SDP_BYTES, NARA_LIMIT_NONE, NULL),
-  END,
-};
-static const NaraField candidate[] = {
-  OPTIONAL_ID,
-  F("pc", NARA_FIELD_STRING, TRUE, 16, NARA_LIMIT_NONE, pc_values),
-  F("candidate", NARA_FIELD_OBJECT_OR_NULL, TRUE, 0, NARA_LIMIT_NONE, NULL),
-  END,
-};
-static const NaraField participant[] = { ID, PARTICIPANT, END };
-static const NaraField host_mute[] = {
-  ID,
-  PARTICIPANT,
-  F("kind", NARA_FIELD_STRING, TRUE, 16, NARA_LIMIT_NONE, kind_values),
-  F("muted", NARA_FIELD_BOOL, TRUE, 0, NARA_LIMIT_NONE, NULL),
-  END,
-};
-static const NaraField lock[]
-    = { ID, F("locked", NARA_FIELD_BOOL, TRUE, 0, NARA_LIMIT_NONE, NULL), END };
-
-static const struct {
-  const char *type;
-  const NaraField *fields;
-} messages[] = {
-  { "hello", hello },         { "join", join },           { "ping", id_only },
-  { "leave", id_only },       { "chat", chat },           { "mute", mute },
-  { "publish", publish },     { "answer", answer },       { "candidate", candidate },
-  { "admit", participant },   { "decline", participant }, { "admit-all", id_only },
-  { "host-mute", host_mute }, { "remove", participant },  { "readmit", participant },
-  { "lock", lock },           { "end", id_only },
-};
-
 /* The defaults of server/config.c: what handlers bound names and chat by. */
 static const NaraSignalingConfig config = {
   .max_message_bytes = 262144,
@@ -203,12 +133,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
   /* Every table, not only the one the "type" names: each must hold on any
    * object, and the fuzzer need not guess the type first. */
-  for (guint i = 0; i < G_N_ELEMENTS(messages); i++) {
+  for (const char *const *type = nara_message_types; *type; type++) {
+    const NaraField *fields = nara_message_fields(*type);
     g_autoptr(GError) verror = NULL;
-    if (nara_validate(msg, messages[i].fields, &config, &verror)) {
+    CHECK(fields != NULL);
+    if (nara_validate(msg, fields, &config, &verror)) {
       CHECK(verror == NULL);
-      check_accepted(msg, messages[i].fields);
-      check_value_rules(msg, messages[i].type);
+      check_accepted(msg, fields);
+      check_value_rules(msg, *type);
     } else {
       CHECK(verror != NULL && verror->domain == NARA_VALIDATE_ERROR);
     }
