@@ -17,6 +17,7 @@
 #define MAX_LOCAL_CANDIDATES 16
 
 struct _NaraIce {
+  NaraTransport base; /* first: the peer transport interface */
   NiceAgent *agent;
   guint stream_id;
   NaraIceCallbacks callbacks;
@@ -104,10 +105,13 @@ static void collect_local_candidates(NaraIce *ice, const char *announced)
   g_slist_free_full(cands, (GDestroyNotify)nice_candidate_free);
 }
 
+static const NaraTransportOps ice_ops;
+
 NaraIce *nara_ice_new(GMainContext *context, const NaraIceConfig *config,
                       const NaraIceCallbacks *callbacks, gpointer user_data, GError **error)
 {
   NaraIce *ice = g_new0(NaraIce, 1);
+  ice->base.ops = &ice_ops;
   ice->callbacks = *callbacks;
   ice->user_data = user_data;
   ice->state = NARA_ICE_CHECKING;
@@ -249,3 +253,69 @@ gboolean nara_ice_send(NaraIce *ice, const guint8 *data, gsize len)
     return FALSE;
   return nice_agent_send(ice->agent, ice->stream_id, 1, (guint)len, (const gchar *)data) >= 0;
 }
+
+/* ---- the peer transport interface (transport.h) ---- */
+
+NaraTransport *nara_ice_transport(NaraIce *ice)
+{
+  return &ice->base;
+}
+
+static const char *t_get_ufrag(NaraTransport *t)
+{
+  return nara_ice_get_ufrag((NaraIce *)t);
+}
+
+static const char *t_get_pwd(NaraTransport *t)
+{
+  return nara_ice_get_pwd((NaraIce *)t);
+}
+
+static const char *const *t_get_local_candidates(NaraTransport *t, guint *n)
+{
+  return nara_ice_get_local_candidates((NaraIce *)t, n);
+}
+
+static const char *t_get_default_address(NaraTransport *t, guint16 *port)
+{
+  return nara_ice_get_default_address((NaraIce *)t, port);
+}
+
+static gboolean t_set_remote_credentials(NaraTransport *t, const char *ufrag, const char *pwd,
+                                         GError **error)
+{
+  return nara_ice_set_remote_credentials((NaraIce *)t, ufrag, pwd, error);
+}
+
+static gboolean t_add_remote_candidate(NaraTransport *t, const char *candidate, GError **error)
+{
+  return nara_ice_add_remote_candidate((NaraIce *)t, candidate, error);
+}
+
+static void t_remote_candidates_done(NaraTransport *t)
+{
+  nara_ice_remote_candidates_done((NaraIce *)t);
+}
+
+static gboolean t_send(NaraTransport *t, const guint8 *data, gsize len)
+{
+  return nara_ice_send((NaraIce *)t, data, len);
+}
+
+static void t_free(NaraTransport *t)
+{
+  nara_ice_free((NaraIce *)t);
+}
+
+/* No batching: libnice sends each datagram as it is handed over. */
+static const NaraTransportOps ice_ops = {
+  .get_ufrag = t_get_ufrag,
+  .get_pwd = t_get_pwd,
+  .get_local_candidates = t_get_local_candidates,
+  .get_default_address = t_get_default_address,
+  .set_remote_credentials = t_set_remote_credentials,
+  .add_remote_candidate = t_add_remote_candidate,
+  .remote_candidates_done = t_remote_candidates_done,
+  .send = t_send,
+  .free = t_free,
+};

@@ -12,6 +12,8 @@
 
 #include <glib.h>
 
+#include "transport.h"
+
 G_BEGIN_DECLS
 
 typedef struct _NaraIce NaraIce;
@@ -41,6 +43,9 @@ NaraIce *nara_ice_new(GMainContext *context, const NaraIceConfig *config,
                       const NaraIceCallbacks *callbacks, gpointer user_data, GError **error);
 /* No callback runs after this. */
 void nara_ice_free(NaraIce *ice);
+/* The same agent behind the peer transport interface (transport.h); it
+ * stays owned by ice (nara_transport_free() frees it). */
+NaraTransport *nara_ice_transport(NaraIce *ice);
 
 const char *nara_ice_get_ufrag(NaraIce *ice);
 const char *nara_ice_get_pwd(NaraIce *ice);

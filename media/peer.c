@@ -54,7 +54,7 @@ gboolean nara_peer_core_send_rtcp(NaraPeerCore *core, guint8 *data, gsize len, g
 {
   if (!nara_peer_core_can_send(core) || !nara_srtp_protect_rtcp(core->srtp_out, data, &len, cap))
     return FALSE;
-  return nara_ice_send(core->ice, data, len);
+  return nara_transport_send(core->transport, data, len);
 }
 
 static guint32 random_ssrc(void)
@@ -68,7 +68,9 @@ static guint32 random_ssrc(void)
 
 /* ---- transport callbacks ---- */
 
-static void on_ice_receive(guint8 *data, gsize len, gpointer user_data)
+/* A datagram from the transport, in a buffer of NARA_WORKER_BUF octets
+ * that is ours to unprotect in place. */
+static void on_transport_receive(guint8 *data, gsize len, gpointer user_data)
 {
   NaraPeerCore *core = user_data;
   NaraWorker *worker = core->room->worker;
@@ -89,16 +91,27 @@ static void on_ice_receive(guint8 *data, gsize len, gpointer user_data)
     nara_worker_count(&worker->packets_dropped, 1);
     return;
   }
-  /* libnice's buffer is not ours to shrink in place: unprotect a copy. */
-  memcpy(worker->rx, data, len);
   if (kind == NARA_PACKET_RTP) {
     if (core->role == NARA_PEER_PUBLISH)
-      nara_room_core_publisher_rtp(core, worker->rx, len);
+      nara_room_core_publisher_rtp(core, data, len);
     return;
   }
   if (core->role == NARA_PEER_SUBSCRIBE)
-    nara_room_core_subscriber_rtcp(core, worker->rx, len);
+    nara_room_core_subscriber_rtcp(core, data, len);
   /* Publishers' SR/RR carry nothing the forwarder uses yet. */
+}
+
+static void on_ice_receive(guint8 *data, gsize len, gpointer user_data)
+{
+  NaraPeerCore *core = user_data;
+  NaraWorker *worker = core->room->worker;
+  /* libnice's buffer is not ours to shrink in place: unprotect a copy. */
+  if (len > NARA_WORKER_MTU) {
+    nara_worker_count(&worker->packets_dropped, 1);
+    return;
+  }
+  memcpy(worker->rx, data, len);
+  on_transport_receive(worker->rx, len, user_data);
 }
 
 static void flush_pending_dtls(NaraPeerCore *core)
@@ -107,7 +120,7 @@ static void flush_pending_dtls(NaraPeerCore *core)
     GBytes *b = g_ptr_array_index(core->pending_dtls, i);
     gsize n;
     const guint8 *d = g_bytes_get_data(b, &n);
-    nara_ice_send(core->ice, d, n);
+    nara_transport_send(core->transport, d, n);
   }
   g_ptr_array_set_size(core->pending_dtls, 0);
 }
@@ -122,7 +135,9 @@ static void on_ice_state(NaraIceState state, gpointer user_data)
     return;
   }
   if (state == NARA_ICE_CONNECTED) {
-    set_state(core, NARA_PEER_STATE_CONNECTING);
+    /* ICE-lite may report its first check after DTLS is already up. */
+    if (core->state != NARA_PEER_STATE_CONNECTED)
+      set_state(core, NARA_PEER_STATE_CONNECTING);
     flush_pending_dtls(core);
     nara_dtls_start(core->dtls);
   }
@@ -131,9 +146,11 @@ static void on_ice_state(NaraIceState state, gpointer user_data)
 static void on_dtls_send(const guint8 *data, gsize len, gpointer user_data)
 {
   NaraPeerCore *core = user_data;
-  /* A ClientHello can beat libnice's "connected": keep our reply until a
-   * pair is selected rather than wait a DTLS retransmission (1 s). */
-  if (!nara_ice_send(core->ice, data, len) && core->pending_dtls->len < NARA_PEER_MAX_PENDING_DTLS)
+  /* A ClientHello can beat libnice's "connected" (or, with a DTLS client
+   * role under ICE-lite, our first check): keep our records until there is
+   * a pair rather than wait a DTLS retransmission (1 s). */
+  if (!nara_transport_send(core->transport, data, len)
+      && core->pending_dtls->len < NARA_PEER_MAX_PENDING_DTLS)
     g_ptr_array_add(core->pending_dtls, g_bytes_new(data, len));
 }
 
@@ -191,12 +208,11 @@ NaraPeerCore *nara_peer_core_new(NaraRoomCore *room, NaraMediaPeer *handle)
   return core;
 }
 
-void nara_peer_core_start(NaraPeerCore *core)
+/* A libnice agent of our own. */
+static NaraTransport *new_transport(NaraPeerCore *core, GError **error)
 {
   NaraWorker *worker = core->room->worker;
   const NaraMediaShared *shared = worker->shared;
-  g_ptr_array_add(core->room->peers, core);
-
   NaraIceConfig config = {
     .addresses = (const char *const *)shared->ice_addresses,
     .port_min = shared->port_min,
@@ -207,16 +223,25 @@ void nara_peer_core_start(NaraPeerCore *core)
     .controlling = core->role == NARA_PEER_SUBSCRIBE,
   };
   NaraIceCallbacks ice_cb = { on_ice_receive, on_ice_state };
+  NaraIce *ice = nara_ice_new(worker->context, &config, &ice_cb, core, error);
+  return ice ? nara_ice_transport(ice) : NULL;
+}
+
+void nara_peer_core_start(NaraPeerCore *core)
+{
+  NaraWorker *worker = core->room->worker;
+  g_ptr_array_add(core->room->peers, core);
+
   GError *error = NULL;
-  core->ice = nara_ice_new(worker->context, &config, &ice_cb, core, &error);
-  if (!core->ice) {
+  core->transport = new_transport(core, &error);
+  if (!core->transport) {
     g_prefix_error(&error, "ICE: ");
     emit_error(core, error);
     set_state(core, NARA_PEER_STATE_FAILED);
     return;
   }
   NaraDtlsCallbacks dtls_cb = { on_dtls_send, on_dtls_connected, on_dtls_failed };
-  core->dtls = nara_dtls_new(shared->dtls, worker->context, &dtls_cb, core);
+  core->dtls = nara_dtls_new(worker->shared->dtls, worker->context, &dtls_cb, core);
   /* Host candidates are all in our SDP: say there will be no others. */
   nara_media_peer_emit_candidate(core->handle, NULL);
 }
@@ -236,7 +261,7 @@ void nara_peer_core_close(NaraPeerCore *core)
   }
   g_ptr_array_remove(core->room->peers, core);
   nara_dtls_free(core->dtls);
-  nara_ice_free(core->ice);
+  nara_transport_free(core->transport);
   nara_srtp_session_free(core->srtp_in);
   nara_srtp_session_free(core->srtp_out);
   g_ptr_array_unref(core->early_candidates);
@@ -253,7 +278,7 @@ void nara_peer_core_close(NaraPeerCore *core)
 static gboolean add_candidate(NaraPeerCore *core, const char *candidate)
 {
   GError *error = NULL;
-  if (nara_ice_add_remote_candidate(core->ice, candidate, &error))
+  if (nara_transport_add_remote_candidate(core->transport, candidate, &error))
     return TRUE;
   emit_error(core, error);
   return FALSE;
@@ -283,7 +308,8 @@ static gboolean apply_transport(NaraPeerCore *core, const NaraSdpRemote *remote,
                 "DTLS role conflicts with the handshake already under way");
     return FALSE;
   }
-  if (!nara_ice_set_remote_credentials(core->ice, remote->ice_ufrag, remote->ice_pwd, error))
+  if (!nara_transport_set_remote_credentials(core->transport, remote->ice_ufrag, remote->ice_pwd,
+                                             error))
     return FALSE;
   g_strlcpy(core->remote_ufrag, remote->ice_ufrag, sizeof core->remote_ufrag);
   nara_dtls_set_remote_fingerprint(core->dtls, remote->fingerprint);
@@ -294,18 +320,18 @@ static gboolean apply_transport(NaraPeerCore *core, const NaraSdpRemote *remote,
     add_candidate(core, g_ptr_array_index(core->early_candidates, i));
   g_ptr_array_set_size(core->early_candidates, 0);
   if (core->early_candidates_done)
-    nara_ice_remote_candidates_done(core->ice);
+    nara_transport_remote_candidates_done(core->transport);
   set_state(core, NARA_PEER_STATE_CONNECTING);
   return TRUE;
 }
 
 void nara_peer_core_add_remote_candidate(NaraPeerCore *core, const char *candidate)
 {
-  if (!core->ice)
+  if (!core->transport)
     return;
   if (!candidate) {
     if (core->remote_set)
-      nara_ice_remote_candidates_done(core->ice);
+      nara_transport_remote_candidates_done(core->transport);
     else
       core->early_candidates_done = TRUE;
     return;
@@ -322,14 +348,14 @@ void nara_peer_core_add_remote_candidate(NaraPeerCore *core, const char *candida
 static void fill_local(NaraPeerCore *core, NaraSdpLocal *local, NaraDtlsSetup setup)
 {
   memset(local, 0, sizeof *local);
-  local->ice_ufrag = nara_ice_get_ufrag(core->ice);
-  local->ice_pwd = nara_ice_get_pwd(core->ice);
+  local->ice_ufrag = nara_transport_get_ufrag(core->transport);
+  local->ice_pwd = nara_transport_get_pwd(core->transport);
   local->fingerprint = nara_dtls_context_fingerprint(core->room->worker->shared->dtls);
   local->setup = setup;
   local->session_id = core->session_id;
   local->session_version = ++core->session_version;
-  local->candidates = nara_ice_get_local_candidates(core->ice, &local->n_candidates);
-  local->connection_address = nara_ice_get_default_address(core->ice, &local->port);
+  local->candidates = nara_transport_get_local_candidates(core->transport, &local->n_candidates);
+  local->connection_address = nara_transport_get_default_address(core->transport, &local->port);
 }
 
 /* ---- publish ---- */
@@ -520,7 +546,7 @@ void nara_peer_core_set_subscriptions(NaraPeerCore *core, const NaraMediaTrack *
                                  "subscriptions on a publish peer"));
     return;
   }
-  if (!core->ice)
+  if (!core->transport)
     return;
   g_free(core->wanted);
   core->wanted = g_memdup2(tracks, sizeof *tracks * n);
@@ -571,7 +597,7 @@ static void subscribe_answer(NaraPeerCore *core, const char *sdp)
 
 void nara_peer_core_set_remote_description(NaraPeerCore *core, const char *type, const char *sdp)
 {
-  if (!core->ice) {
+  if (!core->transport) {
     emit_error(core, g_error_new(NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_STATE, "peer has failed"));
     return;
   }

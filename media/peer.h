@@ -19,6 +19,7 @@
 #include "media.h"
 #include "room.h"
 #include "srtp_session.h"
+#include "transport.h"
 
 G_BEGIN_DECLS
 
@@ -56,7 +57,7 @@ struct _NaraPeerCore {
   NaraPeerState state;
   guint32 local_ssrc; /* sender SSRC of our RTCP */
 
-  NaraIce *ice;
+  NaraTransport *transport; /* libnice (ice.c) or ICE-lite on the worker mux (lite.c) */
   NaraDtls *dtls;
   NaraSrtpSession *srtp_in, *srtp_out;
   gboolean remote_set; /* credentials, role and fingerprint applied */

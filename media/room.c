@@ -3,8 +3,9 @@
  * Owns the room's peer list, the routes from publisher tracks to subscriber
  * slots, and the per-packet work: unprotect, find the track, then for each
  * subscriber copy, rewrite, protect and send; keyframe requests upstream
- * and the periodic REMB. It does not negotiate (peer.c) and never decodes
- * or queues media. Runs on the room's media worker only.
+ * and the periodic REMB. It does not negotiate (peer.c), never decodes, and
+ * holds nothing past the current wake-up (ICE-lite's send batch leaves
+ * before the worker polls again). Runs on the room's media worker only.
  */
 #include "room.h"
 
@@ -202,14 +203,17 @@ void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
     NaraPeerCore *sub = slot->subscriber;
     if (!nara_peer_core_can_send(sub))
       continue;
+    /* Built straight into the transport's send batch where it has one
+     * (ICE-lite: sent with the rest of this receive batch), else in tx. */
     gsize out_len = len;
-    memcpy(worker->tx, data, len);
-    if (!nara_rtp_rewrite(worker->tx, out_len, &slot->rewrite)
-        || !nara_srtp_protect(sub->srtp_out, worker->tx, &out_len, NARA_WORKER_BUF)) {
+    guint8 *out = nara_transport_batch_buffer(sub->transport, worker->tx);
+    memcpy(out, data, len);
+    if (!nara_rtp_rewrite(out, out_len, &slot->rewrite)
+        || !nara_srtp_protect(sub->srtp_out, out, &out_len, NARA_WORKER_BUF)) {
       drop(sub, "rewrite or protect failed");
       continue;
     }
-    if (!nara_ice_send(sub->ice, worker->tx, out_len))
+    if (!nara_transport_batch_commit(sub->transport, out, out_len))
       continue;
     nara_worker_count(&worker->packets_forwarded, 1);
     nara_worker_count(&worker->bytes_forwarded, out_len);
