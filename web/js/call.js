@@ -45,6 +45,9 @@ function showJoin(room) {
   state.room = room;
   document.title = t('titleJoin', room);
   ui.joinRoom.textContent = t('roomIs', room);
+  // Open rooms have no waiting room and no identity check: say so before
+  // anyone shares something personal in one.
+  ui.openRoomNotice.hidden = false;
   if (state.name) ui.nameInput.value = state.name;
   showScreen('join', ui.nameInput);
   startPreview();

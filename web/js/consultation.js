@@ -53,6 +53,7 @@ export function showAppointmentJoin() {
   ui.joinRoom.textContent = t('appointmentIntro');
   ui.joinRoom.classList.remove('room-name');
   ui.nameField.hidden = true;
+  ui.openRoomNotice.hidden = true;
   ui.deviceStatus.hidden = false;
   ui.cameraStatus.textContent = t('deviceChecking');
   ui.micStatus.hidden = true;

@@ -43,6 +43,7 @@ export const ui = {
   roomError: $('room-error'),
   joinHeading: $('join-heading'),
   joinRoom: $('join-room'),
+  openRoomNotice: $('open-room-notice'),
   nameField: $('name-field'),
   deviceStatus: $('device-status'),
   cameraStatus: $('camera-status'),

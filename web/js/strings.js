@@ -26,6 +26,8 @@ export const STRINGS = {
 
     joinHeading: 'Join the video call',
     roomIs: (/** @type {string} */ room) => `Room: ${room}`,
+    openRoomNotice:
+      'This is an open room for trying Nara out: anyone with the link can join, and there is no waiting room. Do not share health information here.',
     nameLabel: 'Your name',
     nameHint: 'The others in the call will see this name.',
     nameMissing: 'Please type your name.',
@@ -212,6 +214,8 @@ export const STRINGS = {
 
     joinHeading: 'Anslut till videosamtalet',
     roomIs: (/** @type {string} */ room) => `Rum: ${room}`,
+    openRoomNotice:
+      'Det här är ett öppet rum för att prova Nara: alla som har länken kan gå med, och det finns inget väntrum. Dela inte uppgifter om din hälsa här.',
     nameLabel: 'Ditt namn',
     nameHint: 'De andra i samtalet ser det här namnet.',
     nameMissing: 'Skriv ditt namn.',
