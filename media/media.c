@@ -59,6 +59,13 @@ NaraMedia *nara_media_new(const NaraMediaConfig *config, GMainContext *control, 
                 config->port_min, config->port_max);
     return NULL;
   }
+  guint n = config->workers ? config->workers : g_get_num_processors();
+  if (config->ice_lite && config->udp_port && config->udp_port + n - 1 > 65535) {
+    g_set_error(error, NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_CONFIG,
+                "ICE-lite UDP ports %u-%u (one per worker) pass 65535", config->udp_port,
+                config->udp_port + n - 1);
+    return NULL;
+  }
 
   NaraMedia *media = g_new0(NaraMedia, 1);
   media->workers = g_ptr_array_new();
@@ -69,6 +76,8 @@ NaraMedia *nara_media_new(const NaraMediaConfig *config, GMainContext *control, 
   media->shared.port_min = config->port_min;
   media->shared.port_max = config->port_max;
   media->shared.announced_address = g_strdup(config->announced_address);
+  media->shared.ice_lite = config->ice_lite;
+  media->shared.udp_port = config->udp_port;
 
   if (!nara_srtp_library_ref(error))
     goto fail;
@@ -77,14 +86,14 @@ NaraMedia *nara_media_new(const NaraMediaConfig *config, GMainContext *control, 
   if (!media->shared.dtls)
     goto fail;
 
-  guint n = config->workers ? config->workers : g_get_num_processors();
   for (guint i = 0; i < n; i++) {
     NaraWorker *worker = nara_worker_new(i, &media->shared, error);
     if (!worker)
       goto fail;
     g_ptr_array_add(media->workers, worker);
   }
-  GST_INFO("media started: %u workers, fingerprint %s", n,
+  GST_INFO("media started: %u workers, %s, fingerprint %s", n,
+           config->ice_lite ? "ICE-lite" : "full ICE (libnice)",
            nara_dtls_context_fingerprint(media->shared.dtls));
   return media;
 fail:

@@ -1,8 +1,9 @@
 /* media.h — Nara's SFU as the rest of the server sees it.
  *
  * The media module owns every peer connection's transport (ICE via libnice,
- * DTLS via OpenSSL, SRTP) and the packet path. It runs on a fixed pool of
- * media worker threads; a room and all of its peers live on one worker.
+ * or ICE-lite on a shared socket per worker; DTLS via OpenSSL; SRTP) and the
+ * packet path. It runs on a fixed pool of media worker threads; a room and
+ * all of its peers live on one worker.
  * It knows nothing of WebSockets, JSON, sessions or who may do what: the
  * caller (signaling) decides which peer subscribes to which track.
  *
@@ -39,8 +40,14 @@ typedef struct _NaraMediaPeer NaraMediaPeer;
 typedef struct {
   guint workers;                /* media worker threads; 0 = one per core */
   char **ice_addresses;         /* NULL-terminated; NULL or empty = every non-loopback interface */
-  guint port_min, port_max;     /* UDP range for ICE host candidates; 0,0 = any */
+  guint port_min, port_max;     /* UDP range for ICE host candidates; 0,0 = any (libnice only) */
   const char *announced_address; /* public address put in candidates for 1:1 NAT, or NULL */
+  /* ICE-lite (RFC 8445 §2.5): one UDP socket per worker and address shared
+   * by all its peers, answering the browsers' checks. Needs an address the
+   * browsers can reach directly (or announced_address). FALSE: full ICE on
+   * libnice, one socket per peer, for servers behind other NATs. */
+  gboolean ice_lite;
+  guint16 udp_port; /* ICE-lite: worker i listens on udp_port + i; 0 = ephemeral ports */
 } NaraMediaConfig;
 
 typedef enum {

@@ -10,6 +10,7 @@
 #include "peer.h"
 
 #include "debug.h"
+#include "lite.h"
 #include "rtp.h"
 #include "sdp.h"
 
@@ -208,11 +209,15 @@ NaraPeerCore *nara_peer_core_new(NaraRoomCore *room, NaraMediaPeer *handle)
   return core;
 }
 
-/* A libnice agent of our own. */
+/* ICE-lite on the worker's shared socket, or a libnice agent of our own. */
 static NaraTransport *new_transport(NaraPeerCore *core, GError **error)
 {
   NaraWorker *worker = core->room->worker;
   const NaraMediaShared *shared = worker->shared;
+  if (shared->ice_lite) {
+    NaraIceCallbacks lite_cb = { on_transport_receive, on_ice_state };
+    return nara_lite_new(worker->mux, &lite_cb, core, error);
+  }
   NaraIceConfig config = {
     .addresses = (const char *const *)shared->ice_addresses,
     .port_min = shared->port_min,
@@ -350,6 +355,7 @@ static void fill_local(NaraPeerCore *core, NaraSdpLocal *local, NaraDtlsSetup se
   memset(local, 0, sizeof *local);
   local->ice_ufrag = nara_transport_get_ufrag(core->transport);
   local->ice_pwd = nara_transport_get_pwd(core->transport);
+  local->ice_lite = core->transport->ice_lite;
   local->fingerprint = nara_dtls_context_fingerprint(core->room->worker->shared->dtls);
   local->setup = setup;
   local->session_id = core->session_id;

@@ -535,6 +535,12 @@ static gboolean parse_message(const GstSDPMessage *msg, NaraSdpRemote *out, GErr
 
   int t = apply_bundle(msg, out);
   const GstSDPMedia *gm = gst_sdp_message_get_media(msg, t >= 0 ? (guint)t : 0);
+  /* RFC 8839 §5.3: a session-level flag; media level tolerated as aiortc
+   * and others sometimes place it there. */
+  for (guint i = 0; i < gst_sdp_message_attributes_len(msg); i++)
+    out->ice_lite |= is_attr(gst_sdp_message_get_attribute(msg, i), "ice-lite");
+  for (guint i = 0; gm && i < gst_sdp_media_attributes_len(gm); i++)
+    out->ice_lite |= is_attr(gst_sdp_media_get_attribute(gm, i), "ice-lite");
   return copy_ice(out->ice_ufrag, transport_attr(msg, gm, "ice-ufrag"), "ice-ufrag", error)
          && copy_ice(out->ice_pwd, transport_attr(msg, gm, "ice-pwd"), "ice-pwd", error)
          && parse_fingerprints(msg, gm, out, error)
@@ -601,8 +607,12 @@ static GstSDPMessage *new_message(const NaraSdpLocal *local)
 }
 
 /* Session attributes, once the m-lines are known. */
-static char *finish_message(GstSDPMessage *msg, GString *bundle)
+static char *finish_message(GstSDPMessage *msg, GString *bundle, const NaraSdpLocal *local)
 {
+  /* RFC 8839 §5.3: session level. The browser then takes the controlling
+   * role whoever offers (RFC 8445 §6.1.1). */
+  if (local->ice_lite)
+    gst_sdp_message_add_attribute(msg, "ice-lite", NULL);
   if (bundle->len)
     gst_sdp_message_add_attribute(msg, "group", bundle->str);
   /* Chrome and Firefox read msid only under this semantic. */
@@ -723,7 +733,7 @@ char *nara_sdp_build_answer(const NaraSdpRemote *offer, const NaraSdpLocal *loca
     g_string_append_printf(bundle, "%s%s", bundle->len ? " " : "BUNDLE ", o->mid);
     first = FALSE;
   }
-  return finish_message(msg, bundle);
+  return finish_message(msg, bundle, local);
 }
 
 /* An inactive slot never used, or a caller without a codec: something every
@@ -766,5 +776,5 @@ char *nara_sdp_build_offer(const NaraSdpOfferMedia *media, guint n_media, const 
     gst_sdp_message_add_media(msg, &m);
     g_string_append_printf(bundle, "%s%s", bundle->len ? " " : "BUNDLE ", o->mid);
   }
-  return finish_message(msg, bundle);
+  return finish_message(msg, bundle, local);
 }

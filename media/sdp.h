@@ -83,6 +83,7 @@ typedef struct {
   guint n_media;
   char candidates[NARA_SDP_MAX_CANDIDATES][NARA_SDP_CANDIDATE_LEN]; /* "candidate:…" */
   guint n_candidates;
+  gboolean ice_lite; /* a=ice-lite: the remote never checks, we must control */
 } NaraSdpRemote;
 
 /* What Nara says about itself in every description it writes. */
@@ -98,6 +99,7 @@ typedef struct {
   guint n_candidates;
   const char *connection_address; /* c= line; "0.0.0.0" if NULL */
   guint16 port;                   /* m= port of the default candidate; 9 if 0 */
+  gboolean ice_lite;              /* a=ice-lite at session level */
 } NaraSdpLocal;
 
 /* One m-line of a subscribe offer: a publisher's track, or an unused slot. */
@@ -118,7 +120,7 @@ NaraDtlsSetup nara_sdp_answer_setup(NaraDtlsSetup offered);
 /* Parses an offer or answer (what = "offer"/"answer" for messages). */
 gboolean nara_sdp_parse(const char *sdp, NaraSdpRemote *out, GError **error);
 /* (transfer full) The publish answer: every m-line recvonly with the chosen
- * codec, rtcp-mux, BUNDLE of all accepted mids, a=ice-lite absent (full ICE). */
+ * codec, rtcp-mux, BUNDLE of all accepted mids, a=ice-lite if local says so. */
 char *nara_sdp_build_answer(const NaraSdpRemote *offer, const NaraSdpLocal *local);
 /* (transfer full) A subscribe offer: sendonly m-lines with a=ssrc and msid. */
 char *nara_sdp_build_offer(const NaraSdpOfferMedia *media, guint n_media,

@@ -1,8 +1,10 @@
 /* worker.c — the media worker threads.
  *
  * Owns each worker's thread, GMainContext and main loop, the in-order work
- * queue into it and the once-a-second tick that drives its rooms' periodic
- * RTCP. It knows nothing of peers or packets beyond calling the room tick.
+ * queue into it, its ICE-lite mux (made before the thread starts, so a port
+ * in use fails nara_media_new()) and the once-a-second tick that drives its
+ * rooms' periodic RTCP and ICE-lite consent. It knows nothing of peers or
+ * packets beyond calling the room and mux ticks.
  * nara_worker_new/free/post run on the control thread; the loop, the tick
  * and everything posted run on the worker thread.
  */
@@ -10,6 +12,7 @@
 
 #include "debug.h"
 #include "media.h"
+#include "mux.h"
 #include "room.h"
 
 #define TICK_MS 1000
@@ -37,6 +40,8 @@ static gboolean on_tick(gpointer user_data)
   NaraWorker *worker = user_data;
   for (guint i = 0; i < worker->rooms->len; i++)
     nara_room_core_tick(g_ptr_array_index(worker->rooms, i));
+  if (worker->mux)
+    nara_mux_tick(worker->mux, g_get_monotonic_time());
   return G_SOURCE_CONTINUE;
 }
 
@@ -60,6 +65,9 @@ static gpointer worker_main(gpointer user_data)
 
   g_source_destroy(worker->tick);
   g_clear_pointer(&worker->tick, g_source_unref);
+  /* Datagrams still arriving would keep the loop below busy for ever. */
+  if (worker->mux)
+    nara_mux_detach(worker->mux);
   /* Let libnice's pending socket and timer clean-ups run before we go. */
   while (g_main_context_iteration(worker->context, FALSE))
     ;
@@ -78,6 +86,13 @@ NaraWorker *nara_worker_new(guint index, const NaraMediaShared *shared, GError *
   worker->rooms = g_ptr_array_new();
   g_mutex_init(&worker->ready_lock);
   g_cond_init(&worker->ready_cond);
+  if (shared->ice_lite) {
+    worker->mux = nara_mux_new(worker, error);
+    if (!worker->mux) {
+      nara_worker_free(worker);
+      return NULL;
+    }
+  }
 
   char name[16];
   g_snprintf(name, sizeof name, "nara-media-%u", index);
@@ -110,6 +125,7 @@ void nara_worker_free(NaraWorker *worker)
     g_thread_join(worker->thread);
   }
   g_warn_if_fail(worker->rooms->len == 0);
+  nara_mux_free(worker->mux);
   g_ptr_array_unref(worker->rooms);
   g_main_loop_unref(worker->loop);
   g_main_context_unref(worker->context);

@@ -1,8 +1,9 @@
 /* worker.h — private: one media worker thread and what the module shares with it.
  *
  * A worker is a GThread running its own GMainContext; it hosts whole rooms
- * (their libnice agents, DTLS timers and packet path). Work reaches it only
- * through nara_worker_post(), which queues in order.
+ * (their libnice agents or, with ICE-lite, its UDP mux; DTLS timers; the
+ * packet path). Work reaches it only through nara_worker_post(), which
+ * queues in order.
  *
  * Threading: nara_worker_new/free/post and `load` belong to the control
  * thread; everything marked {worker} only to the worker thread; the packet
@@ -24,6 +25,8 @@ typedef struct {
   char **ice_addresses; /* NULL or NULL-terminated */
   guint port_min, port_max;
   char *announced_address;
+  gboolean ice_lite; /* one UDP mux per worker instead of a libnice agent per peer */
+  guint16 udp_port;  /* ICE-lite: worker i binds udp_port + i; 0 = ephemeral */
   NaraDtlsContext *dtls;
   GMainContext *control;
 } NaraMediaShared;
@@ -33,6 +36,7 @@ typedef struct {
 #define NARA_WORKER_BUF (NARA_WORKER_MTU + NARA_SRTP_MAX_TAIL)
 
 typedef struct _NaraWorker NaraWorker;
+typedef struct _NaraMux NaraMux;
 struct _NaraWorker {
   guint index;
   const NaraMediaShared *shared;
@@ -46,6 +50,7 @@ struct _NaraWorker {
   atomic_uint_fast64_t bytes_forwarded;
   atomic_uint_fast64_t packets_dropped;
 
+  NaraMux *mux;               /* ICE-lite only; its sockets and batches are {worker} */
   GPtrArray *rooms;           /* NaraRoomCore*, {worker} */
   GSource *tick;              /* {worker} once a second: REMB and housekeeping */
   guint8 rx[NARA_WORKER_BUF]; /* {worker} received packet, unprotected in place */

@@ -1,9 +1,11 @@
 /* test_media_loop.c — the whole media module on 127.0.0.1: a test client
  * built from Nara's own ICE/DTLS/SRTP pieces publishes audio and video to a
  * publish peer, a second client answers a subscribe peer's offer, and the
- * forwarded packets must arrive with the subscriber's SSRCs. The clients and
- * the media callbacks share the test's thread and GMainContext; the media
- * workers are real threads. */
+ * forwarded packets must arrive with the subscriber's SSRCs. Run with
+ * libnice on both sides, and against ICE-lite (the clients, full libnice
+ * agents, control; once the subscriber starts controlled and must be
+ * turned round by a 487). The clients and the media callbacks share the
+ * test's thread and GMainContext; the media workers are real threads. */
 #include "dtls.h"
 #include "ice.h"
 #include "media.h"
@@ -11,6 +13,7 @@
 #include "sdp.h"
 #include "srtp_session.h"
 
+#include <gio/gio.h>
 #include <string.h>
 
 static const char *const loopback[] = { "127.0.0.1", NULL };
@@ -269,7 +272,9 @@ static gboolean wake(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static void loop(void)
+/* ice_lite: the server's mode. sub_controlling: the subscribe client's
+ * role, as a browser takes it from a=ice-lite (or not). */
+static void run_loop(gboolean ice_lite, gboolean sub_controlling)
 {
   Fixture fx = { 0 }, *f = &fx;
   f->context = g_main_context_new();
@@ -278,7 +283,8 @@ static void loop(void)
   g_source_set_callback(waker, wake, NULL, NULL);
   g_source_attach(waker, f->context);
 
-  NaraMediaConfig config = { .workers = 2, .ice_addresses = (char **)loopback };
+  NaraMediaConfig config
+      = { .workers = 2, .ice_addresses = (char **)loopback, .ice_lite = ice_lite };
   g_autoptr(GError) error = NULL;
   f->media = nara_media_new(&config, f->context, &error);
   g_assert_no_error(error);
@@ -308,12 +314,15 @@ static void loop(void)
   g_autofree NaraSdpRemote *answer = g_new0(NaraSdpRemote, 1);
   client_set_remote(&f->pub, f->description[0], answer);
   g_assert_cmpint(answer->setup, ==, NARA_DTLS_SETUP_PASSIVE);
+  g_assert_cmpint(answer->ice_lite, ==, ice_lite);
 
   /* Subscribe: the server offers both tracks, the client answers. */
   nara_media_peer_set_subscriptions(sub, f->tracks, f->n_tracks);
   WAIT_FOR(f, f->description[1] != NULL);
   g_autofree NaraSdpRemote *sub_offer = g_new0(NaraSdpRemote, 1);
-  client_init(&f->sub, "subscriber", f->context, client_dtls, FALSE);
+  g_assert_true(nara_sdp_parse(f->description[1], sub_offer, NULL));
+  g_assert_cmpint(sub_offer->ice_lite, ==, ice_lite);
+  client_init(&f->sub, "subscriber", f->context, client_dtls, sub_controlling);
   client_set_remote(&f->sub, f->description[1], sub_offer);
   g_assert_cmpuint(sub_offer->n_media, ==, 2);
   guint32 want_ssrc[2] = { sub_offer->media[0].ssrc, sub_offer->media[1].ssrc };
@@ -419,12 +428,28 @@ static void loop(void)
   g_main_context_unref(f->context);
 }
 
-static void lifecycle(void)
+static void loop(void)
+{
+  run_loop(FALSE, FALSE);
+}
+
+static void lite_loop(void)
+{
+  run_loop(TRUE, TRUE);
+}
+
+static void lite_role_conflict(void)
+{
+  run_loop(TRUE, FALSE);
+}
+
+static void run_lifecycle(gboolean ice_lite)
 {
   /* Create and drop everything with work still queued: no callbacks after
    * close, nothing leaked, threads joined. */
   GMainContext *context = g_main_context_new();
-  NaraMediaConfig config = { .workers = 3, .ice_addresses = (char **)loopback };
+  NaraMediaConfig config
+      = { .workers = 3, .ice_addresses = (char **)loopback, .ice_lite = ice_lite };
   NaraMedia *media = nara_media_new(&config, context, NULL);
   g_assert_nonnull(media);
   g_assert_cmpuint(strlen(nara_media_fingerprint(media)), ==, 95);
@@ -445,10 +470,49 @@ static void lifecycle(void)
   g_main_context_unref(context);
 }
 
+static void lifecycle(void)
+{
+  run_lifecycle(FALSE);
+}
+
+static void lite_lifecycle(void)
+{
+  run_lifecycle(TRUE);
+}
+
+static void lite_ports(void)
+{
+  /* udp_port + worker index for each worker; a taken port fails at start. */
+  GMainContext *context = g_main_context_new();
+  GSocket *probe = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, 0, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+  g_assert_true(g_socket_bind(probe, any, FALSE, NULL));
+  g_autoptr(GSocketAddress) bound = g_socket_get_local_address(probe, NULL);
+  guint16 taken = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+  NaraMediaConfig config = { .workers = 2,
+                             .ice_addresses = (char **)loopback,
+                             .ice_lite = TRUE,
+                             .udp_port = (guint16)(taken - 1) };
+  g_autoptr(GError) error = NULL;
+  g_assert_null(nara_media_new(&config, context, &error));
+  g_assert_error(error, NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_CONFIG);
+  g_clear_error(&error);
+  config.udp_port = 65535;
+  g_assert_null(nara_media_new(&config, context, &error));
+  g_assert_error(error, NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_CONFIG);
+  g_object_unref(probe);
+  g_main_context_unref(context);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/media/loop/publish-subscribe", loop);
   g_test_add_func("/media/loop/lifecycle", lifecycle);
+  g_test_add_func("/media/lite/publish-subscribe", lite_loop);
+  g_test_add_func("/media/lite/role-conflict", lite_role_conflict);
+  g_test_add_func("/media/lite/lifecycle", lite_lifecycle);
+  g_test_add_func("/media/lite/ports", lite_ports);
   return g_test_run();
 }

@@ -563,6 +563,17 @@ static void test_build_offer(void)
   g_assert_nonnull(strstr(text, "a=rtcp-fb:102 nack pli\r\na=rtcp-fb:102 ccm fir\r\n"
                                 "a=rtcp-fb:102 goog-remb\r\n"));
   g_assert_null(strstr(text, "a=rtcp-fb:109"));
+  g_assert_false(r->ice_lite);
+  g_assert_null(strstr(text, "a=ice-lite"));
+
+  /* ICE-lite: a session-level a=ice-lite (RFC 8839 §5.3), read back. */
+  local.ice_lite = TRUE;
+  g_autofree char *lite = nara_sdp_build_offer(media, 4, &local);
+  const char *flag = strstr(lite, "a=ice-lite\r\n");
+  g_assert_nonnull(flag);
+  g_assert_true(flag < strstr(lite, "m="));
+  g_autofree NaraSdpRemote *rl = parse_ok(lite);
+  g_assert_true(rl->ice_lite);
 }
 
 static void test_ext_uri(void)
