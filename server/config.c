@@ -44,10 +44,18 @@ static const NaraConfigKey keys[] = {
   { "media.ice_addresses", NARA_CONFIG_LIST, "", 0, 0,
     "Comma-separated local addresses for ICE host candidates. Empty: every non-loopback "
     "interface." },
+  { "media.ice_lite", NARA_CONFIG_BOOL, "true", 0, 0,
+    "ICE-lite: one UDP port per media worker shared by every peer, answering the browsers' "
+    "checks (the fast path). Needs media.ice_addresses (or media.announced_address) reachable "
+    "from browsers; false: full ICE on libnice, one port per peer connection." },
+  { "media.udp_port", NARA_CONFIG_UINT, "0", 0, 65535,
+    "ICE-lite: UDP port of media worker 0; worker i uses udp_port + i. 0: ephemeral ports. "
+    "Suggested with a firewall: 40000 (open 40000 to 40000 + media.workers - 1)." },
   { "media.port_min", NARA_CONFIG_UINT, "0", 0, 65535,
-    "Lowest UDP port for media. 0 with port_max 0: any port. Suggested with a firewall: 40000." },
+    "Full ICE (media.ice_lite=false): lowest UDP port for media. 0 with port_max 0: any port. "
+    "Suggested with a firewall: 40000." },
   { "media.port_max", NARA_CONFIG_UINT, "0", 0, 65535,
-    "Highest UDP port for media. Suggested with a firewall: 40999." },
+    "Full ICE: highest UDP port for media. Suggested with a firewall: 40999." },
   { "media.announced_address", NARA_CONFIG_STRING, "", 0, 0,
     "Public address announced in candidates when the server sits behind 1:1 NAT. Empty: none." },
   { "signaling.max_message_bytes", NARA_CONFIG_UINT, "262144", 1024, 16777216,

@@ -56,6 +56,8 @@ void nara_wiring_media_config(const NaraConfig *config, NaraMediaConfig *media_c
     .ice_addresses = (*storage)[0] ? *storage : NULL,
     .port_min = nara_config_get_uint(config, "media.port_min"),
     .port_max = nara_config_get_uint(config, "media.port_max"),
+    .ice_lite = nara_config_get_bool(config, "media.ice_lite"),
+    .udp_port = (guint16)nara_config_get_uint(config, "media.udp_port"),
     .announced_address = announced[0] ? announced : NULL,
   };
 }
