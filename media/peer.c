@@ -432,8 +432,19 @@ static void publish_offer(NaraPeerCore *core, const char *sdp)
 
 void nara_peer_core_set_forwarding(NaraPeerCore *core, NaraTrackKind kind, gboolean forward)
 {
-  if (kind == NARA_TRACK_AUDIO || kind == NARA_TRACK_VIDEO)
-    core->forward[kind] = forward;
+  if (kind != NARA_TRACK_AUDIO && kind != NARA_TRACK_VIDEO)
+    return;
+  gboolean resumed = forward && !core->forward[kind];
+  core->forward[kind] = forward;
+  if (!resumed || kind != NARA_TRACK_VIDEO)
+    return;
+  /* Subscribers dropped every frame while video was held back: without a
+   * fresh keyframe they would show a frozen picture until the encoder's
+   * next one, which WebRTC encoders send only when asked. */
+  for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++)
+    if (core->track_used[i] && core->tracks[i].info.kind == NARA_TRACK_VIDEO
+        && core->tracks[i].outputs && core->tracks[i].outputs->len > 0)
+      nara_room_core_request_keyframe(&core->tracks[i], TRUE);
 }
 
 /* ---- subscribe ---- */

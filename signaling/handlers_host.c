@@ -148,8 +148,7 @@ void nara_handle_host_mute(NaraSession *session, json_t *msg, json_t *id)
   if (!host || !(m = live_target(session, msg, id, TRUE)))
     return;
   /* Enforced in media: what the target's client does no longer matters.
-   * Media has no keyframe request in its interface, so video resumes at
-   * the publisher's next keyframe. */
+   * Media asks for a keyframe itself when video forwarding resumes. */
   m->host_muted[k] = muted;
   nara_consultation_apply_forwarding(m, k);
   nara_session_send_ok(session, id);

@@ -387,7 +387,12 @@ static void run_loop(gboolean ice_lite, gboolean sub_controlling)
   g_assert_cmpuint(offer3->media[0].ssrc, ==, want_ssrc[0]);
   g_autofree char *answer3 = subscribe_answer(&f->sub, client_fp, offer3);
   nara_media_peer_set_remote_description(sub, "answer", answer3);
+  /* Video resumes with a keyframe request, or subscribers would freeze
+   * until the encoder's next keyframe. */
+  guint plis_before = f->pub.plis;
   nara_media_peer_set_forwarding(pub, NARA_TRACK_VIDEO, TRUE);
+  WAIT_FOR(f, f->pub.plis > plis_before);
+  g_assert_cmpuint(f->pub.pli_ssrc, ==, 2222);
   until = g_get_monotonic_time() + 100 * G_TIME_SPAN_MILLISECOND;
   while (g_get_monotonic_time() < until)
     g_main_context_iteration(f->context, TRUE);
