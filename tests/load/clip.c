@@ -129,21 +129,22 @@ static gboolean write_clip(const char *path, GArray *packets, gint64 duration_us
   return ok;
 }
 
-gboolean load_clip_make(const char *path, guint seconds, GError **error)
+gboolean load_clip_make(const char *path, guint seconds, guint video_bps, GError **error)
 {
   /* The encoder settings of the earlier Janus bench: ~566 kbit/s VP8,
    * a keyframe every 2 s, realtime speed; Opus in 20 ms frames. A moving
    * SMPTE pattern: the ball alone compresses to ~90 kbit/s, one packet a
-   * frame, far from what a camera sends (this gives ~580 kbit/s, 69 pkt/s). */
-  g_autofree char *desc
-      = g_strdup_printf("videotestsrc pattern=smpte horizontal-speed=4 num-buffers=%u "
-                        "! video/x-raw,width=640,height=360,framerate=30/1 "
-                        "! vp8enc target-bitrate=566000 keyframe-max-dist=60 deadline=1 cpu-used=8 "
-                        "! rtpvp8pay mtu=1200 pt=%u ! appsink name=v sync=false "
-                        "audiotestsrc num-buffers=%u samplesperbuffer=960 "
-                        "! audio/x-raw,rate=48000,channels=2 ! opusenc ! rtpopuspay pt=%u "
-                        "! appsink name=a sync=false",
-                        seconds * 30, LOAD_CLIP_PT_VIDEO, seconds * 50, LOAD_CLIP_PT_AUDIO);
+   * frame, far from what a camera sends (this gives ~580 kbit/s, 69 pkt/s).
+   * --clip-bitrate changes only the target bitrate. */
+  g_autofree char *desc = g_strdup_printf(
+      "videotestsrc pattern=smpte horizontal-speed=4 num-buffers=%u "
+      "! video/x-raw,width=640,height=360,framerate=30/1 "
+      "! vp8enc target-bitrate=%u keyframe-max-dist=60 deadline=1 cpu-used=8 "
+      "! rtpvp8pay mtu=1200 pt=%u ! appsink name=v sync=false "
+      "audiotestsrc num-buffers=%u samplesperbuffer=960 "
+      "! audio/x-raw,rate=48000,channels=2 ! opusenc ! rtpopuspay pt=%u "
+      "! appsink name=a sync=false",
+      seconds * 30, video_bps, LOAD_CLIP_PT_VIDEO, seconds * 50, LOAD_CLIP_PT_AUDIO);
   GstElement *pipeline = gst_parse_launch(desc, error);
   if (!pipeline)
     return FALSE;

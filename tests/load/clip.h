@@ -41,9 +41,11 @@ typedef struct {
   guint8 *storage;
 } LoadClip;
 
-/* Encodes `seconds` of test video and audio and writes the clip to path
- * (through a temporary file and a rename, so readers never see half a clip). */
-gboolean load_clip_make(const char *path, guint seconds, GError **error);
+/* Encodes `seconds` of test video (VP8 at about video_bps bit/s) and audio
+ * and writes the clip to path (through a temporary file and a rename, so
+ * readers never see half a clip). */
+#define LOAD_CLIP_DEFAULT_BPS 566000
+gboolean load_clip_make(const char *path, guint seconds, guint video_bps, GError **error);
 /* (transfer full) */
 LoadClip *load_clip_read(const char *path, GError **error);
 void load_clip_free(LoadClip *clip);

@@ -13,12 +13,13 @@
 
 #define CLIP_SECONDS 20
 
-static gboolean ensure_clip(const char *path, gboolean force, GError **error)
+static gboolean ensure_clip(const char *path, gboolean force, guint video_bps, GError **error)
 {
   if (!force && g_file_test(path, G_FILE_TEST_EXISTS))
     return TRUE;
-  fprintf(stderr, "nara-load: encoding %u s of test video and audio into %s\n", CLIP_SECONDS, path);
-  return load_clip_make(path, CLIP_SECONDS, error);
+  fprintf(stderr, "nara-load: encoding %u s of test video (%u bit/s) and audio into %s\n",
+          CLIP_SECONDS, video_bps, path);
+  return load_clip_make(path, CLIP_SECONDS, video_bps, error);
 }
 
 int main(int argc, char **argv)
@@ -34,7 +35,7 @@ int main(int argc, char **argv)
                     .ice_address = g_strdup("127.0.0.1"),
                     .janus_room_base = 4200 };
   g_autofree char *make_clip = NULL;
-  int pid = 0, base = 4200;
+  int pid = 0, base = 4200, clip_bps = LOAD_CLIP_DEFAULT_BPS;
   GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_STRING, &o.server, "nara (default) or janus", "KIND" },
     { "url", 'u', 0, G_OPTION_ARG_STRING, &o.url, "WebSocket URL of the server", "URL" },
@@ -52,6 +53,8 @@ int main(int argc, char **argv)
     { "clip", 0, 0, G_OPTION_ARG_FILENAME, &o.clip_path, "The RTP clip (made if missing)", "FILE" },
     { "make-clip", 0, 0, G_OPTION_ARG_FILENAME, &make_clip, "Encode the clip into FILE and exit",
       "FILE" },
+    { "clip-bitrate", 0, 0, G_OPTION_ARG_INT, &clip_bps,
+      "VP8 target bitrate of a clip this run makes (566000)", "BPS" },
     { "ice-address", 0, 0, G_OPTION_ARG_STRING, &o.ice_address,
       "Address of the tool's ICE candidates (127.0.0.1)", "ADDR" },
     { "room-prefix", 0, 0, G_OPTION_ARG_STRING, &o.room_prefix, "Nara room names (load)", "S" },
@@ -69,8 +72,13 @@ int main(int argc, char **argv)
     goto out;
   o.server_pid = pid;
   o.janus_room_base = (guint)base;
+  if (clip_bps < 50000 || clip_bps > 20000000) {
+    g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--clip-bitrate: 50000-20000000 bit/s");
+    goto out;
+  }
   if (make_clip) {
-    rc = ensure_clip(make_clip, TRUE, &error) ? 0 : 1;
+    rc = ensure_clip(make_clip, TRUE, (guint)clip_bps, &error) ? 0 : 1;
     goto out;
   }
   if (!o.url || !o.clip_path || (!g_str_equal(o.server, "nara") && !g_str_equal(o.server, "janus"))
@@ -83,7 +91,7 @@ int main(int argc, char **argv)
                 "0-100 subscribers (0 only with --mesh), 1-3600 s measured");
     goto out;
   }
-  if (!ensure_clip(o.clip_path, FALSE, &error))
+  if (!ensure_clip(o.clip_path, FALSE, (guint)clip_bps, &error))
     goto out;
   LoadTool *tool = load_tool_new(&o, &error);
   if (!tool)
