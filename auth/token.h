@@ -39,12 +39,12 @@ const char *nara_token_error_code(const GError *error);
 #define NARA_TOKEN_CLOCK_SKEW_S 60
 
 typedef struct {
-  const char *issuer;      /* expected iss of Nara's own tokens and the IdP's (see below) */
-  const char *audience;    /* expected aud */
+  const char *issuer;         /* expected iss of Nara's own tokens and the IdP's (see below) */
+  const char *audience;       /* expected aud */
   const guint8 *hs256_secret; /* server secret, at least 32 bytes */
   gsize hs256_secret_len;
-  const char *jwks_json;   /* {"keys":[...]} RSA/EC public keys with kid and alg, or NULL */
-  const char *idp_issuer;  /* iss required of RS256/ES256 tokens, or NULL = issuer */
+  const char *jwks_json;  /* {"keys":[...]} RSA/EC public keys with kid and alg, or NULL */
+  const char *idp_issuer; /* iss required of RS256/ES256 tokens, or NULL = issuer */
 } NaraTokenConfig;
 
 typedef struct _NaraTokenVerifier NaraTokenVerifier;
@@ -58,7 +58,7 @@ typedef struct {
   char *participant;  /* sub */
   char *role;         /* role, as written: the caller maps and checks it */
   char *name;
-  char *assurance;    /* acr, or NULL */
+  char *assurance; /* acr, or NULL */
   char *jti;
   gint64 nbf, exp, iat;
 } NaraTokenClaims;
@@ -74,8 +74,7 @@ gboolean nara_token_verify(NaraTokenVerifier *verifier, const char *token, gint6
  * with a JWKS key (never the server secret), iss = idp_issuer, aud contains
  * audience, exp in the future, sub a string (*subject, transfer full). */
 gboolean nara_token_verify_access(NaraTokenVerifier *verifier, const char *token,
-                                  const char *audience, gint64 now, char **subject,
-                                  GError **error);
+                                  const char *audience, gint64 now, char **subject, GError **error);
 
 /* (transfer full) An HS256 token for claims (jti generated when NULL). */
 char *nara_token_sign_hs256(NaraTokenVerifier *verifier, const NaraTokenClaims *claims);

@@ -38,9 +38,9 @@ typedef struct _NaraMediaRoom NaraMediaRoom;
 typedef struct _NaraMediaPeer NaraMediaPeer;
 
 typedef struct {
-  guint workers;                /* media worker threads; 0 = one per core */
-  char **ice_addresses;         /* NULL-terminated; NULL or empty = every non-loopback interface */
-  guint port_min, port_max;     /* UDP range for ICE host candidates; 0,0 = any (libnice only) */
+  guint workers;                 /* media worker threads; 0 = one per core */
+  char **ice_addresses;          /* NULL-terminated; NULL or empty = every non-loopback interface */
+  guint port_min, port_max;      /* UDP range for ICE host candidates; 0,0 = any (libnice only) */
   const char *announced_address; /* public address put in candidates for 1:1 NAT, or NULL */
   /* ICE-lite (RFC 8445 §2.5): one UDP socket per worker and address shared
    * by all its peers, answering the browsers' checks. Needs an address the
@@ -81,8 +81,8 @@ typedef struct {
   guint64 packets_in;        /* RTP packets received from publishers */
   guint64 packets_forwarded; /* RTP packets sent to subscribers */
   guint64 bytes_forwarded;
-  guint64 packets_dropped;   /* malformed, failed unprotect, no route */
-  guint peers;               /* open peer connections */
+  guint64 packets_dropped; /* malformed, failed unprotect, no route */
+  guint peers;             /* open peer connections */
   guint rooms;
   guint workers;
 } NaraMediaStats;
@@ -132,8 +132,7 @@ void nara_media_peer_close(NaraMediaPeer *peer);
 /* Publish peers take type "offer" and answer with local_description("answer");
  * subscribe peers take type "answer" to their last offer. Errors go to the
  * error callback and leave the peer as it was. */
-void nara_media_peer_set_remote_description(NaraMediaPeer *peer, const char *type,
-                                            const char *sdp);
+void nara_media_peer_set_remote_description(NaraMediaPeer *peer, const char *type, const char *sdp);
 /* candidate: "candidate:…" (with or without "a="); NULL or "" = end of candidates. */
 void nara_media_peer_add_remote_candidate(NaraMediaPeer *peer, const char *mid,
                                           const char *candidate);

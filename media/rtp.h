@@ -36,8 +36,8 @@ gboolean nara_rtp_parse(const guint8 *data, gsize len, NaraRtpHeader *out);
 
 /* Finds extension `id` (one- or two-byte form); on success points *value
  * into data and sets *value_len. */
-gboolean nara_rtp_find_extension(const guint8 *data, gsize len, guint8 id,
-                                 const guint8 **value, gsize *value_len);
+gboolean nara_rtp_find_extension(const guint8 *data, gsize len, guint8 id, const guint8 **value,
+                                 gsize *value_len);
 
 /* Per-subscriber rewrite of a forwarded stream. ext_map[publisher id] is the
  * subscriber's id (NARA_EXT_ID_UNUSED for extensions it did not negotiate). */

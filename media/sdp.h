@@ -27,7 +27,7 @@ typedef enum {
   NARA_EXT_AUDIO_LEVEL,       /* urn:ietf:params:rtp-hdrext:ssrc-audio-level */
   NARA_EXT_VIDEO_ORIENTATION, /* urn:3gpp:video-orientation */
   NARA_EXT_ABS_SEND_TIME,     /* http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time */
-  NARA_EXT_TWCC,              /* http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01 */
+  NARA_EXT_TWCC, /* http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01 */
   NARA_EXT_COUNT
 } NaraExt;
 
@@ -51,8 +51,8 @@ typedef struct {
   guint8 pt;
   char name[16]; /* "opus", "VP8", "H264" */
   guint clock_rate;
-  guint channels;                 /* audio; 0 for video */
-  char fmtp[NARA_SDP_FMTP_LEN];   /* "" if none */
+  guint channels;               /* audio; 0 for video */
+  char fmtp[NARA_SDP_FMTP_LEN]; /* "" if none */
 } NaraSdpCodec;
 
 /* One m-line of a remote description. */
@@ -94,7 +94,7 @@ typedef struct {
   NaraDtlsSetup setup;     /* answers: active/passive as given, actpass = derive from
                             * the offer; offers always say actpass */
   guint64 session_id;
-  guint session_version;   /* bumped on every new offer */
+  guint session_version;         /* bumped on every new offer */
   const char *const *candidates; /* "candidate:…", n_candidates of them */
   guint n_candidates;
   const char *connection_address; /* c= line; "0.0.0.0" if NULL */
@@ -106,9 +106,9 @@ typedef struct {
 typedef struct {
   char mid[NARA_SDP_TOKEN_LEN];
   NaraTrackKind kind;
-  gboolean active;   /* FALSE: slot kept for reuse, direction inactive */
-  NaraSdpCodec codec; /* the publisher's codec and payload type */
-  guint32 ssrc;       /* the SSRC the subscriber will see */
+  gboolean active;                   /* FALSE: slot kept for reuse, direction inactive */
+  NaraSdpCodec codec;                /* the publisher's codec and payload type */
+  guint32 ssrc;                      /* the SSRC the subscriber will see */
   char stream_id[NARA_MEDIA_ID_LEN]; /* msid: stream (publisher participant id) */
   char track_id[NARA_MEDIA_ID_LEN];  /* msid: track */
 } NaraSdpOfferMedia;

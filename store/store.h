@@ -49,13 +49,13 @@ typedef enum {
 } NaraConsultationStatus;
 
 typedef struct {
-  char id[NARA_STORE_ID_LEN];             /* "c-" + random */
+  char id[NARA_STORE_ID_LEN]; /* "c-" + random */
   char consultation_id[NARA_STORE_ID_LEN];
-  char *name;                             /* display name */
+  char *name; /* display name */
   NaraRole role;
-  char *assurance;                        /* e.g. "bankid-se", "none"; may be NULL */
-  gboolean removed;                       /* removed by the host: the link no longer admits */
-  gint64 created_at;                      /* unix seconds */
+  char *assurance;   /* e.g. "bankid-se", "none"; may be NULL */
+  gboolean removed;  /* removed by the host: the link no longer admits */
+  gint64 created_at; /* unix seconds */
 } NaraStoreParticipant;
 
 typedef struct {
@@ -63,10 +63,10 @@ typedef struct {
   char *title;
   gint64 starts_at, ends_at; /* unix seconds */
   NaraConsultationStatus status;
-  guint auto_admit;          /* bit (1 << NaraRole) set: that role skips the waiting room */
+  guint auto_admit; /* bit (1 << NaraRole) set: that role skips the waiting room */
   gboolean locked;
   gint64 created_at, updated_at;
-  GPtrArray *participants;   /* NaraStoreParticipant* (owned) */
+  GPtrArray *participants; /* NaraStoreParticipant* (owned) */
 } NaraStoreConsultation;
 
 void nara_store_participant_free(NaraStoreParticipant *p);
@@ -76,11 +76,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NaraStoreParticipant, nara_store_participant_free)
 
 /* One audit record. Strings may be NULL (absent). */
 typedef struct {
-  gint64 seq;          /* set by the store */
-  gint64 time_us;      /* UTC microseconds; 0 = now (set by the store) */
-  const char *event;   /* "admit", "join-attempt", ... (docs/consultations.md) */
+  gint64 seq;        /* set by the store */
+  gint64 time_us;    /* UTC microseconds; 0 = now (set by the store) */
+  const char *event; /* "admit", "join-attempt", ... (docs/consultations.md) */
   const char *consultation;
-  const char *actor;   /* participant id, "api:<key id>", "cli", or "system" */
+  const char *actor; /* participant id, "api:<key id>", "cli", or "system" */
   const char *actor_role;
   const char *subject;
   const char *subject_role;
@@ -96,14 +96,12 @@ NaraStore *nara_store_open_sqlite(const char *path, GError **error);
 void nara_store_close(NaraStore *store);
 
 /* Consultations. `c` is copied; ids are generated when empty. */
-gboolean nara_store_consultation_create(NaraStore *store, NaraStoreConsultation *c,
-                                        GError **error);
+gboolean nara_store_consultation_create(NaraStore *store, NaraStoreConsultation *c, GError **error);
 /* (transfer full) with participants, or NULL + NARA_STORE_ERROR_NOT_FOUND. */
 NaraStoreConsultation *nara_store_consultation_get(NaraStore *store, const char *id,
-                                                  GError **error);
+                                                   GError **error);
 /* (transfer full) NaraStoreConsultation*; status < 0: any. Newest first, at most limit. */
-GPtrArray *nara_store_consultation_list(NaraStore *store, int status, guint limit,
-                                        GError **error);
+GPtrArray *nara_store_consultation_list(NaraStore *store, int status, guint limit, GError **error);
 /* Writes title, times, status, auto_admit, locked of c (participants untouched). */
 gboolean nara_store_consultation_update(NaraStore *store, const NaraStoreConsultation *c,
                                         GError **error);
