@@ -10,16 +10,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import { browserMissing, joinRoom, launchBrowser, newPage, openJoinScreen, randomRoom, tileOf } from './lib/browser.mjs';
+import { PHONE, assertFitsWidth as fitsWidth, assertNoViolations } from './lib/a11y.mjs';
 import { startNara } from './lib/server.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const SHOTS = process.env.NARA_E2E_SHOTS || fs.mkdtempSync(path.join(os.tmpdir(), 'nara-e2e-shots-'));
-const PHONE = { width: 360, height: 740 };
 
 const skip = browserMissing();
 /** @type {Awaited<ReturnType<typeof startNara>> | undefined} */
@@ -43,48 +39,13 @@ const base = () => /** @type {NonNullable<typeof nara>} */ (nara).url;
 const theBrowser = () => /** @type {import('playwright-core').Browser} */ (browser);
 
 /**
- * Runs axe on the page; fails with every violation spelled out.
- * @param {import('playwright-core').Page} page
- * @param {string} screen
- */
-async function assertNoViolations(page, screen) {
-  await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(async (tags) => {
-    const axe = /** @type {any} */ (window).axe;
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return r.violations.map((/** @type {any} */ v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.map((/** @type {any} */ n) => `${n.target.join(' ')}: ${n.failureSummary}`),
-    }));
-  }, TAGS);
-  assert.deepEqual(result, [], `axe found violations on the ${screen} screen:\n${JSON.stringify(result, null, 2)}`);
-}
-
-/**
- * Every visible control and text lies within the viewport's width, and the
- * page does not scroll sideways.
+ * The shared width check, with a screenshot kept for a person to look at.
  * @param {import('playwright-core').Page} page
  * @param {string} screen
  */
 async function assertFitsWidth(page, screen) {
-  const file = path.join(SHOTS, `${screen}-${PHONE.width}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  const report = await page.evaluate(() => {
-    const width = document.documentElement.clientWidth;
-    const cut = [];
-    for (const el of document.querySelectorAll('button, input, label, h1, h2, p, video, li[data-participant]')) {
-      const box = el.getBoundingClientRect();
-      if (box.width === 0 && box.height === 0) continue; // not rendered
-      if (box.left < -0.5 || box.right > width + 0.5) {
-        cut.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "${(el.textContent ?? '').trim().slice(0, 30)}" [${Math.round(box.left)}, ${Math.round(box.right)}]`);
-      }
-    }
-    return { width, scrollWidth: document.documentElement.scrollWidth, cut };
-  });
-  assert.deepEqual(report.cut, [], `${screen} at ${PHONE.width} px: elements outside the viewport (screenshot ${file})`);
-  assert.ok(report.scrollWidth <= report.width, `${screen} at ${PHONE.width} px scrolls sideways: ${report.scrollWidth} > ${report.width}`);
+  await page.screenshot({ path: path.join(SHOTS, `${screen}-${PHONE.width}.png`), fullPage: true });
+  await fitsWidth(page, screen);
 }
 
 test('landing screen: no axe violations', { skip: skip ?? false }, async () => {
