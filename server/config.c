@@ -36,6 +36,10 @@ static const NaraConfigKey keys[] = {
   { "server.public_url", NARA_CONFIG_STRING, "", 0, 0,
     "Base URL of join links (https://video.example.org, or with a path prefix behind a proxy). "
     "Empty: https://<server.public_host>:<port of server.listen>." },
+  { "server.allowed_origins", NARA_CONFIG_LIST, "", 0, 0,
+    "Comma-separated origins (https://video.example.org) whose pages may open the WebSocket "
+    "besides Nara's own. Empty: same origin only (Origin host:port equal to the Host header); "
+    "*: any. Clients that send no Origin (not browsers) are always let in." },
   { "server.ws_ping_secs", NARA_CONFIG_UINT, "20", 5, 3600,
     "Seconds of WebSocket silence before the server sends a ping." },
   { "server.ws_timeout_secs", NARA_CONFIG_UINT, "40", 10, 7200,
@@ -64,6 +68,10 @@ static const NaraConfigKey keys[] = {
   { "signaling.max_chat_chars", NARA_CONFIG_UINT, "2000", 1, 20000, "Longest chat message." },
   { "signaling.max_rooms", NARA_CONFIG_UINT, "1000", 1, 1000000, "Rooms on this node." },
   { "signaling.max_participants", NARA_CONFIG_UINT, "16", 1, 1000, "Participants per room." },
+  { "signaling.max_connections_per_ip", NARA_CONFIG_UINT, "20", 0, 100000,
+    "WebSockets open at once from one client address; more get HTTP 429 before the upgrade. "
+    "0: no limit. Behind a reverse proxy every client has the proxy's address: set 0 there and "
+    "limit per client in the proxy." },
   { "signaling.max_queued_messages", NARA_CONFIG_UINT, "256", 8, 100000,
     "Outgoing messages queued per session; a client that does not read is disconnected." },
   { "signaling.messages_per_second", NARA_CONFIG_UINT, "50", 1, 100000,

@@ -26,12 +26,14 @@ struct _NaraServer {
 NaraServer *nara_server_new(const NaraConfig *config, GMainLoop *loop, GError **error)
 {
   g_auto(GStrv) ice_addresses = NULL;
+  g_auto(GStrv) origins = nara_config_get_list(config, "server.allowed_origins");
   NaraMediaConfig media_config;
   NaraSignalingConfig sig_config;
   NaraServer *s = g_new0(NaraServer, 1);
 
   nara_wiring_media_config(config, &media_config, &ice_addresses);
   nara_wiring_signaling_config(config, &sig_config);
+  sig_config.allowed_origins = (const char *const *)origins; /* copied by signaling */
   s->media = nara_media_new(&media_config, g_main_context_default(), error);
   if (!s->media)
     goto fail;

@@ -73,6 +73,7 @@ void nara_wiring_signaling_config(const NaraConfig *config, NaraSignalingConfig 
     .max_queued_messages = nara_config_get_uint(config, "signaling.max_queued_messages"),
     .messages_per_second = nara_config_get_uint(config, "signaling.messages_per_second"),
     .open_rooms = nara_config_get_bool(config, "rooms.open"),
+    .max_connections_per_ip = nara_config_get_uint(config, "signaling.max_connections_per_ip"),
   };
 }
 

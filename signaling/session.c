@@ -39,6 +39,7 @@ void nara_session_free(NaraSession *s)
     return;
   g_queue_clear_full(&s->out, (GDestroyNotify)nara_out_msg_unref);
   g_byte_array_unref(s->rx);
+  g_free(s->peer_ip);
   g_free(s);
 }
 
@@ -46,6 +47,7 @@ void nara_session_closed(NaraSession *s)
 {
   g_debug("s%" G_GUINT64_FORMAT ": closed", s->serial);
   nara_consultation_session_gone(s, "disconnected");
+  nara_signaling_uncount_session(s->sig, s);
   g_hash_table_remove(s->sig->sessions, s);
   nara_session_free(s);
 }

@@ -39,6 +39,8 @@ struct _NaraSignaling {
   guint64 next_session;
   NaraStore *store;          /* NULL: consultations disabled (not owned) */
   NaraTokenVerifier *tokens; /* (not owned) */
+  char **allowed_origins;    /* config.allowed_origins points here (owned copy) */
+  GHashTable *per_ip;        /* client address -> open WebSockets (GUINT_TO_POINTER) */
 };
 
 typedef enum {
@@ -65,6 +67,7 @@ struct _NaraSession {
   double abuse;  /* dropped messages, leaking away at the allowed rate */
   NaraParticipant *participant;
   NaraMember *member; /* consultations: who this session is (waiting or joined), or NULL */
+  char *peer_ip;      /* key of sig->per_ip this session counts under (owned) */
 };
 
 struct _NaraParticipant {
@@ -113,6 +116,9 @@ struct _NaraConsultation {
   GHashTable *members; /* id -> NaraMember* (owned) */
   GPtrArray *waiting;  /* NaraMember* waiting, oldest first */
 };
+
+/* signaling.c: the session no longer counts towards its address' limit. */
+void nara_signaling_uncount_session(NaraSignaling *sig, NaraSession *session);
 
 /* session.c */
 NaraSession *nara_session_new(NaraSignaling *sig, struct lws *wsi);

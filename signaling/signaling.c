@@ -1,8 +1,11 @@
 /* signaling.c — the NaraSignaling object and its libwebsockets protocol.
  *
- * Owns the session set and the room table, and routes lws callbacks for
- * the WebSocket endpoint (/ws only) to sessions. It does not parse or
- * answer messages (dispatch.c and handlers), nor serve HTTP (server/).
+ * Owns the session set, the room table and the count of sockets per
+ * client address, and routes lws callbacks for the WebSocket endpoint
+ * (/ws only) to sessions. Before the upgrade it refuses foreign browser
+ * origins (403) and addresses over their socket limit (429), so a refused
+ * peer costs no session. It does not parse or answer messages
+ * (dispatch.c and handlers), nor serve HTTP (server/).
  *
  * Threading: control thread (lws runs on the GLib main loop).
  */
@@ -10,7 +13,13 @@
 
 #include <string.h>
 
+#include "origin.h"
+
 #define WS_PATH "/ws"
+/* Longer Origin or Host headers are no browser's: refused. */
+#define MAX_HEADER_LEN 256
+/* Room for an IPv6 address in text. */
+#define MAX_IP_LEN 64
 
 /* What lws keeps per connection: only a pointer, so a session can outlive
  * its slot during teardown and be found from the signaling object. */
@@ -27,6 +36,91 @@ static int on_filter(struct lws *wsi)
   return 0;
 }
 
+/* Header token into buf; NULL when absent; "" (refused) when too long. */
+static const char *header(struct lws *wsi, enum lws_token_indexes token, char *buf, int size)
+{
+  if (lws_hdr_total_length(wsi, token) <= 0)
+    return NULL;
+  if (lws_hdr_copy(wsi, buf, size, token) < 0)
+    buf[0] = '\0';
+  return buf;
+}
+
+static void peer_ip(struct lws *wsi, char *buf, size_t size)
+{
+  if (!lws_get_peer_simple(wsi, buf, size))
+    g_strlcpy(buf, "?", size);
+}
+
+static guint ip_count(NaraSignaling *sig, const char *ip)
+{
+  return GPOINTER_TO_UINT(g_hash_table_lookup(sig->per_ip, ip));
+}
+
+/* Refuses with an HTTP/1.1 status line of our own (lws would write
+ * "HTTP/1.0 429 " with no reason, which some clients cannot parse) and
+ * hangs up (-1) rather than keeping the connection for more requests
+ * (> 0): the refused peer gets nothing more, and lws' upgrade-refusal
+ * path has had a use-after-free (CVE-2025-11677). */
+static int refuse(struct lws *wsi, unsigned int status, const char *reason)
+{
+  unsigned char buf[LWS_PRE + 256];
+  int n = g_snprintf((char *)buf + LWS_PRE, sizeof buf - LWS_PRE,
+                     "HTTP/1.1 %u %s\r\ncontent-type: text/plain\r\ncontent-length: %zu\r\n"
+                     "connection: close\r\n\r\n%s\n",
+                     status, reason, strlen(reason) + 1, reason);
+  lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_HTTP_HEADERS);
+  return -1;
+}
+
+/* Before the upgrade, while it is still HTTP. A page from another site
+ * gets 403: CORS does not cover WebSockets, so without this any site
+ * could open a socket from the user's browser and network (cross-site
+ * WebSocket hijacking). A client without Origin is not a browser and
+ * could send any Origin, so it passes. Then the per-address limit: 429. */
+static int on_confirm_upgrade(NaraSignaling *sig, struct lws *wsi)
+{
+  char origin_buf[MAX_HEADER_LEN + 1], host_buf[MAX_HEADER_LEN + 1], ip[MAX_IP_LEN];
+  const char *origin = header(wsi, WSI_TOKEN_ORIGIN, origin_buf, sizeof origin_buf);
+  const char *host = header(wsi, WSI_TOKEN_HOST, host_buf, sizeof host_buf);
+  guint limit = sig->config.max_connections_per_ip;
+
+  if (!nara_origin_allowed(origin, host, (const char *const *)sig->allowed_origins)) {
+    g_info("WebSocket refused (403): Origin not allowed (server.allowed_origins): %s", origin);
+    return refuse(wsi, HTTP_STATUS_FORBIDDEN, "Forbidden");
+  }
+  peer_ip(wsi, ip, sizeof ip);
+  if (limit && ip_count(sig, ip) >= limit) {
+    /* Logged at info, not warning: a flood must not flood the log too. */
+    g_info("WebSocket refused (429): %u open from one address "
+           "(signaling.max_connections_per_ip)",
+           limit);
+    return refuse(wsi, 429, "Too Many Requests");
+  }
+  return 0;
+}
+
+static void count_session(NaraSignaling *sig, NaraSession *s, struct lws *wsi)
+{
+  char ip[MAX_IP_LEN];
+  peer_ip(wsi, ip, sizeof ip);
+  s->peer_ip = g_strdup(ip);
+  g_hash_table_insert(sig->per_ip, g_strdup(ip), GUINT_TO_POINTER(ip_count(sig, ip) + 1));
+}
+
+void nara_signaling_uncount_session(NaraSignaling *sig, NaraSession *s)
+{
+  guint n;
+  if (!s->peer_ip)
+    return;
+  n = ip_count(sig, s->peer_ip);
+  if (n <= 1)
+    g_hash_table_remove(sig->per_ip, s->peer_ip);
+  else
+    g_hash_table_insert(sig->per_ip, g_strdup(s->peer_ip), GUINT_TO_POINTER(n - 1));
+  g_clear_pointer(&s->peer_ip, g_free);
+}
+
 static int signaling_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                               void *in, size_t len)
 {
@@ -35,12 +129,15 @@ static int signaling_callback(struct lws *wsi, enum lws_callback_reasons reason,
   NaraSessionSlot *slot = user;
 
   switch (reason) {
+  case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+    return sig ? on_confirm_upgrade(sig, wsi) : -1;
   case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
     return on_filter(wsi);
   case LWS_CALLBACK_ESTABLISHED:
     if (!sig || !slot)
       return -1;
     slot->session = nara_session_new(sig, wsi);
+    count_session(sig, slot->session, wsi);
     return 0;
   case LWS_CALLBACK_RECEIVE:
     return slot && slot->session ? nara_session_receive(slot->session, wsi, in, len) : -1;
@@ -63,6 +160,9 @@ NaraSignaling *nara_signaling_new(const NaraSignalingConfig *config, NaraMedia *
   NaraSignaling *sig = g_new0(NaraSignaling, 1);
 
   sig->config = *config;
+  sig->allowed_origins = g_strdupv((char **)config->allowed_origins);
+  sig->config.allowed_origins = (const char *const *)sig->allowed_origins;
+  sig->per_ip = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   sig->media = media;
   sig->rooms = g_hash_table_new(g_str_hash, g_str_equal);
   sig->sessions = g_hash_table_new(NULL, NULL);
@@ -100,6 +200,8 @@ void nara_signaling_free(NaraSignaling *sig)
   }
   g_hash_table_unref(sig->sessions);
   g_hash_table_unref(sig->rooms);
+  g_hash_table_unref(sig->per_ip);
+  g_strfreev(sig->allowed_origins);
   g_free(sig);
 }
 

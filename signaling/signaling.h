@@ -20,14 +20,19 @@ G_BEGIN_DECLS
 #define NARA_SIGNALING_PROTOCOL_NAME "nara.v1"
 
 typedef struct {
-  gsize max_message_bytes;   /* a WebSocket message larger than this closes with 1009 */
-  guint max_name_chars;      /* display name */
-  guint max_chat_chars;      /* one chat message */
-  guint max_rooms;           /* rooms on this node */
-  guint max_participants;    /* per room */
-  guint max_queued_messages; /* outgoing queue per session before it is dropped */
-  guint messages_per_second; /* per connection, burst of twice that */
-  gboolean open_rooms;       /* /r/NAME rooms anyone with the link can join */
+  gsize max_message_bytes;      /* a WebSocket message larger than this closes with 1009 */
+  guint max_name_chars;         /* display name */
+  guint max_chat_chars;         /* one chat message */
+  guint max_rooms;              /* rooms on this node */
+  guint max_participants;       /* per room */
+  guint max_queued_messages;    /* outgoing queue per session before it is dropped */
+  guint messages_per_second;    /* per connection, burst of twice that */
+  gboolean open_rooms;          /* /r/NAME rooms anyone with the link can join */
+  guint max_connections_per_ip; /* WebSockets open at once per client address; 0: no limit */
+  /* Origins whose pages may open the WebSocket besides the same origin;
+   * "*": any (origin.h). NULL-terminated, may be NULL; copied by
+   * nara_signaling_new (transfer none). */
+  const char *const *allowed_origins;
 } NaraSignalingConfig;
 
 typedef struct _NaraSignaling NaraSignaling;

