@@ -127,9 +127,10 @@ static gboolean add_security_headers(NaraHttp *http, struct lws *wsi, gboolean h
     ok = ok && add_header(wsi, "content-security-policy:", csp, p, end)
          && add_header(wsi, "permissions-policy:",
                        "camera=(self), microphone=(self), display-capture=(self)", p, end)
-         && add_header(wsi, "x-frame-options:", "DENY", p, end);
+         && add_header(wsi, "x-frame-options:", "DENY", p, end)
+         && add_header(wsi, "cross-origin-opener-policy:", "same-origin", p, end);
   if (http->tls)
-    ok = ok && add_header(wsi, "strict-transport-security:", "max-age=31536000", p, end);
+    ok = ok && add_header(wsi, "strict-transport-security:", "max-age=63072000", p, end);
   return ok;
 }
 

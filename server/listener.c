@@ -3,8 +3,9 @@
  * Owns the lws context: it runs on the caller's GMainLoop (foreign loop of
  * the GLib event library) so HTTP, WebSocket and timers share the control
  * thread with rooms and media callbacks. WebSockets without a subprotocol
- * header go to signaling (it is the vhost's default protocol). It does not
- * handle requests itself (http.c, signaling/).
+ * header go to signaling (it is the vhost's default protocol). TLS is
+ * Mozilla "intermediate": 1.2 and 1.3 only, AEAD suites with forward
+ * secrecy. It does not handle requests itself (http.c, signaling/).
  *
  * Threading: control thread.
  */
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 
 #include "http.h"
@@ -29,6 +31,23 @@ struct _NaraListener {
 };
 
 G_DEFINE_QUARK(nara - listener - error - quark, nara_listener_error)
+
+/* Mozilla "intermediate" (server-side TLS guideline 5.7) without DHE, for
+ * which no parameters are configured: forward secrecy and AEAD only, so
+ * the CBC and static-RSA suites (AES128-SHA, ...) are refused. */
+static const char tls12_ciphers[] = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                                    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                                    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+static const char tls13_ciphers[] = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
+                                    "TLS_CHACHA20_POLY1305_SHA256";
+/* TLS 1.2 and 1.3 only; no compression (CRIME); no renegotiation (its
+ * DoS and injection history); no session tickets, whose single long-lived
+ * key would undo forward secrecy; the client's suite order (all suites
+ * above are strong, and clients without AES hardware prefer ChaCha). */
+#define TLS_OPTIONS_SET                                                                            \
+  (SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 | SSL_OP_NO_COMPRESSION \
+   | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET)
+#define TLS_OPTIONS_CLEAR SSL_OP_CIPHER_SERVER_PREFERENCE
 
 /* Cert and key paths: configured, or self-signed in the state directory. */
 static gboolean tls_files(const NaraConfig *config, const char *public_host, char **cert,
@@ -104,6 +123,10 @@ NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signali
   info.alpn = "http/1.1"; /* WebSocket over HTTP/2 is not needed and less tested */
   info.ssl_cert_filepath = cert;
   info.ssl_private_key_filepath = key;
+  info.ssl_cipher_list = tls12_ciphers;
+  info.tls1_3_plus_cipher_list = tls13_ciphers;
+  info.ssl_options_set = (long)TLS_OPTIONS_SET;
+  info.ssl_options_clear = (long)TLS_OPTIONS_CLEAR;
   if (!lws_create_vhost(l->context, &info)) {
     g_set_error(error, nara_listener_error_quark(), 0,
                 "cannot listen on %s (port in use, bad address or unusable certificate)",

@@ -354,7 +354,7 @@ static int send_answer(NaraRest *rest, struct lws *wsi, NaraRestRequest **slot)
        && add_header(wsi, "x-content-type-options:", "nosniff", &p, end)
        && add_header(wsi, "referrer-policy:", "no-referrer", &p, end);
   if (rest->tls)
-    ok = ok && add_header(wsi, "strict-transport-security:", "max-age=31536000", &p, end);
+    ok = ok && add_header(wsi, "strict-transport-security:", "max-age=63072000", &p, end);
   if (req->close_after)
     ok = ok && add_header(wsi, "connection:", "close", &p, end);
   for (guint i = 0; call->headers && i + 1 < call->headers->len; i += 2)

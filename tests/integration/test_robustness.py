@@ -129,5 +129,84 @@ async def test_connections_per_ip(binary, state_dir):
         await chat_flows(*healthy)
 
 
+def handshake(server, min_version=None, max_version=None, ciphers=None):
+    """(version, cipher) the server agrees to, or None when it refuses.
+    The client side allows everything (SECLEVEL 0) so that what is refused
+    is refused by the server."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_ciphers((ciphers or "ALL") + ":@SECLEVEL=0")
+    if min_version:
+        ctx.minimum_version = min_version
+    if max_version:
+        ctx.maximum_version = max_version
+    try:
+        with ctx.wrap_socket(socket.create_connection(("127.0.0.1", server.port),
+                                                      timeout=TIMEOUT)) as s:
+            assert s.compression() is None
+            return s.version(), s.cipher()[0]
+    except ssl.SSLError:
+        return None
+
+
+INTERMEDIATE_TLS12 = {"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+                      "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-AES128-GCM-SHA256",
+                      "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-CHACHA20-POLY1305"}
+
+
+async def test_tls(binary, state_dir):
+    with Server(binary, state_dir) as server:
+        ok, other = await room_of(server, "healthy", "Ok", "Other")
+        v = ssl.TLSVersion
+        assert handshake(server)[0] == "TLSv1.3"
+        assert handshake(server, max_version=v.TLSv1_2)[0] == "TLSv1.2"
+        for old in (v.TLSv1, v.TLSv1_1):
+            try:
+                got = handshake(server, min_version=old, max_version=old)
+            except ValueError:  # this Python cannot even offer it
+                got = None
+            assert got is None, f"{old} accepted: {got}"
+        # Every 1.2 suite this client can offer, one at a time: the server
+        # agrees only to intermediate ones, and refuses the rest (static
+        # RSA, CBC, SHA-1 MACs, no forward secrecy).
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.set_ciphers("ALL:@SECLEVEL=0")
+        offered = {c["name"] for c in ctx.get_ciphers() if c["protocol"] != "TLSv1.3"}
+        for weak in ("AES128-SHA", "AES256-GCM-SHA384", "ECDHE-ECDSA-AES128-SHA",
+                     "ECDHE-ECDSA-AES256-SHA384"):
+            assert weak in offered, f"this client cannot offer {weak}"
+        agreed = set()
+        for name in offered:
+            got = handshake(server, max_version=v.TLSv1_2, ciphers=name)
+            if got:
+                agreed.add(got[1])
+        assert agreed and agreed <= INTERMEDIATE_TLS12, agreed - INTERMEDIATE_TLS12
+        assert "ECDHE-ECDSA-CHACHA20-POLY1305" in agreed and \
+            "ECDHE-ECDSA-AES128-GCM-SHA256" in agreed, agreed
+        await chat_flows(ok, other)
+
+
+async def test_security_headers(binary, state_dir):
+    with Server(binary, state_dir) as server:
+        for path in ("/", "/r/x", "/c/x"):
+            status, headers, _ = server.get(path)
+            assert status == 200, (path, status)
+            csp = headers["content-security-policy"]
+            for directive in ("default-src 'self'", "script-src 'self'", "object-src 'none'",
+                              "base-uri 'none'", "frame-ancestors 'none'"):
+                assert directive in csp, (path, directive, csp)
+            assert headers["strict-transport-security"] == "max-age=63072000", path
+            assert headers["x-content-type-options"] == "nosniff", path
+            assert headers["referrer-policy"] == "no-referrer", path
+            assert "camera=(self)" in headers["permissions-policy"], path
+            assert headers["x-frame-options"] == "DENY", path
+            assert headers["cross-origin-opener-policy"] == "same-origin", path
+        status, headers, _ = server.get("/healthz")
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["strict-transport-security"] == "max-age=63072000"
+
+
 if __name__ == "__main__":
-    run([test_origin, test_connections_per_ip], sys.argv[1], sys.argv[2])
+    run([test_origin, test_connections_per_ip, test_tls, test_security_headers],
+        sys.argv[1], sys.argv[2])
