@@ -17,9 +17,13 @@ import ssl
 import subprocess
 import sys
 
+import secrets
+
 import websockets
 
-from harness import Client, Server, chat_flows, room_of, run, tls_context, TIMEOUT
+from harness import SDP_OFFER, Client, Server, chat_flows, room_of, run, tls_context, TIMEOUT
+from test_consultation_common import connect, host_request, join_token
+from test_rest import api_key, booking, call, token_of
 
 
 def upgrade_status(server, origin=None, host=None):
@@ -207,6 +211,98 @@ async def test_security_headers(binary, state_dir):
         assert headers["strict-transport-security"] == "max-age=63072000"
 
 
+def ice_pwds(sdp):
+    return set(re.findall(r"a=ice-pwd:(\S+)", sdp))
+
+
+async def test_secrets_not_logged(binary, state_dir):
+    """A whole consultation with everything secret in it, at log level debug:
+    the server's log (stdout and stderr) holds none of the secrets."""
+    key = api_key(binary, state_dir)
+    wrong_key = "nara_" + secrets.token_hex(21)[:43]
+    secret_texts, pwds = set(), set()
+    with Server(binary, state_dir, "log.level=debug") as server:
+        status, _, body = call(server, "POST", "/api/v1/consultations", booking(), key=key)
+        assert status == 201, body
+        people = {p["role"]: p for p in body["participants"]}
+        tokens = {role: token_of(server, p["link"], body["id"]) for role, p in people.items()}
+        assert call(server, "GET", "/api/v1/consultations", key=wrong_key)[0] == 401
+        assert call(server, "GET", f"/api/v1/consultations/{body['id']}", key=key)[0] == 200
+
+        host = await connect(server)
+        i = await join_token(host, tokens["host"])
+        host.pid = (await host.expect("joined", id=i))["you"]["id"]
+        await host.expect("waiting-list")
+        # A tampered token (last signature character changed) is refused.
+        bad = await connect(server)
+        t = tokens["patient"]
+        i = await join_token(bad, t[:-2] + ("AA" if not t.endswith("AA") else "BB"))
+        await bad.expect_error("token-signature", i)
+        pat = await connect(server)
+        i = await join_token(pat, tokens["patient"])
+        await pat.expect("waiting", id=i)
+        await host.expect("waiting-list")
+        await host_request(host, {"type": "admit", "participant": people["patient"]["id"]})
+        await host.expect("waiting-list", waiting=[])
+        await pat.expect("status", status="admitted")
+        pat.pid = (await pat.expect("joined"))["you"]["id"]
+        await host.expect("participant-joined")
+
+        # Chat, a valid one and a refused (too long) one.
+        text = "blood pressure 140/90 " + secrets.token_hex(8)
+        secret_texts.add(text)
+        await chat_flows(pat, host, text=text)
+        long_text = "diagnosis " + secrets.token_hex(8) + " x" * 1500
+        secret_texts.add(long_text.split(" x")[0])
+        i = await pat.request({"type": "chat", "text": long_text})
+        await pat.expect_error("bad-message", i)
+
+        # Media: a fresh ice-pwd in the offer; the server's own in its SDPs.
+        pwd = secrets.token_hex(12)
+        pwds.add(pwd)
+        offer = SDP_OFFER.replace("abcdefghijklmnopqrstuvwx", pwd)
+        i = await host.request({"type": "publish", "sdp": offer})
+        answer = await host.expect("answer", id=i, pc="publish")
+        pwds |= ice_pwds(answer["sdp"])
+        sub = await pat.recv()
+        while sub.get("type") != "offer":
+            sub = await pat.recv()
+        pwds |= ice_pwds(sub["sdp"])
+        i = await pat.request({"type": "publish", "sdp": offer.replace("a=sendonly",
+                                                                       "a=sendrecv")})
+        msg = await pat.recv()
+        while msg.get("type") not in ("answer", "error"):
+            msg = await pat.recv()
+        pwds |= ice_pwds(msg.get("sdp", ""))
+        for c in (host, pat):  # what media still sends (candidates, tracks)
+            try:
+                while True:
+                    await c.recv(0.3)
+            except asyncio.TimeoutError:
+                pass
+        await chat_flows(host, pat)
+        for c in (host, pat, bad):
+            await c.close()
+        await asyncio.sleep(0.3)
+    assert len(pwds) >= 2, pwds
+    with open(server.log.name, errors="replace") as f:
+        log = f.read()
+    assert "debug" in log.lower() or len(log.splitlines()) > 20, "the log is not at debug level"
+    found = []
+    for name, value in ([("API key", key), ("wrong API key", wrong_key)]
+                        + [(f"{role} token", t) for role, t in tokens.items()]
+                        + [(f"{role} token signature", t.split(".")[2])
+                           for role, t in tokens.items()]
+                        + [("chat text", t) for t in secret_texts]
+                        + [("ice-pwd", p) for p in pwds]):
+        if value in log:
+            line = next(line for line in log.splitlines() if value in line)
+            found.append(f"{name} in: {line[:160]}")
+    assert not found, "secrets in the log:\n" + "\n".join(found)
+    print(f"# scanned {len(log.splitlines())} log lines for {2 + 2 * len(tokens)} "
+          f"key/token values, {len(secret_texts)} chat texts and {len(pwds)} ice-pwds")
+
+
 if __name__ == "__main__":
-    run([test_origin, test_connections_per_ip, test_tls, test_security_headers],
-        sys.argv[1], sys.argv[2])
+    run([test_origin, test_connections_per_ip, test_tls, test_security_headers,
+         test_secrets_not_logged], sys.argv[1], sys.argv[2])
