@@ -130,7 +130,7 @@ run_scenario() { # name
   janus_config "$dir/janus" "$jport"
 
   "${srv_cpu[@]}" "$nara" --listen "127.0.0.1:$nport" --state-dir "$dir/nara" \
-    --set media.ice_addresses=127.0.0.1 --set log.level=warning >"$dir/nara.log" 2>&1 &
+    --set media.ice_addresses=127.0.0.1 --set signaling.max_connections_per_ip=0 --set log.level=warning >"$dir/nara.log" 2>&1 &
   npid=$!
   pids+=("$npid")
   "${srv_cpu[@]}" janus -F "$dir/janus" -C "$dir/janus/janus.jcfg" -o >"$dir/janus.log" 2>&1 &

@@ -145,7 +145,7 @@ run_point() { # rooms, transport, attempt
   libnice) extra=(--set media.ice_lite=false) ;;
   esac
   "${srv_cpu[@]}" "$nara" --listen "127.0.0.1:$port" --state-dir "$dir/state" \
-    --set media.workers=1 --set media.ice_addresses=127.0.0.1 --set log.level=warning \
+    --set media.workers=1 --set media.ice_addresses=127.0.0.1 --set signaling.max_connections_per_ip=0 --set log.level=warning \
     "${extra[@]}" >"$dir/nara.log" 2>&1 &
   npid=$!
   pids+=("$npid")
