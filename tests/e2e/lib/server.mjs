@@ -105,9 +105,16 @@ export async function startNara(options = {}) {
     ...(options.args ?? []),
   ];
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Whole logs are kept only when asked (CTest asks): the suite's last step
+  // scans every log for secrets (tests/secrets_scan.py).
+  const logFile = process.env.NARA_LOG_DIR
+    ? (fs.mkdirSync(process.env.NARA_LOG_DIR, { recursive: true }),
+      fs.createWriteStream(path.join(process.env.NARA_LOG_DIR, `nara-${port}-${Date.now()}.log`)))
+    : null;
   /** @type {string[]} */
   const lines = [];
   const keep = (/** @type {Buffer} */ chunk) => {
+    logFile?.write(chunk);
     for (const line of chunk.toString().split('\n')) {
       if (!line) continue;
       lines.push(line);
@@ -122,6 +129,7 @@ export async function startNara(options = {}) {
   const exitedPromise = new Promise((resolve) => {
     child.on('exit', (code, signal) => {
       exited = code ?? signal ?? 'exited';
+      logFile?.end();
       resolve(undefined);
     });
   });
