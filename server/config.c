@@ -100,6 +100,15 @@ static const NaraConfigKey keys[] = {
   { "audit.retention_days", NARA_CONFIG_UINT, "1826", 1, 36600,
     "Days audit records are kept; older ones are pruned at start and daily (the chain's "
     "anchor is kept)." },
+  { "turn.urls", NARA_CONFIG_LIST, "", 0, 0,
+    "TURN server URLs handed to clients, e.g. turn:turn.example.org:3478?transport=udp, "
+    "turns:turn.example.org:5349?transport=tcp. Empty: no TURN." },
+  { "turn.secret", NARA_CONFIG_STRING, "", 0, 0,
+    "The TURN server's shared secret (coturn: static-auth-secret with use-auth-secret); each "
+    "session gets its own credential derived from it. Set it by environment (NARA_TURN_SECRET) "
+    "or a file readable only by nara." },
+  { "turn.ttl_secs", NARA_CONFIG_UINT, "86400", 60, 604800,
+    "Seconds a session's TURN credential stays valid (a call longer than this loses its relay)." },
   { "log.level", NARA_CONFIG_LEVEL, "info", 0, 0, "Log level: error, warning, info or debug." },
   { NULL, 0, NULL, 0, 0, NULL },
 };

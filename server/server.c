@@ -27,6 +27,7 @@ NaraServer *nara_server_new(const NaraConfig *config, GMainLoop *loop, GError **
 {
   g_auto(GStrv) ice_addresses = NULL;
   g_auto(GStrv) origins = nara_config_get_list(config, "server.allowed_origins");
+  g_auto(GStrv) turn_urls = nara_config_get_list(config, "turn.urls");
   NaraMediaConfig media_config;
   NaraSignalingConfig sig_config;
   NaraServer *s = g_new0(NaraServer, 1);
@@ -34,6 +35,7 @@ NaraServer *nara_server_new(const NaraConfig *config, GMainLoop *loop, GError **
   nara_wiring_media_config(config, &media_config, &ice_addresses);
   nara_wiring_signaling_config(config, &sig_config);
   sig_config.allowed_origins = (const char *const *)origins; /* copied by signaling */
+  sig_config.turn.urls = (const char *const *)turn_urls;     /* copied by signaling */
   s->media = nara_media_new(&media_config, g_main_context_default(), error);
   if (!s->media)
     goto fail;

@@ -37,6 +37,12 @@ gboolean nara_wiring_check(const NaraConfig *config, GError **error)
                 "auth.jwks and auth.jwks_file: give one or neither");
     return FALSE;
   }
+  if ((nara_config_get_string(config, "turn.urls")[0] != '\0')
+      != (nara_config_get_string(config, "turn.secret")[0] != '\0')) {
+    g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
+                "turn.urls and turn.secret: give both or neither");
+    return FALSE;
+  }
   if (has_cert != has_key) {
     g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
                 "server.cert and server.key: give both or neither");
@@ -74,6 +80,8 @@ void nara_wiring_signaling_config(const NaraConfig *config, NaraSignalingConfig 
     .messages_per_second = nara_config_get_uint(config, "signaling.messages_per_second"),
     .open_rooms = nara_config_get_bool(config, "rooms.open"),
     .max_connections_per_ip = nara_config_get_uint(config, "signaling.max_connections_per_ip"),
+    .turn = { .secret = nara_config_get_string(config, "turn.secret"),
+              .ttl_secs = nara_config_get_uint(config, "turn.ttl_secs") },
   };
 }
 

@@ -41,6 +41,8 @@ struct _NaraSignaling {
   NaraTokenVerifier *tokens; /* (not owned) */
   char **allowed_origins;    /* config.allowed_origins points here (owned copy) */
   GHashTable *per_ip;        /* client address -> open WebSockets (GUINT_TO_POINTER) */
+  char **turn_urls;          /* config.turn points here (owned copies) */
+  char *turn_secret;
 };
 
 typedef enum {

@@ -162,6 +162,10 @@ NaraSignaling *nara_signaling_new(const NaraSignalingConfig *config, NaraMedia *
   sig->config = *config;
   sig->allowed_origins = g_strdupv((char **)config->allowed_origins);
   sig->config.allowed_origins = (const char *const *)sig->allowed_origins;
+  sig->turn_urls = g_strdupv((char **)config->turn.urls);
+  sig->turn_secret = g_strdup(config->turn.secret);
+  sig->config.turn.urls = (const char *const *)sig->turn_urls;
+  sig->config.turn.secret = sig->turn_secret;
   sig->per_ip = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   sig->media = media;
   sig->rooms = g_hash_table_new(g_str_hash, g_str_equal);
@@ -202,6 +206,8 @@ void nara_signaling_free(NaraSignaling *sig)
   g_hash_table_unref(sig->rooms);
   g_hash_table_unref(sig->per_ip);
   g_strfreev(sig->allowed_origins);
+  g_strfreev(sig->turn_urls);
+  g_free(sig->turn_secret);
   g_free(sig);
 }
 

@@ -13,6 +13,7 @@
 #include <libwebsockets.h>
 
 #include "media.h"
+#include "turn.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,7 @@ typedef struct {
    * "*": any (origin.h). NULL-terminated, may be NULL; copied by
    * nara_signaling_new (transfer none). */
   const char *const *allowed_origins;
+  NaraTurnConfig turn; /* TURN credentials in each welcome; copied by nara_signaling_new */
 } NaraSignalingConfig;
 
 typedef struct _NaraSignaling NaraSignaling;

@@ -35,7 +35,7 @@ PATTERNS = {
 
 TEXT_LITERAL = re.compile(r"""(?:["']text["']|\btext)\s*[:=]\s*(["'`])((?:(?!\1).){8,300})\1""")
 FILL_LITERAL = re.compile(r"""\.fill\(\s*[^,]+,\s*(["'`])((?:(?!\1).){8,300})\1""")
-TURN_SECRET = re.compile(r"turn\.secret=([^\s\"'`,)]{8,})")
+TURN_SECRET = re.compile(r"""turn\.secret=([^\s"'`,){]{8,})|\b[A-Z_]*SECRET[A-Z_]*\s*=\s*["']([^"']{8,})["']""")
 
 
 def test_sources():
@@ -55,7 +55,7 @@ def harvested_literals():
             source = f.read()
         for pattern in (TEXT_LITERAL, FILL_LITERAL):
             texts.update(m.group(2) for m in pattern.finditer(source))
-        texts.update(m.group(1) for m in TURN_SECRET.finditer(source))
+        texts.update(m.group(1) or m.group(2) for m in TURN_SECRET.finditer(source))
     # Escapes, templates and format fields do not reach a log verbatim: keep
     # the literal part before the first of them.
     texts = {re.split(r"\\|\$\{|\{", t)[0].strip() for t in texts}

@@ -26,7 +26,7 @@ import time
 
 import aioice.ice
 import websockets
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 from av import AudioFrame, VideoFrame
@@ -151,7 +151,14 @@ class Peer:
         self._tasks = []
         self._subscribe_lock = asyncio.Lock()
         self._changed = asyncio.Event()
-        config = RTCConfiguration(iceServers=[])  # never aiortc's public STUN default
+        self.welcome = None
+        self._make_connections([])
+
+    def _make_connections(self, ice_servers):
+        """Both peer connections, with the welcome's iceServers as a browser would."""
+        servers = [RTCIceServer(urls=s.get("urls"), username=s.get("username"),
+                                credential=s.get("credential")) for s in ice_servers]
+        config = RTCConfiguration(iceServers=servers)  # never aiortc's public STUN default
         self.publish_pc = RTCPeerConnection(config)
         self.subscribe_pc = RTCPeerConnection(config)
         self.subscribe_pc.on("track", self._on_track)
@@ -163,7 +170,11 @@ class Peer:
         self.ws = await asyncio.wait_for(
             websockets.connect(self.url, ssl=ssl_arg, max_size=1 << 20), timeout)
         self._reader = asyncio.ensure_future(self._read())
-        await self.request({"type": "hello", "version": PROTOCOL_VERSION}, timeout)
+        self.welcome = await self.request({"type": "hello", "version": PROTOCOL_VERSION}, timeout)
+        if self.welcome.get("iceServers"):
+            await self.publish_pc.close()
+            await self.subscribe_pc.close()
+            self._make_connections(self.welcome["iceServers"])
 
     async def request(self, message, timeout=15):
         """Send a request and return its reply; an error reply raises RuntimeError."""
