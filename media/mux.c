@@ -625,6 +625,12 @@ NaraMux *nara_mux_new(NaraWorker *worker, GError **error)
 
   mux->source = (MuxSource *)g_source_new(&mux_source_funcs, sizeof(MuxSource));
   mux->source->mux = mux;
+  /* GLib blocks a source that cannot recurse while it dispatches, and for a
+   * source with fds that means removing them from the poll set and adding
+   * them back, each change waking the context through its eventfd: two
+   * writes, a read and an extra poll per wake-up. Dispatch never iterates
+   * the context, so there is nothing to guard against. */
+  g_source_set_can_recurse(&mux->source->base, TRUE);
   for (guint i = 0; i < mux->n_sockets; i++)
     mux->sockets[i].tag = g_source_add_unix_fd(&mux->source->base, mux->sockets[i].fd, G_IO_IN);
   g_source_attach(&mux->source->base, worker->context);
