@@ -44,6 +44,9 @@ static const NaraConfigKey keys[] = {
     "Seconds of WebSocket silence before the server sends a ping." },
   { "server.ws_timeout_secs", NARA_CONFIG_UINT, "40", 10, 7200,
     "Seconds of WebSocket silence (no pong either) before the connection is dropped." },
+  { "server.handshake_timeout_secs", NARA_CONFIG_UINT, "10", 1, 300,
+    "Seconds a new connection has to finish TLS and send a whole HTTP request (headers sent a "
+    "byte at a time do not extend it); then it is closed." },
   { "media.workers", NARA_CONFIG_UINT, "0", 0, 256, "Media worker threads. 0: one per CPU core." },
   { "media.ice_addresses", NARA_CONFIG_LIST, "", 0, 0,
     "Comma-separated local addresses for ICE host candidates. Empty: every non-loopback "
@@ -72,6 +75,10 @@ static const NaraConfigKey keys[] = {
     "WebSockets open at once from one client address; more get HTTP 429 before the upgrade. "
     "0: no limit. Behind a reverse proxy every client has the proxy's address: set 0 there and "
     "limit per client in the proxy." },
+  { "signaling.hello_timeout_secs", NARA_CONFIG_UINT, "10", 1, 600,
+    "Seconds a new WebSocket has to send hello; then it is closed with 1008." },
+  { "signaling.max_candidates", NARA_CONFIG_UINT, "50", 1, 10000,
+    "ICE candidates a client may trickle per peer connection; more get too-many-candidates." },
   { "signaling.max_queued_messages", NARA_CONFIG_UINT, "256", 8, 100000,
     "Outgoing messages queued per session; a client that does not read is disconnected." },
   { "signaling.messages_per_second", NARA_CONFIG_UINT, "50", 1, 100000,

@@ -107,6 +107,12 @@ NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signali
   if (tls)
     info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
   info.foreign_loops = l->loops;
+  /* Half-open connections: lws closes one that has not finished TLS
+   * (context timeout_secs) or sent its whole HTTP request (vhost
+   * timeout_secs_ah_idle, armed when the header buffer is taken and not
+   * re-armed per byte, so a slowloris client is cut on time). */
+  info.timeout_secs = nara_config_get_uint(config, "server.handshake_timeout_secs");
+  info.timeout_secs_ah_idle = info.timeout_secs;
   info.port = CONTEXT_PORT_NO_LISTEN;
   l->context = lws_create_context(&info);
   if (!l->context) {

@@ -91,6 +91,16 @@ void nara_handle_candidate(NaraSession *session, json_t *msg, json_t *id)
     nara_session_send_error(session, id, "bad-candidate", "not an ICE candidate line");
     return;
   }
+  if (text[0]) {
+    /* With full ICE each remote candidate costs checks sent to its address. */
+    guint *count = &p->candidates[peer == p->publish ? 0 : 1];
+    if (*count >= session->sig->config.max_candidates) {
+      nara_session_send_error(session, id, "too-many-candidates",
+                              "this connection has all the candidates it may have");
+      return;
+    }
+    (*count)++;
+  }
   nara_media_peer_add_remote_candidate(peer, json_string_value(mid), text[0] ? text : NULL);
 }
 

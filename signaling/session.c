@@ -2,9 +2,10 @@
  *
  * Owns a session's bounded outgoing queue (written one frame per
  * SERVER_WRITEABLE), message reassembly up to the size limit (close 1009
- * beyond it), the token-bucket rate limit (close 1008 on sustained abuse)
- * and closing with a code after the queue drains. It does not interpret
- * messages (dispatch.c) nor hold room state (room.c).
+ * beyond it), the token-bucket rate limit (close 1008 on sustained abuse),
+ * the hello deadline (close 1008) and closing with a code after the queue
+ * drains. It does not interpret messages (dispatch.c) nor hold room state
+ * (room.c).
  *
  * Threading: control thread (libwebsockets callbacks on the GLib loop).
  */
@@ -117,6 +118,15 @@ void nara_session_close(NaraSession *s, int code, const char *reason)
   s->close_reason = reason;
   s->state = NARA_SESSION_DONE;
   lws_callback_on_writable(s->wsi);
+}
+
+void nara_session_hello_timeout(NaraSession *s)
+{
+  if (s->state != NARA_SESSION_NEW)
+    return;
+  g_message("s%" G_GUINT64_FORMAT ": closing: no hello within %u s", s->serial,
+            s->sig->config.hello_timeout_secs);
+  nara_session_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "no hello");
 }
 
 gboolean nara_session_take_token(NaraSession *s)

@@ -85,6 +85,7 @@ struct _NaraParticipant {
   guint revision;          /* revision of the last subscribe offer sent */
   gboolean answer_pending; /* a subscribe answer was handed to media */
   gint64 answer_id;        /* its request id, -1: none */
+  guint candidates[2];     /* trickled by the client on publish [0] and subscribe [1] */
   NaraMember *member;      /* consultations: role, host mutes; NULL in open rooms */
 };
 
@@ -140,6 +141,8 @@ void nara_session_send_error(NaraSession *session, json_t *id, const char *code,
 void nara_session_send_ok(NaraSession *session, json_t *id);
 /* Sends what is queued, then closes with code (1000, 1008, ...). */
 void nara_session_close(NaraSession *session, int code, const char *reason);
+/* The hello deadline passed: closes with 1008 if hello has not come. */
+void nara_session_hello_timeout(NaraSession *session);
 /* Consumes a rate limit token; FALSE when the bucket is empty. */
 gboolean nara_session_take_token(NaraSession *session);
 /* lws callbacks. Return non-zero to close the connection. */

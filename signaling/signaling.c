@@ -138,6 +138,12 @@ static int signaling_callback(struct lws *wsi, enum lws_callback_reasons reason,
       return -1;
     slot->session = nara_session_new(sig, wsi);
     count_session(sig, slot->session, wsi);
+    /* Pings keep a silent socket alive: bound the wait for hello. */
+    lws_set_timer_usecs(wsi, (lws_usec_t)sig->config.hello_timeout_secs * LWS_US_PER_SEC);
+    return 0;
+  case LWS_CALLBACK_TIMER:
+    if (slot && slot->session)
+      nara_session_hello_timeout(slot->session);
     return 0;
   case LWS_CALLBACK_RECEIVE:
     return slot && slot->session ? nara_session_receive(slot->session, wsi, in, len) : -1;

@@ -30,6 +30,8 @@ typedef struct {
   guint messages_per_second;    /* per connection, burst of twice that */
   gboolean open_rooms;          /* /r/NAME rooms anyone with the link can join */
   guint max_connections_per_ip; /* WebSockets open at once per client address; 0: no limit */
+  guint hello_timeout_secs;     /* a WebSocket without hello is closed (1008) after this */
+  guint max_candidates;         /* trickled by the client per peer connection */
   /* Origins whose pages may open the WebSocket besides the same origin;
    * "*": any (origin.h). NULL-terminated, may be NULL; copied by
    * nara_signaling_new (transfer none). */

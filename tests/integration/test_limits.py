@@ -5,11 +5,13 @@ After each bad message a healthy client in the same room must still get
 chat: a bad message changes nothing else. Covers bad JSON and UTF-8,
 unknown types, missing and wrongly typed fields, over-long names and chat,
 deep nesting, oversized and fragmented messages (close 1009), the rate
-limit (rate-limited, then 1008) and the room and node limits.
+limit (rate-limited, then 1008), the room and node limits, trickled ICE
+candidates per connection and the hello deadline (close 1008).
 """
 import asyncio
 import json
 import sys
+import time
 
 from harness import Client, Server, chat_flows, room_of, run
 
@@ -160,6 +162,46 @@ async def test_room_limits(binary, state_dir):
         await x.expect_error("room-closed", i)
 
 
+async def test_candidates(binary, state_dir):
+    """Trickled candidates per peer connection are capped; nothing else changes."""
+    with Server(binary, state_dir, "signaling.max_candidates=5") as server:
+        bad, ok = await room_of(server, "cands", "Bad", "Ok")
+
+        def candidate(pc, n):
+            return {"type": "candidate", "pc": pc, "candidate": {
+                "candidate": f"candidate:{n} 1 udp 2122260223 192.0.2.{n} 50000 typ host",
+                "sdpMid": "0", "sdpMLineIndex": 0}}
+        for n in range(5):
+            await bad.request(candidate("publish", n + 1))
+        await bad.quiet()
+        i = await bad.request(candidate("publish", 6))
+        await bad.expect_error("too-many-candidates", i)
+        # End of candidates is not a candidate; the other connection has its own budget.
+        await bad.request({"type": "candidate", "pc": "publish", "candidate": None})
+        await bad.request({"type": "candidate", "pc": "publish", "candidate": {"candidate": ""}})
+        for n in range(5):
+            await bad.request(candidate("subscribe", n + 1))
+        await bad.quiet()
+        i = await bad.request(candidate("subscribe", 6))
+        await bad.expect_error("too-many-candidates", i)
+        await chat_flows(ok, bad)
+        await chat_flows(bad, ok)
+
+
+async def test_hello_timeout(binary, state_dir):
+    """A WebSocket that never says hello is closed (1008); one that did stays."""
+    with Server(binary, state_dir, "signaling.hello_timeout_secs=2") as server:
+        ok, other = await room_of(server, "hello", "Ok", "Other")
+        silent = await Client.connect(server)
+        start = time.monotonic()
+        await silent.expect_closed(1008, timeout=5)
+        took = time.monotonic() - start
+        assert 1.5 < took < 4, f"closed after {took:.1f} s, bound 2 s"
+        await asyncio.sleep(1)
+        await chat_flows(ok, other)
+        assert server.health()["sessions"] == 2
+
+
 async def test_keepalive(binary, state_dir):
     """A client that stops reading (no pong) is dropped; a live one stays."""
     with Server(binary, state_dir, "server.ws_ping_secs=5",
@@ -205,5 +247,5 @@ async def test_slow_reader(binary, state_dir):
 
 if __name__ == "__main__":
     run([test_malformed, test_names, test_message_size, test_rate_limit, test_room_limits,
-         test_keepalive, test_slow_reader],
+         test_candidates, test_hello_timeout, test_keepalive, test_slow_reader],
         sys.argv[1], sys.argv[2])

@@ -186,6 +186,8 @@ static void test_wiring(void)
   g_assert_cmpuint(media.port_max, ==, 40999);
   nara_wiring_signaling_config(c, &sig);
   g_assert_cmpuint(sig.max_message_bytes, ==, 262144);
+  g_assert_cmpuint(sig.hello_timeout_secs, ==, 10);
+  g_assert_cmpuint(sig.max_candidates, ==, 50);
   g_assert_false(sig.open_rooms);
 
   nara_config_set(c, "server.cert", "", NULL);
