@@ -3,8 +3,8 @@
 Usage: test_robustness.py NARA STATE_DIR CONSULTATION_HELPER NARA_FAKE_MEDIA
 Covers the WebSocket Origin check (403 before the upgrade), the cap on
 sockets per client address (429, freed when sockets close), the TLS
-versions and cipher suites offered, the HTTP security headers of the
-pages, and that a debug-level log of a whole session holds no token, API
+versions and cipher suites offered, that permessage-deflate is never
+negotiated, the HTTP security headers of the pages, and that a debug-level log of a whole session holds no token, API
 key, chat text or ice-pwd. Each refusal leaves a healthy room chatting.
 docs/robustness.md lists what these show, with measured results.
 """
@@ -131,6 +131,55 @@ async def test_connections_per_ip(binary, state_dir):
         except websockets.InvalidStatusCode as e:
             assert e.status_code == 429
         await chat_flows(*healthy)
+
+
+def masked_frame(first_byte, payload):
+    """A client frame (clients must mask, RFC 6455 5.3), payload under 126 bytes."""
+    mask = secrets.token_bytes(4)
+    return (bytes([first_byte, 0x80 | len(payload)]) + mask
+            + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+
+async def test_no_compression(binary, state_dir):
+    """permessage-deflate (RFC 7692) is never negotiated, so no message can
+    inflate beyond the bytes that arrived (no decompression bomb); a
+    compressed frame (RSV1) on the socket is a protocol error."""
+    with Server(binary, state_dir) as server:
+        ok, other = await room_of(server, "healthy", "Ok", "Other")
+        # The websockets client offers permessage-deflate by default.
+        c = await Client.connect(server)
+        assert not c.ws.extensions, c.ws.extensions
+        await c.hello()
+        raw = socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT)
+        with tls_context().wrap_socket(raw) as sock:
+            sock.sendall(("GET /ws HTTP/1.1\r\n"
+                          f"Host: 127.0.0.1:{server.port}\r\n"
+                          "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                          "Sec-WebSocket-Version: 13\r\n"
+                          "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits,"
+                          " x-webkit-deflate-frame\r\n\r\n").encode())
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = sock.recv(4096)
+                assert chunk, data
+                data += chunk
+            head, rest = data.split(b"\r\n\r\n", 1)
+            assert head.startswith(b"HTTP/1.1 101"), head
+            assert b"sec-websocket-extensions" not in head.lower(), head
+            # FIN + RSV1 + text: "compressed", which was not negotiated.
+            sock.sendall(masked_frame(0xC1, b'{"type":"hello","version":1}'))
+            try:
+                while len(rest) < 4:
+                    chunk = sock.recv(4096)
+                    if not chunk:
+                        break
+                    rest += chunk
+            except (ConnectionError, ssl.SSLError):
+                pass
+            # A close frame with 1002 (protocol error).
+            assert rest[:1] == b"\x88" and rest[2:4] == b"\x03\xea", rest[:8]
+        await chat_flows(ok, other)
 
 
 def handshake(server, min_version=None, max_version=None, ciphers=None):
@@ -304,5 +353,5 @@ async def test_secrets_not_logged(binary, state_dir):
 
 
 if __name__ == "__main__":
-    run([test_origin, test_connections_per_ip, test_tls, test_security_headers,
-         test_secrets_not_logged], sys.argv[1], sys.argv[2])
+    run([test_origin, test_connections_per_ip, test_no_compression, test_tls,
+         test_security_headers, test_secrets_not_logged], sys.argv[1], sys.argv[2])
