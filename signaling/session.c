@@ -58,6 +58,14 @@ const char *nara_session_log_id(NaraSession *s)
   return s->participant ? s->participant->id : s->member ? s->member->id : "-";
 }
 
+/* A session without a socket (wsi NULL: tests/fuzz/fuzz_dispatch.c) keeps
+ * its frames in `out` for its owner to take; close and kill only mark it. */
+static void want_write(NaraSession *s)
+{
+  if (s->wsi)
+    lws_callback_on_writable(s->wsi);
+}
+
 static void kill_session(NaraSession *s, const char *why)
 {
   if (s->killed)
@@ -66,7 +74,8 @@ static void kill_session(NaraSession *s, const char *why)
   s->killed = TRUE;
   s->state = NARA_SESSION_DONE;
   /* The client is not reading, so a close frame would queue too: cut it. */
-  lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+  if (s->wsi)
+    lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
 void nara_session_send_out(NaraSession *s, NaraOutMsg *out)
@@ -78,7 +87,7 @@ void nara_session_send_out(NaraSession *s, NaraOutMsg *out)
     return;
   }
   g_queue_push_tail(&s->out, nara_out_msg_ref(out));
-  lws_callback_on_writable(s->wsi);
+  want_write(s);
 }
 
 void nara_session_send(NaraSession *s, json_t *msg)
@@ -117,7 +126,7 @@ void nara_session_close(NaraSession *s, int code, const char *reason)
   s->close_code = code;
   s->close_reason = reason;
   s->state = NARA_SESSION_DONE;
-  lws_callback_on_writable(s->wsi);
+  want_write(s);
 }
 
 void nara_session_hello_timeout(NaraSession *s)

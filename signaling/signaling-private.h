@@ -124,6 +124,9 @@ struct _NaraConsultation {
 void nara_signaling_uncount_session(NaraSignaling *sig, NaraSession *session);
 
 /* session.c */
+/* wsi NULL: a session without a socket, for tests (tests/fuzz/fuzz_dispatch.c):
+ * frames stay in `out` for the caller to take, and closing only sets
+ * close_code. Feed it with nara_dispatch, end it with nara_session_closed. */
 NaraSession *nara_session_new(NaraSignaling *sig, struct lws *wsi);
 /* The socket closed: leaves the room (reason "disconnected" unless it left) and frees. */
 void nara_session_closed(NaraSession *session);
