@@ -16,6 +16,7 @@
 #include "srtp_session.h"
 #include "worker.h"
 
+#include <sched.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY(nara_media_debug);
@@ -48,6 +49,19 @@ void nara_media_debug_init(void)
 
 /* ---- NaraMedia ---- */
 
+/* One worker per CPU this process may run on: a server pinned to fewer
+ * cores (taskset, cpuset, a container's CPU limit by affinity) gains
+ * nothing from more workers than it has cores, and every extra worker on
+ * a core is another thread to wake and switch to for the same packets. */
+static guint default_workers(void)
+{
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+    return (guint)CPU_COUNT(&set);
+  return g_get_num_processors();
+}
+
 NaraMedia *nara_media_new(const NaraMediaConfig *config, GMainContext *control, GError **error)
 {
   g_return_val_if_fail(config != NULL && control != NULL, NULL);
@@ -59,7 +73,7 @@ NaraMedia *nara_media_new(const NaraMediaConfig *config, GMainContext *control, 
                 config->port_min, config->port_max);
     return NULL;
   }
-  guint n = config->workers ? config->workers : g_get_num_processors();
+  guint n = config->workers ? config->workers : default_workers();
   if (config->ice_lite && config->udp_port && config->udp_port + n - 1 > 65535) {
     g_set_error(error, NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_CONFIG,
                 "ICE-lite UDP ports %u-%u (one per worker) pass 65535", config->udp_port,

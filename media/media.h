@@ -38,7 +38,7 @@ typedef struct _NaraMediaRoom NaraMediaRoom;
 typedef struct _NaraMediaPeer NaraMediaPeer;
 
 typedef struct {
-  guint workers;                 /* media worker threads; 0 = one per core */
+  guint workers;                 /* media worker threads; 0 = one per CPU the process may use */
   char **ice_addresses;          /* NULL-terminated; NULL or empty = every non-loopback interface */
   guint port_min, port_max;      /* UDP range for ICE host candidates; 0,0 = any (libnice only) */
   const char *announced_address; /* public address put in candidates for 1:1 NAT, or NULL */
