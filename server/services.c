@@ -1,7 +1,8 @@
 /* services.c — opening the store, the token secret and the JWKS.
  *
- * The secret is made once with O_EXCL, so a CLI and a server starting at
- * the same moment end up with one secret, never two. A secret readable by
+ * The secret is written under a temporary name and linked into place, so a
+ * CLI and a server starting at the same moment end up with one whole
+ * secret, never two or a half-written one. A secret readable by
  * others is refused: anyone with it can mint a link into any consultation.
  * It does not decide who may do what (REST, signaling do).
  *
@@ -42,22 +43,34 @@ static gboolean fail(GError **error, const char *fmt, ...)
 static gboolean create_secret(const char *path, GError **error)
 {
   guint8 raw[NARA_SECRET_BYTES];
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  g_autofree char *tmp = g_strconcat(path, ".XXXXXX", NULL);
+  int fd, saved;
   gboolean ok;
 
+  if (g_file_test(path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  /* Written whole under a temporary name, then linked into place: link()
+   * never replaces, so of two processes starting at once one secret wins
+   * and neither can read the other's half-written file. */
+  fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0)
-    return errno == EEXIST ? TRUE : fail(error, "%s: %s", path, g_strerror(errno));
+    return fail(error, "%s: %s", tmp, g_strerror(errno));
   if (RAND_bytes(raw, sizeof raw) != 1)
     g_error("RAND_bytes failed: no secure random source");
   ok = write(fd, raw, sizeof raw) == (ssize_t)sizeof raw && fsync(fd) == 0;
+  saved = errno;
   OPENSSL_cleanse(raw, sizeof raw);
-  if (close(fd) != 0)
+  if (close(fd) != 0 && ok) {
     ok = FALSE;
-  if (!ok) {
-    int saved = errno;
-    g_unlink(path); /* a short secret must not be found by the next start */
-    return fail(error, "%s: %s", path, g_strerror(saved));
+    saved = errno;
   }
+  if (ok && link(tmp, path) != 0 && errno != EEXIST) {
+    ok = FALSE;
+    saved = errno;
+  }
+  g_unlink(tmp);
+  if (!ok)
+    return fail(error, "%s: %s", path, g_strerror(saved));
   g_message("created the join-link secret %s", path);
   return TRUE;
 }

@@ -381,6 +381,41 @@ static void test_secret(void)
   g_rmdir(dir);
 }
 
+/* Processes starting at once on a fresh state dir (a server and a CLI):
+ * every one gets the same whole secret, none a half-written file. Threads
+ * stand in for the processes; the file system calls are the same. */
+#define RACERS 8
+
+static gpointer load_in_thread(gpointer path)
+{
+  GBytes *secret = NULL;
+  return nara_services_load_secret(path, &secret, NULL) ? secret : NULL;
+}
+
+static void test_secret_race(void)
+{
+  for (int round = 0; round < 20; round++) {
+    g_autofree char *dir = g_dir_make_tmp("nara-secret-race-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, NARA_SECRET_FILE, NULL);
+    GThread *threads[RACERS];
+    GBytes *got[RACERS];
+
+    for (int i = 0; i < RACERS; i++)
+      threads[i] = g_thread_new("racer", load_in_thread, path);
+    for (int i = 0; i < RACERS; i++)
+      got[i] = g_thread_join(threads[i]);
+    for (int i = 0; i < RACERS; i++) {
+      g_assert_nonnull(got[i]);
+      g_assert_cmpuint(g_bytes_get_size(got[i]), ==, NARA_SECRET_BYTES);
+      g_assert_true(g_bytes_equal(got[0], got[i]));
+    }
+    for (int i = 0; i < RACERS; i++)
+      g_bytes_unref(got[i]);
+    g_unlink(path);
+    g_assert_cmpint(g_rmdir(dir), ==, 0); /* no temporary file left behind */
+  }
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -393,5 +428,6 @@ int main(int argc, char **argv)
   g_test_add_func("/rest/json-out", test_json_out);
   g_test_add_func("/rest/link-expiry", test_link_expiry);
   g_test_add_func("/rest/secret", test_secret);
+  g_test_add_func("/rest/secret-race", test_secret_race);
   return g_test_run();
 }
