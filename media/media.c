@@ -143,6 +143,9 @@ void nara_media_get_stats(NaraMedia *media, NaraMediaStats *stats)
     stats->packets_forwarded += atomic_load_explicit(&w->packets_forwarded, memory_order_relaxed);
     stats->bytes_forwarded += atomic_load_explicit(&w->bytes_forwarded, memory_order_relaxed);
     stats->packets_dropped += atomic_load_explicit(&w->packets_dropped, memory_order_relaxed);
+    stats->srtp_failures += atomic_load_explicit(&w->srtp_failures, memory_order_relaxed);
+    stats->live_rooms += atomic_load_explicit(&w->live_rooms, memory_order_relaxed);
+    stats->live_peers += atomic_load_explicit(&w->live_peers, memory_order_relaxed);
   }
   stats->peers = media->n_peers;
   stats->rooms = media->rooms->len;

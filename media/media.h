@@ -82,8 +82,14 @@ typedef struct {
   guint64 packets_forwarded; /* RTP packets sent to subscribers */
   guint64 bytes_forwarded;
   guint64 packets_dropped; /* malformed, failed unprotect, no route */
-  guint peers;             /* open peer connections */
-  guint rooms;
+  guint64 srtp_failures;   /* SRTP/SRTCP unprotect failed (counted in packets_dropped too) */
+  guint peers;             /* open peer handles */
+  guint rooms;             /* open room handles */
+  /* Worker-side room and peer objects not yet freed: they outlive their
+   * handles until the worker has run the close, so these fall back to
+   * match rooms and peers a moment after a close, unless something leaks. */
+  guint live_rooms;
+  guint live_peers;
   guint workers;
 } NaraMediaStats;
 

@@ -206,6 +206,7 @@ NaraPeerCore *nara_peer_core_new(NaraRoomCore *room, NaraMediaPeer *handle)
   core->slots = g_ptr_array_new_with_free_func(g_free);
   core->ssrc_by_track = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   core->session_id = g_random_int() | ((guint64)(g_random_int() & 0x3fffffff) << 32);
+  atomic_fetch_add_explicit(&room->worker->live_peers, 1, memory_order_relaxed);
   return core;
 }
 
@@ -275,6 +276,7 @@ void nara_peer_core_close(NaraPeerCore *core)
   g_hash_table_unref(core->ssrc_by_track);
   g_free(core->wanted);
   nara_media_peer_unref(core->handle);
+  atomic_fetch_sub_explicit(&core->room->worker->live_peers, 1, memory_order_relaxed);
   g_free(core);
 }
 

@@ -25,6 +25,7 @@ NaraRoomCore *nara_room_core_new(NaraWorker *worker, const char *room_id)
   room->worker = worker;
   room->id = g_strdup(room_id);
   room->peers = g_ptr_array_new();
+  atomic_fetch_add_explicit(&worker->live_rooms, 1, memory_order_relaxed);
   return room;
 }
 
@@ -37,6 +38,7 @@ void nara_room_core_free(NaraRoomCore *room)
 {
   g_warn_if_fail(room->peers->len == 0);
   g_ptr_array_remove(room->worker->rooms, room);
+  atomic_fetch_sub_explicit(&room->worker->live_rooms, 1, memory_order_relaxed);
   g_ptr_array_unref(room->peers);
   g_free(room->id);
   g_free(room);
@@ -182,6 +184,7 @@ void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
   NaraRtpHeader h;
   nara_worker_count(&worker->packets_in, 1);
   if (!nara_srtp_unprotect(pub->srtp_in, data, &len)) {
+    nara_worker_count(&worker->srtp_failures, 1);
     drop(pub, "SRTP unprotect failed");
     return;
   }
@@ -235,6 +238,7 @@ static void on_keyframe_request(guint32 media_ssrc, gpointer user_data)
 void nara_room_core_subscriber_rtcp(NaraPeerCore *sub, guint8 *data, gsize len)
 {
   if (!nara_srtp_unprotect_rtcp(sub->srtp_in, data, &len)) {
+    nara_worker_count(&sub->room->worker->srtp_failures, 1);
     drop(sub, "SRTCP unprotect failed");
     return;
   }

@@ -49,6 +49,11 @@ struct _NaraWorker {
   atomic_uint_fast64_t packets_forwarded;
   atomic_uint_fast64_t bytes_forwarded;
   atomic_uint_fast64_t packets_dropped;
+  atomic_uint_fast64_t srtp_failures; /* SRTP/SRTCP unprotect failed (also dropped) */
+  /* Room and peer cores alive on this worker: made on the control thread,
+   * freed here, so a count back at its baseline means nothing leaked. */
+  atomic_uint live_rooms;
+  atomic_uint live_peers;
 
   NaraMux *mux;               /* ICE-lite only; its sockets and batches are {worker} */
   GPtrArray *rooms;           /* NaraRoomCore*, {worker} */
