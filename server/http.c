@@ -1,4 +1,4 @@
-/* http.c — static files, /r/NAME, /c/ID, /healthz; /api/ goes to rest.c.
+/* http.c — static files, /r/NAME, /c/ID, /healthz, /metrics; /api/ goes to rest.c.
  *
  * Maps a request path to a file under the web directory with a fixed MIME
  * table; only regular files whose path segments are plain names are served
@@ -9,6 +9,8 @@
  */
 #include "http.h"
 
+#include "metrics.h"
+
 #include <string.h>
 #include <sys/stat.h>
 
@@ -18,14 +20,16 @@ struct _NaraHttp {
   char *web_dir;
   gboolean tls;
   NaraSignaling *signaling;
+  NaraMedia *media;
   NaraRest *rest; /* NULL: no /api/ */
   struct lws_protocols protocol;
 };
 
-/* Per connection: the pending /healthz body, written when writable, or
- * the REST request in progress. */
+/* Per connection: the pending /healthz or /metrics body (LWS_PRE bytes
+ * of room, then the text), written when writable, or the REST request in
+ * progress. */
 typedef struct {
-  char body[LWS_PRE + 256];
+  char *body;
   size_t body_len;
   NaraRestRequest *rest;
 } HttpSession;
@@ -159,23 +163,34 @@ static int serve_file(NaraHttp *http, struct lws *wsi, const char *rel)
   return 0;
 }
 
-static int serve_healthz(NaraHttp *http, struct lws *wsi, HttpSession *hs)
+/* Sends the headers of a 200 with `text` as its body (taken), which the
+ * WRITEABLE callback writes. */
+static int serve_text(NaraHttp *http, struct lws *wsi, HttpSession *hs, const char *type,
+                      GString *text)
 {
   unsigned char headers[LWS_PRE + 1024], *start = headers + LWS_PRE, *p = start,
                                          *end = headers + sizeof headers - 1;
-  int len = g_snprintf(hs->body + LWS_PRE, sizeof hs->body - LWS_PRE,
-                       "{\"status\":\"ok\",\"version\":\"%s\",\"sessions\":%u,\"rooms\":%u}",
-                       NARA_VERSION, nara_signaling_n_sessions(http->signaling),
-                       nara_signaling_n_rooms(http->signaling));
 
-  hs->body_len = (size_t)len;
-  if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "application/json", (lws_filepos_t)len, &p,
-                                  end)
+  g_free(hs->body);
+  hs->body_len = text->len;
+  hs->body = g_malloc(LWS_PRE + text->len);
+  memcpy(hs->body + LWS_PRE, text->str, text->len);
+  g_string_free(text, TRUE);
+  if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, type, (lws_filepos_t)hs->body_len, &p, end)
       || !add_security_headers(http, wsi, FALSE, &p, end)
       || lws_finalize_write_http_header(wsi, start, &p, end))
     return -1;
   lws_callback_on_writable(wsi);
   return 0;
+}
+
+static int serve_healthz(NaraHttp *http, struct lws *wsi, HttpSession *hs)
+{
+  GString *text = g_string_new(NULL);
+  g_string_printf(text, "{\"status\":\"ok\",\"version\":\"%s\",\"sessions\":%u,\"rooms\":%u}",
+                  NARA_VERSION, nara_signaling_n_sessions(http->signaling),
+                  nara_signaling_n_rooms(http->signaling));
+  return serve_text(http, wsi, hs, "application/json", text);
 }
 
 /* The request's method and path (the query is apart, in URI_ARGS).
@@ -206,6 +221,9 @@ static int on_http(NaraHttp *http, struct lws *wsi, HttpSession *hs)
     return finish_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED);
   if (g_str_equal(path, "/healthz"))
     return serve_healthz(http, wsi, hs);
+  if (g_str_equal(path, "/metrics"))
+    return serve_text(http, wsi, hs, NARA_METRICS_CONTENT_TYPE,
+                      nara_metrics_render(http->signaling, http->media));
   if (g_str_equal(path, "/"))
     return serve_file(http, wsi, "index.html");
   if (g_str_has_prefix(path, "/r/"))
@@ -241,8 +259,11 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     break;
   case LWS_CALLBACK_CLOSED_HTTP:
   case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-    if (hs)
+    if (hs) {
       nara_rest_on_close(&hs->rest);
+      g_clear_pointer(&hs->body, g_free);
+      hs->body_len = 0;
+    }
     break;
   case LWS_CALLBACK_HTTP_WRITEABLE:
     if (hs && hs->rest)
@@ -253,6 +274,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         != (int)hs->body_len)
       return -1;
     hs->body_len = 0;
+    g_clear_pointer(&hs->body, g_free);
     return lws_http_transaction_completed(wsi) ? -1 : 0;
   case LWS_CALLBACK_HTTP_FILE_COMPLETION:
     return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -262,9 +284,11 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
   return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
-NaraHttp *nara_http_new(const char *web_dir, gboolean tls, NaraSignaling *signaling, NaraRest *rest)
+NaraHttp *nara_http_new(const char *web_dir, gboolean tls, NaraSignaling *signaling,
+                        NaraMedia *media, NaraRest *rest)
 {
   NaraHttp *http = g_new0(NaraHttp, 1);
+  http->media = media;
   http->rest = rest;
   http->web_dir = g_strdup(web_dir);
   http->tls = tls;

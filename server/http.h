@@ -1,9 +1,10 @@
 /* http.h — the plain HTTP side of the listener.
  *
  * Serves the web client's static files, /r/NAME (the client page for room
- * NAME), /c/ID (the same page, for a consultation's join link) and
- * /healthz, and passes /api/ to the REST API (rest.h). It does not handle
- * the WebSocket (signaling does) nor TLS (the libwebsockets vhost does).
+ * NAME), /c/ID (the same page, for a consultation's join link), /healthz
+ * and /metrics (metrics.h), and passes /api/ to the REST API (rest.h). It
+ * does not handle the WebSocket (signaling does) nor TLS (the
+ * libwebsockets vhost does).
  *
  * Threading: control thread (the GLib main loop libwebsockets runs on).
  */
@@ -21,10 +22,10 @@ G_BEGIN_DECLS
 
 typedef struct _NaraHttp NaraHttp;
 
-/* (transfer full) web_dir is copied; signaling and rest (transfer none)
- * must outlive it; rest NULL: /api/ is 404 like any missing file. */
+/* (transfer full) web_dir is copied; signaling, media and rest (transfer
+ * none) must outlive it; rest NULL: /api/ is 404 like any missing file. */
 NaraHttp *nara_http_new(const char *web_dir, gboolean tls, NaraSignaling *signaling,
-                        NaraRest *rest);
+                        NaraMedia *media, NaraRest *rest);
 void nara_http_free(NaraHttp *http);
 /* (transfer none) Its `user` points at http. */
 const struct lws_protocols *nara_http_lws_protocol(NaraHttp *http);

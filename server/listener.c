@@ -70,8 +70,8 @@ static gboolean tls_files(const NaraConfig *config, const char *public_host, cha
   return nara_tls_cert_ensure(state_dir, names, cert, key, error);
 }
 
-NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signaling, NaraRest *rest,
-                                GMainLoop *loop, GError **error)
+NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signaling,
+                                NaraMedia *media, NaraRest *rest, GMainLoop *loop, GError **error)
 {
   g_autofree char *host = NULL, *public_host = nara_wiring_public_host(config);
   g_autofree char *cert = NULL, *key = NULL, *public_url = NULL;
@@ -87,10 +87,11 @@ NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signali
   if (tls && !tls_files(config, public_host, &cert, &key, error))
     return NULL;
   if (!g_file_test(web_dir, G_FILE_TEST_IS_DIR))
-    g_warning("web directory %s does not exist: only /healthz and /ws will work", web_dir);
+    g_warning("web directory %s does not exist: only /healthz, /metrics and /ws will work",
+              web_dir);
 
   l = g_new0(NaraListener, 1);
-  l->http = nara_http_new(web_dir, tls, signaling, rest);
+  l->http = nara_http_new(web_dir, tls, signaling, media, rest);
   l->loops[0] = loop;
   l->protocols[0] = nara_http_lws_protocol(l->http);
   l->protocols[1] = nara_signaling_lws_protocol(signaling);

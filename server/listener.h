@@ -19,10 +19,10 @@ G_BEGIN_DECLS
 
 typedef struct _NaraListener NaraListener;
 
-/* (transfer full) signaling, rest and loop (transfer none) must outlive
- * it; rest may be NULL (no /api/). */
-NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signaling, NaraRest *rest,
-                                GMainLoop *loop, GError **error);
+/* (transfer full) signaling, media (read by /metrics), rest and loop
+ * (transfer none) must outlive it; rest may be NULL (no /api/). */
+NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signaling,
+                                NaraMedia *media, NaraRest *rest, GMainLoop *loop, GError **error);
 /* Closes every connection (sessions end as if disconnected) and the socket. */
 void nara_listener_free(NaraListener *listener);
 

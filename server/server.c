@@ -45,7 +45,7 @@ NaraServer *nara_server_new(const NaraConfig *config, GMainLoop *loop, GError **
   s->signaling = nara_signaling_new(&sig_config, s->media);
   nara_signaling_set_consultations(s->signaling, s->services->store, s->services->tokens);
   s->rest = nara_rest_new(s->services, s->signaling, nara_config_get_bool(config, "server.tls"));
-  s->listener = nara_listener_new(config, s->signaling, s->rest, loop, error);
+  s->listener = nara_listener_new(config, s->signaling, s->media, s->rest, loop, error);
   if (!s->listener)
     goto fail;
   nara_services_start_pruning(s->services);

@@ -81,6 +81,18 @@ class Server:
     def health(self):
         return json.loads(self.get("/healthz")[2])
 
+    def metrics(self):
+        """GET /metrics as {name: value}; each sample line is `name value`
+        (nara's metrics have no labels)."""
+        status, _, body = self.get("/metrics")
+        assert status == 200, f"/metrics: {status}"
+        values = {}
+        for line in body.decode().splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.split(" ")
+                values[name] = float(value)
+        return values
+
     def stop(self):
         """SIGTERM; the server must exit 0 within 10 s."""
         self.proc.send_signal(signal.SIGTERM)

@@ -1,0 +1,109 @@
+/* metrics.c — GET /metrics in the Prometheus text format (0.0.4).
+ *
+ * Gathers signaling's session and room counts, media's counters (a
+ * snapshot of relaxed atomics, nothing locked on the packet path) and the
+ * process's open fds, threads and resident memory from /proc/self, and
+ * writes one HELP, TYPE and sample line each. It keeps no state between
+ * scrapes and labels nothing: a scrape is a handful of numbers.
+ * Threading: control thread.
+ */
+#include "metrics.h"
+
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+  const char *name;
+  const char *type; /* "gauge" or "counter" */
+  const char *help;
+  guint64 value;
+  gboolean known; /* FALSE: /proc did not say; the sample is left out */
+} Metric;
+
+/* Entries of /proc/self/fd, less the one this read opens. */
+static gboolean open_fds(guint64 *n)
+{
+  GDir *dir = g_dir_open("/proc/self/fd", 0, NULL);
+  if (!dir)
+    return FALSE;
+  *n = 0;
+  while (g_dir_read_name(dir))
+    (*n)++;
+  g_dir_close(dir);
+  *n = *n > 0 ? *n - 1 : 0;
+  return TRUE;
+}
+
+/* "Threads:\t12" in /proc/self/status. */
+static gboolean threads(guint64 *n)
+{
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents("/proc/self/status", &text, NULL, NULL))
+    return FALSE;
+  const char *line = strstr(text, "\nThreads:");
+  if (!line)
+    return FALSE;
+  *n = g_ascii_strtoull(line + strlen("\nThreads:"), NULL, 10);
+  return *n > 0;
+}
+
+/* /proc/self/statm: "size resident shared ..." in pages. */
+static gboolean resident_bytes(guint64 *n)
+{
+  g_autofree char *text = NULL;
+  char *end = NULL;
+  long page = sysconf(_SC_PAGESIZE);
+  if (page <= 0 || !g_file_get_contents("/proc/self/statm", &text, NULL, NULL))
+    return FALSE;
+  g_ascii_strtoull(text, &end, 10);
+  if (!end || *end != ' ')
+    return FALSE;
+  *n = g_ascii_strtoull(end + 1, NULL, 10) * (guint64)page;
+  return TRUE;
+}
+
+GString *nara_metrics_render(NaraSignaling *signaling, NaraMedia *media)
+{
+  NaraMediaStats stats;
+  guint64 fds = 0, n_threads = 0, rss = 0;
+  gboolean have_fds = open_fds(&fds), have_threads = threads(&n_threads),
+           have_rss = resident_bytes(&rss);
+
+  nara_media_get_stats(media, &stats);
+  const Metric metrics[] = {
+    { "nara_sessions", "gauge", "WebSocket sessions open.", nara_signaling_n_sessions(signaling),
+      TRUE },
+    { "nara_rooms", "gauge", "Rooms in signaling (open rooms and live consultations).",
+      nara_signaling_n_rooms(signaling), TRUE },
+    { "nara_media_rooms", "gauge", "Media rooms alive on the workers, not yet freed.",
+      stats.live_rooms, TRUE },
+    { "nara_media_peers", "gauge",
+      "Peer connections alive on the workers, not yet freed (two per participant).",
+      stats.live_peers, TRUE },
+    { "nara_media_workers", "gauge", "Media worker threads.", stats.workers, TRUE },
+    { "nara_media_packets_received_total", "counter", "RTP packets received from publishers.",
+      stats.packets_in, TRUE },
+    { "nara_media_packets_forwarded_total", "counter", "RTP packets sent to subscribers.",
+      stats.packets_forwarded, TRUE },
+    { "nara_media_bytes_forwarded_total", "counter", "Bytes of SRTP sent to subscribers.",
+      stats.bytes_forwarded, TRUE },
+    { "nara_media_packets_dropped_total", "counter",
+      "Packets dropped: malformed, failed SRTP, unknown source or no route.", stats.packets_dropped,
+      TRUE },
+    { "nara_media_srtp_failures_total", "counter",
+      "SRTP and SRTCP packets that failed to unprotect.", stats.srtp_failures, TRUE },
+    { "nara_process_open_fds", "gauge", "Open file descriptors.", fds, have_fds },
+    { "nara_process_threads", "gauge", "Threads of the process.", n_threads, have_threads },
+    { "nara_process_resident_bytes", "gauge", "Resident memory size in bytes.", rss, have_rss },
+  };
+
+  GString *out = g_string_sized_new(2048);
+  for (guint i = 0; i < G_N_ELEMENTS(metrics); i++) {
+    const Metric *m = &metrics[i];
+    if (!m->known)
+      continue;
+    g_string_append_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" G_GUINT64_FORMAT "\n", m->name,
+                           m->help, m->name, m->type, m->name, m->value);
+  }
+  return out;
+}
