@@ -60,6 +60,15 @@ void nara_rest_audit(NaraRestCall *call, NaraAuditRecord *record);
  * (NULL-terminated); FALSE when it has replied. */
 gboolean nara_rest_query_allowed(NaraRestCall *call, const char *const *allowed);
 
+/* rest.c: the answer nara_rest_on_http .. on_body_complete would give,
+ * without libwebsockets (tests/fuzz/fuzz_rest.c): the request as lws hands
+ * it over, from the caller key_id (NULL: no Authorization). query:
+ * (transfer none) decoded name -> value. Fills call (transfer full): the
+ * caller frees call->out and call->headers. */
+void nara_rest_answer_request(NaraRest *rest, const char *method, const char *path,
+                              const char *content_type, const char *key_id, GHashTable *query,
+                              const void *body, gsize len, NaraRestCall *call);
+
 /* rest_auth.c: TRUE and *key_id (transfer full) when authorization (the
  * Authorization header, may be NULL) holds a known API key. */
 gboolean nara_rest_authenticate(NaraRest *rest, const char *authorization, char **key_id);

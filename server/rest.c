@@ -317,6 +317,32 @@ static void route(NaraRest *rest, NaraRestRequest *req)
     nara_rest_reply_problem(call, NARA_PROBLEM_INTERNAL, NULL);
 }
 
+void nara_rest_answer_request(NaraRest *rest, const char *method, const char *path,
+                              const char *content_type, const char *key_id, GHashTable *query,
+                              const void *body, gsize len, NaraRestCall *call)
+{
+  NaraRestRequest *req = g_new0(NaraRestRequest, 1);
+
+  g_strlcpy(req->method, method, sizeof req->method);
+  g_strlcpy(req->path, path, sizeof req->path);
+  req->content_type = g_strdup(content_type);
+  req->key_id = g_strdup(key_id);
+  req->auth_given = key_id != NULL;
+  req->query = g_hash_table_ref(query);
+  req->too_large = len > NARA_REST_MAX_BODY_BYTES;
+  req->body = g_byte_array_new();
+  if (!req->too_large)
+    g_byte_array_append(req->body, body, (guint)len);
+  route(rest, req);
+  /* The answer only: params and query die with req. */
+  *call = (NaraRestCall){ .rest = rest, .status = req->call.status,
+                          .content_type = req->call.content_type, .out = req->call.out,
+                          .headers = req->call.headers };
+  req->call.out = NULL;
+  req->call.headers = NULL;
+  nara_rest_on_close(&req);
+}
+
 static int finish(struct lws *wsi, NaraRestRequest **slot)
 {
   gboolean close = (*slot)->close_after;
