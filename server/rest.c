@@ -335,8 +335,10 @@ void nara_rest_answer_request(NaraRest *rest, const char *method, const char *pa
     g_byte_array_append(req->body, body, (guint)len);
   route(rest, req);
   /* The answer only: params and query die with req. */
-  *call = (NaraRestCall){ .rest = rest, .status = req->call.status,
-                          .content_type = req->call.content_type, .out = req->call.out,
+  *call = (NaraRestCall){ .rest = rest,
+                          .status = req->call.status,
+                          .content_type = req->call.content_type,
+                          .out = req->call.out,
                           .headers = req->call.headers };
   req->call.out = NULL;
   req->call.headers = NULL;
