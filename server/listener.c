@@ -98,10 +98,9 @@ NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signali
   /* Plain WebSocket clients send no subprotocol: make signaling the default. */
   l->pvo_default = (struct lws_protocol_vhost_options){ NULL, NULL, "default", "1" };
   l->pvo = (struct lws_protocol_vhost_options){ NULL, &l->pvo_default, l->protocols[1]->name, "" };
-  l->retry = (lws_retry_bo_t){
-    .secs_since_valid_ping = (uint16_t)nara_config_get_uint(config, "server.ws_ping_secs"),
-    .secs_since_valid_hangup = (uint16_t)nara_config_get_uint(config, "server.ws_timeout_secs"),
-  };
+  /* No validity pings from lws: signaling pings and drops silent sockets
+   * itself (server.ws_ping_secs, ws_timeout_secs; see session.c for why). */
+  l->retry = (lws_retry_bo_t){ 0 };
 
   info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND
                  | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;

@@ -81,6 +81,8 @@ void nara_wiring_signaling_config(const NaraConfig *config, NaraSignalingConfig 
     .open_rooms = nara_config_get_bool(config, "rooms.open"),
     .max_connections_per_ip = nara_config_get_uint(config, "signaling.max_connections_per_ip"),
     .hello_timeout_secs = nara_config_get_uint(config, "signaling.hello_timeout_secs"),
+    .ws_ping_secs = nara_config_get_uint(config, "server.ws_ping_secs"),
+    .ws_timeout_secs = nara_config_get_uint(config, "server.ws_timeout_secs"),
     .max_candidates = nara_config_get_uint(config, "signaling.max_candidates"),
     .turn = { .secret = nara_config_get_string(config, "turn.secret"),
               .ttl_secs = nara_config_get_uint(config, "turn.ttl_secs") },

@@ -3,9 +3,10 @@
  * Owns a session's bounded outgoing queue (written one frame per
  * SERVER_WRITEABLE), message reassembly up to the size limit (close 1009
  * beyond it), the token-bucket rate limit (close 1008 on sustained abuse),
- * the hello deadline (close 1008) and closing with a code after the queue
- * drains. It does not interpret messages (dispatch.c) nor hold room state
- * (room.c).
+ * the hello deadline (close 1008), the keepalive (ping after ws_ping_secs
+ * of silence, drop after ws_timeout_secs) and closing with a code after
+ * the queue drains. It does not interpret messages (dispatch.c) nor hold
+ * room state (room.c).
  *
  * Threading: control thread (libwebsockets callbacks on the GLib loop).
  */
@@ -29,6 +30,7 @@ NaraSession *nara_session_new(NaraSignaling *sig, struct lws *wsi)
   g_queue_init(&s->out);
   s->tokens = 2.0 * sig->config.messages_per_second;
   s->refill_us = g_get_monotonic_time();
+  s->opened_us = s->last_rx_us = s->refill_us;
   g_hash_table_add(sig->sessions, s);
   g_debug("s%" G_GUINT64_FORMAT ": connected", s->serial);
   return s;
@@ -129,13 +131,57 @@ void nara_session_close(NaraSession *s, int code, const char *reason)
   want_write(s);
 }
 
-void nara_session_hello_timeout(NaraSession *s)
+/* The keepalive is ours, not libwebsockets' validity ping: lws 4.1 writes
+ * its ping's payload into the buffer holding the payload of a client's
+ * ping it has yet to answer, so a client that pings on the same period
+ * (Python websockets: 20 s) gets a pong it cannot match and hangs up. */
+static gint64 earliest(gint64 a, gint64 b)
 {
-  if (s->state != NARA_SESSION_NEW)
-    return;
-  g_message("s%" G_GUINT64_FORMAT ": closing: no hello within %u s", s->serial,
-            s->sig->config.hello_timeout_secs);
-  nara_session_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "no hello");
+  return a == 0 || (b != 0 && b < a) ? b : a;
+}
+
+gint64 nara_session_timer(NaraSession *s)
+{
+  const NaraSignalingConfig *c = &s->sig->config;
+  gint64 now = g_get_monotonic_time(), next = 0;
+
+  if (s->killed || s->close_code)
+    return 0;
+  if (s->state == NARA_SESSION_NEW) {
+    gint64 deadline = s->opened_us + (gint64)c->hello_timeout_secs * G_USEC_PER_SEC;
+    if (now >= deadline) {
+      g_message("s%" G_GUINT64_FORMAT ": closing: no hello within %u s", s->serial,
+                c->hello_timeout_secs);
+      nara_session_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "no hello");
+      return 0;
+    }
+    next = deadline;
+  }
+  if (c->ws_timeout_secs) {
+    gint64 deadline = s->last_rx_us + (gint64)c->ws_timeout_secs * G_USEC_PER_SEC;
+    if (now >= deadline) {
+      g_autofree char *why = g_strdup_printf("silent for %u s", c->ws_timeout_secs);
+      kill_session(s, why);
+      return 0;
+    }
+    next = earliest(next, deadline);
+  }
+  if (c->ws_ping_secs && !s->pinged) {
+    gint64 due = s->last_rx_us + (gint64)c->ws_ping_secs * G_USEC_PER_SEC;
+    if (now >= due) {
+      s->pinged = s->ping_due = TRUE;
+      want_write(s);
+    } else {
+      next = earliest(next, due);
+    }
+  }
+  return next ? MAX(next - now, G_USEC_PER_SEC / 10) : 0;
+}
+
+void nara_session_alive(NaraSession *s)
+{
+  s->last_rx_us = g_get_monotonic_time();
+  s->pinged = FALSE;
 }
 
 gboolean nara_session_take_token(NaraSession *s)
@@ -206,6 +252,18 @@ int nara_session_writeable(NaraSession *s)
 
   if (s->killed)
     return -1;
+  if (s->ping_due) {
+    /* A payload, because lws 4.1 does not report an empty pong. */
+    unsigned char ping[LWS_PRE + 4] = { [LWS_PRE] = 'n', 'a', 'r', 'a' };
+    s->ping_due = FALSE;
+    if (out)
+      g_queue_push_head(&s->out, out);
+    if (lws_write(s->wsi, ping + LWS_PRE, 4, LWS_WRITE_PING) < 0)
+      return -1;
+    if (!g_queue_is_empty(&s->out) || s->close_code)
+      lws_callback_on_writable(s->wsi);
+    return 0;
+  }
   if (out) {
     int n = lws_write(s->wsi, out->data + LWS_PRE, out->len, LWS_WRITE_TEXT);
     gboolean ok = n >= 0 && (gsize)n >= out->len;

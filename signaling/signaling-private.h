@@ -70,6 +70,10 @@ struct _NaraSession {
   NaraParticipant *participant;
   NaraMember *member; /* consultations: who this session is (waiting or joined), or NULL */
   char *peer_ip;      /* key of sig->per_ip this session counts under (owned) */
+  gint64 opened_us;   /* for the hello deadline */
+  gint64 last_rx_us;  /* latest message or pong from the client */
+  gboolean pinged;    /* a ping went out since last_rx_us */
+  gboolean ping_due;  /* send a ping at the next SERVER_WRITEABLE */
 };
 
 struct _NaraParticipant {
@@ -144,8 +148,12 @@ void nara_session_send_error(NaraSession *session, json_t *id, const char *code,
 void nara_session_send_ok(NaraSession *session, json_t *id);
 /* Sends what is queued, then closes with code (1000, 1008, ...). */
 void nara_session_close(NaraSession *session, int code, const char *reason);
-/* The hello deadline passed: closes with 1008 if hello has not come. */
-void nara_session_hello_timeout(NaraSession *session);
+/* The session's timer fired: closes with 1008 if hello is overdue, drops
+ * a client silent for ws_timeout_secs, asks for a ping after ws_ping_secs.
+ * Returns microseconds until it should run again, 0: never. */
+gint64 nara_session_timer(NaraSession *session);
+/* A message or a pong came: the client is alive. */
+void nara_session_alive(NaraSession *session);
 /* Consumes a rate limit token; FALSE when the bucket is empty. */
 gboolean nara_session_take_token(NaraSession *session);
 /* lws callbacks. Return non-zero to close the connection. */

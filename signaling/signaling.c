@@ -121,6 +121,14 @@ void nara_signaling_uncount_session(NaraSignaling *sig, NaraSession *s)
   g_clear_pointer(&s->peer_ip, g_free);
 }
 
+/* The session's next deadline: hello, ping or drop (session.c). */
+static void arm_timer(struct lws *wsi, NaraSession *s)
+{
+  gint64 next = nara_session_timer(s);
+  if (next)
+    lws_set_timer_usecs(wsi, next);
+}
+
 static int signaling_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                               void *in, size_t len)
 {
@@ -138,14 +146,19 @@ static int signaling_callback(struct lws *wsi, enum lws_callback_reasons reason,
       return -1;
     slot->session = nara_session_new(sig, wsi);
     count_session(sig, slot->session, wsi);
-    /* Pings keep a silent socket alive: bound the wait for hello. */
-    lws_set_timer_usecs(wsi, (lws_usec_t)sig->config.hello_timeout_secs * LWS_US_PER_SEC);
+    arm_timer(wsi, slot->session);
     return 0;
   case LWS_CALLBACK_TIMER:
     if (slot && slot->session)
-      nara_session_hello_timeout(slot->session);
+      arm_timer(wsi, slot->session);
+    return 0;
+  case LWS_CALLBACK_RECEIVE_PONG:
+    if (slot && slot->session)
+      nara_session_alive(slot->session);
     return 0;
   case LWS_CALLBACK_RECEIVE:
+    if (slot && slot->session)
+      nara_session_alive(slot->session);
     return slot && slot->session ? nara_session_receive(slot->session, wsi, in, len) : -1;
   case LWS_CALLBACK_SERVER_WRITEABLE:
     return slot && slot->session ? nara_session_writeable(slot->session) : -1;

@@ -31,6 +31,8 @@ typedef struct {
   gboolean open_rooms;          /* /r/NAME rooms anyone with the link can join */
   guint max_connections_per_ip; /* WebSockets open at once per client address; 0: no limit */
   guint hello_timeout_secs;     /* a WebSocket without hello is closed (1008) after this */
+  guint ws_ping_secs;           /* silence before nara pings the client; 0: never */
+  guint ws_timeout_secs;        /* silence (no message, no pong) before it is dropped; 0: never */
   guint max_candidates;         /* trickled by the client per peer connection */
   /* Origins whose pages may open the WebSocket besides the same origin;
    * "*": any (origin.h). NULL-terminated, may be NULL; copied by

@@ -13,7 +13,8 @@ import json
 import sys
 import time
 
-from harness import Client, Server, chat_flows, room_of, run
+import websockets
+from harness import TIMEOUT, Client, Server, chat_flows, room_of, run, tls_context
 
 from websockets.frames import OP_TEXT
 
@@ -213,6 +214,32 @@ async def test_keepalive(binary, state_dir):
         await chat_flows(live)
 
 
+async def test_keepalive_client_pings(binary, state_dir):
+    """Idle clients that ping on the server's own period (as Python's
+    websockets does, every 20 s by default) get their pongs and stay past
+    ws_timeout_secs. libwebsockets' own keepalive answered such a ping with
+    its own ping's payload when both fell together, and the client hung up."""
+    with Server(binary, state_dir, "server.ws_ping_secs=5",
+                "server.ws_timeout_secs=10") as server:
+        clients = []
+        for name in ("A", "B", "C"):
+            ws = await websockets.connect(server.ws_url, ssl=tls_context(), ping_interval=5,
+                                          ping_timeout=5, open_timeout=TIMEOUT, close_timeout=2)
+            c = Client(ws)
+            await c.hello()
+            joined = await c.join("pings", name)
+            c.pid = joined["you"]["id"]
+            for other in clients:
+                await other.expect("participant-joined")
+            clients.append(c)
+        await asyncio.sleep(22)
+        for c in clients:
+            assert c.ws.open, f"{c.pid} closed {c.ws.close_code} {c.ws.close_reason}"
+        await chat_flows(clients[0], *clients[1:])
+        for c in clients:
+            await c.close()
+
+
 async def test_slow_reader(binary, state_dir):
     """A client that does not read is dropped when its queue overflows."""
     with Server(binary, state_dir, "signaling.max_queued_messages=16",
@@ -247,5 +274,6 @@ async def test_slow_reader(binary, state_dir):
 
 if __name__ == "__main__":
     run([test_malformed, test_names, test_message_size, test_rate_limit, test_room_limits,
-         test_candidates, test_hello_timeout, test_keepalive, test_slow_reader],
+         test_candidates, test_hello_timeout, test_keepalive, test_keepalive_client_pings,
+         test_slow_reader],
         sys.argv[1], sys.argv[2])
