@@ -40,10 +40,11 @@ static const NaraConfigKey keys[] = {
     "Comma-separated origins (https://video.example.org) whose pages may open the WebSocket "
     "besides Nara's own. Empty: same origin only (Origin host:port equal to the Host header); "
     "*: any. Clients that send no Origin (not browsers) are always let in." },
-  { "server.ws_ping_secs", NARA_CONFIG_UINT, "20", 5, 3600,
+  { "server.ws_ping_secs", NARA_CONFIG_UINT, "10", 5, 3600,
     "Seconds of WebSocket silence before the server sends a ping." },
-  { "server.ws_timeout_secs", NARA_CONFIG_UINT, "40", 10, 7200,
-    "Seconds of WebSocket silence (no pong either) before the connection is dropped." },
+  { "server.ws_timeout_secs", NARA_CONFIG_UINT, "25", 10, 7200,
+    "Seconds of WebSocket silence (no pong either) before the connection is dropped and its "
+    "participant leaves the room." },
   { "server.handshake_timeout_secs", NARA_CONFIG_UINT, "10", 1, 300,
     "Seconds a new connection has to finish TLS and send a whole HTTP request (headers sent a "
     "byte at a time do not extend it); then it is closed." },
