@@ -1,0 +1,628 @@
+"""test_faults.py - dead and misbehaving peers (issue 6, item 5).
+
+Usage: test_faults.py NARA STATE_DIR [TEST...]
+Each test starts its own nara with the default timeouts unless it says:
+
+- test_kill9: four aiortc participants in one room, each its own process
+  (aiortc_client.py --report-every). One is killed with SIGKILL, then
+  another is frozen with SIGSTOP (its sockets stay open and silent: a
+  laptop lid closed or a network gone). The survivors' video and audio
+  from each other must show no gap over 1 s across both, and every
+  survivor must be told `participant-left` for each within 30 s (the
+  killed one's socket is closed by its kernel; the frozen one is found by
+  the WebSocket keepalive, server.ws_ping_secs / ws_timeout_secs).
+- test_srtp_garbage: in room B a publisher sends, after normal publishing,
+  1,000 packets/s for 10 s of valid SRTP with garbage inside (random
+  payloads, its own and unknown SSRCs and PTs, random and malformed
+  header extensions, CSRC counts and padding, SRTCP with random bodies),
+  and plain garbage datagrams go to the server's media port. Room A's
+  video must rise every second, /healthz must answer, and nara's log may
+  grow by about a line per second at most (at log.level=debug, where
+  per-packet lines would show).
+- test_media_failure_isolation: one media worker; room A flows while in
+  room B a publisher vanishes right after its publish answer (SIGKILL
+  mid-handshake), a signaling-only client leaves a publish offer behind
+  and closes its socket, and a publisher's offer carries a fingerprint
+  that is not its certificate's (DTLS fails: media-failed); then in room
+  C a connected publisher sends garbage datagrams, DTLS records and
+  garbage SRTP into its own connection. Room A and B's healthy pair must
+  not stall, the failing peers are removed or told media-failed, C's
+  publisher works again afterwards, and nara exits 0 on SIGTERM.
+
+The attackers and killed participants run in their own processes, at a
+lower CPU priority, so that their CPU does not stall the test's own
+event loop (which decodes the healthy rooms' video) on a shared machine.
+Figures are printed as `# ...` lines for docs/robustness.md.
+"""
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import struct
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "interop"))
+
+from harness import SDP_OFFER, Client, Server  # noqa: E402
+
+CLIENT = os.path.join(HERE, "..", "interop", "aiortc_client.py")
+SMALL = {"width": 160, "height": 120, "fps": 15}
+REMOVAL_SECS = 30   # issue 6: a dead participant is gone within this
+MAX_GAP_SECS = 1.0  # ... and the others see no freeze longer than this
+GARBAGE_RATE = 1000
+GARBAGE_SECS = 10
+
+
+def small_args():
+    return ["--width", str(SMALL["width"]), "--height", str(SMALL["height"]),
+            "--fps", str(SMALL["fps"])]
+
+
+# --- participants in their own processes -----------------------------------
+
+class Child:
+    """aiortc_client.py in its own process; its JSON lines kept in events."""
+
+    def __init__(self, name):
+        self.name = name
+        self.proc = None
+        self.events = []
+        self.you = None
+        self._reader = None
+
+    async def start(self, url, room, log_dir, *extra):
+        log = open(os.path.join(log_dir, f"client-{self.name}.log"), "w")
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, CLIENT, "--url", url, "--room", room, "--name", self.name,
+            "--duration", "300", *small_args(), *extra,
+            stdout=asyncio.subprocess.PIPE, stderr=log, preexec_fn=lambda: os.nice(5))
+        log.close()
+        self._reader = asyncio.ensure_future(self._read())
+        return self
+
+    async def _read(self):
+        while True:
+            line = await self.proc.stdout.readline()
+            if not line:
+                return
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("event") == "joined":
+                self.you = event["you"]
+            self.events.append(event)
+
+    def reports(self):
+        return [e for e in self.events if e.get("event") == "report"]
+
+    def frames(self, publisher, kind="video"):
+        reports = self.reports()
+        return reports[-1]["frames"].get(f"{publisher}/{kind}", 0) if reports else 0
+
+    def message_time(self, type_, **fields):
+        """Arrival time of the first server message of this type and fields."""
+        for e in self.events:
+            m = e.get("message") if e.get("event") == "message" else None
+            if m and m.get("type") == type_ and all(
+                    m.get(k) == v or (isinstance(m.get(k), dict) and m[k].get("id") == v)
+                    for k, v in fields.items()):
+                return e["t"]
+        return None
+
+    def max_gap(self, publisher, kind, start, end):
+        """Longest inter-frame gap of that track in the reports of [start, end]."""
+        key = f"{publisher}/{kind}"
+        return max((r["max_gap"].get(key, float("inf")) for r in self.reports()
+                    if start <= r["t"] <= end), default=float("inf"))
+
+    def signal(self, sig):
+        if self.proc and self.proc.returncode is None:
+            self.proc.send_signal(sig)
+
+    async def stop(self):
+        if self.proc is None:
+            return
+        if self.proc.returncode is None:
+            self.proc.kill()  # SIGKILL works on a stopped process too
+        try:
+            await asyncio.wait_for(self.proc.wait(), 10)
+        finally:
+            if self._reader:
+                self._reader.cancel()
+
+
+async def until(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {timeout} s")
+        await asyncio.sleep(0.1)
+
+
+async def test_kill9(binary, state_dir):
+    server = Server(binary, state_dir)
+    kids = [Child(n) for n in ("K1", "K2", "K3", "K4")]
+    try:
+        for k in kids:  # one at a time: four encoders starting at once on two cores
+            await k.start(server.ws_url, "kill9", state_dir, "--report-every", "0.5")
+            await until(lambda: k.you is not None, 30, f"join of {k.name}")
+
+        def all_flowing(group):
+            return all(a.frames(b.you, kind) >= 10
+                       for a in group for b in group if a is not b for kind in ("video", "audio"))
+        await until(lambda: all_flowing(kids), 60, "video and audio between all four")
+        killed, frozen = kids[3], kids[2]
+        await asyncio.sleep(3)
+
+        # SIGKILL: the kernel closes its sockets, so nara sees the WebSocket go.
+        t_kill = time.monotonic()
+        killed.signal(signal.SIGKILL)
+        survivors = kids[:3]
+        await until(lambda: all(s.message_time("participant-left", participant=killed.you)
+                                for s in survivors), REMOVAL_SECS, "participant-left after SIGKILL")
+        kill_secs = max(s.message_time("participant-left", participant=killed.you) - t_kill
+                        for s in survivors)
+        await asyncio.sleep(3)
+
+        # SIGSTOP: nothing closes; only the keepalive can tell.
+        t_freeze = time.monotonic()
+        frozen.signal(signal.SIGSTOP)
+        survivors = kids[:2]
+        await until(lambda: all(s.message_time("participant-left", participant=frozen.you)
+                                for s in survivors), REMOVAL_SECS + 30,
+                    "participant-left after SIGSTOP")
+        freeze_secs = max(s.message_time("participant-left", participant=frozen.you) - t_freeze
+                          for s in survivors)
+        await asyncio.sleep(3)
+        end = time.monotonic()
+
+        gaps = {}
+        for a in kids[:3]:
+            for b in kids[:3]:
+                # The frozen one counts as a survivor until it was frozen.
+                stop_at = t_freeze if frozen in (a, b) else end
+                for kind in ("video", "audio"):
+                    if a is not b:
+                        gaps[(a.name, b.name, kind)] = a.max_gap(b.you, kind, t_kill - 1, stop_at)
+        worst = max(gaps.items(), key=lambda kv: kv[1])
+        print(f"# kill -9: participant-left after {kill_secs:.2f} s; SIGSTOP: after "
+              f"{freeze_secs:.1f} s; longest survivor gap {worst[1]:.3f} s "
+              f"({worst[0][0]} <- {worst[0][1]} {worst[0][2]})", flush=True)
+        for (a, b, kind), gap in sorted(gaps.items()):
+            print(f"#   {a} <- {b} {kind}: longest gap {gap:.3f} s", flush=True)
+        assert kill_secs <= REMOVAL_SECS, f"SIGKILLed participant left after {kill_secs:.1f} s"
+        assert freeze_secs <= REMOVAL_SECS, f"frozen participant left after {freeze_secs:.1f} s"
+        assert worst[1] <= MAX_GAP_SECS, f"a survivor froze: {worst}"
+        for a in kids[:2]:
+            for b in kids[:2]:
+                if a is not b:
+                    assert a.frames(b.you) > 0
+    finally:
+        for k in kids:
+            await k.stop()
+        server.stop()
+
+
+# --- garbage SRTP (the attacker runs in its own process) --------------------
+
+def rtp_garbage(rng, ssrc, pt, seq):
+    """One RTP packet whose header is plausible and whose insides are not:
+    (kind, bytes). libsrtp must still be able to protect it, so the
+    extension block and CSRC list fit in the packet; their contents need not."""
+    kind = rng.choice(["payload", "extension", "csrc", "padding", "unknown-ssrc",
+                       "unknown-pt", "everything"])
+    version_flags = 0x80
+    marker_pt = pt | (0x80 if rng.random() < 0.5 else 0)
+    csrcs = b""
+    ext = b""
+    payload = rng.randbytes(rng.randint(0, 1200))
+    if kind in ("unknown-ssrc", "everything"):
+        ssrc = rng.getrandbits(32)
+    if kind in ("unknown-pt", "everything"):
+        marker_pt = rng.choice([0, 35, 72, 77, 127, 99, 100]) | (marker_pt & 0x80)
+        if 72 <= (marker_pt & 0x7f) <= 76:
+            marker_pt = 77  # not RTCP (RFC 5761 §4), else it would be protected as SRTCP
+    if kind in ("csrc", "everything"):
+        n = rng.randint(1, 15)
+        version_flags |= n
+        csrcs = b"".join(struct.pack("!I", rng.getrandbits(32)) for _ in range(n))
+    if kind in ("extension", "everything"):
+        version_flags |= 0x10
+        profile = rng.choice([0xBEDE, 0x1000, 0x1001, 0x0000, 0xFFFF, rng.getrandbits(16)])
+        words = rng.randint(0, 64)
+        body = bytearray(rng.randbytes(words * 4))
+        if profile == 0xBEDE and words and rng.random() < 0.5:
+            # one-byte elements whose lengths overrun the block (RFC 8285 §4.2)
+            body[0] = (rng.randint(1, 14) << 4) | 15
+            body[-1] = 0xF0  # id 15: stop
+        ext = struct.pack("!HH", profile, words) + bytes(body)
+    if kind in ("padding", "everything"):
+        version_flags |= 0x20
+        payload = payload + bytes([rng.randint(0, 255)])  # count may exceed the payload
+    header = struct.pack("!BBHII", version_flags, marker_pt, seq & 0xFFFF,
+                         rng.getrandbits(32), ssrc)
+    return kind, header + csrcs + ext + payload
+
+
+def rtcp_garbage(rng, ssrc):
+    """An RTCP packet (PT 192-223: protected as SRTCP) with a random body."""
+    pt = rng.choice([200, 201, 202, 203, 204, 205, 206, 207, 192, 195])
+    body = rng.randbytes(rng.randint(0, 300))
+    length = rng.choice([len(body) // 4 + 1, rng.getrandbits(16)])
+    return struct.pack("!BBHI", 0x80 | rng.randint(0, 31), pt, length, ssrc) + body
+
+
+def udp_garbage(rng):
+    """A datagram for the media port from an address nara does not know:
+    random bytes, some shaped like STUN, DTLS or RTP (RFC 7983)."""
+    first = rng.choice([0, 1, 3, 20, 22, 23, 63, 0x80, 0x90, 0xBF, 0xFF, rng.getrandbits(8)])
+    return bytes([first]) + rng.randbytes(rng.randint(0, 1400))
+
+
+def remote_port(peer):
+    """The UDP port of nara's candidate in the publish answer."""
+    for line in peer.publish_pc.remoteDescription.sdp.splitlines():
+        if line.startswith("a=candidate:"):
+            return int(line.split()[5])
+    raise AssertionError("no candidate in the publish answer")
+
+
+def local_media(peer):
+    """(ssrc, pt) of the publisher's video sender, from its own offer."""
+    sdp = peer.publish_pc.localDescription.sdp
+    video = sdp[sdp.index("m=video"):]
+    pt = int(video.splitlines()[0].split()[3])
+    ssrc = int(next(line for line in video.splitlines()
+                    if line.startswith("a=ssrc:")).split()[0].split(":")[1])
+    return ssrc, pt
+
+
+class SharedSequence:
+    """Numbers the real video packets and the garbage on the same SSRC from
+    one counter, by wrapping the DTLS transport's _send_rtp: libsrtp refuses
+    to protect an index it has used, and aiortc's sender would stop on that.
+    It stays for the connection's life: were the real stream to go back to
+    its own numbers, they would be behind the garbage's, and replays."""
+
+    def __init__(self, dtls, ssrc):
+        self.dtls, self.ssrc, self.seq = dtls, ssrc, None
+        self.orig = dtls._send_rtp
+        dtls._send_rtp = self.send
+
+    async def send(self, data):
+        if len(data) >= 12 and not 192 <= data[1] <= 223 \
+                and struct.unpack_from("!I", data, 8)[0] == self.ssrc:
+            data = bytearray(data)
+            if self.seq is None:  # go on from the real stream's number
+                self.seq = struct.unpack_from("!H", data, 2)[0]
+            struct.pack_into("!H", data, 2, self.seq)
+            self.seq = (self.seq + 1) & 0xFFFF
+            data = bytes(data)
+        await self.orig(data)
+
+
+async def send_garbage(peer, rate, secs, seed, udp_port=None, raw_share=0.0):
+    """rate packets/s for secs: SRTP/SRTCP with garbage inside through the
+    peer's publish connection, plus (udp_port) 5 % plain garbage datagrams
+    from another socket, plus (raw_share) unprotected garbage sent along the
+    peer's own ICE path (DTLS records, unauthenticated SRTP). Counts per kind."""
+    rng = random.Random(seed)
+    dtls = peer.publish_dtls()
+    ssrc, pt = local_media(peer)
+    shared = SharedSequence(dtls, ssrc)
+    await until(lambda: shared.seq is not None, 5, "a real video packet")
+    sock = None
+    if udp_port:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setblocking(False)
+    counts = {}
+    sent, start, seq = 0, time.monotonic(), rng.getrandbits(16)
+    try:
+        while time.monotonic() - start < secs:
+            for _ in range(10):
+                sent += 1
+                seq += 1
+                r = rng.random()
+                if sock is not None and r < 0.05:
+                    kind, data = "udp", udp_garbage(rng)
+                    try:
+                        sock.sendto(data, ("127.0.0.1", udp_port))
+                    except OSError:
+                        kind = "udp-refused"
+                elif r < 0.05 + raw_share:
+                    kind, data = "raw", udp_garbage(rng)
+                    await dtls.transport._send(data)
+                else:
+                    if rng.random() < 0.1:
+                        kind, data = "rtcp", rtcp_garbage(rng, ssrc)
+                    else:
+                        kind, data = rtp_garbage(rng, ssrc, pt, seq)
+                    try:
+                        await dtls._send_rtp(data)
+                    except Exception:  # libsrtp refused to protect it: not sent
+                        kind = "unprotectable"
+                counts[kind] = counts.get(kind, 0) + 1
+            await asyncio.sleep(max(0, start + sent / rate - time.monotonic()))
+    finally:
+        if sock is not None:
+            sock.close()
+    counts["total"] = sent
+    counts["per_sec"] = round(sent / (time.monotonic() - start))
+    return counts
+
+
+async def garbage_attacker(url, room, port):
+    """Room `room`: a publisher that turns to garbage and a subscriber who
+    watches it. Prints "ready", waits for a line on stdin, attacks, prints
+    the counts as JSON and exits."""
+    from aiortc_peer import Peer
+    os.nice(10)
+    pub = Peer(url, room, "G", audio=False, **SMALL)
+    sub = Peer(url, room, "W", audio=False, video=False)
+    result = {}
+    try:
+        await pub.start()
+        await sub.start()
+        await sub.wait_frames(pub.you, "video", 10)
+        print("ready", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        before = sub.frames_from(pub.you)
+        result = await send_garbage(pub, GARBAGE_RATE, GARBAGE_SECS, 6005, udp_port=port)
+        result["watcher_frames_during"] = sub.frames_from(pub.you) - before
+        result["watcher_errors"] = sub.errors[-3:]
+    except Exception as e:
+        traceback.print_exc()
+        result = {"failure": f"{type(e).__name__}: {e}"}
+    print(json.dumps(result), flush=True)
+    await asyncio.wait_for(asyncio.gather(pub.close(), sub.close(), return_exceptions=True), 10)
+    os._exit(0)
+
+
+def log_lines(server):
+    with open(server.log.name, errors="replace") as f:
+        return f.read().splitlines()
+
+
+async def sample_frames(peer, publisher, counts):
+    while True:
+        counts.append((time.monotonic(), peer.frames_from(publisher, "video")))
+        await asyncio.sleep(1.0)
+
+
+def rates(counts, start, end):
+    """Frames/s over [start, end] and the 1-s windows in it that did not rise."""
+    window = [(t, n) for t, n in counts if start <= t <= end]
+    if len(window) < 2:
+        return 0.0, [], len(window)
+    stalls = [round(t0 - start, 1) for (t0, n0), (t1, n1) in zip(window, window[1:]) if n1 <= n0]
+    fps = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0])
+    return fps, stalls, len(window)
+
+
+async def healthy_pair(url, room):
+    """A publisher (video only) and a subscriber, flowing."""
+    from aiortc_peer import Peer
+    pub = Peer(url, room, "P", audio=False, **SMALL)
+    sub = Peer(url, room, "S", audio=False, video=False)
+    await pub.start()
+    await sub.start()
+    await sub.wait_frames(pub.you, "video", 10, timeout=30)
+    return pub, sub
+
+
+async def test_srtp_garbage(binary, state_dir):
+    # The most an operator can ask for: where a per-packet line would show.
+    server = Server(binary, state_dir, "log.level=debug")
+    counts, monitor, proc, pub, sub = [], None, None, None, None
+    try:
+        pub, sub = await healthy_pair(server.ws_url, "room-a")
+        monitor = asyncio.ensure_future(sample_frames(sub, pub.you, counts))
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, os.path.abspath(__file__), "--garbage", server.ws_url, "room-b",
+            str(remote_port(pub)), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        line = await asyncio.wait_for(proc.stdout.readline(), 60)
+        assert line.strip() == b"ready", f"attacker: {line!r}"
+        await asyncio.sleep(5)
+        lines_before = len(log_lines(server))
+        m0 = server.metrics()
+        t0 = time.monotonic()
+        proc.stdin.write(b"go\n")
+        await proc.stdin.drain()
+        line = await asyncio.wait_for(proc.stdout.readline(), GARBAGE_SECS + 30)
+        t1 = time.monotonic()
+        lines_during = log_lines(server)[lines_before:]
+        result = json.loads(line)
+        m1 = server.metrics()
+        await asyncio.wait_for(proc.wait(), 15)
+        assert "failure" not in result, result
+        health = server.health()
+        assert health["status"] == "ok", health
+        await asyncio.sleep(5)
+        fps_before, _, _ = rates(counts, t0 - 5, t0)
+        fps_during, stalls, windows = rates(counts, t0, t1)
+        fps_after, stalls_after, _ = rates(counts, t1, time.monotonic())
+        per_sec = len(lines_during) / (t1 - t0)
+        print(f"# SRTP garbage: sent {json.dumps(result)}", flush=True)
+        print(f"# room A video {fps_before:.1f} / {fps_during:.1f} / {fps_after:.1f} frames/s "
+              f"before / during / after; {len(lines_during)} log lines in {t1 - t0:.1f} s "
+              f"({per_sec:.2f}/s)", flush=True)
+        print("# nara counted " + ", ".join(
+            f"{k[len('nara_media_'):]} +{m1[k] - m0[k]:.0f}" for k in sorted(m0)
+            if k.startswith("nara_media_") and k.endswith("_total")), flush=True)
+        for text in lines_during[:15]:
+            print(f"#   log: {text[:160]}")
+        assert result["per_sec"] >= GARBAGE_RATE * 0.8, f"sent only {result['per_sec']}/s"
+        assert windows >= GARBAGE_SECS - 1 and not stalls, f"room A stalled in windows {stalls}"
+        assert not stalls_after, f"room A stalled after the attack: {stalls_after}"
+        # About a line per second (a per-packet line would be 1,000/s).
+        assert per_sec <= 1.5, f"{len(lines_during)} log lines in {t1 - t0:.1f} s"
+        assert server.proc.poll() is None
+    finally:
+        if monitor:
+            monitor.cancel()
+        if proc and proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        for p in (sub, pub):
+            if p:
+                await p.leave()
+        server.stop()
+
+
+# --- media failures in one room, on the same worker -------------------------
+
+def tamper_fingerprint(sdp):
+    """Flip the first hex digit of every a=fingerprint: the certificate
+    aiortc then presents no longer matches its offer."""
+    out = []
+    for line in sdp.split("\r\n"):
+        if line.startswith("a=fingerprint:"):
+            algo, fp = line.split(" ", 1)
+            fp = ("0" if fp[0] != "0" else "1") + fp[1:]
+            line = f"{algo} {fp}"
+        out.append(line)
+    return "\r\n".join(out)
+
+
+async def publish_tampered(peer):
+    """Peer.publish with the fingerprint in the offer changed."""
+    from aiortc import RTCSessionDescription
+    from aiortc_peer import MovingBarTrack
+    pc = peer.publish_pc
+    pc.addTransceiver(MovingBarTrack(**SMALL), direction="sendonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    answer = await peer.request({"type": "publish", "sdp": tamper_fingerprint(pc.localDescription.sdp)})
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
+
+
+async def test_media_failure_isolation(binary, state_dir):
+    from aiortc_peer import Peer
+    server = Server(binary, state_dir, "media.workers=1")
+    url = server.ws_url
+    counts_a, counts_b, monitors, peers, kids = [], [], [], [], []
+    figures = {}
+    try:
+        a_pub, a_sub = await healthy_pair(url, "room-a")
+        b_pub, b_sub = await healthy_pair(url, "room-b")
+        peers += [a_pub, a_sub, b_pub, b_sub]
+        monitors.append(asyncio.ensure_future(sample_frames(a_sub, a_pub.you, counts_a)))
+        monitors.append(asyncio.ensure_future(sample_frames(b_sub, b_pub.you, counts_b)))
+        await asyncio.sleep(3)
+        t_start = time.monotonic()
+
+        # (a) A publisher killed right after its answer, while ICE and DTLS start.
+        k = Child("V")
+        kids.append(k)
+        await k.start(url, "room-b", state_dir)
+        await until(lambda: any(e.get("event") == "published" for e in k.events), 30,
+                    "publish answer for V")
+        k.signal(signal.SIGKILL)
+        t = time.monotonic()
+        await b_sub.wait_until(lambda: b_sub.got("participant-left", participant=k.you), 15,
+                               "participant-left for V")
+        figures["vanished mid-handshake: left after"] = time.monotonic() - t
+
+        # (a') A signaling-only client: publish offer, answer, socket closed.
+        c = await Client.connect(server)
+        await c.hello()
+        joined = await c.join("room-b", "H")
+        i = await c.request({"type": "publish", "sdp": SDP_OFFER})
+        deadline = time.monotonic() + 10
+        while True:  # the subscribe offers for room B's publishers come too
+            msg = await c.recv(max(0.1, deadline - time.monotonic()))
+            if msg.get("id") == i:
+                assert msg.get("type") == "answer", msg
+                break
+        c.ws.transport.abort()  # no close frame: the socket just goes
+        t = time.monotonic()
+        await b_sub.wait_until(lambda: b_sub.got("participant-left",
+                                                 participant=joined["you"]["id"]), 15,
+                               "participant-left for H")
+        figures["offer left behind, socket closed: left after"] = time.monotonic() - t
+
+        # (b) A DTLS failure: the offer's fingerprint is not the certificate's.
+        bad = Peer(url, "room-b", "F", audio=False, video=False)
+        peers.append(bad)
+        await bad.join()
+        t = time.monotonic()
+        await publish_tampered(bad)
+        await bad.wait_until(lambda: any(e.get("code") == "media-failed" for e in bad.errors),
+                             40, "media-failed for the tampered fingerprint")
+        figures["bad fingerprint: media-failed after"] = time.monotonic() - t
+
+        await asyncio.sleep(2)
+
+        # (c) A malformed stream, in room C on the same worker: a connected
+        # publisher sends unprotected datagrams along its ICE path (DTLS
+        # records, unauthenticated SRTP) and SRTP with garbage inside.
+        # (In room B its subscriber would be room B's healthy subscriber,
+        # whose aiortc would decode the garbage in this process.)
+        g, w = await healthy_pair(url, "room-c")
+        peers += [g, w]
+        figures["garbage sent"] = await send_garbage(g, 500, 4, 7, udp_port=remote_port(g),
+                                                     raw_share=0.3)
+        t_garbage = time.monotonic()
+        await asyncio.sleep(2)
+        t_end = time.monotonic()
+        await asyncio.sleep(3)
+        assert server.health()["status"] == "ok"
+
+        fps_a, stalls_a, windows = rates(counts_a, t_start, t_end)
+        fps_b, stalls_b, _ = rates(counts_b, t_start, t_end)
+        for what, v in figures.items():
+            print(f"# {what}: {v if isinstance(v, dict) else f'{v:.2f} s'}", flush=True)
+        print(f"# room A video {fps_a:.1f} frames/s over {t_end - t_start:.0f} s, stalls {stalls_a}; "
+              f"room B's healthy pair {fps_b:.1f} frames/s, stalls {stalls_b}", flush=True)
+        assert not stalls_a, f"room A stalled in windows {stalls_a}"
+        assert not stalls_b, f"room B's healthy pair stalled in windows {stalls_b}"
+        # The publisher that sent garbage still works once it sends real
+        # media again: its room was not ended.
+        before = w.frames_from(g.you)
+        await w.wait_until(lambda: w.frames_from(g.you) > before + 5, 15,
+                           "video from G after its garbage")
+        print(f"# G's video: 5 more frames decoded {time.monotonic() - t_garbage:.1f} s after "
+              f"its garbage ended", flush=True)
+    finally:
+        for m in monitors:
+            m.cancel()
+        for k in kids:
+            await k.stop()
+        for p in reversed(peers):
+            await p.leave()
+        server.stop()
+
+
+TESTS = [test_kill9, test_srtp_garbage, test_media_failure_isolation]
+
+
+def main():
+    if sys.argv[1] == "--garbage":
+        asyncio.run(garbage_attacker(sys.argv[2], sys.argv[3], int(sys.argv[4])))
+        return
+    binary, state_dir = sys.argv[1], sys.argv[2]
+    wanted = sys.argv[3:]
+    os.makedirs(state_dir, exist_ok=True)
+    failed = 0
+    for test in TESTS:
+        if wanted and test.__name__ not in wanted:
+            continue
+        test_dir = tempfile.mkdtemp(prefix=test.__name__ + "-", dir=state_dir)
+        try:
+            asyncio.run(asyncio.wait_for(test(binary, test_dir), 180))
+            print(f"ok - {test.__name__}", flush=True)
+        except Exception as e:  # report every test, then fail
+            failed += 1
+            print(f"not ok - {test.__name__}: {type(e).__name__}: {e}", flush=True)
+            traceback.print_exc()
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
