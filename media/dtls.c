@@ -9,7 +9,6 @@
  */
 #include "dtls.h"
 
-#include "debug.h"
 #include "media.h"
 
 #include <string.h>
@@ -332,7 +331,7 @@ static void maybe_connect(NaraDtls *dtls)
     return;
   }
   dtls->connected = TRUE;
-  GST_DEBUG("DTLS %s connected, %s, SRTP profile %s",
+  g_debug("DTLS %s connected, %s, SRTP profile %s",
             dtls->role == NARA_DTLS_ROLE_CLIENT ? "client" : "server", SSL_get_version(dtls->ssl),
             nara_srtp_profile_name(keys.profile));
   dtls->callbacks.connected(&keys, dtls->user_data);
@@ -386,7 +385,7 @@ static void step_handshake(NaraDtls *dtls)
   if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
     char buf[160];
     ERR_error_string_n(ERR_peek_error(), buf, sizeof buf);
-    GST_DEBUG("DTLS handshake failed: %s", buf);
+    g_debug("DTLS handshake failed: %s", buf);
     fail(dtls, "handshake failed");
     return;
   }

@@ -8,7 +8,6 @@
  */
 #include "ice.h"
 
-#include "debug.h"
 #include "media.h"
 
 #include <string.h>
@@ -60,7 +59,7 @@ static void on_component_state(NiceAgent *agent, guint stream_id, guint componen
   default:
     break;
   }
-  GST_DEBUG("ICE component state %s", nice_component_state_to_string(state));
+  g_debug("ICE component state %s", nice_component_state_to_string(state));
   if (next == ice->state || ice->state == NARA_ICE_FAILED)
     return;
   ice->state = next;

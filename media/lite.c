@@ -8,7 +8,6 @@
  */
 #include "lite.h"
 
-#include "debug.h"
 #include "media.h"
 
 #include <string.h>
@@ -213,7 +212,7 @@ void nara_lite_handle_request(NaraLite *lite, guint socket, const NaraSockAddr *
    * so DTLS can answer a ClientHello that beats the nomination. */
   if (msg->use_candidate) {
     if (!lite->nominated || lite->selected != i)
-      GST_DEBUG("ICE-lite %s: nominated on socket %u", lite->ufrag, socket);
+      g_debug("ICE-lite %s: nominated on socket %u", lite->ufrag, socket);
     lite->selected = i;
     lite->nominated = TRUE;
   } else if (!lite->nominated) {
@@ -265,7 +264,7 @@ void nara_lite_tick(NaraLite *lite, gint64 now_us)
   gint64 since = lite->selected >= 0 ? lite->addresses[lite->selected].last_check_us
                                      : lite->waiting_since_us;
   if (since && now_us - since > NARA_LITE_CONSENT_US) {
-    GST_INFO("ICE-lite %s: %s", lite->ufrag,
+    g_info("ICE-lite %s: %s", lite->ufrag,
              lite->selected >= 0 ? "consent expired" : "no valid check arrived");
     set_state(lite, NARA_ICE_FAILED);
   }

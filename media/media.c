@@ -9,7 +9,6 @@
  */
 #include "media.h"
 
-#include "debug.h"
 #include "dtls.h"
 #include "peer.h"
 #include "room.h"
@@ -18,8 +17,6 @@
 
 #include <sched.h>
 #include <string.h>
-
-GST_DEBUG_CATEGORY(nara_media_debug);
 
 G_DEFINE_QUARK(nara - media - error - quark, nara_media_error)
 
@@ -37,15 +34,6 @@ struct _NaraMediaRoom {
   NaraRoomCore *core;
   GPtrArray *peers; /* open NaraMediaPeer* */
 };
-
-void nara_media_debug_init(void)
-{
-  static gsize once;
-  if (g_once_init_enter(&once)) {
-    GST_DEBUG_CATEGORY_INIT(nara_media_debug, "nara-media", 0, "Nara media transport");
-    g_once_init_leave(&once, 1);
-  }
-}
 
 /* ---- NaraMedia ---- */
 
@@ -65,9 +53,6 @@ static guint default_workers(void)
 NaraMedia *nara_media_new(const NaraMediaConfig *config, GMainContext *control, GError **error)
 {
   g_return_val_if_fail(config != NULL && control != NULL, NULL);
-  /* No gst_init() here: the program does that once (it also makes GLib
-   * drop a quark table LeakSanitizer reports); the category works without. */
-  nara_media_debug_init();
   if (config->port_min > config->port_max || config->port_max > 65535) {
     g_set_error(error, NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_CONFIG, "bad ICE port range %u-%u",
                 config->port_min, config->port_max);
@@ -106,7 +91,7 @@ NaraMedia *nara_media_new(const NaraMediaConfig *config, GMainContext *control, 
       goto fail;
     g_ptr_array_add(media->workers, worker);
   }
-  GST_INFO("media started: %u workers, %s, fingerprint %s", n,
+  g_info("media started: %u workers, %s, fingerprint %s", n,
            config->ice_lite ? "ICE-lite" : "full ICE (libnice)",
            nara_dtls_context_fingerprint(media->shared.dtls));
   return media;
@@ -264,7 +249,7 @@ NaraMediaRoom *nara_media_room_new(NaraMedia *media, const char *room_id)
   Command *cmd = command_new(NULL);
   cmd->room = room->core;
   post(best, run_room_start, cmd);
-  GST_DEBUG("room %s on worker %u", room_id, best->index);
+  g_debug("room %s on worker %u", room_id, best->index);
   return room;
 }
 

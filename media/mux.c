@@ -9,7 +9,6 @@
  */
 #include "mux.h"
 
-#include "debug.h"
 #include "lite.h"
 #include "media.h"
 
@@ -133,7 +132,7 @@ void nara_mux_drop(NaraMux *mux, const char *why)
   gint64 now = g_get_monotonic_time();
   if (now - mux->last_log_us >= G_USEC_PER_SEC) {
     mux->last_log_us = now;
-    GST_DEBUG("worker %u: dropped a datagram: %s", mux->worker->index, why);
+    g_debug("worker %u: dropped a datagram: %s", mux->worker->index, why);
   }
 }
 
@@ -245,7 +244,7 @@ static void uncount(NaraMux *mux, const struct msghdr *h)
 static void gso_fallback(NaraMux *mux, int fd, const struct msghdr *h, int err)
 {
   if (err == EIO && mux->gso) {
-    GST_INFO("worker %u: UDP GSO refused by the device, sending datagrams one by one",
+    g_info("worker %u: UDP GSO refused by the device, sending datagrams one by one",
              mux->worker->index);
     mux->gso = FALSE;
   }
@@ -634,7 +633,7 @@ NaraMux *nara_mux_new(NaraWorker *worker, GError **error)
   for (guint i = 0; i < mux->n_sockets; i++)
     mux->sockets[i].tag = g_source_add_unix_fd(&mux->source->base, mux->sockets[i].fd, G_IO_IN);
   g_source_attach(&mux->source->base, worker->context);
-  GST_INFO("worker %u: ICE-lite on %u socket(s), first %s:%u, GSO %s", worker->index,
+  g_info("worker %u: ICE-lite on %u socket(s), first %s:%u, GSO %s", worker->index,
            mux->n_sockets, mux->sockets[0].address, mux->sockets[0].port, mux->gso ? "on" : "off");
   return mux;
 }

@@ -9,7 +9,6 @@
  */
 #include "peer.h"
 
-#include "debug.h"
 #include "lite.h"
 #include "rtp.h"
 #include "sdp.h"
@@ -22,7 +21,7 @@
 
 static void emit_error(NaraPeerCore *core, GError *error)
 {
-  GST_INFO("room %s participant %s: %s", core->room->id, core->participant_id, error->message);
+  g_info("room %s participant %s: %s", core->room->id, core->participant_id, error->message);
   nara_media_peer_emit_error(core->handle, error);
   g_error_free(error);
 }
@@ -32,7 +31,7 @@ static void set_state(NaraPeerCore *core, NaraPeerState state)
   if (core->state == state || core->state == NARA_PEER_STATE_FAILED)
     return;
   core->state = state;
-  GST_DEBUG("room %s participant %s %s: state %d", core->room->id, core->participant_id,
+  g_debug("room %s participant %s %s: state %d", core->room->id, core->participant_id,
             core->role == NARA_PEER_PUBLISH ? "publish" : "subscribe", state);
   nara_media_peer_emit_state(core->handle, state);
 }
@@ -130,7 +129,7 @@ static void on_ice_state(NaraIceState state, gpointer user_data)
 {
   NaraPeerCore *core = user_data;
   if (state == NARA_ICE_FAILED) {
-    GST_INFO("room %s participant %s: ICE failed or consent lost", core->room->id,
+    g_info("room %s participant %s: ICE failed or consent lost", core->room->id,
              core->participant_id);
     set_state(core, NARA_PEER_STATE_FAILED);
     return;
@@ -158,7 +157,7 @@ static void on_dtls_send(const guint8 *data, gsize len, gpointer user_data)
 static void on_dtls_failed(const char *reason, gpointer user_data)
 {
   NaraPeerCore *core = user_data;
-  GST_INFO("room %s participant %s: DTLS failed: %s", core->room->id, core->participant_id, reason);
+  g_info("room %s participant %s: DTLS failed: %s", core->room->id, core->participant_id, reason);
   set_state(core, NARA_PEER_STATE_FAILED);
 }
 
@@ -172,11 +171,11 @@ static void on_dtls_connected(const NaraDtlsKeys *keys, gpointer user_data)
     core->srtp_out
         = nara_srtp_session_new(keys->profile, keys->local_key, keys->local_salt, FALSE, &error);
   if (!core->srtp_out) {
-    GST_WARNING("room %s participant %s: %s", core->room->id, core->participant_id, error->message);
+    g_warning("room %s participant %s: %s", core->room->id, core->participant_id, error->message);
     set_state(core, NARA_PEER_STATE_FAILED);
     return;
   }
-  GST_DEBUG("room %s participant %s: SRTP profile %s", core->room->id, core->participant_id,
+  g_debug("room %s participant %s: SRTP profile %s", core->room->id, core->participant_id,
             nara_srtp_profile_name(keys->profile));
   set_state(core, NARA_PEER_STATE_CONNECTED);
   if (core->role == NARA_PEER_SUBSCRIBE) {

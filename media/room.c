@@ -9,7 +9,6 @@
  */
 #include "room.h"
 
-#include "debug.h"
 #include "peer.h"
 
 #include <string.h>
@@ -174,7 +173,7 @@ static void drop(NaraPeerCore *peer, const char *why)
 {
   nara_worker_count(&peer->room->worker->packets_dropped, 1);
   if (nara_peer_core_may_log(peer))
-    GST_DEBUG("room %s participant %s: dropped a packet: %s", peer->room->id, peer->participant_id,
+    g_debug("room %s participant %s: dropped a packet: %s", peer->room->id, peer->participant_id,
               why);
 }
 

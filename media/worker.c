@@ -10,7 +10,6 @@
  */
 #include "worker.h"
 
-#include "debug.h"
 #include "media.h"
 #include "mux.h"
 #include "room.h"
