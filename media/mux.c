@@ -9,6 +9,7 @@
  */
 #include "mux.h"
 
+#include "drop_log.h"
 #include "lite.h"
 #include "media.h"
 
@@ -71,7 +72,6 @@ struct _NaraMux {
   gboolean gso;
   guint64 gso_messages;
   gboolean batching;
-  gint64 last_log_us;
 
   guint8 *rx; /* RX_BATCH buffers of NARA_WORKER_BUF */
   struct mmsghdr rx_msgs[RX_BATCH];
@@ -128,12 +128,11 @@ static socklen_t addr_len(const NaraSockAddr *a)
 
 void nara_mux_drop(NaraMux *mux, const char *why)
 {
+  guint unlogged;
   nara_worker_count(&mux->worker->packets_dropped, 1);
-  gint64 now = g_get_monotonic_time();
-  if (now - mux->last_log_us >= G_USEC_PER_SEC) {
-    mux->last_log_us = now;
-    g_debug("worker %u: dropped a datagram: %s", mux->worker->index, why);
-  }
+  if (nara_drop_log_claim(&unlogged))
+    g_debug("worker %u: dropped a datagram: %s (+%u drops not logged)", mux->worker->index, why,
+            unlogged);
 }
 
 /* ---- sending ---- */

@@ -36,15 +36,6 @@ static void set_state(NaraPeerCore *core, NaraPeerState state)
   nara_media_peer_emit_state(core->handle, state);
 }
 
-gboolean nara_peer_core_may_log(NaraPeerCore *core)
-{
-  gint64 now = g_get_monotonic_time();
-  if (now - core->last_log_us < G_USEC_PER_SEC)
-    return FALSE;
-  core->last_log_us = now;
-  return TRUE;
-}
-
 gboolean nara_peer_core_can_send(NaraPeerCore *core)
 {
   return core->state == NARA_PEER_STATE_CONNECTED && core->srtp_out != NULL;

@@ -67,7 +67,6 @@ struct _NaraPeerCore {
   GPtrArray *pending_dtls; /* GBytes*, DTLS records sent before ICE had a pair */
   guint64 session_id;
   guint session_version;
-  gint64 last_log_us;
 
   /* Publish */
   NaraPubTrack tracks[NARA_SDP_MAX_MEDIA];
@@ -100,6 +99,5 @@ gboolean nara_peer_core_can_send(NaraPeerCore *core);
 /* Protects (RTCP) in place in a buffer of cap bytes and sends. */
 gboolean nara_peer_core_send_rtcp(NaraPeerCore *core, guint8 *data, gsize len, gsize cap);
 /* At most one line per second per peer. */
-gboolean nara_peer_core_may_log(NaraPeerCore *core);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
  */
 #include "room.h"
 
+#include "drop_log.h"
 #include "peer.h"
 
 #include <string.h>
@@ -171,10 +172,11 @@ static NaraPubTrack *track_for_ssrc(NaraPeerCore *pub, guint32 ssrc)
 
 static void drop(NaraPeerCore *peer, const char *why)
 {
+  guint unlogged;
   nara_worker_count(&peer->room->worker->packets_dropped, 1);
-  if (nara_peer_core_may_log(peer))
-    g_debug("room %s participant %s: dropped a packet: %s", peer->room->id, peer->participant_id,
-              why);
+  if (nara_drop_log_claim(&unlogged))
+    g_debug("room %s participant %s: dropped a packet: %s (+%u drops not logged)", peer->room->id,
+            peer->participant_id, why, unlogged);
 }
 
 void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
