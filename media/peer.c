@@ -309,6 +309,11 @@ static gboolean apply_transport(NaraPeerCore *core, const NaraSdpRemote *remote,
                                              error))
     return FALSE;
   g_strlcpy(core->remote_ufrag, remote->ice_ufrag, sizeof core->remote_ufrag);
+  /* Before the fingerprint: under ICE-lite the browser's checks and a whole
+   * DTLS handshake can beat its description here, and the fingerprint then
+   * completes the peer at once; "connecting" after that would stop its
+   * media for good. */
+  set_state(core, NARA_PEER_STATE_CONNECTING);
   nara_dtls_set_remote_fingerprint(core->dtls, remote->fingerprint);
   core->remote_set = TRUE;
   for (guint i = 0; i < remote->n_candidates; i++)
@@ -318,7 +323,6 @@ static gboolean apply_transport(NaraPeerCore *core, const NaraSdpRemote *remote,
   g_ptr_array_set_size(core->early_candidates, 0);
   if (core->early_candidates_done)
     nara_transport_remote_candidates_done(core->transport);
-  set_state(core, NARA_PEER_STATE_CONNECTING);
   return TRUE;
 }
 
