@@ -1,8 +1,8 @@
 // strings.js — every text the web client shows or speaks, per language.
 //
 // To add a language, copy the `en` block under its BCP 47 primary tag
-// (e.g. `da`, `nb`, `fi`) and translate the values; a key it leaves out
-// falls back to English. Functions take the values they mention. Keep the
+// (e.g. `fi`), translate the values and name it in LANGUAGE_NAMES; a key
+// it leaves out falls back to English, but strings.test.mjs wants them all. Functions take the values they mention. Keep the
 // words plain: many patients are elderly or read the language as a second
 // one. No DOM code here.
 
@@ -12,6 +12,7 @@
 export const STRINGS = {
   en: {
     appName: 'Nara video call',
+    languageLabel: 'Language',
     titleLanding: 'Nara video call',
     titleJoin: (/** @type {string} */ room) => `Join ${room} – Nara video call`,
     titleCall: (/** @type {string} */ room) => `In call ${room} – Nara video call`,
@@ -200,6 +201,7 @@ export const STRINGS = {
 
   sv: {
     appName: 'Nara videosamtal',
+    languageLabel: 'Språk',
     titleLanding: 'Nara videosamtal',
     titleJoin: (/** @type {string} */ room) => `Anslut till ${room} – Nara videosamtal`,
     titleCall: (/** @type {string} */ room) => `I samtal ${room} – Nara videosamtal`,
@@ -383,6 +385,381 @@ export const STRINGS = {
     'error.not-joined': 'Du är inte med i videobesöket än.',
     'error.unknown': 'Något gick fel. Försök igen.',
   },
+
+  da: {
+    appName: 'Nara videosamtale',
+    languageLabel: 'Sprog',
+    titleLanding: 'Nara videosamtale',
+    titleJoin: (/** @type {string} */ room) => `Deltag i ${room} – Nara videosamtale`,
+    titleCall: (/** @type {string} */ room) => `I samtale ${room} – Nara videosamtale`,
+    titleLeft: 'Du har forladt samtalen – Nara videosamtale',
+
+    landingHeading: 'Deltag i en videosamtale',
+    landingIntro: 'Skriv navnet på det rum, du har fået, og tryk så på Deltag.',
+    roomLabel: 'Rummets navn',
+    roomHint: 'Kun bogstaverne A til Z, tal, - og _.',
+    roomInvalid: 'Skriv et rumnavn med kun bogstaverne A til Z, tal, - og _ (højst 64).',
+    joinButton: 'Deltag',
+
+    joinHeading: 'Deltag i videosamtalen',
+    roomIs: (/** @type {string} */ room) => `Rum: ${room}`,
+    openRoomNotice:
+      'Dette er et åbent rum til at prøve Nara: alle med linket kan deltage, og der er intet venteværelse. Del ikke oplysninger om dit helbred her.',
+    nameLabel: 'Dit navn',
+    nameHint: 'De andre i samtalen kan se dette navn.',
+    nameMissing: 'Skriv dit navn.',
+    previewLabel: 'Dit kamera',
+    previewOff: 'Dit kamera er ikke tændt.',
+    joining: 'Forbinder…',
+    mediaDenied:
+      'Vi kunne ikke bruge dit kamera eller din mikrofon. Du kan stadig deltage, men de andre kan ikke se eller høre dig. Tjek, at siden må bruge kamera og mikrofon, og genindlæs så siden.',
+    mediaNoCamera: 'Vi kunne ikke bruge dit kamera. De andre kan høre dig, men ikke se dig.',
+
+    callHeading: 'Videosamtale',
+    participantsLabel: 'Personer i samtalen',
+    you: (/** @type {string} */ name) => `${name} (dig)`,
+    micMuted: 'Mikrofonen er slået fra',
+    cameraOff: 'Kameraet er slået fra',
+    connecting: 'Forbinder…',
+    muteMic: 'Slå mikrofonen fra',
+    unmuteMic: 'Slå mikrofonen til',
+    stopCamera: 'Slå kameraet fra',
+    startCamera: 'Slå kameraet til',
+    leaveButton: 'Forlad',
+    playSound: 'Slå lyden til',
+    controlsLabel: 'Knapper til samtalen',
+
+    chatHeading: 'Chat',
+    chatLabel: 'Besked',
+    chatSend: 'Send',
+    chatEmpty: 'Ingen beskeder endnu.',
+    chatFrom: (/** @type {string} */ name, /** @type {string} */ time) => `${name}, ${time}`,
+    chatYou: 'Dig',
+    chatTooLong: 'Beskeden er for lang. Gør den kortere.',
+
+    joinedAnnounce: (/** @type {string} */ name) => `${name} kom ind i samtalen.`,
+    leftAnnounce: (/** @type {string} */ name) => `${name} forlod samtalen.`,
+    someone: 'Nogen',
+
+    leftHeading: 'Du har forladt samtalen',
+    leftIntro: 'Du kan deltage igen, hvis du forlod samtalen ved en fejl.',
+    lostHeading: 'Forbindelsen blev afbrudt',
+    lostIntro: 'Tjek din internetforbindelse, og tryk så på Deltag igen.',
+    lostRetrying: 'Vi prøver at forbinde dig igen. Du behøver ikke gøre noget.',
+    rejoinButton: 'Deltag igen',
+
+    titleAppointment: 'Din videokonsultation – Nara videosamtale',
+    titleWaiting: 'Venteværelse – Nara videosamtale',
+    titleEnded: (/** @type {string} */ heading) => `${heading} – Nara videosamtale`,
+    appointmentHeading: 'Din videokonsultation',
+    appointmentJoining: (/** @type {string} */ title) => `Deltag i ${title}`,
+    appointmentIntro: 'Tjek, at du kan se dig selv herunder, og tryk så på Deltag.',
+    appointmentIs: (/** @type {string} */ title) => `Konsultation: ${title}`,
+    deviceChecking: 'Tjekker dit kamera og din mikrofon…',
+    cameraOk: 'Kamera: virker',
+    cameraNo: 'Kamera: virker ikke',
+    micOk: 'Mikrofon: virker',
+    micNo: 'Mikrofon: virker ikke',
+    linkIncomplete: 'Linket er ikke helt. Åbn hele det link, du har fået, eller bed din behandler om et nyt.',
+
+    waitingHeading: 'Du er i venteværelset',
+    waitingIntro: 'Din behandler lukker dig ind om lidt.',
+    waitingKeepOpen: 'Lad siden være åben. Du behøver ikke gøre mere.',
+    waitingAs: (/** @type {string} */ name) => `Du er her som ${name}.`,
+    admittedAnnounce: 'Nu er du med i konsultationen.',
+
+    endedHeading: 'Konsultationen er slut.',
+    endedIntro: 'Tak. Du kan lukke siden.',
+    declinedHeading: 'Din behandler kunne ikke lukke dig ind denne gang.',
+    declinedIntro: 'Kontakt din behandler, hvis du har spørgsmål.',
+    removedHeading: 'Du blev fjernet fra konsultationen.',
+    removedIntro: 'Kontakt din behandler, hvis du tror, det er en fejl.',
+    replacedHeading: 'Du er gået ind fra en anden enhed eller fane.',
+    replacedIntro: 'Konsultationen fortsætter der. Tryk på Brug denne enhed for at fortsætte her i stedet.',
+    useThisDevice: 'Brug denne enhed',
+    tryAgain: 'Prøv igen',
+    waitingLeftHeading: 'Du har forladt venteværelset',
+    waitingLeftIntro: 'Du kan deltage igen med det samme link.',
+    refusedHeading: 'Du kan ikke deltage lige nu',
+
+    mutedByHostAudio: 'Din behandler har slået din mikrofon fra.',
+    mutedByHostVideo: 'Din behandler har slået dit kamera fra.',
+    unmutedByHostAudio: 'Din behandler tillader din mikrofon igen. Tryk på Slå mikrofonen til for at tale.',
+    unmutedByHostVideo: 'Din behandler tillader dit kamera igen. Tryk på Slå kameraet til for at blive set.',
+
+    'role.host': 'Vært',
+    'role.staff': 'Sundhedspersonale',
+    'role.interpreter': 'Tolk',
+    'role.patient': 'Patient',
+    'role.relative': 'Pårørende',
+    'acr.bankid-se': 'Identificeret med BankID',
+    'acr.bankid-no': 'Identificeret med BankID (Norge)',
+    'acr.mitid-low': 'Identificeret med MitID',
+    'acr.mitid-substantial': 'Identificeret med MitID',
+    'acr.mitid-high': 'Identificeret med MitID',
+    'acr.siths': 'Identificeret med SITHS-kort',
+    'acr.freja-eid': 'Identificeret med Freja eID',
+    'acr.none': 'Ikke identificeret',
+    acrOther: (/** @type {string} */ acr) => `Identificeret (${acr})`,
+
+    waitingRoomHeading: 'Venteværelse',
+    waitingNobody: 'Ingen venter.',
+    waitingCount: (/** @type {number} */ n) => (n === 1 ? '1 person venter.' : `${n} personer venter.`),
+    waitingArrived: (/** @type {string[]} */ names) => `${names.join(', ')} kom i venteværelset.`,
+    waitingSince: (/** @type {string} */ time) => `Venter siden ${time}`,
+    admit: 'Luk ind',
+    admitPerson: (/** @type {string} */ name) => `Luk ${name} ind`,
+    decline: 'Afvis',
+    declinePerson: (/** @type {string} */ name) => `Afvis ${name}`,
+    admitAll: 'Luk alle ind',
+    peopleHeading: 'Personer i konsultationen',
+    micOffByHost: 'Værten har slået mikrofonen fra',
+    cameraOffByHost: 'Værten har slået kameraet fra',
+    hostMute: 'Slå lyden fra',
+    hostMutePerson: (/** @type {string} */ name) => `Slå lyden fra for ${name}`,
+    hostUnmute: 'Tillad mikrofonen',
+    hostUnmutePerson: (/** @type {string} */ name) => `Tillad mikrofonen for ${name}`,
+    hostStopCamera: 'Slå kameraet fra',
+    hostStopCameraPerson: (/** @type {string} */ name) => `Slå kameraet fra for ${name}`,
+    hostAllowCamera: 'Tillad kameraet',
+    hostAllowCameraPerson: (/** @type {string} */ name) => `Tillad kameraet for ${name}`,
+    remove: 'Fjern',
+    removePerson: (/** @type {string} */ name) => `Fjern ${name}`,
+    removeConfirmHeading: (/** @type {string} */ name) => `Fjerne ${name}?`,
+    removeConfirmText: 'Personen forlader samtalen med det samme, og linket holder op med at virke, indtil du fortryder fjernelsen.',
+    removedListHeading: 'Fjernet',
+    undoRemoval: 'Fortryd fjernelse',
+    undoRemovalPerson: (/** @type {string} */ name) => `Fortryd fjernelse af ${name}`,
+    removedAnnounce: (/** @type {string} */ name) => `${name} blev fjernet fra samtalen.`,
+    readmittedAnnounce: (/** @type {string} */ name) => `${name} kan deltage igen med sit link.`,
+    consultationControls: 'Knapper til konsultationen',
+    lock: 'Lås konsultationen',
+    unlock: 'Lås konsultationen op',
+    lockedNote: 'Låst: ingen nye kan komme ind.',
+    lockedAnnounce: 'Konsultationen er låst. Ingen nye kan komme ind.',
+    unlockedAnnounce: 'Konsultationen er låst op.',
+    endForAll: 'Afslut konsultationen for alle',
+    endConfirmHeading: 'Afslutte konsultationen for alle?',
+    endConfirmText: 'Alle forlader samtalen, og ingen kan komme ind igen med deres link.',
+    endConfirm: 'Afslut for alle',
+    cancel: 'Annuller',
+
+    'error.bad-version': 'Siden er forældet. Genindlæs siden.',
+    'error.room-full': 'Samtalen er fuld. Prøv igen senere, eller kontakt klinikken.',
+    'error.too-many-rooms': 'Tjenesten har meget travlt lige nu. Prøv igen om nogle minutter.',
+    'error.room-closed': 'Dette link til samtalen kan ikke bruges. Tjek det link, du har fået.',
+    'error.bad-message': 'Noget, du skrev, kunne ikke bruges. Tjek det, og prøv igen.',
+    'error.bad-sdp': 'Din browser kunne ikke starte videoen. Prøv en anden browser.',
+    'error.rate-limited': 'For meget på én gang. Vent lidt, og prøv igen.',
+    'error.internal': 'Der gik noget galt på serveren. Prøv igen.',
+    'error.timeout': 'Serveren svarede ikke. Tjek din internetforbindelse, og prøv igen.',
+    'error.connect': 'Vi kunne ikke få forbindelse til videotjenesten. Tjek din internetforbindelse, og prøv igen.',
+    'error.media-failed':
+      'Videoforbindelsen holdt op med at virke. Tryk på Forlad og så på Deltag igen. Sker det igen, så prøv et andet netværk.',
+    'error.token': 'Linket virker ikke. Tjek, at du har åbnet hele linket, eller bed din behandler om et nyt.',
+    'error.token-expired': 'Linket er udløbet. Bed din behandler om et nyt.',
+    'error.token-not-yet-valid': 'Linket gælder ikke endnu. Åbn det igen tættere på tidspunktet for din konsultation.',
+    'error.consultation-not-found': 'Vi kan ikke finde denne konsultation. Tjek linket, eller bed din behandler om et nyt.',
+    'error.consultation-ended': 'Konsultationen er slut. Du kan lukke siden.',
+    'error.consultation-cancelled': 'Konsultationen er aflyst. Kontakt din behandler, hvis du har spørgsmål.',
+    'error.participant-not-found': 'Linket kan ikke bruges længere. Bed din behandler om et nyt.',
+    'error.role-mismatch': 'Linket kan ikke bruges længere. Bed din behandler om et nyt.',
+    'error.participant-removed':
+      'Du er blevet fjernet fra konsultationen, så linket lukker dig ikke ind nu. Kontakt din behandler, hvis du tror, det er en fejl.',
+    'error.locked': 'Konsultationen er låst, så ingen nye kan komme ind lige nu. Kontakt din behandler.',
+    'error.forbidden': 'Kun værten kan gøre det.',
+    'error.no-such-participant': 'Den person er her ikke længere.',
+    'error.not-joined': 'Du er ikke med i konsultationen endnu.',
+    'error.unknown': 'Der gik noget galt. Prøv igen.',
+  },
+
+  // Norwegian Bokmål; pickLanguage() gives it to no, nb and nn.
+  nb: {
+    appName: 'Nara videosamtale',
+    languageLabel: 'Språk',
+    titleLanding: 'Nara videosamtale',
+    titleJoin: (/** @type {string} */ room) => `Bli med i ${room} – Nara videosamtale`,
+    titleCall: (/** @type {string} */ room) => `I samtale ${room} – Nara videosamtale`,
+    titleLeft: 'Du har forlatt samtalen – Nara videosamtale',
+
+    landingHeading: 'Bli med i en videosamtale',
+    landingIntro: 'Skriv navnet på rommet du har fått, og trykk så på Bli med.',
+    roomLabel: 'Navnet på rommet',
+    roomHint: 'Bare bokstavene A til Z, tall, - og _.',
+    roomInvalid: 'Skriv et romnavn med bare bokstavene A til Z, tall, - og _ (høyst 64).',
+    joinButton: 'Bli med',
+
+    joinHeading: 'Bli med i videosamtalen',
+    roomIs: (/** @type {string} */ room) => `Rom: ${room}`,
+    openRoomNotice:
+      'Dette er et åpent rom for å prøve Nara: alle som har lenken, kan bli med, og det er ikke noe venterom. Ikke del opplysninger om helsen din her.',
+    nameLabel: 'Navnet ditt',
+    nameHint: 'De andre i samtalen ser dette navnet.',
+    nameMissing: 'Skriv navnet ditt.',
+    previewLabel: 'Kameraet ditt',
+    previewOff: 'Kameraet ditt er ikke på.',
+    joining: 'Kobler til…',
+    mediaDenied:
+      'Vi kunne ikke bruke kameraet eller mikrofonen din. Du kan likevel bli med, men de andre kan ikke se eller høre deg. Sjekk at siden får bruke kamera og mikrofon, og last så inn siden på nytt.',
+    mediaNoCamera: 'Vi kunne ikke bruke kameraet ditt. De andre hører deg, men ser deg ikke.',
+
+    callHeading: 'Videosamtale',
+    participantsLabel: 'Personer i samtalen',
+    you: (/** @type {string} */ name) => `${name} (deg)`,
+    micMuted: 'Mikrofonen er av',
+    cameraOff: 'Kameraet er av',
+    connecting: 'Kobler til…',
+    muteMic: 'Slå av mikrofonen',
+    unmuteMic: 'Slå på mikrofonen',
+    stopCamera: 'Slå av kameraet',
+    startCamera: 'Slå på kameraet',
+    leaveButton: 'Forlat',
+    playSound: 'Slå på lyden',
+    controlsLabel: 'Knapper for samtalen',
+
+    chatHeading: 'Chat',
+    chatLabel: 'Melding',
+    chatSend: 'Send',
+    chatEmpty: 'Ingen meldinger ennå.',
+    chatFrom: (/** @type {string} */ name, /** @type {string} */ time) => `${name}, ${time}`,
+    chatYou: 'Du',
+    chatTooLong: 'Meldingen er for lang. Gjør den kortere.',
+
+    joinedAnnounce: (/** @type {string} */ name) => `${name} ble med i samtalen.`,
+    leftAnnounce: (/** @type {string} */ name) => `${name} forlot samtalen.`,
+    someone: 'Noen',
+
+    leftHeading: 'Du har forlatt samtalen',
+    leftIntro: 'Du kan bli med igjen hvis du forlot samtalen ved en feil.',
+    lostHeading: 'Forbindelsen ble brutt',
+    lostIntro: 'Sjekk internettforbindelsen din, og trykk så på Bli med igjen.',
+    lostRetrying: 'Vi prøver å koble deg til igjen. Du trenger ikke gjøre noe.',
+    rejoinButton: 'Bli med igjen',
+
+    titleAppointment: 'Din videokonsultasjon – Nara videosamtale',
+    titleWaiting: 'Venterom – Nara videosamtale',
+    titleEnded: (/** @type {string} */ heading) => `${heading} – Nara videosamtale`,
+    appointmentHeading: 'Din videokonsultasjon',
+    appointmentJoining: (/** @type {string} */ title) => `Bli med i ${title}`,
+    appointmentIntro: 'Sjekk at du ser deg selv her under, og trykk så på Bli med.',
+    appointmentIs: (/** @type {string} */ title) => `Konsultasjon: ${title}`,
+    deviceChecking: 'Sjekker kameraet og mikrofonen din…',
+    cameraOk: 'Kamera: virker',
+    cameraNo: 'Kamera: virker ikke',
+    micOk: 'Mikrofon: virker',
+    micNo: 'Mikrofon: virker ikke',
+    linkIncomplete: 'Lenken er ikke hel. Åpne hele lenken du har fått, eller be behandleren din om en ny.',
+
+    waitingHeading: 'Du er i venterommet',
+    waitingIntro: 'Behandleren din slipper deg snart inn.',
+    waitingKeepOpen: 'La siden være åpen. Du trenger ikke gjøre noe mer.',
+    waitingAs: (/** @type {string} */ name) => `Du er her som ${name}.`,
+    admittedAnnounce: 'Nå er du med i konsultasjonen.',
+
+    endedHeading: 'Konsultasjonen er avsluttet.',
+    endedIntro: 'Takk. Du kan lukke siden.',
+    declinedHeading: 'Behandleren din kunne ikke slippe deg inn denne gangen.',
+    declinedIntro: 'Kontakt behandleren din hvis du har spørsmål.',
+    removedHeading: 'Du ble fjernet fra konsultasjonen.',
+    removedIntro: 'Kontakt behandleren din hvis du tror dette er en feil.',
+    replacedHeading: 'Du ble med fra en annen enhet eller fane.',
+    replacedIntro: 'Konsultasjonen fortsetter der. Trykk på Bruk denne enheten for å fortsette her i stedet.',
+    useThisDevice: 'Bruk denne enheten',
+    tryAgain: 'Prøv igjen',
+    waitingLeftHeading: 'Du har forlatt venterommet',
+    waitingLeftIntro: 'Du kan bli med igjen med den samme lenken.',
+    refusedHeading: 'Du kan ikke bli med akkurat nå',
+
+    mutedByHostAudio: 'Behandleren din slo av mikrofonen din.',
+    mutedByHostVideo: 'Behandleren din slo av kameraet ditt.',
+    unmutedByHostAudio: 'Behandleren din tillater mikrofonen din igjen. Trykk på Slå på mikrofonen for å snakke.',
+    unmutedByHostVideo: 'Behandleren din tillater kameraet ditt igjen. Trykk på Slå på kameraet for å bli sett.',
+
+    'role.host': 'Vert',
+    'role.staff': 'Helsepersonell',
+    'role.interpreter': 'Tolk',
+    'role.patient': 'Pasient',
+    'role.relative': 'Pårørende',
+    'acr.bankid-se': 'Identifisert med BankID',
+    'acr.bankid-no': 'Identifisert med BankID (Norge)',
+    'acr.mitid-low': 'Identifisert med MitID',
+    'acr.mitid-substantial': 'Identifisert med MitID',
+    'acr.mitid-high': 'Identifisert med MitID',
+    'acr.siths': 'Identifisert med SITHS-kort',
+    'acr.freja-eid': 'Identifisert med Freja eID',
+    'acr.none': 'Ikke identifisert',
+    acrOther: (/** @type {string} */ acr) => `Identifisert (${acr})`,
+
+    waitingRoomHeading: 'Venterom',
+    waitingNobody: 'Ingen venter.',
+    waitingCount: (/** @type {number} */ n) => (n === 1 ? '1 person venter.' : `${n} personer venter.`),
+    waitingArrived: (/** @type {string[]} */ names) => `${names.join(', ')} kom til venterommet.`,
+    waitingSince: (/** @type {string} */ time) => `Venter siden ${time}`,
+    admit: 'Slipp inn',
+    admitPerson: (/** @type {string} */ name) => `Slipp inn ${name}`,
+    decline: 'Avvis',
+    declinePerson: (/** @type {string} */ name) => `Avvis ${name}`,
+    admitAll: 'Slipp inn alle',
+    peopleHeading: 'Personer i konsultasjonen',
+    micOffByHost: 'Verten har slått av mikrofonen',
+    cameraOffByHost: 'Verten har slått av kameraet',
+    hostMute: 'Slå av lyden',
+    hostMutePerson: (/** @type {string} */ name) => `Slå av lyden for ${name}`,
+    hostUnmute: 'Tillat mikrofonen',
+    hostUnmutePerson: (/** @type {string} */ name) => `Tillat mikrofonen for ${name}`,
+    hostStopCamera: 'Slå av kameraet',
+    hostStopCameraPerson: (/** @type {string} */ name) => `Slå av kameraet for ${name}`,
+    hostAllowCamera: 'Tillat kameraet',
+    hostAllowCameraPerson: (/** @type {string} */ name) => `Tillat kameraet for ${name}`,
+    remove: 'Fjern',
+    removePerson: (/** @type {string} */ name) => `Fjern ${name}`,
+    removeConfirmHeading: (/** @type {string} */ name) => `Fjerne ${name}?`,
+    removeConfirmText: 'Personen forlater samtalen med en gang, og lenken slutter å virke til du angrer fjerningen.',
+    removedListHeading: 'Fjernet',
+    undoRemoval: 'Angre fjerning',
+    undoRemovalPerson: (/** @type {string} */ name) => `Angre fjerning av ${name}`,
+    removedAnnounce: (/** @type {string} */ name) => `${name} ble fjernet fra samtalen.`,
+    readmittedAnnounce: (/** @type {string} */ name) => `${name} kan bli med igjen med lenken sin.`,
+    consultationControls: 'Knapper for konsultasjonen',
+    lock: 'Lås konsultasjonen',
+    unlock: 'Lås opp konsultasjonen',
+    lockedNote: 'Låst: ingen nye kan bli med.',
+    lockedAnnounce: 'Konsultasjonen er låst. Ingen nye kan bli med.',
+    unlockedAnnounce: 'Konsultasjonen er låst opp.',
+    endForAll: 'Avslutt konsultasjonen for alle',
+    endConfirmHeading: 'Avslutte konsultasjonen for alle?',
+    endConfirmText: 'Alle forlater samtalen, og ingen kan bli med igjen med lenken sin.',
+    endConfirm: 'Avslutt for alle',
+    cancel: 'Avbryt',
+
+    'error.bad-version': 'Siden er utdatert. Last inn siden på nytt.',
+    'error.room-full': 'Samtalen er full. Prøv igjen senere, eller kontakt klinikken.',
+    'error.too-many-rooms': 'Tjenesten er svært travel akkurat nå. Prøv igjen om noen minutter.',
+    'error.room-closed': 'Denne lenken til samtalen kan ikke brukes. Sjekk lenken du har fått.',
+    'error.bad-message': 'Noe du skrev, kunne ikke brukes. Sjekk det, og prøv igjen.',
+    'error.bad-sdp': 'Nettleseren din kunne ikke starte videoen. Prøv en annen nettleser.',
+    'error.rate-limited': 'For mye på en gang. Vent litt, og prøv igjen.',
+    'error.internal': 'Noe gikk galt på serveren. Prøv igjen.',
+    'error.timeout': 'Serveren svarte ikke. Sjekk internettforbindelsen din, og prøv igjen.',
+    'error.connect': 'Vi fikk ikke kontakt med videotjenesten. Sjekk internettforbindelsen din, og prøv igjen.',
+    'error.media-failed':
+      'Videoforbindelsen sluttet å virke. Trykk på Forlat og så på Bli med igjen. Hvis det skjer igjen, prøv et annet nettverk.',
+    'error.token': 'Lenken virker ikke. Sjekk at du åpnet hele lenken, eller be behandleren din om en ny.',
+    'error.token-expired': 'Lenken har gått ut. Be behandleren din om en ny.',
+    'error.token-not-yet-valid': 'Lenken gjelder ikke ennå. Åpne den igjen nærmere tidspunktet for konsultasjonen din.',
+    'error.consultation-not-found': 'Vi finner ikke denne konsultasjonen. Sjekk lenken, eller be behandleren din om en ny.',
+    'error.consultation-ended': 'Konsultasjonen er avsluttet. Du kan lukke siden.',
+    'error.consultation-cancelled': 'Konsultasjonen er avlyst. Kontakt behandleren din hvis du har spørsmål.',
+    'error.participant-not-found': 'Lenken kan ikke brukes lenger. Be behandleren din om en ny.',
+    'error.role-mismatch': 'Lenken kan ikke brukes lenger. Be behandleren din om en ny.',
+    'error.participant-removed':
+      'Du er fjernet fra konsultasjonen, så lenken slipper deg ikke inn nå. Kontakt behandleren din hvis du tror dette er en feil.',
+    'error.locked': 'Konsultasjonen er låst, så ingen nye kan bli med akkurat nå. Kontakt behandleren din.',
+    'error.forbidden': 'Bare verten kan gjøre det.',
+    'error.no-such-participant': 'Den personen er ikke her lenger.',
+    'error.not-joined': 'Du er ikke med i konsultasjonen ennå.',
+    'error.unknown': 'Noe gikk galt. Prøv igjen.',
+  },
 };
 
 /**
@@ -392,11 +769,34 @@ export const STRINGS = {
  */
 export function pickLanguage(preferred) {
   for (const tag of preferred) {
-    const primary = String(tag).toLowerCase().split('-')[0];
-    if (primary in STRINGS) return primary;
+    const code = languageOf(tag);
+    if (code) return code;
   }
   return 'en';
 }
+
+/**
+ * Our language for one BCP 47 tag, or null. Norwegian in any written form
+ * (no, nb, nn) gets Bokmål, which Nynorsk readers read without trouble.
+ * @param {string} tag e.g. "da-DK", "nn", "sv"
+ * @returns {string | null} a key of STRINGS
+ */
+export function languageOf(tag) {
+  const primary = String(tag).toLowerCase().split(/[-_]/)[0];
+  const code = primary === 'no' || primary === 'nn' ? 'nb' : primary;
+  return Object.prototype.hasOwnProperty.call(STRINGS, code) ? code : null;
+}
+
+/**
+ * Each language's name in itself, for the language chooser.
+ * @type {{[lang: string]: string}}
+ */
+export const LANGUAGE_NAMES = {
+  en: 'English',
+  sv: 'Svenska',
+  da: 'Dansk',
+  nb: 'Norsk bokmål',
+};
 
 /**
  * A lookup function for one language, falling back to English per key.
