@@ -2,7 +2,7 @@
 // (WCAG 2.0/2.1 A and AA rules) in Chromium, plus what axe cannot see:
 // at a 360 px wide phone viewport no control is cut off, keyboard focus
 // is visible, errors are shown in plain language, Swedish browsers get
-// Swedish. axe is injected through the DevTools protocol (page.evaluate),
+// Swedish, the language chooser switches and remembers, ?lang= forces. axe is injected through the DevTools protocol (page.evaluate),
 // which the page's Content-Security-Policy does not apply to, so the page
 // runs under its real CSP.
 
@@ -147,6 +147,40 @@ test('a Swedish browser gets Swedish', { skip: skip ?? false }, async () => {
     assert.equal(await page.getAttribute('html', 'lang'), 'sv');
     await page.getByLabel('Ditt namn').waitFor();
     await assertNoViolations(page, 'join (Swedish)');
+  } finally {
+    await context.close();
+  }
+});
+
+test('the language chooser: Dansk by its label, kept after a reload', { skip: skip ?? false }, async () => {
+  const { page, context } = await newPage(theBrowser(), { viewport: PHONE });
+  try {
+    await openJoinScreen(page, base(), randomRoom('da'), 'Astrid');
+    await page.getByLabel('Language', { exact: true }).selectOption({ label: 'Dansk' });
+    await page.getByRole('heading', { name: 'Deltag i videosamtalen' }).waitFor({ timeout: 2000 });
+    await page.getByRole('button', { name: 'Deltag', exact: true }).waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'da');
+    // The name typed before the switch is still there: nothing reloaded.
+    assert.equal(await page.getByLabel('Dit navn').inputValue(), 'Astrid');
+
+    await page.reload();
+    await page.getByRole('button', { name: 'Deltag', exact: true }).waitFor({ timeout: 5000 });
+    assert.equal(await page.getAttribute('html', 'lang'), 'da');
+    assert.equal(await page.getByLabel('Sprog', { exact: true }).inputValue(), 'da');
+    await assertNoViolations(page, 'join (Danish)');
+    await assertFitsWidth(page, 'join-da');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a link with ?lang=sv is Swedish in an English browser', { skip: skip ?? false }, async () => {
+  const { page, context } = await newPage(theBrowser(), { locale: 'en-US' });
+  try {
+    await page.goto(`${base()}/r/${randomRoom('sv')}?lang=sv`);
+    await page.getByRole('button', { name: 'Anslut', exact: true }).waitFor({ timeout: 5000 });
+    assert.equal(await page.getAttribute('html', 'lang'), 'sv');
+    await page.getByLabel('Språk', { exact: true }).waitFor();
   } finally {
     await context.close();
   }

@@ -45,6 +45,9 @@ const HOST = { id: 'p-host1', name: 'Dr Lind', role: 'host', assurance: 'siths' 
 test('the token comes from the fragment, never a query', () => {
   assert.equal(tokenFromHash('#t=aaa.bbb.ccc'), 'aaa.bbb.ccc');
   assert.equal(tokenFromHash('#x=1&t=aaa.bbb.ccc'), 'aaa.bbb.ccc');
+  // ?lang=da appended to the whole link lands in the fragment.
+  assert.equal(tokenFromHash('#t=aaa.bbb.ccc?lang=da'), 'aaa.bbb.ccc');
+  assert.equal(tokenFromHash('#t=aaa.bbb.ccc&lang=da'), 'aaa.bbb.ccc');
   assert.equal(tokenFromHash(''), '');
   assert.equal(tokenFromHash('#'), '');
   assert.equal(tokenFromHash('#t='), '');

@@ -436,3 +436,41 @@ test('a Swedish browser gets the waiting room in Swedish', { skip: skip ?? false
     await context.close();
   }
 });
+
+test('?lang=nb after the token gives Norwegian; switching in the waiting room keeps the place', { skip: skip ?? false }, async () => {
+  // A booking system that appends ?lang=nb to the whole link puts it after the token.
+  const { page, context } = await openLink({ viewport: PHONE, hash: '#t=aaa.bbb.ccc?lang=nb' });
+  try {
+    await page.getByRole('heading', { name: 'Din videokonsultasjon' }).waitFor({ timeout: 5000 });
+    assert.equal(await page.getAttribute('html', 'lang'), 'nb');
+    await page.getByRole('button', { name: 'Bli med', exact: true }).click();
+    const session = await theFake().session();
+    const msg = await session.next('join');
+    assert.equal(msg.token, 'aaa.bbb.ccc', 'the language is not part of the token');
+    session.reply(msg, waitingReply());
+    await page.getByRole('heading', { name: 'Du er i venterommet' }).waitFor({ timeout: 5000 });
+    await page.getByRole('button', { name: 'Slå av mikrofonen' }).click();
+
+    // In place, no reload: the waiting session stays, every text follows.
+    await page.getByLabel('Språk').selectOption({ label: 'English' });
+    await page.getByRole('heading', { name: 'You are in the waiting room' }).waitFor({ timeout: 2000 });
+    await page.getByText(`You are here as ${ASTRID.name}.`).waitFor();
+    await page.getByText('Appointment: Follow-up, dermatology').waitFor();
+    await page.getByRole('button', { name: 'Unmute microphone' }).waitFor();
+    await page.getByLabel('Language', { exact: true }).waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.equal(await page.evaluate(() => document.title), 'Waiting room – Nara video call');
+    assert.equal(session.closed, false, 'switching language dropped the waiting session');
+    assert.match(page.url(), /[?&]lang=en/, 'a reload keeps the choice over the link');
+    await assertNoViolations(page, 'waiting after a language switch');
+    await assertFitsWidth(page, 'waiting with the language chooser');
+
+    // Not in the call: the chooser is for before and after.
+    session.send({ type: 'status', status: 'admitted' });
+    session.send({ ...joinedReply(ASTRID, [inCall(LIND)]), type: 'joined' });
+    await page.getByRole('heading', { name: 'Follow-up, dermatology' }).waitFor({ timeout: 5000 });
+    assert.equal(await page.getByLabel('Language', { exact: true }).isVisible(), false);
+  } finally {
+    await context.close();
+  }
+});

@@ -12,26 +12,28 @@ import { NaraClient, ROOM_PATTERN, signalingUrl, tokenFromHash } from './protoco
 import {
   applyStrings,
   clearAlert,
-  errorText,
+  errorKey,
   fieldError,
-  showAlert,
+  say,
+  sayAlert,
+  setTitle,
   showScreen,
+  startLanguageChooser,
   startPreview,
   state,
-  t,
   ui,
 } from './page.js';
 
 // --- landing -----------------------------------------------------------------
 
 function showLanding() {
-  document.title = t('titleLanding');
+  setTitle('titleLanding');
   showScreen('landing');
   ui.landingForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const room = ui.roomInput.value.trim();
     if (!ROOM_PATTERN.test(room)) {
-      fieldError(ui.roomInput, ui.roomError, t('roomInvalid'));
+      fieldError(ui.roomInput, ui.roomError, 'roomInvalid');
       return;
     }
     location.assign(`/r/${encodeURIComponent(room)}`);
@@ -43,8 +45,8 @@ function showLanding() {
 /** @param {string} room */
 function showJoin(room) {
   state.room = room;
-  document.title = t('titleJoin', room);
-  ui.joinRoom.textContent = t('roomIs', room);
+  setTitle('titleJoin', room);
+  say(ui.joinRoom, 'roomIs', room);
   // Open rooms have no waiting room and no identity check: say so before
   // anyone shares something personal in one.
   ui.openRoomNotice.hidden = false;
@@ -62,7 +64,7 @@ async function onJoinSubmit(ev) {
   }
   const name = ui.nameInput.value.trim();
   if (!name) {
-    fieldError(ui.nameInput, ui.nameError, t('nameMissing'));
+    fieldError(ui.nameInput, ui.nameError, 'nameMissing');
     return;
   }
   fieldError(ui.nameInput, ui.nameError, '');
@@ -73,10 +75,10 @@ async function onJoinSubmit(ev) {
 async function joinCall() {
   clearAlert();
   ui.joinButton.disabled = true;
-  ui.joinButton.textContent = t('joining');
+  say(ui.joinButton, 'joining');
   const stream = await startPreview();
   const client = new NaraClient({ url: signalingUrl(location) });
-  listen(client, () => showAlert(t('error.connect')));
+  listen(client, () => sayAlert('error.connect'));
   state.client = client;
   try {
     await client.connect();
@@ -86,9 +88,9 @@ async function joinCall() {
     client.close();
     state.client = null;
     ui.joinButton.disabled = false;
-    ui.joinButton.textContent = t('joinButton');
+    say(ui.joinButton, 'joinButton');
     showScreen('join', ui.nameInput);
-    showAlert(errorText(err));
+    sayAlert(errorKey(err));
     return;
   }
   startPublishing(client, stream);
@@ -113,6 +115,7 @@ async function rejoin() {
 
 function start() {
   applyStrings();
+  startLanguageChooser();
   ui.joinForm.addEventListener('submit', onJoinSubmit);
   ui.micButton.addEventListener('click', () => toggle('audio'));
   ui.cameraButton.addEventListener('click', () => toggle('video'));
@@ -150,7 +153,7 @@ function start() {
     showLanding();
     if (match) {
       ui.roomInput.value = room;
-      fieldError(ui.roomInput, ui.roomError, t('roomInvalid'));
+      fieldError(ui.roomInput, ui.roomError, 'roomInvalid');
     }
   }
 }

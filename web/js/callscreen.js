@@ -13,7 +13,9 @@ import {
   errorText,
   lang,
   logLine,
+  say,
   setLocalMuted,
+  setTitle,
   showAlert,
   showEnd,
   showScreen,
@@ -32,7 +34,7 @@ import { roleText } from './strings.js';
 
 export const panel = new HostPanel({
   t,
-  lang,
+  lang, // set again on entering a call: the language may have changed
   client: () => state.client,
   alert: (text) => showAlert(text),
   note: (text) => logLine(text),
@@ -73,7 +75,8 @@ export function enterCall(selfId, participants, options = {}) {
   ui.chatLog.replaceChildren(ui.chatEmpty);
   ui.chatEmpty.hidden = false;
   ui.joinButton.disabled = false;
-  ui.joinButton.textContent = t('joinButton');
+  say(ui.joinButton, 'joinButton');
+  panel.lang = lang;
 
   const self = tileFor(selfId, t('you', state.name), state.role);
   self.root.classList.add('tile-self');
@@ -82,7 +85,7 @@ export function enterCall(selfId, participants, options = {}) {
 
   for (const p of participants) addParticipant(p);
   const heading = state.consultation ? state.title || t('appointmentHeading') : t('roomIs', state.room);
-  document.title = t('titleCall', state.consultation ? heading : state.room);
+  setTitle('titleCall', state.consultation ? heading : state.room);
   ui.callHeading.textContent = heading;
   showScreen('call');
 }
@@ -235,13 +238,13 @@ export function updateToggles() {
   const hasAudio = !!state.localStream?.getAudioTracks().length;
   const hasVideo = !!state.localStream?.getVideoTracks().length;
   for (const b of [ui.micButton, ui.waitingMic]) {
-    b.textContent = t(state.micMuted ? 'unmuteMic' : 'muteMic');
+    say(b, state.micMuted ? 'unmuteMic' : 'muteMic');
     b.dataset.on = String(state.micMuted);
     b.disabled = !hasAudio;
     setHeld(b, state.micHeld);
   }
   for (const b of [ui.cameraButton, ui.waitingCamera]) {
-    b.textContent = t(state.cameraOff ? 'startCamera' : 'stopCamera');
+    say(b, state.cameraOff ? 'startCamera' : 'stopCamera');
     b.dataset.on = String(state.cameraOff);
     b.disabled = !hasVideo;
     setHeld(b, state.cameraHeld);
@@ -331,8 +334,8 @@ export function endCall(why) {
   stopLocalMedia();
   ui.tiles.replaceChildren();
   const key = why === 'left' ? 'left' : why === 'lost' ? 'lost' : 'waitingLeft';
-  showEnd(t(`${key}Heading`), t(`${key}Intro`), t('rejoinButton'));
-  if (why === 'left') document.title = t('titleLeft');
+  showEnd(`${key}Heading`, `${key}Intro`, 'rejoinButton');
+  if (why === 'left') setTitle('titleLeft');
 }
 
 /**

@@ -11,10 +11,12 @@ import { enterCall, listen, panel, renderPeople, showLocalMedia, startPublishing
 import { NaraClient, NaraError, signalingUrl } from './protocol.js';
 import {
   clearAlert,
-  errorText,
+  errorKey,
   logLine,
+  say,
+  sayAlert,
   setLocalMuted,
-  showAlert,
+  setTitle,
   showEnd,
   showScreen,
   startPreview,
@@ -36,7 +38,7 @@ export function startConsultation(token) {
   state.consultation = true;
   state.token = token;
   if (!token) {
-    showEnd(t('refusedHeading'), t('linkIncomplete'), null);
+    showEnd('refusedHeading', 'linkIncomplete', null);
     return;
   }
   showAppointmentJoin();
@@ -48,14 +50,16 @@ export function startConsultation(token) {
  * is known only after a first join.
  */
 export function showAppointmentJoin() {
-  document.title = state.title ? t('titleJoin', state.title) : t('titleAppointment');
-  ui.joinHeading.textContent = state.title ? t('appointmentJoining', state.title) : t('appointmentHeading');
-  ui.joinRoom.textContent = t('appointmentIntro');
+  if (state.title) setTitle('titleJoin', state.title);
+  else setTitle('titleAppointment');
+  if (state.title) say(ui.joinHeading, 'appointmentJoining', state.title);
+  else say(ui.joinHeading, 'appointmentHeading');
+  say(ui.joinRoom, 'appointmentIntro');
   ui.joinRoom.classList.remove('room-name');
   ui.nameField.hidden = true;
   ui.openRoomNotice.hidden = true;
   ui.deviceStatus.hidden = false;
-  ui.cameraStatus.textContent = t('deviceChecking');
+  say(ui.cameraStatus, 'deviceChecking');
   ui.micStatus.hidden = true;
   showScreen('join');
   startPreview().then(showDeviceStatus);
@@ -65,8 +69,8 @@ export function showAppointmentJoin() {
 function showDeviceStatus(stream) {
   const camera = !!stream?.getVideoTracks().some((tr) => tr.readyState === 'live');
   const mic = !!stream?.getAudioTracks().some((tr) => tr.readyState === 'live');
-  ui.cameraStatus.textContent = t(camera ? 'cameraOk' : 'cameraNo');
-  ui.micStatus.textContent = t(mic ? 'micOk' : 'micNo');
+  say(ui.cameraStatus, camera ? 'cameraOk' : 'cameraNo');
+  say(ui.micStatus, mic ? 'micOk' : 'micNo');
   ui.micStatus.hidden = false;
   ui.cameraStatus.dataset.ok = String(camera);
   ui.micStatus.dataset.ok = String(mic);
@@ -92,10 +96,10 @@ const retry = {
 
 function scheduleRetry() {
   if (retry.attempt >= RETRY_DELAYS_MS.length) {
-    ui.leftIntro.textContent = t('lostIntro');
+    say(ui.leftIntro, 'lostIntro');
     return;
   }
-  ui.leftIntro.textContent = t('lostRetrying');
+  say(ui.leftIntro, 'lostRetrying');
   retry.timer = setTimeout(() => {
     retry.timer = null;
     retry.attempt++;
@@ -123,7 +127,7 @@ export async function joinConsultation(options = {}) {
   cancelRetry();
   clearAlert();
   ui.joinButton.disabled = true;
-  ui.joinButton.textContent = t('joining');
+  say(ui.joinButton, 'joining');
   // A retry turns the camera on only once the server answers.
   if (!options.quiet) await startPreview();
   const client = new NaraClient({ url: signalingUrl(location) });
@@ -138,10 +142,10 @@ export async function joinConsultation(options = {}) {
     client.close();
     state.client = null;
     ui.joinButton.disabled = false;
-    ui.joinButton.textContent = t('joinButton');
+    say(ui.joinButton, 'joinButton');
     const code = err instanceof NaraError ? err.code : '';
     if (FINAL_JOIN_ERRORS.test(code)) {
-      showRefused(code, errorText(err));
+      showRefused(code, errorKey(err));
       return;
     }
     if (options.quiet && (code === 'connect' || code === 'timeout')) {
@@ -149,11 +153,11 @@ export async function joinConsultation(options = {}) {
       return;
     }
     showScreen('join');
-    showAlert(errorText(err));
+    sayAlert(errorKey(err));
     return;
   }
   ui.joinButton.disabled = false;
-  ui.joinButton.textContent = t('joinButton');
+  say(ui.joinButton, 'joinButton');
   retry.attempt = 0;
   // At once, before the next frame: the events that follow a join (the
   // waiting list, participants) find the screen they belong to.
@@ -179,12 +183,12 @@ function enterWaiting(selfId) {
   state.selfId = selfId;
   state.waiting = true;
   state.inCall = false;
-  ui.waitingTitle.textContent = state.title ? t('appointmentIs', state.title) : '';
+  say(ui.waitingTitle, 'appointmentIs', state.title);
   ui.waitingTitle.hidden = !state.title;
   // The name from the link: the patient sees it is their own link.
-  ui.waitingYou.textContent = t('waitingAs', state.name);
+  say(ui.waitingYou, 'waitingAs', state.name);
   showLocalMedia();
-  document.title = t('titleWaiting');
+  setTitle('titleWaiting');
   showScreen('waiting');
 }
 
@@ -240,16 +244,16 @@ function holdByHost(kind, held, tell) {
  * A page for a refused link: heading and plain-language reason, and no
  * Join button where joining again cannot help.
  * @param {string} code
- * @param {string} text
+ * @param {string} reason key of the reason's text
  */
-function showRefused(code, text) {
+function showRefused(code, reason) {
   stopLocalMedia();
   if (code === 'consultation-ended') {
-    showEnd(t('endedHeading'), t('endedIntro'), null);
+    showEnd('endedHeading', 'endedIntro', null);
   } else if (code === 'participant-removed') {
-    showEnd(t('removedHeading'), text, null);
+    showEnd('removedHeading', reason, null);
   } else {
-    showEnd(t('refusedHeading'), text, null);
+    showEnd('refusedHeading', reason, null);
   }
 }
 
@@ -265,10 +269,10 @@ function onFinalStatus(status) {
   stopLocalMedia();
   ui.tiles.replaceChildren();
   clearAlert();
-  if (status === 'ended') showEnd(t('endedHeading'), t('endedIntro'), null);
-  else if (status === 'declined') showEnd(t('declinedHeading'), t('declinedIntro'), t('tryAgain'));
-  else if (status === 'removed') showEnd(t('removedHeading'), t('removedIntro'), null);
-  else showEnd(t('replacedHeading'), t('replacedIntro'), t('useThisDevice'));
+  if (status === 'ended') showEnd('endedHeading', 'endedIntro', null);
+  else if (status === 'declined') showEnd('declinedHeading', 'declinedIntro', 'tryAgain');
+  else if (status === 'removed') showEnd('removedHeading', 'removedIntro', null);
+  else showEnd('replacedHeading', 'replacedIntro', 'useThisDevice');
 }
 
 
@@ -290,7 +294,7 @@ function listenConsultation(client, on) {
     if (title && title !== state.title) {
       state.title = title;
       ui.callHeading.textContent = title;
-      document.title = t('titleCall', title);
+      setTitle('titleCall', title);
     }
     if (locked !== state.locked) {
       state.locked = locked;

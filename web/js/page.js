@@ -2,21 +2,59 @@
 // strings, the elements of index.html, the one state object, switching
 // screens, alerts, the call log, and the local camera and microphone.
 //
+// The language comes from ?lang= in the link, else the person's last
+// choice in the language chooser (localStorage), else the browser. A
+// change re-renders every text in place: texts set by code go through
+// say()/setTitle() so they can be said again in the new language. The
+// chooser is hidden in the call screen only.
+//
 // It owns no flow: call.js (open rooms), consultation.js (links, waiting
 // room) and callscreen.js (the call) use it. Nothing is written with
 // innerHTML. window.nara exposes the two peer connections for tests.
 // Main thread.
 
 import { NaraError } from './protocol.js';
-import { pickLanguage, translator } from './strings.js';
+import { LANGUAGE_NAMES, STRINGS, languageOf, pickLanguage, translator } from './strings.js';
 
 /** @typedef {import('./protocol.js').NaraClient} NaraClient */
 /** @typedef {import('./protocol.js').TrackKind} TrackKind */
 /** @typedef {import('./protocol.js').Role} Role */
 /** @typedef {import('./hostpanel.js').Person} Person */
 
-export const lang = pickLanguage(navigator.languages?.length ? navigator.languages : [navigator.language || 'en']);
-export const t = translator(lang);
+const LANG_STORAGE_KEY = 'nara.lang';
+
+/**
+ * A language forced by the link: ?lang=da, also when a booking system
+ * appended it after the fragment (#t=TOKEN?lang=da or #t=TOKEN&lang=da).
+ * @returns {string | null} a key of STRINGS
+ */
+function languageFromUrl() {
+  const m = /[?&#]lang=([A-Za-z-]+)/.exec(location.search + location.hash);
+  return m ? languageOf(m[1]) : null;
+}
+
+function storedLanguage() {
+  try {
+    return languageOf(localStorage.getItem(LANG_STORAGE_KEY) ?? '');
+  } catch {
+    return null; // storage blocked: the browser's languages still apply
+  }
+}
+
+export let lang =
+  languageFromUrl() ??
+  storedLanguage() ??
+  pickLanguage(navigator.languages?.length ? navigator.languages : [navigator.language || 'en']);
+let translate = translator(lang);
+
+/**
+ * The text of `key` in the current language.
+ * @param {string} key
+ * @param {...any} args
+ */
+export function t(key, ...args) {
+  return translate(key, ...args);
+}
 
 /**
  * @template {HTMLElement} T
@@ -31,6 +69,8 @@ export function $(id) {
 
 export const ui = {
   alert: $('alert'),
+  langBar: $('lang-bar'),
+  langSelect: /** @type {HTMLSelectElement} */ ($('lang-select')),
   screens: {
     landing: $('screen-landing'),
     join: $('screen-join'),
@@ -117,6 +157,35 @@ Object.defineProperty(window, 'nara', {
 
 // --- screens and messages --------------------------------------------------
 
+/**
+ * Texts set by code, said again after a change of language.
+ * @type {Map<HTMLElement, () => string>}
+ */
+const spoken = new Map();
+let title = () => t('appName');
+
+/**
+ * Shows the text of `key` in `el` and keeps it in the current language.
+ * @param {HTMLElement} el
+ * @param {string} key
+ * @param {...any} args
+ */
+export function say(el, key, ...args) {
+  const text = () => t(key, ...args);
+  spoken.set(el, text);
+  el.textContent = text();
+}
+
+/**
+ * The document title, kept in the current language.
+ * @param {string} key
+ * @param {...any} args
+ */
+export function setTitle(key, ...args) {
+  title = () => t(key, ...args);
+  document.title = title();
+}
+
 export function applyStrings() {
   document.documentElement.lang = lang;
   for (const el of document.querySelectorAll('[data-i18n]')) {
@@ -125,6 +194,48 @@ export function applyStrings() {
   for (const el of document.querySelectorAll('[data-i18n-label]')) {
     el.setAttribute('aria-label', t(/** @type {string} */ (/** @type {HTMLElement} */ (el).dataset.i18nLabel)));
   }
+  for (const [el, text] of spoken) el.textContent = text();
+  document.title = title();
+}
+
+/**
+ * Fills the language chooser, each language named in itself (and marked
+ * with its own lang, so a screen reader says "Dansk" in Danish).
+ */
+export function startLanguageChooser() {
+  ui.langSelect.replaceChildren(
+    ...Object.keys(STRINGS).map((code) => {
+      const option = new Option(LANGUAGE_NAMES[code] ?? code, code, false, code === lang);
+      option.lang = code;
+      return option;
+    }),
+  );
+  ui.langSelect.addEventListener('change', () => setLanguage(ui.langSelect.value));
+}
+
+/**
+ * Switches every text on the page, remembers the choice, and makes a
+ * reload keep it even if the link said otherwise.
+ * @param {string} code a key of STRINGS
+ */
+export function setLanguage(code) {
+  const chosen = languageOf(code);
+  if (!chosen) return;
+  lang = chosen;
+  translate = translator(lang);
+  try {
+    localStorage.setItem(LANG_STORAGE_KEY, lang);
+  } catch {
+    // storage blocked: the choice lasts for this page only
+  }
+  const forced = languageFromUrl();
+  if (forced && forced !== lang) {
+    const url = new URL(location.href);
+    url.searchParams.set('lang', lang);
+    history.replaceState(history.state, '', url);
+  }
+  ui.langSelect.value = lang;
+  applyStrings();
 }
 
 /**
@@ -135,36 +246,57 @@ export function applyStrings() {
  */
 export function showScreen(name, focus) {
   for (const [key, el] of Object.entries(ui.screens)) el.hidden = key !== name;
+  // Switching language in a call would be possible, but a select among the
+  // call's controls is one more thing to find: it is there before and after.
+  ui.langBar.hidden = name === 'call';
   const target = focus ?? /** @type {HTMLElement | null} */ (ui.screens[name].querySelector('h1'));
   target?.focus();
 }
 
 /** @param {string} text plain language, shown and announced */
 export function showAlert(text) {
+  spoken.delete(ui.alert);
   ui.alert.textContent = text;
 }
 
+/**
+ * An alert that follows a change of language.
+ * @param {string} key
+ * @param {...any} args
+ */
+export function sayAlert(key, ...args) {
+  say(ui.alert, key, ...args);
+}
+
 export function clearAlert() {
-  ui.alert.textContent = '';
+  showAlert('');
+}
+
+/**
+ * The strings key of an error's plain-language text.
+ * @param {unknown} err
+ */
+export function errorKey(err) {
+  const code = err instanceof NaraError ? err.code : 'unknown';
+  if (`error.${code}` in STRINGS.en) return `error.${code}`;
+  return code.startsWith('token-') ? 'error.token' : 'error.unknown';
 }
 
 /** @param {unknown} err */
 export function errorText(err) {
-  const code = err instanceof NaraError ? err.code : 'unknown';
-  const text = t(`error.${code}`);
-  if (text !== `error.${code}`) return text;
-  return t(code.startsWith('token-') ? 'error.token' : 'error.unknown');
+  return t(errorKey(err));
 }
 
 /**
  * @param {HTMLInputElement} input
  * @param {HTMLElement} errorEl
- * @param {string} text '' clears the error
+ * @param {string} key of the error's text; '' clears the error
  */
-export function fieldError(input, errorEl, text) {
-  errorEl.textContent = text;
-  errorEl.hidden = !text;
-  if (text) {
+export function fieldError(input, errorEl, key) {
+  if (key) say(errorEl, key);
+  else spoken.delete(errorEl);
+  errorEl.hidden = !key;
+  if (key) {
     input.setAttribute('aria-invalid', 'true');
     input.focus();
   } else {
@@ -190,10 +322,10 @@ async function getLocalMedia() {
   } catch {
     try {
       const audio = await navigator.mediaDevices.getUserMedia({ audio: true });
-      showAlert(t('mediaNoCamera'));
+      sayAlert('mediaNoCamera');
       return audio;
     } catch {
-      showAlert(t('mediaDenied'));
+      sayAlert('mediaDenied');
       return null;
     }
   }
@@ -232,16 +364,17 @@ export function stopLocalMedia() {
 
 /**
  * The last screen of a session.
- * @param {string} heading
- * @param {string} intro
- * @param {string | null} button the label of a button that joins again, or none
+ * @param {string} heading key of the heading
+ * @param {string} intro key of the text under it
+ * @param {string | null} button key of the label of a button that joins again, or none
  */
 export function showEnd(heading, intro, button) {
-  document.title = t('titleEnded', heading.replace(/[.!]$/, ''));
-  ui.leftHeading.textContent = heading;
-  ui.leftIntro.textContent = intro;
+  title = () => t('titleEnded', t(heading).replace(/[.!]$/, ''));
+  document.title = title();
+  say(ui.leftHeading, heading);
+  say(ui.leftIntro, intro);
   ui.rejoinButton.hidden = !button;
-  if (button) ui.rejoinButton.textContent = button;
+  if (button) say(ui.rejoinButton, button);
   showScreen('left');
 }
 

@@ -92,7 +92,9 @@ const FINAL_STATUSES = ['declined', 'removed', 'ended', 'replaced'];
  * @returns {string} the token, or '' when the link has none
  */
 export function tokenFromHash(hash) {
-  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  // A booking system that appends "?lang=da" to the whole link puts it in
+  // the fragment, after the token; a token never holds a "?".
+  const params = new URLSearchParams(hash.replace(/^#/, '').split('?')[0]);
   return (params.get('t') ?? '').trim();
 }
 
