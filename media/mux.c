@@ -34,12 +34,18 @@
 #define GSO_MAX_SEGMENTS 64
 #define GSO_MAX_BYTES 60000
 #define SOCKET_BUFFER (4 * 1024 * 1024)
+/* How far the socket's receive timeout may drift from GLib's next timer
+ * before it is set again: setting it is a syscall, and the next timer moves
+ * closer with every wake-up. A timer runs at most this late, and only
+ * while no datagram arrives. */
+#define WAIT_SLACK_MS 20
 
 typedef struct {
   int fd;
   gpointer tag;
   char address[INET6_ADDRSTRLEN];
   guint16 port;
+  NaraSockAddr self; /* where nara_mux_ring() sends its empty datagram */
 } MuxSocket;
 
 /* One queued datagram; its octets are tx + index * NARA_WORKER_BUF. */
@@ -72,6 +78,7 @@ struct _NaraMux {
   gboolean gso;
   guint64 gso_messages;
   gboolean batching;
+  gint wait_ms; /* the first socket's SO_RCVTIMEO, -1 for none */
 
   guint8 *rx; /* RX_BATCH buffers of NARA_WORKER_BUF */
   struct mmsghdr rx_msgs[RX_BATCH];
@@ -373,7 +380,10 @@ static void handle_datagram(NaraMux *mux, guint socket, guint i)
   struct mmsghdr *m = &mux->rx_msgs[i];
   guint8 *data = mux->rx + (gsize)i * NARA_WORKER_BUF;
   gsize len = m->msg_len;
-  if ((m->msg_hdr.msg_flags & MSG_TRUNC) || len == 0 || len > NARA_WORKER_MTU) {
+  /* An empty datagram is nara_mux_ring() (or anyone's): it only woke us. */
+  if (len == 0 && !(m->msg_hdr.msg_flags & MSG_TRUNC))
+    return;
+  if ((m->msg_hdr.msg_flags & MSG_TRUNC) || len > NARA_WORKER_MTU) {
     nara_mux_drop(mux, "empty or larger than the MTU");
     return;
   }
@@ -395,26 +405,72 @@ static void handle_datagram(NaraMux *mux, guint socket, guint i)
   nara_lite_receive(lite, data, len);
 }
 
+/* One recvmmsg and what it brought; FALSE when the queue is (or was) empty. */
+static gboolean receive_batch(NaraMux *mux, guint socket, int flags)
+{
+  for (guint i = 0; i < RX_BATCH; i++) {
+    mux->rx_msgs[i].msg_hdr.msg_namelen = sizeof mux->rx_from[i];
+    mux->rx_msgs[i].msg_hdr.msg_flags = 0;
+  }
+  int n = recvmmsg(mux->sockets[socket].fd, mux->rx_msgs, RX_BATCH, flags, NULL);
+  if (n < 0 && errno == EINTR)
+    return TRUE;
+  if (n <= 0)
+    return FALSE;
+  for (int i = 0; i < n; i++)
+    handle_datagram(mux, socket, (guint)i);
+  /* Nothing waits beyond this batch. */
+  flush(mux);
+  return n == RX_BATCH;
+}
+
 static void drain(NaraMux *mux, guint socket)
 {
-  int fd = mux->sockets[socket].fd;
-  for (guint round = 0; round < RX_ROUNDS; round++) {
-    for (guint i = 0; i < RX_BATCH; i++) {
-      mux->rx_msgs[i].msg_hdr.msg_namelen = sizeof mux->rx_from[i];
-      mux->rx_msgs[i].msg_hdr.msg_flags = 0;
-    }
-    int n = recvmmsg(fd, mux->rx_msgs, RX_BATCH, MSG_DONTWAIT, NULL);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
+  for (guint round = 0; round < RX_ROUNDS; round++)
+    if (!receive_batch(mux, socket, MSG_DONTWAIT))
       return;
-    for (int i = 0; i < n; i++)
-      handle_datagram(mux, socket, (guint)i);
-    /* Nothing waits beyond this batch. */
-    flush(mux);
-    if (n < RX_BATCH)
-      return;
+}
+
+/* SO_RCVTIMEO close enough to GLib's timeout (ms, -1 for none). */
+static void set_wait_timeout(NaraMux *mux, gint timeout)
+{
+  if (timeout < 0 ? mux->wait_ms < 0
+                  : mux->wait_ms >= 0 && ABS(mux->wait_ms - timeout) <= WAIT_SLACK_MS)
+    return;
+  struct timeval tv = { 0 };
+  if (timeout > 0) {
+    tv.tv_sec = timeout / 1000;
+    tv.tv_usec = (timeout % 1000) * 1000;
   }
+  if (setsockopt(mux->sockets[0].fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0)
+    mux->wait_ms = timeout;
+}
+
+gboolean nara_mux_wait(NaraMux *mux, GPollFD *fds, guint n_fds, gint timeout)
+{
+  /* Only when the socket and GLib's own wake-up fd are all there is to
+   * watch: work posted from other threads rings the socket instead. */
+  if (mux->n_sockets != 1 || !mux->source || n_fds != 2
+      || (fds[0].fd != mux->sockets[0].fd && fds[1].fd != mux->sockets[0].fd))
+    return FALSE;
+  fds[0].revents = fds[1].revents = 0;
+  int flags = MSG_DONTWAIT;
+  if (timeout != 0) {
+    set_wait_timeout(mux, timeout);
+    flags = MSG_WAITFORONE;
+  }
+  nara_mux_begin_batch(mux);
+  if (receive_batch(mux, 0, flags))
+    drain(mux, 0);
+  nara_mux_end_batch(mux);
+  return TRUE;
+}
+
+void nara_mux_ring(NaraMux *mux)
+{
+  const MuxSocket *s = &mux->sockets[0];
+  /* Nothing to do if it fails: the once-a-second tick still wakes the worker. */
+  (void)sendto(s->fd, NULL, 0, MSG_DONTWAIT, &s->self.sa, addr_len(&s->self));
 }
 
 static gboolean mux_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
@@ -519,7 +575,9 @@ static gboolean open_socket(NaraMux *mux, const char *address, guint16 port, GEr
                 address);
     return FALSE;
   }
-  int fd = socket(addr.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  /* Blocking, so nara_mux_wait() can sleep in recvmmsg; every other call
+   * on it passes MSG_DONTWAIT. */
+  int fd = socket(addr.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     g_set_error(error, NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_INTERNAL, "UDP socket: %s",
                 g_strerror(errno));
@@ -541,6 +599,7 @@ static gboolean open_socket(NaraMux *mux, const char *address, guint16 port, GEr
   MuxSocket *s = &mux->sockets[mux->n_sockets++];
   s->fd = fd;
   s->port = g_ntohs(bound.sa.sa_family == AF_INET6 ? bound.v6.sin6_port : bound.v4.sin_port);
+  s->self = bound;
   g_strlcpy(s->address, address, sizeof s->address);
   return TRUE;
 }
@@ -577,6 +636,7 @@ NaraMux *nara_mux_new(NaraWorker *worker, GError **error)
 {
   const NaraMediaShared *shared = worker->shared;
   NaraMux *mux = g_new0(NaraMux, 1);
+  mux->wait_ms = -1;
   mux->worker = worker;
   mux->by_ufrag = g_hash_table_new(g_str_hash, g_str_equal);
   mux->by_address = g_hash_table_new(key_hash, key_equal);

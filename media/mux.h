@@ -81,6 +81,16 @@ void nara_mux_end_batch(NaraMux *mux);
 /* sendmsg/sendmmsg messages that carried several datagrams with UDP GSO. */
 guint64 nara_mux_gso_messages(NaraMux *mux);
 
+/* The worker's poll function (worker.c) when ICE-lite has one socket: waits
+ * in recvmmsg instead of poll() (one syscall less per wake-up), up to
+ * timeout ms (GLib's next timer, within WAIT_SLACK_MS; 0 = do not wait; -1
+ * = no timer) and handles what came. FALSE when fds hold more than the
+ * socket and GLib's wake-up fd: then the caller polls. */
+gboolean nara_mux_wait(NaraMux *mux, GPollFD *fds, guint n_fds, gint timeout);
+/* Any thread: wakes a worker waiting in nara_mux_wait() with an empty
+ * datagram to its own socket. */
+void nara_mux_ring(NaraMux *mux);
+
 /* Counts one datagram dropped, with a rate-limited debug line. */
 void nara_mux_drop(NaraMux *mux, const char *why);
 
