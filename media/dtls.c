@@ -199,6 +199,17 @@ void nara_dtls_context_free(NaraDtlsContext *ctx)
   g_free(ctx);
 }
 
+gboolean nara_dtls_context_set_srtp_profiles(NaraDtlsContext *ctx, const char *profiles,
+                                             GError **error)
+{
+  /* Note the inverted convention: 0 means success here. */
+  if (SSL_CTX_set_tlsext_use_srtp(ctx->ssl_ctx, profiles) != 0) {
+    set_ssl_error(error, "use_srtp");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 const char *nara_dtls_context_fingerprint(NaraDtlsContext *ctx)
 {
   return ctx->fingerprint;

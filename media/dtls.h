@@ -24,6 +24,12 @@ NaraDtlsContext *nara_dtls_context_new(GError **error);
 void nara_dtls_context_free(NaraDtlsContext *ctx);
 /* "AB:CD:…" SHA-256 of the certificate (transfer none). */
 const char *nara_dtls_context_fingerprint(NaraDtlsContext *ctx);
+/* The SRTP profiles offered (client) or accepted (server), OpenSSL's names
+ * joined by ':' in order of preference, instead of the default
+ * "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80". For the load tool, to
+ * stand in for a browser that offers no GCM. Before any connection. */
+gboolean nara_dtls_context_set_srtp_profiles(NaraDtlsContext *ctx, const char *profiles,
+                                             GError **error);
 
 /* Keys for this side, as seen from this side. */
 typedef struct {

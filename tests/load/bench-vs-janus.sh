@@ -5,7 +5,13 @@
 # stop everything and print both reports and their ratios.
 #
 #   tests/load/bench-vs-janus.sh [--build DIR] [--scenario 1x10|mesh5x2|all]
-#                                [--warmup S] [--duration S] [--out DIR]
+#                                [--srtp gcm|aes-cm] [--warmup S] [--duration S]
+#                                [--out DIR]
+#
+# --srtp: what the load tool's DTLS offers, and so what both servers use:
+# gcm (default: GCM first, then AES-CM, as Chromium offers; both servers
+# prefer GCM) or aes-cm (AES_CM_128_HMAC_SHA1_80 only, a browser that
+# offers no GCM).
 #
 # Loopback only. Nara's ICE is on 127.0.0.1. Janus skips loopback
 # interfaces when it gathers candidates (its ice.c), so it gets the machine's
@@ -16,15 +22,16 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$here/../.." && pwd)/build
-scenarios=all warmup=10 duration=30 out=
+scenarios=all srtp=gcm warmup=10 duration=30 out=
 while [ $# -gt 0 ]; do
   case $1 in
   --build) build=$2; shift 2 ;;
   --scenario) scenarios=$2; shift 2 ;;
+  --srtp) srtp=$2; shift 2 ;;
   --warmup) warmup=$2; shift 2 ;;
   --duration) duration=$2; shift 2 ;;
   --out) out=$2; shift 2 ;;
-  *) echo "usage: $0 [--build DIR] [--scenario 1x10|mesh5x2|all] [--warmup S] [--duration S] [--out DIR]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--build DIR] [--scenario 1x10|mesh5x2|all] [--srtp gcm|aes-cm] [--warmup S] [--duration S] [--out DIR]" >&2; exit 2 ;;
   esac
 done
 [ "$scenarios" = all ] && scenarios="1x10 mesh5x2"
@@ -140,7 +147,7 @@ run_scenario() { # name
   wait_for "$dir/janus.log" "port_open $jport" "$jpid" janus
   sleep 1 # both idle before the idle RSS sample
 
-  local common=(--clip "$clip" --warmup "$warmup" --duration "$duration" --setup-timeout 40 "${args[@]}")
+  local common=(--clip "$clip" --srtp "$srtp" --warmup "$warmup" --duration "$duration" --setup-timeout 40 "${args[@]}")
   local limit=$((warmup + duration + 60))
   timeout "$limit" "${gen_cpu[@]}" "$load" --server nara --url "wss://127.0.0.1:$nport/ws" \
     --server-pid "$npid" --json "$dir/nara.json" "${common[@]}" >/dev/null 2>"$dir/load-nara.log" &

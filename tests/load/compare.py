@@ -53,7 +53,7 @@ def main():
             reports.append({"error": f"no report ({e})"})
     nara, janus = reports
     print(f"\n== {name}: window {fmt(nara.get('window_s'), 1)} s (nara), "
-          f"{fmt(janus.get('window_s'), 1)} s (janus)")
+          f"{fmt(janus.get('window_s'), 1)} s (janus), SRTP offered: {nara.get('srtp', 'gcm')}")
     for who, r in (("nara", nara), ("janus", janus)):
         if "error" in r:
             print(f"   {who}: ERROR {r['error']}")

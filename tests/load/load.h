@@ -38,6 +38,8 @@ typedef struct {
   char *clip_path;
   char *ice_address;     /* the tool's host candidates: 127.0.0.1 unless the server
                           * cannot reach loopback (Janus skips it, see bench-vs-janus.sh) */
+  char *srtp;            /* "gcm": GCM first, then AES-CM (as Chromium offers);
+                          * "aes-cm": AES_CM_128_HMAC_SHA1_80 only */
   char *room_prefix;     /* Nara room names: PREFIX-<n> */
   guint janus_room_base; /* Janus room ids: BASE + n */
   gboolean verbose;

@@ -32,6 +32,7 @@ int main(int argc, char **argv)
                     .duration_s = 10,
                     .setup_timeout_s = 30,
                     .room_prefix = g_strdup("load"),
+                    .srtp = g_strdup("gcm"),
                     .ice_address = g_strdup("127.0.0.1"),
                     .janus_room_base = 4200 };
   g_autofree char *make_clip = NULL;
@@ -57,6 +58,8 @@ int main(int argc, char **argv)
       "VP8 target bitrate of a clip this run makes (566000)", "BPS" },
     { "ice-address", 0, 0, G_OPTION_ARG_STRING, &o.ice_address,
       "Address of the tool's ICE candidates (127.0.0.1)", "ADDR" },
+    { "srtp", 0, 0, G_OPTION_ARG_STRING, &o.srtp,
+      "SRTP offered: gcm (GCM, then AES-CM; default) or aes-cm (AES-CM only)", "P" },
     { "room-prefix", 0, 0, G_OPTION_ARG_STRING, &o.room_prefix, "Nara room names (load)", "S" },
     { "janus-room-base", 0, 0, G_OPTION_ARG_INT, &base, "First Janus room id (4200)", "N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, "Log progress to stderr", NULL },
@@ -85,10 +88,11 @@ int main(int argc, char **argv)
       || o.rooms < 1 || o.rooms > 500 || o.publishers < 1 || o.publishers > 16
       || o.subscribers > 100 || (!o.mesh && o.subscribers == 0) || o.duration_s < 1
       || o.duration_s > 3600 || o.warmup_s > 600 || o.setup_timeout_s < 1
-      || o.setup_timeout_s > 600) {
+      || o.setup_timeout_s > 600
+      || (!g_str_equal(o.srtp, "gcm") && !g_str_equal(o.srtp, "aes-cm"))) {
     g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                 "need --url and --clip; --server nara|janus; 1-500 rooms, 1-16 publishers, "
-                "0-100 subscribers (0 only with --mesh), 1-3600 s measured");
+                "0-100 subscribers (0 only with --mesh), 1-3600 s measured, --srtp gcm|aes-cm");
     goto out;
   }
   if (!ensure_clip(o.clip_path, FALSE, (guint)clip_bps, &error))
@@ -106,6 +110,7 @@ out:
   g_free(o.json_path);
   g_free(o.clip_path);
   g_free(o.room_prefix);
+  g_free(o.srtp);
   g_free(o.ice_address);
   return rc;
 }
