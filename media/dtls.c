@@ -343,8 +343,8 @@ static void maybe_connect(NaraDtls *dtls)
   }
   dtls->connected = TRUE;
   g_debug("DTLS %s connected, %s, SRTP profile %s",
-            dtls->role == NARA_DTLS_ROLE_CLIENT ? "client" : "server", SSL_get_version(dtls->ssl),
-            nara_srtp_profile_name(keys.profile));
+          dtls->role == NARA_DTLS_ROLE_CLIENT ? "client" : "server", SSL_get_version(dtls->ssl),
+          nara_srtp_profile_name(keys.profile));
   dtls->callbacks.connected(&keys, dtls->user_data);
   OPENSSL_cleanse(&keys, sizeof keys);
 }

@@ -265,7 +265,7 @@ void nara_lite_tick(NaraLite *lite, gint64 now_us)
                                      : lite->waiting_since_us;
   if (since && now_us - since > NARA_LITE_CONSENT_US) {
     g_info("ICE-lite %s: %s", lite->ufrag,
-             lite->selected >= 0 ? "consent expired" : "no valid check arrived");
+           lite->selected >= 0 ? "consent expired" : "no valid check arrived");
     set_state(lite, NARA_ICE_FAILED);
   }
 }

@@ -92,8 +92,8 @@ NaraMedia *nara_media_new(const NaraMediaConfig *config, GMainContext *control, 
     g_ptr_array_add(media->workers, worker);
   }
   g_info("media started: %u workers, %s, fingerprint %s", n,
-           config->ice_lite ? "ICE-lite" : "full ICE (libnice)",
-           nara_dtls_context_fingerprint(media->shared.dtls));
+         config->ice_lite ? "ICE-lite" : "full ICE (libnice)",
+         nara_dtls_context_fingerprint(media->shared.dtls));
   return media;
 fail:
   nara_media_free(media);

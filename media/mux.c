@@ -251,7 +251,7 @@ static void gso_fallback(NaraMux *mux, int fd, const struct msghdr *h, int err)
 {
   if (err == EIO && mux->gso) {
     g_info("worker %u: UDP GSO refused by the device, sending datagrams one by one",
-             mux->worker->index);
+           mux->worker->index);
     mux->gso = FALSE;
   }
   for (gsize i = 0; i < h->msg_iovlen; i++) {
@@ -692,8 +692,8 @@ NaraMux *nara_mux_new(NaraWorker *worker, GError **error)
   for (guint i = 0; i < mux->n_sockets; i++)
     mux->sockets[i].tag = g_source_add_unix_fd(&mux->source->base, mux->sockets[i].fd, G_IO_IN);
   g_source_attach(&mux->source->base, worker->context);
-  g_info("worker %u: ICE-lite on %u socket(s), first %s:%u, GSO %s", worker->index,
-           mux->n_sockets, mux->sockets[0].address, mux->sockets[0].port, mux->gso ? "on" : "off");
+  g_info("worker %u: ICE-lite on %u socket(s), first %s:%u, GSO %s", worker->index, mux->n_sockets,
+         mux->sockets[0].address, mux->sockets[0].port, mux->gso ? "on" : "off");
   return mux;
 }
 

@@ -32,7 +32,7 @@ static void set_state(NaraPeerCore *core, NaraPeerState state)
     return;
   core->state = state;
   g_debug("room %s participant %s %s: state %d", core->room->id, core->participant_id,
-            core->role == NARA_PEER_PUBLISH ? "publish" : "subscribe", state);
+          core->role == NARA_PEER_PUBLISH ? "publish" : "subscribe", state);
   nara_media_peer_emit_state(core->handle, state);
 }
 
@@ -121,7 +121,7 @@ static void on_ice_state(NaraIceState state, gpointer user_data)
   NaraPeerCore *core = user_data;
   if (state == NARA_ICE_FAILED) {
     g_info("room %s participant %s: ICE failed or consent lost", core->room->id,
-             core->participant_id);
+           core->participant_id);
     set_state(core, NARA_PEER_STATE_FAILED);
     return;
   }
@@ -167,7 +167,7 @@ static void on_dtls_connected(const NaraDtlsKeys *keys, gpointer user_data)
     return;
   }
   g_debug("room %s participant %s: SRTP profile %s", core->room->id, core->participant_id,
-            nara_srtp_profile_name(keys->profile));
+          nara_srtp_profile_name(keys->profile));
   set_state(core, NARA_PEER_STATE_CONNECTED);
   if (core->role == NARA_PEER_SUBSCRIBE) {
     /* Join time is the time to the first keyframe: ask at once. */

@@ -32,10 +32,10 @@ void nara_handle_hello(NaraSession *session, json_t *msg, json_t *id)
   /* A random tag, not the session's serial: the TURN server logs
    * usernames, and they should not be linkable to this server's log. */
   g_snprintf(tag, sizeof tag, "%08x", g_random_int());
-  reply = json_pack("{s:s, s:O, s:i, s:s, s:o}", "type", "welcome", "id", id, "version",
-                    NARA_PROTOCOL_VERSION, "server", "nara/" NARA_VERSION, "iceServers",
-                    nara_turn_ice_servers(&session->sig->config.turn,
-                                          g_get_real_time() / G_USEC_PER_SEC, tag));
+  reply = json_pack(
+      "{s:s, s:O, s:i, s:s, s:o}", "type", "welcome", "id", id, "version", NARA_PROTOCOL_VERSION,
+      "server", "nara/" NARA_VERSION, "iceServers",
+      nara_turn_ice_servers(&session->sig->config.turn, g_get_real_time() / G_USEC_PER_SEC, tag));
   nara_session_send_new(session, reply);
 }
 

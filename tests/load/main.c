@@ -87,8 +87,7 @@ int main(int argc, char **argv)
   if (!o.url || !o.clip_path || (!g_str_equal(o.server, "nara") && !g_str_equal(o.server, "janus"))
       || o.rooms < 1 || o.rooms > 500 || o.publishers < 1 || o.publishers > 16
       || o.subscribers > 100 || (!o.mesh && o.subscribers == 0) || o.duration_s < 1
-      || o.duration_s > 3600 || o.warmup_s > 600 || o.setup_timeout_s < 1
-      || o.setup_timeout_s > 600
+      || o.duration_s > 3600 || o.warmup_s > 600 || o.setup_timeout_s < 1 || o.setup_timeout_s > 600
       || (!g_str_equal(o.srtp, "gcm") && !g_str_equal(o.srtp, "aes-cm"))) {
     g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                 "need --url and --clip; --server nara|janus; 1-500 rooms, 1-16 publishers, "

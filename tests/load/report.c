@@ -192,9 +192,9 @@ void load_report(LoadTool *tool)
                                           o->mesh ? "-mesh" : "");
   json_t *r = json_pack(
       "{s:s, s:s, s:s, s:{s:i, s:i, s:i, s:b, s:i, s:i}, s:f, s:i, s:I, s:f, s:I, s:{s:I, s:f}}",
-      "server", o->server, "srtp", o->srtp, "scenario_name", name, "scenario", "rooms", o->rooms, "publishers",
-      o->publishers, "subscribers", o->subscribers, "mesh", o->mesh, "warmup_s", o->warmup_s,
-      "duration_s", o->duration_s, "window_s", window_s, "peer_connections", t.pcs,
+      "server", o->server, "srtp", o->srtp, "scenario_name", name, "scenario", "rooms", o->rooms,
+      "publishers", o->publishers, "subscribers", o->subscribers, "mesh", o->mesh, "warmup_s",
+      o->warmup_s, "duration_s", o->duration_s, "window_s", window_s, "peer_connections", t.pcs,
       "forwarded_packets", (json_int_t)t.forwarded, "forwarded_per_s",
       window_s > 0 ? t.forwarded / window_s : 0.0, "sent_packets", (json_int_t)t.sent, "loss",
       "packets", (json_int_t)t.lost, "percent",

@@ -98,8 +98,7 @@ LoadTool *load_tool_new(const LoadOptions *opt, GError **error)
   if (!(tool->clip = load_clip_read(opt->clip_path, error))
       || !(tool->dtls_ctx = nara_dtls_context_new(error))
       || (g_str_equal(opt->srtp, "aes-cm")
-          && !nara_dtls_context_set_srtp_profiles(tool->dtls_ctx, "SRTP_AES128_CM_SHA1_80",
-                                                  error))
+          && !nara_dtls_context_set_srtp_profiles(tool->dtls_ctx, "SRTP_AES128_CM_SHA1_80", error))
       || !(tool->ws = load_ws_context_new(tool->loop, error))) {
     load_tool_free(tool);
     return NULL;
