@@ -38,27 +38,8 @@ case $scenario in
 mesh5x2) args=(--rooms 5 --publishers 2 --subscribers 0 --mesh) ;;
 *) echo "unknown scenario $scenario" >&2; exit 2 ;;
 esac
-if [ "$(nproc)" -ge 2 ]; then
-  srv_cpu=(taskset -c 1) gen_cpu=(taskset -c 0)
-else
-  echo "warning: one CPU only, nothing pinned" >&2
-  srv_cpu=() gen_cpu=()
-fi
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  pids=()
-}
-trap 'cleanup; rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM
+. "$here/bench-common.sh"
 [ -n "$out" ] && mkdir -p "$out"
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 clip=$after/tests/load/clip.rtpclip
 [ -f "$clip" ] || "$load" --make-clip "$clip"

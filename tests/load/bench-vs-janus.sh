@@ -44,30 +44,10 @@ command -v janus >/dev/null || { echo "janus is not installed (apt-get install j
 janus_lib=$(dirname "$(dpkg -L janus | grep '/plugins/libjanus_videoroom.so$')")/..
 janus_lib=$(cd "$janus_lib" && pwd)
 
-# Servers on core 1, load generators on core 0 (one core each way on 2 vCPUs).
-if [ "$(nproc)" -ge 2 ]; then
-  srv_cpu=(taskset -c 1) gen_cpu=(taskset -c 0)
-else
-  echo "warning: one CPU only, nothing pinned" >&2
-  srv_cpu=() gen_cpu=()
-fi
+. "$here/bench-common.sh"
 local_ip=$(ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | head -n1)
 [ -n "$local_ip" ] || { echo "no global IPv4 address for Janus' ICE" >&2; exit 2; }
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  pids=()
-}
-trap 'cleanup; rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM
 [ -n "$out" ] && mkdir -p "$out"
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
