@@ -384,7 +384,7 @@ static void handle_datagram(NaraMux *mux, guint socket, guint i)
   if (len == 0 && !(m->msg_hdr.msg_flags & MSG_TRUNC))
     return;
   if ((m->msg_hdr.msg_flags & MSG_TRUNC) || len > NARA_WORKER_MTU) {
-    nara_mux_drop(mux, "empty or larger than the MTU");
+    nara_mux_drop(mux, "truncated or larger than the MTU");
     return;
   }
   const NaraSockAddr *from = &mux->rx_from[i];
