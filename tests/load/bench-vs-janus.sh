@@ -6,12 +6,19 @@
 #
 #   tests/load/bench-vs-janus.sh [--build DIR] [--scenario 1x10|mesh5x2|all]
 #                                [--srtp gcm|aes-cm] [--warmup S] [--duration S]
-#                                [--out DIR]
+#                                [--out DIR] [--floor]
 #
 # --srtp: what the load tool's DTLS offers, and so what both servers use:
 # gcm (default: GCM first, then AES-CM, as Chromium offers; both servers
 # prefer GCM) or aes-cm (AES_CM_128_HMAC_SHA1_80 only, a browser that
 # offers no GCM).
+#
+# --floor: also run two nara-floor forwarders (tests/load/floor.c) on the
+# same core, each with its own generator, at the same time: the least a
+# forwarder can do here (recvmmsg, copy, sendmmsg with GSO; no ICE, DTLS or
+# RTP), once as is and once with the AES-128-GCM passes SRTP needs
+# (--crypt), so the servers' figures can be read against what the kernel,
+# and the kernel plus the cipher, cost.
 #
 # Loopback only. Nara's ICE is on 127.0.0.1. Janus skips loopback
 # interfaces when it gathers candidates (its ice.c), so it gets the machine's
@@ -22,7 +29,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$here/../.." && pwd)/build
-scenarios=all srtp=gcm warmup=10 duration=30 out=
+scenarios=all srtp=gcm warmup=10 duration=30 out= floor=
 while [ $# -gt 0 ]; do
   case $1 in
   --build) build=$2; shift 2 ;;
@@ -31,7 +38,8 @@ while [ $# -gt 0 ]; do
   --warmup) warmup=$2; shift 2 ;;
   --duration) duration=$2; shift 2 ;;
   --out) out=$2; shift 2 ;;
-  *) echo "usage: $0 [--build DIR] [--scenario 1x10|mesh5x2|all] [--srtp gcm|aes-cm] [--warmup S] [--duration S] [--out DIR]" >&2; exit 2 ;;
+  --floor) floor=1; shift ;;
+  *) echo "usage: $0 [--build DIR] [--scenario 1x10|mesh5x2|all] [--srtp gcm|aes-cm] [--warmup S] [--duration S] [--out DIR] [--floor]" >&2; exit 2 ;;
   esac
 done
 [ "$scenarios" = all ] && scenarios="1x10 mesh5x2"
@@ -105,7 +113,8 @@ clip=$build/tests/load/clip.rtpclip
 [ -f "$clip" ] || "$load" --make-clip "$clip"
 
 run_scenario() { # name
-  local name=$1 args dir=$work/$1 nport jport npid jpid lnara ljanus rc=0
+  local name=$1 args dir=$work/$1 nport jport npid jpid lnara ljanus rc=0 lfloor=()
+  local -A fport fpid
   case $name in
   1x10) args=(--rooms 1 --publishers 1 --subscribers 10) ;;
   mesh5x2) args=(--rooms 5 --publishers 2 --subscribers 0 --mesh) ;;
@@ -125,6 +134,16 @@ run_scenario() { # name
   pids+=("$jpid")
   wait_for "$dir/nara.log" "grep -q listening '$dir/nara.log'" "$npid" nara
   wait_for "$dir/janus.log" "port_open $jport" "$jpid" janus
+  if [ -n "$floor" ]; then
+    for f in floor crypt; do
+      fport[$f]=$(free_port)
+      "${srv_cpu[@]}" "$build/tests/load/nara-floor" forward --port "${fport[$f]}" \
+        $([ $f = crypt ] && echo --crypt) 2>"$dir/$f.log" &
+      fpid[$f]=$!
+      pids+=("${fpid[$f]}")
+      wait_for "$dir/$f.log" "grep -q forwarding '$dir/$f.log'" "${fpid[$f]}" nara-floor
+    done
+  fi
   sleep 1 # both idle before the idle RSS sample
 
   local common=(--clip "$clip" --srtp "$srtp" --warmup "$warmup" --duration "$duration" --setup-timeout 40 "${args[@]}")
@@ -136,14 +155,29 @@ run_scenario() { # name
     --ice-address "$local_ip" --server-pid "$jpid" --json "$dir/janus.json" "${common[@]}" \
     >/dev/null 2>"$dir/load-janus.log" &
   ljanus=$!
+  if [ -n "$floor" ]; then
+    # Their generators join at once; the load tools spend a few seconds on
+    # set-up, so they start their windows that much later to overlap theirs.
+    for f in floor crypt; do
+      timeout "$limit" "${gen_cpu[@]}" "$build/tests/load/nara-floor" generate \
+        --port "${fport[$f]}" --clip "$clip" --server-pid "${fpid[$f]}" \
+        --warmup $((warmup + 3)) --duration "$duration" "${args[@]}" >"$dir/$f.txt" 2>&1 &
+      lfloor+=($!)
+    done
+  fi
   wait "$lnara" || rc=1
   wait "$ljanus" || rc=1
+  for p in "${lfloor[@]}"; do wait "$p" || rc=1; done
   cleanup
   if [ $rc -ne 0 ]; then
     echo "$name: a load run failed:" >&2
     tail -n 5 "$dir/load-nara.log" "$dir/load-janus.log" >&2
   fi
   python3 "$here/compare.py" "$name" "$dir/nara.json" "$dir/janus.json"
+  if [ -n "$floor" ]; then
+    python3 "$here/compare.py" --floor "$dir/floor.txt" "$dir/nara.json" "$dir/janus.json"
+    python3 "$here/compare.py" --floor "$dir/crypt.txt" "$dir/nara.json" "$dir/janus.json"
+  fi
   [ -n "$out" ] && cp "$dir/nara.json" "$out/$name-nara.json" && cp "$dir/janus.json" "$out/$name-janus.json"
   return $rc
 }

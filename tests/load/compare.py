@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """compare.py NAME NARA.json JANUS.json - the two nara-load reports of one
 scenario side by side, with Nara/Janus ratios (below 1: Nara uses less).
-Used by bench-vs-janus.sh; reads the JSON nara-load writes, nothing else."""
+compare.py --floor FLOOR.txt NARA.json JANUS.json - the same run's floor
+forwarder (nara-floor's line) against both.
+Used by bench-vs-janus.sh; reads what nara-load and nara-floor write."""
 import json
+import re
 import sys
 
 
@@ -42,7 +45,36 @@ def fmt(value, digits):
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
+def floor(floor_path, nara_path, janus_path):
+    try:
+        with open(floor_path) as f:
+            text = f.read()
+        us = float(re.search(r"floor forwarder: ([0-9.]+) µs", text).group(1))
+    except (OSError, AttributeError) as e:
+        print(f"   floor: ERROR no figure ({e})")
+        return
+    path = ("server_process", "cpu_us_per_forwarded_packet")
+    figures = []
+    for p in (nara_path, janus_path):
+        try:
+            with open(p) as f:
+                figures.append(get(json.load(f), *path))
+        except (OSError, ValueError):
+            figures.append(None)
+    nara, janus = figures
+    line = text.strip().splitlines()[-1]
+    if "crypt" in floor_path:
+        line = line.replace("floor forwarder:", "floor forwarder with GCM:")
+    print(f"   {line}")
+    if nara and janus:
+        print(f"   floor/Janus {us / janus:.2f}, Nara/floor {nara / us:.2f}, "
+              f"Nara above the floor {nara - us:.1f} µs, Janus above it {janus - us:.1f} µs")
+
+
 def main():
+    if sys.argv[1] == "--floor":
+        floor(*sys.argv[2:5])
+        return
     name, nara_path, janus_path = sys.argv[1:4]
     reports = []
     for path in (nara_path, janus_path):
