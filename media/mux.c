@@ -79,6 +79,10 @@ struct _NaraMux {
   guint64 gso_messages;
   gboolean batching;
   gint wait_ms; /* the first socket's SO_RCVTIMEO, -1 for none */
+  /* Cleared by anything in a batch but SRTP or SRTCP for a known peer: a
+   * ring, STUN, DTLS, a drop or an empty receive, after which GLib must
+   * look at its sources before the worker sleeps again. */
+  gboolean only_media;
 
   guint8 *rx; /* RX_BATCH buffers of NARA_WORKER_BUF */
   struct mmsghdr rx_msgs[RX_BATCH];
@@ -381,24 +385,31 @@ static void handle_datagram(NaraMux *mux, guint socket, guint i)
   guint8 *data = mux->rx + (gsize)i * NARA_WORKER_BUF;
   gsize len = m->msg_len;
   /* An empty datagram is nara_mux_ring() (or anyone's): it only woke us. */
-  if (len == 0 && !(m->msg_hdr.msg_flags & MSG_TRUNC))
+  if (len == 0 && !(m->msg_hdr.msg_flags & MSG_TRUNC)) {
+    mux->only_media = FALSE;
     return;
+  }
   if ((m->msg_hdr.msg_flags & MSG_TRUNC) || len > NARA_WORKER_MTU) {
+    mux->only_media = FALSE;
     nara_mux_drop(mux, "truncated or larger than the MTU");
     return;
   }
   const NaraSockAddr *from = &mux->rx_from[i];
   if (from->sa.sa_family != AF_INET && from->sa.sa_family != AF_INET6)
     return;
-  /* RFC 7983 §7: a first octet of 0-3 is STUN. */
+  /* RFC 7983 §7: a first octet of 0-3 is STUN, 128-191 RTP or RTCP. */
   if (data[0] < 4) {
+    mux->only_media = FALSE;
     handle_stun(mux, socket, from, data, len);
     return;
   }
+  if (data[0] < 128 || data[0] > 191)
+    mux->only_media = FALSE;
   NaraMuxKey key;
   nara_mux_key_init(&key, socket, from);
   NaraLite *lite = g_hash_table_lookup(mux->by_address, &key);
   if (!lite) {
+    mux->only_media = FALSE;
     nara_mux_drop(mux, "from an address no check came from");
     return;
   }
@@ -413,6 +424,8 @@ static gboolean receive_batch(NaraMux *mux, guint socket, int flags)
     mux->rx_msgs[i].msg_hdr.msg_flags = 0;
   }
   int n = recvmmsg(mux->sockets[socket].fd, mux->rx_msgs, RX_BATCH, flags, NULL);
+  if (n <= 0 && !(flags & MSG_DONTWAIT))
+    mux->only_media = FALSE; /* woken by SO_RCVTIMEO or a signal */
   if (n < 0 && errno == EINTR)
     return TRUE;
   if (n <= 0)
@@ -454,16 +467,35 @@ gboolean nara_mux_wait(NaraMux *mux, GPollFD *fds, guint n_fds, gint timeout)
       || (fds[0].fd != mux->sockets[0].fd && fds[1].fd != mux->sockets[0].fd))
     return FALSE;
   fds[0].revents = fds[1].revents = 0;
-  int flags = MSG_DONTWAIT;
-  if (timeout != 0) {
-    set_wait_timeout(mux, timeout);
-    flags = MSG_WAITFORONE;
+  if (timeout == 0) {
+    nara_mux_begin_batch(mux);
+    if (receive_batch(mux, 0, MSG_DONTWAIT))
+      drain(mux, 0);
+    nara_mux_end_batch(mux);
+    return TRUE;
   }
-  nara_mux_begin_batch(mux);
-  if (receive_batch(mux, 0, flags))
-    drain(mux, 0);
-  nara_mux_end_batch(mux);
-  return TRUE;
+  /* While only media arrives, GLib has nothing new to look at: its next
+   * timer is still `timeout` from entry, and work posted from other threads
+   * rings the socket. So the worker goes straight back to sleep instead of
+   * walking GLib's sources once per wake-up, which costs as much as
+   * forwarding a packet at fan-out 1. */
+  gint64 deadline = timeout < 0 ? G_MAXINT64 : g_get_monotonic_time() + (gint64)timeout * 1000;
+  set_wait_timeout(mux, timeout);
+  for (;;) {
+    mux->only_media = TRUE;
+    nara_mux_begin_batch(mux);
+    if (receive_batch(mux, 0, MSG_WAITFORONE))
+      drain(mux, 0);
+    nara_mux_end_batch(mux);
+    if (!mux->only_media)
+      return TRUE;
+    if (deadline != G_MAXINT64) {
+      gint64 left_us = deadline - g_get_monotonic_time();
+      if (left_us <= 0)
+        return TRUE;
+      set_wait_timeout(mux, (gint)((left_us + 999) / 1000));
+    }
+  }
 }
 
 void nara_mux_ring(NaraMux *mux)
