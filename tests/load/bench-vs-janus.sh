@@ -6,7 +6,7 @@
 #
 #   tests/load/bench-vs-janus.sh [--build DIR] [--scenario 1x10|mesh5x2|all]
 #                                [--srtp gcm|aes-cm] [--warmup S] [--duration S]
-#                                [--out DIR] [--floor]
+#                                [--out DIR] [--floor] [--busy-receivers]
 #
 # --srtp: what the load tool's DTLS offers, and so what both servers use:
 # gcm (default: GCM first, then AES-CM, as Chromium offers; both servers
@@ -20,6 +20,11 @@
 # (--crypt), so the servers' figures can be read against what the kernel,
 # and the kernel plus the cipher, cost.
 #
+# --busy-receivers: every generator polls without sleeping (nara-load
+# --busy-poll). On loopback the kernel charges the wake-up of a sleeping
+# receiver to the sender; receivers on other machines cost a server no
+# such thing. Both figures are worth knowing; this one is the server's own.
+#
 # Loopback only. Nara's ICE is on 127.0.0.1. Janus skips loopback
 # interfaces when it gathers candidates (its ice.c), so it gets the machine's
 # own IPv4 address through ice_enforce_list, and its load generator uses that
@@ -29,7 +34,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$here/../.." && pwd)/build
-scenarios=all srtp=gcm warmup=10 duration=30 out= floor=
+scenarios=all srtp=gcm warmup=10 duration=30 out= floor= busy=()
 while [ $# -gt 0 ]; do
   case $1 in
   --build) build=$2; shift 2 ;;
@@ -39,7 +44,8 @@ while [ $# -gt 0 ]; do
   --duration) duration=$2; shift 2 ;;
   --out) out=$2; shift 2 ;;
   --floor) floor=1; shift ;;
-  *) echo "usage: $0 [--build DIR] [--scenario 1x10|mesh5x2|all] [--srtp gcm|aes-cm] [--warmup S] [--duration S] [--out DIR] [--floor]" >&2; exit 2 ;;
+  --busy-receivers) busy=(--busy-poll); shift ;;
+  *) echo "usage: $0 [--build DIR] [--scenario 1x10|mesh5x2|all] [--srtp gcm|aes-cm] [--warmup S] [--duration S] [--out DIR] [--floor] [--busy-receivers]" >&2; exit 2 ;;
   esac
 done
 [ "$scenarios" = all ] && scenarios="1x10 mesh5x2"
@@ -146,7 +152,7 @@ run_scenario() { # name
   fi
   sleep 1 # both idle before the idle RSS sample
 
-  local common=(--clip "$clip" --srtp "$srtp" --warmup "$warmup" --duration "$duration" --setup-timeout 40 "${args[@]}")
+  local common=(--clip "$clip" --srtp "$srtp" --warmup "$warmup" --duration "$duration" --setup-timeout 40 "${args[@]}" "${busy[@]}")
   local limit=$((warmup + duration + 60))
   timeout "$limit" "${gen_cpu[@]}" "$load" --server nara --url "wss://127.0.0.1:$nport/ws" \
     --server-pid "$npid" --json "$dir/nara.json" "${common[@]}" >/dev/null 2>"$dir/load-nara.log" &
@@ -161,7 +167,7 @@ run_scenario() { # name
     for f in floor crypt; do
       timeout "$limit" "${gen_cpu[@]}" "$build/tests/load/nara-floor" generate \
         --port "${fport[$f]}" --clip "$clip" --server-pid "${fpid[$f]}" \
-        --warmup $((warmup + 3)) --duration "$duration" "${args[@]}" >"$dir/$f.txt" 2>&1 &
+        --warmup $((warmup + 3)) --duration "$duration" "${args[@]}" "${busy[@]}" >"$dir/$f.txt" 2>&1 &
       lfloor+=($!)
     done
   fi

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <netinet/udp.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,7 +247,7 @@ static int peer_socket(guint16 port, guint group, gboolean receives)
 }
 
 static int generate(guint16 port, const char *clip_path, guint rooms, guint pubs, guint subs,
-                    gboolean mesh, guint warmup_s, guint duration_s, int pid)
+                    gboolean mesh, gboolean busy_poll, guint warmup_s, guint duration_s, int pid)
 {
   g_autoptr(GError) error = NULL;
   LoadClip *clip = load_clip_read(clip_path, &error);
@@ -307,6 +308,10 @@ static int generate(guint16 port, const char *clip_path, guint rooms, guint pubs
       }
     }
     int timeout = (int)MAX(0, (next - g_get_monotonic_time() + 999) / 1000);
+    if (busy_poll) {
+      timeout = 0;
+      sched_yield();
+    }
     if (poll(pfd, n, timeout) > 0) {
       for (guint i = 0; i < n; i++) {
         if (!(pfd[i].revents & POLLIN))
@@ -336,7 +341,7 @@ static int generate(guint16 port, const char *clip_path, guint rooms, guint pubs
 int main(int argc, char **argv)
 {
   guint port = 0, rooms = 1, pubs = 1, subs = 10, warmup = 10, duration = 30, pid = 0;
-  gboolean mesh = FALSE, crypt = FALSE;
+  gboolean mesh = FALSE, crypt = FALSE, busy_poll = FALSE;
   const char *clip = NULL;
   GOptionEntry entries[] = {
     { "port", 0, 0, G_OPTION_ARG_INT, &port, "forwarder's UDP port on 127.0.0.1", "P" },
@@ -345,6 +350,7 @@ int main(int argc, char **argv)
     { "publishers", 'p', 0, G_OPTION_ARG_INT, &pubs, "publishers per room (generate)", "N" },
     { "subscribers", 's', 0, G_OPTION_ARG_INT, &subs, "subscribers per room (generate)", "N" },
     { "mesh", 0, 0, G_OPTION_ARG_NONE, &mesh, "publishers receive each other (generate)", NULL },
+    { "busy-poll", 0, 0, G_OPTION_ARG_NONE, &busy_poll, "never sleep (generate)", NULL },
     { "crypt", 0, 0, G_OPTION_ARG_NONE, &crypt, "an AES-128-GCM pass in and per copy (forward)",
       NULL },
     { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "seconds before the window", "S" },
@@ -363,7 +369,8 @@ int main(int argc, char **argv)
   if (strcmp(argv[1], "forward") == 0)
     return forward((guint16)port, crypt);
   if (strcmp(argv[1], "generate") == 0 && clip && pid)
-    return generate((guint16)port, clip, rooms, pubs, subs, mesh, warmup, duration, (int)pid);
+    return generate((guint16)port, clip, rooms, pubs, subs, mesh, busy_poll, warmup, duration,
+                    (int)pid);
   fprintf(stderr, "usage: nara-floor forward|generate --port P [options] (--help)\n");
   return 2;
 }

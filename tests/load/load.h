@@ -43,6 +43,7 @@ typedef struct {
   char *room_prefix;     /* Nara room names: PREFIX-<n> */
   guint janus_room_base; /* Janus room ids: BASE + n */
   gboolean verbose;
+  gboolean busy_poll; /* never sleep: the server's sends never wake the tool */
 } LoadOptions;
 
 /* Every sent RTP packet carries a tag in its RTP padding (RFC 3550 §5.1:

@@ -63,6 +63,10 @@ int main(int argc, char **argv)
     { "room-prefix", 0, 0, G_OPTION_ARG_STRING, &o.room_prefix, "Nara room names (load)", "S" },
     { "janus-room-base", 0, 0, G_OPTION_ARG_INT, &base, "First Janus room id (4200)", "N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, "Log progress to stderr", NULL },
+    { "busy-poll", 0, 0, G_OPTION_ARG_NONE, &o.busy_poll,
+      "Never sleep (poll without blocking, yield between rounds), so the server's sends "
+      "never wake this tool, as with receivers on other machines",
+      NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("- load generator for nara and janus");

@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
 #include <unistd.h>
 
 #define POLL_MS 20
@@ -89,7 +90,9 @@ LoadTool *load_tool_new(const LoadOptions *opt, GError **error)
   LoadTool *tool = g_new0(LoadTool, 1);
   tool->opt = *opt;
   tool->adapter = g_str_equal(opt->server, "janus") ? &load_adapter_janus : &load_adapter_nara;
-  tool->loop = g_main_loop_new(NULL, FALSE);
+  /* Running from the start when busy polling: load_tool_run() then iterates
+   * by hand until something quits the loop. */
+  tool->loop = g_main_loop_new(NULL, opt->busy_poll);
   tool->participants = g_ptr_array_new_with_free_func((GDestroyNotify)participant_free);
   tool->out_streams = g_array_new(FALSE, TRUE, sizeof(LoadOutStream));
   tool->ring = g_new0(LoadSent, LOAD_RING_SIZE);
@@ -382,6 +385,11 @@ int load_tool_run(LoadTool *tool)
     if (p->slot == 0 && tool->phase == LOAD_PHASE_SETUP)
       start_participant(tool, p);
   }
-  g_main_loop_run(tool->loop);
+  if (!tool->opt.busy_poll)
+    g_main_loop_run(tool->loop);
+  while (tool->opt.busy_poll && g_main_loop_is_running(tool->loop)) {
+    g_main_context_iteration(NULL, FALSE);
+    sched_yield();
+  }
   return tool->exit_code;
 }
