@@ -477,8 +477,8 @@ gboolean nara_mux_wait(NaraMux *mux, GPollFD *fds, guint n_fds, gint timeout)
   /* While only media arrives, GLib has nothing new to look at: its next
    * timer is still `timeout` from entry, and work posted from other threads
    * rings the socket. So the worker goes straight back to sleep instead of
-   * walking GLib's sources once per wake-up, which costs as much as
-   * forwarding a packet at fan-out 1. */
+   * walking GLib's sources once per wake-up (about 2 % of its CPU at
+   * fan-out 1, where a wake-up carries two or three packets). */
   gint64 deadline = timeout < 0 ? G_MAXINT64 : g_get_monotonic_time() + (gint64)timeout * 1000;
   set_wait_timeout(mux, timeout);
   for (;;) {
