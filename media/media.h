@@ -72,9 +72,9 @@ typedef enum {
  * publisher's participant id, so a subscriber's MediaStream id says whose
  * track it is. Plain value type: copy it freely. */
 typedef struct {
+  NaraTrackKind kind; /* first: the packet path reads it, not the ids */
   char id[NARA_MEDIA_ID_LEN];
   char stream_id[NARA_MEDIA_ID_LEN];
-  NaraTrackKind kind;
 } NaraMediaTrack;
 
 typedef struct {

@@ -49,17 +49,22 @@ void nara_media_peer_emit_error(NaraMediaPeer *peer, const GError *error);
 
 #define NARA_PEER_MAX_PENDING_DTLS 16
 
+/* The fields every packet reads come first, in two cache lines: another
+ * server on the core evicts them between wake-ups, and the core is 23 KiB. */
 struct _NaraPeerCore {
   NaraRoomCore *room;
-  NaraMediaPeer *handle; /* a reference, for events */
   NaraPeerRole role;
-  char participant_id[NARA_MEDIA_ID_LEN];
   NaraPeerState state;
-  guint32 local_ssrc; /* sender SSRC of our RTCP */
-
   NaraTransport *transport; /* libnice (ice.c) or ICE-lite on the worker mux (lite.c) */
-  NaraDtls *dtls;
   NaraSrtpSession *srtp_in, *srtp_out;
+  guint8 track_used[NARA_SDP_MAX_MEDIA]; /* publish: tracks[i] is negotiated */
+  gboolean forward[2];                   /* publish: by NaraTrackKind */
+  guint8 mid_ext_id;                     /* publish */
+
+  NaraMediaPeer *handle; /* a reference, for events */
+  char participant_id[NARA_MEDIA_ID_LEN];
+  guint32 local_ssrc; /* sender SSRC of our RTCP */
+  NaraDtls *dtls;
   gboolean remote_set; /* credentials, role and fingerprint applied */
   char remote_ufrag[NARA_SDP_TOKEN_LEN];
   GPtrArray *early_candidates; /* char*, trickled before the remote description */
@@ -70,9 +75,6 @@ struct _NaraPeerCore {
 
   /* Publish */
   NaraPubTrack tracks[NARA_SDP_MAX_MEDIA];
-  gboolean track_used[NARA_SDP_MAX_MEDIA];
-  gboolean forward[2]; /* by NaraTrackKind */
-  guint8 mid_ext_id;
 
   /* Subscribe */
   GPtrArray *slots; /* NaraSubSlot* */

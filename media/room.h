@@ -21,22 +21,26 @@ G_BEGIN_DECLS
 typedef struct _NaraPeerCore NaraPeerCore;
 typedef struct _NaraSubSlot NaraSubSlot;
 
-/* A track a publish peer sends, as negotiated in its offer. */
+/* A track a publish peer sends, as negotiated in its offer. What every
+ * packet reads (ssrc, outputs, info.kind) shares the first cache line:
+ * another server on the core evicts it between wake-ups. */
 typedef struct {
+  guint32 ssrc;       /* 0 until known from SDP or the mid extension */
+  GPtrArray *outputs; /* NaraSubSlot* receiving it */
   NaraMediaTrack info;
   NaraPeerCore *publisher;
   char mid[NARA_SDP_TOKEN_LEN];
   guint mline;
   NaraSdpCodec codec;
   guint8 ext_ids[NARA_EXT_COUNT]; /* the publisher's ids */
-  guint32 ssrc;                   /* 0 until known from SDP or the mid extension */
-  GPtrArray *outputs;             /* NaraSubSlot* receiving it */
   gint64 last_pli_us;
 } NaraPubTrack;
 
-/* One m-line of a subscribe peer. */
+/* One m-line of a subscribe peer; the packet path reads the first two
+ * fields (and rewrite's ext_map only for extensions a packet carries). */
 struct _NaraSubSlot {
   NaraPeerCore *subscriber;
+  NaraRtpRewrite rewrite;
   guint index;
   char mid[8];
   NaraTrackKind kind;
@@ -47,8 +51,7 @@ struct _NaraSubSlot {
   NaraSdpCodec codec;
   guint32 ssrc;                       /* what the subscriber sees */
   guint8 sub_ext_ids[NARA_EXT_COUNT]; /* what the answer accepted */
-  NaraRtpRewrite rewrite;
-  NaraPubTrack *track; /* routed from, or NULL */
+  NaraPubTrack *track;                /* routed from, or NULL */
 };
 
 typedef struct {
