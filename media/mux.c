@@ -79,8 +79,8 @@ struct _NaraMux {
   guint64 gso_messages;
   gboolean batching;
   gint wait_ms; /* the first socket's SO_RCVTIMEO, -1 for none */
-  /* Cleared by anything in a batch but SRTP or SRTCP for a known peer: a
-   * ring, STUN, DTLS, a drop or an empty receive, after which GLib must
+  /* Cleared by anything in a batch but SRTP or SRTCP for a known peer
+   * (see handle_datagram) and by a receive that timed out: GLib must then
    * look at its sources before the worker sleeps again. */
   gboolean only_media;
 
@@ -379,41 +379,37 @@ static void handle_stun(NaraMux *mux, guint socket, const NaraSockAddr *from, co
   nara_lite_handle_request(lite, socket, from, data, len, &msg);
 }
 
-static void handle_datagram(NaraMux *mux, guint socket, guint i)
+/* TRUE if the datagram was SRTP or SRTCP for a known peer: anything else
+ * (a ring, STUN, DTLS, a drop) may have changed what GLib watches. */
+static gboolean handle_datagram(NaraMux *mux, guint socket, guint i)
 {
   struct mmsghdr *m = &mux->rx_msgs[i];
   guint8 *data = mux->rx + (gsize)i * NARA_WORKER_BUF;
   gsize len = m->msg_len;
   /* An empty datagram is nara_mux_ring() (or anyone's): it only woke us. */
-  if (len == 0 && !(m->msg_hdr.msg_flags & MSG_TRUNC)) {
-    mux->only_media = FALSE;
-    return;
-  }
+  if (len == 0 && !(m->msg_hdr.msg_flags & MSG_TRUNC))
+    return FALSE;
   if ((m->msg_hdr.msg_flags & MSG_TRUNC) || len > NARA_WORKER_MTU) {
-    mux->only_media = FALSE;
     nara_mux_drop(mux, "truncated or larger than the MTU");
-    return;
+    return FALSE;
   }
   const NaraSockAddr *from = &mux->rx_from[i];
   if (from->sa.sa_family != AF_INET && from->sa.sa_family != AF_INET6)
-    return;
+    return FALSE;
   /* RFC 7983 §7: a first octet of 0-3 is STUN, 128-191 RTP or RTCP. */
   if (data[0] < 4) {
-    mux->only_media = FALSE;
     handle_stun(mux, socket, from, data, len);
-    return;
+    return FALSE;
   }
-  if (data[0] < 128 || data[0] > 191)
-    mux->only_media = FALSE;
   NaraMuxKey key;
   nara_mux_key_init(&key, socket, from);
   NaraLite *lite = g_hash_table_lookup(mux->by_address, &key);
   if (!lite) {
-    mux->only_media = FALSE;
     nara_mux_drop(mux, "from an address no check came from");
-    return;
+    return FALSE;
   }
   nara_lite_receive(lite, data, len);
+  return data[0] >= 128 && data[0] <= 191;
 }
 
 /* One recvmmsg and what it brought; FALSE when the queue is (or was) empty. */
@@ -431,7 +427,8 @@ static gboolean receive_batch(NaraMux *mux, guint socket, int flags)
   if (n <= 0)
     return FALSE;
   for (int i = 0; i < n; i++)
-    handle_datagram(mux, socket, (guint)i);
+    if (!handle_datagram(mux, socket, (guint)i))
+      mux->only_media = FALSE;
   /* Nothing waits beyond this batch. */
   flush(mux);
   return n == RX_BATCH;

@@ -18,7 +18,7 @@
  *
  * Threading: one thread per process. Test tooling, not part of nara.
  */
-#include "clip.h"
+#include "load.h" /* the clip, and proc.c's /proc reader */
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -220,15 +220,8 @@ typedef struct {
 
 static guint64 cpu_ticks(int pid)
 {
-  g_autofree char *path = g_strdup_printf("/proc/%d/stat", pid);
-  g_autofree char *text = NULL;
-  if (!g_file_get_contents(path, &text, NULL, NULL))
-    return 0;
-  const char *p = strrchr(text, ')');
-  g_auto(GStrv) f = g_strsplit_set(p ? p + 1 : "", " ", 0);
-  return g_strv_length(f) < 14
-             ? 0
-             : g_ascii_strtoull(f[12], NULL, 10) + g_ascii_strtoull(f[13], NULL, 10);
+  LoadProcSample s;
+  return load_proc_sample(pid, &s) ? s.cpu_ticks : 0;
 }
 
 static int peer_socket(guint16 port, guint group, gboolean receives)
