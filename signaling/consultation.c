@@ -9,6 +9,7 @@
  * Threading: control thread.
  */
 #include "signaling-private.h"
+#include "outgoing.h"
 #include "permissions.h"
 
 #include <string.h>
@@ -113,8 +114,7 @@ static gboolean may_see_waiting_list(NaraRoom *room, NaraParticipant *p)
 
 void nara_consultation_send_waiting_list(NaraRoom *room, NaraParticipant *to)
 {
-  json_t *msg = json_pack("{s:s, s:o}", "type", "waiting-list", "waiting",
-                          waiting_list_json(room->consultation));
+  json_t *msg = nara_out_waiting_list(waiting_list_json(room->consultation));
   NaraOutMsg *out = nara_json_frame(msg);
 
   for (guint i = 0; i < room->participants->len; i++) {
@@ -147,7 +147,7 @@ void nara_consultation_unwait(NaraMember *m)
 
 static void send_status(NaraSession *s, const char *status)
 {
-  nara_session_send_new(s, json_pack("{s:s, s:s}", "type", "status", "status", status));
+  nara_session_send_new(s, nara_out_status(status));
 }
 
 void nara_consultation_admit(NaraMember *m)
@@ -275,10 +275,9 @@ void nara_signaling_consultation_changed(NaraSignaling *sig, const char *consult
   old_title = g_strdup(room->consultation->title);
   nara_consultation_refresh(room->consultation, stored);
   if (was_locked != stored->locked || g_strcmp0(old_title, room->consultation->title) != 0)
-    nara_room_broadcast(room,
-                        json_pack("{s:s, s:b, s:s}", "type", "consultation-changed", "locked",
-                                  room->consultation->locked, "title", room->consultation->title),
-                        NULL);
+    nara_room_broadcast(
+        room, nara_out_consultation_changed(room->consultation->locked, room->consultation->title),
+        NULL);
 
   g_hash_table_iter_init(&iter, room->consultation->members);
   while (g_hash_table_iter_next(&iter, NULL, &value)) {

@@ -9,6 +9,7 @@
  * Threading: control thread.
  */
 #include "signaling-private.h"
+#include "outgoing.h"
 #include "permissions.h"
 
 /* The sender, if its role may do perm here; else an error reply and NULL. */
@@ -152,12 +153,8 @@ void nara_handle_host_mute(NaraSession *session, json_t *msg, json_t *id)
   m->host_muted[k] = muted;
   nara_consultation_apply_forwarding(m, k);
   nara_session_send_ok(session, id);
-  nara_session_send_new(m->session, json_pack("{s:s, s:s, s:b}", "type", "muted-by-host", "kind",
-                                              kind, "muted", muted));
-  nara_room_broadcast(room,
-                      json_pack("{s:s, s:s, s:s, s:b, s:b}", "type", "mute-changed", "participant",
-                                m->id, "kind", kind, "muted", muted, "byHost", TRUE),
-                      NULL);
+  nara_session_send_new(m->session, nara_out_muted_by_host(kind, muted));
+  nara_room_broadcast(room, nara_out_mute_changed(m->id, kind, muted, NARA_MUTE_HOST), NULL);
   detail = g_strdup_printf("%s %s", kind, muted ? "muted" : "unmuted");
   nara_audit_members(session->sig, "mute", room->consultation->id, host, m, "ok", detail);
 }
@@ -224,10 +221,7 @@ void nara_handle_lock(NaraSession *session, json_t *msg, json_t *id)
   }
   room->consultation->locked = locked;
   nara_session_send_ok(session, id);
-  nara_room_broadcast(room,
-                      json_pack("{s:s, s:b, s:s}", "type", "consultation-changed", "locked", locked,
-                                "title", room->consultation->title),
-                      NULL);
+  nara_room_broadcast(room, nara_out_consultation_changed(locked, room->consultation->title), NULL);
   nara_audit_members(session->sig, locked ? "lock" : "unlock", stored->id, host, NULL, "ok", NULL);
 }
 

@@ -9,6 +9,7 @@
  * Threading: control thread.
  */
 #include "signaling-private.h"
+#include "outgoing.h"
 #include "permissions.h"
 #include "validate.h"
 
@@ -75,12 +76,9 @@ static const char *check_store(const NaraStoreConsultation *c, const NaraStorePa
 static void send_waiting(NaraSession *session, json_t *id, NaraMember *m)
 {
   NaraConsultation *c = m->room->consultation;
-  json_t *msg
-      = json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s?}}", "type", "waiting", "consultation",
-                  "id", c->id, "title", c->title, "you", "id", m->id, "name", m->name, "role",
-                  nara_role_to_string(m->role), "assurance", m->assurance);
-  json_object_set(msg, "id", id);
-  nara_session_send_new(session, msg);
+
+  nara_session_send_new(session, nara_out_waiting(id, c->id, c->title, m->id, m->name,
+                                                  nara_role_to_string(m->role), m->assurance));
 }
 
 /* Verified, allowed by the store: replace an older session, then enter or wait. */

@@ -9,10 +9,8 @@
  * Threading: control thread; media invokes the callbacks there too.
  */
 #include "signaling-private.h"
+#include "outgoing.h"
 #include "permissions.h"
-#include "validate.h"
-
-#include <string.h>
 
 static const char *pc_name(NaraParticipant *p, NaraMediaPeer *peer)
 {
@@ -36,6 +34,7 @@ void nara_handle_publish(NaraSession *session, json_t *msg, json_t *id)
     return;
   }
   p->publish_id = json_integer_value(id);
+  p->offered = TRUE;
   nara_media_peer_set_remote_description(p->publish, "offer", sdp);
 }
 
@@ -61,39 +60,53 @@ void nara_handle_answer(NaraSession *session, json_t *msg, json_t *id)
                                          json_string_value(json_object_get(msg, "sdp")));
 }
 
+/* "candidate:<foundation> <component> <transport> ..." (RFC 8839 §5.1):
+ * TRUE when the transport is TCP. */
+static gboolean is_tcp(const char *line)
+{
+  g_auto(GStrv) fields = g_strsplit(line, " ", 4);
+  return g_strv_length(fields) >= 3 && g_ascii_strcasecmp(fields[2], "tcp") == 0;
+}
+
+/* The catalogue checked the shape (candidate.candidate a string of at most
+ * 1024 bytes, sdpMid and sdpMLineIndex in bounds or null): what is left
+ * is whether the connection can take it. */
 void nara_handle_candidate(NaraSession *session, json_t *msg, json_t *id)
 {
   NaraParticipant *p = session->participant;
-  const char *pc = json_string_value(json_object_get(msg, "pc"));
+  gboolean publish = g_str_equal(json_string_value(json_object_get(msg, "pc")), "publish");
   json_t *cand = json_object_get(msg, "candidate");
-  NaraMediaPeer *peer = g_str_equal(pc, "publish") ? p->publish : p->subscribe;
-  json_t *line, *mid;
-  const char *text;
+  NaraMediaPeer *peer = publish ? p->publish : p->subscribe;
+  const char *text, *mid;
 
+  /* A connection has something to trickle into only once it has a
+   * description: publish after the client's publish, subscribe after
+   * Nara's first offer. Earlier candidates would be dropped unseen. */
+  if (publish ? !p->offered : p->revision == 0) {
+    nara_session_send_error(session, id, "no-peer-connection",
+                            publish ? "send publish before its candidates"
+                                    : "there is no subscribe offer yet to trickle candidates for");
+    return;
+  }
   if (json_is_null(cand)) {
     nara_media_peer_add_remote_candidate(peer, NULL, NULL);
     return;
   }
-  line = json_object_get(cand, "candidate");
-  mid = json_object_get(cand, "sdpMid");
-  text = json_string_value(line);
-  if (!text || json_string_length(line) > NARA_MAX_CANDIDATE_BYTES
-      || strlen(text) != json_string_length(line)
-      || (mid && !json_is_null(mid)
-          && (!json_is_string(mid) || json_string_length(mid) > NARA_MAX_MID_BYTES
-              || strlen(json_string_value(mid)) != json_string_length(mid)))) {
-    nara_session_send_error(session, id, "bad-candidate",
-                            "candidate.candidate must be a string (at most 1024 bytes) and "
-                            "candidate.sdpMid a short string or null");
-    return;
-  }
+  text = json_string_value(json_object_get(cand, "candidate"));
+  mid = json_string_value(json_object_get(cand, "sdpMid"));
   if (text[0] && !g_str_has_prefix(text, "candidate:") && !g_str_has_prefix(text, "a=candidate:")) {
     nara_session_send_error(session, id, "bad-candidate", "not an ICE candidate line");
     return;
   }
+  /* Nara's ICE is UDP only. Browsers trickle their TCP host candidates as
+   * a matter of course, so refusing them would answer every client with
+   * errors: they are accepted and dropped here, without counting against
+   * the connection's candidates. */
+  if (text[0] && is_tcp(g_str_has_prefix(text, "a=") ? text + 2 : text))
+    return;
   if (text[0]) {
     /* With full ICE each remote candidate costs checks sent to its address. */
-    guint *count = &p->candidates[peer == p->publish ? 0 : 1];
+    guint *count = &p->candidates[publish ? 0 : 1];
     if (*count >= session->sig->config.max_candidates) {
       nara_session_send_error(session, id, "too-many-candidates",
                               "this connection has all the candidates it may have");
@@ -101,7 +114,7 @@ void nara_handle_candidate(NaraSession *session, json_t *msg, json_t *id)
     }
     (*count)++;
   }
-  nara_media_peer_add_remote_candidate(peer, json_string_value(mid), text[0] ? text : NULL);
+  nara_media_peer_add_remote_candidate(peer, mid, text[0] ? text : NULL);
 }
 
 static void on_local_description(NaraMediaPeer *peer, const char *type, const char *sdp,
@@ -111,16 +124,13 @@ static void on_local_description(NaraMediaPeer *peer, const char *type, const ch
   json_t *msg;
 
   if (peer == p->publish) {
-    msg = json_pack("{s:s, s:s, s:s}", "type", "answer", "pc", "publish", "sdp", sdp);
-    if (p->publish_id >= 0)
-      json_object_set_new(msg, "id", json_integer(p->publish_id));
+    msg = nara_out_publish_answer(p->publish_id, sdp);
     p->publish_id = -1;
   } else {
     /* A new offer means media took the previous answer (it sends one at a time). */
     p->answer_pending = FALSE;
     p->answer_id = -1;
-    msg = json_pack("{s:s, s:s, s:i, s:s}", "type", "offer", "pc", "subscribe", "revision",
-                    ++p->revision, "sdp", sdp);
+    msg = nara_out_subscribe_offer(++p->revision, sdp);
   }
   g_debug("%s: local %s for %s", p->id, type, pc_name(p, peer));
   nara_session_send_new(p->session, msg);
@@ -130,15 +140,9 @@ static void on_local_candidate(NaraMediaPeer *peer, const char *mid, guint mline
                                const char *candidate, gpointer user_data)
 {
   NaraParticipant *p = user_data;
-  json_t *msg = json_pack("{s:s, s:s}", "type", "candidate", "pc", pc_name(p, peer));
 
-  if (candidate)
-    json_object_set_new(msg, "candidate",
-                        json_pack("{s:s, s:s?, s:i}", "candidate", candidate, "sdpMid", mid,
-                                  "sdpMLineIndex", (int)mline_index));
-  else
-    json_object_set_new(msg, "candidate", json_null());
-  nara_session_send_new(p->session, msg);
+  nara_session_send_new(p->session,
+                        nara_out_candidate(pc_name(p, peer), candidate, mid, mline_index));
 }
 
 static void on_tracks_published(NaraMediaPeer *peer, const NaraMediaTrack *tracks, guint n_tracks,
@@ -157,12 +161,8 @@ static void on_state_changed(NaraMediaPeer *peer, NaraPeerState state, gpointer 
 
   g_message("room %s: %s %s peer %s", p->room->name, p->id, pc_name(p, peer),
             state < G_N_ELEMENTS(names) ? names[state] : "?");
-  if (state == NARA_PEER_STATE_FAILED) {
-    json_t *msg = json_pack("{s:s, s:s, s:s, s:s}", "type", "error", "code", "media-failed", "pc",
-                            pc_name(p, peer), "message",
-                            "the media connection failed (ICE or DTLS); rejoin to retry");
-    nara_session_send_new(p->session, msg);
-  }
+  if (state == NARA_PEER_STATE_FAILED)
+    nara_session_send_new(p->session, nara_out_media_failed(pc_name(p, peer)));
 }
 
 static void on_error(NaraMediaPeer *peer, const GError *error, gpointer user_data)

@@ -9,6 +9,7 @@
  * Threading: control thread.
  */
 #include "signaling-private.h"
+#include "outgoing.h"
 #include "permissions.h"
 #include "validate.h"
 
@@ -16,7 +17,6 @@ void nara_handle_hello(NaraSession *session, json_t *msg, json_t *id)
 {
   json_int_t version = json_integer_value(json_object_get(msg, "version"));
   char tag[9];
-  json_t *reply;
 
   if (session->state != NARA_SESSION_NEW) {
     nara_session_send_error(session, id, "bad-message", "hello was already sent");
@@ -32,11 +32,10 @@ void nara_handle_hello(NaraSession *session, json_t *msg, json_t *id)
   /* A random tag, not the session's serial: the TURN server logs
    * usernames, and they should not be linkable to this server's log. */
   g_snprintf(tag, sizeof tag, "%08x", g_random_int());
-  reply = json_pack(
-      "{s:s, s:O, s:i, s:s, s:o}", "type", "welcome", "id", id, "version", NARA_PROTOCOL_VERSION,
-      "server", "nara/" NARA_VERSION, "iceServers",
-      nara_turn_ice_servers(&session->sig->config.turn, g_get_real_time() / G_USEC_PER_SEC, tag));
-  nara_session_send_new(session, reply);
+  nara_session_send_new(
+      session, nara_out_welcome(id, NARA_PROTOCOL_VERSION, "nara/" NARA_VERSION,
+                                nara_turn_ice_servers(&session->sig->config.turn,
+                                                      g_get_real_time() / G_USEC_PER_SEC, tag)));
 }
 
 void nara_handle_join(NaraSession *session, json_t *msg, json_t *id)
@@ -101,7 +100,7 @@ void nara_handle_leave(NaraSession *session, json_t *msg, json_t *id)
 void nara_handle_ping(NaraSession *session, json_t *msg, json_t *id)
 {
   (void)msg;
-  nara_session_send_new(session, json_pack("{s:s, s:O}", "type", "pong", "id", id));
+  nara_session_send_new(session, nara_out_pong(id));
 }
 
 void nara_handle_chat(NaraSession *session, json_t *msg, json_t *id)
@@ -124,10 +123,7 @@ void nara_handle_chat(NaraSession *session, json_t *msg, json_t *id)
   }
   nara_session_send_ok(session, id);
   time = nara_json_now_iso8601();
-  nara_room_broadcast(p->room,
-                      json_pack("{s:s, s:{s:s, s:s}, s:O, s:s}", "type", "chat", "from", "id",
-                                p->id, "name", p->name, "text", text, "time", time),
-                      NULL);
+  nara_room_broadcast(p->room, nara_out_chat(p->id, p->name, json_string_value(text), time), NULL);
 }
 
 void nara_handle_mute(NaraSession *session, json_t *msg, json_t *id)
@@ -135,18 +131,16 @@ void nara_handle_mute(NaraSession *session, json_t *msg, json_t *id)
   NaraParticipant *p = session->participant;
   const char *kind = json_string_value(json_object_get(msg, "kind"));
   gboolean muted = json_is_true(json_object_get(msg, "muted"));
-  json_t *event;
 
   if (g_str_equal(kind, "audio"))
     p->audio_muted = muted;
   else
     p->video_muted = muted;
   nara_session_send_ok(session, id);
-  event = json_pack("{s:s, s:s, s:s, s:b}", "type", "mute-changed", "participant", p->id, "kind",
-                    kind, "muted", muted);
-  /* In a consultation the client's own mute and the host's are two states:
-   * this one is the client's (a host mute stays in force either way). */
-  if (p->member)
-    json_object_set_new(event, "byHost", json_false());
-  nara_room_broadcast(p->room, event, NULL);
+  /* In a consultation this is the client's own mute: a host mute stays in
+   * force either way. */
+  nara_room_broadcast(
+      p->room,
+      nara_out_mute_changed(p->id, kind, muted, p->member ? NARA_MUTE_SELF : NARA_MUTE_OPEN_ROOM),
+      NULL);
 }

@@ -11,6 +11,7 @@
  * Threading: control thread.
  */
 #include "signaling-private.h"
+#include "outgoing.h"
 #include "validate.h"
 
 #include <string.h>
@@ -126,7 +127,7 @@ NaraParticipant *nara_room_enter(NaraRoom *room, NaraSession *session, json_t *i
                                  NaraMember *member)
 {
   NaraParticipant *p;
-  json_t *reply, *others = json_array(), *you;
+  json_t *others = json_array(), *you;
 
   /* Reply first with everyone already there, then tell them. */
   for (guint i = 0; i < room->participants->len; i++)
@@ -137,17 +138,11 @@ NaraParticipant *nara_room_enter(NaraRoom *room, NaraSession *session, json_t *i
   json_object_del(you, "tracks");
   json_object_del(you, "audioMuted");
   json_object_del(you, "videoMuted");
-  reply = json_pack("{s:s, s:s, s:o, s:o}", "type", "joined", "room", room->name, "you", you,
-                    "participants", others);
-  if (id)
-    json_object_set(reply, "id", id);
-  if (room->consultation)
-    json_object_set_new(reply, "consultation", nara_consultation_to_json(room->consultation));
-  nara_session_send_new(session, reply);
-  nara_room_broadcast(room,
-                      json_pack("{s:s, s:o}", "type", "participant-joined", "participant",
-                                nara_participant_to_json(p)),
-                      p);
+  nara_session_send_new(
+      session,
+      nara_out_joined(id, room->name, you, others,
+                      room->consultation ? nara_consultation_to_json(room->consultation) : NULL));
+  nara_room_broadcast(room, nara_out_participant_joined(nara_participant_to_json(p)), p);
   if (room->consultation)
     nara_consultation_send_waiting_list(room, p);
   return p;
@@ -237,18 +232,12 @@ void nara_participant_set_tracks(NaraParticipant *p, const NaraMediaTrack *track
   for (guint i = 0; i < p->tracks->len; i++) {
     NaraMediaTrack *t = &g_array_index(p->tracks, NaraMediaTrack, i);
     if (!track_in(next, t))
-      nara_room_broadcast(p->room,
-                          json_pack("{s:s, s:s, s:s}", "type", "track-removed", "participant",
-                                    p->id, "track", t->id),
-                          p);
+      nara_room_broadcast(p->room, nara_out_track_removed(p->id, t->id), p);
   }
   for (guint i = 0; i < next->len; i++) {
     NaraMediaTrack *t = &g_array_index(next, NaraMediaTrack, i);
     if (!track_in(p->tracks, t))
-      nara_room_broadcast(p->room,
-                          json_pack("{s:s, s:s, s:o}", "type", "track-added", "participant", p->id,
-                                    "track", nara_track_to_json(t)),
-                          p);
+      nara_room_broadcast(p->room, nara_out_track_added(p->id, nara_track_to_json(t)), p);
   }
   g_array_set_size(p->tracks, 0);
   g_array_append_vals(p->tracks, next->data, next->len);
@@ -300,14 +289,9 @@ void nara_room_remove(NaraParticipant *p, const char *reason)
             room->participants->len);
 
   for (guint i = 0; i < p->tracks->len; i++)
-    nara_room_broadcast(room,
-                        json_pack("{s:s, s:s, s:s}", "type", "track-removed", "participant", p->id,
-                                  "track", g_array_index(p->tracks, NaraMediaTrack, i).id),
-                        NULL);
-  nara_room_broadcast(room,
-                      json_pack("{s:s, s:s, s:s}", "type", "participant-left", "participant", p->id,
-                                "reason", reason),
-                      NULL);
+    nara_room_broadcast(
+        room, nara_out_track_removed(p->id, g_array_index(p->tracks, NaraMediaTrack, i).id), NULL);
+  nara_room_broadcast(room, nara_out_participant_left(p->id, reason), NULL);
   g_array_set_size(p->tracks, 0);
   update_subscriptions(room);
   participant_free(p);

@@ -11,6 +11,7 @@
  * Threading: control thread (libwebsockets callbacks on the GLib loop).
  */
 #include "signaling-private.h"
+#include "outgoing.h"
 
 #include <string.h>
 
@@ -107,18 +108,12 @@ void nara_session_send_new(NaraSession *s, json_t *msg)
 
 void nara_session_send_error(NaraSession *s, json_t *id, const char *code, const char *message)
 {
-  json_t *msg = json_pack("{s:s, s:s, s:s}", "type", "error", "code", code, "message", message);
-  if (id && !json_is_null(id))
-    json_object_set(msg, "id", id);
-  nara_session_send_new(s, msg);
+  nara_session_send_new(s, nara_out_error(id, code, message));
 }
 
 void nara_session_send_ok(NaraSession *s, json_t *id)
 {
-  json_t *msg = json_pack("{s:s}", "type", "ok");
-  if (id)
-    json_object_set(msg, "id", id);
-  nara_session_send_new(s, msg);
+  nara_session_send_new(s, nara_out_ok(id));
 }
 
 void nara_session_close(NaraSession *s, int code, const char *reason)

@@ -1,9 +1,10 @@
 /* validate.c — field tables and value rules for incoming messages.
  *
- * Owns type and bound checks so handlers only see well-formed input; the
- * GError message names the field and what was wrong (it is sent back to
- * the client, so it never echoes the value). It does not decide what a
- * valid message means for a room (handlers do).
+ * Owns type and bound checks, nested objects included, so handlers only
+ * see well-formed input. The GError message names the field and what was
+ * wrong (it is sent back to the client, so it never echoes the value); the
+ * code is the field's own error code. It does not decide what a valid
+ * message means for a room (handlers do).
  *
  * Threading: pure functions, called on the control thread.
  */
@@ -13,17 +14,18 @@
 
 G_DEFINE_QUARK(nara - validate - error - quark, nara_validate_error)
 
-static const char *type_name(NaraFieldType type)
+static const char *type_name(const NaraField *f)
 {
-  switch (type) {
+  switch (f->type) {
   case NARA_FIELD_STRING:
-    return "a string";
+    return f->nullable ? "a string or null" : "a string";
   case NARA_FIELD_INT:
-    return "an integer from 0 to 2147483647";
+    return f->nullable ? "an integer from 0 to 2147483647 or null"
+                       : "an integer from 0 to 2147483647";
   case NARA_FIELD_BOOL:
-    return "a boolean";
-  case NARA_FIELD_OBJECT_OR_NULL:
-    return "an object or null";
+    return f->nullable ? "a boolean or null" : "a boolean";
+  case NARA_FIELD_OBJECT:
+    return f->nullable ? "an object or null" : "an object";
   }
   return "?";
 }
@@ -38,8 +40,8 @@ static gboolean type_ok(json_t *value, NaraFieldType type)
            && json_integer_value(value) <= G_MAXINT32;
   case NARA_FIELD_BOOL:
     return json_is_boolean(value);
-  case NARA_FIELD_OBJECT_OR_NULL:
-    return json_is_object(value) || json_is_null(value);
+  case NARA_FIELD_OBJECT:
+    return json_is_object(value);
   }
   return FALSE;
 }
@@ -57,8 +59,8 @@ static guint limit_chars(NaraFieldLimit limit, const NaraSignalingConfig *config
   return 0;
 }
 
-static gboolean string_ok(const NaraField *f, json_t *value, const NaraSignalingConfig *config,
-                          GError **error)
+static gboolean string_ok(const NaraField *f, const char *path, json_t *value,
+                          const NaraSignalingConfig *config, GError **error)
 {
   const char *s = json_string_value(value);
   gsize bytes = json_string_length(value);
@@ -66,49 +68,74 @@ static gboolean string_ok(const NaraField *f, json_t *value, const NaraSignaling
 
   /* jansson allows \u0000 inside strings; C code would see a shorter one. */
   if (strlen(s) != bytes) {
-    g_set_error(error, NARA_VALIDATE_ERROR, 0, "field '%s' contains a NUL character", f->name);
+    g_set_error(error, NARA_VALIDATE_ERROR, 0, "field '%s' contains a NUL character", path);
     return FALSE;
   }
   if (f->max_bytes && bytes > f->max_bytes) {
-    g_set_error(error, NARA_VALIDATE_ERROR, 0, "field '%s' is longer than %zu bytes", f->name,
+    g_set_error(error, NARA_VALIDATE_ERROR, 0, "field '%s' is longer than %zu bytes", path,
                 f->max_bytes);
     return FALSE;
   }
   /* A character is at most 4 bytes: check the cheap bound before counting. */
   if (max_chars && bytes > max_chars && g_utf8_strlen(s, bytes) > (glong)max_chars) {
-    g_set_error(error, NARA_VALIDATE_ERROR, 0, "field '%s' is longer than %u characters", f->name,
+    g_set_error(error, NARA_VALIDATE_ERROR, 0, "field '%s' is longer than %u characters", path,
                 max_chars);
     return FALSE;
   }
   if (f->one_of && !g_strv_contains(f->one_of, s)) {
     g_autofree char *allowed = g_strjoinv(", ", (char **)f->one_of);
-    g_set_error(error, NARA_VALIDATE_ERROR, 0, "field '%s' must be one of: %s", f->name, allowed);
+    g_set_error(error, NARA_VALIDATE_ERROR, 0, "field '%s' must be one of: %s", path, allowed);
     return FALSE;
   }
   return TRUE;
 }
 
-gboolean nara_validate(json_t *msg, const NaraField *fields, const NaraSignalingConfig *config,
-                       GError **error)
+/* prefix: the path of the enclosing object ("" at the top); *code is set
+ * to the failing field's code, inherited from its enclosing fields. */
+static gboolean object_ok(json_t *obj, const NaraField *fields, const char *prefix,
+                          const char *inherited, const NaraSignalingConfig *config,
+                          const char **code, GError **error)
 {
   for (const NaraField *f = fields; f && f->name; f++) {
-    json_t *value = json_object_get(msg, f->name);
+    json_t *value = json_object_get(obj, f->name);
+    g_autofree char *path = g_strconcat(prefix, f->name, NULL);
+    const char *fcode = f->code ? f->code : inherited;
+
+    *code = fcode;
     if (!value) {
       if (f->required) {
-        g_set_error(error, NARA_VALIDATE_ERROR, 0, "field '%s' is missing", f->name);
+        g_set_error(error, NARA_VALIDATE_ERROR, 0, "field '%s' is missing", path);
         return FALSE;
       }
       continue;
     }
+    if (json_is_null(value) && f->nullable)
+      continue;
     if (!type_ok(value, f->type)) {
-      g_set_error(error, NARA_VALIDATE_ERROR, 0, "field '%s' must be %s", f->name,
-                  type_name(f->type));
+      g_set_error(error, NARA_VALIDATE_ERROR, 0, "field '%s' must be %s", path, type_name(f));
       return FALSE;
     }
-    if (f->type == NARA_FIELD_STRING && !string_ok(f, value, config, error))
+    if (f->type == NARA_FIELD_STRING && !string_ok(f, path, value, config, error))
       return FALSE;
+    if (f->type == NARA_FIELD_OBJECT && f->nested) {
+      g_autofree char *inner = g_strconcat(path, ".", NULL);
+      if (!object_ok(value, f->nested, inner, fcode, config, code, error))
+        return FALSE;
+    }
   }
   return TRUE;
+}
+
+gboolean nara_validate(json_t *msg, const NaraField *fields, const NaraSignalingConfig *config,
+                       const char **code, GError **error)
+{
+  const char *failed = NULL;
+
+  if (object_ok(msg, fields, "", "bad-message", config, &failed, error))
+    return TRUE;
+  if (code)
+    *code = failed;
+  return FALSE;
 }
 
 gboolean nara_validate_room_name(const char *name)

@@ -1,8 +1,9 @@
 /* validate.h — the field table every incoming message is checked against.
  *
- * Each message type lists its fields (name, JSON type, required, bounds);
- * nara_validate() checks an object against such a list and says which
- * field is wrong. Also the value rules shared by handlers (room names,
+ * Each message type lists its fields (name, JSON type, required, bounds,
+ * the fields of a nested object); nara_validate() checks an object
+ * against such a list and says which field is wrong and with which code.
+ * The lists themselves are in catalogue.c. Also the value rules shared by handlers (room names,
  * display names, chat text). It knows nothing of sessions or rooms.
  *
  * Threading: any thread (pure functions); used on the control thread.
@@ -28,7 +29,7 @@ typedef enum {
   NARA_FIELD_STRING,
   NARA_FIELD_INT, /* 0 .. G_MAXINT32 */
   NARA_FIELD_BOOL,
-  NARA_FIELD_OBJECT_OR_NULL,
+  NARA_FIELD_OBJECT,
 } NaraFieldType;
 
 /* Which configured limit bounds a string, in characters. */
@@ -38,24 +39,27 @@ typedef enum {
   NARA_LIMIT_CHAT_CHARS,
 } NaraFieldLimit;
 
-typedef struct {
+typedef struct _NaraField NaraField;
+struct _NaraField {
   const char *name;
   NaraFieldType type;
   gboolean required;
+  gboolean nullable;         /* null is allowed too (handlers then see json null) */
   gsize max_bytes;           /* strings: 0 = unbounded (only for fields bounded elsewhere) */
   NaraFieldLimit limit;      /* strings: a configured bound in characters, if any */
   const char *const *one_of; /* strings: allowed values, NULL-terminated, or NULL */
-} NaraField;
+  const NaraField *nested;   /* objects: the object's own fields, checked the same way */
+  const char *code;          /* error code when this field, or one nested in it, is wrong;
+                              * NULL: the enclosing field's, at the top "bad-message" */
+};
 
-/* Checks msg against fields (terminated by an entry with name NULL). Unknown
- * fields are ignored (docs/protocol.md). config: for NARA_LIMIT_* bounds. */
+/* Checks msg against fields (terminated by an entry with name NULL), and an
+ * object field's value against its nested fields. Unknown fields are
+ * ignored (docs/protocol.md). config: for NARA_LIMIT_* bounds. On failure
+ * *code (if code is not NULL) is the error code to reply with, and the
+ * message names the field by its path ("candidate.sdpMid"). */
 gboolean nara_validate(json_t *msg, const NaraField *fields, const NaraSignalingConfig *config,
-                       GError **error);
-
-/* message_fields.c: the field table of a message type, NULL if unknown;
- * and every type of protocol v1, NULL-terminated. */
-const NaraField *nara_message_fields(const char *type);
-extern const char *const nara_message_types[];
+                       const char **code, GError **error);
 
 /* 1-64 of A-Z a-z 0-9 - _ */
 gboolean nara_validate_room_name(const char *name);

@@ -25,9 +25,8 @@
  * rooms are never empty, sessions and rooms go back to zero when every
  * socket has closed, and no media event is left behind. Single-threaded.
  */
-#include "signaling-private.h"
+#include "catalogue.h"
 #include "config.h"
-#include "validate.h"
 #include "wiring.h"
 
 #include <stdint.h>
@@ -72,10 +71,11 @@ static NaraSignalingConfig sig_config;
 static gboolean verbose; /* NARA_FUZZ_VERBOSE set: print what each session receives */
 static const char *const turn_urls[] = { "turn:turn.example.org:3478?transport=udp", NULL };
 
-/* A publish or subscribe answer whose outcome media reports later. */
+/* A request whose outcome media reports later (catalogue: deferred): a
+ * publish, a subscribe answer. */
 typedef struct {
   json_int_t id;
-  gboolean publish;   /* else a subscribe answer, which hears only of failure */
+  const char *reply;  /* its success reply (publish: answer); NULL: hears only of failure */
   gboolean ambiguous; /* another one has the same id: which is answered is unknown */
 } Pending;
 
@@ -235,20 +235,13 @@ static void setup(void)
   tokens[7] = sign("c-none", "pt-host", "host", "Dr Lind", now);
 }
 
-/* What a request is answered with when it succeeds; NULL: nothing
- * (answer and candidate, or a type the protocol does not have). */
+/* What a request is answered with when it succeeds (the catalogue's
+ * reply); NULL: nothing (answer and candidate, or a type the protocol
+ * does not have). */
 static const char *success_reply(const char *request)
 {
-  static const char *const replies[][2] = {
-    { "hello", "welcome" }, { "join", "joined" },  { "ping", "pong" },    { "publish", "answer" },
-    { "leave", "ok" },      { "chat", "ok" },      { "mute", "ok" },      { "admit", "ok" },
-    { "decline", "ok" },    { "admit-all", "ok" }, { "host-mute", "ok" }, { "remove", "ok" },
-    { "readmit", "ok" },    { "lock", "ok" },      { "end", "ok" },
-  };
-  for (guint i = 0; i < G_N_ELEMENTS(replies); i++)
-    if (g_str_equal(replies[i][0], request))
-      return replies[i][1];
-  return NULL;
+  const NaraMessage *m = nara_catalogue_lookup(request);
+  return m ? m->reply : NULL;
 }
 
 static gboolean reply_fits(const char *request, const char *reply)
@@ -266,10 +259,27 @@ static gboolean reply_fits(const char *request, const char *reply)
 static gboolean documented_code(const char *code)
 {
   static const char *const codes[] = {
-    "bad-json",     "bad-message",         "unknown-type", "bad-version",    "not-hello",
-    "not-joined",   "already-joined",      "room-full",    "too-many-rooms", "room-closed",
-    "forbidden",    "no-such-participant", "locked",       "role-mismatch",  "bad-sdp",
-    "stale-answer", "bad-candidate",       "rate-limited", "media-failed",   "too-many-candidates",
+    "bad-json",
+    "bad-message",
+    "unknown-type",
+    "bad-version",
+    "not-hello",
+    "not-joined",
+    "already-joined",
+    "room-full",
+    "too-many-rooms",
+    "room-closed",
+    "forbidden",
+    "no-such-participant",
+    "locked",
+    "role-mismatch",
+    "bad-sdp",
+    "stale-answer",
+    "bad-candidate",
+    "rate-limited",
+    "media-failed",
+    "too-many-candidates",
+    "no-peer-connection",
     NULL,
   };
   return g_strv_contains(codes, code) || g_str_has_prefix(code, "consultation-")
@@ -298,7 +308,7 @@ static void check_async_reply(Slot *slot, const char *type, json_int_t id)
 
   for (i = 0; i < slot->pending->len; i++) {
     Pending *p = &g_array_index(slot->pending, Pending, i);
-    if (p->id == id && (g_str_equal(type, "error") || (p->publish && g_str_equal(type, "answer"))))
+    if (p->id == id && (g_str_equal(type, "error") || (p->reply && g_str_equal(type, p->reply))))
       break;
   }
   if (i == slot->pending->len) {
@@ -433,6 +443,7 @@ static void send_frame(Run *r, guint n, const guint8 *data, gsize len)
   Slot *slot = &r->slots[n];
   g_autoptr(GString) text = expand_tokens(data, len);
   const char *type;
+  const NaraMessage *m;
   gboolean limited;
   json_t *msg, *id;
 
@@ -461,9 +472,9 @@ static void send_frame(Run *r, guint n, const guint8 *data, gsize len)
   r->current.active = FALSE;
   if (r->current.id < 0 || limited || !slot->s || slot->unchecked)
     return;
-  if (r->current.replies == 0
-      && (g_str_equal(r->current.type, "publish") || g_str_equal(r->current.type, "answer"))) {
-    Pending p = { .id = r->current.id, .publish = g_str_equal(r->current.type, "publish") };
+  m = nara_catalogue_lookup(r->current.type);
+  if (r->current.replies == 0 && m && m->deferred) {
+    Pending p = { .id = r->current.id, .reply = m->reply };
     for (guint i = 0; i < slot->pending->len; i++) {
       Pending *other = &g_array_index(slot->pending, Pending, i);
       if (other->id == p.id)
@@ -473,7 +484,7 @@ static void send_frame(Run *r, guint n, const guint8 *data, gsize len)
     return;
   }
   /* Everything else is answered at once (a candidate only when refused). */
-  if (r->current.replies == 0 && !g_str_equal(r->current.type, "candidate")) {
+  if (r->current.replies == 0 && (!m || m->reply)) {
     fprintf(stderr, "fuzz_dispatch: session %u: %s %" JSON_INTEGER_FORMAT " unanswered\n", n,
             r->current.type, r->current.id);
     __builtin_trap();
@@ -587,7 +598,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Slot *slot = &r.slots[i];
     for (guint j = 0; slot->s && j < slot->pending->len; j++) {
       Pending *pending = &g_array_index(slot->pending, Pending, j);
-      if (pending->publish && !pending->ambiguous && !slot->unchecked) {
+      if (pending->reply && !pending->ambiguous && !slot->unchecked) {
         fprintf(stderr, "fuzz_dispatch: session %u: publish %" JSON_INTEGER_FORMAT " unanswered\n",
                 i, pending->id);
         __builtin_trap();

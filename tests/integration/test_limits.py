@@ -14,7 +14,7 @@ import sys
 import time
 
 import websockets
-from harness import TIMEOUT, Client, Server, chat_flows, room_of, run, tls_context
+from harness import SDP_OFFER, TIMEOUT, Client, Server, chat_flows, room_of, run, tls_context
 
 from websockets.frames import OP_TEXT
 
@@ -167,6 +167,18 @@ async def test_candidates(binary, state_dir):
     """Trickled candidates per peer connection are capped; nothing else changes."""
     with Server(binary, state_dir, "signaling.max_candidates=5") as server:
         bad, ok = await room_of(server, "cands", "Bad", "Ok")
+        # Candidates need a connection to go to: Bad publishes, and Ok's
+        # tracks make Nara offer Bad its subscribe connection.
+        i = await bad.request({"type": "publish", "sdp": SDP_OFFER})
+        await bad.expect("answer", id=i, pc="publish")
+        for _ in range(2):
+            await ok.expect("track-added", participant=bad.pid)
+        await ok.expect("offer", pc="subscribe")
+        i = await ok.request({"type": "publish", "sdp": SDP_OFFER})
+        await ok.expect("answer", id=i, pc="publish")
+        for _ in range(2):
+            await bad.expect("track-added", participant=ok.pid)
+        await bad.expect("offer", pc="subscribe")
 
         def candidate(pc, n):
             return {"type": "candidate", "pc": pc, "candidate": {

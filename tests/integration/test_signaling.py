@@ -151,19 +151,52 @@ async def test_publish_and_subscribe(binary, state_dir):
         await chat_flows(b, c)
 
 
+def candidate(pc, n, transport="udp"):
+    return {"type": "candidate", "pc": pc, "candidate": {
+        "candidate": f"candidate:{n} 1 {transport} 2122260223 192.0.2.{n} 50000 typ host"
+                     + (" tcptype active" if transport == "tcp" else ""),
+        "sdpMid": "0", "sdpMLineIndex": 0}}
+
+
 async def test_candidates(binary, state_dir):
-    with Server(binary, state_dir) as server:
+    with Server(binary, state_dir, "signaling.max_candidates=2") as server:
         a, b = await room_of(server, "cand", "A", "B")
-        i = await a.request({"type": "candidate", "pc": "publish", "candidate": {"candidate": 5}})
-        await a.expect_error("bad-candidate", i)
-        i = await a.request({"type": "candidate", "pc": "publish",
-                             "candidate": {"candidate": "hello world", "sdpMid": "0"}})
-        await a.expect_error("bad-candidate", i)
+        # Before publish (and before Nara's first subscribe offer) there is
+        # no connection to trickle into: refused, not dropped unseen.
+        i = await a.request(candidate("publish", 1))
+        await a.expect_error("no-peer-connection", i)
+        i = await a.request({"type": "candidate", "pc": "publish", "candidate": None})
+        await a.expect_error("no-peer-connection", i)
+        i = await a.request(candidate("subscribe", 1))
+        await a.expect_error("no-peer-connection", i)
+        i = await a.request({"type": "publish", "sdp": SDP_OFFER})
+        await a.expect("answer", id=i, pc="publish")
+        # The candidate object is checked field by field: bad-candidate,
+        # a bare string where the object belongs included.
+        for bad in ({"candidate": 5}, {"sdpMid": "0"}, {"candidate": "", "sdpMid": 5},
+                    {"candidate": "", "sdpMLineIndex": "0"}, {"candidate": "hello world"},
+                    "candidate:1 1 udp 2122260223 192.0.2.7 50000 typ host"):
+            i = await a.request({"type": "candidate", "pc": "publish", "candidate": bad})
+            await a.expect_error("bad-candidate", i)
         i = await a.request({"type": "candidate", "pc": "sideways", "candidate": None})
         await a.expect_error("bad-message", i)
+        # TCP candidates (browsers trickle them routinely) are accepted and
+        # ignored: no error, and they do not use up the connection's two.
+        for n in range(3):
+            await a.request(candidate("publish", n + 1, "tcp"))
+        await a.request(candidate("publish", 1))
+        await a.request(candidate("publish", 2))
+        await a.quiet()
+        i = await a.request(candidate("publish", 3))
+        await a.expect_error("too-many-candidates", i)
         await a.send({"type": "candidate", "pc": "publish", "candidate": None})
-        await a.send({"type": "candidate", "pc": "subscribe",
+        # B's subscribe connection exists once Nara offered it A's tracks.
+        for _ in range(2):
+            await b.expect("track-added", participant=a.pid)
+        await b.expect("offer", pc="subscribe")
+        await b.send({"type": "candidate", "pc": "subscribe",
                       "candidate": {"candidate": "", "sdpMid": "0", "sdpMLineIndex": 0}})
+        await b.quiet()
         await chat_flows(b, a)
 
 

@@ -20,33 +20,67 @@ static const NaraSignalingConfig config = {
 };
 
 static const char *const kinds[] = { "audio", "video", NULL };
+static const NaraField point_fields[] = {
+  { .name = "x", .type = NARA_FIELD_INT, .required = TRUE },
+  { .name = "label", .type = NARA_FIELD_STRING, .nullable = TRUE, .max_bytes = 4 },
+  { .name = NULL },
+};
 static const NaraField fields[] = {
-  { "id", NARA_FIELD_INT, TRUE, 0, NARA_LIMIT_NONE, NULL },
-  { "kind", NARA_FIELD_STRING, FALSE, 16, NARA_LIMIT_NONE, kinds },
-  { "text", NARA_FIELD_STRING, FALSE, 0, NARA_LIMIT_CHAT_CHARS, NULL },
-  { "sdp", NARA_FIELD_STRING, FALSE, 8, NARA_LIMIT_NONE, NULL },
-  { "muted", NARA_FIELD_BOOL, FALSE, 0, NARA_LIMIT_NONE, NULL },
-  { "candidate", NARA_FIELD_OBJECT_OR_NULL, FALSE, 0, NARA_LIMIT_NONE, NULL },
-  { NULL, 0, FALSE, 0, NARA_LIMIT_NONE, NULL },
+  { .name = "id", .type = NARA_FIELD_INT, .required = TRUE },
+  { .name = "kind", .type = NARA_FIELD_STRING, .max_bytes = 16, .one_of = kinds },
+  { .name = "text", .type = NARA_FIELD_STRING, .limit = NARA_LIMIT_CHAT_CHARS },
+  { .name = "sdp", .type = NARA_FIELD_STRING, .max_bytes = 8 },
+  { .name = "muted", .type = NARA_FIELD_BOOL },
+  { .name = "candidate", .type = NARA_FIELD_OBJECT, .nullable = TRUE },
+  { .name = "point", .type = NARA_FIELD_OBJECT, .nested = point_fields, .code = "bad-point" },
+  { .name = NULL },
 };
 
-static gboolean check(const char *text, const char *expect_in_message)
+/* expect_code: the code a failure must have (NULL: any). */
+static gboolean check_code(const char *text, const char *expect_in_message, const char *expect_code)
 {
   g_autoptr(GError) error = NULL;
   json_error_t jerr;
   json_t *msg = json_loads(text, JSON_ALLOW_NUL, &jerr);
+  const char *code = NULL;
   gboolean ok;
 
   g_assert_nonnull(msg);
-  ok = nara_validate(msg, fields, &config, &error);
+  ok = nara_validate(msg, fields, &config, &code, &error);
   json_decref(msg);
   if (expect_in_message) {
     g_assert_false(ok);
     g_assert_nonnull(strstr(error->message, expect_in_message));
+    g_assert_nonnull(code);
+    if (expect_code)
+      g_assert_cmpstr(code, ==, expect_code);
   } else {
     g_assert_no_error(error);
   }
   return ok;
+}
+
+static gboolean check(const char *text, const char *expect_in_message)
+{
+  return check_code(text, expect_in_message, expect_in_message ? "bad-message" : NULL);
+}
+
+/* A nested object is checked by its own table; a failure inside it (or a
+ * value of the wrong type where it belongs) takes the field's code. */
+static void test_nested(void)
+{
+  g_assert_true(check("{\"id\": 1, \"point\": {\"x\": 3}}", NULL));
+  g_assert_true(check("{\"id\": 1, \"point\": {\"x\": 3, \"label\": null, \"y\": []}}", NULL));
+  check_code("{\"id\": 1, \"point\": \"3,4\"}", "'point' must be an object", "bad-point");
+  check_code("{\"id\": 1, \"point\": null}", "'point' must be an object", "bad-point");
+  check_code("{\"id\": 1, \"point\": {}}", "'point.x' is missing", "bad-point");
+  check_code("{\"id\": 1, \"point\": {\"x\": -1}}", "'point.x' must be an integer", "bad-point");
+  check_code("{\"id\": 1, \"point\": {\"x\": 1, \"label\": \"toolong\"}}",
+             "'point.label' is longer than 4 bytes", "bad-point");
+  check_code("{\"id\": 1, \"point\": {\"x\": 1, \"label\": 7}}",
+             "'point.label' must be a string or null", "bad-point");
+  /* Fields before the object keep their own code. */
+  check_code("{\"point\": \"x\"}", "'id' is missing", "bad-message");
 }
 
 static void test_types(void)
@@ -123,6 +157,7 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/validate/types", test_types);
   g_test_add_func("/validate/strings", test_strings);
+  g_test_add_func("/validate/nested", test_nested);
   g_test_add_func("/validate/room-names", test_room_names);
   g_test_add_func("/validate/display-names", test_display_names);
   g_test_add_func("/validate/chat-text", test_chat_text);

@@ -1,0 +1,170 @@
+/* catalogue.c — the table of every protocol v1 message a client may send:
+ * type, session state needed, fields (name, JSON type, required, bounds,
+ * allowed values, nested objects), handler, rate class, reply
+ * (docs/protocol.md).
+ *
+ * dispatch.c routes and validates by it; tests/fuzz and tests/unit read it.
+ * No handler code and no checks here (validate.c, handlers_*.c).
+ *
+ * Threading: constant data, any thread.
+ */
+#include "catalogue.h"
+
+#include <string.h>
+
+static const char *const pc_values[] = { "publish", "subscribe", NULL };
+static const char *const kind_values[] = { "audio", "video", NULL };
+
+#define ID_FIELD                                                                                   \
+  {                                                                                                \
+    .name = "id", .type = NARA_FIELD_INT, .required = TRUE                                         \
+  }
+#define OPTIONAL_ID_FIELD                                                                          \
+  {                                                                                                \
+    .name = "id", .type = NARA_FIELD_INT                                                           \
+  }
+#define END_FIELDS                                                                                 \
+  {                                                                                                \
+    .name = NULL                                                                                   \
+  }
+
+static const NaraField hello_fields[] = {
+  ID_FIELD,
+  { .name = "version", .type = NARA_FIELD_INT, .required = TRUE },
+  END_FIELDS,
+};
+/* Names are bounded in characters after trimming (handler); the byte bound
+ * here keeps padding from costing more than a few KiB. */
+/* Either room and name (open rooms) or token (consultations): the handler
+ * checks which. A token is bounded by the message size only, so that an
+ * oversized one reaches the verifier and gets its own code, token-too-large. */
+static const NaraField join_fields[] = {
+  ID_FIELD,
+  { .name = "room", .type = NARA_FIELD_STRING, .max_bytes = 64 },
+  { .name = "name", .type = NARA_FIELD_STRING, .max_bytes = 4096 },
+  { .name = "token", .type = NARA_FIELD_STRING },
+  END_FIELDS,
+};
+static const NaraField id_only_fields[] = { ID_FIELD, END_FIELDS };
+static const NaraField chat_fields[] = {
+  ID_FIELD,
+  { .name = "text", .type = NARA_FIELD_STRING, .required = TRUE, .limit = NARA_LIMIT_CHAT_CHARS },
+  END_FIELDS,
+};
+static const NaraField mute_fields[] = {
+  ID_FIELD,
+  { .name = "kind",
+    .type = NARA_FIELD_STRING,
+    .required = TRUE,
+    .max_bytes = 16,
+    .one_of = kind_values },
+  { .name = "muted", .type = NARA_FIELD_BOOL, .required = TRUE },
+  END_FIELDS,
+};
+static const NaraField publish_fields[] = {
+  ID_FIELD,
+  { .name = "sdp", .type = NARA_FIELD_STRING, .required = TRUE, .max_bytes = NARA_MAX_SDP_BYTES },
+  END_FIELDS,
+};
+static const NaraField answer_fields[] = {
+  OPTIONAL_ID_FIELD,
+  { .name = "pc",
+    .type = NARA_FIELD_STRING,
+    .required = TRUE,
+    .max_bytes = 16,
+    .one_of = pc_values },
+  { .name = "revision", .type = NARA_FIELD_INT },
+  { .name = "sdp", .type = NARA_FIELD_STRING, .required = TRUE, .max_bytes = NARA_MAX_SDP_BYTES },
+  END_FIELDS,
+};
+/* An RTCIceCandidate as its toJSON() gives it; usernameFragment (one ICE
+ * session per connection) is not needed and not checked. An empty
+ * candidate string is the end of candidates. */
+static const NaraField ice_candidate_fields[] = {
+  { .name = "candidate",
+    .type = NARA_FIELD_STRING,
+    .required = TRUE,
+    .max_bytes = NARA_MAX_CANDIDATE_BYTES },
+  { .name = "sdpMid",
+    .type = NARA_FIELD_STRING,
+    .nullable = TRUE,
+    .max_bytes = NARA_MAX_MID_BYTES },
+  { .name = "sdpMLineIndex", .type = NARA_FIELD_INT, .nullable = TRUE },
+  END_FIELDS,
+};
+/* null: end of candidates. Anything wrong inside (or a bare string where
+ * the object belongs) is bad-candidate, not bad-message. */
+static const NaraField candidate_fields[] = {
+  OPTIONAL_ID_FIELD,
+  { .name = "pc",
+    .type = NARA_FIELD_STRING,
+    .required = TRUE,
+    .max_bytes = 16,
+    .one_of = pc_values },
+  { .name = "candidate",
+    .type = NARA_FIELD_OBJECT,
+    .required = TRUE,
+    .nullable = TRUE,
+    .nested = ice_candidate_fields,
+    .code = "bad-candidate" },
+  END_FIELDS,
+};
+
+/* Host requests. A participant id is the store's (at most 39 bytes). */
+#define PARTICIPANT_FIELD                                                                          \
+  {                                                                                                \
+    .name = "participant", .type = NARA_FIELD_STRING, .required = TRUE, .max_bytes = 64            \
+  }
+static const NaraField participant_fields[] = { ID_FIELD, PARTICIPANT_FIELD, END_FIELDS };
+static const NaraField host_mute_fields[] = {
+  ID_FIELD,
+  PARTICIPANT_FIELD,
+  { .name = "kind",
+    .type = NARA_FIELD_STRING,
+    .required = TRUE,
+    .max_bytes = 16,
+    .one_of = kind_values },
+  { .name = "muted", .type = NARA_FIELD_BOOL, .required = TRUE },
+  END_FIELDS,
+};
+static const NaraField lock_fields[] = {
+  ID_FIELD,
+  { .name = "locked", .type = NARA_FIELD_BOOL, .required = TRUE },
+  END_FIELDS,
+};
+
+#define MSG NARA_RATE_MESSAGE
+
+/* clang-format off */
+const NaraMessage nara_catalogue[] = {
+  /* type         need               fields              handler                  rate  reply */
+  { "hello",      NARA_NEED_NOTHING, hello_fields,       nara_handle_hello,       MSG, "welcome", FALSE },
+  { "join",       NARA_NEED_HELLO,   join_fields,        nara_handle_join,        MSG, "joined",  FALSE },
+  { "ping",       NARA_NEED_HELLO,   id_only_fields,     nara_handle_ping,        MSG, "pong",    FALSE },
+  { "leave",      NARA_NEED_IN,      id_only_fields,     nara_handle_leave,       MSG, "ok",      FALSE },
+  { "chat",       NARA_NEED_JOINED,  chat_fields,        nara_handle_chat,        MSG, "ok",      FALSE },
+  { "mute",       NARA_NEED_JOINED,  mute_fields,        nara_handle_mute,        MSG, "ok",      FALSE },
+  /* Answered when media has the answer (or refused it: bad-sdp). */
+  { "publish",    NARA_NEED_JOINED,  publish_fields,     nara_handle_publish,     MSG, "answer",  TRUE },
+  /* Heard of only when it fails, possibly after media tried it. */
+  { "answer",     NARA_NEED_JOINED,  answer_fields,      nara_handle_answer,      MSG, NULL,      TRUE },
+  { "candidate",  NARA_NEED_JOINED,  candidate_fields,   nara_handle_candidate,   NARA_RATE_CANDIDATE, NULL, FALSE },
+  { "admit",      NARA_NEED_JOINED,  participant_fields, nara_handle_admit,       MSG, "ok",      FALSE },
+  { "decline",    NARA_NEED_JOINED,  participant_fields, nara_handle_decline,     MSG, "ok",      FALSE },
+  { "admit-all",  NARA_NEED_JOINED,  id_only_fields,     nara_handle_admit_all,   MSG, "ok",      FALSE },
+  { "host-mute",  NARA_NEED_JOINED,  host_mute_fields,   nara_handle_host_mute,   MSG, "ok",      FALSE },
+  { "remove",     NARA_NEED_JOINED,  participant_fields, nara_handle_remove,      MSG, "ok",      FALSE },
+  { "readmit",    NARA_NEED_JOINED,  participant_fields, nara_handle_readmit,     MSG, "ok",      FALSE },
+  { "lock",       NARA_NEED_JOINED,  lock_fields,        nara_handle_lock,        MSG, "ok",      FALSE },
+  { "end",        NARA_NEED_JOINED,  id_only_fields,     nara_handle_end,         MSG, "ok",      FALSE },
+  { NULL, 0, NULL, NULL, 0, NULL, FALSE },
+};
+/* clang-format on */
+
+const NaraMessage *nara_catalogue_lookup(const char *type)
+{
+  for (const NaraMessage *m = nara_catalogue; m->type; m++)
+    if (strcmp(m->type, type) == 0)
+      return m;
+  return NULL;
+}

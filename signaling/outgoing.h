@@ -1,0 +1,67 @@
+/* outgoing.h — one constructor per message the server sends.
+ *
+ * Each event's JSON is built here and nowhere else, so its shape is in one
+ * place (docs/protocol.md documents it). Every function returns a new
+ * object (transfer full) for nara_session_send_new or nara_room_broadcast.
+ * json_t arguments documented as stolen are consumed even on failure; an
+ * `id` is the request's (transfer none; NULL or json null: none).
+ *
+ * Threading: any thread (pure functions); used on the control thread.
+ */
+#pragma once
+
+#include <glib.h>
+#include <jansson.h>
+
+G_BEGIN_DECLS
+
+/* Every type the server sends, NULL-terminated. */
+extern const char *const nara_outgoing_types[];
+
+/* Who made a mute-changed: decides its byHost field. */
+typedef enum {
+  NARA_MUTE_OPEN_ROOM, /* the participant, in an open room: no byHost */
+  NARA_MUTE_SELF,      /* the participant, in a consultation: "byHost": false */
+  NARA_MUTE_HOST,      /* a host (host-mute): "byHost": true */
+} NaraMuteSource;
+
+/* Replies to a request */
+json_t *nara_out_ok(json_t *id);
+json_t *nara_out_error(json_t *id, const char *code, const char *message);
+/* ice_servers: stolen. */
+json_t *nara_out_welcome(json_t *id, int version, const char *server, json_t *ice_servers);
+json_t *nara_out_pong(json_t *id);
+/* you, participants: stolen; consultation: stolen, NULL in open rooms. */
+json_t *nara_out_joined(json_t *id, const char *room, json_t *you, json_t *participants,
+                        json_t *consultation);
+/* assurance may be NULL (then null). */
+json_t *nara_out_waiting(json_t *id, const char *consultation_id, const char *title,
+                         const char *member_id, const char *name, const char *role,
+                         const char *assurance);
+/* The publish connection's answer; id < 0: the publish had none. */
+json_t *nara_out_publish_answer(gint64 id, const char *sdp);
+
+/* Events */
+json_t *nara_out_media_failed(const char *pc);
+json_t *nara_out_subscribe_offer(guint revision, const char *sdp);
+/* candidate NULL: end of candidates (mid and mline_index then unused); mid may be NULL. */
+json_t *nara_out_candidate(const char *pc, const char *candidate, const char *mid,
+                           guint mline_index);
+/* participant: stolen. */
+json_t *nara_out_participant_joined(json_t *participant);
+json_t *nara_out_participant_left(const char *participant, const char *reason);
+/* track: stolen. */
+json_t *nara_out_track_added(const char *participant, json_t *track);
+json_t *nara_out_track_removed(const char *participant, const char *track);
+json_t *nara_out_mute_changed(const char *participant, const char *kind, gboolean muted,
+                              NaraMuteSource by);
+json_t *nara_out_muted_by_host(const char *kind, gboolean muted);
+/* time: ISO 8601, UTC. */
+json_t *nara_out_chat(const char *from_id, const char *from_name, const char *text,
+                      const char *time);
+json_t *nara_out_status(const char *status);
+/* waiting: stolen. */
+json_t *nara_out_waiting_list(json_t *waiting);
+json_t *nara_out_consultation_changed(gboolean locked, const char *title);
+
+G_END_DECLS
