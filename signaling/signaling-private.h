@@ -86,7 +86,7 @@ struct _NaraParticipant {
   GArray *tracks;          /* NaraMediaTrack this participant publishes */
   GArray *subscribed;      /* NaraMediaTrack last given to set_subscriptions */
   gint64 publish_id;       /* id of the publish awaiting its answer, -1: none */
-  gboolean offered;        /* a publish offer was handed to media: candidates may follow */
+  gboolean offered;        /* a publish offer went to media: its candidates may follow */
   guint revision;          /* revision of the last subscribe offer sent */
   gboolean answer_pending; /* a subscribe answer was handed to media */
   gint64 answer_id;        /* its request id, -1: none */
