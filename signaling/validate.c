@@ -90,8 +90,9 @@ static gboolean string_ok(const NaraField *f, const char *path, json_t *value,
   return TRUE;
 }
 
-/* prefix: the path of the enclosing object ("" at the top); *code is set
- * to the failing field's code, inherited from its enclosing fields. */
+/* prefix: the path of the enclosing object ("" at the top), inherited its
+ * code; *code is set to the failing field's code (its own or inherited) or,
+ * for a missing field, to the enclosing object's. */
 static gboolean object_ok(json_t *obj, const NaraField *fields, const char *prefix,
                           const char *inherited, const NaraSignalingConfig *config,
                           const char **code, GError **error)
@@ -101,14 +102,16 @@ static gboolean object_ok(json_t *obj, const NaraField *fields, const char *pref
     g_autofree char *path = g_strconcat(prefix, f->name, NULL);
     const char *fcode = f->code ? f->code : inherited;
 
-    *code = fcode;
     if (!value) {
+      /* A missing field is the enclosing object's fault. */
+      *code = inherited;
       if (f->required) {
         g_set_error(error, NARA_VALIDATE_ERROR, 0, "field '%s' is missing", path);
         return FALSE;
       }
       continue;
     }
+    *code = fcode;
     if (json_is_null(value) && f->nullable)
       continue;
     if (!type_ok(value, f->type)) {

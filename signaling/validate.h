@@ -49,8 +49,9 @@ struct _NaraField {
   NaraFieldLimit limit;      /* strings: a configured bound in characters, if any */
   const char *const *one_of; /* strings: allowed values, NULL-terminated, or NULL */
   const NaraField *nested;   /* objects: the object's own fields, checked the same way */
-  const char *code;          /* error code when this field, or one nested in it, is wrong;
-                              * NULL: the enclosing field's, at the top "bad-message" */
+  const char *code;          /* error code when this field's value, or one nested in it,
+                              * is wrong; NULL: the enclosing field's, at the top
+                              * "bad-message". A missing field has the enclosing code. */
 };
 
 /* Checks msg against fields (terminated by an entry with name NULL), and an

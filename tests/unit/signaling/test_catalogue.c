@@ -231,7 +231,7 @@ static void test_candidate_fields(void)
   /* The message around the candidate is still bad-message. */
   check_candidate("{\"candidate\": null}", "bad-message");
   check_candidate("{\"pc\": \"sideways\", \"candidate\": null}", "bad-message");
-  check_candidate("{\"pc\": \"publish\"}", "bad-candidate");
+  check_candidate("{\"pc\": \"publish\"}", "bad-message");
 }
 
 static void assert_type(json_t *msg, const char *type)

@@ -79,7 +79,8 @@ static void test_nested(void)
              "'point.label' is longer than 4 bytes", "bad-point");
   check_code("{\"id\": 1, \"point\": {\"x\": 1, \"label\": 7}}",
              "'point.label' must be a string or null", "bad-point");
-  /* Fields before the object keep their own code. */
+  /* Fields before the object keep their own code; a missing object is the
+   * message's fault, not the object's. */
   check_code("{\"point\": \"x\"}", "'id' is missing", "bad-message");
 }
 
