@@ -115,7 +115,7 @@ static const NaraField candidate_fields[] = {
   {                                                                                                \
     .name = "participant", .type = NARA_FIELD_STRING, .required = TRUE, .max_bytes = 64            \
   }
-static const NaraField participant_fields[] = { ID_FIELD, PARTICIPANT_FIELD, END_FIELDS };
+static const NaraField target_fields[] = { ID_FIELD, PARTICIPANT_FIELD, END_FIELDS };
 static const NaraField host_mute_fields[] = {
   ID_FIELD,
   PARTICIPANT_FIELD,
@@ -134,32 +134,35 @@ static const NaraField lock_fields[] = {
 };
 
 #define MSG NARA_RATE_MESSAGE
+#define CAND NARA_RATE_CANDIDATE
 
 /* clang-format off */
 const NaraMessage nara_catalogue[] = {
-  /* type         need               fields              handler                  rate  reply */
-  { "hello",      NARA_NEED_NOTHING, hello_fields,       nara_handle_hello,       MSG, "welcome", FALSE },
-  { "join",       NARA_NEED_HELLO,   join_fields,        nara_handle_join,        MSG, "joined",  FALSE },
-  { "ping",       NARA_NEED_HELLO,   id_only_fields,     nara_handle_ping,        MSG, "pong",    FALSE },
-  { "leave",      NARA_NEED_IN,      id_only_fields,     nara_handle_leave,       MSG, "ok",      FALSE },
-  { "chat",       NARA_NEED_JOINED,  chat_fields,        nara_handle_chat,        MSG, "ok",      FALSE },
-  { "mute",       NARA_NEED_JOINED,  mute_fields,        nara_handle_mute,        MSG, "ok",      FALSE },
+  /* type, session state needed, fields, handler, rate class, reply, deferred */
+  { "hello",     NARA_NEED_NONE,  hello_fields,     nara_handle_hello,     MSG,  "welcome", FALSE },
+  { "join",      NARA_NEED_HELLO, join_fields,      nara_handle_join,      MSG,  "joined",  FALSE },
+  { "ping",      NARA_NEED_HELLO, id_only_fields,   nara_handle_ping,      MSG,  "pong",    FALSE },
+  { "leave",     NARA_NEED_IN,    id_only_fields,   nara_handle_leave,     MSG,  "ok",      FALSE },
+  { "chat",      NARA_NEED_ROOM,  chat_fields,      nara_handle_chat,      MSG,  "ok",      FALSE },
+  { "mute",      NARA_NEED_ROOM,  mute_fields,      nara_handle_mute,      MSG,  "ok",      FALSE },
   /* Answered when media has the answer (or refused it: bad-sdp). */
-  { "publish",    NARA_NEED_JOINED,  publish_fields,     nara_handle_publish,     MSG, "answer",  TRUE },
+  { "publish",   NARA_NEED_ROOM,  publish_fields,   nara_handle_publish,   MSG,  "answer",  TRUE },
   /* Heard of only when it fails, possibly after media tried it. */
-  { "answer",     NARA_NEED_JOINED,  answer_fields,      nara_handle_answer,      MSG, NULL,      TRUE },
-  { "candidate",  NARA_NEED_JOINED,  candidate_fields,   nara_handle_candidate,   NARA_RATE_CANDIDATE, NULL, FALSE },
-  { "admit",      NARA_NEED_JOINED,  participant_fields, nara_handle_admit,       MSG, "ok",      FALSE },
-  { "decline",    NARA_NEED_JOINED,  participant_fields, nara_handle_decline,     MSG, "ok",      FALSE },
-  { "admit-all",  NARA_NEED_JOINED,  id_only_fields,     nara_handle_admit_all,   MSG, "ok",      FALSE },
-  { "host-mute",  NARA_NEED_JOINED,  host_mute_fields,   nara_handle_host_mute,   MSG, "ok",      FALSE },
-  { "remove",     NARA_NEED_JOINED,  participant_fields, nara_handle_remove,      MSG, "ok",      FALSE },
-  { "readmit",    NARA_NEED_JOINED,  participant_fields, nara_handle_readmit,     MSG, "ok",      FALSE },
-  { "lock",       NARA_NEED_JOINED,  lock_fields,        nara_handle_lock,        MSG, "ok",      FALSE },
-  { "end",        NARA_NEED_JOINED,  id_only_fields,     nara_handle_end,         MSG, "ok",      FALSE },
+  { "answer",    NARA_NEED_ROOM,  answer_fields,    nara_handle_answer,    MSG,  NULL,      TRUE },
+  { "candidate", NARA_NEED_ROOM,  candidate_fields, nara_handle_candidate, CAND, NULL,      FALSE },
+  { "admit",     NARA_NEED_ROOM,  target_fields,    nara_handle_admit,     MSG,  "ok",      FALSE },
+  { "decline",   NARA_NEED_ROOM,  target_fields,    nara_handle_decline,   MSG,  "ok",      FALSE },
+  { "admit-all", NARA_NEED_ROOM,  id_only_fields,   nara_handle_admit_all, MSG,  "ok",      FALSE },
+  { "host-mute", NARA_NEED_ROOM,  host_mute_fields, nara_handle_host_mute, MSG,  "ok",      FALSE },
+  { "remove",    NARA_NEED_ROOM,  target_fields,    nara_handle_remove,    MSG,  "ok",      FALSE },
+  { "readmit",   NARA_NEED_ROOM,  target_fields,    nara_handle_readmit,   MSG,  "ok",      FALSE },
+  { "lock",      NARA_NEED_ROOM,  lock_fields,      nara_handle_lock,      MSG,  "ok",      FALSE },
+  { "end",       NARA_NEED_ROOM,  id_only_fields,   nara_handle_end,       MSG,  "ok",      FALSE },
   { NULL, 0, NULL, NULL, 0, NULL, FALSE },
 };
 /* clang-format on */
+#undef MSG
+#undef CAND
 
 const NaraMessage *nara_catalogue_lookup(const char *type)
 {

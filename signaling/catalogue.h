@@ -18,10 +18,10 @@ G_BEGIN_DECLS
 typedef void (*NaraHandler)(NaraSession *session, json_t *msg, json_t *id);
 
 typedef enum {
-  NARA_NEED_NOTHING, /* hello */
-  NARA_NEED_HELLO,   /* join, ping */
-  NARA_NEED_IN,      /* leave: in a room or in a consultation's waiting room */
-  NARA_NEED_JOINED,  /* everything in a room */
+  NARA_NEED_NONE,  /* hello */
+  NARA_NEED_HELLO, /* join, ping */
+  NARA_NEED_IN,    /* leave: in a room or in a consultation's waiting room */
+  NARA_NEED_ROOM,  /* everything in a room */
 } NaraNeed;
 
 /* Every message costs one token of the session's bucket, taken before the

@@ -39,11 +39,11 @@ void nara_dispatch(NaraSession *session, const char *data, gsize len)
     nara_session_send_error(session, id, "unknown-type", "no such message type in version 1");
     goto out;
   }
-  if (m->need != NARA_NEED_NOTHING && session->state == NARA_SESSION_NEW) {
+  if (m->need != NARA_NEED_NONE && session->state == NARA_SESSION_NEW) {
     nara_session_send_error(session, id, "not-hello", "send hello first");
     goto out;
   }
-  if ((m->need == NARA_NEED_JOINED && session->state != NARA_SESSION_JOINED)
+  if ((m->need == NARA_NEED_ROOM && session->state != NARA_SESSION_JOINED)
       || (m->need == NARA_NEED_IN && session->state != NARA_SESSION_JOINED
           && session->state != NARA_SESSION_WAITING)) {
     nara_session_send_error(session, id, "not-joined",

@@ -75,8 +75,8 @@ static const char *const turn_urls[] = { "turn:turn.example.org:3478?transport=u
  * publish, a subscribe answer. */
 typedef struct {
   json_int_t id;
-  const char *reply;  /* its success reply (publish: answer); NULL: hears only of failure */
-  gboolean ambiguous; /* another one has the same id: which is answered is unknown */
+  const NaraMessage *request; /* reply NULL: it hears only of failure */
+  gboolean ambiguous;         /* another one has the same id: which is answered is unknown */
 } Pending;
 
 typedef struct {
@@ -308,7 +308,7 @@ static void check_async_reply(Slot *slot, const char *type, json_int_t id)
 
   for (i = 0; i < slot->pending->len; i++) {
     Pending *p = &g_array_index(slot->pending, Pending, i);
-    if (p->id == id && (g_str_equal(type, "error") || (p->reply && g_str_equal(type, p->reply))))
+    if (p->id == id && reply_fits(p->request->type, type))
       break;
   }
   if (i == slot->pending->len) {
@@ -474,7 +474,7 @@ static void send_frame(Run *r, guint n, const guint8 *data, gsize len)
     return;
   m = nara_catalogue_lookup(r->current.type);
   if (r->current.replies == 0 && m && m->deferred) {
-    Pending p = { .id = r->current.id, .reply = m->reply };
+    Pending p = { .id = r->current.id, .request = m };
     for (guint i = 0; i < slot->pending->len; i++) {
       Pending *other = &g_array_index(slot->pending, Pending, i);
       if (other->id == p.id)
@@ -598,7 +598,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Slot *slot = &r.slots[i];
     for (guint j = 0; slot->s && j < slot->pending->len; j++) {
       Pending *pending = &g_array_index(slot->pending, Pending, j);
-      if (pending->reply && !pending->ambiguous && !slot->unchecked) {
+      if (pending->request->reply && !pending->ambiguous && !slot->unchecked) {
         fprintf(stderr, "fuzz_dispatch: session %u: publish %" JSON_INTEGER_FORMAT " unanswered\n",
                 i, pending->id);
         __builtin_trap();
