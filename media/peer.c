@@ -89,7 +89,8 @@ static void on_transport_receive(guint8 *data, gsize len, gpointer user_data)
   }
   if (core->role == NARA_PEER_SUBSCRIBE)
     nara_room_core_subscriber_rtcp(core, data, len);
-  /* Publishers' SR/RR carry nothing the forwarder uses yet. */
+  else
+    nara_room_core_publisher_rtcp(core, data, len);
 }
 
 static void on_ice_receive(guint8 *data, gsize len, gpointer user_data)
@@ -245,12 +246,9 @@ void nara_peer_core_start(NaraPeerCore *core)
 void nara_peer_core_close(NaraPeerCore *core)
 {
   if (core->role == NARA_PEER_PUBLISH) {
-    for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++) {
-      if (!core->track_used[i])
-        continue;
-      nara_room_core_track_removed(core->room, &core->tracks[i]);
-      g_ptr_array_unref(core->tracks[i].outputs);
-    }
+    for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++)
+      if (core->track_used[i])
+        nara_room_core_track_free(core->room, &core->tracks[i]);
   } else {
     for (guint i = 0; i < core->slots->len; i++)
       nara_room_core_unroute(g_ptr_array_index(core->slots, i));
@@ -372,8 +370,7 @@ static void publish_update_tracks(NaraPeerCore *core, const NaraSdpRemote *offer
     gboolean wanted = m && !m->rejected && m->sending;
     NaraPubTrack *t = &core->tracks[i];
     if (core->track_used[i] && (!wanted || m->kind != t->info.kind || m->codec.pt != t->codec.pt)) {
-      nara_room_core_track_removed(core->room, t);
-      g_ptr_array_unref(t->outputs);
+      nara_room_core_track_free(core->room, t);
       core->track_used[i] = FALSE;
     }
     if (!wanted)
@@ -394,6 +391,10 @@ static void publish_update_tracks(NaraPeerCore *core, const NaraSdpRemote *offer
     memcpy(t->ext_ids, m->ext_ids, sizeof t->ext_ids);
     if (m->ssrc)
       t->ssrc = m->ssrc;
+    if (m->rtx_ssrc)
+      t->rtx_ssrc = m->rtx_ssrc;
+    if (is_new)
+      nara_room_core_track_init(t);
     if (m->ext_ids[NARA_EXT_MID])
       core->mid_ext_id = m->ext_ids[NARA_EXT_MID];
     if (is_new)
@@ -518,6 +519,11 @@ static void subscribe_make_offer(NaraPeerCore *core)
     g_strlcpy(slot->stream_id, track->info.stream_id, sizeof slot->stream_id);
     slot->codec = track->codec;
     slot->ssrc = output_ssrc(core, track->info.id);
+    slot->rtx_ssrc = 0;
+    if (slot->kind == NARA_TRACK_VIDEO) {
+      g_autofree char *key = g_strconcat("rtx ", track->info.id, NULL);
+      slot->rtx_ssrc = output_ssrc(core, key);
+    }
   }
 
   /* An offer without m-lines has no transport and its answer could not be
@@ -535,6 +541,7 @@ static void subscribe_make_offer(NaraPeerCore *core)
     m->active = slot->active;
     m->codec = slot->codec;
     m->ssrc = slot->ssrc;
+    m->rtx_ssrc = slot->rtx_ssrc;
     g_strlcpy(m->stream_id, slot->stream_id, sizeof m->stream_id);
     g_strlcpy(m->track_id, slot->track_id, sizeof m->track_id);
   }
@@ -601,6 +608,12 @@ static void subscribe_answer(NaraPeerCore *core, const char *sdp)
     if (!m || m->rejected)
       continue;
     memcpy(slot->sub_ext_ids, m->ext_ids, sizeof slot->sub_ext_ids);
+    /* RTX only if the answer kept it; else NACKs are answered in the
+     * original stream. */
+    slot->rtx_pt = slot->rtx_ssrc && slot->codec.rtx_pt && m->codec.rtx_pt == slot->codec.rtx_pt
+                       ? slot->codec.rtx_pt
+                       : 0;
+    slot->rtx_seq = (guint16)g_random_int();
     slot->answered = TRUE;
     nara_room_core_route(core->room, slot);
   }

@@ -502,7 +502,11 @@ static void test_build_offer(void)
   g_strlcpy(media[0].mid, "0", sizeof media[0].mid);
   media[0].kind = NARA_TRACK_AUDIO;
   media[0].active = TRUE;
-  media[0].codec = (NaraSdpCodec){ 109, "opus", 48000, 2, "minptime=10;useinbandfec=1" };
+  media[0].codec = (NaraSdpCodec){ .pt = 109,
+                                   .name = "opus",
+                                   .clock_rate = 48000,
+                                   .channels = 2,
+                                   .fmtp = "minptime=10;useinbandfec=1" };
   media[0].ssrc = 11111;
   g_strlcpy(media[0].stream_id, "alice", sizeof media[0].stream_id);
   g_strlcpy(media[0].track_id, "alice-0", sizeof media[0].track_id);
@@ -510,9 +514,11 @@ static void test_build_offer(void)
   g_strlcpy(media[1].mid, "1", sizeof media[1].mid);
   media[1].kind = NARA_TRACK_VIDEO;
   media[1].active = TRUE;
-  media[1].codec = (NaraSdpCodec){ 102, "H264", 90000, 0,
-                                   "level-asymmetry-allowed=1;packetization-mode=1;"
-                                   "profile-level-id=42e01f" };
+  media[1].codec = (NaraSdpCodec){ .pt = 102,
+                                   .name = "H264",
+                                   .clock_rate = 90000,
+                                   .fmtp = "level-asymmetry-allowed=1;packetization-mode=1;"
+                                           "profile-level-id=42e01f" };
   media[1].ssrc = 4000000000u;
   g_strlcpy(media[1].stream_id, "alice", sizeof media[1].stream_id);
   g_strlcpy(media[1].track_id, "alice-1", sizeof media[1].track_id);
@@ -520,7 +526,7 @@ static void test_build_offer(void)
   /* A slot kept from an earlier track, and one never used. */
   g_strlcpy(media[2].mid, "2", sizeof media[2].mid);
   media[2].kind = NARA_TRACK_VIDEO;
-  media[2].codec = (NaraSdpCodec){ 96, "VP8", 90000, 0, "" };
+  media[2].codec = (NaraSdpCodec){ .pt = 96, .name = "VP8", .clock_rate = 90000 };
   g_strlcpy(media[3].mid, "3", sizeof media[3].mid);
   media[3].kind = NARA_TRACK_AUDIO;
 
