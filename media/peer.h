@@ -83,8 +83,6 @@ struct _NaraPeerCore {
   gboolean offer_outstanding;
   gboolean offer_pending;    /* set_subscriptions came while waiting for an answer */
   GHashTable *ssrc_by_track; /* track id → output SSRC, stable per subscriber */
-  guint64 remb_bps;          /* the subscriber's last REMB, per stream it covers */
-  gint64 remb_us;            /* when it came, 0 for never */
 };
 
 /* (transfer full) Control thread: allocation only; takes a ref on handle. */

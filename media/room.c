@@ -24,8 +24,6 @@
  * ceiling of every estimate Nara sends. */
 #define REMB_BITRATE 2000000
 #define REMB_MIN_BITRATE 100000
-/* A subscriber's REMB older than this no longer counts. */
-#define REMB_FRESH_US (5 * G_USEC_PER_SEC)
 /* A gap longer than this is a burst NACKs cannot repair in time: the
  * subscribers' keyframe requests will. */
 #define MAX_NACK_GAP 64
@@ -276,9 +274,12 @@ static gboolean receive(NaraPubTrack *track, const guint8 *data, gsize len, cons
     track->missing->n = 0;
   }
   gsize stored_len;
-  if (r == NARA_SEQ_DUPLICATE
-      || (r == NARA_SEQ_LATE && nara_rtp_ring_get(track->ring, ext, &stored_len)))
+  if (r == NARA_SEQ_DUPLICATE)
     return FALSE;
+  if (r == NARA_SEQ_LATE && nara_rtp_ring_get(track->ring, ext, &stored_len)) {
+    track->stats.received--; /* a repeat, as a duplicate: not a packet more */
+    return FALSE;
+  }
   if (r == NARA_SEQ_LATE)
     nara_missing_remove(track->missing, ext);
   else if (r == NARA_SEQ_GAP && gap <= MAX_NACK_GAP)
@@ -450,18 +451,10 @@ static void on_report_block(guint32 reporter, const NaraReportBlock *block, gpoi
   slot->estimate_bps = CLAMP(est, REMB_MIN_BITRATE, REMB_BITRATE);
 }
 
-static void on_remb(guint64 bitrate, guint n_ssrcs, gpointer user_data)
-{
-  SubRtcp *ctx = user_data;
-  ctx->sub->remb_bps = bitrate / MAX(n_ssrcs, 1u);
-  ctx->sub->remb_us = ctx->now;
-}
-
 static const NaraRtcpVisitor subscriber_visitor = {
   .report_block = on_report_block,
   .nack = on_nack,
   .keyframe = on_keyframe_request,
-  .remb = on_remb,
 };
 
 void nara_room_core_subscriber_rtcp(NaraPeerCore *sub, guint8 *data, gsize len)
@@ -497,19 +490,19 @@ void nara_room_core_publisher_rtcp(NaraPeerCore *pub, guint8 *data, gsize len)
     drop(pub, "malformed RTCP");
 }
 
-/* What a video track may send: the lowest estimate among its subscribers,
- * each the lower of its REMB share (if fresh) and its loss-based estimate;
- * REMB_BITRATE without subscribers. One subscriber on a bad link thus holds
- * the publisher back for everyone: without simulcast there is one stream. */
-static guint64 track_estimate(const NaraPubTrack *track, gint64 now)
+/* What a video track may send: the lowest loss-based estimate among its
+ * subscribers (on_report_block), REMB_BITRATE without subscribers. One
+ * subscriber on a bad link thus holds the publisher back for everyone:
+ * without simulcast there is one stream. Subscribers' own REMB is not
+ * used: Nara offers them neither abs-send-time nor transport-cc, so
+ * Chrome's estimate there rests on RTP timestamps, starts near 300 kbit/s
+ * and climbs only as fast as what arrives, which the REMB would cap. */
+static guint64 track_estimate(const NaraPubTrack *track)
 {
   guint64 est = REMB_BITRATE;
   for (guint i = 0; i < track->outputs->len; i++) {
     const NaraSubSlot *slot = g_ptr_array_index(track->outputs, i);
-    const NaraPeerCore *sub = slot->subscriber;
     est = MIN(est, slot->estimate_bps);
-    if (sub->remb_us && now - sub->remb_us < REMB_FRESH_US)
-      est = MIN(est, MAX(sub->remb_bps, (guint64)REMB_MIN_BITRATE));
   }
   return est;
 }
@@ -529,7 +522,7 @@ static void report_to_publisher(NaraPeerCore *pub, gint64 now)
       nara_recv_stats_report(&t->stats, now, &blocks[n_blocks++]);
     if (t->info.kind == NARA_TRACK_VIDEO) {
       video[n_video++] = t->ssrc;
-      bitrate += track_estimate(t, now);
+      bitrate += track_estimate(t);
     }
   }
   if (n_blocks == 0 && n_video == 0)
