@@ -79,7 +79,7 @@ typedef struct {
 
 typedef struct {
   guint64 packets_in;        /* RTP packets received from publishers */
-  guint64 packets_forwarded; /* RTP packets sent to subscribers */
+  guint64 packets_forwarded; /* RTP packets sent to subscribers, retransmissions included */
   guint64 bytes_forwarded;
   guint64 packets_dropped; /* malformed, failed unprotect, no route */
   guint64 srtp_failures;   /* SRTP/SRTCP unprotect failed (counted in packets_dropped too) */

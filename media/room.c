@@ -282,7 +282,7 @@ static gboolean receive(NaraPubTrack *track, const guint8 *data, gsize len, cons
   }
   if (r == NARA_SEQ_LATE)
     nara_missing_remove(track->missing, ext);
-  else if (r == NARA_SEQ_GAP && gap <= MAX_NACK_GAP)
+  else if (r == NARA_SEQ_GAP && gap <= MAX_NACK_GAP && track->codec.nack)
     for (guint32 k = gap; k >= 1; k--)
       nara_missing_add(track->missing, ext - k);
   nara_rtp_ring_put(track->ring, ext, data, len);
@@ -387,7 +387,7 @@ static void retransmit(SubRtcp *ctx, NaraSubSlot *slot, guint16 seq)
   const guint8 *pkt = nara_rtp_ring_get(track->ring, ext, &len);
   if (!pkt) {
     guint32 highest = track->stats.cycles + track->stats.max_seq;
-    if ((gint32)(highest - ext) > 0 && highest - ext < NARA_RING_SLOTS) {
+    if (track->codec.nack && (gint32)(highest - ext) > 0 && highest - ext < NARA_RING_SLOTS) {
       nara_missing_add(track->missing, ext);
       nack_upstream(track, ctx->now, TRUE);
     }
@@ -410,6 +410,7 @@ static void retransmit(SubRtcp *ctx, NaraSubSlot *slot, guint16 seq)
     return;
   slot->rtx_seq += slot->rtx_pt != 0;
   nara_worker_count(&worker->rtx_sent, 1);
+  nara_worker_count(&worker->packets_forwarded, 1);
   nara_worker_count(&worker->bytes_forwarded, out_len);
 }
 
