@@ -492,6 +492,34 @@ static guint32 output_ssrc(NaraPeerCore *core, const char *track_id)
   return ssrc;
 }
 
+/* RFC 8843 §9.1: in one BUNDLE group a payload type means one codec on
+ * every m-line. Publishers number their rtx as they like (Chrome: VP8 96,
+ * rtx 97; aiortc: VP8 97, rtx 98), and Nara rewrites the payload type of
+ * what it retransmits anyway: so each video slot keeps the publisher's rtx
+ * number if no other m-line of the offer uses it, else takes a free one
+ * (slots keep theirs from offer to offer while nothing collides). */
+static void assign_rtx_pts(NaraPeerCore *core)
+{
+  gboolean used[128] = { FALSE };
+  for (guint i = 0; i < core->slots->len; i++) {
+    NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
+    used[slot->codec.name[0]              ? slot->codec.pt & 0x7f
+         : slot->kind == NARA_TRACK_VIDEO ? 96
+                                          : 111]
+        = TRUE;
+  }
+  for (guint i = 0; i < core->slots->len; i++) {
+    NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
+    guint8 pt = slot->codec.rtx_pt;
+    if (!pt || slot->kind != NARA_TRACK_VIDEO || !slot->active)
+      continue;
+    for (guint k = 96; used[pt] && k < 128; k++)
+      pt = (guint8)k;
+    slot->codec.rtx_pt = used[pt] ? 0 : pt;
+    used[pt] = TRUE;
+  }
+}
+
 static void subscribe_make_offer(NaraPeerCore *core)
 {
   /* Stop sending removed tracks now; their m-lines go inactive. */
@@ -526,6 +554,7 @@ static void subscribe_make_offer(NaraPeerCore *core)
     }
   }
 
+  assign_rtx_pts(core);
   /* An offer without m-lines has no transport and its answer could not be
    * applied: wait until there is a track to offer. */
   if (core->slots->len == 0) {
@@ -603,16 +632,17 @@ static void subscribe_answer(NaraPeerCore *core, const char *sdp)
   for (guint i = 0; i < core->slots->len; i++) {
     NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
     const NaraSdpMedia *m = answer_media(answer, slot);
-    if (!slot->active || slot->answered)
+    if (!slot->active || !m || m->rejected)
       continue;
-    if (!m || m->rejected)
-      continue;
-    memcpy(slot->sub_ext_ids, m->ext_ids, sizeof slot->sub_ext_ids);
-    /* RTX only if the answer kept it; else NACKs are answered in the
+    /* RTX only if the answer kept it (its number may have moved since the
+     * last offer, see assign_rtx_pts); else NACKs are answered in the
      * original stream. */
     slot->rtx_pt = slot->rtx_ssrc && slot->codec.rtx_pt && m->codec.rtx_pt == slot->codec.rtx_pt
                        ? slot->codec.rtx_pt
                        : 0;
+    if (slot->answered)
+      continue;
+    memcpy(slot->sub_ext_ids, m->ext_ids, sizeof slot->sub_ext_ids);
     slot->rtx_seq = (guint16)g_random_int();
     slot->answered = TRUE;
     nara_room_core_route(core->room, slot);
