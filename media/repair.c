@@ -119,9 +119,11 @@ NaraSeqResult nara_recv_stats_update(NaraRecvStats *s, guint16 seq, guint32 rtp_
       s->max_seq = seq;
       *gap = udelta - 1u;
       result = *gap ? NARA_SEQ_GAP : NARA_SEQ_NEXT;
-    } else if (udelta <= SEQ_MOD - MAX_MISORDER) {
+    } else if (udelta <= SEQ_MOD - MAX_MISORDER && !(retransmitted && udelta >= SEQ_MOD / 2)) {
       /* A very large jump: a restarted sender, or garbage. The second
-       * packet in a row that agrees starts the count again. */
+       * packet in a row that agrees starts the count again. Never for a
+       * retransmission of something old: a sender's payload padding
+       * repeats old packets in order, which must not restart the count. */
       if (seq == s->bad_seq) {
         restart(s, seq);
         result = NARA_SEQ_RESET;

@@ -83,6 +83,11 @@ static void test_sequence(void)
   g_assert_cmpuint(ext, ==, 65534);
   g_assert_cmpuint(nara_recv_stats_extend(&s, 65533), ==, 65533);
   g_assert_cmpuint(nara_recv_stats_extend(&s, 2), ==, 65538);
+  /* Old retransmissions, in order, far behind: late, never a restart. */
+  g_assert_cmpint(nara_recv_stats_update(&s, 40000, 0, 0, TRUE, &ext, &gap), ==, NARA_SEQ_LATE);
+  g_assert_cmpint(nara_recv_stats_update(&s, 40001, 0, 0, TRUE, &ext, &gap), ==, NARA_SEQ_LATE);
+  g_assert_cmpint(feed(&s, 2, &ext, &gap), ==, NARA_SEQ_NEXT);
+  g_assert_cmpuint(ext, ==, 65538);
   /* A jump of 30000 is taken only when the next packet agrees. */
   g_assert_cmpint(feed(&s, 30001, &ext, &gap), ==, NARA_SEQ_BAD);
   g_assert_cmpint(feed(&s, 30002, &ext, &gap), ==, NARA_SEQ_RESET);
