@@ -129,6 +129,9 @@ void nara_media_get_stats(NaraMedia *media, NaraMediaStats *stats)
     stats->bytes_forwarded += atomic_load_explicit(&w->bytes_forwarded, memory_order_relaxed);
     stats->packets_dropped += atomic_load_explicit(&w->packets_dropped, memory_order_relaxed);
     stats->srtp_failures += atomic_load_explicit(&w->srtp_failures, memory_order_relaxed);
+    stats->nacks_received += atomic_load_explicit(&w->nacks_received, memory_order_relaxed);
+    stats->rtx_sent += atomic_load_explicit(&w->rtx_sent, memory_order_relaxed);
+    stats->nacks_sent += atomic_load_explicit(&w->nacks_sent, memory_order_relaxed);
     stats->live_rooms += atomic_load_explicit(&w->live_rooms, memory_order_relaxed);
     stats->live_peers += atomic_load_explicit(&w->live_peers, memory_order_relaxed);
   }

@@ -79,10 +79,13 @@ typedef struct {
 
 typedef struct {
   guint64 packets_in;        /* RTP packets received from publishers */
-  guint64 packets_forwarded; /* RTP packets sent to subscribers */
+  guint64 packets_forwarded; /* RTP packets sent to subscribers, retransmissions included */
   guint64 bytes_forwarded;
   guint64 packets_dropped; /* malformed, failed unprotect, no route */
   guint64 srtp_failures;   /* SRTP/SRTCP unprotect failed (counted in packets_dropped too) */
+  guint64 nacks_received;  /* sequence numbers subscribers asked to have retransmitted */
+  guint64 rtx_sent;        /* retransmissions sent to subscribers */
+  guint64 nacks_sent;      /* sequence numbers Nara asked publishers for */
   guint peers;             /* open peer handles */
   guint rooms;             /* open room handles */
   /* Worker-side room and peer objects not yet freed: they outlive their

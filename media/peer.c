@@ -89,7 +89,8 @@ static void on_transport_receive(guint8 *data, gsize len, gpointer user_data)
   }
   if (core->role == NARA_PEER_SUBSCRIBE)
     nara_room_core_subscriber_rtcp(core, data, len);
-  /* Publishers' SR/RR carry nothing the forwarder uses yet. */
+  else
+    nara_room_core_publisher_rtcp(core, data, len);
 }
 
 static void on_ice_receive(guint8 *data, gsize len, gpointer user_data)
@@ -245,12 +246,9 @@ void nara_peer_core_start(NaraPeerCore *core)
 void nara_peer_core_close(NaraPeerCore *core)
 {
   if (core->role == NARA_PEER_PUBLISH) {
-    for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++) {
-      if (!core->track_used[i])
-        continue;
-      nara_room_core_track_removed(core->room, &core->tracks[i]);
-      g_ptr_array_unref(core->tracks[i].outputs);
-    }
+    for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++)
+      if (core->track_used[i])
+        nara_room_core_track_free(core->room, &core->tracks[i]);
   } else {
     for (guint i = 0; i < core->slots->len; i++)
       nara_room_core_unroute(g_ptr_array_index(core->slots, i));
@@ -372,8 +370,7 @@ static void publish_update_tracks(NaraPeerCore *core, const NaraSdpRemote *offer
     gboolean wanted = m && !m->rejected && m->sending;
     NaraPubTrack *t = &core->tracks[i];
     if (core->track_used[i] && (!wanted || m->kind != t->info.kind || m->codec.pt != t->codec.pt)) {
-      nara_room_core_track_removed(core->room, t);
-      g_ptr_array_unref(t->outputs);
+      nara_room_core_track_free(core->room, t);
       core->track_used[i] = FALSE;
     }
     if (!wanted)
@@ -394,6 +391,10 @@ static void publish_update_tracks(NaraPeerCore *core, const NaraSdpRemote *offer
     memcpy(t->ext_ids, m->ext_ids, sizeof t->ext_ids);
     if (m->ssrc)
       t->ssrc = m->ssrc;
+    if (m->rtx_ssrc)
+      t->rtx_ssrc = m->rtx_ssrc;
+    if (is_new)
+      nara_room_core_track_init(t);
     if (m->ext_ids[NARA_EXT_MID])
       core->mid_ext_id = m->ext_ids[NARA_EXT_MID];
     if (is_new)
@@ -491,6 +492,34 @@ static guint32 output_ssrc(NaraPeerCore *core, const char *track_id)
   return ssrc;
 }
 
+/* RFC 8843 §9.1: in one BUNDLE group a payload type means one codec on
+ * every m-line. Publishers number their rtx as they like (Chrome: VP8 96,
+ * rtx 97; aiortc: VP8 97, rtx 98), and Nara rewrites the payload type of
+ * what it retransmits anyway: so each video slot keeps the publisher's rtx
+ * number if no other m-line of the offer uses it, else takes a free one
+ * (slots keep theirs from offer to offer while nothing collides). */
+static void assign_rtx_pts(NaraPeerCore *core)
+{
+  gboolean used[128] = { FALSE };
+  for (guint i = 0; i < core->slots->len; i++) {
+    NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
+    used[slot->codec.name[0]              ? slot->codec.pt & 0x7f
+         : slot->kind == NARA_TRACK_VIDEO ? 96
+                                          : 111]
+        = TRUE;
+  }
+  for (guint i = 0; i < core->slots->len; i++) {
+    NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
+    guint8 pt = slot->codec.rtx_pt;
+    if (!pt || slot->kind != NARA_TRACK_VIDEO || !slot->active)
+      continue;
+    for (guint k = 96; used[pt] && k < 128; k++)
+      pt = (guint8)k;
+    slot->codec.rtx_pt = used[pt] ? 0 : pt;
+    used[pt] = TRUE;
+  }
+}
+
 static void subscribe_make_offer(NaraPeerCore *core)
 {
   /* Stop sending removed tracks now; their m-lines go inactive. */
@@ -518,8 +547,14 @@ static void subscribe_make_offer(NaraPeerCore *core)
     g_strlcpy(slot->stream_id, track->info.stream_id, sizeof slot->stream_id);
     slot->codec = track->codec;
     slot->ssrc = output_ssrc(core, track->info.id);
+    slot->rtx_ssrc = 0;
+    if (slot->kind == NARA_TRACK_VIDEO) {
+      g_autofree char *key = g_strconcat("rtx ", track->info.id, NULL);
+      slot->rtx_ssrc = output_ssrc(core, key);
+    }
   }
 
+  assign_rtx_pts(core);
   /* An offer without m-lines has no transport and its answer could not be
    * applied: wait until there is a track to offer. */
   if (core->slots->len == 0) {
@@ -535,6 +570,7 @@ static void subscribe_make_offer(NaraPeerCore *core)
     m->active = slot->active;
     m->codec = slot->codec;
     m->ssrc = slot->ssrc;
+    m->rtx_ssrc = slot->rtx_ssrc;
     g_strlcpy(m->stream_id, slot->stream_id, sizeof m->stream_id);
     g_strlcpy(m->track_id, slot->track_id, sizeof m->track_id);
   }
@@ -596,11 +632,18 @@ static void subscribe_answer(NaraPeerCore *core, const char *sdp)
   for (guint i = 0; i < core->slots->len; i++) {
     NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
     const NaraSdpMedia *m = answer_media(answer, slot);
-    if (!slot->active || slot->answered)
+    if (!slot->active || !m || m->rejected)
       continue;
-    if (!m || m->rejected)
+    /* RTX only if the answer kept it (its number may have moved since the
+     * last offer, see assign_rtx_pts); else NACKs are answered in the
+     * original stream. */
+    slot->rtx_pt = slot->rtx_ssrc && slot->codec.rtx_pt && m->codec.rtx_pt == slot->codec.rtx_pt
+                       ? slot->codec.rtx_pt
+                       : 0;
+    if (slot->answered)
       continue;
     memcpy(slot->sub_ext_ids, m->ext_ids, sizeof slot->sub_ext_ids);
+    slot->rtx_seq = (guint16)g_random_int();
     slot->answered = TRUE;
     nara_room_core_route(core->room, slot);
   }

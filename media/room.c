@@ -1,23 +1,41 @@
 /* room.c — a room on its worker: routes and the forwarding packet path.
  *
  * Owns the room's peer list, the routes from publisher tracks to subscriber
- * slots, and the per-packet work: unprotect, find the track, then for each
- * subscriber copy, rewrite, protect and send; keyframe requests upstream
- * and the periodic REMB. It does not negotiate (peer.c), never decodes, and
- * holds nothing past the current wake-up (ICE-lite's send batch leaves
+ * slots, and the per-packet work: unprotect, find the track, account and
+ * keep the packet (video ring), then for each subscriber copy, rewrite,
+ * protect and send. Subscribers' RTCP (keyframe requests, NACKs answered
+ * from the ring, reports, REMB) and publishers' RTCP (Sender Reports) end
+ * here; repair.c keeps the state, rtcp.c the bytes; the once-a-second
+ * reports are in the tick. It does not negotiate (peer.c), never decodes,
+ * and sends nothing past the current wake-up (ICE-lite's send batch leaves
  * before the worker polls again). Runs on the room's media worker only.
  */
 #include "room.h"
 
 #include "drop_log.h"
 #include "peer.h"
+#include "rtcp.h"
 
 #include <string.h>
 
 #define PLI_INTERVAL_US (300 * G_TIME_SPAN_MILLISECOND)
 /* Enough for a consultation's 720p camera; browsers start far lower and
- * climb only as fast as the receiver's estimate allows. */
+ * climb only as fast as the receiver's estimate allows. This is also the
+ * ceiling of every estimate Nara sends. */
 #define REMB_BITRATE 2000000
+#define REMB_MIN_BITRATE 100000
+/* A gap longer than this is a burst NACKs cannot repair in time: the
+ * subscribers' keyframe requests will. */
+#define MAX_NACK_GAP 64
+/* Upstream NACKs: a missing packet is asked again after this (about one
+ * round trip to a browser), NARA_MISSING_TRIES times; the missing list is
+ * looked at no more often than NACK_CHECK_US while packets come. */
+#define NACK_RETRY_US (100 * G_TIME_SPAN_MILLISECOND)
+#define NACK_CHECK_US (10 * G_TIME_SPAN_MILLISECOND)
+#define NACK_MAX_SEQS 64
+/* Retransmissions one RTCP packet from a subscriber may cause: a NACK of
+ * 1500 octets could otherwise ask for 6000. */
+#define RTX_PER_RTCP 64
 
 NaraRoomCore *nara_room_core_new(NaraWorker *worker, const char *room_id)
 {
@@ -89,10 +107,30 @@ void nara_room_core_route(NaraRoomCore *room, NaraSubSlot *slot)
   if (!track || track->codec.pt != slot->codec.pt)
     return;
   build_rewrite(slot, track);
+  slot->packets_sent = slot->octets_sent = 0;
+  slot->estimate_bps = REMB_BITRATE;
+  slot->estimate_us = 0;
   slot->track = track;
   g_ptr_array_add(track->outputs, slot);
   if (track->info.kind == NARA_TRACK_VIDEO && nara_peer_core_can_send(slot->subscriber))
     nara_room_core_request_keyframe(track, TRUE);
+}
+
+void nara_room_core_track_init(NaraPubTrack *track)
+{
+  nara_recv_stats_init(&track->stats, track->ssrc, track->codec.clock_rate);
+  if (track->info.kind == NARA_TRACK_VIDEO) {
+    track->ring = nara_rtp_ring_new();
+    track->missing = g_new0(NaraMissing, 1);
+  }
+}
+
+void nara_room_core_track_free(NaraRoomCore *room, NaraPubTrack *track)
+{
+  nara_room_core_track_removed(room, track);
+  g_clear_pointer(&track->outputs, g_ptr_array_unref);
+  g_clear_pointer(&track->ring, nara_rtp_ring_free);
+  g_clear_pointer(&track->missing, g_free);
 }
 
 void nara_room_core_unroute(NaraSubSlot *slot)
@@ -143,9 +181,9 @@ void nara_room_core_request_keyframe(NaraPubTrack *track, gboolean force)
 
 /* A stream without a=ssrc (or a new SSRC after a re-offer): the mid header
  * extension says which m-line it is. RTX shares the mid, so the payload
- * type must match the track's codec too. */
+ * type tells the media stream (codec.pt) from its repair (codec.rtx_pt). */
 static NaraPubTrack *learn_track(NaraPeerCore *pub, const guint8 *data, gsize len,
-                                 const NaraRtpHeader *h)
+                                 const NaraRtpHeader *h, gboolean *rtx)
 {
   const guint8 *mid;
   gsize mid_len;
@@ -153,9 +191,15 @@ static NaraPubTrack *learn_track(NaraPeerCore *pub, const guint8 *data, gsize le
     return NULL;
   for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++) {
     NaraPubTrack *t = &pub->tracks[i];
-    if (pub->track_used[i] && t->codec.pt == h->pt && strlen(t->mid) == mid_len
-        && memcmp(t->mid, mid, mid_len) == 0) {
+    if (!pub->track_used[i] || strlen(t->mid) != mid_len || memcmp(t->mid, mid, mid_len) != 0)
+      continue;
+    if (t->codec.pt == h->pt) {
       t->ssrc = h->ssrc;
+      return t;
+    }
+    if (t->codec.rtx_pt && t->codec.rtx_pt == h->pt && t->ssrc) {
+      t->rtx_ssrc = h->ssrc;
+      *rtx = TRUE;
       return t;
     }
   }
@@ -170,6 +214,14 @@ static NaraPubTrack *track_for_ssrc(NaraPeerCore *pub, guint32 ssrc)
   return NULL;
 }
 
+static NaraPubTrack *track_for_rtx_ssrc(NaraPeerCore *pub, guint32 ssrc)
+{
+  for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++)
+    if (pub->track_used[i] && pub->tracks[i].rtx_ssrc == ssrc && pub->tracks[i].ssrc)
+      return &pub->tracks[i];
+  return NULL;
+}
+
 static void drop(NaraPeerCore *peer, const char *why)
 {
   guint unlogged;
@@ -177,6 +229,66 @@ static void drop(NaraPeerCore *peer, const char *why)
   if (nara_drop_log_claim(&unlogged))
     g_debug("room %s participant %s: dropped a packet: %s (+%u drops not logged)", peer->room->id,
             peer->participant_id, why, unlogged);
+}
+
+/* Asks the publisher for what is due on the missing list (force: even if
+ * it was looked at less than NACK_CHECK_US ago). */
+static void nack_upstream(NaraPubTrack *track, gint64 now, gboolean force)
+{
+  if (!force && now < track->next_nack_us)
+    return;
+  track->next_nack_us = now + NACK_CHECK_US;
+  NaraPeerCore *pub = track->publisher;
+  guint32 highest = track->stats.cycles + track->stats.max_seq;
+  guint32 oldest = highest > NARA_RING_SLOTS ? highest - NARA_RING_SLOTS : 0;
+  guint16 seqs[NACK_MAX_SEQS];
+  guint n = nara_missing_due(track->missing, now, NACK_RETRY_US, oldest, seqs, NACK_MAX_SEQS);
+  if (n == 0 || !nara_peer_core_can_send(pub))
+    return;
+  guint8 *buf = pub->room->worker->tx;
+  gsize len = nara_rtcp_write_nack(buf, NARA_WORKER_MTU, pub->local_ssrc, track->ssrc, seqs, n);
+  if (len && nara_peer_core_send_rtcp(pub, buf, len, NARA_WORKER_BUF))
+    nara_worker_count(&pub->room->worker->nacks_sent, n);
+}
+
+/* Statistics, the ring and the missing list; FALSE if the packet was
+ * forwarded before (a duplicate, or a retransmission of what came). */
+static gboolean receive(NaraPubTrack *track, const guint8 *data, gsize len, const NaraRtpHeader *h,
+                        gboolean rtx)
+{
+  gint64 now = g_get_monotonic_time();
+  gboolean restarted = FALSE;
+  if (G_UNLIKELY(track->stats.ssrc != h->ssrc)) {
+    nara_recv_stats_init(&track->stats, h->ssrc, track->codec.clock_rate);
+    restarted = TRUE;
+  }
+  guint32 ext, gap;
+  NaraSeqResult r
+      = nara_recv_stats_update(&track->stats, h->seq, h->timestamp, now, rtx, &ext, &gap);
+  if (!track->ring || r == NARA_SEQ_BAD)
+    return TRUE;
+  if (G_UNLIKELY(restarted || r == NARA_SEQ_RESET)) {
+    /* New numbering: what the ring and the missing list hold is another
+     * stream's. */
+    nara_rtp_ring_clear(track->ring);
+    track->missing->n = 0;
+  }
+  gsize stored_len;
+  if (r == NARA_SEQ_DUPLICATE)
+    return FALSE;
+  if (r == NARA_SEQ_LATE && nara_rtp_ring_get(track->ring, ext, &stored_len)) {
+    track->stats.received--; /* a repeat, as a duplicate: not a packet more */
+    return FALSE;
+  }
+  if (r == NARA_SEQ_LATE)
+    nara_missing_remove(track->missing, ext);
+  else if (r == NARA_SEQ_GAP && gap <= MAX_NACK_GAP && track->codec.nack)
+    for (guint32 k = gap; k >= 1; k--)
+      nara_missing_add(track->missing, ext - k);
+  nara_rtp_ring_put(track->ring, ext, data, len);
+  if (track->missing->n)
+    nack_upstream(track, now, r == NARA_SEQ_GAP);
+  return TRUE;
 }
 
 void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
@@ -193,15 +305,27 @@ void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
     drop(pub, "malformed RTP");
     return;
   }
+  gboolean rtx = FALSE;
   NaraPubTrack *track = track_for_ssrc(pub, h.ssrc);
+  if (!track && (track = track_for_rtx_ssrc(pub, h.ssrc)))
+    rtx = TRUE;
   if (!track)
-    track = learn_track(pub, data, len, &h);
+    track = learn_track(pub, data, len, &h, &rtx);
   if (!track) {
     drop(pub, "unknown SSRC");
     return;
   }
+  /* RFC 4588 §4: back to the packet it repeats. Padding alone (a
+   * bandwidth probe) carries no original and ends here. */
+  if (rtx
+      && (!nara_rtx_unwrap(data, &len, track->codec.pt, track->ssrc)
+          || !nara_rtp_parse(data, len, &h)))
+    return;
+  if (!receive(track, data, len, &h, rtx))
+    return;
   if (!pub->forward[track->info.kind])
     return;
+  gsize payload = len - h.header_len;
   for (guint i = 0; i < track->outputs->len; i++) {
     NaraSubSlot *slot = g_ptr_array_index(track->outputs, i);
     NaraPeerCore *sub = slot->subscriber;
@@ -219,22 +343,120 @@ void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
     }
     if (!nara_transport_batch_commit(sub->transport, out, out_len))
       continue;
+    slot->packets_sent++;
+    slot->octets_sent += (guint32)payload;
     nara_worker_count(&worker->packets_forwarded, 1);
     nara_worker_count(&worker->bytes_forwarded, out_len);
   }
 }
 
-static void on_keyframe_request(guint32 media_ssrc, gpointer user_data)
+/* What one compound RTCP packet of a subscriber is working on. */
+typedef struct {
+  NaraPeerCore *sub;
+  gint64 now;
+  guint rtx_budget;
+} SubRtcp;
+
+static NaraSubSlot *slot_for_ssrc(NaraPeerCore *sub, guint32 ssrc)
 {
-  NaraPeerCore *sub = user_data;
   for (guint i = 0; i < sub->slots->len; i++) {
     NaraSubSlot *slot = g_ptr_array_index(sub->slots, i);
-    if (slot->track && slot->ssrc == media_ssrc) {
-      nara_room_core_request_keyframe(slot->track, FALSE);
-      return;
+    if (slot->track && slot->ssrc == ssrc)
+      return slot;
+  }
+  return NULL;
+}
+
+static void on_keyframe_request(guint32 media_ssrc, gpointer user_data)
+{
+  SubRtcp *ctx = user_data;
+  NaraSubSlot *slot = slot_for_ssrc(ctx->sub, media_ssrc);
+  if (slot)
+    nara_room_core_request_keyframe(slot->track, FALSE);
+}
+
+/* One packet a subscriber asked for: from the ring as RTX (or in the
+ * original stream if it took no RTX), else asked of the publisher. */
+static void retransmit(SubRtcp *ctx, NaraSubSlot *slot, guint16 seq)
+{
+  NaraPeerCore *sub = ctx->sub;
+  NaraPubTrack *track = slot->track;
+  NaraWorker *worker = sub->room->worker;
+  guint32 ext = nara_recv_stats_extend(&track->stats, seq);
+  gsize len;
+  const guint8 *pkt = nara_rtp_ring_get(track->ring, ext, &len);
+  if (!pkt) {
+    guint32 highest = track->stats.cycles + track->stats.max_seq;
+    if (track->codec.nack && (gint32)(highest - ext) > 0 && highest - ext < NARA_RING_SLOTS) {
+      nara_missing_add(track->missing, ext);
+      nack_upstream(track, ctx->now, TRUE);
     }
+    return;
+  }
+  guint8 *out = nara_transport_batch_buffer(sub->transport, worker->tx);
+  gsize out_len;
+  if (slot->rtx_pt) {
+    out_len = nara_rtx_wrap(out, NARA_WORKER_MTU, pkt, len, &slot->rewrite, slot->rtx_pt,
+                            slot->rtx_ssrc, slot->rtx_seq);
+  } else {
+    memcpy(out, pkt, len);
+    out_len = nara_rtp_rewrite(out, len, &slot->rewrite) ? len : 0;
+  }
+  if (!out_len || !nara_srtp_protect(sub->srtp_out, out, &out_len, NARA_WORKER_BUF)) {
+    drop(sub, "retransmission could not be built");
+    return;
+  }
+  if (!nara_transport_batch_commit(sub->transport, out, out_len))
+    return;
+  slot->rtx_seq += slot->rtx_pt != 0;
+  nara_worker_count(&worker->rtx_sent, 1);
+  nara_worker_count(&worker->packets_forwarded, 1);
+  nara_worker_count(&worker->bytes_forwarded, out_len);
+}
+
+static void on_nack(guint32 media_ssrc, guint16 pid, guint16 blp, gpointer user_data)
+{
+  SubRtcp *ctx = user_data;
+  NaraSubSlot *slot = slot_for_ssrc(ctx->sub, media_ssrc);
+  if (!slot || !slot->track->ring || !nara_peer_core_can_send(ctx->sub))
+    return;
+  /* RFC 4585 §6.2.1: pid, and pid + i + 1 for every bit i set in blp. */
+  for (guint i = 0; i <= 16; i++) {
+    if (i > 0 && !(blp & (1u << (i - 1))))
+      continue;
+    nara_worker_count(&ctx->sub->room->worker->nacks_received, 1);
+    if (ctx->rtx_budget == 0)
+      return;
+    ctx->rtx_budget--;
+    retransmit(ctx, slot, (guint16)(pid + i));
   }
 }
+
+/* The subscriber's loss, for the estimate Nara sends its publisher: above
+ * 10 % the estimate falls by half the loss, below 2 % it rises by 8 % a
+ * second, in between it holds (the loss rule of RMCAT's GCC). */
+static void on_report_block(guint32 reporter, const NaraReportBlock *block, gpointer user_data)
+{
+  (void)reporter;
+  SubRtcp *ctx = user_data;
+  NaraSubSlot *slot = slot_for_ssrc(ctx->sub, block->ssrc);
+  if (!slot)
+    return;
+  guint64 est = slot->estimate_bps;
+  if (block->fraction_lost > 26) {
+    est -= est * block->fraction_lost / 512;
+  } else if (block->fraction_lost < 5 && ctx->now - slot->estimate_us >= G_USEC_PER_SEC) {
+    est += est * 8 / 100;
+    slot->estimate_us = ctx->now;
+  }
+  slot->estimate_bps = CLAMP(est, REMB_MIN_BITRATE, REMB_BITRATE);
+}
+
+static const NaraRtcpVisitor subscriber_visitor = {
+  .report_block = on_report_block,
+  .nack = on_nack,
+  .keyframe = on_keyframe_request,
+};
 
 void nara_room_core_subscriber_rtcp(NaraPeerCore *sub, guint8 *data, gsize len)
 {
@@ -243,32 +465,115 @@ void nara_room_core_subscriber_rtcp(NaraPeerCore *sub, guint8 *data, gsize len)
     drop(sub, "SRTCP unprotect failed");
     return;
   }
-  if (!nara_rtcp_for_each_keyframe_request(data, len, on_keyframe_request, sub))
+  SubRtcp ctx = { sub, g_get_monotonic_time(), RTX_PER_RTCP };
+  if (!nara_rtcp_walk(data, len, &subscriber_visitor, &ctx))
     drop(sub, "malformed RTCP");
 }
 
-static void send_remb(NaraPeerCore *pub)
+static void on_sender_report(const NaraSenderInfo *info, gpointer user_data)
 {
-  guint32 ssrcs[NARA_SDP_MAX_MEDIA];
-  guint n = 0;
+  NaraPeerCore *pub = user_data;
+  NaraPubTrack *track = track_for_ssrc(pub, info->ssrc);
+  if (track && track->stats.ssrc == info->ssrc)
+    nara_recv_stats_sender_report(&track->stats, info->ntp, info->rtp_ts, g_get_monotonic_time());
+}
+
+static const NaraRtcpVisitor publisher_visitor = { .sender_report = on_sender_report };
+
+void nara_room_core_publisher_rtcp(NaraPeerCore *pub, guint8 *data, gsize len)
+{
+  if (!nara_srtp_unprotect_rtcp(pub->srtp_in, data, &len)) {
+    nara_worker_count(&pub->room->worker->srtp_failures, 1);
+    drop(pub, "SRTCP unprotect failed");
+    return;
+  }
+  if (!nara_rtcp_walk(data, len, &publisher_visitor, pub))
+    drop(pub, "malformed RTCP");
+}
+
+/* What a video track may send: the lowest loss-based estimate among its
+ * subscribers (on_report_block), REMB_BITRATE without subscribers. One
+ * subscriber on a bad link thus holds the publisher back for everyone:
+ * without simulcast there is one stream. Subscribers' own REMB is not
+ * used: Nara offers them neither abs-send-time nor transport-cc, so
+ * Chrome's estimate there rests on RTP timestamps, starts near 300 kbit/s
+ * and climbs only as fast as what arrives, which the REMB would cap. */
+static guint64 track_estimate(const NaraPubTrack *track)
+{
+  guint64 est = REMB_BITRATE;
+  for (guint i = 0; i < track->outputs->len; i++) {
+    const NaraSubSlot *slot = g_ptr_array_index(track->outputs, i);
+    est = MIN(est, slot->estimate_bps);
+  }
+  return est;
+}
+
+/* RR with a block per received stream, then REMB, as one compound packet. */
+static void report_to_publisher(NaraPeerCore *pub, gint64 now)
+{
+  NaraReportBlock blocks[NARA_SDP_MAX_MEDIA];
+  guint32 video[NARA_SDP_MAX_MEDIA];
+  guint n_blocks = 0, n_video = 0;
+  guint64 bitrate = 0;
   for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++) {
     NaraPubTrack *t = &pub->tracks[i];
-    if (pub->track_used[i] && t->info.kind == NARA_TRACK_VIDEO && t->ssrc)
-      ssrcs[n++] = t->ssrc;
+    if (!pub->track_used[i] || !t->ssrc)
+      continue;
+    if (t->stats.started && t->stats.ssrc == t->ssrc && n_blocks < 31)
+      nara_recv_stats_report(&t->stats, now, &blocks[n_blocks++]);
+    if (t->info.kind == NARA_TRACK_VIDEO) {
+      video[n_video++] = t->ssrc;
+      bitrate += track_estimate(t);
+    }
   }
-  if (n == 0)
+  if (n_blocks == 0 && n_video == 0)
     return;
   guint8 *buf = pub->room->worker->tx;
-  gsize len = nara_rtcp_write_remb(buf, NARA_WORKER_MTU, pub->local_ssrc, REMB_BITRATE, ssrcs, n);
+  gsize len = nara_rtcp_write_rr(buf, NARA_WORKER_MTU, pub->local_ssrc, blocks, n_blocks);
+  if (len && n_video)
+    len += nara_rtcp_write_remb_fb(buf + len, NARA_WORKER_MTU - len, pub->local_ssrc, bitrate,
+                                   video, n_video);
   if (len)
     nara_peer_core_send_rtcp(pub, buf, len, NARA_WORKER_BUF);
 }
 
+/* A Sender Report per forwarded stream, from the publisher's last one
+ * carried forward to now: its NTP and RTP clocks advance together, so the
+ * subscriber keeps lip sync between the publisher's audio and video, with
+ * the subscriber's SSRC and the counts of what Nara sent it. */
+static void report_to_subscriber(NaraPeerCore *sub, gint64 now)
+{
+  guint8 *buf = sub->room->worker->tx;
+  gsize len = 0;
+  for (guint i = 0; i < sub->slots->len; i++) {
+    NaraSubSlot *slot = g_ptr_array_index(sub->slots, i);
+    const NaraRecvStats *st = slot->track ? &slot->track->stats : NULL;
+    if (!st || !st->sr_arrival_us || st->ssrc != slot->track->ssrc)
+      continue;
+    guint64 since = (guint64)MAX(0, now - st->sr_arrival_us);
+    NaraSenderInfo info = {
+      .ssrc = slot->ssrc,
+      .ntp = st->sr_ntp + ((since << 32) / G_USEC_PER_SEC),
+      .rtp_ts = st->sr_rtp + (guint32)(since * st->clock_rate / G_USEC_PER_SEC),
+      .packets = slot->packets_sent,
+      .octets = slot->octets_sent,
+    };
+    len += nara_rtcp_write_sr(buf + len, NARA_WORKER_MTU - len, &info, NULL, 0);
+  }
+  if (len)
+    nara_peer_core_send_rtcp(sub, buf, len, NARA_WORKER_BUF);
+}
+
 void nara_room_core_tick(NaraRoomCore *room)
 {
+  gint64 now = g_get_monotonic_time();
   for (guint i = 0; i < room->peers->len; i++) {
     NaraPeerCore *p = g_ptr_array_index(room->peers, i);
-    if (p->role == NARA_PEER_PUBLISH && nara_peer_core_can_send(p))
-      send_remb(p);
+    if (!nara_peer_core_can_send(p))
+      continue;
+    if (p->role == NARA_PEER_PUBLISH)
+      report_to_publisher(p, now);
+    else
+      report_to_subscriber(p, now);
   }
 }

@@ -12,8 +12,9 @@
 #include <glib.h>
 
 #include "media.h"
-#include "sdp.h"
+#include "repair.h"
 #include "rtp.h"
+#include "sdp.h"
 #include "worker.h"
 
 G_BEGIN_DECLS
@@ -27,6 +28,8 @@ typedef struct _NaraSubSlot NaraSubSlot;
 typedef struct {
   guint32 ssrc;       /* 0 until known from SDP or the mid extension */
   GPtrArray *outputs; /* NaraSubSlot* receiving it */
+  NaraRtpRing *ring;  /* video: recent packets, to answer NACKs */
+  NaraRecvStats stats;
   NaraMediaTrack info;
   NaraPeerCore *publisher;
   char mid[NARA_SDP_TOKEN_LEN];
@@ -34,6 +37,9 @@ typedef struct {
   NaraSdpCodec codec;
   guint8 ext_ids[NARA_EXT_COUNT]; /* the publisher's ids */
   gint64 last_pli_us;
+  guint32 rtx_ssrc;     /* the publisher's RTX stream (SDP or learned), 0 if unknown */
+  NaraMissing *missing; /* video: what Nara asks the publisher for */
+  gint64 next_nack_us;  /* the missing list is looked at no sooner */
 } NaraPubTrack;
 
 /* One m-line of a subscribe peer; the packet path reads the first two
@@ -52,6 +58,13 @@ struct _NaraSubSlot {
   guint32 ssrc;                       /* what the subscriber sees */
   guint8 sub_ext_ids[NARA_EXT_COUNT]; /* what the answer accepted */
   NaraPubTrack *track;                /* routed from, or NULL */
+  /* Loss repair and reports (video RTX only if the answer accepted it). */
+  guint8 rtx_pt; /* 0: retransmit in the original stream */
+  guint32 rtx_ssrc;
+  guint16 rtx_seq;
+  guint32 packets_sent, octets_sent; /* for Sender Reports, since routed */
+  guint64 estimate_bps;              /* loss-based, from the subscriber's RRs */
+  gint64 estimate_us;                /* when it last rose */
 };
 
 typedef struct {
@@ -66,7 +79,7 @@ NaraRoomCore *nara_room_core_new(NaraWorker *worker, const char *room_id);
 void nara_room_core_start(NaraRoomCore *room);
 /* Worker: the room must have no peers left. */
 void nara_room_core_free(NaraRoomCore *room);
-/* Worker, once a second: REMB to publishers. */
+/* Worker, once a second: RR and REMB to publishers, SRs to subscribers. */
 void nara_room_core_tick(NaraRoomCore *room);
 
 NaraPubTrack *nara_room_core_find_track(NaraRoomCore *room, const char *track_id);
@@ -79,8 +92,14 @@ void nara_room_core_track_removed(NaraRoomCore *room, NaraPubTrack *track);
 void nara_room_core_route(NaraRoomCore *room, NaraSubSlot *slot);
 void nara_room_core_unroute(NaraSubSlot *slot);
 
+/* A publisher track's ring and missing list (video) and receive statistics,
+ * once when it is created; free unroutes it and frees what it holds. */
+void nara_room_core_track_init(NaraPubTrack *track);
+void nara_room_core_track_free(NaraRoomCore *room, NaraPubTrack *track);
+
 /* Packet path, on the datagram the worker just received (in worker->rx). */
 void nara_room_core_publisher_rtp(NaraPeerCore *publisher, guint8 *data, gsize len);
+void nara_room_core_publisher_rtcp(NaraPeerCore *publisher, guint8 *data, gsize len);
 void nara_room_core_subscriber_rtcp(NaraPeerCore *subscriber, guint8 *data, gsize len);
 /* Sends a PLI for the track upstream; force skips the 300 ms coalescing. */
 void nara_room_core_request_keyframe(NaraPubTrack *track, gboolean force);

@@ -237,6 +237,42 @@ gboolean nara_rtp_rewrite(guint8 *data, gsize len, const NaraRtpRewrite *rewrite
   return TRUE;
 }
 
+gsize nara_rtx_wrap(guint8 *out, gsize cap, const guint8 *in, gsize len,
+                    const NaraRtpRewrite *rewrite, guint8 rtx_pt, guint32 rtx_ssrc, guint16 rtx_seq)
+{
+  NaraRtpHeader h;
+  if (!nara_rtp_parse(in, len, &h))
+    return 0;
+  gsize out_len = h.header_len + 2 + h.payload_len;
+  if (out_len > cap)
+    return 0;
+  memcpy(out, in, h.header_len);
+  wr16(out + h.header_len, h.seq);
+  memcpy(out + h.header_len + 2, in + h.header_len, h.payload_len);
+  out[0] &= (guint8)~0x20; /* the padding stayed behind */
+  if (!nara_rtp_rewrite(out, out_len, rewrite))
+    return 0;
+  out[1] = (guint8)((out[1] & 0x80) | (rtx_pt & 0x7f));
+  wr16(out + 2, rtx_seq);
+  wr32(out + 8, rtx_ssrc);
+  return out_len;
+}
+
+gboolean nara_rtx_unwrap(guint8 *data, gsize *len, guint8 pt, guint32 ssrc)
+{
+  NaraRtpHeader h;
+  if (!nara_rtp_parse(data, *len, &h) || h.payload_len < 2)
+    return FALSE;
+  guint16 osn = rd16(data + h.header_len);
+  /* Padding, if any, moves along and still ends the packet. */
+  memmove(data + h.header_len, data + h.header_len + 2, *len - h.header_len - 2);
+  *len -= 2;
+  data[1] = (guint8)((data[1] & 0x80) | (pt & 0x7f));
+  wr16(data + 2, osn);
+  wr32(data + 8, ssrc);
+  return TRUE;
+}
+
 gboolean nara_rtcp_for_each_keyframe_request(const guint8 *data, gsize len,
                                              void (*found)(guint32 media_ssrc, gpointer user_data),
                                              gpointer user_data)

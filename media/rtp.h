@@ -50,6 +50,21 @@ typedef struct {
 /* Rewrites SSRC, payload type and extension ids in place. */
 gboolean nara_rtp_rewrite(guint8 *data, gsize len, const NaraRtpRewrite *rewrite);
 
+/* RFC 4588 §4: an RTX packet for the stored packet `in` as one subscriber
+ * sees it: in's header rewritten (extension ids as `rewrite` says), then
+ * payload type rtx_pt, SSRC rtx_ssrc and sequence number rtx_seq, the
+ * original sequence number in the first two payload octets, the payload
+ * without padding. Returns the length written to out (cap octets), 0 if
+ * in is malformed or out too small. */
+gsize nara_rtx_wrap(guint8 *out, gsize cap, const guint8 *in, gsize len,
+                    const NaraRtpRewrite *rewrite, guint8 rtx_pt, guint32 rtx_ssrc,
+                    guint16 rtx_seq);
+/* The reverse, in place: the original packet of an RTX packet (sequence
+ * number from the payload, then payload type pt and SSRC ssrc). FALSE if
+ * there is no original sequence number (an RTX padding probe) or the packet
+ * is malformed; the packet is then unchanged. */
+gboolean nara_rtx_unwrap(guint8 *data, gsize *len, guint8 pt, guint32 ssrc);
+
 /* Calls found(media_ssrc) for every PLI and FIR entry in a compound RTCP
  * packet; returns FALSE if the compound packet is malformed (entries found
  * before the fault were reported). */

@@ -184,6 +184,8 @@ static int h264_score(const char *fmtp)
 typedef struct {
   Rtpmap rtpmap[MAX_PT];
   const char *fmtp[MAX_PT];
+  gboolean nack[MAX_PT];
+  guint32 fid_primary, fid_repair; /* the first FID group */
   const char *mid;
   const char *msid;
   gboolean sending, rtcp_mux, bundle_only, crypto;
@@ -197,16 +199,24 @@ static void scan_ssrc_group(const char *v, MediaScan *s)
    * repair it (RTX, FEC) and must not be taken for the track. */
   if (strncmp(v, "FID ", 4) != 0 && strncmp(v, "FEC-FR ", 7) != 0)
     return;
+  gboolean fid = v[1] == 'I';
   v = strchr(v, ' ');
-  gboolean first = TRUE;
+  guint32 primary = 0;
   while (v && *v == ' ') {
     v++;
     guint64 ssrc;
     if (!read_uint(&v, G_MAXUINT32, &ssrc))
       return;
-    if (!first && s->n_secondary < MAX_SECONDARY_SSRCS)
+    if (!primary) {
+      primary = (guint32)ssrc;
+      continue;
+    }
+    if (s->n_secondary < MAX_SECONDARY_SSRCS)
       s->secondary[s->n_secondary++] = (guint32)ssrc;
-    first = FALSE;
+    if (fid && !s->fid_primary) {
+      s->fid_primary = primary;
+      s->fid_repair = (guint32)ssrc;
+    }
   }
 }
 
@@ -243,6 +253,13 @@ static void scan_attributes(const GstSDPMedia *gm, MediaScan *s, NaraSdpMedia *m
       guint64 n;
       if (read_uint(&v, MAX_PT - 1, &n) && *v == ' ' && !s->fmtp[n])
         s->fmtp[n] = v + 1;
+    } else if (is_attr(a, "rtcp-fb")) {
+      /* "96 nack" only: "96 nack pli" is a keyframe request. */
+      guint64 n;
+      if (read_uint(&v, MAX_PT - 1, &n) && strcmp(v, " nack") == 0)
+        s->nack[n] = TRUE;
+      else if (strcmp(v, "* nack") == 0)
+        memset(s->nack, TRUE, sizeof s->nack);
     } else if (is_attr(a, "mid")) {
       s->mid = s->mid ? s->mid : v;
     } else if (is_attr(a, "msid")) {
@@ -308,6 +325,26 @@ static gboolean scan_ssrcs(const GstSDPMedia *gm, const MediaScan *s, NaraSdpMed
   return TRUE;
 }
 
+/* RFC 4588 §8.6: "a=rtpmap:97 rtx/90000", "a=fmtp:97 apt=96". */
+static guint8 find_rtx(const GstSDPMedia *gm, const MediaScan *s, guint apt)
+{
+  for (guint i = 0; i < gst_sdp_media_formats_len(gm); i++) {
+    const char *f = gst_sdp_media_get_format(gm, i);
+    guint64 pt;
+    char v[8];
+    if (!f || !read_uint(&f, MAX_PT - 1, &pt) || *f || !s->rtpmap[pt].set
+        || g_ascii_strcasecmp(s->rtpmap[pt].name, "rtx") != 0
+        || s->rtpmap[pt].clock_rate != s->rtpmap[apt].clock_rate
+        || !fmtp_param(s->fmtp[pt], "apt", v, sizeof v))
+      continue;
+    const char *p = v;
+    guint64 n;
+    if (read_uint(&p, MAX_PT - 1, &n) && !*p && n == apt && pt != apt && pt != 0)
+      return (guint8)pt;
+  }
+  return 0;
+}
+
 static gboolean choose_codec(const GstSDPMedia *gm, const MediaScan *s, NaraSdpMedia *m,
                              GError **error)
 {
@@ -341,6 +378,10 @@ static gboolean choose_codec(const GstSDPMedia *gm, const MediaScan *s, NaraSdpM
   c->pt = (guint8)best;
   c->clock_rate = s->rtpmap[best].clock_rate;
   c->channels = s->rtpmap[best].channels;
+  c->nack = s->nack[best];
+  c->rtx_pt = find_rtx(gm, s, best);
+  if (s->fid_primary && s->fid_primary == m->ssrc)
+    m->rtx_ssrc = s->fid_repair;
   return copy_text(c->fmtp, s->fmtp[best], "a=fmtp", error);
 }
 
@@ -656,22 +697,31 @@ static void add_transport(GstSDPMedia *m, const NaraSdpLocal *local, NaraDtlsSet
   gst_sdp_media_add_attribute(m, "setup", setup_name(setup));
 }
 
-/* rtpmap, feedback and fmtp of the one codec. Video gets PLI and FIR, which
- * Nara relays upstream, and REMB, which it generates; no plain NACK until
- * Nara keeps a packet cache to answer it. */
-static void add_codec(GstSDPMedia *m, NaraTrackKind kind, const NaraSdpCodec *c)
+/* rtpmap, feedback and fmtp of the one codec, and of its rtx. Video gets
+ * PLI and FIR, which Nara relays upstream, REMB, which it generates, and
+ * generic NACK, which it answers from its packet ring (an answer only
+ * repeats what the offer had: offer says which). */
+static void add_codec(GstSDPMedia *m, NaraTrackKind kind, const NaraSdpCodec *c, gboolean offer)
 {
   if (c->channels)
     add_attr_printf(m, "rtpmap", "%u %s/%u/%u", c->pt, c->name, c->clock_rate, c->channels);
   else
     add_attr_printf(m, "rtpmap", "%u %s/%u", c->pt, c->name, c->clock_rate);
   if (kind == NARA_TRACK_VIDEO) {
+    if (offer || c->nack)
+      add_attr_printf(m, "rtcp-fb", "%u nack", c->pt);
     add_attr_printf(m, "rtcp-fb", "%u nack pli", c->pt);
     add_attr_printf(m, "rtcp-fb", "%u ccm fir", c->pt);
     add_attr_printf(m, "rtcp-fb", "%u goog-remb", c->pt);
   }
   if (c->fmtp[0])
     add_attr_printf(m, "fmtp", "%u %s", c->pt, c->fmtp);
+  if (kind == NARA_TRACK_VIDEO && c->rtx_pt) {
+    g_autofree char *fmt = g_strdup_printf("%u", c->rtx_pt);
+    gst_sdp_media_add_format(m, fmt);
+    add_attr_printf(m, "rtpmap", "%u rtx/%u", c->rtx_pt, c->clock_rate);
+    add_attr_printf(m, "fmtp", "%u apt=%u", c->rtx_pt, c->pt);
+  }
 }
 
 /* gst_sdp_media_init() frees what it finds, so m must start zeroed. */
@@ -728,7 +778,7 @@ char *nara_sdp_build_answer(const NaraSdpRemote *offer, const NaraSdpLocal *loca
     /* RFC 5506 §5: an answer may only accept reduced-size RTCP if offered. */
     if (o->rtcp_rsize)
       gst_sdp_media_add_attribute(&m, "rtcp-rsize", NULL);
-    add_codec(&m, o->kind, &o->codec);
+    add_codec(&m, o->kind, &o->codec, FALSE);
     gst_sdp_message_add_media(msg, &m);
     g_string_append_printf(bundle, "%s%s", bundle->len ? " " : "BUNDLE ", o->mid);
     first = FALSE;
@@ -738,8 +788,12 @@ char *nara_sdp_build_answer(const NaraSdpRemote *offer, const NaraSdpLocal *loca
 
 /* An inactive slot never used, or a caller without a codec: something every
  * browser accepts for the kind. */
-static const NaraSdpCodec default_audio = { 111, "opus", 48000, 2, "minptime=10;useinbandfec=1" };
-static const NaraSdpCodec default_video = { 96, "VP8", 90000, 0, "" };
+static const NaraSdpCodec default_audio = { .pt = 111,
+                                            .name = "opus",
+                                            .clock_rate = 48000,
+                                            .channels = 2,
+                                            .fmtp = "minptime=10;useinbandfec=1" };
+static const NaraSdpCodec default_video = { .pt = 96, .name = "VP8", .clock_rate = 90000 };
 
 char *nara_sdp_build_offer(const NaraSdpOfferMedia *media, guint n_media, const NaraSdpLocal *local)
 {
@@ -768,10 +822,19 @@ char *nara_sdp_build_offer(const NaraSdpOfferMedia *media, guint n_media, const 
       add_attr_printf(&m, "msid", "%s %s", o->stream_id, o->track_id);
     gst_sdp_media_add_attribute(&m, "rtcp-mux", NULL);
     gst_sdp_media_add_attribute(&m, "rtcp-rsize", NULL);
-    add_codec(&m, o->kind, c);
+    gboolean rtx = video && c->rtx_pt && o->active && o->ssrc && o->rtx_ssrc;
+    NaraSdpCodec offered = *c;
+    offered.rtx_pt = rtx ? c->rtx_pt : 0;
+    add_codec(&m, o->kind, &offered, TRUE);
+    if (rtx)
+      add_attr_printf(&m, "ssrc-group", "FID %u %u", o->ssrc, o->rtx_ssrc);
     if (o->active && o->ssrc) {
       add_attr_printf(&m, "ssrc", "%u cname:nara", o->ssrc);
       add_attr_printf(&m, "ssrc", "%u msid:%s %s", o->ssrc, o->stream_id, o->track_id);
+    }
+    if (rtx) {
+      add_attr_printf(&m, "ssrc", "%u cname:nara", o->rtx_ssrc);
+      add_attr_printf(&m, "ssrc", "%u msid:%s %s", o->rtx_ssrc, o->stream_id, o->track_id);
     }
     gst_sdp_message_add_media(msg, &m);
     g_string_append_printf(bundle, "%s%s", bundle->len ? " " : "BUNDLE ", o->mid);

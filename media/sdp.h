@@ -53,6 +53,8 @@ typedef struct {
   guint clock_rate;
   guint channels;               /* audio; 0 for video */
   char fmtp[NARA_SDP_FMTP_LEN]; /* "" if none */
+  guint8 rtx_pt;                /* RFC 4588 rtx with apt=pt; 0 if none */
+  gboolean nack;                /* a=rtcp-fb:<pt> nack (generic NACK) */
 } NaraSdpCodec;
 
 /* One m-line of a remote description. */
@@ -63,6 +65,7 @@ typedef struct {
   gboolean sending;   /* sendonly/sendrecv: the remote sends on it */
   NaraSdpCodec codec; /* valid unless rejected */
   guint32 ssrc;       /* first a=ssrc (primary, not RTX/FEC), 0 if none */
+  guint32 rtx_ssrc;   /* its repair SSRC (a=ssrc-group:FID ssrc rtx), 0 if none */
   char msid_stream[NARA_MEDIA_ID_LEN];
   char msid_track[NARA_MEDIA_ID_LEN];
   guint8 ext_ids[NARA_EXT_COUNT]; /* the remote's id for each extension, 0 = none */
@@ -109,6 +112,7 @@ typedef struct {
   gboolean active;                   /* FALSE: slot kept for reuse, direction inactive */
   NaraSdpCodec codec;                /* the publisher's codec and payload type */
   guint32 ssrc;                      /* the SSRC the subscriber will see */
+  guint32 rtx_ssrc;                  /* its RTX SSRC (video with codec.rtx_pt) */
   char stream_id[NARA_MEDIA_ID_LEN]; /* msid: stream (publisher participant id) */
   char track_id[NARA_MEDIA_ID_LEN];  /* msid: track */
 } NaraSdpOfferMedia;
@@ -120,9 +124,12 @@ NaraDtlsSetup nara_sdp_answer_setup(NaraDtlsSetup offered);
 /* Parses an offer or answer (what = "offer"/"answer" for messages). */
 gboolean nara_sdp_parse(const char *sdp, NaraSdpRemote *out, GError **error);
 /* (transfer full) The publish answer: every m-line recvonly with the chosen
- * codec, rtcp-mux, BUNDLE of all accepted mids, a=ice-lite if local says so. */
+ * codec (and its rtx and generic NACK if offered), rtcp-mux, BUNDLE of all accepted mids,
+ * a=ice-lite if local says so. */
 char *nara_sdp_build_answer(const NaraSdpRemote *offer, const NaraSdpLocal *local);
-/* (transfer full) A subscribe offer: sendonly m-lines with a=ssrc and msid. */
+/* (transfer full) A subscribe offer: sendonly m-lines with a=ssrc and msid;
+ * video offers generic NACK, and RTX (with its FID group) when codec.rtx_pt
+ * is set. */
 char *nara_sdp_build_offer(const NaraSdpOfferMedia *media, guint n_media,
                            const NaraSdpLocal *local);
 

@@ -49,7 +49,10 @@ struct _NaraWorker {
   atomic_uint_fast64_t packets_forwarded;
   atomic_uint_fast64_t bytes_forwarded;
   atomic_uint_fast64_t packets_dropped;
-  atomic_uint_fast64_t srtp_failures; /* SRTP/SRTCP unprotect failed (also dropped) */
+  atomic_uint_fast64_t srtp_failures;  /* SRTP/SRTCP unprotect failed (also dropped) */
+  atomic_uint_fast64_t nacks_received; /* sequence numbers subscribers asked for */
+  atomic_uint_fast64_t rtx_sent;       /* retransmissions sent to subscribers */
+  atomic_uint_fast64_t nacks_sent;     /* sequence numbers asked of publishers */
   /* Room and peer cores alive on this worker: made on the control thread,
    * freed here, so a count back at its baseline means nothing leaked. */
   atomic_uint live_rooms;

@@ -1,12 +1,17 @@
 /* fuzz_rtcp.c — libFuzzer target: the RTCP Nara reads and writes
- * (media/rtp.c). The input, cut at 1500 bytes, goes to the keyframe-request
- * walker as a subscriber's compound packet. Its first 18 bytes also give
- * values for the writers: sender and media SSRC, a REMB bitrate, an SSRC
- * count and a buffer size. The PLI and REMB written from them are walked
- * again (alone, and ahead of the input as one compound packet): exactly the
- * written PLI must be found, the REMB must decode to its values. A broken
- * invariant traps. Single-threaded.
+ * (media/rtp.c, media/rtcp.c). The input, cut at 1500 bytes, goes to the
+ * keyframe-request walker and to the full walk (reports, NACK, PLI/FIR,
+ * REMB) as a subscriber's or publisher's compound packet: where the full
+ * walk accepts a packet, the keyframe walker must too and find the same
+ * requests. Its first 18 bytes also give values for the writers: sender and
+ * media SSRC, a REMB bitrate, an SSRC count and a buffer size. The PLI and
+ * REMB written from them are walked again (alone, and ahead of the input
+ * as one compound packet): exactly the written PLI must be found, the REMB
+ * must decode to its values. RR, SR and NACK written from the input's
+ * bytes must read back to what was written (the NACK as the same set of
+ * sequence numbers). A broken invariant traps. Single-threaded.
  */
+#include "rtcp.h"
 #include "rtp.h"
 
 #include <stdint.h>
@@ -109,6 +114,149 @@ static void check_compound(guint32 sender, guint32 media, const guint8 *data, gs
   CHECK(f.n >= 1 && f.ssrc[0] == media);
 }
 
+/* What the full walk reported. */
+typedef struct {
+  guint keyframes, blocks, nacks, srs, rembs;
+  guint32 keyframe[MAX_FOUND];
+  NaraReportBlock block[32];
+  NaraSenderInfo sr;
+  guint8 nacked[65536 / 8]; /* bit per sequence number */
+} Walked;
+
+static void w_sr(const NaraSenderInfo *info, gpointer user)
+{
+  Walked *w = user;
+  w->sr = *info;
+  w->srs++;
+}
+
+static void w_block(guint32 reporter, const NaraReportBlock *b, gpointer user)
+{
+  (void)reporter;
+  Walked *w = user;
+  if (w->blocks < G_N_ELEMENTS(w->block))
+    w->block[w->blocks] = *b;
+  w->blocks++;
+}
+
+static void w_nack(guint32 ssrc, guint16 pid, guint16 blp, gpointer user)
+{
+  (void)ssrc;
+  Walked *w = user;
+  w->nacks++;
+  for (guint i = 0; i <= 16; i++) {
+    if (i > 0 && !(blp & (1u << (i - 1))))
+      continue;
+    guint16 seq = (guint16)(pid + i);
+    w->nacked[seq / 8] |= (guint8)(1u << (seq % 8));
+  }
+}
+
+static void w_keyframe(guint32 ssrc, gpointer user)
+{
+  Walked *w = user;
+  if (w->keyframes < MAX_FOUND)
+    w->keyframe[w->keyframes] = ssrc;
+  w->keyframes++;
+}
+
+static void w_remb(guint64 bitrate, guint n, gpointer user)
+{
+  (void)bitrate;
+  Walked *w = user;
+  CHECK(n <= 255);
+  w->rembs++;
+}
+
+static const NaraRtcpVisitor visitor = { w_sr, w_block, w_nack, w_keyframe, w_remb };
+
+static Walked walked; /* 8 KiB: not on the stack */
+
+static gboolean full_walk(const guint8 *data, gsize len)
+{
+  guint8 *copy = malloc(len ? len : 1);
+  memcpy(copy, data, len);
+  memset(&walked, 0, sizeof walked);
+  gboolean ok = nara_rtcp_walk(copy, len, &visitor, &walked);
+  free(copy);
+  return ok;
+}
+
+/* The full walk is the stricter one: what it accepts, the keyframe walker
+ * accepts too, with the same requests in the same order. */
+static void check_walks_agree(const guint8 *data, gsize len)
+{
+  Found f;
+  if (!full_walk(data, len))
+    return;
+  CHECK(walk(data, len, &f));
+  CHECK(f.n == walked.keyframes);
+  for (guint i = 0; i < MIN(f.n, (guint)MAX_FOUND); i++)
+    CHECK(f.ssrc[i] == walked.keyframe[i]);
+}
+
+/* Report blocks and sender info from the input's bytes, written and read. */
+static void check_reports(const guint8 *data, gsize len)
+{
+  NaraReportBlock blocks[31];
+  guint n = MIN((guint)(len / 24), 31u);
+  for (guint i = 0; i < n; i++) {
+    const guint8 *b = data + 24 * i;
+    blocks[i] = (NaraReportBlock){
+      .ssrc = rd32(b),
+      .fraction_lost = b[4],
+      /* What fits 24 bits signed, as the wire holds it. */
+      .cumulative_lost = ((gint32)(rd32(b + 4) << 8)) >> 8,
+      .highest_seq = rd32(b + 8),
+      .jitter = rd32(b + 12),
+      .lsr = rd32(b + 16),
+      .dlsr = rd32(b + 20),
+    };
+  }
+  guint8 buf[28 + 31 * 24];
+  gsize w = nara_rtcp_write_rr(buf, sizeof buf, 7, blocks, n);
+  CHECK(w == 8 + 24 * (gsize)n);
+  CHECK(full_walk(buf, w) && walked.blocks == n && walked.srs == 0);
+  for (guint i = 0; i < n; i++) {
+    const NaraReportBlock *a = &walked.block[i], *b = &blocks[i];
+    CHECK(a->ssrc == b->ssrc && a->fraction_lost == b->fraction_lost
+          && a->cumulative_lost == b->cumulative_lost && a->highest_seq == b->highest_seq
+          && a->jitter == b->jitter && a->lsr == b->lsr && a->dlsr == b->dlsr);
+  }
+  if (len < 24)
+    return;
+  NaraSenderInfo info = { rd32(data), ((guint64)rd32(data + 4) << 32) | rd32(data + 8),
+                          rd32(data + 12), rd32(data + 16), rd32(data + 20) };
+  w = nara_rtcp_write_sr(buf, sizeof buf, &info, blocks, n);
+  CHECK(w == 28 + 24 * (gsize)n);
+  CHECK(full_walk(buf, w) && walked.srs == 1 && walked.blocks == n);
+  CHECK(walked.sr.ssrc == info.ssrc && walked.sr.ntp == info.ntp && walked.sr.rtp_ts == info.rtp_ts
+        && walked.sr.packets == info.packets && walked.sr.octets == info.octets);
+}
+
+/* Sequence numbers from the input: the NACK written for them names exactly
+ * that set. */
+static void check_nack(const guint8 *data, gsize len)
+{
+  guint16 seqs[MAX_PACKET / 2];
+  guint n = (guint)(len / 2);
+  static guint8 want[65536 / 8];
+  memset(want, 0, sizeof want);
+  for (guint i = 0; i < n; i++) {
+    seqs[i] = (guint16)((data[2 * i] << 8) | data[2 * i + 1]);
+    want[seqs[i] / 8] |= (guint8)(1u << (seqs[i] % 8));
+  }
+  static guint8 buf[12 + 4 * (MAX_PACKET / 2)];
+  gsize w = nara_rtcp_write_nack(buf, sizeof buf, 1, 2, seqs, n);
+  if (n == 0) {
+    CHECK(w == 0);
+    return;
+  }
+  CHECK(w >= 16 && w <= 12 + 4 * (gsize)n);
+  CHECK(full_walk(buf, w) && walked.nacks == (w - 12) / 4);
+  CHECK(memcmp(walked.nacked, want, sizeof want) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -118,6 +266,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   Found f;
 
   walk(data, len, &f);
+  check_walks_agree(data, len);
+  check_reports(data, len);
+  check_nack(data, len);
   if (len < 18)
     return 0;
 

@@ -133,6 +133,13 @@ static void test_chrome_offer(void)
   g_assert_cmpuint(v->ext_ids[NARA_EXT_MID], ==, 4);
   g_assert_cmpuint(v->ext_ids[NARA_EXT_AUDIO_LEVEL], ==, 0);
   g_assert_true(v->rtcp_rsize);
+  /* RFC 4588: rtx 97 apt=96, its SSRC from the FID group; generic NACK. */
+  g_assert_cmpuint(v->codec.rtx_pt, ==, 97);
+  g_assert_true(v->codec.nack);
+  g_assert_cmpuint(v->rtx_ssrc, ==, 1403558434u);
+  g_assert_cmpuint(a->codec.rtx_pt, ==, 0);
+  g_assert_false(a->codec.nack);
+  g_assert_cmpuint(a->rtx_ssrc, ==, 0);
 }
 
 /* Without a=msid (Plan B era clients) the track comes from a=ssrc msid:. */
@@ -173,6 +180,42 @@ static void test_firefox_offer(void)
   g_assert_cmpuint(v->ext_ids[NARA_EXT_ABS_SEND_TIME], ==, 4);
   g_assert_cmpuint(v->ext_ids[NARA_EXT_TWCC], ==, 7);
   g_assert_true(v->rtcp_rsize);
+}
+
+/* The publish answer keeps the rtx of the chosen codec and generic NACK,
+ * so the browser retransmits what Nara asks for. */
+static void test_answer_rtx(void)
+{
+  g_autofree NaraSdpRemote *offer = parse_file("chrome120-offer.sdp");
+  NaraSdpLocal local = local_desc();
+  g_autofree char *text = nara_sdp_build_answer(offer, &local);
+  g_assert_nonnull(strstr(text, "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n"));
+  g_assert_nonnull(strstr(text, "a=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\n"));
+  g_assert_nonnull(strstr(text, "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n"));
+  g_autofree NaraSdpRemote *answer = parse_ok(text);
+  g_assert_cmpuint(answer->media[1].codec.rtx_pt, ==, 97);
+  g_assert_true(answer->media[1].codec.nack);
+  g_assert_cmpuint(answer->media[0].codec.rtx_pt, ==, 0);
+
+  g_autofree NaraSdpRemote *ff = parse_file("firefox120-offer.sdp");
+  g_assert_cmpuint(ff->media[1].codec.pt, ==, 120);
+  g_assert_cmpuint(ff->media[1].codec.rtx_pt, ==, 124);
+
+  /* An rtx whose apt names another codec, or without apt, is not taken. */
+  g_autofree char *chrome = load("chrome120-offer.sdp");
+  g_autofree char *other = replace(chrome, "a=fmtp:97 apt=96", "a=fmtp:97 apt=102");
+  g_autofree NaraSdpRemote *r = parse_ok(other);
+  g_assert_cmpuint(r->media[1].codec.rtx_pt, ==, 0);
+  g_autofree char *none = replace(chrome, "a=fmtp:97 apt=96", "a=fmtp:97 x=1");
+  g_autofree NaraSdpRemote *r2 = parse_ok(none);
+  g_assert_cmpuint(r2->media[1].codec.rtx_pt, ==, 0);
+  /* No generic NACK offered: none answered (nack pli stays). */
+  g_autofree char *no_nack = replace(chrome, "a=rtcp-fb:96 nack\n", "");
+  g_autofree NaraSdpRemote *r3 = parse_ok(no_nack);
+  g_assert_false(r3->media[1].codec.nack);
+  g_autofree char *text3 = nara_sdp_build_answer(r3, &local);
+  g_assert_null(strstr(text3, "a=rtcp-fb:96 nack\r\n"));
+  g_assert_nonnull(strstr(text3, "a=rtcp-fb:96 nack pli\r\n"));
 }
 
 static void test_safari_offer(void)
@@ -502,7 +545,11 @@ static void test_build_offer(void)
   g_strlcpy(media[0].mid, "0", sizeof media[0].mid);
   media[0].kind = NARA_TRACK_AUDIO;
   media[0].active = TRUE;
-  media[0].codec = (NaraSdpCodec){ 109, "opus", 48000, 2, "minptime=10;useinbandfec=1" };
+  media[0].codec = (NaraSdpCodec){ .pt = 109,
+                                   .name = "opus",
+                                   .clock_rate = 48000,
+                                   .channels = 2,
+                                   .fmtp = "minptime=10;useinbandfec=1" };
   media[0].ssrc = 11111;
   g_strlcpy(media[0].stream_id, "alice", sizeof media[0].stream_id);
   g_strlcpy(media[0].track_id, "alice-0", sizeof media[0].track_id);
@@ -510,9 +557,11 @@ static void test_build_offer(void)
   g_strlcpy(media[1].mid, "1", sizeof media[1].mid);
   media[1].kind = NARA_TRACK_VIDEO;
   media[1].active = TRUE;
-  media[1].codec = (NaraSdpCodec){ 102, "H264", 90000, 0,
-                                   "level-asymmetry-allowed=1;packetization-mode=1;"
-                                   "profile-level-id=42e01f" };
+  media[1].codec = (NaraSdpCodec){ .pt = 102,
+                                   .name = "H264",
+                                   .clock_rate = 90000,
+                                   .fmtp = "level-asymmetry-allowed=1;packetization-mode=1;"
+                                           "profile-level-id=42e01f" };
   media[1].ssrc = 4000000000u;
   g_strlcpy(media[1].stream_id, "alice", sizeof media[1].stream_id);
   g_strlcpy(media[1].track_id, "alice-1", sizeof media[1].track_id);
@@ -520,7 +569,7 @@ static void test_build_offer(void)
   /* A slot kept from an earlier track, and one never used. */
   g_strlcpy(media[2].mid, "2", sizeof media[2].mid);
   media[2].kind = NARA_TRACK_VIDEO;
-  media[2].codec = (NaraSdpCodec){ 96, "VP8", 90000, 0, "" };
+  media[2].codec = (NaraSdpCodec){ .pt = 96, .name = "VP8", .clock_rate = 90000 };
   g_strlcpy(media[3].mid, "3", sizeof media[3].mid);
   media[3].kind = NARA_TRACK_AUDIO;
 
@@ -563,6 +612,8 @@ static void test_build_offer(void)
   g_assert_nonnull(strstr(text, "a=rtcp-fb:102 nack pli\r\na=rtcp-fb:102 ccm fir\r\n"
                                 "a=rtcp-fb:102 goog-remb\r\n"));
   g_assert_null(strstr(text, "a=rtcp-fb:109"));
+  g_assert_nonnull(strstr(text, "a=rtcp-fb:102 nack\r\n"));
+  g_assert_null(strstr(text, "rtx/"));
   g_assert_false(r->ice_lite);
   g_assert_null(strstr(text, "a=ice-lite"));
 
@@ -574,6 +625,36 @@ static void test_build_offer(void)
   g_assert_true(flag < strstr(lite, "m="));
   g_autofree NaraSdpRemote *rl = parse_ok(lite);
   g_assert_true(rl->ice_lite);
+}
+
+/* A video subscription with RTX: the rtx format, apt, NACK and the FID
+ * group, all of which a browser's parse (here ours) reads back. */
+static void test_offer_rtx(void)
+{
+  NaraSdpOfferMedia media[1] = { 0 };
+  g_strlcpy(media[0].mid, "0", sizeof media[0].mid);
+  media[0].kind = NARA_TRACK_VIDEO;
+  media[0].active = TRUE;
+  media[0].codec = (NaraSdpCodec){ .pt = 96, .name = "VP8", .clock_rate = 90000, .rtx_pt = 97 };
+  media[0].ssrc = 1111;
+  media[0].rtx_ssrc = 2222;
+  g_strlcpy(media[0].stream_id, "bob", sizeof media[0].stream_id);
+  g_strlcpy(media[0].track_id, "bob-1", sizeof media[0].track_id);
+  NaraSdpLocal local = local_desc();
+  g_autofree char *text = nara_sdp_build_offer(media, 1, &local);
+  g_assert_nonnull(strstr(text, "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n"));
+  g_assert_nonnull(strstr(text, "a=ssrc-group:FID 1111 2222\r\n"));
+  g_assert_nonnull(strstr(text, "a=ssrc:2222 msid:bob bob-1\r\n"));
+  g_autofree NaraSdpRemote *r = parse_ok(text);
+  g_assert_cmpuint(r->media[0].ssrc, ==, 1111);
+  g_assert_cmpuint(r->media[0].rtx_ssrc, ==, 2222);
+  g_assert_cmpuint(r->media[0].codec.rtx_pt, ==, 97);
+  g_assert_true(r->media[0].codec.nack);
+  /* No RTX SSRC yet: no rtx offered. */
+  media[0].rtx_ssrc = 0;
+  g_autofree char *plain = nara_sdp_build_offer(media, 1, &local);
+  g_assert_null(strstr(plain, "rtx/"));
+  g_assert_null(strstr(plain, "ssrc-group"));
 }
 
 static void test_ext_uri(void)
@@ -599,6 +680,8 @@ int main(int argc, char **argv)
   g_test_add_func("/sdp/parse/truncated", test_truncated);
   g_test_add_func("/sdp/answer/round-trip", test_build_answer);
   g_test_add_func("/sdp/answer/rejected", test_build_answer_rejected);
+  g_test_add_func("/sdp/answer/rtx", test_answer_rtx);
+  g_test_add_func("/sdp/offer/rtx", test_offer_rtx);
   g_test_add_func("/sdp/offer/round-trip", test_build_offer);
   g_test_add_func("/sdp/ext-uri", test_ext_uri);
   return g_test_run();

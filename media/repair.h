@@ -1,0 +1,126 @@
+/* repair.h — private: what loss repair remembers about a received stream.
+ *
+ * The ring of a video track's recent packets (answers subscribers' NACKs),
+ * the receive statistics of every published stream (RFC 3550 A.1, A.3, A.8:
+ * extended highest sequence number, loss, jitter, the last Sender Report)
+ * and the list of sequence numbers Nara is asking the publisher for.
+ * Everything is preallocated or fixed in size: nothing here allocates after
+ * nara_rtp_ring_new(). No RTCP is written here (rtcp.c) and nothing is sent.
+ *
+ * Threading: one media worker owns each object (the publisher's); the
+ * functions keep no global state.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* About 2 s of a 720p camera (250 packets/s at 2.5 Mbit/s), 1 s of a
+ * 1080p one: a retransmission older than that comes too late to play. */
+#define NARA_RING_SLOTS 512
+#define NARA_RING_PACKET 1500 /* NARA_WORKER_MTU */
+
+typedef struct {
+  guint32 ext_seq; /* extended sequence number of what is stored */
+  guint16 len;     /* 0: empty */
+  guint8 data[NARA_RING_PACKET];
+} NaraRingSlot;
+
+typedef struct {
+  NaraRingSlot *slots; /* NARA_RING_SLOTS, allocated once */
+} NaraRtpRing;
+
+/* (transfer full) */
+NaraRtpRing *nara_rtp_ring_new(void);
+void nara_rtp_ring_free(NaraRtpRing *ring);
+/* Stores an unprotected RTP packet (one memcpy), replacing whatever held
+ * its slot; a packet longer than NARA_RING_PACKET is not stored. */
+void nara_rtp_ring_put(NaraRtpRing *ring, guint32 ext_seq, const guint8 *data, gsize len);
+/* Empties every slot: the stream's numbering started again. */
+void nara_rtp_ring_clear(NaraRtpRing *ring);
+/* (transfer none) The stored packet, or NULL if its slot holds another. */
+const guint8 *nara_rtp_ring_get(const NaraRtpRing *ring, guint32 ext_seq, gsize *len);
+
+/* The receive side of one SSRC. */
+typedef struct {
+  guint32 ssrc;
+  guint32 clock_rate;
+  gboolean started;
+  guint16 max_seq;
+  guint32 cycles; /* count of sequence number wrap-arounds, shifted << 16 */
+  guint32 base_seq;
+  guint32 bad_seq;
+  guint32 received;
+  guint32 expected_prior, received_prior;
+  guint32 transit;
+  guint32 jitter; /* RFC 3550 A.8: in timestamp units, scaled by 16 */
+  /* The last Sender Report: its NTP time (64-bit), RTP time and arrival. */
+  guint64 sr_ntp;
+  guint32 sr_rtp;
+  gint64 sr_arrival_us; /* 0: none yet */
+} NaraRecvStats;
+
+typedef enum {
+  NARA_SEQ_NEXT,      /* the new highest */
+  NARA_SEQ_GAP,       /* the new highest, with *gap packets missing before it */
+  NARA_SEQ_LATE,      /* below the highest: reordered or retransmitted */
+  NARA_SEQ_DUPLICATE, /* the highest again */
+  NARA_SEQ_RESET,     /* a jump too large to be loss: the count started again */
+  NARA_SEQ_BAD,       /* a jump too large, once: not counted (RFC 3550 A.1) */
+} NaraSeqResult;
+
+void nara_recv_stats_init(NaraRecvStats *s, guint32 ssrc, guint32 clock_rate);
+/* One received packet. Sets *ext_seq (the extended sequence number) and,
+ * for NARA_SEQ_GAP, *gap. Retransmissions (retransmitted) are counted as
+ * received but left out of the jitter, whose transit they would distort
+ * (RFC 4588 §8.3). */
+NaraSeqResult nara_recv_stats_update(NaraRecvStats *s, guint16 seq, guint32 rtp_ts,
+                                     gint64 arrival_us, gboolean retransmitted, guint32 *ext_seq,
+                                     guint32 *gap);
+/* The extended sequence number closest to the highest received. */
+guint32 nara_recv_stats_extend(const NaraRecvStats *s, guint16 seq);
+
+typedef struct {
+  guint32 ssrc;
+  guint8 fraction_lost;   /* of 256, since the previous report */
+  gint32 cumulative_lost; /* 24-bit signed on the wire */
+  guint32 highest_seq;    /* extended */
+  guint32 jitter;         /* timestamp units */
+  guint32 lsr;            /* middle 32 bits of the last SR's NTP time, 0 if none */
+  guint32 dlsr;           /* since that SR, in 1/65536 s */
+} NaraReportBlock;
+
+/* RFC 3550 A.3: the report block for now, and the interval starts again. */
+void nara_recv_stats_report(NaraRecvStats *s, gint64 now_us, NaraReportBlock *out);
+/* A Sender Report from the stream's source arrived. */
+void nara_recv_stats_sender_report(NaraRecvStats *s, guint64 ntp, guint32 rtp_ts,
+                                   gint64 arrival_us);
+
+/* Sequence numbers Nara asks the publisher to retransmit (RFC 4585 NACK). */
+#define NARA_MISSING_MAX 128
+#define NARA_MISSING_TRIES 3
+
+typedef struct {
+  guint32 ext_seq;
+  guint8 tries;
+  gint64 asked_us; /* 0: not yet */
+} NaraMissingSeq;
+
+typedef struct {
+  NaraMissingSeq seqs[NARA_MISSING_MAX];
+  guint n;
+} NaraMissing;
+
+/* Adds a sequence number unless it is there already; when full, the
+ * oldest entry makes room. */
+void nara_missing_add(NaraMissing *m, guint32 ext_seq);
+void nara_missing_remove(NaraMissing *m, guint32 ext_seq);
+/* Collects into seqs (up to cap) the numbers due for a NACK: never asked,
+ * or asked retry_us ago or more; marks them asked now. Entries asked
+ * NARA_MISSING_TRIES times, or older than oldest_ext_seq, are dropped.
+ * Returns how many were collected, in the order they were added. */
+guint nara_missing_due(NaraMissing *m, gint64 now_us, gint64 retry_us, guint32 oldest_ext_seq,
+                       guint16 *seqs, guint cap);
+
+G_END_DECLS
