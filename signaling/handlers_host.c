@@ -69,8 +69,7 @@ static HostChange *change_new(NaraSession *session, json_t *id, const NaraMember
   memcpy(c->host.id, host->id, sizeof c->host.id);
   c->host.role = host->role;
   c->host.assurance = g_strdup(host->assurance);
-  g_strlcpy(c->consultation, session->participant->room->consultation->id,
-            sizeof c->consultation);
+  g_strlcpy(c->consultation, session->participant->room->consultation->id, sizeof c->consultation);
   return c;
 }
 
@@ -221,7 +220,8 @@ static void removed_target_read(NaraStoreResult *result, gpointer data)
   if (!stored) {
     g_warning("store: cannot read consultation %s: %s", c->consultation, result->error->message);
     if (session)
-      nara_session_send_error(session, c->wait.id, "internal", "the consultation could not be read");
+      nara_session_send_error(session, c->wait.id, "internal",
+                              "the consultation could not be read");
     change_free(c);
     return;
   }

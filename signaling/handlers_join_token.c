@@ -237,8 +237,8 @@ static void consultation_read(NaraStoreResult *result, gpointer data)
 {
   Join *j = data;
   NaraSession *session = join_session(j);
-  Asker who = { j->claims.consultation, j->claims.participant, j->claims.role,
-                j->claims.assurance };
+  Asker who
+      = { j->claims.consultation, j->claims.participant, j->claims.role, j->claims.assurance };
   const char *code, *message = NULL;
 
   if (!session) {
@@ -286,6 +286,7 @@ void nara_handle_join_token(NaraSession *session, json_t *msg, json_t *id)
   const char *code;
   NaraRole role;
   Asker who;
+  Join *join;
 
   if (!sig->store || !sig->tokens) {
     nara_session_send_error(session, id, "room-closed",
@@ -305,8 +306,8 @@ void nara_handle_join_token(NaraSession *session, json_t *msg, json_t *id)
     goto out;
   }
   who.role = claims.role;
-  nara_store_consultation_get_async(sig->store, claims.consultation, consultation_read,
-                                    join_new(session, id, &claims, g_steal_pointer(&name), role));
+  join = join_new(session, id, &claims, g_steal_pointer(&name), role);
+  nara_store_consultation_get_async(sig->store, join->claims.consultation, consultation_read, join);
 out:
   nara_token_claims_clear(&claims);
 }

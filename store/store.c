@@ -101,7 +101,6 @@ void nara_store_close(NaraStore *store)
   store->ops->close(store);
 }
 
-
 gboolean nara_store_consultation_create(NaraStore *store, NaraStoreConsultation *c, GError **error)
 {
   gboolean ret;
@@ -178,8 +177,7 @@ gboolean nara_store_participant_set_removed(NaraStore *store, const char *consul
 
   g_return_val_if_fail(store != NULL, FALSE);
   g_rec_mutex_lock(&store->lock);
-  ret = store->ops->participant_set_removed(store, consultation_id, participant_id, removed,
-                                             error);
+  ret = store->ops->participant_set_removed(store, consultation_id, participant_id, removed, error);
   g_rec_mutex_unlock(&store->lock);
   return ret;
 }

@@ -167,8 +167,9 @@ typedef void (*NaraStoreCallback)(NaraStoreResult *result, gpointer user_data);
 
 /* Runs on the store's thread, between reading the consultation and
  * writing it back (no other write of this process in between): changes c
- * and returns TRUE, or FALSE with error set to write nothing. It must not
- * touch control-thread state; data is read-only while the call is queued. */
+ * and returns TRUE; FALSE writes nothing, and completes with error if set,
+ * else with the consultation as read. It must not touch control-thread
+ * state; the control thread leaves data alone until the callback. */
 typedef gboolean (*NaraStoreModifyFunc)(NaraStoreConsultation *c, gpointer data, GError **error);
 
 /* cb may be NULL (nothing to hear back). Arguments are copied. */

@@ -55,12 +55,12 @@ struct _NaraStoreThread {
   GThread *thread;
   GMainContext *context; /* the control thread's: completions go there */
   GMutex mutex;
-  GCond cond;      /* jobs queued, or a batch done (for flush) */
-  GQueue jobs;     /* {mutex} Job*, to run */
-  GQueue done;     /* {mutex} Job*, to complete */
-  guint running;   /* {mutex} jobs taken by the thread and not yet in done */
-  GSource *idle;   /* {mutex} the pending completion source, or NULL */
-  gboolean stop;   /* {mutex} */
+  GCond cond;    /* jobs queued, or a batch done (for flush) */
+  GQueue jobs;   /* {mutex} Job*, to run */
+  GQueue done;   /* {mutex} Job*, to complete */
+  guint running; /* {mutex} jobs taken by the thread and not yet in done */
+  GSource *idle; /* {mutex} the pending completion source, or NULL */
+  gboolean stop; /* {mutex} */
 };
 
 static void record_copy(NaraAuditRecord *to, const NaraAuditRecord *from)
@@ -138,10 +138,16 @@ static void run_modify(NaraStore *store, Job *job)
   NaraStoreResult *r = &job->result;
   g_autoptr(NaraStoreConsultation) c = store->ops->consultation_get(store, job->id, &r->error);
 
-  if (c == NULL || !job->modify(c, job->modify_data, &r->error)
-      || !store->ops->consultation_update(store, c, &r->error))
+  if (c == NULL)
     return;
-  r->consultation = g_steal_pointer(&c);
+  if (!job->modify(c, job->modify_data, &r->error)) {
+    /* No error: nothing to change, and the caller hears what was read. */
+    if (r->error == NULL)
+      r->consultation = g_steal_pointer(&c);
+    return;
+  }
+  if (store->ops->consultation_update(store, c, &r->error))
+    r->consultation = g_steal_pointer(&c);
 }
 
 /* One job other than an audit append, with the lock held. */
