@@ -1,0 +1,107 @@
+"""test_store_latency.py - signaling stays responsive while the store works.
+
+Usage: test_store_latency.py NARA STATE_DIR
+Every join with a bad token writes one audit record (synchronous=FULL, so
+an fsync) before its error goes out. One session pings the server in a
+loop (one ping in flight, every 20 ms) and its round trips are measured:
+
+- quiet: nothing else happens;
+- one socket: another socket sends 200 bad-token joins per second;
+- 18 sockets: 18 sockets send 200 bad-token joins per second between them.
+
+It asserts behaviour only: every bad join gets its token-* error with its
+id, and the pinging session stays connected and gets every pong. The
+round trips (median and p99, milliseconds) are printed, not asserted:
+they are figures for docs/performance.md ("Store off the control thread").
+"""
+import asyncio
+import os
+import statistics
+import sys
+import time
+
+from harness import Client, Server, run
+
+RATE = 200  # bad joins per second, all sockets together
+SECONDS = 5
+PING_EVERY = 0.02
+BAD_TOKEN = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJub2JvZHkifQ.bm90LWEtc2lnbmF0dXJl"
+
+
+async def pinger(client, stop, rtts):
+    while not stop.is_set():
+        start = time.perf_counter()
+        i = await client.request({"type": "ping"})
+        await client.expect("pong", id=i)
+        rtts.append((time.perf_counter() - start) * 1000)
+        await asyncio.sleep(PING_EVERY)
+
+
+async def flood(client, rate, n):
+    """Sends n bad joins at rate per second; returns once each has its error."""
+    sent, answered = [], set()
+
+    async def read():
+        while len(answered) < n:
+            msg = await client.recv(timeout=30)
+            assert msg.get("type") == "error", msg
+            assert msg.get("code", "").startswith("token-"), msg
+            answered.add(msg.get("id"))
+
+    reader = asyncio.create_task(read())
+    start = time.monotonic()
+    for k in range(n):
+        delay = start + k / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        sent.append(await client.request({"type": "join", "token": BAD_TOKEN}))
+    await asyncio.wait_for(reader, 60)
+    assert answered == set(sent), f"{len(set(sent) - answered)} joins unanswered"
+
+
+def figures(name, rtts):
+    rtts = sorted(rtts)
+    p99 = rtts[min(len(rtts) - 1, int(len(rtts) * 0.99))]
+    print(f"# {name}: ping round trip median {statistics.median(rtts):.2f} ms,"
+          f" p99 {p99:.2f} ms ({len(rtts)} pings)", flush=True)
+
+
+async def measure(server, name, n_sockets):
+    watcher = await Client.connect(server)
+    await watcher.hello()
+    floods = []
+    for _ in range(n_sockets):
+        c = await Client.connect(server)
+        await c.hello()
+        floods.append(c)
+    stop, rtts = asyncio.Event(), []
+    ping = asyncio.create_task(pinger(watcher, stop, rtts))
+    if floods:
+        per_socket = RATE * SECONDS // n_sockets
+        await asyncio.gather(*(flood(c, RATE / n_sockets, per_socket) for c in floods))
+    else:
+        await asyncio.sleep(SECONDS)
+    stop.set()
+    await asyncio.wait_for(ping, 30)
+    # Still there, still answered.
+    i = await watcher.request({"type": "ping"})
+    await watcher.expect("pong", id=i)
+    for c in floods + [watcher]:
+        await c.close()
+    figures(name, rtts)
+
+
+async def test_ping_during_bad_joins(binary, state_dir):
+    # Raised limits: the flood is the store's load, not the rate limiter's.
+    with Server(binary, state_dir, "signaling.messages_per_second=1000",
+                "signaling.max_connections_per_ip=40", tls=False) as server:
+        await measure(server, "quiet", 0)
+        await measure(server, "one socket, 200 bad joins/s", 1)
+        await measure(server, "18 sockets, 200 bad joins/s in all", 18)
+        assert server.get("/healthz")[0] == 200
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    run([test_ping_during_bad_joins], os.path.abspath(sys.argv[1]), sys.argv[2])
