@@ -376,6 +376,8 @@ static void proceed(NaraRestRequest *req)
   if (req->auth_pending || req->holds)
     return;
   if (!req->wsi && !req->sync) {
+    g_info("api: %s %s: the client left before the answer%s", req->method, req->path,
+           req->routed ? "" : " (not routed)");
     request_free(req);
     return;
   }
