@@ -5,6 +5,12 @@
  * one. It answers with exactly one nara_rest_reply_*() and writes one
  * audit record per change. Handlers never touch libwebsockets.
  *
+ * The store answers on a later turn of the loop: a handler passes
+ * nara_rest_hold(call) as the user data of each store call and calls
+ * nara_rest_release(call) at the end of its callback. The answer goes out
+ * when the last hold is released, so after every audit record is durable;
+ * the call (body, params, query, actor) stays valid until then.
+ *
  * Threading: control thread.
  */
 #pragma once
@@ -40,6 +46,11 @@ struct _NaraRestCall {
 
 typedef void (*NaraRestHandler)(NaraRestCall *call);
 
+/* (transfer none) call, as the user data of a store call: the answer waits. */
+gpointer nara_rest_hold(NaraRestCall *call);
+/* In the store callback, after replying or holding for the next store call. */
+void nara_rest_release(NaraRestCall *call);
+
 /* body (transfer full). */
 void nara_rest_reply_json(NaraRestCall *call, guint status, json_t *body);
 void nara_rest_reply_problem(NaraRestCall *call, NaraProblemKind kind, const char *detail);
@@ -54,7 +65,8 @@ void nara_rest_reply_text(NaraRestCall *call, guint status, const char *content_
 /* name ("location:"), value: copied. */
 void nara_rest_add_header(NaraRestCall *call, const char *name, const char *value);
 
-/* Writes record with actor = call->actor; a failure is logged, not fatal. */
+/* Writes record with actor = call->actor; the answer waits until it is
+ * durable. A failure is logged, not fatal. */
 void nara_rest_audit(NaraRestCall *call, NaraAuditRecord *record);
 /* Refuses (400 bad-query) any query parameter not in allowed
  * (NULL-terminated); FALSE when it has replied. */
@@ -69,9 +81,12 @@ void nara_rest_answer_request(NaraRest *rest, const char *method, const char *pa
                               const char *content_type, const char *key_id, GHashTable *query,
                               const void *body, gsize len, NaraRestCall *call);
 
-/* rest_auth.c: TRUE and *key_id (transfer full) when authorization (the
- * Authorization header, may be NULL) holds a known API key. */
-gboolean nara_rest_authenticate(NaraRest *rest, const char *authorization, char **key_id);
+/* rest_auth.c: who authorization (the Authorization header, may be NULL)
+ * names. TRUE when known at once: *key_id (transfer full) set, or NULL for
+ * nobody. FALSE when an API key is being looked up in the store: found
+ * runs later with result->key_id (NULL: no such key) and data. */
+gboolean nara_rest_authenticate(NaraRest *rest, const char *authorization, char **key_id,
+                                NaraStoreCallback found, gpointer data);
 
 /* rest_consultations.c */
 void nara_rest_consultations_list(NaraRestCall *call);

@@ -6,6 +6,12 @@
  * goes out in 16 KiB pieces from WRITEABLE. Checks: auth (401), route
  * (404), method (405), size (413), media type (415), JSON (400). Handlers
  * are in rest_*.c; nothing here knows what a consultation is.
+ *
+ * A handler's store calls complete later: the request holds the answer
+ * back until the last of them is done (nara_rest_hold/release), then asks
+ * for WRITEABLE. If the client goes first, the request outlives the
+ * connection until then, so a change still gets its record, and is freed
+ * without answering.
  * Threading: control thread (libwebsockets callbacks on the GLib loop).
  */
 #include "rest-private.h"
@@ -64,8 +70,37 @@ struct _NaraRestRequest {
   gboolean too_large, length_missing, close_after;
   NaraRestCall call; /* the answer being written */
   gsize sent;
-  guint8 *scratch; /* LWS_PRE + CHUNK_BYTES */
+  guint8 *scratch;       /* LWS_PRE + CHUNK_BYTES */
+  struct lws *wsi;       /* NULL once the connection closed (or never had one) */
+  gboolean sync;         /* nara_rest_answer_request(): no connection, flushes the store */
+  gboolean auth_pending; /* an API key lookup is on the store's thread */
+  gboolean answer_due;   /* the request is complete: route it once auth is known */
+  gboolean routed;       /* the handler ran */
+  guint holds;           /* the handler's store calls in flight */
+  gboolean deferred;     /* the answer goes out from WRITEABLE */
+  gboolean headers_sent;
+  char *actor; /* "api:<key id>" */
 };
+
+static NaraRestRequest *request_of(NaraRestCall *call)
+{
+  return (NaraRestRequest *)((char *)call - G_STRUCT_OFFSET(NaraRestRequest, call));
+}
+
+static void request_free(NaraRestRequest *req)
+{
+  g_free(req->content_type);
+  g_free(req->key_id);
+  g_free(req->actor);
+  g_clear_pointer(&req->query, g_hash_table_unref);
+  g_clear_pointer(&req->body, g_byte_array_unref);
+  g_clear_pointer(&req->call.body, json_decref);
+  if (req->call.out)
+    g_string_free(req->call.out, TRUE);
+  g_clear_pointer(&req->call.headers, g_ptr_array_unref);
+  g_free(req->scratch);
+  g_free(req);
+}
 
 NaraRest *nara_rest_new(NaraServices *services, NaraSignaling *signaling, gboolean tls)
 {
@@ -88,15 +123,11 @@ void nara_rest_on_close(NaraRestRequest **slot)
   if (!req)
     return;
   *slot = NULL;
-  g_free(req->content_type);
-  g_free(req->key_id);
-  g_clear_pointer(&req->query, g_hash_table_unref);
-  g_clear_pointer(&req->body, g_byte_array_unref);
-  if (req->call.out)
-    g_string_free(req->call.out, TRUE);
-  g_clear_pointer(&req->call.headers, g_ptr_array_unref);
-  g_free(req->scratch);
-  g_free(req);
+  req->wsi = NULL;
+  /* Store calls in flight: the last callback frees it (proceed()). */
+  if (req->auth_pending || req->holds)
+    return;
+  request_free(req);
 }
 
 static char *copy_header(struct lws *wsi, enum lws_token_indexes token, int max)
@@ -114,13 +145,24 @@ static char *copy_header(struct lws *wsi, enum lws_token_indexes token, int max)
   return value;
 }
 
+static void proceed(NaraRestRequest *req);
+
+static void key_found(NaraStoreResult *result, gpointer data)
+{
+  NaraRestRequest *req = data;
+
+  req->key_id = g_steal_pointer(&result->key_id);
+  req->auth_pending = FALSE;
+  proceed(req);
+}
+
 static void authenticate(NaraRest *rest, struct lws *wsi, NaraRestRequest *req)
 {
   char *auth = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, MAX_AUTH_HEADER);
 
   req->auth_given = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0;
   if (auth) {
-    nara_rest_authenticate(rest, auth, &req->key_id);
+    req->auth_pending = !nara_rest_authenticate(rest, auth, &req->key_id, key_found, req);
     /* The key is a credential: no copy of it outlives this function. */
     OPENSSL_cleanse(auth, strlen(auth));
     g_free(auth);
@@ -264,9 +306,10 @@ static gboolean take_body(NaraRestRequest *req, const Route *route)
 static void route(NaraRest *rest, NaraRestRequest *req)
 {
   NaraRestCall *call = &req->call;
-  g_autofree char *actor = NULL, *allow = NULL;
+  g_autofree char *allow = NULL;
   const Route *r;
 
+  req->routed = TRUE;
   call->rest = rest;
   if (!req->key_id) {
     /* RFC 6750 §3: a challenge, and invalid_token when one was sent. */
@@ -305,16 +348,66 @@ static void route(NaraRest *rest, NaraRestRequest *req)
   }
   if (!take_body(req, r))
     return;
-  actor = g_strconcat("api:", req->key_id, NULL);
-  call->actor = actor;
+  req->actor = g_strconcat("api:", req->key_id, NULL);
+  call->actor = req->actor;
   call->params[0] = req->params[0];
   call->params[1] = req->params[1];
   call->query = req->query;
   r->handler(call);
+}
+
+/* The handler and its store calls are done: the answer is final. */
+static void route_done(NaraRestRequest *req)
+{
+  NaraRestCall *call = &req->call;
+
   g_clear_pointer(&call->body, json_decref);
   call->actor = NULL;
   if (!call->status) /* every handler replies; a path that forgot is a bug */
     nara_rest_reply_problem(call, NARA_PROBLEM_INTERNAL, NULL);
+  g_info("api: %s %s -> %u%s%s", req->method, req->path, call->status,
+         req->key_id ? " by api:" : "", req->key_id ? req->key_id : "");
+}
+
+/* A store call the answer waited for is done: route, or answer, or (the
+ * client has gone) free, once nothing is in flight any more. */
+static void proceed(NaraRestRequest *req)
+{
+  if (req->auth_pending || req->holds)
+    return;
+  if (!req->wsi && !req->sync) {
+    g_info("api: %s %s: the client left before the answer%s", req->method, req->path,
+           req->routed ? "" : " (not routed)");
+    request_free(req);
+    return;
+  }
+  if (!req->answer_due)
+    return; /* the body is still on its way: on_body_complete answers */
+  if (!req->routed) {
+    route(req->call.rest, req);
+    if (req->holds)
+      return;
+  }
+  route_done(req);
+  if (req->sync)
+    return;
+  req->deferred = TRUE;
+  lws_callback_on_writable(req->wsi);
+}
+
+gpointer nara_rest_hold(NaraRestCall *call)
+{
+  request_of(call)->holds++;
+  return call;
+}
+
+void nara_rest_release(NaraRestCall *call)
+{
+  NaraRestRequest *req = request_of(call);
+
+  g_return_if_fail(req->holds > 0);
+  req->holds--;
+  proceed(req);
 }
 
 void nara_rest_answer_request(NaraRest *rest, const char *method, const char *path,
@@ -333,7 +426,13 @@ void nara_rest_answer_request(NaraRest *rest, const char *method, const char *pa
   req->body = g_byte_array_new();
   if (!req->too_large)
     g_byte_array_append(req->body, body, (guint)len);
+  req->sync = req->answer_due = TRUE;
   route(rest, req);
+  /* Deterministic for the fuzzer: the store's callbacks run here. */
+  if (req->holds)
+    nara_store_flush(rest->services->store);
+  g_assert(req->holds == 0);
+  route_done(req);
   /* The answer only: params and query die with req. */
   *call = (NaraRestCall){ .rest = rest,
                           .status = req->call.status,
@@ -409,7 +508,13 @@ int nara_rest_on_writeable(NaraRest *rest, struct lws *wsi, NaraRestRequest **sl
   gboolean last;
 
   (void)rest;
-  if (!req || !req->scratch || !req->call.out)
+  if (!req)
+    return 0;
+  if (req->deferred && !req->headers_sent) {
+    req->headers_sent = TRUE;
+    return send_answer(rest, wsi, slot);
+  }
+  if (!req->scratch || !req->call.out)
     return 0;
   out = req->call.out;
   n = MIN(out->len - req->sent, CHUNK_BYTES);
@@ -430,9 +535,14 @@ static int answer(NaraRest *rest, struct lws *wsi, NaraRestRequest **slot)
 {
   NaraRestRequest *req = *slot;
 
+  req->answer_due = TRUE;
+  if (req->auth_pending)
+    return 0; /* key_found() goes on */
   route(rest, req);
-  g_info("api: %s %s -> %u%s%s", req->method, req->path, req->call.status,
-         req->key_id ? " by api:" : "", req->key_id ? req->key_id : "");
+  if (req->holds)
+    return 0; /* the last nara_rest_release() goes on */
+  route_done(req);
+  req->headers_sent = TRUE;
   return send_answer(rest, wsi, slot);
 }
 
@@ -461,6 +571,8 @@ int nara_rest_on_http(NaraRest *rest, struct lws *wsi, NaraRestRequest **slot, c
 
   nara_rest_on_close(slot); /* keep-alive: the previous request is done */
   req = *slot = g_new0(NaraRestRequest, 1);
+  req->wsi = wsi;
+  req->call.rest = rest;
   g_strlcpy(req->method, method, sizeof req->method);
   g_strlcpy(req->path, path, sizeof req->path);
   req->content_type = copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, 256);

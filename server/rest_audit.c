@@ -4,6 +4,7 @@
  * consultation and by seq (since). At most `limit` records per answer so
  * that five years of records never sit in memory at once; when more
  * follow, a Link header (RFC 8288, rel="next") says where to continue.
+ * The records are read on the store's thread.
  * Reading the log changes nothing, so it writes no record itself.
  *
  * Threading: control thread.
@@ -16,27 +17,47 @@
 #define MAX_LIMIT 100000
 
 typedef struct {
-  GString *out;
-  guint n, limit;
-  gint64 last_seq;
-  gboolean more;
+  NaraRestCall *call;
+  char *consultation; /* the filter, for the next link */
+  guint limit;
 } Export;
 
-static void emit(const char *line, gpointer data)
+static gint64 seq_of(const char *line)
+{
+  json_t *record = json_loads(line, 0, NULL);
+  gint64 seq = json_integer_value(json_object_get(record, "seq"));
+
+  json_decref(record);
+  return seq;
+}
+
+static void exported(NaraStoreResult *result, gpointer data)
 {
   Export *e = data;
-  json_t *record;
+  NaraRestCall *call = e->call;
+  GString *out;
 
-  if (e->n == e->limit) {
-    e->more = TRUE;
-    return;
+  if (!result->lines) {
+    nara_rest_reply_store_error(call, result->error);
+    goto out;
   }
-  g_string_append(e->out, line);
-  g_string_append_c(e->out, '\n');
-  e->n++;
-  record = json_loads(line, 0, NULL);
-  e->last_seq = json_integer_value(json_object_get(record, "seq"));
-  json_decref(record);
+  out = g_string_new(NULL);
+  for (guint i = 0; i < result->lines->len; i++) {
+    g_string_append(out, result->lines->pdata[i]);
+    g_string_append_c(out, '\n');
+  }
+  if (result->more) {
+    gint64 last_seq = result->lines->len ? seq_of(result->lines->pdata[result->lines->len - 1]) : 0;
+    g_autofree char *next = g_strdup_printf(
+        "</api/v1/audit?since=%" G_GINT64_FORMAT "&limit=%u%s%s>; rel=\"next\"", last_seq, e->limit,
+        e->consultation ? "&consultation=" : "", e->consultation ? e->consultation : "");
+    nara_rest_add_header(call, "link:", next);
+  }
+  nara_rest_reply_text(call, 200, "application/x-ndjson", out);
+out:
+  g_free(e->consultation);
+  g_free(e);
+  nara_rest_release(call);
 }
 
 static gboolean id_like(const char *s)
@@ -57,8 +78,7 @@ void nara_rest_audit_export(NaraRestCall *call)
   const char *since_text = g_hash_table_lookup(call->query, "since");
   const char *limit_text = g_hash_table_lookup(call->query, "limit");
   guint64 since = 0, limit = DEFAULT_LIMIT;
-  g_autoptr(GError) error = NULL;
-  Export e = { 0 };
+  Export *e;
 
   if (!nara_rest_query_allowed(call, allowed))
     return;
@@ -74,19 +94,10 @@ void nara_rest_audit_export(NaraRestCall *call)
     nara_rest_reply_problem(call, NARA_PROBLEM_BAD_QUERY, "limit must be 1 to 100000");
     return;
   }
-  e.out = g_string_new(NULL);
-  e.limit = (guint)limit;
-  if (!nara_store_audit_export(call->rest->services->store, (gint64)since, consultation, emit, &e,
-                               &error)) {
-    g_string_free(e.out, TRUE);
-    nara_rest_reply_store_error(call, error);
-    return;
-  }
-  if (e.more) {
-    g_autofree char *next = g_strdup_printf(
-        "</api/v1/audit?since=%" G_GINT64_FORMAT "&limit=%u%s%s>; rel=\"next\"", e.last_seq,
-        e.limit, consultation ? "&consultation=" : "", consultation ? consultation : "");
-    nara_rest_add_header(call, "link:", next);
-  }
-  nara_rest_reply_text(call, 200, "application/x-ndjson", e.out);
+  e = g_new0(Export, 1);
+  e->call = nara_rest_hold(call);
+  e->consultation = g_strdup(consultation);
+  e->limit = (guint)limit;
+  nara_store_audit_export_async(call->rest->services->store, (gint64)since, consultation, e->limit,
+                                exported, e);
 }

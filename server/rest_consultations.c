@@ -4,7 +4,9 @@
  * update and cancel. Each change writes one audit record and tells
  * signaling, which applies it to live sessions. Links are shown at
  * creation only; reads never include them. Participants are in
- * rest_participants.c.
+ * rest_participants.c. The store works on its thread: each handler goes
+ * on in a callback (rest-private.h), and PATCH and DELETE merge on that
+ * thread, so no other change lands between their read and their write.
  *
  * Threading: control thread.
  */
@@ -32,6 +34,22 @@ static void changed(NaraRestCall *call, const char *consultation_id)
     nara_signaling_consultation_changed(call->rest->signaling, consultation_id);
 }
 
+static void listed(NaraStoreResult *result, gpointer data)
+{
+  NaraRestCall *call = data;
+  json_t *items;
+
+  if (!result->consultations) {
+    nara_rest_reply_store_error(call, result->error);
+  } else {
+    items = json_array();
+    for (guint i = 0; i < result->consultations->len; i++)
+      json_array_append_new(items, nara_consultation_json(result->consultations->pdata[i]));
+    nara_rest_reply_json(call, 200, json_pack("{s:o}", "consultations", items));
+  }
+  nara_rest_release(call);
+}
+
 void nara_rest_consultations_list(NaraRestCall *call)
 {
   static const char *const allowed[] = { "status", "limit", NULL };
@@ -39,9 +57,6 @@ void nara_rest_consultations_list(NaraRestCall *call)
   const char *limit_text = g_hash_table_lookup(call->query, "limit");
   NaraConsultationStatus status;
   guint64 limit = DEFAULT_LIST_LIMIT;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) list = NULL;
-  json_t *items;
 
   if (!nara_rest_query_allowed(call, allowed))
     return;
@@ -54,37 +69,21 @@ void nara_rest_consultations_list(NaraRestCall *call)
     nara_rest_reply_problem(call, NARA_PROBLEM_BAD_QUERY, "limit must be 1 to 500");
     return;
   }
-  list = nara_store_consultation_list(store_of(call), status_text ? (int)status : -1, (guint)limit,
-                                      &error);
-  if (!list) {
-    nara_rest_reply_store_error(call, error);
-    return;
-  }
-  items = json_array();
-  for (guint i = 0; i < list->len; i++)
-    json_array_append_new(items, nara_consultation_json(list->pdata[i]));
-  nara_rest_reply_json(call, 200, json_pack("{s:o}", "consultations", items));
+  nara_store_consultation_list_async(store_of(call), status_text ? (int)status : -1, (guint)limit,
+                                     listed, nara_rest_hold(call));
 }
 
-void nara_rest_consultations_create(NaraRestCall *call)
+static void created(NaraStoreResult *result, gpointer data)
 {
-  NaraServices *services = call->rest->services;
-  g_auto(NaraRestErrors) errors = { 0 };
-  g_autoptr(NaraStoreConsultation) c = NULL;
-  g_autoptr(GError) error = NULL;
+  NaraRestCall *call = data;
+  NaraStoreConsultation *c = result->consultation;
   g_autofree char *location = NULL, *detail = NULL;
   gint64 now = now_s();
   json_t *body, *people;
 
-  nara_rest_errors_init(&errors);
-  c = nara_consultation_json_parse(call->body, services->max_name_chars, now, &errors);
   if (!c) {
-    nara_rest_reply_problem_json(call, nara_rest_errors_problem(&errors));
-    return;
-  }
-  if (!nara_store_consultation_create(services->store, c, &error)) {
-    nara_rest_reply_store_error(call, error);
-    return;
+    nara_rest_reply_store_error(call, result->error);
+    goto out;
   }
   detail = g_strdup_printf("participants=%u", c->participants->len);
   nara_rest_audit(call, &(NaraAuditRecord){ .event = "consultation-created",
@@ -100,93 +99,159 @@ void nara_rest_consultations_create(NaraRestCall *call)
   location = g_strconcat("/api/v1/consultations/", c->id, NULL);
   nara_rest_add_header(call, "location:", location);
   nara_rest_reply_json(call, 201, body);
+out:
+  nara_rest_release(call);
 }
 
-/* (transfer full) The consultation of the path, or NULL when it has replied. */
-static NaraStoreConsultation *path_consultation(NaraRestCall *call)
+void nara_rest_consultations_create(NaraRestCall *call)
 {
-  g_autoptr(GError) error = NULL;
-  NaraStoreConsultation *c = nara_store_consultation_get(store_of(call), call->params[0], &error);
+  NaraServices *services = call->rest->services;
+  g_auto(NaraRestErrors) errors = { 0 };
+  g_autoptr(NaraStoreConsultation) c = NULL;
 
-  if (!c)
-    nara_rest_reply_store_error(call, error);
-  return c;
+  nara_rest_errors_init(&errors);
+  c = nara_consultation_json_parse(call->body, services->max_name_chars, now_s(), &errors);
+  if (!c) {
+    nara_rest_reply_problem_json(call, nara_rest_errors_problem(&errors));
+    return;
+  }
+  nara_store_consultation_create_async(services->store, c, created, nara_rest_hold(call));
+}
+
+/* Answers with the consultation of the path as stored now. */
+static void reply_consultation(NaraStoreResult *result, gpointer data)
+{
+  NaraRestCall *call = data;
+
+  if (result->consultation)
+    nara_rest_reply_json(call, 200, nara_consultation_json(result->consultation));
+  else
+    nara_rest_reply_store_error(call, result->error);
+  nara_rest_release(call);
 }
 
 void nara_rest_consultation_get(NaraRestCall *call)
 {
-  g_autoptr(NaraStoreConsultation) c = path_consultation(call);
-
-  if (c)
-    nara_rest_reply_json(call, 200, nara_consultation_json(c));
+  nara_store_consultation_get_async(store_of(call), call->params[0], reply_consultation,
+                                    nara_rest_hold(call));
 }
 
-static gboolean refuse_unless_scheduled(NaraRestCall *call, const NaraStoreConsultation *c)
+/* On the store's thread: CONFLICT unless c is scheduled. */
+static gboolean scheduled(const NaraStoreConsultation *c, GError **error)
 {
-  g_autofree char *detail = NULL;
-
   if (c->status == NARA_CONSULTATION_SCHEDULED)
+    return TRUE;
+  g_set_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_CONFLICT, "the consultation is %s",
+              nara_consultation_status_to_string(c->status));
+  return FALSE;
+}
+
+/* A PATCH between the store's thread (the merge, read-modify-write) and
+ * the control thread (the answer). */
+typedef struct {
+  NaraRestCall *call;
+  GString *fields; /* names of the changed fields */
+  NaraRestErrors errors;
+  gboolean invalid;
+} Patch;
+
+static gboolean apply_patch(NaraStoreConsultation *c, gpointer data, GError **error)
+{
+  Patch *p = data;
+
+  if (!scheduled(c, error))
     return FALSE;
-  detail = g_strdup_printf("the consultation is %s", nara_consultation_status_to_string(c->status));
-  nara_rest_reply_problem(call, NARA_PROBLEM_CONFLICT, detail);
-  return TRUE;
+  if (!nara_consultation_json_patch(p->call->body, c, now_s(), p->fields, &p->errors)) {
+    p->invalid = TRUE;
+    return FALSE;
+  }
+  return p->fields->len > 0;
+}
+
+static void patched(NaraStoreResult *result, gpointer data)
+{
+  Patch *p = data;
+  NaraRestCall *call = p->call;
+
+  if (p->invalid) {
+    nara_rest_reply_problem_json(call, nara_rest_errors_problem(&p->errors));
+  } else if (!result->consultation) {
+    nara_rest_reply_store_error(call, result->error);
+  } else {
+    if (p->fields->len) {
+      /* The names of the changed fields, not their values: titles may say
+       * more about a patient than the log needs. */
+      nara_rest_audit(call, &(NaraAuditRecord){ .event = "consultation-updated",
+                                                .consultation = result->consultation->id,
+                                                .outcome = "ok",
+                                                .detail = p->fields->str });
+      changed(call, result->consultation->id);
+    }
+    /* Read again: the store sets updated_at as it writes. */
+    nara_store_consultation_get_async(store_of(call), call->params[0], reply_consultation,
+                                      nara_rest_hold(call));
+  }
+  g_string_free(p->fields, TRUE);
+  nara_rest_errors_clear(&p->errors);
+  g_free(p);
+  nara_rest_release(call);
 }
 
 void nara_rest_consultation_patch(NaraRestCall *call)
 {
-  g_autoptr(NaraStoreConsultation) c = path_consultation(call);
-  g_autoptr(NaraStoreConsultation) after = NULL;
-  g_auto(NaraRestErrors) errors = { 0 };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GString) fields = g_string_new(NULL);
+  Patch *p = g_new0(Patch, 1);
 
-  if (!c || refuse_unless_scheduled(call, c))
-    return;
-  nara_rest_errors_init(&errors);
-  if (!nara_consultation_json_patch(call->body, c, now_s(), fields, &errors)) {
-    nara_rest_reply_problem_json(call, nara_rest_errors_problem(&errors));
-    return;
+  p->call = nara_rest_hold(call);
+  p->fields = g_string_new(NULL);
+  nara_rest_errors_init(&p->errors);
+  nara_store_consultation_modify_async(store_of(call), call->params[0], apply_patch, p, patched, p);
+}
+
+typedef struct {
+  NaraRestCall *call;
+  gboolean already; /* cancelled before: nothing to do */
+} Cancel;
+
+static gboolean apply_cancel(NaraStoreConsultation *c, gpointer data, GError **error)
+{
+  Cancel *k = data;
+
+  /* DELETE is idempotent (RFC 9110 §9.2.2): cancelling twice is fine. */
+  if (c->status == NARA_CONSULTATION_CANCELLED) {
+    k->already = TRUE;
+    return FALSE;
   }
-  if (fields->len) {
-    if (!nara_store_consultation_update(store_of(call), c, &error)) {
-      nara_rest_reply_store_error(call, error);
-      return;
+  if (!scheduled(c, error))
+    return FALSE;
+  c->status = NARA_CONSULTATION_CANCELLED;
+  return TRUE;
+}
+
+static void cancelled(NaraStoreResult *result, gpointer data)
+{
+  Cancel *k = data;
+  NaraRestCall *call = k->call;
+
+  if (!result->consultation) {
+    nara_rest_reply_store_error(call, result->error);
+  } else {
+    if (!k->already) {
+      nara_rest_audit(call, &(NaraAuditRecord){ .event = "consultation-cancelled",
+                                                .consultation = result->consultation->id,
+                                                .outcome = "ok" });
+      changed(call, result->consultation->id);
     }
-    /* The names of the changed fields, not their values: titles may say
-     * more about a patient than the log needs. */
-    nara_rest_audit(call, &(NaraAuditRecord){ .event = "consultation-updated",
-                                              .consultation = c->id,
-                                              .outcome = "ok",
-                                              .detail = fields->str });
-    changed(call, c->id);
+    nara_rest_reply_no_content(call);
   }
-  after = path_consultation(call);
-  if (after)
-    nara_rest_reply_json(call, 200, nara_consultation_json(after));
+  g_free(k);
+  nara_rest_release(call);
 }
 
 void nara_rest_consultation_cancel(NaraRestCall *call)
 {
-  g_autoptr(NaraStoreConsultation) c = path_consultation(call);
-  g_autoptr(GError) error = NULL;
+  Cancel *k = g_new0(Cancel, 1);
 
-  if (!c)
-    return;
-  /* DELETE is idempotent (RFC 9110 §9.2.2): cancelling twice is fine. */
-  if (c->status == NARA_CONSULTATION_CANCELLED) {
-    nara_rest_reply_no_content(call);
-    return;
-  }
-  if (refuse_unless_scheduled(call, c))
-    return;
-  c->status = NARA_CONSULTATION_CANCELLED;
-  if (!nara_store_consultation_update(store_of(call), c, &error)) {
-    nara_rest_reply_store_error(call, error);
-    return;
-  }
-  nara_rest_audit(call, &(NaraAuditRecord){ .event = "consultation-cancelled",
-                                            .consultation = c->id,
-                                            .outcome = "ok" });
-  changed(call, c->id);
-  nara_rest_reply_no_content(call);
+  k->call = nara_rest_hold(call);
+  nara_store_consultation_modify_async(store_of(call), call->params[0], apply_cancel, k, cancelled,
+                                       k);
 }

@@ -4,7 +4,9 @@
  * existing participant is minted on request (the old one stays valid
  * until it expires: tokens are not stored, so they cannot be revoked one
  * by one; removing the participant is what shuts a link out). Each call
- * writes one audit record; deletions are passed on to signaling.
+ * writes one audit record; deletions are passed on to signaling. Each
+ * goes on in store callbacks (rest-private.h), a Step carrying what the
+ * next one needs.
  *
  * Threading: control thread.
  */
@@ -41,41 +43,97 @@ static const NaraStoreParticipant *find(const NaraStoreConsultation *c, const ch
   return NULL;
 }
 
-/* (transfer full) The scheduled consultation of the path whose links are
- * still alive, or NULL when it has replied. */
-static NaraStoreConsultation *open_consultation(NaraRestCall *call, gint64 now)
+/* FALSE after a reply unless c (the path's consultation as read, or NULL
+ * with error) is scheduled and its links still alive. */
+static gboolean open_consultation(NaraRestCall *call, const NaraStoreConsultation *c,
+                                  const GError *error, gint64 now)
 {
   NaraServices *services = call->rest->services;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(NaraStoreConsultation) c
-      = nara_store_consultation_get(services->store, call->params[0], &error);
 
   if (!c) {
     nara_rest_reply_store_error(call, error);
-    return NULL;
+    return FALSE;
   }
   if (c->status != NARA_CONSULTATION_SCHEDULED) {
     g_autofree char *detail
         = g_strdup_printf("the consultation is %s", nara_consultation_status_to_string(c->status));
     nara_rest_reply_problem(call, NARA_PROBLEM_CONFLICT, detail);
-    return NULL;
+    return FALSE;
   }
   if (nara_link_expiry(services->link_validity_hours, c->ends_at, now) <= now) {
     nara_rest_reply_problem(call, NARA_PROBLEM_CONFLICT,
                             "the consultation's window is over: move endsAt (PATCH) first");
-    return NULL;
+    return FALSE;
   }
-  return g_steal_pointer(&c);
+  return TRUE;
+}
+
+/* A participant call between two store calls (owned). */
+typedef struct {
+  NaraRestCall *call;
+  gint64 now;
+  NaraStoreConsultation *c;
+  NaraStoreParticipant *p;
+} Step;
+
+static Step *step_new(NaraRestCall *call)
+{
+  Step *st = g_new0(Step, 1);
+
+  st->call = nara_rest_hold(call);
+  st->now = g_get_real_time() / G_USEC_PER_SEC;
+  return st;
+}
+
+static void step_done(Step *st)
+{
+  NaraRestCall *call = st->call;
+
+  nara_store_consultation_free(st->c);
+  nara_store_participant_free(st->p);
+  g_free(st);
+  nara_rest_release(call);
+}
+
+static void participant_added(NaraStoreResult *result, gpointer data)
+{
+  Step *st = data;
+  NaraRestCall *call = st->call;
+  const NaraStoreParticipant *p = result->participant;
+
+  if (!p) {
+    nara_rest_reply_store_error(call, result->error);
+    goto out;
+  }
+  nara_rest_audit(call, &(NaraAuditRecord){ .event = "participant-added",
+                                            .consultation = st->c->id,
+                                            .subject = p->id,
+                                            .subject_role = nara_role_to_string(p->role),
+                                            .assurance = p->assurance,
+                                            .outcome = "ok" });
+  nara_rest_reply_json(call, 201, nara_rest_participant_with_link(call, st->c, p, st->now));
+out:
+  step_done(st);
+}
+
+static void add_read(NaraStoreResult *result, gpointer data)
+{
+  Step *st = data;
+
+  if (!open_consultation(st->call, result->consultation, result->error, st->now)) {
+    step_done(st);
+    return;
+  }
+  st->c = g_steal_pointer(&result->consultation);
+  nara_store_participant_add_async(st->call->rest->services->store, st->p, participant_added, st);
 }
 
 void nara_rest_participant_add(NaraRestCall *call)
 {
   NaraServices *services = call->rest->services;
-  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-  g_autoptr(NaraStoreConsultation) c = NULL;
-  g_autoptr(NaraStoreParticipant) p = NULL;
   g_auto(NaraRestErrors) errors = { 0 };
-  g_autoptr(GError) error = NULL;
+  NaraStoreParticipant *p;
+  Step *st;
 
   nara_rest_errors_init(&errors);
   /* Body first: a bad body is a 400 whatever state the consultation is in. */
@@ -84,84 +142,99 @@ void nara_rest_participant_add(NaraRestCall *call)
     nara_rest_reply_problem_json(call, nara_rest_errors_problem(&errors));
     return;
   }
-  c = open_consultation(call, now);
-  if (!c)
-    return;
-  if (!nara_store_participant_add(services->store, p, &error)) {
-    nara_rest_reply_store_error(call, error);
-    return;
+  st = step_new(call);
+  st->p = p;
+  nara_store_consultation_get_async(services->store, call->params[0], add_read, st);
+}
+
+static void participant_deleted(NaraStoreResult *result, gpointer data)
+{
+  Step *st = data;
+  NaraRestCall *call = st->call;
+  const NaraStoreParticipant *p = find(st->c, call->params[1]);
+
+  if (result->error) {
+    nara_rest_reply_store_error(call, result->error);
+    goto out;
   }
-  nara_rest_audit(call, &(NaraAuditRecord){ .event = "participant-added",
-                                            .consultation = c->id,
+  nara_rest_audit(call, &(NaraAuditRecord){ .event = "participant-removed-by-api",
+                                            .consultation = st->c->id,
                                             .subject = p->id,
                                             .subject_role = nara_role_to_string(p->role),
                                             .assurance = p->assurance,
                                             .outcome = "ok" });
-  nara_rest_reply_json(call, 201, nara_rest_participant_with_link(call, c, p, now));
+  if (call->rest->signaling)
+    nara_signaling_consultation_changed(call->rest->signaling, st->c->id);
+  nara_rest_reply_no_content(call);
+out:
+  step_done(st);
+}
+
+static void delete_read(NaraStoreResult *result, gpointer data)
+{
+  Step *st = data;
+  NaraRestCall *call = st->call;
+
+  if (!result->consultation) {
+    nara_rest_reply_store_error(call, result->error);
+    step_done(st);
+    return;
+  }
+  st->c = g_steal_pointer(&result->consultation);
+  if (!find(st->c, call->params[1])) {
+    nara_rest_reply_problem(call, NARA_PROBLEM_NOT_FOUND, "no such participant");
+    step_done(st);
+    return;
+  }
+  nara_store_participant_delete_async(call->rest->services->store, st->c->id, call->params[1],
+                                      participant_deleted, st);
 }
 
 void nara_rest_participant_delete(NaraRestCall *call)
 {
-  NaraServices *services = call->rest->services;
-  g_autoptr(NaraStoreConsultation) c = NULL;
-  g_autoptr(GError) error = NULL;
-  const NaraStoreParticipant *p;
-  NaraAuditRecord record = { .event = "participant-removed-by-api", .outcome = "ok" };
+  nara_store_consultation_get_async(call->rest->services->store, call->params[0], delete_read,
+                                    step_new(call));
+}
 
-  c = nara_store_consultation_get(services->store, call->params[0], &error);
-  if (!c) {
-    nara_rest_reply_store_error(call, error);
-    return;
-  }
-  p = find(c, call->params[1]);
+static void link_read(NaraStoreResult *result, gpointer data)
+{
+  Step *st = data;
+  NaraRestCall *call = st->call;
+  const NaraStoreParticipant *p;
+
+  if (!open_consultation(call, result->consultation, result->error, st->now))
+    goto out;
+  p = find(result->consultation, call->params[1]);
   if (!p) {
     nara_rest_reply_problem(call, NARA_PROBLEM_NOT_FOUND, "no such participant");
-    return;
+    goto out;
   }
-  record.consultation = c->id;
-  record.subject = p->id;
-  record.subject_role = nara_role_to_string(p->role);
-  record.assurance = p->assurance;
-  if (!nara_store_participant_delete(services->store, c->id, p->id, &error)) {
-    nara_rest_reply_store_error(call, error);
-    return;
+  if (p->removed) {
+    nara_rest_reply_problem(call, NARA_PROBLEM_CONFLICT,
+                            "a host removed this participant: a link would not admit them");
+    goto out;
   }
-  nara_rest_audit(call, &record);
-  if (call->rest->signaling)
-    nara_signaling_consultation_changed(call->rest->signaling, c->id);
-  nara_rest_reply_no_content(call);
+  nara_rest_audit(call, &(NaraAuditRecord){ .event = "link-issued",
+                                            .consultation = result->consultation->id,
+                                            .subject = p->id,
+                                            .subject_role = nara_role_to_string(p->role),
+                                            .assurance = p->assurance,
+                                            .outcome = "ok" });
+  nara_rest_reply_json(call, 200,
+                       nara_rest_participant_with_link(call, result->consultation, p, st->now));
+out:
+  step_done(st);
 }
 
 void nara_rest_participant_link(NaraRestCall *call)
 {
-  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-  g_autoptr(NaraStoreConsultation) c = NULL;
   g_auto(NaraRestErrors) errors = { 0 };
-  const NaraStoreParticipant *p;
 
   nara_rest_errors_init(&errors);
   if (call->body && !nara_rest_fields_check(call->body, no_fields, "", 1, &errors)) {
     nara_rest_reply_problem_json(call, nara_rest_errors_problem(&errors));
     return;
   }
-  c = open_consultation(call, now);
-  if (!c)
-    return;
-  p = find(c, call->params[1]);
-  if (!p) {
-    nara_rest_reply_problem(call, NARA_PROBLEM_NOT_FOUND, "no such participant");
-    return;
-  }
-  if (p->removed) {
-    nara_rest_reply_problem(call, NARA_PROBLEM_CONFLICT,
-                            "a host removed this participant: a link would not admit them");
-    return;
-  }
-  nara_rest_audit(call, &(NaraAuditRecord){ .event = "link-issued",
-                                            .consultation = c->id,
-                                            .subject = p->id,
-                                            .subject_role = nara_role_to_string(p->role),
-                                            .assurance = p->assurance,
-                                            .outcome = "ok" });
-  nara_rest_reply_json(call, 200, nara_rest_participant_with_link(call, c, p, now));
+  nara_store_consultation_get_async(call->rest->services->store, call->params[0], link_read,
+                                    step_new(call));
 }

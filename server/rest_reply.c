@@ -2,8 +2,8 @@
  *
  * Each reply helper fills the call's status, media type and body exactly
  * once; rest.c writes them out. Store errors map onto problem kinds here,
- * in one place. Audit records get the caller as actor. It does not write
- * to the network.
+ * in one place. Audit records get the caller as actor, and the answer
+ * waits for them to be durable. It does not write to the network.
  *
  * Threading: control thread.
  */
@@ -86,15 +86,32 @@ void nara_rest_add_header(NaraRestCall *call, const char *name, const char *valu
   g_ptr_array_add(call->headers, g_strdup(value));
 }
 
+typedef struct {
+  NaraRestCall *call;
+  char *what; /* "<event> record for consultation <id>", for the warning */
+} Audit;
+
+static void audited(NaraStoreResult *result, gpointer data)
+{
+  Audit *a = data;
+
+  /* The change has happened; a lost record is loud but does not undo it. */
+  if (result->error)
+    g_warning("audit: %s not written: %s", a->what, result->error->message);
+  nara_rest_release(a->call);
+  g_free(a->what);
+  g_free(a);
+}
+
 void nara_rest_audit(NaraRestCall *call, NaraAuditRecord *record)
 {
-  g_autoptr(GError) error = NULL;
+  Audit *a = g_new0(Audit, 1);
 
   record->actor = call->actor;
-  /* The change has happened; a lost record is loud but does not undo it. */
-  if (!nara_store_audit_append(call->rest->services->store, record, &error))
-    g_warning("audit: %s record for consultation %s not written: %s", record->event,
-              record->consultation ? record->consultation : "-", error->message);
+  a->call = nara_rest_hold(call);
+  a->what = g_strdup_printf("%s record for consultation %s", record->event,
+                            record->consultation ? record->consultation : "-");
+  nara_store_audit_append_async(call->rest->services->store, record, audited, a);
 }
 
 gboolean nara_rest_query_allowed(NaraRestCall *call, const char *const *allowed)

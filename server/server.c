@@ -60,6 +60,9 @@ void nara_server_free(NaraServer *s)
   if (!s)
     return;
   g_clear_pointer(&s->listener, nara_listener_free);
+  /* Store callbacks still due use REST and signaling: they run now. */
+  if (s->services)
+    nara_store_flush(s->services->store);
   g_clear_pointer(&s->rest, nara_rest_free);
   g_clear_pointer(&s->signaling, nara_signaling_free);
   g_clear_pointer(&s->services, nara_services_free);

@@ -182,16 +182,24 @@ void nara_services_free(NaraServices *s)
   g_free(s);
 }
 
+static void pruned(NaraStoreResult *result, gpointer data)
+{
+  NaraServices *s = data;
+
+  /* A failed prune keeps records longer than promised: loud, not fatal. */
+  if (result->error)
+    g_warning("audit: pruning records older than %u days failed: %s", s->retention_days,
+              result->error->message);
+}
+
+/* Verifying the chain before pruning reads every record: on the store's
+ * thread. The store is closed (and this callback run) before s is freed. */
 static gboolean prune(gpointer data)
 {
   NaraServices *s = data;
-  g_autoptr(GError) error = NULL;
   gint64 cutoff = g_get_real_time() - (gint64)s->retention_days * 86400 * G_USEC_PER_SEC;
 
-  /* A failed prune keeps records longer than promised: loud, not fatal. */
-  if (!nara_store_audit_prune(s->store, cutoff, &error))
-    g_warning("audit: pruning records older than %u days failed: %s", s->retention_days,
-              error->message);
+  nara_store_audit_prune_async(s->store, cutoff, pruned, s);
   return G_SOURCE_CONTINUE;
 }
 

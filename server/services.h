@@ -39,7 +39,8 @@ NaraServices *nara_services_open(const NaraConfig *config, GError **error);
 void nara_services_free(NaraServices *services);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NaraServices, nara_services_free)
 
-/* Prunes the audit log now, then once a day on the default main context. */
+/* Prunes the audit log now, then once a day (a timer on the default main
+ * context; the prune itself runs on the store's thread). */
 void nara_services_start_pruning(NaraServices *services);
 
 /* The HS256 secret in path: read it (at least NARA_SECRET_BYTES), or,

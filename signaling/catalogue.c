@@ -140,7 +140,9 @@ static const NaraField lock_fields[] = {
 const NaraMessage nara_catalogue[] = {
   /* type, session state needed, fields, handler, rate class, reply, deferred */
   { "hello",     NARA_NEED_NONE,  hello_fields,     nara_handle_hello,     MSG,  "welcome", FALSE },
-  { "join",      NARA_NEED_HELLO, join_fields,      nara_handle_join,      MSG,  "joined",  FALSE },
+  /* join with a token, remove, readmit, lock, end: after the store's thread
+   * has read or written (and the audit record is durable). */
+  { "join",      NARA_NEED_HELLO, join_fields,      nara_handle_join,      MSG,  "joined",  TRUE },
   { "ping",      NARA_NEED_HELLO, id_only_fields,   nara_handle_ping,      MSG,  "pong",    FALSE },
   { "leave",     NARA_NEED_IN,    id_only_fields,   nara_handle_leave,     MSG,  "ok",      FALSE },
   { "chat",      NARA_NEED_ROOM,  chat_fields,      nara_handle_chat,      MSG,  "ok",      FALSE },
@@ -154,10 +156,10 @@ const NaraMessage nara_catalogue[] = {
   { "decline",   NARA_NEED_ROOM,  target_fields,    nara_handle_decline,   MSG,  "ok",      FALSE },
   { "admit-all", NARA_NEED_ROOM,  id_only_fields,   nara_handle_admit_all, MSG,  "ok",      FALSE },
   { "host-mute", NARA_NEED_ROOM,  host_mute_fields, nara_handle_host_mute, MSG,  "ok",      FALSE },
-  { "remove",    NARA_NEED_ROOM,  target_fields,    nara_handle_remove,    MSG,  "ok",      FALSE },
-  { "readmit",   NARA_NEED_ROOM,  target_fields,    nara_handle_readmit,   MSG,  "ok",      FALSE },
-  { "lock",      NARA_NEED_ROOM,  lock_fields,      nara_handle_lock,      MSG,  "ok",      FALSE },
-  { "end",       NARA_NEED_ROOM,  id_only_fields,   nara_handle_end,       MSG,  "ok",      FALSE },
+  { "remove",    NARA_NEED_ROOM,  target_fields,    nara_handle_remove,    MSG,  "ok",      TRUE },
+  { "readmit",   NARA_NEED_ROOM,  target_fields,    nara_handle_readmit,   MSG,  "ok",      TRUE },
+  { "lock",      NARA_NEED_ROOM,  lock_fields,      nara_handle_lock,      MSG,  "ok",      TRUE },
+  { "end",       NARA_NEED_ROOM,  id_only_fields,   nara_handle_end,       MSG,  "ok",      TRUE },
   { NULL, 0, NULL, NULL, 0, NULL, FALSE },
 };
 /* clang-format on */

@@ -38,7 +38,8 @@ typedef struct {
   NaraHandler handler;
   NaraRateClass rate;
   const char *reply; /* type of the reply when it succeeds; NULL: none (only refusals) */
-  gboolean deferred; /* the reply (or refusal) may come after media's callback */
+  gboolean
+      deferred; /* the reply (or refusal) may come later: after media's or the store's callback */
 } NaraMessage;
 
 /* Every message of protocol v1, terminated by an entry with type NULL. */

@@ -246,31 +246,55 @@ static const NaraStoreParticipant *stored_participant(const NaraStoreConsultatio
   return NULL;
 }
 
+typedef struct {
+  NaraSignaling *sig;
+  char id[NARA_STORE_ID_LEN];
+} Reload;
+
+static void apply_stored(NaraRoom *room, const NaraStoreConsultation *stored);
+
+static void reloaded(NaraStoreResult *result, gpointer data)
+{
+  Reload *r = data;
+  NaraRoom *room = nara_room_lookup_consultation(r->sig, r->id);
+
+  if (!room) {
+    /* The room emptied meanwhile: nothing live to change. */
+  } else if (!result->consultation
+             && !g_error_matches(result->error, NARA_STORE_ERROR, NARA_STORE_ERROR_NOT_FOUND)) {
+    g_warning("room %s: cannot reload consultation: %s", room->name, result->error->message);
+  } else if (!result->consultation || result->consultation->status != NARA_CONSULTATION_SCHEDULED) {
+    nara_consultation_close_all(room, "ended");
+  } else {
+    apply_stored(room, result->consultation);
+  }
+  g_free(r);
+}
+
 /* The REST API (or CLI) changed the consultation: cancelled ends it,
- * deleted or removed participants go, a new lock or title is announced. */
+ * deleted or removed participants go, a new lock or title is announced.
+ * The store is read on its thread; the change applies in the callback. */
 void nara_signaling_consultation_changed(NaraSignaling *sig, const char *consultation_id)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(NaraStoreConsultation) stored = NULL;
+  Reload *r;
+
+  g_return_if_fail(sig != NULL && consultation_id != NULL);
+  if (!sig->store || !nara_room_lookup_consultation(sig, consultation_id))
+    return;
+  r = g_new0(Reload, 1);
+  r->sig = sig;
+  g_strlcpy(r->id, consultation_id, sizeof r->id);
+  nara_store_consultation_get_async(sig->store, consultation_id, reloaded, r);
+}
+
+static void apply_stored(NaraRoom *room, const NaraStoreConsultation *stored)
+{
   g_autoptr(GPtrArray) gone = g_ptr_array_new();
-  NaraRoom *room;
   gboolean was_locked;
   g_autofree char *old_title = NULL;
   GHashTableIter iter;
   gpointer value;
 
-  g_return_if_fail(sig != NULL && consultation_id != NULL);
-  if (!sig->store || !(room = nara_room_lookup_consultation(sig, consultation_id)))
-    return;
-  stored = nara_store_consultation_get(sig->store, consultation_id, &error);
-  if (!stored && !g_error_matches(error, NARA_STORE_ERROR, NARA_STORE_ERROR_NOT_FOUND)) {
-    g_warning("room %s: cannot reload consultation: %s", room->name, error->message);
-    return;
-  }
-  if (!stored || stored->status != NARA_CONSULTATION_SCHEDULED) {
-    nara_consultation_close_all(room, "ended");
-    return;
-  }
   was_locked = room->consultation->locked;
   old_title = g_strdup(room->consultation->title);
   nara_consultation_refresh(room->consultation, stored);

@@ -5,12 +5,17 @@
  * then changes the store where the change must outlive the call, replies
  * ok, applies it to the live sessions and writes one audit record. A
  * refused request changes nothing. Host mutes are enforced in media.
+ * Store changes run on the store's thread; the reply and the rest follow
+ * in the callback, on the room found again by id (the host's session may
+ * have gone meanwhile: the change stands, is applied and recorded).
  *
  * Threading: control thread.
  */
 #include "signaling-private.h"
 #include "outgoing.h"
 #include "permissions.h"
+
+#include <string.h>
 
 /* The sender, if its role may do perm here; else an error reply and NULL. */
 static NaraMember *sender_may(NaraSession *session, json_t *id, NaraPermission perm)
@@ -47,6 +52,37 @@ static NaraMember *live_target(NaraSession *session, json_t *msg, json_t *id, gb
   return m;
 }
 
+/* A host's store change in flight: who asked, what about (owned copies). */
+typedef struct {
+  NaraSessionWait wait;
+  NaraMember host; /* id, role and assurance (owned) of the sender */
+  char consultation[NARA_STORE_ID_LEN];
+  char *participant; /* remove, readmit: the target */
+  NaraStoreParticipant *target;
+  gboolean flag; /* removed, locked */
+} HostChange;
+
+static HostChange *change_new(NaraSession *session, json_t *id, const NaraMember *host)
+{
+  HostChange *c = g_new0(HostChange, 1);
+
+  nara_session_wait_init(&c->wait, session, id);
+  memcpy(c->host.id, host->id, sizeof c->host.id);
+  c->host.role = host->role;
+  c->host.assurance = g_strdup(host->assurance);
+  g_strlcpy(c->consultation, session->participant->room->consultation->id, sizeof c->consultation);
+  return c;
+}
+
+static void change_free(HostChange *c)
+{
+  nara_session_wait_clear(&c->wait);
+  g_free(c->host.assurance);
+  g_free(c->participant);
+  nara_store_participant_free(c->target);
+  g_free(c);
+}
+
 static void audit_store_subject(NaraSignaling *sig, const char *event, const char *consultation,
                                 const NaraMember *actor, const NaraStoreParticipant *subject)
 {
@@ -63,25 +99,16 @@ static void audit_store_subject(NaraSignaling *sig, const char *event, const cha
   nara_audit(sig, &record);
 }
 
-/* (transfer full) The consultation as stored, or NULL after an error reply. */
-static NaraStoreConsultation *load(NaraSession *session, json_t *id)
+/* FALSE after an error reply (if the host is still there) when the store
+ * call failed; else the host's session, or NULL if it has gone. */
+static gboolean change_stored(HostChange *c, const GError *error, NaraSession **session)
 {
-  g_autoptr(GError) error = NULL;
-  NaraStoreConsultation *c = nara_store_consultation_get(
-      session->sig->store, session->participant->room->consultation->id, &error);
-
-  if (!c) {
-    g_warning("store: cannot read consultation %s: %s",
-              session->participant->room->consultation->id, error->message);
-    nara_session_send_error(session, id, "internal", "the consultation could not be read");
-  }
-  return c;
-}
-
-static gboolean store_failed(NaraSession *session, json_t *id, GError *error)
-{
-  g_warning("store: %s: %s", session->participant->room->name, error->message);
-  nara_session_send_error(session, id, "internal", "the change could not be stored");
+  *session = nara_session_wait_get(&c->wait);
+  if (!error)
+    return TRUE;
+  g_warning("store: consultation %s: %s", c->consultation, error->message);
+  if (*session)
+    nara_session_send_error(*session, c->wait.id, "internal", "the change could not be stored");
   return FALSE;
 }
 
@@ -159,39 +186,75 @@ void nara_handle_host_mute(NaraSession *session, json_t *msg, json_t *id)
   nara_audit_members(session->sig, "mute", room->consultation->id, host, m, "ok", detail);
 }
 
+static void removed_stored(NaraStoreResult *result, gpointer data)
+{
+  HostChange *c = data;
+  NaraSession *session;
+  NaraRoom *room;
+  NaraMember *m;
+
+  if (!change_stored(c, result->error, &session))
+    goto out;
+  if (session)
+    nara_session_send_ok(session, c->wait.id);
+  audit_store_subject(c->wait.sig, c->flag ? "remove" : "readmit", c->consultation, &c->host,
+                      c->target);
+  room = nara_room_lookup_consultation(c->wait.sig, c->consultation);
+  m = room ? g_hash_table_lookup(room->consultation->members, c->participant) : NULL;
+  if (c->flag && m)
+    nara_consultation_kick(m, "removed", "removed");
+out:
+  change_free(c);
+}
+
+static void removed_target_read(NaraStoreResult *result, gpointer data)
+{
+  HostChange *c = data;
+  NaraSession *session = nara_session_wait_get(&c->wait);
+  const NaraStoreConsultation *stored = result->consultation;
+  const NaraStoreParticipant *target = NULL;
+
+  if (!stored) {
+    g_warning("store: cannot read consultation %s: %s", c->consultation, result->error->message);
+    if (session)
+      nara_session_send_error(session, c->wait.id, "internal",
+                              "the consultation could not be read");
+    change_free(c);
+    return;
+  }
+  for (guint i = 0; stored->participants && i < stored->participants->len; i++)
+    if (g_str_equal(((NaraStoreParticipant *)stored->participants->pdata[i])->id, c->participant))
+      target = stored->participants->pdata[i];
+  /* Nothing is changed yet: a host who has gone needs no answer. */
+  if (!session || !target) {
+    if (session)
+      no_such(session, c->wait.id, "participant of this consultation");
+    change_free(c);
+    return;
+  }
+  c->target = nara_store_participant_copy(target);
+  nara_store_participant_set_removed_async(c->wait.sig->store, c->consultation, c->participant,
+                                           c->flag, removed_stored, c);
+}
+
 /* remove and readmit: the target is any participant of the consultation
  * in the store (a removed one has no session). */
 static void set_removed(NaraSession *session, json_t *msg, json_t *id, gboolean removed)
 {
-  NaraMember *host = sender_may(session, id, NARA_PERMISSION_REMOVE), *m;
-  NaraRoom *room = session->participant->room;
+  NaraMember *host = sender_may(session, id, NARA_PERMISSION_REMOVE);
   const char *pid = json_string_value(json_object_get(msg, "participant"));
-  g_autoptr(NaraStoreConsultation) stored = NULL;
-  g_autoptr(GError) error = NULL;
-  const NaraStoreParticipant *target = NULL;
+  HostChange *c;
 
-  if (!host || !(stored = load(session, id)))
+  if (!host)
     return;
-  for (guint i = 0; stored->participants && i < stored->participants->len; i++)
-    if (g_str_equal(((NaraStoreParticipant *)stored->participants->pdata[i])->id, pid))
-      target = stored->participants->pdata[i];
-  if (!target) {
-    no_such(session, id, "participant of this consultation");
-    return;
-  }
   if (removed && g_str_equal(pid, host->id)) {
     nara_session_send_error(session, id, "bad-message", "to go, send leave");
     return;
   }
-  if (!nara_store_participant_set_removed(session->sig->store, stored->id, pid, removed, &error)) {
-    store_failed(session, id, error);
-    return;
-  }
-  nara_session_send_ok(session, id);
-  audit_store_subject(session->sig, removed ? "remove" : "readmit", stored->id, host, target);
-  m = g_hash_table_lookup(room->consultation->members, pid);
-  if (removed && m)
-    nara_consultation_kick(m, "removed", "removed");
+  c = change_new(session, id, host);
+  c->participant = g_strdup(pid);
+  c->flag = removed;
+  nara_store_consultation_get_async(session->sig->store, c->consultation, removed_target_read, c);
 }
 
 void nara_handle_remove(NaraSession *session, json_t *msg, json_t *id)
@@ -204,44 +267,84 @@ void nara_handle_readmit(NaraSession *session, json_t *msg, json_t *id)
   set_removed(session, msg, id, FALSE);
 }
 
+/* On the store's thread: the read-modify-write of lock and end. */
+static gboolean set_locked(NaraStoreConsultation *stored, gpointer data, GError **error)
+{
+  (void)error;
+  stored->locked = ((HostChange *)data)->flag;
+  return TRUE;
+}
+
+static gboolean set_ended(NaraStoreConsultation *stored, gpointer data, GError **error)
+{
+  (void)data;
+  (void)error;
+  stored->status = NARA_CONSULTATION_ENDED;
+  return TRUE;
+}
+
+static void lock_stored(NaraStoreResult *result, gpointer data)
+{
+  HostChange *c = data;
+  NaraSession *session;
+  NaraRoom *room;
+
+  if (!change_stored(c, result->error, &session))
+    goto out;
+  room = nara_room_lookup_consultation(c->wait.sig, c->consultation);
+  if (room)
+    room->consultation->locked = c->flag;
+  if (session)
+    nara_session_send_ok(session, c->wait.id);
+  if (room)
+    nara_room_broadcast(room, nara_out_consultation_changed(c->flag, room->consultation->title),
+                        NULL);
+  nara_audit_members(c->wait.sig, c->flag ? "lock" : "unlock", c->consultation, &c->host, NULL,
+                     "ok", NULL);
+out:
+  change_free(c);
+}
+
 void nara_handle_lock(NaraSession *session, json_t *msg, json_t *id)
 {
   NaraMember *host = sender_may(session, id, NARA_PERMISSION_LOCK);
-  NaraRoom *room = session->participant->room;
-  gboolean locked = json_is_true(json_object_get(msg, "locked"));
-  g_autoptr(NaraStoreConsultation) stored = NULL;
-  g_autoptr(GError) error = NULL;
+  HostChange *c;
 
-  if (!host || !(stored = load(session, id)))
+  if (!host)
     return;
-  stored->locked = locked;
-  if (!nara_store_consultation_update(session->sig->store, stored, &error)) {
-    store_failed(session, id, error);
-    return;
-  }
-  room->consultation->locked = locked;
-  nara_session_send_ok(session, id);
-  nara_room_broadcast(room, nara_out_consultation_changed(locked, room->consultation->title), NULL);
-  nara_audit_members(session->sig, locked ? "lock" : "unlock", stored->id, host, NULL, "ok", NULL);
+  c = change_new(session, id, host);
+  c->flag = json_is_true(json_object_get(msg, "locked"));
+  nara_store_consultation_modify_async(session->sig->store, c->consultation, set_locked, c,
+                                       lock_stored, c);
+}
+
+static void end_stored(NaraStoreResult *result, gpointer data)
+{
+  HostChange *c = data;
+  NaraSession *session;
+  NaraRoom *room;
+
+  if (!change_stored(c, result->error, &session))
+    goto out;
+  if (session)
+    nara_session_send_ok(session, c->wait.id);
+  nara_audit_members(c->wait.sig, "end", c->consultation, &c->host, NULL, "ok", NULL);
+  /* Last: this frees the room (and the host's member). */
+  room = nara_room_lookup_consultation(c->wait.sig, c->consultation);
+  if (room)
+    nara_consultation_close_all(room, "ended");
+out:
+  change_free(c);
 }
 
 void nara_handle_end(NaraSession *session, json_t *msg, json_t *id)
 {
   NaraMember *host = sender_may(session, id, NARA_PERMISSION_END);
-  NaraRoom *room = session->participant->room;
-  g_autoptr(NaraStoreConsultation) stored = NULL;
-  g_autoptr(GError) error = NULL;
 
   (void)msg;
-  if (!host || !(stored = load(session, id)))
+  if (!host)
     return;
-  stored->status = NARA_CONSULTATION_ENDED;
-  if (!nara_store_consultation_update(session->sig->store, stored, &error)) {
-    store_failed(session, id, error);
-    return;
-  }
-  nara_session_send_ok(session, id);
-  nara_audit_members(session->sig, "end", stored->id, host, NULL, "ok", NULL);
-  /* Last: this frees the room (and the host's member). */
-  nara_consultation_close_all(room, "ended");
+  nara_store_consultation_modify_async(session->sig->store,
+                                       session->participant->room->consultation->id, set_ended,
+                                       NULL, end_stored, change_new(session, id, host));
 }

@@ -4,7 +4,11 @@
  * participant in it with the token's role, not removed; the lock), replaces
  * an older session of the same participant, then enters the call or waits.
  * Every attempt is one "join-attempt" audit record, a wait one "waiting".
- * Tokens are never logged. Open-room joins are in handlers_session.c.
+ * The store is read, and the record written, on the store's thread: the
+ * join goes on in their callbacks, which find the session again by handle
+ * (it may have closed or joined meanwhile). A refusal and an admission go
+ * out only once the attempt's record is durable. Tokens are never logged.
+ * Open-room joins are in handlers_session.c.
  *
  * Threading: control thread.
  */
@@ -32,8 +36,51 @@ static void refuse(NaraSession *session, json_t *id, const Asker *who, const cha
 
   g_message("s%" G_GUINT64_FORMAT ": join with token refused (%s, participant %s)", session->serial,
             code, who && who->participant ? who->participant : "unknown");
-  nara_audit(session->sig, &record);
-  nara_session_send_error(session, id, code, message);
+  nara_audit_then_error(session, id, &record, code, message);
+}
+
+/* A join between the store's read and its record: all it knows (owned). */
+typedef struct {
+  NaraSessionWait wait;
+  NaraTokenClaims claims;
+  char *name;
+  NaraRole role;
+  NaraStoreConsultation *stored;
+} Join;
+
+static Join *join_new(NaraSession *session, json_t *id, NaraTokenClaims *claims, char *name,
+                      NaraRole role)
+{
+  Join *j = g_new0(Join, 1);
+
+  nara_session_wait_init(&j->wait, session, id);
+  j->claims = *claims; /* stolen */
+  *claims = (NaraTokenClaims){ 0 };
+  j->name = name;
+  j->role = role;
+  return j;
+}
+
+static void join_free(Join *j)
+{
+  nara_session_wait_clear(&j->wait);
+  nara_token_claims_clear(&j->claims);
+  g_free(j->name);
+  g_clear_pointer(&j->stored, nara_store_consultation_free);
+  g_free(j);
+}
+
+/* The session the join is for, if it is open and still not in a room. */
+static NaraSession *join_session(Join *j)
+{
+  NaraSession *session = nara_session_wait_get(&j->wait);
+
+  if (session && session->state == NARA_SESSION_HELLO)
+    return session;
+  if (session && (session->state == NARA_SESSION_JOINED || session->state == NARA_SESSION_WAITING))
+    nara_session_send_error(session, j->wait.id, "already-joined",
+                            "this session is in a room already");
+  return NULL;
 }
 
 static const NaraStoreParticipant *find_participant(const NaraStoreConsultation *c, const char *id)
@@ -81,7 +128,39 @@ static void send_waiting(NaraSession *session, json_t *id, NaraMember *m)
                                                   nara_role_to_string(m->role), m->assurance));
 }
 
-/* Verified, allowed by the store: replace an older session, then enter or wait. */
+/* Why the room cannot take this join now, or NULL. */
+static const char *room_refusal(NaraSignaling *sig, const NaraStoreConsultation *stored,
+                                const NaraTokenClaims *claims, NaraRole role, const char **message)
+{
+  NaraRoom *room = nara_room_lookup_consultation(sig, stored->id);
+  NaraMember *old
+      = room ? g_hash_table_lookup(room->consultation->members, claims->participant) : NULL;
+  gboolean live = old && old->session;
+  gboolean in_call = live && old->session->participant;
+  gboolean now
+      = in_call
+        || nara_permission_allowed(role, NARA_PERMISSION_JOIN_WITHOUT_WAITING, stored->auto_admit);
+
+  /* A locked consultation takes nobody new but hosts; someone already
+   * there (waiting or in the call) reconnecting is not new. */
+  if (stored->locked && role != NARA_ROLE_HOST && !live) {
+    *message = "the consultation is locked";
+    return "locked";
+  }
+  /* A replacement frees its own seat; anyone else needs one. */
+  if (now && !in_call && room && nara_room_is_full(room)) {
+    *message = "the consultation is full";
+    return "room-full";
+  }
+  if (!room && g_hash_table_size(sig->rooms) >= sig->config.max_rooms) {
+    *message = "this server has too many rooms";
+    return "too-many-rooms";
+  }
+  return NULL;
+}
+
+/* Verified, allowed by the store and the room, recorded: replace an older
+ * session, then enter or wait. */
 static void admit_or_wait(NaraSession *session, json_t *id, const NaraStoreConsultation *stored,
                           const NaraTokenClaims *claims, const char *name, NaraRole role)
 {
@@ -94,31 +173,9 @@ static void admit_or_wait(NaraSession *session, json_t *id, const NaraStoreConsu
   gboolean now
       = in_call
         || nara_permission_allowed(role, NARA_PERMISSION_JOIN_WITHOUT_WAITING, stored->auto_admit);
-  Asker who = { stored->id, claims->participant, claims->role, claims->assurance };
   const char *code = NULL;
   NaraMember *m;
 
-  /* A locked consultation takes nobody new but hosts; someone already
-   * there (waiting or in the call) reconnecting is not new. */
-  if (stored->locked && role != NARA_ROLE_HOST && !live) {
-    refuse(session, id, &who, "locked", "the consultation is locked");
-    return;
-  }
-  /* A replacement frees its own seat; anyone else needs one. */
-  if (now && !in_call && room && nara_room_is_full(room)) {
-    refuse(session, id, &who, "room-full", "the consultation is full");
-    return;
-  }
-  if (!room && g_hash_table_size(sig->rooms) >= sig->config.max_rooms) {
-    refuse(session, id, &who, "too-many-rooms", "this server has too many rooms");
-    return;
-  }
-  nara_audit(sig, &(NaraAuditRecord){ .event = "join-attempt",
-                                      .consultation = stored->id,
-                                      .actor = claims->participant,
-                                      .actor_role = claims->role,
-                                      .assurance = claims->assurance,
-                                      .outcome = "ok" });
   if (live) {
     /* One live session per participant: the newest wins (a reload, a
      * second device). Someone in the call stays in the call. */
@@ -144,17 +201,90 @@ static void admit_or_wait(NaraSession *session, json_t *id, const NaraStoreConsu
   nara_audit_members(sig, "waiting", stored->id, m, NULL, "ok", NULL);
 }
 
+/* The join-attempt record is durable: the join goes on, unless the room
+ * changed meanwhile (then a second record says why it did not). */
+static void attempt_recorded(Join *j)
+{
+  NaraSession *session = join_session(j);
+  Asker who = { j->stored->id, j->claims.participant, j->claims.role, j->claims.assurance };
+  const char *code, *message = NULL;
+
+  if (!session)
+    goto out;
+  code = room_refusal(session->sig, j->stored, &j->claims, j->role, &message);
+  if (code)
+    refuse(session, j->wait.id, &who, code, message);
+  else
+    admit_or_wait(session, j->wait.id, j->stored, &j->claims, j->name, j->role);
+out:
+  join_free(j);
+}
+
+static void attempt_written(NaraStoreResult *result, gpointer data)
+{
+  Join *j = data;
+
+  if (result->error)
+    g_warning("audit: join-attempt record for consultation %s not written: %s", j->stored->id,
+              result->error->message);
+  attempt_recorded(j);
+}
+
+/* The consultation as stored (or why not): check it, record, go on. */
+static void consultation_read(NaraStoreResult *result, gpointer data)
+{
+  Join *j = data;
+  NaraSession *session = join_session(j);
+  Asker who
+      = { j->claims.consultation, j->claims.participant, j->claims.role, j->claims.assurance };
+  const char *code, *message = NULL;
+
+  if (!session) {
+    join_free(j);
+    return;
+  }
+  if (!result->consultation) {
+    gboolean missing = g_error_matches(result->error, NARA_STORE_ERROR, NARA_STORE_ERROR_NOT_FOUND);
+    if (!missing)
+      g_warning("store: cannot read consultation %s: %s", j->claims.consultation,
+                result->error->message);
+    refuse(session, j->wait.id, &who, missing ? "consultation-not-found" : "internal",
+           missing ? "no such consultation" : "the consultation could not be read");
+    join_free(j);
+    return;
+  }
+  j->stored = g_steal_pointer(&result->consultation);
+  who.consultation = j->stored->id;
+  code = check_store(j->stored, find_participant(j->stored, j->claims.participant), j->role,
+                     &message);
+  if (!code)
+    code = room_refusal(session->sig, j->stored, &j->claims, j->role, &message);
+  if (code) {
+    refuse(session, j->wait.id, &who, code, message);
+    join_free(j);
+    return;
+  }
+  nara_store_audit_append_async(session->sig->store,
+                                &(NaraAuditRecord){ .event = "join-attempt",
+                                                    .consultation = j->stored->id,
+                                                    .actor = j->claims.participant,
+                                                    .actor_role = j->claims.role,
+                                                    .assurance = j->claims.assurance,
+                                                    .outcome = "ok" },
+                                attempt_written, j);
+}
+
 void nara_handle_join_token(NaraSession *session, json_t *msg, json_t *id)
 {
   NaraSignaling *sig = session->sig;
   const char *token = json_string_value(json_object_get(msg, "token"));
   g_autoptr(GError) error = NULL;
-  g_autoptr(NaraStoreConsultation) stored = NULL;
   g_autofree char *name = NULL;
   NaraTokenClaims claims = { 0 };
-  const char *code, *message = NULL;
+  const char *code;
   NaraRole role;
   Asker who;
+  Join *join;
 
   if (!sig->store || !sig->tokens) {
     nara_session_send_error(session, id, "room-closed",
@@ -174,21 +304,8 @@ void nara_handle_join_token(NaraSession *session, json_t *msg, json_t *id)
     goto out;
   }
   who.role = claims.role;
-  stored = nara_store_consultation_get(sig->store, claims.consultation, &error);
-  if (!stored) {
-    gboolean missing = g_error_matches(error, NARA_STORE_ERROR, NARA_STORE_ERROR_NOT_FOUND);
-    if (!missing)
-      g_warning("store: cannot read consultation %s: %s", claims.consultation, error->message);
-    refuse(session, id, &who, missing ? "consultation-not-found" : "internal",
-           missing ? "no such consultation" : "the consultation could not be read");
-    goto out;
-  }
-  code = check_store(stored, find_participant(stored, claims.participant), role, &message);
-  if (code) {
-    refuse(session, id, &who, code, message);
-    goto out;
-  }
-  admit_or_wait(session, id, stored, &claims, name, role);
+  join = join_new(session, id, &claims, g_steal_pointer(&name), role);
+  nara_store_consultation_get_async(sig->store, join->claims.consultation, consultation_read, join);
 out:
   nara_token_claims_clear(&claims);
 }

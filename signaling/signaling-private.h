@@ -289,5 +289,25 @@ void nara_audit_members(NaraSignaling *sig, const char *event, const char *consu
                         const char *detail);
 /* The same, from plain values (join attempts before there is a member). */
 void nara_audit(NaraSignaling *sig, const NaraAuditRecord *record);
+/* Writes record, then (once it is durable, or failed and logged) answers
+ * the session, if it is still there, with error code and message:
+ * a refusal is never seen before its record is kept. */
+void nara_audit_then_error(NaraSession *session, json_t *id, const NaraAuditRecord *record,
+                           const char *code, const char *message);
+
+/* store_wait.c: what a store call keeps of the session that made it. The
+ * session may close before the store answers; the handle then finds
+ * nothing (the store is flushed before signaling is freed). */
+typedef struct {
+  NaraSignaling *sig;
+  NaraSession *session; /* compared, dereferenced only once found live */
+  guint64 serial;
+  json_t *id; /* the request's id (owned), or NULL */
+} NaraSessionWait;
+
+void nara_session_wait_init(NaraSessionWait *w, NaraSession *session, json_t *id);
+/* (transfer none) The session if it is still open, else NULL. */
+NaraSession *nara_session_wait_get(const NaraSessionWait *w);
+void nara_session_wait_clear(NaraSessionWait *w);
 
 G_END_DECLS

@@ -70,7 +70,9 @@ void nara_signaling_set_consultations(NaraSignaling *signaling, NaraStore *store
  * change to the live sessions. Cancelled: everyone gets status "ended" and
  * is closed. A deleted (or removed) participant who is in the call or
  * waiting is removed. Lock and auto-admit changes apply to later joins.
- * consultation_id: (transfer none). Unknown or idle consultations: no-op. */
+ * consultation_id: (transfer none). Unknown or idle consultations: no-op.
+ * The reload runs on the store's thread: the change applies in a later
+ * turn of the main loop (nara_store_flush() runs it at once). */
 void nara_signaling_consultation_changed(NaraSignaling *signaling, const char *consultation_id);
 
 /* For /healthz and logs. */

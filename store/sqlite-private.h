@@ -5,7 +5,8 @@
  * Statements are prepared once and cached per SQL text; callers bind,
  * step and leave them (the next nara_sqlite_stmt() resets them).
  *
- * Threading: control thread only; one connection per NaraStore.
+ * Threading: whoever holds NaraStore.lock (the store's thread in the
+ * server); one connection per NaraStore.
  */
 #pragma once
 
@@ -65,6 +66,8 @@ gboolean nara_sqlite_apikey_add(NaraStore *store, const char *key_id, const guin
                                 const char *label, GError **error);
 gboolean nara_sqlite_apikey_find(NaraStore *store, const guint8 hash[32], char **key_id);
 gboolean nara_sqlite_audit_append(NaraStore *store, const NaraAuditRecord *record, GError **error);
+void nara_sqlite_audit_append_batch(NaraStore *store, const NaraAuditRecord *const *records,
+                                    guint n, GError **errors);
 gboolean nara_sqlite_audit_export(NaraStore *store, gint64 since_seq, const char *consultation,
                                   void (*emit)(const char *line, gpointer user_data),
                                   gpointer user_data, GError **error);

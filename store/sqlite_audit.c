@@ -7,7 +7,7 @@
  * edits; it cannot stop someone who rewrites the whole file and meta, which
  * is why exports carry the hashes (kept elsewhere, they pin the history).
  *
- * Threading: control thread only.
+ * Threading: whoever holds NaraStore.lock (the store's thread in the server).
  */
 #include "sqlite-private.h"
 
@@ -84,21 +84,26 @@ static gint64 floor_ms_us(gint64 us)
   return ms * 1000;
 }
 
-gboolean nara_sqlite_audit_append(NaraStore *store, const NaraAuditRecord *record, GError **error)
+static gboolean event_missing(const NaraAuditRecord *record, GError **error)
 {
-  NaraSqliteStore *s = NARA_SQLITE(store);
+  if (record->event != NULL && record->event[0] != '\0')
+    return FALSE;
+  g_set_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_INVALID, "audit record without event");
+  return TRUE;
+}
+
+/* Inserts record after *head in the open transaction and moves *head to
+ * it; meta's head is written by the caller, once per transaction. */
+static gboolean insert_record(NaraSqliteStore *s, const NaraAuditRecord *record, ChainPoint *head,
+                              GError **error)
+{
   NaraAuditRecord r = *record;
   const char **fields[N_TEXT];
   char *made_valid[N_TEXT] = { NULL };
   char hash[NARA_AUDIT_HASH_HEX_LEN + 1];
-  ChainPoint anchor, head;
   sqlite3_stmt *st;
   gboolean ok = FALSE;
 
-  if (record->event == NULL || record->event[0] == '\0') {
-    g_set_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_INVALID, "audit record without event");
-    return FALSE;
-  }
   /* Stored text is exactly what gets hashed and exported, so it must be
    * valid UTF-8 (JSON strings are); a broken byte becomes U+FFFD. */
   text_fields(&r, fields);
@@ -111,39 +116,91 @@ gboolean nara_sqlite_audit_append(NaraStore *store, const NaraAuditRecord *recor
   /* Exports show milliseconds; keeping only those makes the stored row and
    * the hashed JSON the same, so no digit of the time is outside the hash. */
   r.time_us = floor_ms_us(record->time_us != 0 ? record->time_us : g_get_real_time());
-  if (!nara_sqlite_begin(s, error))
-    goto out;
-  if (!read_anchor_head(s, &anchor, &head, error))
-    goto fail;
-  r.seq = head.seq + 1;
-  nara_audit_record_hash(&r, head.hash, hash);
+  r.seq = head->seq + 1;
+  nara_audit_record_hash(&r, head->hash, hash);
   st = nara_sqlite_stmt(s,
                         "INSERT INTO audit (" AUDIT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
                         " ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                         error);
   if (st == NULL)
-    goto fail;
+    goto out;
   sqlite3_bind_int64(st, 1, r.seq);
   sqlite3_bind_int64(st, 2, r.time_us);
   for (int i = 0; i < N_TEXT; i++)
     if (*fields[i] != NULL)
       sqlite3_bind_text(st, 3 + i, *fields[i], -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 12, head.hash, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 12, head->hash, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 13, hash, -1, SQLITE_STATIC);
   if (!nara_sqlite_step_done(s, st, "appending an audit record",
-                             "audit sequence taken: the chain head is damaged", error)
-      || !nara_sqlite_meta_set(s, META_HEAD_SEQ, r.seq, NULL, error)
-      || !nara_sqlite_meta_set(s, META_HEAD_HASH, 0, hash, error))
-    goto fail;
-  ok = nara_sqlite_commit(s, error);
-  goto out;
-
-fail:
-  nara_sqlite_rollback(s);
+                             "audit sequence taken: the chain head is damaged", error))
+    goto out;
+  head->seq = r.seq;
+  memcpy(head->hash, hash, sizeof head->hash);
+  ok = TRUE;
 out:
   for (int i = 0; i < N_TEXT; i++)
     g_free(made_valid[i]);
   return ok;
+}
+
+static gboolean write_head(NaraSqliteStore *s, const ChainPoint *head, GError **error)
+{
+  return nara_sqlite_meta_set(s, META_HEAD_SEQ, head->seq, NULL, error)
+         && nara_sqlite_meta_set(s, META_HEAD_HASH, 0, head->hash, error);
+}
+
+gboolean nara_sqlite_audit_append(NaraStore *store, const NaraAuditRecord *record, GError **error)
+{
+  NaraSqliteStore *s = NARA_SQLITE(store);
+  ChainPoint anchor, head;
+
+  if (event_missing(record, error))
+    return FALSE;
+  if (!nara_sqlite_begin(s, error))
+    return FALSE;
+  if (!read_anchor_head(s, &anchor, &head, error) || !insert_record(s, record, &head, error)
+      || !write_head(s, &head, error)) {
+    nara_sqlite_rollback(s);
+    return FALSE;
+  }
+  return nara_sqlite_commit(s, error);
+}
+
+/* Group commit: one transaction, one fsync for the lot, the chain exactly
+ * as n appends one by one would make it. If the transaction fails, each
+ * record is tried on its own, so one bad record cannot lose the others. */
+void nara_sqlite_audit_append_batch(NaraStore *store, const NaraAuditRecord *const *records,
+                                    guint n, GError **errors)
+{
+  NaraSqliteStore *s = NARA_SQLITE(store);
+  g_autoptr(GError) error = NULL;
+  ChainPoint anchor, head;
+  guint i;
+
+  if (!nara_sqlite_begin(s, &error))
+    goto one_by_one;
+  if (!read_anchor_head(s, &anchor, &head, &error))
+    goto fail;
+  for (i = 0; i < n; i++) {
+    if (event_missing(records[i], &errors[i]))
+      continue;
+    if (!insert_record(s, records[i], &head, &error))
+      goto fail;
+  }
+  if (!write_head(s, &head, &error))
+    goto fail;
+  if (nara_sqlite_commit(s, &error))
+    return;
+  goto one_by_one;
+
+fail:
+  nara_sqlite_rollback(s);
+one_by_one:
+  g_debug("audit batch of %u failed (%s): writing one by one", n, error->message);
+  for (i = 0; i < n; i++) {
+    g_clear_error(&errors[i]);
+    nara_sqlite_audit_append(store, records[i], &errors[i]);
+  }
 }
 
 /* Fills r from a row of AUDIT_COLUMNS; strings point into the statement. */

@@ -6,7 +6,7 @@
  * who may change what is decided by the callers (REST API, signaling).
  * Writes no audit records: callers record the event they performed.
  *
- * Threading: control thread only.
+ * Threading: whoever holds NaraStore.lock (the store's thread in the server).
  */
 #include "sqlite-private.h"
 

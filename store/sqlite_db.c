@@ -6,7 +6,8 @@
  * Nara can open any older file. A file newer than this build is refused
  * rather than guessed at. Does not hold consultation or audit logic.
  *
- * Threading: control thread only.
+ * Threading: whoever holds NaraStore.lock: the store's thread in the
+ * server, the main thread in the CLI.
  */
 #include "sqlite-private.h"
 
@@ -18,7 +19,8 @@
 #include <glib/gstdio.h>
 
 /* Long enough to ride out a CLI (`nara audit export`) holding the write
- * lock on the same file, short enough not to stall the control thread. */
+ * lock on the same file. The server waits on the store's thread, so a
+ * busy file delays store answers, not signaling. */
 #define BUSY_TIMEOUT_MS 2000
 
 static const NaraStoreOps sqlite_ops;
@@ -325,7 +327,7 @@ NaraStore *nara_store_open_sqlite(const char *path, GError **error)
   if (strcmp(path, ":memory:") != 0 && !create_private(path, error))
     return NULL;
   s = g_new0(NaraSqliteStore, 1);
-  s->parent.ops = &sqlite_ops;
+  nara_store_init(&s->parent, &sqlite_ops);
   s->stmts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, finalize_stmt);
   if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
       != SQLITE_OK) {
@@ -369,4 +371,19 @@ static const NaraStoreOps sqlite_ops = {
   .audit_export = nara_sqlite_audit_export,
   .audit_verify = nara_sqlite_audit_verify,
   .audit_prune = nara_sqlite_audit_prune,
+  .audit_append_batch = nara_sqlite_audit_append_batch,
+  /* SQLite has no asynchronous interface: its calls run on the store's thread. */
+  .consultation_create_async = nara_store_thread_consultation_create,
+  .consultation_get_async = nara_store_thread_consultation_get,
+  .consultation_list_async = nara_store_thread_consultation_list,
+  .consultation_update_async = nara_store_thread_consultation_update,
+  .consultation_modify_async = nara_store_thread_consultation_modify,
+  .participant_add_async = nara_store_thread_participant_add,
+  .participant_delete_async = nara_store_thread_participant_delete,
+  .participant_set_removed_async = nara_store_thread_participant_set_removed,
+  .apikey_find_async = nara_store_thread_apikey_find,
+  .audit_append_async = nara_store_thread_audit_append,
+  .audit_export_async = nara_store_thread_audit_export,
+  .audit_prune_async = nara_store_thread_audit_prune,
+  .flush = nara_store_thread_flush,
 };

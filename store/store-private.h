@@ -5,7 +5,9 @@
  * backend (PostgreSQL) only fills in another table. Nothing here touches
  * SQLite; the SQLite backend's own internals are in sqlite-private.h.
  *
- * Threading: control thread only, like store.h.
+ * Threading: the synchronous entries run with NaraStore.lock held, on the
+ * caller's thread or the store's thread (store_thread.c); the _async
+ * entries are called on the control thread and complete there.
  */
 #pragma once
 
@@ -35,12 +37,90 @@ typedef struct {
                            GError **error);
   gboolean (*audit_verify)(NaraStore *store, guint64 *n_records, GError **error);
   gboolean (*audit_prune)(NaraStore *store, gint64 older_than_us, GError **error);
+  /* n records in one transaction; errors[i] set for each record not written. */
+  void (*audit_append_batch)(NaraStore *store, const NaraAuditRecord *const *records, guint n,
+                             GError **errors);
+
+  /* Asynchronous, as in store.h. A backend that does its synchronous work
+   * on a thread of its own points these at nara_store_thread_*(); one with
+   * an asynchronous client library (libpq) may fill in its own. */
+  void (*consultation_create_async)(NaraStore *store, const NaraStoreConsultation *c,
+                                    NaraStoreCallback cb, gpointer user_data);
+  void (*consultation_get_async)(NaraStore *store, const char *id, NaraStoreCallback cb,
+                                 gpointer user_data);
+  void (*consultation_list_async)(NaraStore *store, int status, guint limit, NaraStoreCallback cb,
+                                  gpointer user_data);
+  void (*consultation_update_async)(NaraStore *store, const NaraStoreConsultation *c,
+                                    NaraStoreCallback cb, gpointer user_data);
+  void (*consultation_modify_async)(NaraStore *store, const char *id, NaraStoreModifyFunc modify,
+                                    gpointer modify_data, NaraStoreCallback cb, gpointer user_data);
+  void (*participant_add_async)(NaraStore *store, const NaraStoreParticipant *p,
+                                NaraStoreCallback cb, gpointer user_data);
+  void (*participant_delete_async)(NaraStore *store, const char *consultation_id,
+                                   const char *participant_id, NaraStoreCallback cb,
+                                   gpointer user_data);
+  void (*participant_set_removed_async)(NaraStore *store, const char *consultation_id,
+                                        const char *participant_id, gboolean removed,
+                                        NaraStoreCallback cb, gpointer user_data);
+  void (*apikey_find_async)(NaraStore *store, const guint8 hash[32], NaraStoreCallback cb,
+                            gpointer user_data);
+  void (*audit_append_async)(NaraStore *store, const NaraAuditRecord *record, NaraStoreCallback cb,
+                             gpointer user_data);
+  void (*audit_export_async)(NaraStore *store, gint64 since_seq, const char *consultation,
+                             guint limit, NaraStoreCallback cb, gpointer user_data);
+  void (*audit_prune_async)(NaraStore *store, gint64 older_than_us, NaraStoreCallback cb,
+                            gpointer user_data);
+  void (*flush)(NaraStore *store);
 } NaraStoreOps;
+
+typedef struct _NaraStoreThread NaraStoreThread;
 
 /* Every backend's struct starts with this. */
 struct _NaraStore {
   const NaraStoreOps *ops;
+  /* Held while the backend's connection is in use: by the store's thread
+   * for each job, by a synchronous call for its length. Recursive, since
+   * an export's emit may read the store. */
+  GRecMutex lock;
+  NaraStoreThread *thread; /* store_thread.c: made at the first _async call */
 };
+
+/* store.c: sets up the shared part of a backend's struct. */
+void nara_store_init(NaraStore *store, const NaraStoreOps *ops);
+
+/* store_thread.c: the asynchronous calls as jobs run by one thread of the
+ * store's own against its synchronous entries, completions posted to the
+ * control thread's main context. */
+void nara_store_thread_consultation_create(NaraStore *store, const NaraStoreConsultation *c,
+                                           NaraStoreCallback cb, gpointer user_data);
+void nara_store_thread_consultation_get(NaraStore *store, const char *id, NaraStoreCallback cb,
+                                        gpointer user_data);
+void nara_store_thread_consultation_list(NaraStore *store, int status, guint limit,
+                                         NaraStoreCallback cb, gpointer user_data);
+void nara_store_thread_consultation_update(NaraStore *store, const NaraStoreConsultation *c,
+                                           NaraStoreCallback cb, gpointer user_data);
+void nara_store_thread_consultation_modify(NaraStore *store, const char *id,
+                                           NaraStoreModifyFunc modify, gpointer modify_data,
+                                           NaraStoreCallback cb, gpointer user_data);
+void nara_store_thread_participant_add(NaraStore *store, const NaraStoreParticipant *p,
+                                       NaraStoreCallback cb, gpointer user_data);
+void nara_store_thread_participant_delete(NaraStore *store, const char *consultation_id,
+                                          const char *participant_id, NaraStoreCallback cb,
+                                          gpointer user_data);
+void nara_store_thread_participant_set_removed(NaraStore *store, const char *consultation_id,
+                                               const char *participant_id, gboolean removed,
+                                               NaraStoreCallback cb, gpointer user_data);
+void nara_store_thread_apikey_find(NaraStore *store, const guint8 hash[32], NaraStoreCallback cb,
+                                   gpointer user_data);
+void nara_store_thread_audit_append(NaraStore *store, const NaraAuditRecord *record,
+                                    NaraStoreCallback cb, gpointer user_data);
+void nara_store_thread_audit_export(NaraStore *store, gint64 since_seq, const char *consultation,
+                                    guint limit, NaraStoreCallback cb, gpointer user_data);
+void nara_store_thread_audit_prune(NaraStore *store, gint64 older_than_us, NaraStoreCallback cb,
+                                   gpointer user_data);
+void nara_store_thread_flush(NaraStore *store);
+/* Finishes the queued jobs, runs their callbacks, ends the thread. */
+void nara_store_thread_stop(NaraStore *store);
 
 /* ids.c: writes prefix + 16 base64url characters from RAND_bytes into out. */
 void nara_store_id_generate(const char *prefix, char out[NARA_STORE_ID_LEN]);

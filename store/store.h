@@ -5,9 +5,19 @@
  * beside the embedded SQLite one for multi-node deployments; callers see
  * only this header. Values cross it as plain structs owned by the caller.
  *
- * Threading: a store is used from the control thread only (the REST API,
- * signaling and the CLI all run there). Calls are short synchronous SQLite
- * statements on a local file in WAL mode.
+ * Two faces. The synchronous calls are for the CLI (its own short-lived
+ * process) and tests. The server's control thread uses only the _async
+ * calls: they copy their arguments, queue the work for the store's own
+ * thread and return at once; the callback runs later on the main context
+ * that was the caller's thread default at the first _async call, never
+ * inside the _async call itself. Audit appends queued together are written
+ * in one transaction (one fsync) and each completes only once durable.
+ *
+ * Threading: every function is called from one thread (the control thread,
+ * or the CLI's main thread); the store's thread is internal. Synchronous
+ * calls may be mixed with asynchronous ones (they wait for the store's
+ * thread to be between jobs), but the server's control thread never uses
+ * them: they block.
  */
 #pragma once
 
@@ -131,5 +141,73 @@ gboolean nara_store_audit_export(NaraStore *store, gint64 since_seq, const char 
 gboolean nara_store_audit_verify(NaraStore *store, guint64 *n_records, GError **error);
 /* Deletes records older than the cut-off, keeping the chain anchor. */
 gboolean nara_store_audit_prune(NaraStore *store, gint64 older_than_us, GError **error);
+
+/* (transfer full) Deep copies, e.g. to hand a value to another thread. */
+NaraStoreConsultation *nara_store_consultation_copy(const NaraStoreConsultation *c);
+NaraStoreParticipant *nara_store_participant_copy(const NaraStoreParticipant *p);
+
+/* ---- asynchronous calls ----
+ *
+ * What a completed call hands its callback. Only the members of the call
+ * that completed are set; error is NULL when it worked. The callback may
+ * take any member with g_steal_pointer(); the rest is freed after it. */
+typedef struct {
+  GError *error;
+  NaraStoreConsultation *consultation; /* get, create, modify: as stored (ids filled in) */
+  NaraStoreParticipant *participant;   /* participant_add: as stored (id filled in) */
+  GPtrArray *consultations;            /* list: NaraStoreConsultation* (owned) */
+  char *key_id;                        /* apikey_find: the key's id, NULL: no such key */
+  GPtrArray *lines;                    /* audit_export: char* (owned), at most limit */
+  gboolean more;                       /* audit_export: more records follow the limit */
+} NaraStoreResult;
+
+/* Runs on the control thread. user_data is the caller's: if what it points
+ * to may go away before the completion, hold a reference or a weak handle. */
+typedef void (*NaraStoreCallback)(NaraStoreResult *result, gpointer user_data);
+
+/* Runs on the store's thread, between reading the consultation and
+ * writing it back (no other write of this process in between): changes c
+ * and returns TRUE; FALSE writes nothing, and completes with error if set,
+ * else with the consultation as read. It must not touch control-thread
+ * state; the control thread leaves data alone until the callback. */
+typedef gboolean (*NaraStoreModifyFunc)(NaraStoreConsultation *c, gpointer data, GError **error);
+
+/* cb may be NULL (nothing to hear back). Arguments are copied. */
+void nara_store_consultation_create_async(NaraStore *store, const NaraStoreConsultation *c,
+                                          NaraStoreCallback cb, gpointer user_data);
+void nara_store_consultation_get_async(NaraStore *store, const char *id, NaraStoreCallback cb,
+                                       gpointer user_data);
+void nara_store_consultation_list_async(NaraStore *store, int status, guint limit,
+                                        NaraStoreCallback cb, gpointer user_data);
+void nara_store_consultation_update_async(NaraStore *store, const NaraStoreConsultation *c,
+                                          NaraStoreCallback cb, gpointer user_data);
+/* Reads consultation id, lets modify change it, writes it: one step on the
+ * store's thread, so no other change lands between the read and the write. */
+void nara_store_consultation_modify_async(NaraStore *store, const char *id,
+                                          NaraStoreModifyFunc modify, gpointer modify_data,
+                                          NaraStoreCallback cb, gpointer user_data);
+void nara_store_participant_add_async(NaraStore *store, const NaraStoreParticipant *p,
+                                      NaraStoreCallback cb, gpointer user_data);
+void nara_store_participant_delete_async(NaraStore *store, const char *consultation_id,
+                                         const char *participant_id, NaraStoreCallback cb,
+                                         gpointer user_data);
+void nara_store_participant_set_removed_async(NaraStore *store, const char *consultation_id,
+                                              const char *participant_id, gboolean removed,
+                                              NaraStoreCallback cb, gpointer user_data);
+void nara_store_apikey_find_async(NaraStore *store, const guint8 hash[32], NaraStoreCallback cb,
+                                  gpointer user_data);
+/* Completes once the record is on disk (group commit with the others queued). */
+void nara_store_audit_append_async(NaraStore *store, const NaraAuditRecord *record,
+                                   NaraStoreCallback cb, gpointer user_data);
+/* Up to limit lines (0: no limit) into result->lines, result->more if more follow. */
+void nara_store_audit_export_async(NaraStore *store, gint64 since_seq, const char *consultation,
+                                   guint limit, NaraStoreCallback cb, gpointer user_data);
+void nara_store_audit_prune_async(NaraStore *store, gint64 older_than_us, NaraStoreCallback cb,
+                                  gpointer user_data);
+
+/* Waits until every queued call is done and runs the callbacks due, on the
+ * calling thread, until none is left (callbacks may queue more). For
+ * tests and fuzzers (deterministic order), and before teardown. */
+void nara_store_flush(NaraStore *store);
 
 G_END_DECLS
