@@ -1,0 +1,44 @@
+/* test_display_name.c — the display-name rule signaling and the REST API
+ * share: trimming, counting characters (not bytes), and refusing control
+ * and invisible format characters while keeping ZWJ for emoji.
+ */
+#include "display_name.h"
+
+static void test_clean(void)
+{
+  g_autofree char *a = nara_display_name_clean("  Astrid \t", 64);
+  g_autofree char *b = nara_display_name_clean("Dr Lind 👩‍⚕️", 64);
+  g_autofree char *c = nara_display_name_clean("éééé", 4);
+
+  g_assert_cmpstr(a, ==, "Astrid");
+  g_assert_cmpstr(b, ==, "Dr Lind 👩‍⚕️");
+  g_assert_cmpstr(c, ==, "éééé");
+  g_assert_null(nara_display_name_clean("   ", 64));
+  g_assert_null(nara_display_name_clean("", 64));
+  g_assert_null(nara_display_name_clean("a\x01b", 64));
+  g_assert_null(nara_display_name_clean("evil\u202Egnp.exe", 64));
+  g_assert_null(nara_display_name_clean("a\nb", 64));
+  g_assert_null(nara_display_name_clean("a\u2028b", 64));
+  g_assert_null(nara_display_name_clean("ééééé", 4));
+}
+
+static void test_problem(void)
+{
+  g_assert_null(nara_display_name_problem(" Follow-up ", 1, 200));
+  g_assert_null(nara_display_name_problem("ab", 2, 2));
+  g_assert_cmpstr(nara_display_name_problem("  ", 1, 10), ==, "must not be empty");
+  g_assert_cmpstr(nara_display_name_problem("a", 2, 10), ==, "is too short");
+  g_assert_cmpstr(nara_display_name_problem("abc", 1, 2), ==, "is too long");
+  g_assert_cmpstr(nara_display_name_problem("a\u200Bb", 1, 10), ==,
+                  "must not contain control or invisible formatting characters");
+  /* an empty text is fine where the caller allows zero characters */
+  g_assert_null(nara_display_name_problem("", 0, 10));
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/common/display-name/clean", test_clean);
+  g_test_add_func("/common/display-name/problem", test_problem);
+  return g_test_run();
+}
