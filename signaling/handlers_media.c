@@ -71,7 +71,7 @@ void nara_handle_candidate(NaraSession *session, json_t *msg, json_t *id)
   const char *text;
 
   if (json_is_null(cand)) {
-    nara_media_peer_add_remote_candidate(peer, NULL, NULL);
+    nara_media_peer_add_remote_candidate(peer, NULL);
     return;
   }
   line = json_object_get(cand, "candidate");
@@ -101,7 +101,7 @@ void nara_handle_candidate(NaraSession *session, json_t *msg, json_t *id)
     }
     (*count)++;
   }
-  nara_media_peer_add_remote_candidate(peer, json_string_value(mid), text[0] ? text : NULL);
+  nara_media_peer_add_remote_candidate(peer, text[0] ? text : NULL);
 }
 
 static void on_local_description(NaraMediaPeer *peer, const char *type, const char *sdp,
@@ -126,16 +126,17 @@ static void on_local_description(NaraMediaPeer *peer, const char *type, const ch
   nara_session_send_new(p->session, msg);
 }
 
-static void on_local_candidate(NaraMediaPeer *peer, const char *mid, guint mline_index,
-                               const char *candidate, gpointer user_data)
+/* Media's candidates belong to its one BUNDLE transport, whose m-line is
+ * the first (mid "0"). */
+static void on_local_candidate(NaraMediaPeer *peer, const char *candidate, gpointer user_data)
 {
   NaraParticipant *p = user_data;
   json_t *msg = json_pack("{s:s, s:s}", "type", "candidate", "pc", pc_name(p, peer));
 
   if (candidate)
-    json_object_set_new(msg, "candidate",
-                        json_pack("{s:s, s:s?, s:i}", "candidate", candidate, "sdpMid", mid,
-                                  "sdpMLineIndex", (int)mline_index));
+    json_object_set_new(
+        msg, "candidate",
+        json_pack("{s:s, s:s, s:i}", "candidate", candidate, "sdpMid", "0", "sdpMLineIndex", 0));
   else
     json_object_set_new(msg, "candidate", json_null());
   nara_session_send_new(p->session, msg);
