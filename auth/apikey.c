@@ -11,7 +11,8 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
+
+#include "random_id.h"
 
 #define KEY_PREFIX "nara_"
 #define KEY_RANDOM_BYTES 32
@@ -26,18 +27,18 @@ void nara_apikey_hash(const char *key, guint8 hash[32])
 
 void nara_apikey_generate(char **key, char **key_id, guint8 hash[32])
 {
-  guint8 raw[KEY_RANDOM_BYTES], id_raw[12];
-  g_autofree char *b64 = NULL, *id_b64 = NULL;
+  guint8 raw[KEY_RANDOM_BYTES];
+  char id[NARA_RANDOM_ID_SIZE(2)];
+  g_autofree char *b64 = NULL;
 
-  if (RAND_bytes(raw, sizeof raw) != 1 || RAND_bytes(id_raw, sizeof id_raw) != 1)
-    g_error("RAND_bytes failed: no secure random source");
+  nara_random_bytes(raw, sizeof raw);
   b64 = nara_b64url_encode(raw, sizeof raw);
   OPENSSL_cleanse(raw, sizeof raw);
-  id_b64 = nara_b64url_encode(id_raw, sizeof id_raw);
+  nara_random_id("k-", id, sizeof id);
   /* The key id names the key in the audit log ("api:k-…") and carries no
    * part of the secret. */
   *key = g_strconcat(KEY_PREFIX, b64, NULL);
   OPENSSL_cleanse(b64, strlen(b64));
-  *key_id = g_strconcat("k-", id_b64, NULL);
+  *key_id = g_strdup(id);
   nara_apikey_hash(*key, hash);
 }

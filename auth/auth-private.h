@@ -1,5 +1,5 @@
 /* auth-private.h — pieces of the token verifier shared between its files:
- * strict base64url, the JWKS key list, JWS signature checks and claims.
+ * the JWKS key list, JWS signature checks and claims.
  *
  * Nothing here logs or keeps a token. Keys are bound to exactly one
  * algorithm when they are loaded; the verifier never asks a token which
@@ -9,21 +9,13 @@
  */
 #pragma once
 
+#include "b64url.h"
 #include "token.h"
 
 #include <jansson.h>
 #include <openssl/evp.h>
 
 G_BEGIN_DECLS
-
-/* b64url.c — RFC 7515 §2 "Base64url Encoding": RFC 4648 §5 alphabet,
- * padding omitted. Decoding is strict: '=' or any character outside the
- * alphabet, a length of 4n+1, and non-zero unused trailing bits are all
- * rejected, so every value has exactly one encoding. */
-/* (transfer full) NULL if in is not strict base64url. */
-guint8 *nara_b64url_decode(const char *in, gsize in_len, gsize *out_len);
-/* (transfer full) */
-char *nara_b64url_encode(const guint8 *data, gsize len);
 
 typedef enum {
   NARA_JWS_HS256,

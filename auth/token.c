@@ -14,7 +14,8 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
+
+#include "random_id.h"
 
 #define MIN_SECRET_BYTES 32 /* RFC 7518 §3.2: key at least the hash size */
 
@@ -308,8 +309,7 @@ char *nara_token_sign_hs256(NaraTokenVerifier *v, const NaraTokenClaims *c)
   json_object_set_new(payload, "exp", json_integer(c->exp));
   if (c->jti == NULL) {
     guint8 raw[16]; /* 128 random bits: unique without coordination */
-    if (RAND_bytes(raw, sizeof raw) != 1)
-      g_error("RAND_bytes failed: no secure random source");
+    nara_random_bytes(raw, sizeof raw);
     jti = nara_b64url_encode(raw, sizeof raw);
   }
   set_string(payload, "jti", c->jti != NULL ? c->jti : jti);

@@ -10,12 +10,11 @@
 #include "dtls.h"
 
 #include "media.h"
+#include "self_signed.h"
 
 #include <string.h>
-#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -74,31 +73,17 @@ static gboolean set_ssl_error(GError **error, const char *what)
 
 static X509 *make_certificate(EVP_PKEY *pkey, GError **error)
 {
-  X509 *x = X509_new();
-  BIGNUM *serial = BN_new();
-  X509_NAME *name = NULL;
-
-  if (!x || !serial || !X509_set_version(x, 2)
-      || !BN_rand(serial, 63, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY)
-      || !BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(x)))
-    goto fail;
   /* A day of slack before now tolerates peers with a clock running behind. */
-  if (!X509_gmtime_adj(X509_getm_notBefore(x), -24 * 3600)
-      || !X509_gmtime_adj(X509_getm_notAfter(x), (long)CERT_DAYS * 24 * 3600))
-    goto fail;
-  name = X509_get_subject_name(x);
-  if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"nara", -1, -1,
-                                  0)
-      || !X509_set_issuer_name(x, name) || !X509_set_pubkey(x, pkey)
-      || !X509_sign(x, pkey, EVP_sha256()))
-    goto fail;
-  BN_free(serial);
+  static const NaraCertSpec spec = {
+    .common_name = "nara",
+    .slack_s = 24 * 3600,
+    .days = CERT_DAYS,
+  };
+  X509 *x = nara_self_signed_cert(pkey, &spec);
+
+  if (!x)
+    set_ssl_error(error, "certificate");
   return x;
-fail:
-  set_ssl_error(error, "certificate");
-  BN_free(serial);
-  X509_free(x);
-  return NULL;
 }
 
 /* The certificate is self-signed by design (RFC 8827 §6.5): trust comes from

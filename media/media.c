@@ -327,10 +327,8 @@ void nara_media_peer_set_remote_description(NaraMediaPeer *peer, const char *typ
   post(peer->room->worker, run_remote_description, cmd);
 }
 
-void nara_media_peer_add_remote_candidate(NaraMediaPeer *peer, const char *mid,
-                                          const char *candidate)
+void nara_media_peer_add_remote_candidate(NaraMediaPeer *peer, const char *candidate)
 {
-  (void)mid; /* one BUNDLE transport: every candidate belongs to it */
   g_return_if_fail(peer != NULL && !peer->closed);
   Command *cmd = command_new(peer->core);
   cmd->text = candidate && *candidate ? g_strndup(candidate, 1024) : NULL;
@@ -397,7 +395,7 @@ static gboolean dispatch_event(gpointer data)
     break;
   case EV_CANDIDATE:
     if (cb->local_candidate)
-      cb->local_candidate(peer, "0", 0, ev->text, peer->user_data);
+      cb->local_candidate(peer, ev->text, peer->user_data);
     break;
   case EV_TRACKS:
     if (cb->tracks_published)

@@ -10,10 +10,10 @@
 #pragma once
 
 #include "media.h"
+#include "sdp_limits.h"
 
 G_BEGIN_DECLS
 
-#define NARA_SDP_MAX_BYTES (64 * 1024)
 #define NARA_SDP_MAX_MEDIA 32
 #define NARA_SDP_MAX_CANDIDATES 32
 #define NARA_SDP_TOKEN_LEN 257 /* ice-ufrag/pwd and mids are at most 256 chars */

@@ -13,7 +13,7 @@
  * default; builds configured without them fall back to EVP_MAC. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 
-#include "srtp_private.h"
+#include "srtp-private.h"
 
 #include "media.h"
 

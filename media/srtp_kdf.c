@@ -6,7 +6,7 @@
  * uses neither, RFC 5764 §4.1.2). Runs on the media worker creating the
  * session; pure apart from the OpenSSL cipher context it makes and frees.
  */
-#include "srtp_private.h"
+#include "srtp-private.h"
 
 #include "media.h"
 

@@ -7,7 +7,7 @@
  * one state per SSRC and calls in only after a packet authenticated. Pure
  * functions on caller-owned state; runs on the session's media worker.
  */
-#include "srtp_private.h"
+#include "srtp-private.h"
 
 #include <string.h>
 

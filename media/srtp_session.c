@@ -11,7 +11,7 @@
 #include "srtp_session.h"
 
 #include "media.h"
-#include "srtp_private.h"
+#include "srtp-private.h"
 
 #include <string.h>
 #include <openssl/crypto.h>

@@ -22,11 +22,10 @@ typedef enum {
 
 #define NARA_SRTP_KEY_LEN 16
 #define NARA_SRTP_MAX_SALT_LEN 14
-/* Room a buffer needs after the packet for protect. Nara's SRTP needs 20
- * (GCM tag + SRTCP index); the bound stays at libsrtp2's SRTP_MAX_TRAILER_LEN
- * (tag + largest MKI) plus the SRTCP index, so buffers sized by it never
- * shrink under a caller. */
-#define NARA_SRTP_MAX_TAIL (16 + 128 + 4)
+/* Room a buffer needs after the packet for protect: the largest tag (GCM's
+ * 16 bytes) and the SRTCP index. DTLS-SRTP negotiates no MKI (RFC 5764
+ * §4.1.2 sends an empty srtp_mki), so none is ever appended. */
+#define NARA_SRTP_MAX_TAIL (16 + 4)
 /* SSRCs one session tracks (RTP and RTCP senders). Beyond this, packets of a
  * new SSRC are refused: forgetting one would reopen replays inbound and
  * reuse keystream outbound. */

@@ -14,7 +14,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "srtp_private.h"
+#include "srtp-private.h"
 
 G_BEGIN_DECLS
 

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rfc3339.h"
+
 static GLogLevelFlags enabled_levels;
 
 static const char *level_name(GLogLevelFlags level)
@@ -30,17 +32,12 @@ static const char *level_name(GLogLevelFlags level)
 static void log_handler(const char *domain, GLogLevelFlags level, const char *message,
                         gpointer user_data)
 {
-  g_autoptr(GDateTime) now = NULL;
   g_autofree char *stamp = NULL;
 
   (void)user_data;
   if (!(level & enabled_levels & G_LOG_LEVEL_MASK))
     return;
-  now = g_date_time_new_now_utc();
-  stamp = g_date_time_format(now, "%Y-%m-%dT%H:%M:%S.%fZ");
-  /* %f gives microseconds; milliseconds are enough: drop the last 3 digits. */
-  if (stamp && strlen(stamp) > 24)
-    memmove(stamp + 23, stamp + strlen(stamp) - 1, 2);
+  stamp = nara_rfc3339_format_ms(g_get_real_time());
   fprintf(stderr, "%s %s %s: %s\n", stamp ? stamp : "", level_name(level), domain ? domain : "nara",
           message);
   fflush(stderr);

@@ -1,9 +1,10 @@
 /* rest_fields.c — checking REST bodies against field tables.
  *
  * Outside input: every value is checked for type and bounds before a
- * handler reads it, and nothing here asserts on it. Text rules match
- * signaling's display names (validate.c), so a name the API accepts is a
- * name a join link can carry. It does not talk HTTP or touch the store.
+ * handler reads it, and nothing here asserts on it. Names and titles
+ * follow the display-name rule signaling uses (common/display_name.c), so
+ * a name the API accepts is a name a join link can carry. It does not
+ * talk HTTP or touch the store.
  *
  * Threading: pure functions; control thread.
  */
@@ -11,6 +12,7 @@
 
 #include <string.h>
 
+#include "display_name.h"
 #include "problem.h"
 #include "rfc3339.h"
 #include "store.h"
@@ -48,34 +50,6 @@ json_t *nara_rest_errors_problem(const NaraRestErrors *errors)
   if (json_array_size(errors->invalid) > 0)
     return nara_problem_new(NARA_PROBLEM_VALIDATION, "some fields have bad values (see errors)",
                             json_deep_copy(errors->invalid));
-  return NULL;
-}
-
-/* Cc and invisible format characters (bidi overrides could make one name
- * look like another); ZWJ/ZWNJ stay for emoji and scripts. As signaling. */
-static gboolean is_control(gunichar c)
-{
-  GUnicodeType t = g_unichar_type(c);
-  if (c == 0x200C || c == 0x200D)
-    return FALSE;
-  return t == G_UNICODE_CONTROL || t == G_UNICODE_FORMAT || t == G_UNICODE_LINE_SEPARATOR
-         || t == G_UNICODE_PARAGRAPH_SEPARATOR;
-}
-
-/* NULL if text (trimmed) is fine, else why not. jansson strings are valid
- * UTF-8 without NUL (json_loadb without JSON_ALLOW_NUL). */
-static const char *text_problem(const char *text, guint min, guint max)
-{
-  g_autofree char *trimmed = g_strstrip(g_strdup(text));
-  guint n = 0;
-
-  for (const char *p = trimmed; *p; p = g_utf8_next_char(p), n++)
-    if (is_control(g_utf8_get_char(p)))
-      return "must not contain control or invisible formatting characters";
-  if (n < min)
-    return n == 0 ? "must not be empty" : "is too short";
-  if (n > max)
-    return "is too long";
   return NULL;
 }
 
@@ -165,8 +139,8 @@ static void check_value(json_t *v, const NaraRestField *f, const char *path, gui
       return;
     }
     problem = f->type == NARA_REST_FIELD_NAME
-                  ? text_problem(json_string_value(v), 1, max_name_chars)
-                  : text_problem(json_string_value(v), f->min, f->max);
+                  ? nara_display_name_problem(json_string_value(v), 1, max_name_chars)
+                  : nara_display_name_problem(json_string_value(v), f->min, f->max);
     if (problem)
       add(errors, path, "%s (%u to %u characters)", problem,
           f->type == NARA_REST_FIELD_NAME ? 1 : f->min,

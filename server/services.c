@@ -17,8 +17,8 @@
 
 #include <glib/gstdio.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
+#include "random_id.h"
 #include "wiring.h"
 
 #define PRUNE_INTERVAL_S (24 * 3600)
@@ -55,8 +55,7 @@ static gboolean create_secret(const char *path, GError **error)
   fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0)
     return fail(error, "%s: %s", tmp, g_strerror(errno));
-  if (RAND_bytes(raw, sizeof raw) != 1)
-    g_error("RAND_bytes failed: no secure random source");
+  nara_random_bytes(raw, sizeof raw);
   ok = write(fd, raw, sizeof raw) == (ssize_t)sizeof raw && fsync(fd) == 0;
   saved = errno;
   OPENSSL_cleanse(raw, sizeof raw);

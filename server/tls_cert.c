@@ -1,8 +1,8 @@
 /* tls_cert.c — makes and reuses the self-signed certificate.
  *
- * Owns the OpenSSL calls that create an ECDSA P-256 key and a one-year
- * certificate whose SAN covers localhost, the loopback addresses and this
- * host, written atomically (key mode 0600). It does not check the
+ * Owns the choice of an ECDSA P-256 key and a one-year certificate
+ * (made by common/self_signed.c) whose SAN covers localhost, the loopback
+ * addresses and this host, written atomically (key mode 0600). It does not check the
  * configured certificate (libwebsockets reports that) nor rotate keys
  * before expiry.
  *
@@ -17,9 +17,9 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
-#include <openssl/x509v3.h>
 #include <unistd.h>
+
+#include "self_signed.h"
 
 G_DEFINE_QUARK(nara - tls - error - quark, nara_tls_error)
 
@@ -85,47 +85,20 @@ static char *san_string(const char *const *extra_names)
 
 static X509 *make_cert(EVP_PKEY *key, const char *const *extra_names, GError **error)
 {
-  X509 *cert = X509_new();
-  X509_NAME *name = X509_get_subject_name(cert);
-  X509V3_CTX ctx;
-  X509_EXTENSION *ext;
   g_autofree char *san = san_string(extra_names);
-  unsigned char serial[16];
-  BIGNUM *bn;
+  NaraCertSpec spec = {
+    .organization = "Nara",
+    .common_name = "Nara self-signed",
+    .slack_s = 3600,
+    .days = CERT_DAYS,
+    .subject_alt_name = san,
+    .not_a_ca = TRUE,
+  };
+  X509 *cert = nara_self_signed_cert(key, &spec);
 
-  X509_set_version(cert, 2);
-  if (RAND_bytes(serial, sizeof serial) != 1)
-    goto fail;
-  serial[0] &= 0x7f; /* positive */
-  bn = BN_bin2bn(serial, sizeof serial, NULL);
-  BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert));
-  BN_free(bn);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-  X509_time_adj_ex(X509_getm_notAfter(cert), CERT_DAYS, 0, NULL);
-  X509_set_pubkey(cert, key);
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"Nara", -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"Nara self-signed",
-                             -1, -1, 0);
-  X509_set_issuer_name(cert, name);
-
-  X509V3_set_ctx(&ctx, cert, cert, NULL, NULL, 0);
-  ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name, san);
-  if (!ext || !X509_add_ext(cert, ext, -1))
-    goto fail_ext;
-  X509_EXTENSION_free(ext);
-  ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints, "critical,CA:FALSE");
-  if (!ext || !X509_add_ext(cert, ext, -1))
-    goto fail_ext;
-  X509_EXTENSION_free(ext);
-  if (!X509_sign(cert, key, EVP_sha256()))
-    goto fail;
+  if (!cert)
+    openssl_fail(error, "creating the self-signed certificate");
   return cert;
-fail_ext:
-  X509_EXTENSION_free(ext);
-fail:
-  X509_free(cert);
-  openssl_fail(error, "creating the self-signed certificate");
-  return NULL;
 }
 
 /* Writes via a temporary file and rename so a crash never leaves half a key. */

@@ -14,6 +14,8 @@
 
 #include <string.h>
 
+#include "rfc3339.h"
+
 void nara_signaling_set_consultations(NaraSignaling *sig, NaraStore *store,
                                       NaraTokenVerifier *tokens)
 {
@@ -96,8 +98,7 @@ static json_t *waiting_list_json(NaraConsultation *c)
 
   for (guint i = 0; i < c->waiting->len; i++) {
     NaraMember *m = c->waiting->pdata[i];
-    g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(m->waiting_since / G_USEC_PER_SEC);
-    g_autofree char *since = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+    g_autofree char *since = nara_rfc3339_format(m->waiting_since / G_USEC_PER_SEC);
     json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s?, s:s}", "id", m->id, "name",
                                           m->name, "role", nara_role_to_string(m->role),
                                           "assurance", m->assurance, "since", since));

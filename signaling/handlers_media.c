@@ -77,7 +77,7 @@ void nara_handle_candidate(NaraSession *session, json_t *msg, json_t *id)
   gboolean publish = g_str_equal(json_string_value(json_object_get(msg, "pc")), "publish");
   json_t *cand = json_object_get(msg, "candidate");
   NaraMediaPeer *peer = publish ? p->publish : p->subscribe;
-  const char *text, *mid;
+  const char *text;
 
   /* A connection has something to trickle into only once it has a
    * description: publish after the client's publish, subscribe after
@@ -89,11 +89,10 @@ void nara_handle_candidate(NaraSession *session, json_t *msg, json_t *id)
     return;
   }
   if (json_is_null(cand)) {
-    nara_media_peer_add_remote_candidate(peer, NULL, NULL);
+    nara_media_peer_add_remote_candidate(peer, NULL);
     return;
   }
   text = json_string_value(json_object_get(cand, "candidate"));
-  mid = json_string_value(json_object_get(cand, "sdpMid"));
   if (text[0] && !g_str_has_prefix(text, "candidate:") && !g_str_has_prefix(text, "a=candidate:")) {
     nara_session_send_error(session, id, "bad-candidate", "not an ICE candidate line");
     return;
@@ -114,7 +113,7 @@ void nara_handle_candidate(NaraSession *session, json_t *msg, json_t *id)
     }
     (*count)++;
   }
-  nara_media_peer_add_remote_candidate(peer, mid, text[0] ? text : NULL);
+  nara_media_peer_add_remote_candidate(peer, text[0] ? text : NULL);
 }
 
 static void on_local_description(NaraMediaPeer *peer, const char *type, const char *sdp,
@@ -136,13 +135,13 @@ static void on_local_description(NaraMediaPeer *peer, const char *type, const ch
   nara_session_send_new(p->session, msg);
 }
 
-static void on_local_candidate(NaraMediaPeer *peer, const char *mid, guint mline_index,
-                               const char *candidate, gpointer user_data)
+/* Media's candidates belong to its one BUNDLE transport, whose m-line is
+ * the first (mid "0"). */
+static void on_local_candidate(NaraMediaPeer *peer, const char *candidate, gpointer user_data)
 {
   NaraParticipant *p = user_data;
 
-  nara_session_send_new(p->session,
-                        nara_out_candidate(pc_name(p, peer), candidate, mid, mline_index));
+  nara_session_send_new(p->session, nara_out_candidate(pc_name(p, peer), candidate, "0", 0));
 }
 
 static void on_tracks_published(NaraMediaPeer *peer, const NaraMediaTrack *tracks, guint n_tracks,

@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include "rfc3339.h"
+
 /* Nesting of [ and { outside strings. jansson's own limit is 2048 levels:
  * far too many for a protocol whose deepest message has 3. */
 static gboolean depth_ok(const char *data, gsize len, guint max_depth)
@@ -99,8 +101,7 @@ void nara_out_msg_unref(NaraOutMsg *out)
 
 char *nara_json_now_iso8601(void)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-  return g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+  return nara_rfc3339_format(g_get_real_time() / G_USEC_PER_SEC);
 }
 
 json_t *nara_json_request_id(json_t *msg)

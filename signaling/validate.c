@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include "display_name.h"
+
 G_DEFINE_QUARK(nara - validate - error - quark, nara_validate_error)
 
 static const char *type_name(const NaraField *f)
@@ -150,28 +152,9 @@ gboolean nara_validate_room_name(const char *name)
   return n >= 1 && n <= 64;
 }
 
-/* Cc and the invisible format characters (bidi overrides) that could make a
- * name look like another; ZWJ/ZWNJ stay allowed for emoji and scripts. */
-static gboolean is_control(gunichar c)
-{
-  GUnicodeType t = g_unichar_type(c);
-  if (c == 0x200C || c == 0x200D)
-    return FALSE;
-  return t == G_UNICODE_CONTROL || t == G_UNICODE_FORMAT || t == G_UNICODE_LINE_SEPARATOR
-         || t == G_UNICODE_PARAGRAPH_SEPARATOR;
-}
-
 char *nara_validate_display_name(const char *name, guint max_chars)
 {
-  g_autofree char *trimmed = g_strstrip(g_strdup(name));
-  glong n = 0;
-
-  for (const char *p = trimmed; *p; p = g_utf8_next_char(p), n++)
-    if (is_control(g_utf8_get_char(p)))
-      return NULL;
-  if (n == 0 || n > (glong)max_chars)
-    return NULL;
-  return g_steal_pointer(&trimmed);
+  return nara_display_name_clean(name, max_chars);
 }
 
 gboolean nara_validate_chat_text(const char *text, guint max_chars)

@@ -13,6 +13,7 @@
 #include <glib.h>
 #include <jansson.h>
 
+#include "sdp_limits.h"
 #include "signaling.h"
 
 G_BEGIN_DECLS
@@ -20,7 +21,7 @@ G_BEGIN_DECLS
 #define NARA_VALIDATE_ERROR (nara_validate_error_quark())
 GQuark nara_validate_error_quark(void);
 
-#define NARA_MAX_SDP_BYTES (64 * 1024)
+#define NARA_MAX_SDP_BYTES NARA_SDP_MAX_BYTES /* the limit media applies */
 #define NARA_MAX_JSON_DEPTH 8
 #define NARA_MAX_CANDIDATE_BYTES 1024
 #define NARA_MAX_MID_BYTES 64

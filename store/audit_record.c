@@ -14,6 +14,8 @@
 
 #include <openssl/evp.h>
 
+#include "rfc3339.h"
+
 static json_t *string_or_null(const char *s)
 {
   json_t *j = s != NULL ? json_string(s) : NULL;
@@ -26,17 +28,10 @@ static json_t *string_or_null(const char *s)
 /* "2026-11-23T19:30:00.123Z": UTC, milliseconds (docs/consultations.md). */
 static json_t *time_json(gint64 time_us)
 {
-  gint64 ms = time_us >= 0 ? time_us / 1000 : -((-time_us + 999) / 1000);
-  gint64 secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(secs);
-  g_autofree char *base = NULL;
-  char buf[64];
+  g_autofree char *text = nara_rfc3339_format_ms(time_us);
 
-  if (dt == NULL) /* outside years 1..9999: only a tampered row gets here */
-    return json_null();
-  base = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S");
-  g_snprintf(buf, sizeof buf, "%s.%03dZ", base, (int)(ms - secs * 1000));
-  return json_string(buf);
+  /* NULL outside years 1..9999: only a tampered row gets here */
+  return text != NULL ? json_string(text) : json_null();
 }
 
 json_t *nara_audit_record_to_json(const NaraAuditRecord *r)

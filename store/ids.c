@@ -1,9 +1,10 @@
 /* ids.c — random ids for consultations ("c-"), participants ("p-") and
  * API keys ("k-").
  *
- * 12 bytes from OpenSSL's CSPRNG give 16 base64url characters (96 bits):
- * ids appear in join links, so they must not be guessable or sequential.
- * Does not check uniqueness (the database's primary keys do).
+ * The id rule itself (96 random bits from OpenSSL's CSPRNG as 16 base64url
+ * characters) is common/random_id.c: ids appear in join links, so they must
+ * not be guessable or sequential. Does not check uniqueness (the
+ * database's primary keys do).
  *
  * Threading: any thread (RAND_bytes is thread-safe); used on the control thread.
  */
@@ -11,33 +12,11 @@
 
 #include <string.h>
 
-#include <openssl/rand.h>
-
-#define ID_RANDOM_BYTES 12
-
-static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+#include "random_id.h"
 
 void nara_store_id_generate(const char *prefix, char out[NARA_STORE_ID_LEN])
 {
-  guint8 raw[ID_RANDOM_BYTES];
-  gsize n = strlen(prefix);
-  char *p;
-
-  g_assert(n + ID_RANDOM_BYTES / 3 * 4 < NARA_STORE_ID_LEN);
-  /* A CSPRNG that cannot be seeded leaves us nothing safe to hand out. */
-  if (RAND_bytes(raw, sizeof raw) != 1)
-    g_error("RAND_bytes failed: no secure random source");
-  memcpy(out, prefix, n);
-  p = out + n;
-  /* 12 bytes are four whole 3-byte groups: no padding question arises. */
-  for (gsize i = 0; i < sizeof raw; i += 3) {
-    guint32 v = ((guint32)raw[i] << 16) | ((guint32)raw[i + 1] << 8) | raw[i + 2];
-    *p++ = b64url[(v >> 18) & 63];
-    *p++ = b64url[(v >> 12) & 63];
-    *p++ = b64url[(v >> 6) & 63];
-    *p++ = b64url[v & 63];
-  }
-  *p = '\0';
+  nara_random_id(prefix, out, NARA_STORE_ID_LEN);
 }
 
 gboolean nara_store_id_valid(const char *id)

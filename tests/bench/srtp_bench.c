@@ -7,7 +7,7 @@
  * AES-CTR at every size) are timed too. Pin it: `taskset -c 1`. Not a test;
  * prints a table and exits 0. Single-threaded.
  */
-#include "srtp_private.h"
+#include "srtp-private.h"
 #include "srtp_session.h"
 
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* test_jwks.c — loading keys (JWKS and the HS256 secret), error codes,
- * strict base64url and API keys.
+ * and API keys.
  *
  * Every unusable configuration must fail at load with
  * NARA_TOKEN_ERROR_CONFIG, never later at a join.
@@ -103,50 +103,6 @@ static void test_error_codes(void)
   g_assert_cmpstr(nara_token_error_code(NULL), ==, "token-invalid");
 }
 
-static void test_b64url(void)
-{
-  static const struct {
-    const char *in;
-    const char *out; /* NULL: refused */
-    gsize len;
-  } cases[] = {
-    { "", "", 0 },        { "QQ", "A", 1 },         { "QUI", "AB", 2 },
-    { "QUJD", "ABC", 3 }, { "_-8", "\xff\xef", 2 }, { "QR", NULL, 0 },
-    { "QUJ", NULL, 0 },   { "Q", NULL, 0 },         { "QQ==", NULL, 0 },
-    { "Q+", NULL, 0 },    { "Q/", NULL, 0 },        { "QU JD", NULL, 0 },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-    gsize n = 99;
-    g_autofree guint8 *out = nara_b64url_decode(cases[i].in, strlen(cases[i].in), &n);
-
-    if (cases[i].out == NULL) {
-      g_assert_null(out);
-    } else {
-      g_autofree char *back = NULL;
-      g_assert_nonnull(out);
-      g_assert_cmpmem(out, n, cases[i].out, cases[i].len);
-      back = nara_b64url_encode(out, n);
-      g_assert_cmpstr(back, ==, cases[i].in);
-    }
-  }
-  /* round trip of every length up to 64 against GLib's base64 */
-  for (gsize len = 0; len <= 64; len++) {
-    guint8 data[64];
-    g_autofree char *ours = NULL, *theirs = NULL;
-    g_autofree guint8 *back = NULL;
-    gsize n = 0;
-
-    for (gsize i = 0; i < len; i++)
-      data[i] = (guint8)(i * 37 + len);
-    ours = nara_b64url_encode(data, len);
-    theirs = b64url(data, len);
-    g_assert_cmpstr(ours, ==, theirs);
-    back = nara_b64url_decode(ours, strlen(ours), &n);
-    g_assert_cmpmem(back, n, data, len);
-  }
-}
-
 static void test_apikeys(void)
 {
   char *key = NULL, *id = NULL, *key2 = NULL, *id2 = NULL;
@@ -187,7 +143,6 @@ int main(int argc, char **argv)
   token_test_keys_init();
   g_test_add_func("/token/jwks/config", test_config);
   g_test_add_func("/token/error-codes", test_error_codes);
-  g_test_add_func("/token/b64url", test_b64url);
   g_test_add_func("/token/apikeys", test_apikeys);
   rc = g_test_run();
   token_test_keys_free();

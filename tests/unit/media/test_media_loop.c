@@ -147,9 +147,9 @@ static void client_trickle(Client *c, NaraMediaPeer *peer)
   for (guint i = 0; i < n; i++) {
     /* Signaling may or may not keep the "a=" prefix. */
     g_autofree char *line = g_strconcat(i % 2 ? "" : "a=", cands[i], NULL);
-    nara_media_peer_add_remote_candidate(peer, "0", line);
+    nara_media_peer_add_remote_candidate(peer, line);
   }
-  nara_media_peer_add_remote_candidate(peer, "0", NULL);
+  nara_media_peer_add_remote_candidate(peer, NULL);
 }
 
 static void client_send_rtp(Client *c, guint8 pt, guint32 ssrc, guint16 seq)
@@ -221,10 +221,9 @@ static void on_description(NaraMediaPeer *peer, const char *type, const char *sd
   f->description[i] = g_strdup(sdp);
 }
 
-static void on_candidate(NaraMediaPeer *peer, const char *mid, guint mline, const char *cand,
-                         gpointer ud)
+static void on_candidate(NaraMediaPeer *peer, const char *cand, gpointer ud)
 {
-  (void)peer, (void)mid, (void)mline, (void)cand, (void)ud;
+  (void)peer, (void)cand, (void)ud;
 }
 
 static void on_tracks(NaraMediaPeer *peer, const NaraMediaTrack *tracks, guint n, gpointer ud)
@@ -478,7 +477,7 @@ static void run_lifecycle(gboolean ice_lite)
     NaraMediaRoom *room = nara_media_room_new(media, "r");
     NaraMediaPeer *p = nara_media_peer_new(room, NARA_PEER_PUBLISH, "p", &cb, NULL);
     nara_media_peer_set_remote_description(p, "offer", "garbage");
-    nara_media_peer_add_remote_candidate(p, "0", "candidate:1 1 udp 1 127.0.0.1 9 typ host");
+    nara_media_peer_add_remote_candidate(p, "candidate:1 1 udp 1 127.0.0.1 9 typ host");
     NaraMediaPeer *s = nara_media_peer_new(room, NARA_PEER_SUBSCRIBE, "s", &cb, NULL);
     nara_media_peer_set_subscriptions(s, NULL, 0);
     if (r % 2)

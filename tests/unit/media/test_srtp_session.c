@@ -4,7 +4,7 @@
  * packets too old for the window, tampering, wrong keys, truncation at every
  * length, the SSRC bound, repeated sends. Single-threaded. */
 #include "srtp_session.h"
-#include "srtp_private.h"
+#include "srtp-private.h"
 
 #include <string.h>
 #include <srtp2/srtp.h>

@@ -3,7 +3,7 @@
  * §17.1/§17.3 (AES-GCM SRTP and SRTCP), RFC 2202 (HMAC-SHA1, both kinds),
  * plus the index-estimation and replay-window arithmetic on its own. No
  * libsrtp2 here (test_srtp_session cross-checks with it). Single-threaded. */
-#include "srtp_private.h"
+#include "srtp-private.h"
 
 #include <string.h>
 

@@ -1,9 +1,9 @@
 /* test_rest_helpers.c — the REST API's pure helpers (server/problem.c,
- * rest_fields.c, rfc3339.c, consultation_json.c, links.c, services.c).
+ * rest_fields.c, consultation_json.c, links.c, services.c).
  *
- * Problem documents and their stable type URIs, RFC 3339 edge cases, the
- * field-table check (unknown fields, paths, bounds, roles), create and
- * patch bodies, link expiry and the token secret file. Starts no server.
+ * Problem documents and their stable type URIs, the field-table check
+ * (unknown fields, paths, bounds, roles), create and patch bodies, link
+ * expiry and the token secret file. Starts no server.
  */
 #include <string.h>
 
@@ -15,7 +15,6 @@
 #include "links.h"
 #include "problem.h"
 #include "rest_fields.h"
-#include "rfc3339.h"
 #include "services.h"
 
 static json_t *parse(const char *text)
@@ -53,50 +52,6 @@ static void test_problem(void)
     g_assert_cmpuint(json_array_size(json_object_get(p, "errors")), ==, 1);
     json_decref(p);
   }
-}
-
-static void test_rfc3339(void)
-{
-  static const struct {
-    const char *text;
-    gint64 unix_s;
-  } good[] = {
-    { "1970-01-01T00:00:00Z", 0 },
-    { "2026-11-23T19:30:00Z", 1795462200 },
-    { "2026-11-23T20:30:00+01:00", 1795462200 },
-    { "2026-11-23T17:00:00-02:30", 1795462200 },
-    { "2026-11-23t19:30:00.123456z", 1795462200 },
-    { "2024-02-29T00:00:00Z", 1709164800 },
-  };
-  static const char *const bad[] = {
-    "",
-    "2026-11-23",
-    "2026-11-23T19:30:00",  /* no offset: local time is a guess */
-    "2026-11-23 19:30:00Z", /* space */
-    "2026-11-23T19:30Z",    /* no seconds */
-    "2026-02-30T10:00:00Z", /* no such day */
-    "2025-02-29T10:00:00Z",
-    "2026-11-23T24:00:00Z",
-    "2026-12-31T23:59:60Z",       /* leap second */
-    "2026-11-23T19:30:00.Z",      /* empty fraction */
-    "2026-11-23T19:30:00+0100",   /* offset without colon */
-    "2026-11-23T19:30:00+01:00x", /* trailing text */
-    "2026-W47-1T19:30:00Z",
-    "+2026-11-23T19:30:00Z",
-    "2026-13-01T00:00:00Z",
-  };
-  gint64 t;
-  g_autofree char *s = NULL;
-
-  for (guint i = 0; i < G_N_ELEMENTS(good); i++) {
-    g_assert_true(nara_rfc3339_parse(good[i].text, &t));
-    g_assert_cmpint(t, ==, good[i].unix_s);
-  }
-  for (guint i = 0; i < G_N_ELEMENTS(bad); i++)
-    g_assert_false(nara_rfc3339_parse(bad[i], &t));
-  g_assert_false(nara_rfc3339_parse(NULL, &t));
-  s = nara_rfc3339_format(1795462200);
-  g_assert_cmpstr(s, ==, "2026-11-23T19:30:00Z");
 }
 
 static const NaraRestField person[] = {
@@ -420,7 +375,6 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/rest/problem", test_problem);
-  g_test_add_func("/rest/rfc3339", test_rfc3339);
   g_test_add_func("/rest/fields", test_fields);
   g_test_add_func("/rest/errors-problem", test_errors_problem);
   g_test_add_func("/rest/consultation-create", test_consultation_create);

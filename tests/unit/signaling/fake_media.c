@@ -71,7 +71,7 @@ static gboolean deliver(gpointer data)
       peer->cb.error(peer, ev->error, peer->user_data);
       break;
     case EV_CANDIDATE:
-      peer->cb.local_candidate(peer, "0", 0, ev->sdp, peer->user_data);
+      peer->cb.local_candidate(peer, ev->sdp, peer->user_data);
       break;
     }
     event_free(ev);
@@ -231,10 +231,8 @@ void nara_media_peer_set_remote_description(NaraMediaPeer *peer, const char *typ
   }
 }
 
-void nara_media_peer_add_remote_candidate(NaraMediaPeer *peer, const char *mid,
-                                          const char *candidate)
+void nara_media_peer_add_remote_candidate(NaraMediaPeer *peer, const char *candidate)
 {
-  (void)mid;
   if (candidate && !strstr(candidate, " typ "))
     post_error(peer, NARA_MEDIA_ERROR_BAD_SDP, "candidate has no type");
 }

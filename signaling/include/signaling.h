@@ -43,7 +43,7 @@ typedef struct {
 
 typedef struct _NaraSignaling NaraSignaling;
 
-/* Declared in store/store.h and auth/token.h; repeated here so that users
+/* Declared in store.h and token.h; repeated here so that users
  * of this header need not include them (C11 allows the same typedef twice). */
 typedef struct _NaraStore NaraStore;
 typedef struct _NaraTokenVerifier NaraTokenVerifier;

@@ -1,4 +1,4 @@
-/* srtp_private.h — private: the parts of Nara's SRTP that sessions are built from.
+/* srtp-private.h — private: the parts of Nara's SRTP that sessions are built from.
  *
  * Key derivation (RFC 3711 §4.3), HMAC-SHA1 with the key absorbed once,
  * packet-index estimation and replay windows (RFC 3711 §3.3), and a session

@@ -1,11 +1,13 @@
-/* rfc3339.h — timestamps in the REST API: RFC 3339 date-time strings.
+/* rfc3339.h — timestamps as RFC 3339 date-time strings in UTC: the REST
+ * API, the protocol, the audit log and the server's log lines.
  *
  * Strict parsing ("2026-11-23T19:30:00Z", "2026-11-23T20:30:00.5+01:00"):
  * what ISO 8601 parsers also accept (week dates, no offset, a space for
  * "T") is refused, so a booking system learns early that a time it sends
- * is ambiguous. Formatting is always UTC with "Z" and whole seconds.
+ * is ambiguous. Formatting is always UTC with "Z", in whole seconds or
+ * milliseconds.
  *
- * Threading: pure functions; control thread.
+ * Threading: pure functions, any thread.
  */
 #pragma once
 
@@ -19,5 +21,9 @@ G_BEGIN_DECLS
 gboolean nara_rfc3339_parse(const char *text, gint64 *unix_s);
 /* (transfer full) "YYYY-MM-DDTHH:MM:SSZ" */
 char *nara_rfc3339_format(gint64 unix_s);
+/* (transfer full) "YYYY-MM-DDTHH:MM:SS.mmmZ" for time_us (microseconds
+ * since the epoch, rounded down to the millisecond); NULL outside the
+ * years 1 to 9999. */
+char *nara_rfc3339_format_ms(gint64 time_us);
 
 G_END_DECLS

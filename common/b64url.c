@@ -6,9 +6,7 @@
  *
  * Threading: pure functions, any thread.
  */
-#include "auth-private.h"
-
-#include <string.h>
+#include "b64url.h"
 
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -62,9 +60,9 @@ bad:
   return NULL;
 }
 
-char *nara_b64url_encode(const guint8 *data, gsize len)
+char *nara_b64url_encode_to(const guint8 *data, gsize len, char *out)
 {
-  char *out = g_malloc(len / 3 * 4 + 4 + 1), *p = out;
+  char *p = out;
   gsize i;
 
   for (i = 0; i + 3 <= len; i += 3) {
@@ -85,5 +83,13 @@ char *nara_b64url_encode(const guint8 *data, gsize len)
     *p++ = alphabet[(v >> 6) & 63];
   }
   *p = '\0';
+  return p;
+}
+
+char *nara_b64url_encode(const guint8 *data, gsize len)
+{
+  char *out = g_malloc(NARA_B64URL_LEN(len) + 1);
+
+  nara_b64url_encode_to(data, len, out);
   return out;
 }

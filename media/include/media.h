@@ -103,9 +103,9 @@ typedef struct {
                             gpointer user_data);
   /* A local ICE candidate as an SDP attribute value without "a=" ("candidate:…");
    * NULL candidate means end of candidates. The server's host candidates are
-   * also in its SDP; these are the ones found later, if any. */
-  void (*local_candidate)(NaraMediaPeer *peer, const char *mid, guint mline_index,
-                          const char *candidate, gpointer user_data);
+   * also in its SDP; these are the ones found later, if any. Every candidate
+   * belongs to the one BUNDLE transport (the first m-line). */
+  void (*local_candidate)(NaraMediaPeer *peer, const char *candidate, gpointer user_data);
   /* Publish peers: the tracks found in the applied offer (the full set, each time). */
   void (*tracks_published)(NaraMediaPeer *peer, const NaraMediaTrack *tracks, guint n_tracks,
                            gpointer user_data);
@@ -142,9 +142,9 @@ void nara_media_peer_close(NaraMediaPeer *peer);
  * subscribe peers take type "answer" to their last offer. Errors go to the
  * error callback and leave the peer as it was. */
 void nara_media_peer_set_remote_description(NaraMediaPeer *peer, const char *type, const char *sdp);
-/* candidate: "candidate:…" (with or without "a="); NULL or "" = end of candidates. */
-void nara_media_peer_add_remote_candidate(NaraMediaPeer *peer, const char *mid,
-                                          const char *candidate);
+/* candidate: "candidate:…" (with or without "a="); NULL or "" = end of
+ * candidates. One BUNDLE transport: every candidate belongs to it. */
+void nara_media_peer_add_remote_candidate(NaraMediaPeer *peer, const char *candidate);
 /* Subscribe peers: the complete set of tracks this peer should receive.
  * Tracks keep their m-line while subscribed; removed tracks' m-lines become
  * inactive and are reused. Produces a new offer (local_description), one at

@@ -4,7 +4,7 @@
  * the much wider ISO 8601 (and local time when the offset is missing).
  * GLib still checks the calendar (no 30 February).
  *
- * Threading: pure functions; control thread.
+ * Threading: pure functions, any thread.
  */
 #include "rfc3339.h"
 
@@ -66,4 +66,18 @@ char *nara_rfc3339_format(gint64 unix_s)
 {
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(unix_s);
   return dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("1970-01-01T00:00:00Z");
+}
+
+char *nara_rfc3339_format_ms(gint64 time_us)
+{
+  /* Floor division, so a time before the epoch rounds down as well. */
+  gint64 ms = time_us >= 0 ? time_us / 1000 : -((-time_us + 999) / 1000);
+  gint64 secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(secs);
+  g_autofree char *base = NULL;
+
+  if (dt == NULL)
+    return NULL;
+  base = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S");
+  return g_strdup_printf("%s.%03dZ", base, (int)(ms - secs * 1000));
 }
