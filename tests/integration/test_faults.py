@@ -176,21 +176,31 @@ async def until(predicate, timeout, what):
 
 
 async def sample_forwarded(server, samples):
-    """Nara's packets forwarded so far, every REPORT_SECS: (time, total)."""
+    """Nara's packets received and forwarded so far, every REPORT_SECS:
+    (time, received, forwarded)."""
     while True:
         try:
             m = await asyncio.to_thread(server.metrics)
-            samples.append((time.monotonic(), m["nara_media_packets_forwarded_total"]))
+            samples.append((time.monotonic(), m["nara_media_packets_received_total"],
+                            m["nara_media_packets_forwarded_total"]))
         except Exception:  # a slow answer under load is a missing sample, not a failure
             pass
         await asyncio.sleep(REPORT_SECS)
 
 
 def forwarded_min(samples, start, end):
-    """Fewest packets Nara forwarded per second between two samples in [start, end]."""
-    window = [(t, n) for t, n in samples if start <= t <= end]
-    return min(((n1 - n0) / (t1 - t0) for (t0, n0), (t1, n1) in zip(window, window[1:])
-                if t1 > t0), default=float("nan"))
+    """Packets/s Nara received and forwarded between the two samples in
+    [start, end] where it forwarded fewest: if it received few as well, the
+    publishers were not sending."""
+    # From the last sample before start to the first after end: under load
+    # /metrics answers late and a short window may hold no two samples.
+    first = max([i for i, s in enumerate(samples) if s[0] <= start], default=0)
+    last = min([i for i, s in enumerate(samples) if s[0] >= end], default=len(samples) - 1)
+    window = samples[first:last + 1]
+    rates = [((f1 - f0) / (t1 - t0), (r1 - r0) / (t1 - t0))
+             for (t0, r0, f0), (t1, r1, f1) in zip(window, window[1:]) if t1 > t0]
+    fwd, rcv = min(rates, default=(float("nan"), float("nan")))
+    return f"{rcv:.0f} in, {fwd:.0f} out"
 
 
 async def test_kill9(binary, state_dir):
@@ -254,9 +264,7 @@ async def test_kill9(binary, state_dir):
                     gap, t = a.worst_gap(b.you, kind, t_kill - 1, stop_at)
                     around = (t - gap - REPORT_SECS, t + REPORT_SECS)
                     lag_a, lag_b = a.loop_lag(*around), b.loop_lag(*around)
-                    # /metrics answers late under load too: a wider window
-                    # holds at least two of its samples.
-                    fwd = forwarded_min(forwarded, t - gap - 1, t + 1)
+                    fwd = forwarded_min(forwarded, *around)
                     gaps[(a.name, b.name, kind)] = (gap, lag_a, lag_b, fwd, t - gap - t_kill)
         excess = {k: v[0] - MAX_GAP_SECS - v[1] - v[2] for k, v in gaps.items()}
         worst = max(gaps.items(), key=lambda kv: kv[1][0])
@@ -265,12 +273,15 @@ async def test_kill9(binary, state_dir):
               f"{freeze_secs:.1f} s; longest survivor gap {worst[1][0]:.3f} s "
               f"({worst[0][0]} <- {worst[0][1]} {worst[0][2]}); longest event-loop stall "
               + ", ".join(f"{n} {v:.3f} s" for n, v in lags.items())
-              + f"; nara forwarded at least {forwarded_min(forwarded, t_kill - 1, end):.0f} "
+              + f"; nara's slowest 0.5 s: {forwarded_min(forwarded, t_kill - 1, end)} "
               f"packets/s", flush=True)
         for (a, b, kind), (gap, lag_a, lag_b, fwd, at) in sorted(gaps.items()):
             print(f"#   {a} <- {b} {kind}: longest gap {gap:.3f} s, starting {at:+.1f} s from "
-                  f"the kill; loop stall there {a} {lag_a:.3f} s, {b} {lag_b:.3f} s; nara "
-                  f"forwarded >= {fwd:.0f} packets/s", flush=True)
+                  f"the kill; loop stall there {a} {lag_a:.3f} s, {b} {lag_b:.3f} s; nara's "
+                  f"slowest 0.5 s around it {fwd} packets/s", flush=True)
+        failed = [(k.name, e.get("code")) for k in kids[:3] for e in k.events
+                  if e.get("event") == "error"]
+        print(f"#   errors the survivors were sent: {failed or 'none'}", flush=True)
         assert kill_secs <= REMOVAL_SECS, f"SIGKILLed participant left after {kill_secs:.1f} s"
         assert freeze_secs <= REMOVAL_SECS, f"frozen participant left after {freeze_secs:.1f} s"
         too_long = {k: gaps[k] for k, v in excess.items() if v > 0}
@@ -703,7 +714,15 @@ async def loop_lag_probe(emit):
 
 def child_main(argv):
     """aiortc_client.py's main with the loop lag probe beside it."""
+    import aioice.ice
     import aiortc_client
+    # aioice hangs up after 6 consent checks in a row whose answer it did
+    # not read within its 0.5 s timer. A child starved of CPU leaves them
+    # unread (or its subscribe socket, full of queued media, drops them), so
+    # on a loaded machine the test's client, not Nara, ended the call: Nara
+    # logged "consent expired" 30 s after the checks stopped. Nara's own
+    # consent rule is what is under test, so the client keeps checking.
+    aioice.ice.CONSENT_FAILURES = 1 << 30
     sys.argv = [CLIENT] + argv
 
     async def run():
