@@ -17,9 +17,14 @@ Each test starts its own nara with the default timeouts unless it says:
   loop runs its RTP, its decoder output and its reports, so when the
   machine is loaded a stalled loop shows as a gap in both directions
   between that client and the others, which is the test's own delay,
-  not Nara's; the longest gaps are printed with the loop lag of both
-  ends and with how many packets Nara forwarded per 0.5 s meanwhile
-  (/metrics), so a figure tells whose delay it was.
+  not Nara's. A video gap of a client whose own UDP socket overflowed
+  (the kernel's drop count for it rose) is its own too: aiortc waits for
+  128 more packets before it asks for the keyframe it needs. Every gap
+  is printed with both ends' loop stalls, the datagrams dropped at the
+  receiver's sockets, and Nara's packets in and out per 0.5 s
+  (/metrics), so a figure tells whose delay it was. The participants run
+  at normal priority, unlike the other tests' attackers: here they are
+  what is measured.
 - test_srtp_garbage: in room B a publisher sends, after normal publishing,
   1,000 packets/s for 10 s of valid SRTP with garbage inside (random
   payloads, its own and unknown SSRCs and PTs, random and malformed
@@ -38,9 +43,10 @@ Each test starts its own nara with the default timeouts unless it says:
   not stall, the failing peers are removed or told media-failed, C's
   publisher works again afterwards, and nara exits 0 on SIGTERM.
 
-The attackers and killed participants run in their own processes, at a
-lower CPU priority, so that their CPU does not stall the test's own
-event loop (which decodes the healthy rooms' video) on a shared machine.
+The attackers (and the participants of test_media_failure_isolation
+that fail) run in their own processes, at a lower CPU priority, so that
+their CPU does not stall the test's own event loop (which decodes the
+healthy rooms' video) on a shared machine.
 Figures are printed as `# ...` lines for docs/robustness.md.
 """
 import asyncio
