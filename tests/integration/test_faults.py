@@ -4,13 +4,27 @@ Usage: test_faults.py NARA STATE_DIR [TEST...]
 Each test starts its own nara with the default timeouts unless it says:
 
 - test_kill9: four aiortc participants in one room, each its own process
-  (aiortc_client.py --report-every). One is killed with SIGKILL, then
+  (aiortc_client.py --report-every, run through this file's --child mode,
+  which adds an event-loop lag probe). One is killed with SIGKILL, then
   another is frozen with SIGSTOP (its sockets stay open and silent: a
-  laptop lid closed or a network gone). The survivors' video and audio
-  from each other must show no gap over 1 s across both, and every
-  survivor must be told `participant-left` for each within 30 s (the
-  killed one's socket is closed by its kernel; the frozen one is found by
-  the WebSocket keepalive, server.ws_ping_secs / ws_timeout_secs).
+  laptop lid closed or a network gone). Every survivor must be told
+  `participant-left` for each within 30 s (the killed one's socket is
+  closed by its kernel; the frozen one is found by the WebSocket
+  keepalive, server.ws_ping_secs / ws_timeout_secs), and the survivors'
+  video and audio from each other must keep flowing: frames keep coming
+  after each removal, and no gap exceeds 1 s plus the time the two
+  clients' own event loops were stalled around it. A client's asyncio
+  loop runs its RTP, its decoder output and its reports, so when the
+  machine is loaded a stalled loop shows as a gap in both directions
+  between that client and the others, which is the test's own delay,
+  not Nara's. A video gap of a client whose own UDP socket overflowed
+  (the kernel's drop count for it rose) is its own too: aiortc waits for
+  128 more packets before it asks for the keyframe it needs. Every gap
+  is printed with both ends' loop stalls, the datagrams dropped at the
+  receiver's sockets, and Nara's packets in and out per 0.5 s
+  (/metrics), so a figure tells whose delay it was. The participants run
+  at normal priority, unlike the other tests' attackers: here they are
+  what is measured.
 - test_srtp_garbage: in room B a publisher sends, after normal publishing,
   1,000 packets/s for 10 s of valid SRTP with garbage inside (random
   payloads, its own and unknown SSRCs and PTs, random and malformed
@@ -29,9 +43,10 @@ Each test starts its own nara with the default timeouts unless it says:
   not stall, the failing peers are removed or told media-failed, C's
   publisher works again afterwards, and nara exits 0 on SIGTERM.
 
-The attackers and killed participants run in their own processes, at a
-lower CPU priority, so that their CPU does not stall the test's own
-event loop (which decodes the healthy rooms' video) on a shared machine.
+The attackers (and the participants of test_media_failure_isolation
+that fail) run in their own processes, at a lower CPU priority, so that
+their CPU does not stall the test's own event loop (which decodes the
+healthy rooms' video) on a shared machine.
 Figures are printed as `# ...` lines for docs/robustness.md.
 """
 import asyncio
@@ -54,7 +69,9 @@ from harness import SDP_OFFER, Client, Server  # noqa: E402
 CLIENT = os.path.join(HERE, "..", "interop", "aiortc_client.py")
 SMALL = {"width": 160, "height": 120, "fps": 15}
 REMOVAL_SECS = 30   # issue 6: a dead participant is gone within this
-MAX_GAP_SECS = 1.0  # ... and the others see no freeze longer than this
+MAX_GAP_SECS = 1.0  # ... and the others see no freeze longer than this, beyond
+LAG_PERIOD = 0.05   # ... the stalls of their own loops, probed every LAG_PERIOD
+REPORT_SECS = 0.5   # the children's report interval (frames, gaps, loop lag)
 GARBAGE_RATE = 1000
 GARBAGE_SECS = 10
 
@@ -76,12 +93,13 @@ class Child:
         self.you = None
         self._reader = None
 
-    async def start(self, url, room, log_dir, *extra):
+    async def start(self, url, room, log_dir, *extra, niceness=5):
         log = open(os.path.join(log_dir, f"client-{self.name}.log"), "w")
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, CLIENT, "--url", url, "--room", room, "--name", self.name,
+            sys.executable, os.path.abspath(__file__), "--child", "--url", url, "--room", room,
+            "--name", self.name,
             "--duration", "300", *small_args(), *extra,
-            stdout=asyncio.subprocess.PIPE, stderr=log, preexec_fn=lambda: os.nice(5))
+            stdout=asyncio.subprocess.PIPE, stderr=log, preexec_fn=lambda: os.nice(niceness))
         log.close()
         self._reader = asyncio.ensure_future(self._read())
         return self
@@ -122,6 +140,23 @@ class Child:
         return max((r["max_gap"].get(key, float("inf")) for r in self.reports()
                     if start <= r["t"] <= end), default=float("inf"))
 
+    def frames_at(self, publisher, t, kind="video"):
+        """Frames of that track decoded by the last report at or before t."""
+        key = f"{publisher}/{kind}"
+        return max((r["frames"].get(key, 0) for r in self.reports() if r["t"] <= t), default=0)
+
+    def worst_gap(self, publisher, kind, start, end):
+        """(gap, report time) of the longest gap reported in [start, end]."""
+        key = f"{publisher}/{kind}"
+        return max(((r["max_gap"].get(key, float("inf")), r["t"]) for r in self.reports()
+                    if start <= r["t"] <= end), default=(float("inf"), end))
+
+    def loop_lag(self, start, end):
+        """Longest stall of this client's event loop reported in [start, end]:
+        how much later than asked an asyncio.sleep(LAG_PERIOD) woke."""
+        return max((e["max_lag"] for e in self.events
+                    if e.get("event") == "lag" and start <= e["t"] <= end), default=0.0)
+
     def signal(self, sig):
         if self.proc and self.proc.returncode is None:
             self.proc.send_signal(sig)
@@ -146,18 +181,103 @@ async def until(predicate, timeout, what):
         await asyncio.sleep(0.1)
 
 
+def udp_drops(pids):
+    """{pid: datagrams the kernel dropped at that process's UDP sockets}
+    (/proc/net/udp's drops column: the socket's receive buffer was full,
+    i.e. the process did not read in time)."""
+    owner = {}
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                owner[link[8:-1]] = pid
+    drops = dict.fromkeys(pids, 0)
+    for path in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            with open(path) as f:
+                lines = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) >= 13 and fields[9] in owner:
+                drops[owner[fields[9]]] += int(fields[12])
+    return drops
+
+
+async def sample_drops(pids, samples):
+    """udp_drops of pids every REPORT_SECS: (time, {pid: drops})."""
+    while True:
+        samples.append((time.monotonic(), udp_drops(pids)))
+        await asyncio.sleep(REPORT_SECS)
+
+
+def dropped(samples, pid, start, end):
+    """Datagrams dropped at pid's sockets from the last sample before start
+    to the first after end."""
+    before = [d[pid] for t, d in samples if t <= start] or [0]
+    after = [d[pid] for t, d in samples if t >= end] or [samples[-1][1][pid] if samples else 0]
+    return max(0, after[0] - before[-1])
+
+
+async def sample_forwarded(server, samples):
+    """Nara's packets received and forwarded so far, every REPORT_SECS:
+    (time, received, forwarded)."""
+    while True:
+        try:
+            m = await asyncio.to_thread(server.metrics)
+            samples.append((time.monotonic(), m["nara_media_packets_received_total"],
+                            m["nara_media_packets_forwarded_total"]))
+        except Exception:  # a slow answer under load is a missing sample, not a failure
+            pass
+        await asyncio.sleep(REPORT_SECS)
+
+
+def forwarded_min(samples, start, end):
+    """Packets/s Nara received and forwarded between the two samples in
+    [start, end] where it forwarded fewest: if it received few as well, the
+    publishers were not sending."""
+    # From the last sample before start to the first after end: under load
+    # /metrics answers late and a short window may hold no two samples.
+    first = max([i for i, s in enumerate(samples) if s[0] <= start], default=0)
+    last = min([i for i, s in enumerate(samples) if s[0] >= end], default=len(samples) - 1)
+    window = samples[first:last + 1]
+    rates = [((f1 - f0) / (t1 - t0), (r1 - r0) / (t1 - t0))
+             for (t0, r0, f0), (t1, r1, f1) in zip(window, window[1:]) if t1 > t0]
+    fwd, rcv = min(rates, default=(float("nan"), float("nan")))
+    return f"{rcv:.0f} in, {fwd:.0f} out"
+
+
 async def test_kill9(binary, state_dir):
     server = Server(binary, state_dir)
     kids = [Child(n) for n in ("K1", "K2", "K3", "K4")]
+    forwarded, drops = [], []
+    sampler = None
     try:
         for k in kids:  # one at a time: four encoders starting at once on two cores
-            await k.start(server.ws_url, "kill9", state_dir, "--report-every", "0.5")
-            await until(lambda: k.you is not None, 30, f"join of {k.name}")
+            # At the priority of everything else: here the children are the
+            # ones measured, and a lower one only lends their CPU to the load.
+            await k.start(server.ws_url, "kill9", state_dir, "--report-every", str(REPORT_SECS),
+                          niceness=0)
+            # Bounds, not timings: on a loaded machine importing aiortc at
+            # nice 5 alone can take tens of seconds.
+            await until(lambda: k.you is not None, 90, f"join of {k.name}")
 
         def all_flowing(group):
             return all(a.frames(b.you, kind) >= 10
                        for a in group for b in group if a is not b for kind in ("video", "audio"))
-        await until(lambda: all_flowing(kids), 60, "video and audio between all four")
+        await until(lambda: all_flowing(kids), 120, "video and audio between all four")
+        sampler = asyncio.ensure_future(sample_forwarded(server, forwarded))
+        pids = {k.name: k.proc.pid for k in kids}
+        pids["nara"] = server.proc.pid
+        drop_sampler = asyncio.ensure_future(sample_drops(list(pids.values()), drops))
         killed, frozen = kids[3], kids[2]
         await asyncio.sleep(3)
 
@@ -167,8 +287,9 @@ async def test_kill9(binary, state_dir):
         survivors = kids[:3]
         await until(lambda: all(s.message_time("participant-left", participant=killed.you)
                                 for s in survivors), REMOVAL_SECS, "participant-left after SIGKILL")
-        kill_secs = max(s.message_time("participant-left", participant=killed.you) - t_kill
-                        for s in survivors)
+        t_kill_left = max(s.message_time("participant-left", participant=killed.you)
+                          for s in survivors)
+        kill_secs = t_kill_left - t_kill
         await asyncio.sleep(3)
 
         # SIGSTOP: nothing closes; only the keepalive can tell.
@@ -178,33 +299,77 @@ async def test_kill9(binary, state_dir):
         await until(lambda: all(s.message_time("participant-left", participant=frozen.you)
                                 for s in survivors), REMOVAL_SECS + 30,
                     "participant-left after SIGSTOP")
-        freeze_secs = max(s.message_time("participant-left", participant=frozen.you) - t_freeze
-                          for s in survivors)
+        t_freeze_left = max(s.message_time("participant-left", participant=frozen.you)
+                            for s in survivors)
+        freeze_secs = t_freeze_left - t_freeze
         await asyncio.sleep(3)
         end = time.monotonic()
 
+        # Each gap against its allowance: the limit plus the stalls of both
+        # ends' own loops in the reports around it (a stall of the receiver
+        # holds back its decoded frames, one of the sender its RTP).
         gaps = {}
         for a in kids[:3]:
             for b in kids[:3]:
                 # The frozen one counts as a survivor until it was frozen.
                 stop_at = t_freeze if frozen in (a, b) else end
                 for kind in ("video", "audio"):
-                    if a is not b:
-                        gaps[(a.name, b.name, kind)] = a.max_gap(b.you, kind, t_kill - 1, stop_at)
-        worst = max(gaps.items(), key=lambda kv: kv[1])
+                    if a is b:
+                        continue
+                    gap, t = a.worst_gap(b.you, kind, t_kill - 1, stop_at)
+                    around = (t - gap - REPORT_SECS, t + REPORT_SECS)
+                    lag_a, lag_b = a.loop_lag(*around), b.loop_lag(*around)
+                    fwd = forwarded_min(forwarded, *around)
+                    lost = dropped(drops, pids[a.name], *around)
+                    gaps[(a.name, b.name, kind)] = (gap, lag_a, lag_b, fwd, t - gap - t_kill, lost)
+        # A video frame with a packet missing is not decoded, and aiortc asks
+        # for a keyframe only once 128 more packets have come (its jitter
+        # buffer overflows): several seconds at this size. So when the
+        # receiving client's own socket overflowed (it was starved of CPU),
+        # its video gap is its own and only printed; Nara's drops are shown
+        # apart and excuse nothing. Audio has no such wait.
+        excess = {k: v[0] - MAX_GAP_SECS - v[1] - v[2] for k, v in gaps.items()
+                  if not (k[2] == "video" and v[5] > 0)}
+        worst = max(gaps.items(), key=lambda kv: kv[1][0])
+        lags = {k.name: k.loop_lag(t_kill - 1, t_freeze if k is frozen else end) for k in kids[:3]}
         print(f"# kill -9: participant-left after {kill_secs:.2f} s; SIGSTOP: after "
-              f"{freeze_secs:.1f} s; longest survivor gap {worst[1]:.3f} s "
-              f"({worst[0][0]} <- {worst[0][1]} {worst[0][2]})", flush=True)
-        for (a, b, kind), gap in sorted(gaps.items()):
-            print(f"#   {a} <- {b} {kind}: longest gap {gap:.3f} s", flush=True)
+              f"{freeze_secs:.1f} s; longest survivor gap {worst[1][0]:.3f} s "
+              f"({worst[0][0]} <- {worst[0][1]} {worst[0][2]}); longest event-loop stall "
+              + ", ".join(f"{n} {v:.3f} s" for n, v in lags.items())
+              + f"; nara's slowest 0.5 s: {forwarded_min(forwarded, t_kill - 1, end)} "
+              f"packets/s", flush=True)
+        for (a, b, kind), (gap, lag_a, lag_b, fwd, at, lost) in sorted(gaps.items()):
+            print(f"#   {a} <- {b} {kind}: longest gap {gap:.3f} s, starting {at:+.1f} s from "
+                  f"the kill; loop stall there {a} {lag_a:.3f} s, {b} {lag_b:.3f} s; datagrams "
+                  f"the kernel dropped at {a}'s sockets there {lost}; nara's slowest 0.5 s "
+                  f"around it {fwd} packets/s", flush=True)
+        print("#   datagrams the kernel dropped at each process's UDP sockets (full receive "
+              "buffer) from the kill on: "
+              + ", ".join(f"{n} {dropped(drops, pid, t_kill - 1, end)}" for n, pid in pids.items()),
+              flush=True)
+        failed = [(k.name, e.get("code")) for k in kids[:3] for e in k.events
+                  if e.get("event") == "error"]
+        print(f"#   errors the survivors were sent: {failed or 'none'}", flush=True)
         assert kill_secs <= REMOVAL_SECS, f"SIGKILLed participant left after {kill_secs:.1f} s"
         assert freeze_secs <= REMOVAL_SECS, f"frozen participant left after {freeze_secs:.1f} s"
-        assert worst[1] <= MAX_GAP_SECS, f"a survivor froze: {worst}"
-        for a in kids[:2]:
-            for b in kids[:2]:
-                if a is not b:
-                    assert a.frames(b.you) > 0
+        too_long = {k: gaps[k] for k, v in excess.items() if v > 0}
+        assert not too_long, f"a survivor froze beyond its loops' own stalls: {too_long}"
+        # Media keeps flowing to the survivors after each removal.
+        for a in kids[:3]:
+            for b in kids[:3]:
+                if a is b:
+                    continue
+                last = t_freeze if frozen in (a, b) else end
+                assert a.frames_at(b.you, last) > a.frames_at(b.you, t_kill_left), \
+                    f"{a.name} got no video from {b.name} after the SIGKILLed one left"
+        for a, b in ((kids[0], kids[1]), (kids[1], kids[0])):
+            for kind in ("video", "audio"):
+                assert a.frames_at(b.you, end, kind) > a.frames_at(b.you, t_freeze_left, kind), \
+                    f"{a.name} got no {kind} from {b.name} after the frozen one left"
     finally:
+        if sampler:
+            sampler.cancel()
+            drop_sampler.cancel()
         for k in kids:
             await k.stop()
         server.stop()
@@ -602,7 +767,46 @@ async def test_media_failure_isolation(binary, state_dir):
 TESTS = [test_kill9, test_srtp_garbage, test_media_failure_isolation]
 
 
+async def loop_lag_probe(emit):
+    """How late asyncio.sleep(LAG_PERIOD) wakes, worst per REPORT_SECS: the
+    stalls of this process's event loop (CPU starvation or a long callback)."""
+    worst, next_report = 0.0, time.monotonic() + REPORT_SECS
+    while True:
+        t0 = time.monotonic()
+        await asyncio.sleep(LAG_PERIOD)
+        now = time.monotonic()
+        worst = max(worst, now - t0 - LAG_PERIOD)
+        if now >= next_report:
+            emit(event="lag", t=now, max_lag=round(worst, 3))
+            worst, next_report = 0.0, now + REPORT_SECS
+
+
+def child_main(argv):
+    """aiortc_client.py's main with the loop lag probe beside it."""
+    import aioice.ice
+    import aiortc_client
+    # aioice hangs up after 6 consent checks in a row whose answer it did
+    # not read within its 0.5 s timer. A child starved of CPU leaves them
+    # unread (or its subscribe socket, full of queued media, drops them), so
+    # on a loaded machine the test's client, not Nara, ended the call: Nara
+    # logged "consent expired" 30 s after the checks stopped. Nara's own
+    # consent rule is what is under test, so the client keeps checking.
+    aioice.ice.CONSENT_FAILURES = 1 << 30
+    sys.argv = [CLIENT] + argv
+
+    async def run():
+        probe = asyncio.ensure_future(loop_lag_probe(aiortc_client.emit))
+        try:
+            return await aiortc_client.main()
+        finally:
+            probe.cancel()
+    sys.exit(asyncio.run(run()))
+
+
 def main():
+    if sys.argv[1] == "--child":
+        child_main(sys.argv[2:])
+        return
     if sys.argv[1] == "--garbage":
         asyncio.run(garbage_attacker(sys.argv[2], sys.argv[3], int(sys.argv[4])))
         return
@@ -615,7 +819,7 @@ def main():
             continue
         test_dir = tempfile.mkdtemp(prefix=test.__name__ + "-", dir=state_dir)
         try:
-            asyncio.run(asyncio.wait_for(test(binary, test_dir), 180))
+            asyncio.run(asyncio.wait_for(test(binary, test_dir), 300))
             print(f"ok - {test.__name__}", flush=True)
         except Exception as e:  # report every test, then fail
             failed += 1
