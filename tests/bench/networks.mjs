@@ -40,6 +40,9 @@ const NAMES = ['Anna', 'Bo', 'Cleo']; // Cleo is the one on the bad network
 const IMPAIRED = 'Cleo';
 const SETTLE_MS = 5000;
 const OUTAGE_MS = 5000;
+// A throttled link drops what it cannot hold, as a router does; without a
+// bound, Chromium's emulation queues every packet and only adds delay.
+const QUEUE = 30;
 
 /**
  * @typedef {object} Profile
@@ -53,8 +56,15 @@ export const PROFILES = {
   clean: { about: 'no emulation (loopback)', conditions: null },
   loss3: { about: '3 % loss each way, +50 ms each way (100 ms RTT)', conditions: { loss: 3, latency: 50 } },
   loss8: { about: '8 % loss each way, +50 ms each way (100 ms RTT)', conditions: { loss: 8, latency: 50 } },
-  slow: { about: '600 kbit/s down, 400 kbit/s up, 2 % loss each way', conditions: { downKbps: 600, upKbps: 400, loss: 2 } },
-  narrow: { about: '150 kbit/s down (audio must survive)', conditions: { downKbps: 150 }, audioOnly: true },
+  slow: {
+    about: `600 kbit/s down, 400 kbit/s up, 2 % loss each way, ${QUEUE}-packet queue`,
+    conditions: { downKbps: 600, upKbps: 400, loss: 2, queue: QUEUE },
+  },
+  narrow: {
+    about: `150 kbit/s down, ${QUEUE}-packet queue (audio must survive)`,
+    conditions: { downKbps: 150, queue: QUEUE },
+    audioOnly: true,
+  },
   outage: {
     about: `clean, then ${OUTAGE_MS / 1000} s of 100 % loss both ways mid-call`,
     conditions: null,

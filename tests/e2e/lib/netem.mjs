@@ -29,6 +29,8 @@ export function launchWithArgs(extra) {
  * @property {number} [downKbps]      download throughput, kbit/s (absent: unlimited)
  * @property {number} [upKbps]        upload throughput, kbit/s (absent: unlimited)
  * @property {number} [loss]          packet loss, percent (0-100), each direction
+ * @property {number} [queue]         packets a throttled link holds before it drops
+ *   (absent: no limit, so a sender above the throughput only adds delay)
  */
 
 /**
@@ -36,7 +38,7 @@ export function launchWithArgs(extra) {
  * @param {Conditions | null} c
  */
 export function cdpConditions(c) {
-  if (!c) return { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1, packetLoss: 0 };
+  if (!c) return { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1, packetLoss: 0, packetQueueLength: 0 };
   const loss = c.loss ?? 0;
   // packetLoss acts only when some latency or throughput is emulated: 1 ms
   // is the least latency that switches emulation on.
@@ -47,6 +49,7 @@ export function cdpConditions(c) {
     downloadThroughput: c.downKbps ? (c.downKbps * 1000) / 8 : -1,
     uploadThroughput: c.upKbps ? (c.upKbps * 1000) / 8 : -1,
     packetLoss: loss,
+    packetQueueLength: c.queue ?? 0,
   };
 }
 
@@ -107,13 +110,13 @@ export function callStats(page) {
     /** @type {RTCPeerConnection | null} */
     const pub = w.nara ? w.nara.publishPc : (w.bench?.publisherPc() ?? null);
 
-    /** @param {RTCStatsReport} report */
+    /** The round trip of the transport's selected candidate pair, ms. @param {RTCStatsReport} report */
     const pairRtt = (report) => {
       let rtt = null;
-      report.forEach((/** @type {any} */ s) => {
-        if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded' && s.currentRoundTripTime !== undefined) {
-          rtt = s.currentRoundTripTime * 1000;
-        }
+      report.forEach((/** @type {any} */ t) => {
+        if (t.type !== 'transport' || !t.selectedCandidatePairId) return;
+        const pair = report.get(t.selectedCandidatePairId);
+        if (pair?.currentRoundTripTime !== undefined) rtt = pair.currentRoundTripTime * 1000;
       });
       return rtt;
     };
