@@ -28,6 +28,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, newPage, openJoinScreen } from '../e2e/lib/browser.mjs';
@@ -236,7 +237,11 @@ async function runCall(kind, target, browser, profile, seconds) {
       }
     }
     // On a link too narrow for the call, what did come up is measured too.
-    const incomplete = await waitForCall(pages, Boolean(profile.audioOnly));
+    let incomplete = await waitForCall(pages, Boolean(profile.audioOnly));
+    if (incomplete && kind === 'janus') {
+      const errs = await Promise.all(pages.map((p) => p.evaluate(() => /** @type {any} */ (window).bench.errors())));
+      incomplete += `; page errors: ${JSON.stringify(errs)}`;
+    }
     if (incomplete && !profile.audioOnly) throw new Error(incomplete);
     if (incomplete) console.error(`${kind}: ${incomplete}; measuring what there is`);
     await sleep(SETTLE_MS);
@@ -294,6 +299,7 @@ async function runCall(kind, target, browser, profile, seconds) {
       },
       recovery,
       incomplete,
+      loadavg: os.loadavg()[0], // the machine's 1-minute load at the end: other work skews every figure
       pageErrors: opened.flatMap((p) => p.errors).slice(0, 10),
     };
   } finally {
