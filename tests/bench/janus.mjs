@@ -52,10 +52,9 @@ function portOpen(port) {
 }
 
 /**
- * @param {string[]} [wrap] a command to run Janus under (e.g. taskset -c 1)
  * @returns {Promise<{wsUrl: string, ip: string, pid: number, logs: () => string, stop: () => Promise<void>}>}
  */
-export async function startJanus(wrap = []) {
+export async function startJanus() {
   const lib = janusLibDir();
   const ip = globalIPv4();
   if (!lib || !ip) throw new Error(janusMissing() ?? 'janus cannot run');
@@ -99,8 +98,7 @@ admin: { admin_ws = false admin_wss = false }
   );
   fs.writeFileSync(path.join(dir, 'janus.plugin.videoroom.jcfg'), 'general: { }\n');
 
-  const [cmd, ...pre] = [...wrap, 'janus'];
-  const child = spawn(cmd, [...pre, '-F', dir, '-C', path.join(dir, 'janus.jcfg'), '-o'], {
+  const child = spawn('janus', ['-F', dir, '-C', path.join(dir, 'janus.jcfg'), '-o'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   /** @type {string[]} */

@@ -66,9 +66,11 @@ export const PROFILES = {
     conditions: { downKbps: 150, queue: QUEUE },
     audioOnly: true,
   },
+  // Chromium throttles a connection only if emulation was on when it was
+  // made, so the outage call starts with 1 ms each way, not with none.
   outage: {
-    about: `clean, then ${OUTAGE_MS / 1000} s of 100 % loss both ways mid-call`,
-    conditions: null,
+    about: `+1 ms each way, then ${OUTAGE_MS / 1000} s of 100 % loss both ways mid-call`,
+    conditions: { latency: 1 },
     outage: true,
   },
 };
@@ -342,6 +344,13 @@ async function main() {
 
   /** @type {(() => Promise<unknown>)[]} */
   const cleanups = [];
+  // Interrupted, it still stops every server and browser it started.
+  for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+    process.once(sig, async () => {
+      for (const c of cleanups.reverse()) await c().catch(() => {});
+      process.exit(130);
+    });
+  }
   const rows = [];
   let commit = '';
   try {
