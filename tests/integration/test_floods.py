@@ -78,9 +78,10 @@ async def ws_connect(url, ip, **kw):
                                     open_timeout=15, close_timeout=2, max_size=2**22, **kw)
 
 
-async def wait_closed(reader, writer, timeout):
-    """Seconds until the server closes the connection (None: still open)."""
-    start = time.monotonic()
+async def wait_closed(reader, writer, timeout, start=None):
+    """Seconds from start (default: now) until the server closes the
+    connection (None: still open)."""
+    start = time.monotonic() if start is None else start
     try:
         while True:
             data = await asyncio.wait_for(reader.read(4096), timeout - (time.monotonic() - start))
@@ -119,14 +120,26 @@ class HalfOpen:
                 await ws.close()
                 return None, "still open"
             return time.monotonic() - start, ws.close_code
+        # Timed from before the connect: the server's clock starts at its
+        # accept, and this loop (50 connections, TLS handshakes) can be
+        # starved for seconds on a loaded machine between the accept and the
+        # moment open_connection returns here.
+        start = time.monotonic()
         if kind in ("idle-tcp", "partial-tls"):
             reader, writer = await asyncio.open_connection("127.0.0.1", self.port, local_addr=(ip, 0))
             if kind == "partial-tls":  # a TLS record header and the start of a ClientHello
                 writer.write(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
-            return await wait_closed(reader, writer, limit), None
-        reader, writer = await asyncio.open_connection("127.0.0.1", self.port, ssl=tls_context(),
-                                                       local_addr=(ip, 0))
-        start = time.monotonic()
+            return await wait_closed(reader, writer, limit, start), None
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.port,
+                                                           ssl=tls_context(), local_addr=(ip, 0))
+        except (ConnectionError, ssl.SSLError) as e:
+            # The handshake outlived the server's bound (this loop was
+            # starved): that is the server closing on time, not a failure.
+            took = time.monotonic() - start
+            if took >= self.KINDS[kind]:
+                return took, None
+            raise e
         if kind == "idle-keepalive":
             writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             data = b""
@@ -134,7 +147,7 @@ class HalfOpen:
                 chunk = await asyncio.wait_for(reader.read(4096), 5)
                 assert chunk, data
                 data += chunk
-            return await wait_closed(reader, writer, limit), None
+            return await wait_closed(reader, writer, limit, start), None
         # slowloris: an upgrade whose headers never end, one byte at a time
         head = (b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                 b"Connection: Upgrade\r\nX-Padding: " + b"a" * 100000)
