@@ -181,6 +181,7 @@ typedef struct {
   Rtpmap rtpmap[MAX_PT];
   const char *fmtp[MAX_PT];
   gboolean nack[MAX_PT];
+  gboolean twcc[MAX_PT];
   guint32 fid_primary, fid_repair; /* the first FID group */
   const char *mid;
   const char *msid;
@@ -251,11 +252,16 @@ static void scan_attributes(const GstSDPMedia *gm, MediaScan *s, NaraSdpMedia *m
         s->fmtp[n] = v + 1;
     } else if (is_attr(a, "rtcp-fb")) {
       /* "96 nack" only: "96 nack pli" is a keyframe request. */
-      guint64 n;
-      if (read_uint(&v, MAX_PT - 1, &n) && strcmp(v, " nack") == 0)
-        s->nack[n] = TRUE;
-      else if (strcmp(v, "* nack") == 0)
-        memset(s->nack, TRUE, sizeof s->nack);
+      guint64 n = 0;
+      gboolean all = strncmp(v, "* ", 2) == 0;
+      const char *fb = all ? v + 1 : read_uint(&v, MAX_PT - 1, &n) ? v : "";
+      gboolean *set = strcmp(fb, " nack") == 0           ? s->nack
+                      : strcmp(fb, " transport-cc") == 0 ? s->twcc
+                                                         : NULL;
+      if (set && all)
+        memset(set, TRUE, sizeof s->nack);
+      else if (set)
+        set[n] = TRUE;
     } else if (is_attr(a, "mid")) {
       s->mid = s->mid ? s->mid : v;
     } else if (is_attr(a, "msid")) {
@@ -375,6 +381,7 @@ static gboolean choose_codec(const GstSDPMedia *gm, const MediaScan *s, NaraSdpM
   c->clock_rate = s->rtpmap[best].clock_rate;
   c->channels = s->rtpmap[best].channels;
   c->nack = s->nack[best];
+  c->twcc = s->twcc[best];
   c->rtx_pt = find_rtx(gm, s, best);
   if (s->fid_primary && s->fid_primary == m->ssrc)
     m->rtx_ssrc = s->fid_repair;

@@ -12,10 +12,12 @@
 #include <stdarg.h>
 #include <string.h>
 
-/* Echoed in publish answers. Not transport-cc: Nara sends no TWCC feedback
- * yet, and a browser told it will get some stops trusting REMB. */
-static const NaraExt answer_exts[]
-    = { NARA_EXT_AUDIO_LEVEL, NARA_EXT_VIDEO_ORIENTATION, NARA_EXT_ABS_SEND_TIME, NARA_EXT_MID };
+/* Echoed in publish answers. transport-cc: Nara answers the publisher's
+ * transport sequence numbers with feedback (twcc.c), which the browser's
+ * send-side estimator follows. Subscribe offers never carry it: Nara runs
+ * no send-side estimator of its own. */
+static const NaraExt answer_exts[] = { NARA_EXT_AUDIO_LEVEL, NARA_EXT_VIDEO_ORIENTATION,
+                                       NARA_EXT_ABS_SEND_TIME, NARA_EXT_MID, NARA_EXT_TWCC };
 
 static const char *setup_name(NaraDtlsSetup setup)
 {
@@ -109,7 +111,8 @@ static void add_transport(GstSDPMedia *m, const NaraSdpLocal *local, NaraDtlsSet
 /* rtpmap, feedback and fmtp of the one codec, and of its rtx. Video gets
  * PLI and FIR, which Nara relays upstream, REMB, which it generates, and
  * generic NACK, which it answers from its packet ring (an answer only
- * repeats what the offer had: offer says which). */
+ * repeats what the offer had: offer says which). An answer keeps an offered
+ * transport-cc, audio or video; an offer has none. */
 static void add_codec(GstSDPMedia *m, NaraTrackKind kind, const NaraSdpCodec *c, gboolean offer)
 {
   if (c->channels)
@@ -123,6 +126,8 @@ static void add_codec(GstSDPMedia *m, NaraTrackKind kind, const NaraSdpCodec *c,
     add_attr_printf(m, "rtcp-fb", "%u ccm fir", c->pt);
     add_attr_printf(m, "rtcp-fb", "%u goog-remb", c->pt);
   }
+  if (!offer && c->twcc)
+    add_attr_printf(m, "rtcp-fb", "%u transport-cc", c->pt);
   if (c->fmtp[0])
     add_attr_printf(m, "fmtp", "%u %s", c->pt, c->fmtp);
   if (kind == NARA_TRACK_VIDEO && c->rtx_pt) {
