@@ -1,4 +1,5 @@
-/* sdp.h — private: reading browsers' SDP and writing Nara's, on GstSDPMessage.
+/* sdp.h — private: reading browsers' SDP (sdp.c) and writing Nara's
+ * (sdp_write.c), on GstSDPMessage.
  *
  * Pure functions on plain structs: no I/O, no global state, so they run on
  * any thread (the media workers call them) and are unit-tested against
