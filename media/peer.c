@@ -263,6 +263,7 @@ void nara_peer_core_close(NaraPeerCore *core)
   g_ptr_array_unref(core->slots);
   g_hash_table_unref(core->ssrc_by_track);
   g_free(core->wanted);
+  g_clear_pointer(&core->twcc, nara_twcc_free);
   nara_media_peer_unref(core->handle);
   atomic_fetch_sub_explicit(&core->room->worker->live_peers, 1, memory_order_relaxed);
   g_free(core);
@@ -365,6 +366,14 @@ static void publish_update_tracks(NaraPeerCore *core, const NaraSdpRemote *offer
   NaraMediaTrack list[NARA_SDP_MAX_MEDIA];
   guint n = 0;
   core->mid_ext_id = 0;
+  /* One transport-wide sequence per connection (one BUNDLE id space): the
+   * id of any accepted m-line, and the record kept across re-offers. */
+  core->twcc_ext_id = 0;
+  for (guint i = 0; i < offer->n_media && !core->twcc_ext_id; i++)
+    if (!offer->media[i].rejected)
+      core->twcc_ext_id = offer->media[i].ext_ids[NARA_EXT_TWCC];
+  if (core->twcc_ext_id && !core->twcc)
+    core->twcc = nara_twcc_new();
   for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++) {
     const NaraSdpMedia *m = i < offer->n_media ? &offer->media[i] : NULL;
     gboolean wanted = m && !m->rejected && m->sending;

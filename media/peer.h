@@ -20,6 +20,7 @@
 #include "room.h"
 #include "srtp_session.h"
 #include "transport.h"
+#include "twcc.h"
 
 G_BEGIN_DECLS
 
@@ -60,6 +61,8 @@ struct _NaraPeerCore {
   guint8 track_used[NARA_SDP_MAX_MEDIA]; /* publish: tracks[i] is negotiated */
   gboolean forward[2];                   /* publish: by NaraTrackKind */
   guint8 mid_ext_id;                     /* publish */
+  guint8 twcc_ext_id;                    /* publish: transport-cc negotiated, 0 if not */
+  NaraTwcc *twcc;                        /* publish: arrivals to report, with twcc_ext_id */
 
   NaraMediaPeer *handle; /* a reference, for events */
   char participant_id[NARA_MEDIA_ID_LEN];
@@ -75,6 +78,7 @@ struct _NaraPeerCore {
 
   /* Publish */
   NaraPubTrack tracks[NARA_SDP_MAX_MEDIA];
+  gint64 twcc_due_us; /* next transport-cc feedback, while arrivals wait */
 
   /* Subscribe */
   GPtrArray *slots; /* NaraSubSlot* */

@@ -6,9 +6,10 @@
  * protect and send. Subscribers' RTCP (keyframe requests, NACKs answered
  * from the ring, reports, REMB) and publishers' RTCP (Sender Reports) end
  * here; repair.c keeps the state, rtcp.c the bytes; the once-a-second
- * reports are in the tick. It does not negotiate (peer.c), never decodes,
- * and sends nothing past the current wake-up (ICE-lite's send batch leaves
- * before the worker polls again). Runs on the room's media worker only.
+ * reports are in the tick. Publishers that negotiated transport-cc get
+ * their packets' arrivals back as feedback (twcc.c keeps them). It does not negotiate (peer.c),
+ * never decodes, and sends nothing past the current wake-up (ICE-lite's send batch leaves before
+ * the worker polls again). Runs on the room's media worker only.
  */
 #include "room.h"
 
@@ -36,6 +37,11 @@
 /* Retransmissions one RTCP packet from a subscriber may cause: a NACK of
  * 1500 octets could otherwise ask for 6000. */
 #define RTX_PER_RTCP 64
+/* transport-cc feedback leaves this long after the first arrival it
+ * reports (libwebrtc's receivers send every 50-250 ms): often enough for
+ * the sender's delay-based estimator, a few dozen octets each time. */
+#define TWCC_INTERVAL_US (50 * G_TIME_SPAN_MILLISECOND)
+#define TWCC_MAX_PACKETS 8
 
 NaraRoomCore *nara_room_core_new(NaraWorker *worker, const char *room_id)
 {
@@ -222,6 +228,42 @@ static NaraPubTrack *track_for_rtx_ssrc(NaraPeerCore *pub, guint32 ssrc)
   return NULL;
 }
 
+/* Every unreported arrival as transport-cc feedback, in as many packets as
+ * it takes (at most TWCC_MAX_PACKETS; the record drops what it cannot keep). */
+static void twcc_feedback(NaraPeerCore *pub)
+{
+  if (!nara_peer_core_can_send(pub))
+    return;
+  guint32 media_ssrc = 0;
+  for (guint i = 0; i < NARA_SDP_MAX_MEDIA && !media_ssrc; i++)
+    if (pub->track_used[i])
+      media_ssrc = pub->tracks[i].ssrc;
+  guint8 *buf = pub->room->worker->tx;
+  for (guint i = 0; i < TWCC_MAX_PACKETS && nara_twcc_pending(pub->twcc); i++) {
+    gsize len = nara_twcc_write_feedback(pub->twcc, buf, NARA_TWCC_MAX_FEEDBACK, pub->local_ssrc,
+                                         media_ssrc);
+    if (!len || !nara_peer_core_send_rtcp(pub, buf, len, NARA_WORKER_BUF))
+      return;
+  }
+}
+
+/* One header extension read and one array write per packet; feedback
+ * leaves from here once TWCC_INTERVAL_US has passed (the once-a-second tick
+ * sends what a pause left behind), so an idle worker is not woken for it. */
+static void twcc_note(NaraPeerCore *pub, const guint8 *data, gsize len, gint64 now)
+{
+  const guint8 *v;
+  gsize v_len;
+  if (!nara_rtp_find_extension(data, len, pub->twcc_ext_id, &v, &v_len) || v_len != 2)
+    return;
+  gboolean waiting = nara_twcc_pending(pub->twcc);
+  nara_twcc_record(pub->twcc, (guint16)((v[0] << 8) | v[1]), now);
+  if (!waiting)
+    pub->twcc_due_us = now + TWCC_INTERVAL_US;
+  else if (now >= pub->twcc_due_us)
+    twcc_feedback(pub);
+}
+
 static void drop(NaraPeerCore *peer, const char *why)
 {
   guint unlogged;
@@ -254,9 +296,8 @@ static void nack_upstream(NaraPubTrack *track, gint64 now, gboolean force)
 /* Statistics, the ring and the missing list; FALSE if the packet was
  * forwarded before (a duplicate, or a retransmission of what came). */
 static gboolean receive(NaraPubTrack *track, const guint8 *data, gsize len, const NaraRtpHeader *h,
-                        gboolean rtx)
+                        gboolean rtx, gint64 now)
 {
-  gint64 now = g_get_monotonic_time();
   gboolean restarted = FALSE;
   if (G_UNLIKELY(track->stats.ssrc != h->ssrc)) {
     nara_recv_stats_init(&track->stats, h->ssrc, track->codec.clock_rate);
@@ -305,6 +346,11 @@ void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
     drop(pub, "malformed RTP");
     return;
   }
+  gint64 now = g_get_monotonic_time();
+  /* Before anything may drop it: RTX and padding probes count for the
+   * sender's estimate too. */
+  if (pub->twcc_ext_id)
+    twcc_note(pub, data, len, now);
   gboolean rtx = FALSE;
   NaraPubTrack *track = track_for_ssrc(pub, h.ssrc);
   if (!track && (track = track_for_rtx_ssrc(pub, h.ssrc)))
@@ -321,7 +367,7 @@ void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
       && (!nara_rtx_unwrap(data, &len, track->codec.pt, track->ssrc)
           || !nara_rtp_parse(data, len, &h)))
     return;
-  if (!receive(track, data, len, &h, rtx))
+  if (!receive(track, data, len, &h, rtx, now))
     return;
   if (!pub->forward[track->info.kind])
     return;
@@ -508,7 +554,10 @@ static guint64 track_estimate(const NaraPubTrack *track)
   return est;
 }
 
-/* RR with a block per received stream, then REMB, as one compound packet. */
+/* RR with a block per received stream, then REMB, as one compound packet.
+ * REMB goes on with transport-cc: Chrome's estimate then follows the
+ * feedback, and takes REMB as a ceiling on it (GCC's receiver limit), which
+ * is what Nara's REMB means: what the subscribers can take. */
 static void report_to_publisher(NaraPeerCore *pub, gint64 now)
 {
   NaraReportBlock blocks[NARA_SDP_MAX_MEDIA];
@@ -571,6 +620,8 @@ void nara_room_core_tick(NaraRoomCore *room)
     NaraPeerCore *p = g_ptr_array_index(room->peers, i);
     if (!nara_peer_core_can_send(p))
       continue;
+    if (p->role == NARA_PEER_PUBLISH && p->twcc && nara_twcc_pending(p->twcc))
+      twcc_feedback(p);
     if (p->role == NARA_PEER_PUBLISH)
       report_to_publisher(p, now);
     else

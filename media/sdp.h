@@ -1,4 +1,5 @@
-/* sdp.h — private: reading browsers' SDP and writing Nara's, on GstSDPMessage.
+/* sdp.h — private: reading browsers' SDP (sdp.c) and writing Nara's
+ * (sdp_write.c), on GstSDPMessage.
  *
  * Pure functions on plain structs: no I/O, no global state, so they run on
  * any thread (the media workers call them) and are unit-tested against
@@ -55,6 +56,7 @@ typedef struct {
   char fmtp[NARA_SDP_FMTP_LEN]; /* "" if none */
   guint8 rtx_pt;                /* RFC 4588 rtx with apt=pt; 0 if none */
   gboolean nack;                /* a=rtcp-fb:<pt> nack (generic NACK) */
+  gboolean twcc;                /* a=rtcp-fb:<pt> transport-cc */
 } NaraSdpCodec;
 
 /* One m-line of a remote description. */
@@ -124,8 +126,8 @@ NaraDtlsSetup nara_sdp_answer_setup(NaraDtlsSetup offered);
 /* Parses an offer or answer (what = "offer"/"answer" for messages). */
 gboolean nara_sdp_parse(const char *sdp, NaraSdpRemote *out, GError **error);
 /* (transfer full) The publish answer: every m-line recvonly with the chosen
- * codec (and its rtx and generic NACK if offered), rtcp-mux, BUNDLE of all accepted mids,
- * a=ice-lite if local says so. */
+ * codec (and its rtx, generic NACK and transport-cc if offered), rtcp-mux,
+ * BUNDLE of all accepted mids, a=ice-lite if local says so. */
 char *nara_sdp_build_answer(const NaraSdpRemote *offer, const NaraSdpLocal *local);
 /* (transfer full) A subscribe offer: sendonly m-lines with a=ssrc and msid;
  * video offers generic NACK, and RTX (with its FID group) when codec.rtx_pt

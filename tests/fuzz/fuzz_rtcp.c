@@ -9,10 +9,17 @@
  * as one compound packet): exactly the written PLI must be found, the REMB
  * must decode to its values. RR, SR and NACK written from the input's
  * bytes must read back to what was written (the NACK as the same set of
- * sequence numbers). A broken invariant traps. Single-threaded.
+ * sequence numbers). The input also goes to the transport-cc parser, and
+ * read as (sequence number, arrival delta) pairs it is recorded and
+ * written as transport-cc feedback in packets of a size it picks: every
+ * packet must parse, continue the last one's sequence numbers, end at the
+ * highest recorded, and give each received status an arrival that was
+ * recorded for its number, in 250 µs ticks. A broken
+ * invariant traps. Single-threaded.
  */
 #include "rtcp.h"
 #include "rtp.h"
+#include "twcc.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -257,6 +264,61 @@ static void check_nack(const guint8 *data, gsize len)
   CHECK(memcmp(walked.nacked, want, sizeof want) == 0);
 }
 
+/* Input as 4-octet records: transport sequence number, arrival step in
+ * µs (signed: reordering). Written in packets of at least 24 octets. */
+static void check_twcc(const guint8 *data, gsize len)
+{
+  static gint64 ticks[65536];
+  static gint64 lo[65536], hi[65536]; /* arrivals recorded per number */
+  static guint8 seen[65536];
+  NaraTwccFeedback fb;
+  guint8 *copy = malloc(len ? len : 1);
+  memcpy(copy, data, len);
+  nara_twcc_parse(copy, len, &fb, ticks, G_N_ELEMENTS(ticks));
+  free(copy);
+  if (len < 5)
+    return;
+
+  NaraTwcc *twcc = nara_twcc_new();
+  gsize cap = MIN(24 + (gsize)data[0] * 4, (gsize)MAX_PACKET);
+  gint64 t = 1000000000; /* steps of at most 32 ms stay far from 0 and the 24-bit wrap */
+  memset(seen, 0, sizeof seen);
+  guint records = 0;
+  for (gsize i = 1; i + 4 <= len; i += 4, records++) {
+    guint16 seq = (guint16)((data[i] << 8) | data[i + 1]);
+    t += (gint16)((data[i + 2] << 8) | data[i + 3]);
+    lo[seq] = seen[seq] ? MIN(lo[seq], t) : t;
+    hi[seq] = seen[seq] ? MAX(hi[seq], t) : t;
+    seen[seq] = 1;
+    nara_twcc_record(twcc, seq, t);
+  }
+  guint8 *buf = malloc(cap);
+  gsize wlen;
+  guint packets = 0, received = 0;
+  gint64 next = twcc->next_ext, max = twcc->max_ext;
+  gboolean pending = nara_twcc_pending(twcc);
+  while ((wlen = nara_twcc_write_feedback(twcc, buf, cap, 7, 9)) > 0) {
+    CHECK(wlen <= cap && wlen % 4 == 0);
+    CHECK(nara_twcc_parse(buf, wlen, &fb, ticks, G_N_ELEMENTS(ticks)));
+    CHECK(fb.base_seq == (guint16)next && fb.status_count > 0);
+    CHECK(fb.sender_ssrc == 7 && fb.media_ssrc == 9 && fb.fb_count == (guint8)packets);
+    for (guint k = 0; k < fb.status_count; k++) {
+      guint16 s = (guint16)(next + k);
+      if (ticks[k] == NARA_TWCC_NONE)
+        continue;
+      received++;
+      CHECK(seen[s] && ticks[k] >= lo[s] / 250 && ticks[k] <= hi[s] / 250);
+    }
+    next += fb.status_count;
+    CHECK(++packets <= NARA_TWCC_WINDOW);
+  }
+  free(buf);
+  CHECK(!nara_twcc_pending(twcc));
+  CHECK(!pending || next == max + 1);
+  CHECK(received <= records);
+  nara_twcc_free(twcc);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -269,6 +331,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   check_walks_agree(data, len);
   check_reports(data, len);
   check_nack(data, len);
+  check_twcc(data, len);
   if (len < 18)
     return 0;
 

@@ -4,7 +4,10 @@
  * forwarded packets must arrive with the subscriber's SSRCs. Run with
  * libnice on both sides, and against ICE-lite (the clients, full libnice
  * agents, control; once the subscriber starts controlled and must be
- * turned round by a 487). The clients and the media callbacks share the
+ * turned round by a 487). The publisher numbers its packets with the
+ * transport-wide sequence extension: Nara must answer with transport-cc
+ * feedback that parses and reports them, and the subscriber must get the
+ * extension under the unused id 14. The clients and the media callbacks share the
  * test's thread and GMainContext; the media workers are real threads. */
 #include "dtls.h"
 #include "ice.h"
@@ -12,6 +15,7 @@
 #include "rtp.h"
 #include "sdp.h"
 #include "srtp_session.h"
+#include "twcc.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -29,7 +33,13 @@ typedef struct {
   guint plis;
   guint32 pli_ssrc;
   guint bad;
+  guint16 twcc_seq;            /* publisher: next transport-wide sequence number */
+  guint twcc_feedbacks;        /* publisher: transport-cc feedback packets received */
+  guint twcc_received;         /* publisher: packets they report as received */
+  guint ext_renamed, ext_kept; /* subscriber: packets with the extension under 14 / under 5 */
 } Client;
+
+#define TWCC_EXT_ID 5
 
 typedef struct {
   GMainContext *context;
@@ -69,13 +79,24 @@ static void client_receive(guint8 *data, gsize len, gpointer user_data)
       return;
     }
     NaraTrackKind k = h.pt == 111 ? NARA_TRACK_AUDIO : NARA_TRACK_VIDEO;
+    const guint8 *v;
+    gsize v_len;
+    c->ext_renamed += nara_rtp_find_extension(data, len, 14, &v, &v_len);
+    c->ext_kept += nara_rtp_find_extension(data, len, TWCC_EXT_ID, &v, &v_len);
     c->rtp_received[k]++;
     c->ssrc_seen[k] = h.ssrc;
   } else if (kind == NARA_PACKET_RTCP) {
-    if (!nara_srtp_unprotect_rtcp(c->in, data, &len))
+    NaraTwccFeedback fb;
+    gint64 ticks[NARA_TWCC_WINDOW];
+    if (!nara_srtp_unprotect_rtcp(c->in, data, &len)) {
       c->bad++;
-    else
+    } else if (nara_twcc_parse(data, len, &fb, ticks, G_N_ELEMENTS(ticks))) {
+      c->twcc_feedbacks++;
+      for (guint i = 0; i < fb.status_count; i++)
+        c->twcc_received += ticks[i] != NARA_TWCC_NONE;
+    } else {
       nara_rtcp_for_each_keyframe_request(data, len, on_pli, c);
+    }
   }
 }
 
@@ -152,12 +173,32 @@ static void client_trickle(Client *c, NaraMediaPeer *peer)
   nara_media_peer_add_remote_candidate(peer, NULL);
 }
 
+/* With the transport-wide sequence number as a one-byte extension (RFC 8285). */
 static void client_send_rtp(Client *c, guint8 pt, guint32 ssrc, guint16 seq)
 {
-  guint8 buf[300 + NARA_SRTP_MAX_TAIL] = { 0x80,     pt,  seq >> 8,   seq & 0xff, 0,         0,
-                                           seq >> 8, seq, ssrc >> 24, ssrc >> 16, ssrc >> 8, ssrc };
-  gsize len = 12 + 200;
-  memset(buf + 12, 0xab, 200);
+  guint16 tw = c->twcc_seq++;
+  guint8 buf[300 + NARA_SRTP_MAX_TAIL] = { 0x90,
+                                           pt,
+                                           seq >> 8,
+                                           seq & 0xff,
+                                           0,
+                                           0,
+                                           seq >> 8,
+                                           seq,
+                                           ssrc >> 24,
+                                           ssrc >> 16,
+                                           ssrc >> 8,
+                                           ssrc,
+                                           0xbe,
+                                           0xde,
+                                           0,
+                                           1,
+                                           TWCC_EXT_ID << 4 | 1,
+                                           tw >> 8,
+                                           tw & 0xff,
+                                           0 };
+  gsize len = 20 + 200;
+  memset(buf + 20, 0xab, 200);
   g_assert_true(nara_srtp_protect(c->out, buf, &len, sizeof buf));
   g_assert_true(nara_ice_send(c->ice, buf, len));
 }
@@ -171,16 +212,20 @@ static char *publish_offer(Client *c, const char *fingerprint)
   const char *pts[] = { "111", "96" };
   const guint32 ssrcs[] = { 1111, 2222 };
   for (guint i = 0; i < 2; i++) {
-    g_string_append_printf(s,
-                           "m=%s 9 UDP/TLS/RTP/SAVPF %s\r\nc=IN IP4 0.0.0.0\r\n"
-                           "a=rtcp:9 IN IP4 0.0.0.0\r\na=ice-ufrag:%s\r\na=ice-pwd:%s\r\n"
-                           "a=ice-options:trickle\r\na=fingerprint:sha-256 %s\r\n"
-                           "a=setup:actpass\r\na=mid:%u\r\n"
-                           "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
-                           "a=sendonly\r\na=msid:alice t%u\r\na=rtcp-mux\r\na=rtcp-rsize\r\n"
-                           "a=rtpmap:%s\r\n",
-                           kinds[i], pts[i], nara_ice_get_ufrag(c->ice), nara_ice_get_pwd(c->ice),
-                           fingerprint, i, i, codecs[i]);
+    g_string_append_printf(
+        s,
+        "m=%s 9 UDP/TLS/RTP/SAVPF %s\r\nc=IN IP4 0.0.0.0\r\n"
+        "a=rtcp:9 IN IP4 0.0.0.0\r\na=ice-ufrag:%s\r\na=ice-pwd:%s\r\n"
+        "a=ice-options:trickle\r\na=fingerprint:sha-256 %s\r\n"
+        "a=setup:actpass\r\na=mid:%u\r\n"
+        "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+        "a=extmap:5 "
+        "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
+        "a=sendonly\r\na=msid:alice t%u\r\na=rtcp-mux\r\na=rtcp-rsize\r\n"
+        "a=rtpmap:%s\r\n",
+        kinds[i], pts[i], nara_ice_get_ufrag(c->ice), nara_ice_get_pwd(c->ice), fingerprint, i, i,
+        codecs[i]);
+    g_string_append_printf(s, "a=rtcp-fb:%s transport-cc\r\n", pts[i]);
     if (i == 1)
       g_string_append(s, "a=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\n"
                          "a=rtcp-fb:96 goog-remb\r\n");
@@ -315,6 +360,8 @@ static void run_loop(gboolean ice_lite, gboolean sub_controlling, gboolean late_
   g_assert_cmpint(f->tracks[1].kind, ==, NARA_TRACK_VIDEO);
   g_autofree NaraSdpRemote *answer = g_new0(NaraSdpRemote, 1);
   client_set_remote(&f->pub, f->description[0], answer);
+  g_assert_cmpuint(answer->media[0].ext_ids[NARA_EXT_TWCC], ==, TWCC_EXT_ID);
+  g_assert_true(answer->media[1].codec.twcc);
   g_assert_cmpint(answer->setup, ==, NARA_DTLS_SETUP_PASSIVE);
   g_assert_cmpint(answer->ice_lite, ==, ice_lite);
 
@@ -354,6 +401,13 @@ static void run_loop(gboolean ice_lite, gboolean sub_controlling, gboolean late_
   g_assert_cmpuint(f->sub.ssrc_seen[NARA_TRACK_AUDIO], ==, want_ssrc[0]);
   g_assert_cmpuint(f->sub.ssrc_seen[NARA_TRACK_VIDEO], ==, want_ssrc[1]);
   g_assert_cmpuint(f->sub.bad, ==, 0);
+  /* Every one of the 40 comes back in transport-cc feedback (the last
+   * ones with the once-a-second tick); the subscriber sees the extension
+   * only under the id nobody negotiated. */
+  WAIT_FOR(f, f->pub.twcc_received == 40);
+  g_assert_cmpuint(f->pub.twcc_feedbacks, >=, 1);
+  g_assert_cmpuint(f->sub.ext_renamed, ==, 40);
+  g_assert_cmpuint(f->sub.ext_kept, ==, 0);
 
   /* Stop video: audio still flows, video does not. */
   nara_media_peer_set_forwarding(pub, NARA_TRACK_VIDEO, FALSE);

@@ -116,6 +116,7 @@ static void test_chrome_offer(void)
   g_assert_cmpuint(a->ext_ids[NARA_EXT_ABS_SEND_TIME], ==, 2);
   g_assert_cmpuint(a->ext_ids[NARA_EXT_TWCC], ==, 3);
   g_assert_cmpuint(a->ext_ids[NARA_EXT_MID], ==, 4);
+  g_assert_true(a->codec.twcc);
   g_assert_cmpuint(a->ext_ids[NARA_EXT_VIDEO_ORIENTATION], ==, 0);
 
   const NaraSdpMedia *v = &r->media[1];
@@ -438,8 +439,7 @@ static void check_answer(const char *offer_file, guint n_accepted)
                   "candidate:2 1 udp 2130706175 2001:db8::1 40002 typ host");
   g_assert_nonnull(strstr(text, "o=- 8229297494935981551 3 IN IP4 127.0.0.1\r\n"));
   g_assert_nonnull(strstr(text, "a=msid-semantic: WMS\r\n"));
-  g_assert_null(strstr(text, "transport-cc"));
-  g_assert_null(strstr(text, nara_ext_uri(NARA_EXT_TWCC)));
+  gboolean twcc_offered = FALSE;
 
   GString *bundle = g_string_new("a=group:BUNDLE");
   guint accepted = 0;
@@ -457,12 +457,16 @@ static void check_answer(const char *offer_file, guint n_accepted)
     g_assert_cmpstr(a->codec.name, ==, o->codec.name);
     g_assert_cmpstr(a->codec.fmtp, ==, o->codec.fmtp);
     g_assert_cmpint(a->rtcp_rsize, ==, o->rtcp_rsize);
-    g_assert_cmpuint(a->ext_ids[NARA_EXT_TWCC], ==, 0);
-    for (NaraExt e = NARA_EXT_MID; e < NARA_EXT_TWCC; e++)
+    /* transport-cc (extension and feedback) is kept where offered. */
+    for (NaraExt e = NARA_EXT_MID; e < NARA_EXT_COUNT; e++)
       g_assert_cmpuint(a->ext_ids[e], ==, o->ext_ids[e]);
+    g_assert_cmpint(!!a->codec.twcc, ==, !!o->codec.twcc);
+    twcc_offered |= o->codec.twcc || o->ext_ids[NARA_EXT_TWCC];
   }
   g_string_append(bundle, "\r\n");
   g_assert_cmpuint(accepted, ==, n_accepted);
+  if (!twcc_offered)
+    g_assert_null(strstr(text, "transport-cc"));
   g_assert_nonnull(strstr(text, bundle->str));
   g_string_free(bundle, TRUE);
   /* Candidates once, on the first accepted m-line. */
@@ -549,7 +553,8 @@ static void test_build_offer(void)
                                    .name = "opus",
                                    .clock_rate = 48000,
                                    .channels = 2,
-                                   .fmtp = "minptime=10;useinbandfec=1" };
+                                   .fmtp = "minptime=10;useinbandfec=1",
+                                   .twcc = TRUE };
   media[0].ssrc = 11111;
   g_strlcpy(media[0].stream_id, "alice", sizeof media[0].stream_id);
   g_strlcpy(media[0].track_id, "alice-0", sizeof media[0].track_id);
@@ -607,6 +612,9 @@ static void test_build_offer(void)
   g_assert_cmpuint(r->media[2].ssrc, ==, 0);
   g_assert_cmpstr(r->media[2].msid_stream, ==, "");
   g_assert_cmpstr(r->media[3].codec.name, ==, "opus");
+  /* The publisher's transport-cc stays on its own connection. */
+  g_assert_null(strstr(text, "transport-cc"));
+  g_assert_null(strstr(text, nara_ext_uri(NARA_EXT_TWCC)));
   g_assert_nonnull(strstr(text, "a=ssrc:4000000000 cname:nara\r\n"));
   g_assert_nonnull(strstr(text, "a=ssrc:4000000000 msid:alice alice-1\r\n"));
   g_assert_nonnull(strstr(text, "a=rtcp-fb:102 nack pli\r\na=rtcp-fb:102 ccm fir\r\n"
