@@ -1,10 +1,10 @@
-/* cli.c — option parsing and command dispatch for the nara binary.
+/* cli.c — the table of commands and what every command shares.
  *
- * Owns the option list (--config, --listen, --state-dir, --set, --version,
- * --print-config), the order in which sources are applied (defaults, file,
- * environment, command line) and the table of commands (`nara audit
- * verify`, …) run by the cli_*.c files. Options end at the first command
- * word. It does not interpret values (config.c checks them).
+ * Owns the table of commands (`nara audit verify`, …) run by the cli_*.c
+ * files, each command's --state-dir and --set options (handed back to the
+ * program that owns the configuration) and opening the services for it.
+ * It does not parse the options before the command word
+ * (options.c) or interpret configuration values.
  *
  * Threading: main thread, before (or instead of) the main loop.
  */
@@ -37,99 +37,37 @@ static const NaraCliCommand *find_command(char **words)
   return NULL;
 }
 
-static char *help_text(void)
+gboolean nara_cli_is_command(char **words)
 {
-  g_autofree char *keys = nara_config_help();
+  return find_command(words) != NULL;
+}
+
+char *nara_cli_help(void)
+{
   GString *out = g_string_new("Commands (no running server needed; they use the same "
                               "--config/--state-dir):\n");
   for (guint i = 0; i < G_N_ELEMENTS(commands); i++)
     g_string_append_printf(out, "  nara %s %s %s\n      %s\n", commands[i].group, commands[i].verb,
                            commands[i].usage, commands[i].summary);
-  g_string_append_printf(out, "\n%s", keys);
   return g_string_free(out, FALSE);
 }
 
-NaraConfig *nara_cli_parse(int argc, char **argv, char **envp, NaraCliAction *action,
-                           char ***command, GError **error)
-{
-  g_autofree char *config_file = NULL;
-  g_autofree char *listen = NULL;
-  g_autofree char *state_dir = NULL;
-  g_auto(GStrv) sets = NULL;
-  gboolean version = FALSE, print_config = FALSE;
-  GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file, "Read configuration from FILE",
-      "FILE" },
-    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Same as --set server.listen=ADDR:PORT",
-      "ADDR:PORT" },
-    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, "Same as --set server.state_dir=DIR",
-      "DIR" },
-    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Set a configuration key (repeatable)",
-      "KEY=VALUE" },
-    { "print-config", 0, 0, G_OPTION_ARG_NONE, &print_config,
-      "Print the effective configuration as a commented config file and exit", NULL },
-    { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
-  };
-  g_autoptr(GOptionContext) context
-      = g_option_context_new("[COMMAND ...] - Nara video consultation server");
-  g_autofree char *help = help_text();
-  g_autoptr(NaraConfig) config = nara_config_new();
-  g_auto(GStrv) args = g_new0(char *, argc + 1);
-
-  for (int i = 0; i < argc; i++)
-    args[i] = g_strdup(argv[i]);
-
-  g_option_context_add_main_entries(context, entries, NULL);
-  g_option_context_set_description(context, help);
-  /* Options stop at the first command word: the rest is the command's. */
-  g_option_context_set_strict_posix(context, TRUE);
-  /* g_option_context_parse_strv would free argv entries it consumes; work on a copy. */
-  if (!g_option_context_parse_strv(context, &args, error))
-    return NULL;
-  if (args[0] && args[1]) {
-    if (!command || !find_command(args + 1)) {
-      g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                  "unknown command '%s' (see nara --help)", args[1]);
-      return NULL;
-    }
-    *command = g_strdupv(args + 1);
-  }
-
-  if (config_file && !nara_config_load_file(config, config_file, error))
-    return NULL;
-  /* No file: a trial start on one machine (config.c, embedded_defaults). */
-  if (!config_file)
-    nara_config_apply_embedded_defaults(config);
-  if (!nara_config_load_env(config, envp, error))
-    return NULL;
-  if (listen && !nara_config_set(config, "server.listen", listen, error))
-    return NULL;
-  if (state_dir && !nara_config_set(config, "server.state_dir", state_dir, error))
-    return NULL;
-  for (guint i = 0; sets && sets[i]; i++)
-    if (!nara_config_set_assignment(config, sets[i], error))
-      return NULL;
-
-  *action = version              ? NARA_CLI_VERSION
-            : print_config       ? NARA_CLI_PRINT_CONFIG
-            : args[0] && args[1] ? NARA_CLI_COMMAND
-                                 : NARA_CLI_RUN;
-  return g_steal_pointer(&config);
-}
-
-int nara_cli_run_command(NaraConfig *config, char **command)
+int nara_cli_run_command(char **command, NaraCliConfigure configure, gpointer data)
 {
   const NaraCliCommand *c = find_command(command);
+  NaraCli cli = { .configure = configure, .data = data };
+  int status;
 
   if (!c) {
     fprintf(stderr, "nara: unknown command (see nara --help)\n");
     return 2;
   }
-  return c->run(config, c, command + 2);
+  status = c->run(&cli, c, command + 2);
+  nara_services_config_clear(&cli.services);
+  return status;
 }
 
-gboolean nara_cli_command_options(NaraConfig *config, const NaraCliCommand *command,
+gboolean nara_cli_command_options(NaraCli *cli, const NaraCliCommand *command,
                                   const GOptionEntry *entries, char **args)
 {
   g_autofree char *state_dir = NULL;
@@ -160,21 +98,19 @@ gboolean nara_cli_command_options(NaraConfig *config, const NaraCliCommand *comm
                 argv[1]);
     goto fail;
   }
-  if (state_dir && !nara_config_set(config, "server.state_dir", state_dir, &error))
+  nara_services_config_clear(&cli->services);
+  if (!cli->configure(cli->data, state_dir, sets, &cli->services, &error))
     goto fail;
-  for (guint i = 0; sets && sets[i]; i++)
-    if (!nara_config_set_assignment(config, sets[i], &error))
-      goto fail;
   return TRUE;
 fail:
   fprintf(stderr, "nara %s: %s\n", words, error->message);
   return FALSE;
 }
 
-NaraServices *nara_cli_services(const NaraConfig *config)
+NaraServices *nara_cli_services(const NaraCli *cli)
 {
   g_autoptr(GError) error = NULL;
-  NaraServices *services = nara_services_open(config, &error);
+  NaraServices *services = nara_services_open(&cli->services, &error);
 
   if (!services)
     fprintf(stderr, "nara: %s\n", error->message);

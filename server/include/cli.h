@@ -1,37 +1,36 @@
-/* cli.h — the command line of the nara binary.
+/* cli.h — the commands of the nara binary (`nara consultation create …`,
+ * `nara audit verify`, …), run by their runners in the cli_*.c files.
  *
- * Turns argv, the environment and the optional config file into one
- * NaraConfig with the documented precedence, and hands commands
- * (`nara consultation create …`, `nara audit verify`, …) to their runners
- * in the cli_*.c files. It does not start the server.
+ * The options before the command word and the configuration they build
+ * are the program's (options.c); a command parses its own options,
+ * hands its --state-dir and --set words back to the program through
+ * NaraCliConfigure, and opens the same services the server opens. It does
+ * not start the server.
  *
  * Threading: main thread, before (or instead of) the main loop.
  */
 #pragma once
 
-#include "config.h"
+#include <glib.h>
+
+#include "services.h"
 
 G_BEGIN_DECLS
 
-typedef enum {
-  NARA_CLI_RUN,
-  NARA_CLI_VERSION,
-  NARA_CLI_PRINT_CONFIG,
-  NARA_CLI_COMMAND, /* a command word followed: see nara_cli_run_command() */
-} NaraCliAction;
+/* Turns a command's own --state-dir DIR (NULL when not given) and then its
+ * --set KEY=VALUE words (NULL-terminated, or NULL) into the settings its
+ * services open with. FALSE with error set for a bad key or value (the
+ * command exits 2). data: what nara_cli_run_command() was given. */
+typedef gboolean (*NaraCliConfigure)(gpointer data, const char *state_dir, char **sets,
+                                     NaraServicesConfig *config, GError **error);
 
-/* (transfer full) NULL with error set on any bad option, file or key:
- * the caller exits with code 2. envp: the process environment.
- * Options end at the first word that is not an option; if that word names
- * a command, *action is NARA_CLI_COMMAND and *command (transfer full) holds
- * the words from there on, for nara_cli_run_command(). command may be NULL
- * where no command is accepted. */
-NaraConfig *nara_cli_parse(int argc, char **argv, char **envp, NaraCliAction *action,
-                           char ***command, GError **error);
+/* TRUE when words (NULL-terminated) start with a command's two words. */
+gboolean nara_cli_is_command(char **words);
+/* (transfer full) The list of commands with their options, for --help. */
+char *nara_cli_help(void);
 
-/* Runs the command in `command` (from nara_cli_parse) with config
- * (transfer none; the command's own --set/--state-dir are applied to it).
+/* Runs the command in command (the words from the command word on).
  * Returns the process exit status: 0 done, 1 failed, 2 bad usage. */
-int nara_cli_run_command(NaraConfig *config, char **command);
+int nara_cli_run_command(char **command, NaraCliConfigure configure, gpointer data);
 
 G_END_DECLS
