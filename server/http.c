@@ -1,4 +1,4 @@
-/* http.c — static files, /r/NAME, /c/ID, /healthz, /metrics; /api/ goes to rest.c.
+/* http.c — static files, /r/NAME, /c/ID, /healthz, /metrics; /api/ goes to api/rest.c.
  *
  * Maps a request path to a file under the web directory with a fixed MIME
  * table; only regular files whose path segments are plain names are served

@@ -1,7 +1,7 @@
 /* main.c — the nara binary: options, then a command or the server.
  *
  * Parses the command line (options.c); runs a command (`nara
- * consultation create`, …, cli.c) or builds the server (server.c),
+ * consultation create`, …, api/cli.c) or builds the server (server.c),
  * runs the GLib main loop until SIGINT or SIGTERM and tears it down. Everything else lives in the
  * modules; there is no global state.
  *

@@ -3,7 +3,7 @@
  * Owns the option list (--config, --listen, --state-dir, --set, --version,
  * --print-config) and the order in which sources are applied (defaults,
  * file, environment, command line). Options end at the first command
- * word; the commands themselves are cli.c's, and their own --state-dir
+ * word; the commands themselves are api/cli.c's, and their own --state-dir
  * and --set come back here to be applied to the configuration. It does
  * not interpret values (config.c checks them).
  *

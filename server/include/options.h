@@ -3,7 +3,7 @@
  * Turns argv, the environment and the optional config file into one
  * NaraConfig with the documented precedence, and tells main what to do:
  * run the server, print the version or the configuration, or run a
- * command (`nara consultation create …`, cli.c). It does not start
+ * command (`nara consultation create …`, api/cli.c). It does not start
  * the server or run a command.
  *
  * Threading: main thread, before (or instead of) the main loop.

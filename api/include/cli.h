@@ -2,7 +2,7 @@
  * `nara audit verify`, …), run by their runners in the cli_*.c files.
  *
  * The options before the command word and the configuration they build
- * are the program's (options.c); a command parses its own options,
+ * are the program's (server/options.c); a command parses its own options,
  * hands its --state-dir and --set words back to the program through
  * NaraCliConfigure, and opens the same services the server opens. It does
  * not start the server.

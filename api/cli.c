@@ -4,7 +4,7 @@
  * files, each command's --state-dir and --set options (handed back to the
  * program that owns the configuration) and opening the services for it.
  * It does not parse the options before the command word
- * (options.c) or interpret configuration values.
+ * (server/options.c) or interpret configuration values.
  *
  * Threading: main thread, before (or instead of) the main loop.
  */
