@@ -27,9 +27,9 @@ G_BEGIN_DECLS
 typedef struct {
   char *state_dir;           /* nara.db and token-secret; created (0700) if missing */
   char *public_url;          /* base of join links, no trailing slash */
-  char *issuer;              /* iss and aud of the join links Nara signs */
-  char *audience;            /* (auth.issuer, auth.audience) */
-  char *idp_issuer;          /* iss of the identity provider's tokens, "": none */
+  char *issuer;              /* iss of the join tokens Nara signs and checks */
+  char *audience;            /* their aud */
+  char *idp_issuer;          /* iss of the identity provider's tokens, "": issuer */
   char *jwks;                /* the identity provider's JWKS text, "": none */
   char *jwks_file;           /* or the file holding it, "": none */
   char *api_audience;        /* aud of the IdP's access tokens for the REST API */
