@@ -2,7 +2,7 @@
  *
  * Owns the list of every configuration key (the one place a key is
  * defined), value checking, and the ini/env/--set parsers. It does not
- * parse the command line itself (cli.c) nor apply values to modules.
+ * parse the command line itself (options.c) nor apply values to modules.
  *
  * Threading: main thread only, before the main loop runs.
  */

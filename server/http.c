@@ -1,4 +1,4 @@
-/* http.c — static files, /r/NAME, /c/ID, /healthz, /metrics; /api/ goes to rest.c.
+/* http.c — static files, /r/NAME, /c/ID, /healthz, /metrics; /api/ goes to api/rest.c.
  *
  * Maps a request path to a file under the web directory with a fixed MIME
  * table; only regular files whose path segments are plain names are served
@@ -10,6 +10,7 @@
 #include "http.h"
 
 #include "metrics.h"
+#include "room_name.h"
 
 #include <openssl/ssl.h>
 #include <string.h>
@@ -76,20 +77,7 @@ static const struct {
 
 gboolean nara_http_consultation_id_valid(const char *id)
 {
-  gsize n = 0;
-  for (; id[n]; n++)
-    if (!g_ascii_isalnum(id[n]) && id[n] != '-' && id[n] != '_')
-      return FALSE;
-  return n >= 1 && n <= 39;
-}
-
-gboolean nara_http_room_name_valid(const char *name)
-{
-  gsize n = 0;
-  for (; name[n]; n++)
-    if (!g_ascii_isalnum(name[n]) && name[n] != '-' && name[n] != '_')
-      return FALSE;
-  return n >= 1 && n <= 64;
+  return nara_url_word_valid(id, 39);
 }
 
 static const char *mime_type(const char *path)
@@ -233,8 +221,8 @@ static int on_http(NaraHttp *http, struct lws *wsi, HttpSession *hs)
   if (g_str_equal(path, "/"))
     return serve_file(http, wsi, "index.html");
   if (g_str_has_prefix(path, "/r/"))
-    return nara_http_room_name_valid(path + 3) ? serve_file(http, wsi, "index.html")
-                                               : finish_status(wsi, HTTP_STATUS_NOT_FOUND);
+    return nara_room_name_is_valid(path + 3) ? serve_file(http, wsi, "index.html")
+                                             : finish_status(wsi, HTTP_STATUS_NOT_FOUND);
   /* A join link: the page reads the token from the fragment, which the
    * browser never sends, so the server sees only the consultation id. */
   if (g_str_has_prefix(path, "/c/"))

@@ -30,9 +30,6 @@ void nara_http_free(NaraHttp *http);
 /* (transfer none) Its `user` points at http. */
 const struct lws_protocols *nara_http_lws_protocol(NaraHttp *http);
 
-/* TRUE for a valid room name: 1-64 of A-Z a-z 0-9 - _ (docs/protocol.md). */
-gboolean nara_http_room_name_valid(const char *name);
-
 /* TRUE for what a consultation id can be in /c/ID: 1-39 of A-Z a-z 0-9 - _. */
 gboolean nara_http_consultation_id_valid(const char *id);
 

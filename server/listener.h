@@ -2,7 +2,7 @@
  *
  * Creates the libwebsockets context (GLib event library, foreign loop),
  * the vhost with TLS (configured or self-signed certificate), the HTTP
- * protocol (http.c, which hands /api/ to rest.c) and signaling's WebSocket
+ * protocol (http.c, which hands /api/ to api/rest.c) and signaling's WebSocket
  * protocol, then prints the URL to open. It does not own the signaling or media objects.
  *
  * Threading: control thread (the thread running `loop`).

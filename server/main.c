@@ -1,8 +1,8 @@
 /* main.c — the nara binary: options, then a command or the server.
  *
- * Parses the command line; runs a command (`nara consultation create`,
- * …, cli.c) or builds the server (server.c), runs the GLib main loop until
- * SIGINT or SIGTERM and tears it down. Everything else lives in the
+ * Parses the command line (options.c); runs a command (`nara
+ * consultation create`, …, api/cli.c) or builds the server (server.c),
+ * runs the GLib main loop until SIGINT or SIGTERM and tears it down. Everything else lives in the
  * modules; there is no global state.
  *
  * Threading: the main thread is the control thread.
@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "options.h"
 #include "server.h"
 #include "wiring.h"
 
@@ -28,30 +29,30 @@ int main(int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) env = g_get_environ();
   g_auto(GStrv) command = NULL;
-  NaraCliAction action = NARA_CLI_RUN;
+  NaraOptionsAction action = NARA_OPTIONS_RUN;
   NaraServer *server;
   GMainLoop *loop;
   guint sigint, sigterm;
-  g_autoptr(NaraConfig) config = nara_cli_parse(argc, argv, env, &action, &command, &error);
+  g_autoptr(NaraConfig) config = nara_options_parse(argc, argv, env, &action, &command, &error);
 
   if (!config || !nara_wiring_check(config, &error)) {
     fprintf(stderr, "nara: %s\n", error->message);
     return 2;
   }
-  if (action == NARA_CLI_VERSION) {
+  if (action == NARA_OPTIONS_VERSION) {
     printf("nara %s\n", NARA_VERSION);
     return 0;
   }
-  if (action == NARA_CLI_PRINT_CONFIG) {
+  if (action == NARA_OPTIONS_PRINT_CONFIG) {
     g_autofree char *ini = nara_config_to_ini(config);
     fputs(ini, stdout);
     return 0;
   }
   /* Commands log warnings only: their output is for people and scripts. */
-  nara_log_setup(action == NARA_CLI_COMMAND ? "warning"
-                                            : nara_config_get_string(config, "log.level"));
-  if (action == NARA_CLI_COMMAND)
-    return nara_cli_run_command(config, command);
+  nara_log_setup(action == NARA_OPTIONS_COMMAND ? "warning"
+                                                : nara_config_get_string(config, "log.level"));
+  if (action == NARA_OPTIONS_COMMAND)
+    return nara_cli_run_command(command, nara_options_configure_command, config);
 
   loop = g_main_loop_new(NULL, FALSE);
   server = nara_server_new(config, loop, &error);

@@ -30,6 +30,7 @@ NaraServer *nara_server_new(const NaraConfig *config, GMainLoop *loop, GError **
   g_auto(GStrv) turn_urls = nara_config_get_list(config, "turn.urls");
   NaraMediaConfig media_config;
   NaraSignalingConfig sig_config;
+  g_auto(NaraServicesConfig) services_config = { 0 };
   NaraServer *s = g_new0(NaraServer, 1);
 
   nara_wiring_media_config(config, &media_config, &ice_addresses);
@@ -39,7 +40,8 @@ NaraServer *nara_server_new(const NaraConfig *config, GMainLoop *loop, GError **
   s->media = nara_media_new(&media_config, g_main_context_default(), error);
   if (!s->media)
     goto fail;
-  s->services = nara_services_open(config, error);
+  nara_wiring_services_config(config, &services_config);
+  s->services = nara_services_open(&services_config, error);
   if (!s->services)
     goto fail;
   s->signaling = nara_signaling_new(&sig_config, s->media);

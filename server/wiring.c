@@ -89,6 +89,23 @@ void nara_wiring_signaling_config(const NaraConfig *config, NaraSignalingConfig 
   };
 }
 
+void nara_wiring_services_config(const NaraConfig *config, NaraServicesConfig *services_config)
+{
+  *services_config = (NaraServicesConfig){
+    .state_dir = nara_wiring_state_dir(config),
+    .public_url = nara_wiring_public_url(config),
+    .issuer = g_strdup(nara_config_get_string(config, "auth.issuer")),
+    .audience = g_strdup(nara_config_get_string(config, "auth.audience")),
+    .idp_issuer = g_strdup(nara_config_get_string(config, "auth.idp_issuer")),
+    .jwks = g_strdup(nara_config_get_string(config, "auth.jwks")),
+    .jwks_file = g_strdup(nara_config_get_string(config, "auth.jwks_file")),
+    .api_audience = g_strdup(nara_config_get_string(config, "auth.api_audience")),
+    .link_validity_hours = nara_config_get_uint(config, "auth.link_validity_hours"),
+    .max_name_chars = nara_config_get_uint(config, "signaling.max_name_chars"),
+    .retention_days = nara_config_get_uint(config, "audit.retention_days"),
+  };
+}
+
 char *nara_wiring_state_dir(const NaraConfig *config)
 {
   const char *dir = nara_config_get_string(config, "server.state_dir");

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "display_name.h"
+#include "room_name.h"
 
 G_DEFINE_QUARK(nara - validate - error - quark, nara_validate_error)
 
@@ -145,11 +146,7 @@ gboolean nara_validate(json_t *msg, const NaraField *fields, const NaraSignaling
 
 gboolean nara_validate_room_name(const char *name)
 {
-  gsize n = 0;
-  for (; name[n]; n++)
-    if (!g_ascii_isalnum(name[n]) && name[n] != '-' && name[n] != '_')
-      return FALSE;
-  return n >= 1 && n <= 64;
+  return nara_room_name_is_valid(name);
 }
 
 char *nara_validate_display_name(const char *name, guint max_chars)

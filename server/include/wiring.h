@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "media.h"
+#include "services.h"
 #include "signaling.h"
 
 G_BEGIN_DECLS
@@ -22,6 +23,8 @@ gboolean nara_wiring_check(const NaraConfig *config, GError **error);
 void nara_wiring_media_config(const NaraConfig *config, NaraMediaConfig *media_config,
                               char ***storage);
 void nara_wiring_signaling_config(const NaraConfig *config, NaraSignalingConfig *sig_config);
+/* Fills services_config with copies (free with nara_services_config_clear()). */
+void nara_wiring_services_config(const NaraConfig *config, NaraServicesConfig *services_config);
 
 /* (transfer full) server.state_dir, or its default for this user. */
 char *nara_wiring_state_dir(const NaraConfig *config);

@@ -1,5 +1,5 @@
 /* fuzz_rest.c — libFuzzer target: REST API requests (docs/openapi.yaml)
- * through the real router, body checks and handlers (server/rest*.c,
+ * through the real router, body checks and handlers (api/rest*.c,
  * rest_fields.c, consultation_json.c, links.c) against a fresh in-memory
  * store, without libwebsockets (nara_rest_answer_request).
  *

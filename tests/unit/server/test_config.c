@@ -1,4 +1,4 @@
-/* test_config.c — the key table and its three sources (config.c, cli.c).
+/* test_config.c — the key table and its three sources (config.c, options.c).
  *
  * Value checks per type, ini files (unknown keys are errors), the
  * environment, --set, precedence CLI > env > file > default, the
@@ -10,7 +10,7 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "options.h"
 #include "config.h"
 #include "wiring.h"
 
@@ -130,11 +130,11 @@ static void test_precedence(void)
       = { "NARA_SIGNALING_MAX_PARTICIPANTS=6", "NARA_SIGNALING_MAX_ROOMS=8", "OTHER=1", NULL };
   char *argv[] = { "nara",     "--config",       file, "--set", "signaling.max_rooms=9",
                    "--listen", "127.0.0.1:1234", NULL };
-  NaraCliAction action = NARA_CLI_VERSION;
-  g_autoptr(NaraConfig) c = nara_cli_parse(7, argv, env, &action, NULL, &error);
+  NaraOptionsAction action = NARA_OPTIONS_VERSION;
+  g_autoptr(NaraConfig) c = nara_options_parse(7, argv, env, &action, NULL, &error);
 
   g_assert_no_error(error);
-  g_assert_cmpint(action, ==, NARA_CLI_RUN);
+  g_assert_cmpint(action, ==, NARA_OPTIONS_RUN);
   g_assert_cmpuint(nara_config_get_uint(c, "signaling.max_rooms"), ==, 9);
   g_assert_cmpuint(nara_config_get_uint(c, "signaling.max_participants"), ==, 6);
   g_assert_cmpuint(nara_config_get_uint(c, "signaling.max_name_chars"), ==, 9);
@@ -150,15 +150,15 @@ static void test_cli_errors(void)
   char *argv2[] = { "nara", "--set", "x", NULL };
   char *argv3[] = { "nara", "stray", NULL };
   char *empty_env[] = { NULL };
-  NaraCliAction action;
+  NaraOptionsAction action;
   GError *error = NULL;
 
-  g_assert_null(nara_cli_parse(1, argv1, env, &action, NULL, &error));
+  g_assert_null(nara_options_parse(1, argv1, env, &action, NULL, &error));
   g_assert_nonnull(strstr(error->message, "NARA_SERVER_TLS"));
   g_clear_error(&error);
-  g_assert_null(nara_cli_parse(3, argv2, empty_env, &action, NULL, &error));
+  g_assert_null(nara_options_parse(3, argv2, empty_env, &action, NULL, &error));
   g_clear_error(&error);
-  g_assert_null(nara_cli_parse(2, argv3, empty_env, &action, NULL, &error));
+  g_assert_null(nara_options_parse(2, argv3, empty_env, &action, NULL, &error));
   g_clear_error(&error);
 }
 
@@ -226,22 +226,22 @@ static void test_open_rooms_default(void)
   char *with_file_set[] = { "nara", "--config", plain, "--set", "rooms.open=yes", NULL };
   char *env_on[] = { "NARA_ROOMS_OPEN=true", NULL };
   char *empty_env[] = { NULL };
-  NaraCliAction action;
+  NaraOptionsAction action;
   NaraConfig *c;
 
-  c = nara_cli_parse(1, bare, empty_env, &action, NULL, NULL);
+  c = nara_options_parse(1, bare, empty_env, &action, NULL, NULL);
   g_assert_true(nara_config_get_bool(c, "rooms.open"));
   nara_config_free(c);
-  c = nara_cli_parse(3, with_file, empty_env, &action, NULL, NULL);
+  c = nara_options_parse(3, with_file, empty_env, &action, NULL, NULL);
   g_assert_false(nara_config_get_bool(c, "rooms.open"));
   nara_config_free(c);
-  c = nara_cli_parse(3, with_file_on, empty_env, &action, NULL, NULL);
+  c = nara_options_parse(3, with_file_on, empty_env, &action, NULL, NULL);
   g_assert_true(nara_config_get_bool(c, "rooms.open"));
   nara_config_free(c);
-  c = nara_cli_parse(5, with_file_set, empty_env, &action, NULL, NULL);
+  c = nara_options_parse(5, with_file_set, empty_env, &action, NULL, NULL);
   g_assert_true(nara_config_get_bool(c, "rooms.open"));
   nara_config_free(c);
-  c = nara_cli_parse(3, with_file, env_on, &action, NULL, NULL);
+  c = nara_options_parse(3, with_file, env_on, &action, NULL, NULL);
   g_assert_true(nara_config_get_bool(c, "rooms.open"));
   nara_config_free(c);
   g_unlink(plain);
@@ -257,22 +257,22 @@ static void test_commands(void)
   char *half[] = { "nara", "consultation", NULL };
   char *empty_env[] = { NULL };
   g_auto(GStrv) command = NULL;
-  NaraCliAction action = NARA_CLI_RUN;
+  NaraOptionsAction action = NARA_OPTIONS_RUN;
   GError *error = NULL;
-  NaraConfig *c = nara_cli_parse(7, argv, empty_env, &action, &command, &error);
+  NaraConfig *c = nara_options_parse(7, argv, empty_env, &action, &command, &error);
 
   g_assert_no_error(error);
-  g_assert_cmpint(action, ==, NARA_CLI_COMMAND);
+  g_assert_cmpint(action, ==, NARA_OPTIONS_COMMAND);
   g_assert_cmpstr(nara_config_get_string(c, "server.state_dir"), ==, "state");
   g_assert_cmpuint(g_strv_length(command), ==, 4);
   g_assert_cmpstr(command[0], ==, "audit");
   g_assert_cmpstr(command[2], ==, "--set");
   nara_config_free(c);
   g_clear_pointer(&command, g_strfreev);
-  g_assert_null(nara_cli_parse(3, unknown, empty_env, &action, &command, &error));
+  g_assert_null(nara_options_parse(3, unknown, empty_env, &action, &command, &error));
   g_assert_nonnull(strstr(error->message, "unknown command"));
   g_clear_error(&error);
-  g_assert_null(nara_cli_parse(2, half, empty_env, &action, &command, &error));
+  g_assert_null(nara_options_parse(2, half, empty_env, &action, &command, &error));
   g_clear_error(&error);
 }
 

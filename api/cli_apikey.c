@@ -16,7 +16,7 @@
 
 #define MAX_LABEL_CHARS 100
 
-int nara_cli_apikey_create(NaraConfig *config, const NaraCliCommand *command, char **args)
+int nara_cli_apikey_create(NaraCli *cli, const NaraCliCommand *command, char **args)
 {
   g_autofree char *label = NULL, *key = NULL, *key_id = NULL;
   GOptionEntry entries[] = {
@@ -29,7 +29,7 @@ int nara_cli_apikey_create(NaraConfig *config, const NaraCliCommand *command, ch
   guint8 hash[32];
   glong n;
 
-  if (!nara_cli_command_options(config, command, entries, args))
+  if (!nara_cli_command_options(cli, command, entries, args))
     return 2;
   n = label && g_utf8_validate(label, -1, NULL) ? g_utf8_strlen(g_strstrip(label), -1) : 0;
   if (n < 1 || n > MAX_LABEL_CHARS) {
@@ -37,7 +37,7 @@ int nara_cli_apikey_create(NaraConfig *config, const NaraCliCommand *command, ch
             MAX_LABEL_CHARS);
     return 2;
   }
-  services = nara_cli_services(config);
+  services = nara_cli_services(cli);
   if (!services)
     return 1;
   nara_apikey_generate(&key, &key_id, hash);

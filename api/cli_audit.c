@@ -18,7 +18,7 @@ static void print_line(const char *line, gpointer user_data)
   fputc('\n', stdout);
 }
 
-int nara_cli_audit_export(NaraConfig *config, const NaraCliCommand *command, char **args)
+int nara_cli_audit_export(NaraCli *cli, const NaraCliCommand *command, char **args)
 {
   g_autofree char *consultation = NULL, *since_text = NULL;
   GOptionEntry entries[] = {
@@ -31,13 +31,13 @@ int nara_cli_audit_export(NaraConfig *config, const NaraCliCommand *command, cha
   g_autoptr(GError) error = NULL;
   guint64 since = 0;
 
-  if (!nara_cli_command_options(config, command, entries, args))
+  if (!nara_cli_command_options(cli, command, entries, args))
     return 2;
   if (since_text && !g_ascii_string_to_unsigned(since_text, 10, 0, G_MAXINT64, &since, NULL)) {
     fprintf(stderr, "nara audit export: --since is a record seq (0 or more)\n");
     return 2;
   }
-  services = nara_cli_services(config);
+  services = nara_cli_services(cli);
   if (!services)
     return 1;
   if (!nara_store_audit_export(services->store, (gint64)since, consultation, print_line, NULL,
@@ -48,16 +48,16 @@ int nara_cli_audit_export(NaraConfig *config, const NaraCliCommand *command, cha
   return fflush(stdout) == 0 ? 0 : 1;
 }
 
-int nara_cli_audit_verify(NaraConfig *config, const NaraCliCommand *command, char **args)
+int nara_cli_audit_verify(NaraCli *cli, const NaraCliCommand *command, char **args)
 {
   GOptionEntry entries[] = { { NULL, 0, 0, 0, NULL, NULL, NULL } };
   g_autoptr(NaraServices) services = NULL;
   g_autoptr(GError) error = NULL;
   guint64 n = 0;
 
-  if (!nara_cli_command_options(config, command, entries, args))
+  if (!nara_cli_command_options(cli, command, entries, args))
     return 2;
-  services = nara_cli_services(config);
+  services = nara_cli_services(cli);
   if (!services)
     return 1;
   if (!nara_store_audit_verify(services->store, &n, &error)) {

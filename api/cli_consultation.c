@@ -107,7 +107,7 @@ static void print_links(NaraServices *services, const NaraStoreConsultation *c, 
   }
 }
 
-int nara_cli_consultation_create(NaraConfig *config, const NaraCliCommand *command, char **args)
+int nara_cli_consultation_create(NaraCli *cli, const NaraCliCommand *command, char **args)
 {
   g_autofree char *title = NULL, *start = NULL, *end = NULL, *auto_admit = NULL;
   g_autofree char *detail = NULL;
@@ -131,21 +131,20 @@ int nara_cli_consultation_create(NaraConfig *config, const NaraCliCommand *comma
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
   json_t *body;
 
-  if (!nara_cli_command_options(config, command, entries, args))
+  if (!nara_cli_command_options(cli, command, entries, args))
     return 2;
   body = create_body(title, start, end, participants, auto_admit);
   if (!body)
     return 2;
   nara_rest_errors_init(&errors);
-  c = nara_consultation_json_parse(body, nara_config_get_uint(config, "signaling.max_name_chars"),
-                                   now, &errors);
+  c = nara_consultation_json_parse(body, cli->services.max_name_chars, now, &errors);
   json_decref(body);
   if (!c) {
     print_errors("consultation create", errors.unknown);
     print_errors("consultation create", errors.invalid);
     return 2;
   }
-  services = nara_cli_services(config);
+  services = nara_cli_services(cli);
   if (!services)
     return 1;
   if (!nara_store_consultation_create(services->store, c, &error)) {
@@ -165,7 +164,7 @@ int nara_cli_consultation_create(NaraConfig *config, const NaraCliCommand *comma
   return 0;
 }
 
-int nara_cli_consultation_list(NaraConfig *config, const NaraCliCommand *command, char **args)
+int nara_cli_consultation_list(NaraCli *cli, const NaraCliCommand *command, char **args)
 {
   g_autofree char *status_text = NULL;
   int limit = 100;
@@ -180,14 +179,14 @@ int nara_cli_consultation_list(NaraConfig *config, const NaraCliCommand *command
   g_autoptr(GError) error = NULL;
   NaraConsultationStatus status;
 
-  if (!nara_cli_command_options(config, command, entries, args))
+  if (!nara_cli_command_options(cli, command, entries, args))
     return 2;
   if ((status_text && !nara_consultation_status_from_string(status_text, &status)) || limit < 0) {
     fprintf(stderr, "nara consultation list: --status is scheduled, ended or cancelled; "
                     "--limit is 0 or more\n");
     return 2;
   }
-  services = nara_cli_services(config);
+  services = nara_cli_services(cli);
   if (!services)
     return 1;
   list = nara_store_consultation_list(services->store, status_text ? (int)status : -1, (guint)limit,

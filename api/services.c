@@ -19,7 +19,6 @@
 #include <openssl/crypto.h>
 
 #include "random_id.h"
-#include "wiring.h"
 
 #define PRUNE_INTERVAL_S (24 * 3600)
 #define MAX_SECRET_BYTES 1024
@@ -100,28 +99,41 @@ gboolean nara_services_load_secret(const char *path, GBytes **secret, GError **e
   return TRUE;
 }
 
-/* (transfer full) The JWKS text, NULL when none is configured. */
-static gboolean load_jwks(const NaraConfig *config, char **jwks, GError **error)
+void nara_services_config_clear(NaraServicesConfig *c)
 {
-  const char *inline_jwks = nara_config_get_string(config, "auth.jwks");
-  const char *file = nara_config_get_string(config, "auth.jwks_file");
+  g_clear_pointer(&c->state_dir, g_free);
+  g_clear_pointer(&c->public_url, g_free);
+  g_clear_pointer(&c->issuer, g_free);
+  g_clear_pointer(&c->audience, g_free);
+  g_clear_pointer(&c->idp_issuer, g_free);
+  g_clear_pointer(&c->jwks, g_free);
+  g_clear_pointer(&c->jwks_file, g_free);
+  g_clear_pointer(&c->api_audience, g_free);
+}
+
+static gboolean given(const char *s)
+{
+  return s && s[0];
+}
+
+/* (transfer full) The JWKS text, NULL when none is configured. */
+static gboolean load_jwks(const NaraServicesConfig *config, char **jwks, GError **error)
+{
   g_autoptr(GError) local = NULL;
 
   *jwks = NULL;
-  if (inline_jwks[0])
-    *jwks = g_strdup(inline_jwks);
-  else if (file[0] && !g_file_get_contents(file, jwks, NULL, &local))
+  if (given(config->jwks))
+    *jwks = g_strdup(config->jwks);
+  else if (given(config->jwks_file) && !g_file_get_contents(config->jwks_file, jwks, NULL, &local))
     return fail(error, "auth.jwks_file: %s", local->message);
   return TRUE;
 }
 
-static NaraTokenVerifier *open_tokens(const NaraConfig *config, const char *state_dir,
-                                      GError **error)
+static NaraTokenVerifier *open_tokens(const NaraServicesConfig *config, GError **error)
 {
-  g_autofree char *path = g_build_filename(state_dir, NARA_SECRET_FILE, NULL);
+  g_autofree char *path = g_build_filename(config->state_dir, NARA_SECRET_FILE, NULL);
   g_autofree char *jwks = NULL;
   g_autoptr(GBytes) secret = NULL;
-  const char *idp_issuer = nara_config_get_string(config, "auth.idp_issuer");
   NaraTokenConfig tc;
   NaraTokenVerifier *v;
   g_autoptr(GError) local = NULL;
@@ -130,11 +142,11 @@ static NaraTokenVerifier *open_tokens(const NaraConfig *config, const char *stat
   if (!nara_services_load_secret(path, &secret, error) || !load_jwks(config, &jwks, error))
     return NULL;
   tc = (NaraTokenConfig){
-    .issuer = nara_config_get_string(config, "auth.issuer"),
-    .audience = nara_config_get_string(config, "auth.audience"),
+    .issuer = config->issuer ? config->issuer : "",
+    .audience = config->audience ? config->audience : "",
     .hs256_secret = g_bytes_get_data(secret, &len),
     .jwks_json = jwks,
-    .idp_issuer = idp_issuer[0] ? idp_issuer : NULL,
+    .idp_issuer = given(config->idp_issuer) ? config->idp_issuer : NULL,
   };
   tc.hs256_secret_len = len;
   v = nara_token_verifier_new(&tc, &local);
@@ -144,27 +156,28 @@ static NaraTokenVerifier *open_tokens(const NaraConfig *config, const char *stat
   return v;
 }
 
-NaraServices *nara_services_open(const NaraConfig *config, GError **error)
+NaraServices *nara_services_open(const NaraServicesConfig *config, GError **error)
 {
-  g_autofree char *state_dir = nara_wiring_state_dir(config);
-  g_autofree char *db = g_build_filename(state_dir, NARA_STORE_FILE, NULL);
+  g_autofree char *db = NULL;
   g_autoptr(NaraServices) s = g_new0(NaraServices, 1);
 
-  if (g_mkdir_with_parents(state_dir, 0700) != 0) {
-    fail(error, "state directory %s: %s", state_dir, g_strerror(errno));
+  g_return_val_if_fail(given(config->state_dir), NULL);
+  db = g_build_filename(config->state_dir, NARA_STORE_FILE, NULL);
+  if (g_mkdir_with_parents(config->state_dir, 0700) != 0) {
+    fail(error, "state directory %s: %s", config->state_dir, g_strerror(errno));
     return NULL;
   }
   s->store = nara_store_open_sqlite(db, error);
   if (!s->store)
     return NULL;
-  s->tokens = open_tokens(config, state_dir, error);
+  s->tokens = open_tokens(config, error);
   if (!s->tokens)
     return NULL;
-  s->public_url = nara_wiring_public_url(config);
-  s->api_audience = g_strdup(nara_config_get_string(config, "auth.api_audience"));
-  s->link_validity_hours = nara_config_get_uint(config, "auth.link_validity_hours");
-  s->max_name_chars = nara_config_get_uint(config, "signaling.max_name_chars");
-  s->retention_days = nara_config_get_uint(config, "audit.retention_days");
+  s->public_url = g_strdup(config->public_url ? config->public_url : "");
+  s->api_audience = g_strdup(config->api_audience ? config->api_audience : "");
+  s->link_validity_hours = config->link_validity_hours;
+  s->max_name_chars = config->max_name_chars;
+  s->retention_days = config->retention_days;
   return g_steal_pointer(&s);
 }
 

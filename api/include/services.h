@@ -2,7 +2,7 @@
  * token verifier and the settings for minting join links.
  * Opens <state_dir>/nara.db, reads (or makes, at first start)
  * <state_dir>/token-secret, loads the identity provider's JWKS, and prunes
- * the audit log past audit.retention_days. The server and `nara
+ * the audit log past its retention. The server and `nara
  * consultation …` open the same files, so neither needs the other running.
  * It does not serve HTTP or sign anything itself (links.c).
  *
@@ -12,7 +12,6 @@
 
 #include <glib.h>
 
-#include "config.h"
 #include "store.h"
 #include "token.h"
 
@@ -22,6 +21,26 @@ G_BEGIN_DECLS
 #define NARA_SECRET_FILE "token-secret"
 #define NARA_SECRET_BYTES 32
 
+/* What the services open with, filled by whoever read the configuration
+ * (server/wiring.c). All strings owned, freed by
+ * nara_services_config_clear(); NULL or "" where a setting is optional. */
+typedef struct {
+  char *state_dir;           /* nara.db and token-secret; created (0700) if missing */
+  char *public_url;          /* base of join links, no trailing slash */
+  char *issuer;              /* iss of the join tokens Nara signs and checks */
+  char *audience;            /* their aud */
+  char *idp_issuer;          /* iss of the identity provider's tokens, "": issuer */
+  char *jwks;                /* the identity provider's JWKS text, "": none */
+  char *jwks_file;           /* or the file holding it, "": none */
+  char *api_audience;        /* aud of the IdP's access tokens for the REST API */
+  guint link_validity_hours; /* 0: until the consultation's end + 2 h */
+  guint max_name_chars;      /* display names, as signaling enforces them */
+  guint retention_days;      /* audit log records older than this are pruned */
+} NaraServicesConfig;
+
+void nara_services_config_clear(NaraServicesConfig *config);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NaraServicesConfig, nara_services_config_clear)
+
 typedef struct {
   NaraStore *store;          /* (owned) */
   NaraTokenVerifier *tokens; /* (owned) join tokens: HS256 secret + the IdP's JWKS */
@@ -29,12 +48,13 @@ typedef struct {
   char *api_audience;        /* aud of the IdP's access tokens for the REST API */
   guint link_validity_hours; /* 0: until the consultation's end + 2 h */
   guint max_name_chars;      /* display names, as signaling enforces them */
-  guint retention_days;      /* audit.retention_days */
+  guint retention_days;      /* audit records kept this many days */
   guint prune_source;        /* daily prune timer, 0 when not started */
 } NaraServices;
 
-/* (transfer full) Creates the state directory (0700) if needed. */
-NaraServices *nara_services_open(const NaraConfig *config, GError **error);
+/* (transfer full) Creates the state directory (0700) if needed.
+ * config: (transfer none), copied where kept. */
+NaraServices *nara_services_open(const NaraServicesConfig *config, GError **error);
 /* Stops the prune timer, closes the store, frees everything. */
 void nara_services_free(NaraServices *services);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NaraServices, nara_services_free)

@@ -1,0 +1,118 @@
+/* cli.c — the table of commands and what every command shares.
+ *
+ * Owns the table of commands (`nara audit verify`, …) run by the cli_*.c
+ * files, each command's --state-dir and --set options (handed back to the
+ * program that owns the configuration) and opening the services for it.
+ * It does not parse the options before the command word
+ * (server/options.c) or interpret configuration values.
+ *
+ * Threading: main thread, before (or instead of) the main loop.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+
+#include "cli-private.h"
+
+static const NaraCliCommand commands[] = {
+  { "consultation", "create",
+    "--title T --start TIME --end TIME --participant 'Name:role[:acr]'...",
+    "Book a consultation; print its id and one join link per participant.",
+    nara_cli_consultation_create },
+  { "consultation", "list", "[--status S] [--limit N]", "List consultations, newest first.",
+    nara_cli_consultation_list },
+  { "apikey", "create", "--label L", "Make a REST API key and print it (shown only this once).",
+    nara_cli_apikey_create },
+  { "audit", "export", "[--consultation C] [--since SEQ]",
+    "Print audit records as JSON lines, oldest first.", nara_cli_audit_export },
+  { "audit", "verify", "", "Check the audit log's hash chain: exit 0 if intact, 1 if not.",
+    nara_cli_audit_verify },
+};
+
+static const NaraCliCommand *find_command(char **words)
+{
+  for (guint i = 0; words[0] && words[1] && i < G_N_ELEMENTS(commands); i++)
+    if (g_str_equal(words[0], commands[i].group) && g_str_equal(words[1], commands[i].verb))
+      return &commands[i];
+  return NULL;
+}
+
+gboolean nara_cli_is_command(char **words)
+{
+  return find_command(words) != NULL;
+}
+
+char *nara_cli_help(void)
+{
+  GString *out = g_string_new("Commands (no running server needed; they use the same "
+                              "--config/--state-dir):\n");
+  for (guint i = 0; i < G_N_ELEMENTS(commands); i++)
+    g_string_append_printf(out, "  nara %s %s %s\n      %s\n", commands[i].group, commands[i].verb,
+                           commands[i].usage, commands[i].summary);
+  return g_string_free(out, FALSE);
+}
+
+int nara_cli_run_command(char **command, NaraCliConfigure configure, gpointer data)
+{
+  const NaraCliCommand *c = find_command(command);
+  NaraCli cli = { .configure = configure, .data = data };
+  int status;
+
+  if (!c) {
+    fprintf(stderr, "nara: unknown command (see nara --help)\n");
+    return 2;
+  }
+  status = c->run(&cli, c, command + 2);
+  nara_services_config_clear(&cli.services);
+  return status;
+}
+
+gboolean nara_cli_command_options(NaraCli *cli, const NaraCliCommand *command,
+                                  const GOptionEntry *entries, char **args)
+{
+  g_autofree char *state_dir = NULL;
+  g_auto(GStrv) sets = NULL;
+  GOptionEntry common[] = {
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, "Same as --set server.state_dir=DIR",
+      "DIR" },
+    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Set a configuration key (repeatable)",
+      "KEY=VALUE" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autofree char *words = g_strdup_printf("%s %s", command->group, command->verb);
+  g_autoptr(GOptionContext) context = g_option_context_new(words);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+  g_auto(GStrv) argv = NULL;
+
+  g_strv_builder_add(builder, g_get_prgname() ? g_get_prgname() : "nara");
+  g_strv_builder_addv(builder, (const char **)args);
+  argv = g_strv_builder_end(builder);
+  g_option_context_set_summary(context, command->summary);
+  g_option_context_add_main_entries(context, entries, NULL);
+  g_option_context_add_main_entries(context, common, NULL);
+  if (!g_option_context_parse_strv(context, &argv, &error))
+    goto fail;
+  if (argv[1]) {
+    g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "unexpected argument '%s'",
+                argv[1]);
+    goto fail;
+  }
+  nara_services_config_clear(&cli->services);
+  if (!cli->configure(cli->data, state_dir, sets, &cli->services, &error))
+    goto fail;
+  return TRUE;
+fail:
+  fprintf(stderr, "nara %s: %s\n", words, error->message);
+  return FALSE;
+}
+
+NaraServices *nara_cli_services(const NaraCli *cli)
+{
+  g_autoptr(GError) error = NULL;
+  NaraServices *services = nara_services_open(&cli->services, &error);
+
+  if (!services)
+    fprintf(stderr, "nara: %s\n", error->message);
+  return services;
+}
