@@ -8,6 +8,8 @@
  */
 #include "rtcp.h"
 
+#include "bytes-private.h"
+
 #include <string.h>
 
 #define PT_SR 200
@@ -22,30 +24,6 @@
 #define MAX_BLOCKS 31
 /* 1900-01-01 to 1970-01-01 in seconds. */
 #define NTP_UNIX_OFFSET G_GUINT64_CONSTANT(2208988800)
-
-static inline guint16 rd16(const guint8 *p)
-{
-  return (guint16)((p[0] << 8) | p[1]);
-}
-
-static inline guint32 rd32(const guint8 *p)
-{
-  return ((guint32)p[0] << 24) | ((guint32)p[1] << 16) | ((guint32)p[2] << 8) | p[3];
-}
-
-static inline void wr16(guint8 *p, guint16 v)
-{
-  p[0] = (guint8)(v >> 8);
-  p[1] = (guint8)v;
-}
-
-static inline void wr32(guint8 *p, guint32 v)
-{
-  p[0] = (guint8)(v >> 24);
-  p[1] = (guint8)(v >> 16);
-  p[2] = (guint8)(v >> 8);
-  p[3] = (guint8)v;
-}
 
 guint64 nara_ntp_from_unix_us(gint64 unix_us)
 {

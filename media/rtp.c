@@ -10,6 +10,8 @@
  */
 #include "rtp.h"
 
+#include "bytes-private.h"
+
 #include <string.h>
 
 #include "sdp.h"
@@ -20,30 +22,6 @@
 #define PSFB_FMT_PLI 1
 #define PSFB_FMT_FIR 4
 #define PSFB_FMT_AFB 15
-
-static inline guint16 rd16(const guint8 *p)
-{
-  return (guint16)((p[0] << 8) | p[1]);
-}
-
-static inline guint32 rd32(const guint8 *p)
-{
-  return ((guint32)p[0] << 24) | ((guint32)p[1] << 16) | ((guint32)p[2] << 8) | p[3];
-}
-
-static inline void wr16(guint8 *p, guint16 v)
-{
-  p[0] = (guint8)(v >> 8);
-  p[1] = (guint8)v;
-}
-
-static inline void wr32(guint8 *p, guint32 v)
-{
-  p[0] = (guint8)(v >> 24);
-  p[1] = (guint8)(v >> 16);
-  p[2] = (guint8)(v >> 8);
-  p[3] = (guint8)v;
-}
 
 NaraPacketKind nara_packet_classify(const guint8 *data, gsize len)
 {

@@ -9,6 +9,8 @@
  */
 #include "twcc.h"
 
+#include "bytes-private.h"
+
 #include <string.h>
 
 #define PT_RTPFB 205
@@ -20,28 +22,6 @@
 
 /* A status symbol is also the size of its receive delta in octets. */
 enum { SYM_NONE, SYM_SMALL, SYM_LARGE };
-
-static inline void wr16(guint8 *p, guint16 v)
-{
-  p[0] = (guint8)(v >> 8);
-  p[1] = (guint8)v;
-}
-
-static inline void wr32(guint8 *p, guint32 v)
-{
-  wr16(p, (guint16)(v >> 16));
-  wr16(p + 2, (guint16)v);
-}
-
-static inline guint16 rd16(const guint8 *p)
-{
-  return (guint16)((p[0] << 8) | p[1]);
-}
-
-static inline guint32 rd32(const guint8 *p)
-{
-  return ((guint32)rd16(p) << 16) | rd16(p + 2);
-}
 
 /* Division rounding towards minus infinity: arrival times before the
  * clock's origin (only in tests) still land in the right tick. */
