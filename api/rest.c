@@ -376,8 +376,16 @@ static void proceed(NaraRestRequest *req)
   if (req->auth_pending || req->holds)
     return;
   if (!req->wsi && !req->sync) {
+    /* The whole request had arrived (its key was still being looked up):
+     * carry it out and record it as if the client had waited, as for one
+     * that leaves later; only the answer goes nowhere. */
+    if (!req->routed && req->answer_due) {
+      route(req->call.rest, req);
+      if (req->holds)
+        return;
+    }
     g_info("api: %s %s: the client left before the answer%s", req->method, req->path,
-           req->routed ? "" : " (not routed)");
+           req->routed ? "" : " (not routed: it left before its body arrived)");
     request_free(req);
     return;
   }
