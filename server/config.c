@@ -48,6 +48,13 @@ static const NaraConfigKey keys[] = {
   { "server.handshake_timeout_secs", NARA_CONFIG_UINT, "10", 1, 300,
     "Seconds a new connection has to finish TLS and send a whole HTTP request (headers sent a "
     "byte at a time do not extend it); then it is closed." },
+  { "server.drain_secs", NARA_CONFIG_UINT, "1800", 0, 86400,
+    "After SIGTERM: seconds live calls may go on before their sockets close with 1012 (clients "
+    "reconnect, through a load balancer to a ready node). Meanwhile /readyz answers 503 and no "
+    "new call starts here; the process exits as soon as no call is left. A second SIGTERM "
+    "stops at once." },
+  { "server.drain_warning_secs", NARA_CONFIG_UINT, "120", 0, 3600,
+    "Seconds before the drain deadline when those in a call are told (message draining)." },
   { "media.workers", NARA_CONFIG_UINT, "0", 0, 256, "Media worker threads. 0: one per CPU core." },
   { "media.ice_addresses", NARA_CONFIG_LIST, "", 0, 0,
     "Comma-separated local addresses for ICE host candidates. Empty: every non-loopback "

@@ -1,4 +1,4 @@
-/* http.c — static files, /r/NAME, /c/ID, /healthz, /metrics; /api/ goes to api/rest.c.
+/* http.c — static files, /r/NAME, /c/ID, /healthz, /readyz, /metrics; /api/ goes to api/rest.c.
  *
  * Maps a request path to a file under the web directory with a fixed MIME
  * table; only regular files whose path segments are plain names are served
@@ -159,8 +159,8 @@ static int serve_file(NaraHttp *http, struct lws *wsi, const char *rel)
 
 /* Sends the headers of a 200 with `text` as its body (taken), which the
  * WRITEABLE callback writes. */
-static int serve_text(NaraHttp *http, struct lws *wsi, HttpSession *hs, const char *type,
-                      GString *text)
+static int serve_text_status(NaraHttp *http, struct lws *wsi, HttpSession *hs, unsigned status,
+                             const char *type, GString *text)
 {
   unsigned char headers[LWS_PRE + 1024], *start = headers + LWS_PRE, *p = start,
                                          *end = headers + sizeof headers - 1;
@@ -170,12 +170,18 @@ static int serve_text(NaraHttp *http, struct lws *wsi, HttpSession *hs, const ch
   hs->body = g_malloc(LWS_PRE + text->len);
   memcpy(hs->body + LWS_PRE, text->str, text->len);
   g_string_free(text, TRUE);
-  if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, type, (lws_filepos_t)hs->body_len, &p, end)
+  if (lws_add_http_common_headers(wsi, status, type, (lws_filepos_t)hs->body_len, &p, end)
       || !add_security_headers(http, wsi, FALSE, &p, end)
       || lws_finalize_write_http_header(wsi, start, &p, end))
     return -1;
   lws_callback_on_writable(wsi);
   return 0;
+}
+
+static int serve_text(NaraHttp *http, struct lws *wsi, HttpSession *hs, const char *type,
+                      GString *text)
+{
+  return serve_text_status(http, wsi, hs, HTTP_STATUS_OK, type, text);
 }
 
 static int serve_healthz(NaraHttp *http, struct lws *wsi, HttpSession *hs)
@@ -185,6 +191,16 @@ static int serve_healthz(NaraHttp *http, struct lws *wsi, HttpSession *hs)
                   NARA_VERSION, nara_signaling_n_sessions(http->signaling),
                   nara_signaling_n_rooms(http->signaling));
   return serve_text(http, wsi, hs, "application/json", text);
+}
+
+/* Whether a load balancer may send new calls here: not while draining. */
+static int serve_readyz(NaraHttp *http, struct lws *wsi, HttpSession *hs)
+{
+  gboolean draining = nara_signaling_is_draining(http->signaling);
+  GString *text = g_string_new(draining ? "{\"status\":\"draining\"}" : "{\"status\":\"ready\"}");
+  return serve_text_status(http, wsi, hs,
+                           draining ? HTTP_STATUS_SERVICE_UNAVAILABLE : HTTP_STATUS_OK,
+                           "application/json", text);
 }
 
 /* The request's method and path (the query is apart, in URI_ARGS).
@@ -215,6 +231,8 @@ static int on_http(NaraHttp *http, struct lws *wsi, HttpSession *hs)
     return finish_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED);
   if (g_str_equal(path, "/healthz"))
     return serve_healthz(http, wsi, hs);
+  if (g_str_equal(path, "/readyz"))
+    return serve_readyz(http, wsi, hs);
   if (g_str_equal(path, "/metrics"))
     return serve_text(http, wsi, hs, NARA_METRICS_CONTENT_TYPE,
                       nara_metrics_render(http->signaling, http->media));

@@ -2,8 +2,9 @@
  *
  * Parses the command line (options.c); runs a command (`nara
  * consultation create`, …, api/cli.c) or builds the server (server.c),
- * runs the GLib main loop until SIGINT or SIGTERM and tears it down. Everything else lives in the
- * modules; there is no global state.
+ * runs the GLib main loop and tears it down. SIGINT stops at once; SIGTERM
+ * drains first (live calls finish, server.c) and a second SIGTERM stops.
+ * Everything else lives in the modules; there is no global state.
  *
  * Threading: the main thread is the control thread.
  */
@@ -18,9 +19,26 @@
 #include "server.h"
 #include "wiring.h"
 
-static gboolean on_signal(gpointer loop)
+typedef struct {
+  GMainLoop *loop;
+  NaraServer *server;
+} Running;
+
+static gboolean on_sigint(gpointer data)
 {
-  g_main_loop_quit(loop);
+  Running *r = data;
+  g_main_loop_quit(r->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+/* What systemd, Docker and Kubernetes send to stop a service: drain. */
+static gboolean on_sigterm(gpointer data)
+{
+  Running *r = data;
+  if (!nara_server_drain(r->server)) {
+    g_message("second SIGTERM: stopping now");
+    g_main_loop_quit(r->loop);
+  }
   return G_SOURCE_CONTINUE;
 }
 
@@ -32,6 +50,7 @@ int main(int argc, char **argv)
   NaraOptionsAction action = NARA_OPTIONS_RUN;
   NaraServer *server;
   GMainLoop *loop;
+  Running running;
   guint sigint, sigterm;
   g_autoptr(NaraConfig) config = nara_options_parse(argc, argv, env, &action, &command, &error);
 
@@ -61,8 +80,9 @@ int main(int argc, char **argv)
     g_main_loop_unref(loop);
     return 1;
   }
-  sigint = g_unix_signal_add(SIGINT, on_signal, loop);
-  sigterm = g_unix_signal_add(SIGTERM, on_signal, loop);
+  running = (Running){ loop, server };
+  sigint = g_unix_signal_add(SIGINT, on_sigint, &running);
+  sigterm = g_unix_signal_add(SIGTERM, on_sigterm, &running);
   g_main_loop_run(loop);
   g_message("shutting down: %u sessions, %u rooms", nara_server_n_sessions(server),
             nara_server_n_rooms(server));

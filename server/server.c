@@ -21,6 +21,8 @@ struct _NaraServer {
   NaraSignaling *signaling;
   NaraRest *rest;
   NaraListener *listener;
+  GMainLoop *loop;
+  guint drain_secs, drain_warning_secs;
 };
 
 NaraServer *nara_server_new(const NaraConfig *config, GMainLoop *loop, GError **error)
@@ -32,6 +34,10 @@ NaraServer *nara_server_new(const NaraConfig *config, GMainLoop *loop, GError **
   NaraSignalingConfig sig_config;
   g_auto(NaraServicesConfig) services_config = { 0 };
   NaraServer *s = g_new0(NaraServer, 1);
+
+  s->loop = loop;
+  s->drain_secs = nara_config_get_uint(config, "server.drain_secs");
+  s->drain_warning_secs = nara_config_get_uint(config, "server.drain_warning_secs");
 
   nara_wiring_media_config(config, &media_config, &ice_addresses);
   nara_wiring_signaling_config(config, &sig_config);
@@ -70,6 +76,20 @@ void nara_server_free(NaraServer *s)
   g_clear_pointer(&s->services, nara_services_free);
   g_clear_pointer(&s->media, nara_media_free);
   g_free(s);
+}
+
+static gboolean on_drained(gpointer loop)
+{
+  g_main_loop_quit(loop);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean nara_server_drain(NaraServer *s)
+{
+  if (nara_signaling_is_draining(s->signaling))
+    return FALSE;
+  nara_signaling_drain(s->signaling, s->drain_secs, s->drain_warning_secs, on_drained, s->loop);
+  return TRUE;
 }
 
 guint nara_server_n_sessions(NaraServer *s)

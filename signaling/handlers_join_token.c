@@ -152,6 +152,10 @@ static const char *room_refusal(NaraSignaling *sig, const NaraStoreConsultation 
     *message = "the consultation is full";
     return "room-full";
   }
+  if (!room && sig->draining) {
+    *message = "this server is about to restart: try again in a minute";
+    return "draining";
+  }
   if (!room && g_hash_table_size(sig->rooms) >= sig->config.max_rooms) {
     *message = "this server has too many rooms";
     return "too-many-rooms";
@@ -186,7 +190,10 @@ static void admit_or_wait(NaraSession *session, json_t *id, const NaraStoreConsu
   /* The kick may have freed an idle room: look again. */
   room = nara_room_lookup_or_create_consultation(sig, stored, &code);
   if (!room) {
-    nara_session_send_error(session, id, code, "this server has too many rooms");
+    nara_session_send_error(session, id, code,
+                            g_str_equal(code, "draining")
+                                ? "this server is about to restart: try again in a minute"
+                                : "this server has too many rooms");
     return;
   }
   m = nara_consultation_member(room, claims->participant, name, role, claims->assurance);

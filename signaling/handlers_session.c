@@ -83,7 +83,9 @@ void nara_handle_join(NaraSession *session, json_t *msg, json_t *id)
     nara_session_send_error(session, id, code,
                             g_str_equal(code, "room-closed") ? "open rooms are disabled"
                             : g_str_equal(code, "room-full") ? "the room is full"
-                                                             : "this server has too many rooms");
+                            : g_str_equal(code, "draining")
+                                ? "this server is about to restart: try again in a minute"
+                                : "this server has too many rooms");
     return;
   }
   nara_room_enter(room, session, id, name, NULL);

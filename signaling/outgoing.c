@@ -27,6 +27,7 @@ const char *const nara_outgoing_types[] = {
   "muted-by-host",
   "chat",
   "consultation-changed",
+  "draining",
   NULL,
 };
 
@@ -176,4 +177,10 @@ json_t *nara_out_consultation_changed(gboolean locked, const char *title)
 {
   return json_pack("{s:s, s:b, s:s}", "type", "consultation-changed", "locked", locked, "title",
                    title);
+}
+
+json_t *nara_out_draining(const char *deadline, guint seconds)
+{
+  return json_pack("{s:s, s:s, s:i}", "type", "draining", "deadline", deadline, "seconds",
+                   (json_int_t)seconds);
 }

@@ -63,5 +63,7 @@ json_t *nara_out_status(const char *status);
 /* waiting: stolen. */
 json_t *nara_out_waiting_list(json_t *waiting);
 json_t *nara_out_consultation_changed(gboolean locked, const char *title);
+/* deadline: RFC 3339 UTC; seconds: from now. */
+json_t *nara_out_draining(const char *deadline, guint seconds);
 
 G_END_DECLS

@@ -55,6 +55,10 @@ NaraRoom *nara_room_lookup_or_create(NaraSignaling *sig, const char *name, const
     }
     return room;
   }
+  if (sig->draining) {
+    *code = "draining";
+    return NULL;
+  }
   if (g_hash_table_size(sig->rooms) >= sig->config.max_rooms) {
     *code = "too-many-rooms";
     return NULL;
@@ -79,6 +83,10 @@ NaraRoom *nara_room_lookup_or_create_consultation(NaraSignaling *sig,
   if (room) {
     nara_consultation_refresh(room->consultation, stored);
     return room;
+  }
+  if (sig->draining) {
+    *code = "draining";
+    return NULL;
   }
   if (g_hash_table_size(sig->rooms) >= sig->config.max_rooms) {
     *code = "too-many-rooms";

@@ -43,6 +43,13 @@ struct _NaraSignaling {
   GHashTable *per_ip;        /* client address -> open WebSockets (GUINT_TO_POINTER) */
   char **turn_urls;          /* config.turn points here (owned copies) */
   char *turn_secret;
+  /* drain.c: set once by nara_signaling_drain, never cleared. */
+  gboolean draining;
+  gboolean drain_warned; /* the deadline is near: joiners are told at once */
+  gint64 drain_deadline_us;
+  guint drain_warning_source, drain_deadline_source, drain_empty_source;
+  GSourceFunc drain_on_empty;
+  gpointer drain_on_empty_data;
 };
 
 typedef enum {
@@ -74,6 +81,8 @@ struct _NaraSession {
   gint64 last_rx_us;  /* latest message or pong from the client */
   gboolean pinged;    /* a ping went out since last_rx_us */
   gboolean ping_due;  /* send a ping at the next SERVER_WRITEABLE */
+
+  gboolean drain_told; /* drain.c: this session has the deadline */
 };
 
 struct _NaraParticipant {
@@ -243,6 +252,10 @@ json_t *nara_track_to_json(const NaraMediaTrack *track);
 /* The publish peer's tracks changed: events and subscriptions follow. */
 void nara_participant_set_tracks(NaraParticipant *p, const NaraMediaTrack *tracks, guint n);
 void nara_room_free(NaraRoom *room);
+
+/* drain.c */
+/* Removes the drain's timers (signaling teardown). */
+void nara_drain_stop(NaraSignaling *sig);
 
 /* consultation.c: the live consultation attached to a room */
 /* (transfer full) A consultation with no members yet, from the store's copy. */

@@ -23,6 +23,11 @@ NaraServer *nara_server_new(const NaraConfig *config, GMainLoop *loop, GError **
 /* Closes the listener (sessions end as if disconnected), then the rest. */
 void nara_server_free(NaraServer *server);
 
+/* SIGTERM: stop taking new calls, let live ones finish (server.drain_secs),
+ * then quit the loop. FALSE when already draining (the caller then stops
+ * at once). */
+gboolean nara_server_drain(NaraServer *server);
+
 /* For the shutdown log line. */
 guint nara_server_n_sessions(NaraServer *server);
 guint nara_server_n_rooms(NaraServer *server);

@@ -75,6 +75,16 @@ void nara_signaling_set_consultations(NaraSignaling *signaling, NaraStore *store
  * turn of the main loop (nara_store_flush() runs it at once). */
 void nara_signaling_consultation_changed(NaraSignaling *signaling, const char *consultation_id);
 
+/* Takes the node out of service (SIGTERM): no new room or consultation
+ * starts here (`draining` errors), live calls go on; those in them are
+ * told the deadline warning_secs before it and closed with 1012 at
+ * deadline_secs. on_empty(data) runs once, when no one is in a call or
+ * waiting room any more. Call once. (drain.c) */
+void nara_signaling_drain(NaraSignaling *signaling, guint deadline_secs, guint warning_secs,
+                          GSourceFunc on_empty, gpointer data);
+/* For /readyz: TRUE once nara_signaling_drain ran. */
+gboolean nara_signaling_is_draining(NaraSignaling *signaling);
+
 /* For /healthz and logs. */
 guint nara_signaling_n_sessions(NaraSignaling *signaling);
 guint nara_signaling_n_rooms(NaraSignaling *signaling);

@@ -45,7 +45,10 @@ class Server:
         self.state_dir = state_dir
         os.makedirs(state_dir, exist_ok=True)
         args = [binary, "--listen", f"127.0.0.1:{self.port}", "--state-dir", state_dir,
-                "--set", "media.ice_addresses=127.0.0.1", "--set", f"server.tls={str(tls).lower()}"]
+                "--set", "media.ice_addresses=127.0.0.1", "--set", f"server.tls={str(tls).lower()}",
+                # SIGTERM stops at once (calls closed with 1012): tests stop
+                # servers with clients still connected. test_drain.py drains.
+                "--set", "server.drain_secs=0"]
         for s in settings:
             args += ["--set", s]
         self.log = open(os.path.join(state_dir, f"nara-{self.port}.log"), "w")

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""test_drain.py - SIGTERM takes the node out of service without dropping a call.
+
+Usage: test_drain.py NARA_BINARY STATE_DIR
+- test_deadline: after SIGTERM /readyz answers 503 while /healthz stays
+  200; a join that would start a new room gets `draining`, a join into a
+  live room still works and the call goes on (chat); everyone in the call
+  is told the deadline (`draining`), and at the deadline their sockets
+  close with 1012 (service restart); a session that only said hello does
+  not hold the exit; the process exits 0.
+- test_empty_exit: with a long deadline, the process exits 0 as soon as
+  the last participant leaves.
+- test_second_sigterm: a second SIGTERM stops at once (exit 0), calls or not.
+"""
+import asyncio
+import signal
+import sys
+import time
+
+from harness import TIMEOUT, Client, Server, chat_flows, room_of, run
+
+
+async def until(predicate, timeout=TIMEOUT, what="condition"):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not within {timeout} s")
+        await asyncio.sleep(0.05)
+
+
+async def exited(server, timeout):
+    await until(lambda: server.proc.poll() is not None, timeout, "exit")
+    assert server.proc.returncode == 0, f"exit code {server.proc.returncode}"
+
+
+async def test_deadline(binary, state_dir):
+    with Server(binary, state_dir, "rooms.open=true", "server.drain_secs=4",
+                "server.drain_warning_secs=3") as server:
+        assert server.get("/readyz")[0] == 200
+        a, b = await room_of(server, "ward", "Astrid", "Bo")
+        idle = await Client.connect(server)
+        await idle.hello()
+
+        server.proc.send_signal(signal.SIGTERM)
+        await until(lambda: server.get("/readyz")[0] == 503, what="/readyz 503")
+        status, _, body = server.get("/readyz")
+        assert b'"draining"' in body, body
+        assert server.get("/healthz")[0] == 200
+
+        late = await Client.connect(server)
+        await late.hello()
+        i = await late.request({"type": "join", "room": "elsewhere", "name": "Cai"})
+        msg = await late.expect_error("draining", i)
+        assert "restart" in msg["message"], msg
+        joined = await late.join("ward", "Cai")
+        late.pid = joined["you"]["id"]
+        for c in (a, b):
+            await c.expect("participant-joined")
+        await chat_flows(a, b, late, text="still in the call while draining")
+
+        for c in (a, b, late):
+            msg = await c.expect("draining", timeout=4)
+            assert 0 <= msg["seconds"] <= 4 and msg["deadline"].endswith("Z"), msg
+        for c in (a, b, late):
+            await c.expect_closed(1012, timeout=6)
+        await exited(server, 5)
+
+
+async def test_empty_exit(binary, state_dir):
+    with Server(binary, state_dir, "rooms.open=true", "server.drain_secs=600") as server:
+        a, b = await room_of(server, "ward", "Astrid", "Bo")
+        server.proc.send_signal(signal.SIGTERM)
+        await until(lambda: server.get("/readyz")[0] == 503, what="/readyz 503")
+        await chat_flows(a, b, text="the call goes on")
+        assert server.proc.poll() is None, "exited with a call still live"
+        for c in (a, b):
+            await c.request({"type": "leave"})
+        await exited(server, 5)
+
+
+async def test_second_sigterm(binary, state_dir):
+    with Server(binary, state_dir, "rooms.open=true", "server.drain_secs=600") as server:
+        a, b = await room_of(server, "ward", "Astrid", "Bo")
+        server.proc.send_signal(signal.SIGTERM)
+        await until(lambda: server.get("/readyz")[0] == 503, what="/readyz 503")
+        await asyncio.sleep(0.5)
+        assert server.proc.poll() is None, "exited with a call still live"
+        server.proc.send_signal(signal.SIGTERM)
+        await exited(server, 5)
+
+
+if __name__ == "__main__":
+    run([test_deadline, test_empty_exit, test_second_sigterm], sys.argv[1], sys.argv[2])
