@@ -45,49 +45,67 @@ def package_list(path):
             if line.strip() and not line.lstrip().startswith("#")}
 
 
-def dpkg_owner(path):
-    real = os.path.realpath(path)
-    for candidate in (real, real.removeprefix("/usr"), "/usr" + real, path):
-        r = subprocess.run(["dpkg-query", "-S", candidate], capture_output=True, text=True)
-        if r.returncode == 0:
-            return r.stdout.split(":")[0].strip()
-    return None
+def installed_packages():
+    """{package: (dependencies, essential)} from dpkg's status file, read once."""
+    packages, fields = {}, {}
+    with open("/var/lib/dpkg/status") as f:
+        for line in f.read().split("\n") + [""]:
+            if not line:
+                if fields.get("Package") and "installed" in fields.get("Status", ""):
+                    deps = set()
+                    for key in ("Depends", "Pre-Depends"):
+                        for alternative in fields.get(key, "").split(","):
+                            for name in alternative.split("|"):
+                                name = re.sub(r"\(.*?\)", "", name).strip().split(":")[0]
+                                if name:
+                                    deps.add(name)
+                    packages[fields["Package"].split(":")[0]] = (
+                        deps, fields.get("Essential") == "yes")
+                fields, key = {}, None
+            elif line[0] not in " \t" and ":" in line:
+                key, value = line.split(":", 1)
+                fields[key] = value.strip()
+            elif key:
+                fields[key] += " " + line.strip()
+    return packages
 
 
-def depends(package):
-    r = subprocess.run(["dpkg-query", "-W", "-f=${Depends}, ${Pre-Depends}", package],
-                       capture_output=True, text=True)
-    names = set()
-    for alternative in r.stdout.split(","):
-        for name in alternative.split("|"):
-            name = re.sub(r"\(.*?\)", "", name).strip().split(":")[0]
-            if name:
-                names.add(name)
-    return names
+PACKAGES = installed_packages()
 
 
-def closure(packages):
-    seen, todo = set(), list(packages)
+def closure(names):
+    seen, todo = set(), list(names)
     while todo:
         p = todo.pop()
         if p not in seen:
             seen.add(p)
-            todo.extend(depends(p) - seen)
+            todo.extend(PACKAGES.get(p, (set(), False))[0] - seen)
     return seen
 
 
-_base = None
+BASE = closure(p for p, (_, essential) in PACKAGES.items() if essential)
+
+
+def owners(paths):
+    """{path: package} in one dpkg-query call (each path tried with and
+    without /usr, for merged-/usr systems)."""
+    tries = {}
+    for path in paths:
+        real = os.path.realpath(path)
+        for candidate in (real, real.removeprefix("/usr"), "/usr" + real):
+            tries.setdefault(candidate, path)
+    r = subprocess.run(["dpkg-query", "-S"] + list(tries), capture_output=True, text=True)
+    found = {}
+    for line in r.stdout.splitlines():
+        package, _, file = line.partition(": ")
+        if file in tries:
+            found.setdefault(tries[file], package.split(",")[0].split(":")[0].strip())
+    return found
 
 
 def base(package):
     """In every Debian image: an essential package or what they depend on."""
-    global _base
-    if _base is None:
-        r = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${Essential}\n"],
-                           capture_output=True, text=True)
-        _base = closure(line.split()[0] for line in r.stdout.splitlines()
-                        if line.endswith(" yes"))
-    return package in _base
+    return package in BASE
 
 
 # .dockerignore
@@ -113,12 +131,13 @@ needed = re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]",
 ldd = dict(re.findall(r"^\s*(\S+) => (/\S+)", subprocess.run(
     ["ldd", binary], capture_output=True, text=True).stdout, re.M))
 provided = closure(runtime)
+owner_of = owners(list(ldd.values()))
 for lib in needed:
-    owner = dpkg_owner(ldd.get(lib, lib))
+    owner = owner_of.get(ldd.get(lib, lib))
     ok = owner is not None and (owner in runtime or base(owner))
     check(ok, f"{lib} (directly linked) comes from a listed package ({owner})")
 for lib, path in sorted(ldd.items()):
-    owner = dpkg_owner(path)
+    owner = owner_of.get(path)
     ok = owner is not None and (owner in provided or base(owner))
     check(ok, f"{lib} comes with the listed packages ({owner})")
 check("libwebsockets-evlib-glib" in runtime, "the GLib event-loop plugin of libwebsockets is listed")
