@@ -3,8 +3,10 @@
  * Gathers signaling's session and room counts, media's counters (a
  * snapshot of relaxed atomics, nothing locked on the packet path) and the
  * process's open fds, threads and resident memory from /proc/self, and
- * writes one HELP, TYPE and sample line each. It keeps no state between
- * scrapes and labels nothing: a scrape is a handful of numbers.
+ * writes one HELP, TYPE and sample line each; signaling adds its latency
+ * histograms, and /proc/self/task the CPU seconds of Nara's own threads.
+ * It keeps no state between scrapes; the only labels are histogram
+ * buckets and thread names, never rooms or people.
  * Threading: control thread.
  */
 #include "metrics.h"
@@ -62,6 +64,55 @@ static gboolean resident_bytes(guint64 *n)
   return TRUE;
 }
 
+/* CPU seconds of the threads that matter, from /proc/self/task/TID/stat
+ * ("tid (comm) state ... utime stime ..."; comm may hold spaces and
+ * parentheses, so fields are counted from its last ')'). The media workers
+ * are "nara-media-N", the store's writer "nara-store"; the thread whose id
+ * is the process id is the control thread. */
+static void thread_cpu(GString *out)
+{
+  long ticks = sysconf(_SC_CLK_TCK);
+  GDir *dir = g_dir_open("/proc/self/task", 0, NULL);
+  const char *tid;
+  gboolean any = FALSE;
+
+  if (!dir || ticks <= 0) {
+    g_clear_pointer(&dir, g_dir_close);
+    return;
+  }
+  while ((tid = g_dir_read_name(dir))) {
+    g_autofree char *path = g_strdup_printf("/proc/self/task/%s/stat", tid);
+    g_autofree char *text = NULL;
+    char *open, *close, *end;
+    if (!g_file_get_contents(path, &text, NULL, NULL) || !(open = strchr(text, '('))
+        || !(close = strrchr(text, ')')))
+      continue;
+    *close = '\0';
+    const char *comm = open + 1;
+    gboolean control = g_ascii_strtoull(tid, NULL, 10) == (guint64)getpid();
+    if (!control && !g_str_has_prefix(comm, "nara-media-") && !g_str_equal(comm, "nara-store"))
+      continue;
+    /* After ')': state is field 3, utime 14, stime 15. */
+    char *p = close + 1;
+    for (int field = 3; field < 14 && p; field++)
+      p = strchr(p + 1, ' ');
+    if (!p)
+      continue;
+    guint64 utime = g_ascii_strtoull(p + 1, &end, 10);
+    guint64 stime = g_ascii_strtoull(end, NULL, 10);
+    if (!any)
+      g_string_append(out, "# HELP nara_thread_cpu_seconds_total CPU time of the control thread, "
+                           "each media worker and the store thread.\n"
+                           "# TYPE nara_thread_cpu_seconds_total counter\n");
+    any = TRUE;
+    char seconds[G_ASCII_DTOSTR_BUF_SIZE];
+    g_ascii_formatd(seconds, sizeof seconds, "%.2f", (double)(utime + stime) / (double)ticks);
+    g_string_append_printf(out, "nara_thread_cpu_seconds_total{thread=\"%s\"} %s\n",
+                           control ? "control" : comm, seconds);
+  }
+  g_dir_close(dir);
+}
+
 GString *nara_metrics_render(NaraSignaling *signaling, NaraMedia *media)
 {
   NaraMediaStats stats;
@@ -111,5 +162,7 @@ GString *nara_metrics_render(NaraSignaling *signaling, NaraMedia *media)
     g_string_append_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" G_GUINT64_FORMAT "\n", m->name,
                            m->help, m->name, m->type, m->name, m->value);
   }
+  nara_signaling_render_metrics(signaling, out);
+  thread_cpu(out);
   return out;
 }

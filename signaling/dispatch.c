@@ -56,6 +56,8 @@ void nara_dispatch(NaraSession *session, const char *data, gsize len)
     nara_session_send_error(session, id, code, error->message);
     goto out;
   }
+  if (g_str_equal(type, "join"))
+    nara_telemetry_join_started(session);
   m->handler(session, msg, id);
 out:
   json_decref(msg);

@@ -126,6 +126,7 @@ static void send_waiting(NaraSession *session, json_t *id, NaraMember *m)
 
   nara_session_send_new(session, nara_out_waiting(id, c->id, c->title, m->id, m->name,
                                                   nara_role_to_string(m->role), m->assurance));
+  nara_telemetry_join_answered(session);
 }
 
 /* Why the room cannot take this join now, or NULL. */

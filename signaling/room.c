@@ -150,6 +150,7 @@ NaraParticipant *nara_room_enter(NaraRoom *room, NaraSession *session, json_t *i
       session,
       nara_out_joined(id, room->name, you, others,
                       room->consultation ? nara_consultation_to_json(room->consultation) : NULL));
+  nara_telemetry_join_answered(session);
   nara_room_broadcast(room, nara_out_participant_joined(nara_participant_to_json(p)), p);
   if (room->consultation)
     nara_consultation_send_waiting_list(room, p);

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "histogram.h"
 #include "signaling.h"
 #include "store.h"
 #include "token.h"
@@ -50,6 +51,9 @@ struct _NaraSignaling {
   guint drain_warning_source, drain_deadline_source, drain_empty_source;
   GSourceFunc drain_on_empty;
   gpointer drain_on_empty_data;
+  /* telemetry.c: for /metrics. */
+  NaraHistogram join_seconds;  /* join request to joined or waiting */
+  NaraHistogram store_seconds; /* a store call made for a session, to its answer */
 };
 
 typedef enum {
@@ -82,7 +86,8 @@ struct _NaraSession {
   gboolean pinged;    /* a ping went out since last_rx_us */
   gboolean ping_due;  /* send a ping at the next SERVER_WRITEABLE */
 
-  gboolean drain_told; /* drain.c: this session has the deadline */
+  gboolean drain_told;    /* drain.c: this session has the deadline */
+  gint64 join_started_us; /* telemetry.c: when its join arrived, 0: none pending */
 };
 
 struct _NaraParticipant {
@@ -253,6 +258,11 @@ json_t *nara_track_to_json(const NaraMediaTrack *track);
 void nara_participant_set_tracks(NaraParticipant *p, const NaraMediaTrack *tracks, guint n);
 void nara_room_free(NaraRoom *room);
 
+/* telemetry.c */
+/* A join request arrived (dispatch) / was answered with joined or waiting. */
+void nara_telemetry_join_started(NaraSession *session);
+void nara_telemetry_join_answered(NaraSession *session);
+
 /* drain.c */
 /* Removes the drain's timers (signaling teardown). */
 void nara_drain_stop(NaraSignaling *sig);
@@ -315,12 +325,13 @@ typedef struct {
   NaraSignaling *sig;
   NaraSession *session; /* compared, dereferenced only once found live */
   guint64 serial;
-  json_t *id; /* the request's id (owned), or NULL */
+  json_t *id;        /* the request's id (owned), or NULL */
+  gint64 started_us; /* for the store latency histogram; 0 once observed */
 } NaraSessionWait;
 
 void nara_session_wait_init(NaraSessionWait *w, NaraSession *session, json_t *id);
 /* (transfer none) The session if it is still open, else NULL. */
-NaraSession *nara_session_wait_get(const NaraSessionWait *w);
+NaraSession *nara_session_wait_get(NaraSessionWait *w);
 void nara_session_wait_clear(NaraSessionWait *w);
 
 G_END_DECLS

@@ -188,6 +188,9 @@ NaraSignaling *nara_signaling_new(const NaraSignalingConfig *config, NaraMedia *
   sig->per_ip = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   sig->media = media;
   sig->rooms = g_hash_table_new(g_str_hash, g_str_equal);
+  nara_histogram_init(&sig->join_seconds, nara_histogram_wait_bounds, nara_histogram_n_wait_bounds);
+  nara_histogram_init(&sig->store_seconds, nara_histogram_wait_bounds,
+                      nara_histogram_n_wait_bounds);
   sig->sessions = g_hash_table_new(NULL, NULL);
   sig->protocol.name = NARA_SIGNALING_PROTOCOL_NAME;
   sig->protocol.callback = signaling_callback;

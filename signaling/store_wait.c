@@ -16,10 +16,17 @@ void nara_session_wait_init(NaraSessionWait *w, NaraSession *session, json_t *id
   w->session = session;
   w->serial = session->serial;
   w->id = id ? json_incref(id) : NULL;
+  w->started_us = g_get_monotonic_time();
 }
 
-NaraSession *nara_session_wait_get(const NaraSessionWait *w)
+NaraSession *nara_session_wait_get(NaraSessionWait *w)
 {
+  /* The first look is the store's answer arriving: how long it took. */
+  if (w->started_us) {
+    nara_histogram_observe(&w->sig->store_seconds,
+                           (double)(g_get_monotonic_time() - w->started_us) / G_USEC_PER_SEC);
+    w->started_us = 0;
+  }
   if (!g_hash_table_contains(w->sig->sessions, w->session) || w->session->serial != w->serial)
     return NULL;
   return w->session;

@@ -85,6 +85,10 @@ void nara_signaling_drain(NaraSignaling *signaling, guint deadline_secs, guint w
 /* For /readyz: TRUE once nara_signaling_drain ran. */
 gboolean nara_signaling_is_draining(NaraSignaling *signaling);
 
+/* Appends signaling's own /metrics lines (join and store latency
+ * histograms, the draining gauge) to out. (telemetry.c) */
+void nara_signaling_render_metrics(NaraSignaling *signaling, GString *out);
+
 /* For /healthz and logs. */
 guint nara_signaling_n_sessions(NaraSignaling *signaling);
 guint nara_signaling_n_rooms(NaraSignaling *signaling);

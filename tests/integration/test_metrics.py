@@ -2,7 +2,8 @@
 """test_metrics.py - GET /metrics: Prometheus text format 0.0.4, counts only.
 
 Every sample has a HELP and a TYPE line before it, counters end in _total,
-values are numbers; the security headers are there; session, room and
+values are numbers, histograms are cumulative (join time counts each
+join); each of Nara's threads has its CPU seconds; the security headers are there; session, room and
 media object counts follow a join and a leave (media objects are freed on
 their worker a moment after the leave, so that wait is bounded); the
 process figures are plausible; no room or participant name appears.
@@ -10,6 +11,8 @@ process figures are plausible; no room or participant name appears.
 Usage: test_metrics.py NARA_BINARY STATE_DIR
 """
 import asyncio
+import json
+import os
 import re
 import sys
 import time
@@ -22,8 +25,13 @@ REQUIRED = ("nara_sessions", "nara_rooms", "nara_media_rooms", "nara_media_peers
             "nara_process_open_fds", "nara_process_threads", "nara_process_resident_bytes")
 
 
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-z_]+="[^"\\]*"\})? (\S+)$')
+
+
 def parse_strictly(text):
-    """{name: value}, asserting the exposition format line by line."""
+    """{name or name{label}: value}, asserting the exposition format line by
+    line: HELP and TYPE before a family's samples, counters end in _total,
+    histograms have cumulative buckets ending in +Inf that equal _count."""
     values, helps, types = {}, set(), {}
     assert text.endswith("\n"), "the last line must end with a newline"
     for line in text.splitlines():
@@ -33,16 +41,32 @@ def parse_strictly(text):
             helps.add(name)
         elif line.startswith("# TYPE "):
             name, kind = line[7:].split(" ")
-            assert kind in ("gauge", "counter"), line
+            assert kind in ("gauge", "counter", "histogram"), line
             types[name] = kind
         else:
-            name, value = line.split(" ")
-            assert NAME.match(name), line
-            assert name in helps and name in types, f"{name}: no HELP or TYPE before it"
-            assert name not in values, f"{name} twice"
-            assert (types[name] == "counter") == name.endswith("_total"), line
-            values[name] = float(value)
-            assert values[name] >= 0 and values[name] == int(values[name]), line
+            m = SAMPLE.match(line)
+            assert m, line
+            name, label, value = m.group(1), m.group(2) or "", float(m.group(3))
+            family = re.sub(r"_(bucket|sum|count)$", "", name)
+            if types.get(family) != "histogram":
+                family = name
+            assert family in helps and family in types, f"{name}: no HELP or TYPE before it"
+            assert name + label not in values, f"{name}{label} twice"
+            if types[family] == "counter":
+                assert name.endswith("_total"), line
+            elif types[family] == "histogram":
+                assert name != family and (name.endswith("_bucket") == bool(label)), line
+            else:
+                assert not name.endswith("_total") and not label, line
+            assert value >= 0, line
+            if not label and not name.endswith("_sum"):
+                assert value == int(value), line
+            values[name + label] = value
+    for family, kind in types.items():
+        if kind == "histogram":
+            buckets = [v for k, v in values.items() if k.startswith(family + "_bucket{")]
+            assert buckets == sorted(buckets), f"{family}: buckets not cumulative"
+            assert values[family + '_bucket{le="+Inf"}'] == values[family + "_count"], family
     return values
 
 
@@ -73,6 +97,18 @@ async def test_format_and_headers(binary, state_dir):
         assert values["nara_process_threads"] >= 1 + values["nara_media_workers"], values
         assert 3 <= values["nara_process_open_fds"] < 1000, values
         assert 1 << 20 < values["nara_process_resident_bytes"] < 1 << 32, values
+        assert values["nara_draining"] == 0 and values["nara_join_seconds_count"] == 0, values
+        for thread in ["control", "nara-store"] + [
+                f"nara-media-{i}" for i in range(int(values["nara_media_workers"]))]:
+            assert f'nara_thread_cpu_seconds_total{{thread="{thread}"}}' in values, thread
+        # The operators' dashboard reads only metrics that exist.
+        dashboard = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                                 "ops", "grafana-nara.json")
+        with open(dashboard) as f:
+            exprs = [t["expr"] for p in json.load(f)["panels"] for t in p["targets"]]
+        names = {k.split("{")[0] for k in values}
+        for name in set(re.findall(r"nara_[a-z_]+", " ".join(exprs))):
+            assert name in names, f"the dashboard reads {name}, which /metrics lacks"
 
 
 async def test_counts_follow_join_and_leave(binary, state_dir):
@@ -83,6 +119,9 @@ async def test_counts_follow_join_and_leave(binary, state_dir):
                                     and v["nara_media_rooms"] == 1
                                     and v["nara_media_peers"] == 4)
         body = server.get("/metrics")[2].decode()
+        values = parse_strictly(body)
+        assert values["nara_join_seconds_count"] == 2, values
+        assert values['nara_join_seconds_bucket{le="30"}'] == 2, values
         for private in ("metrics-room-x", "Secretname", a.pid, "127.0.0.1"):
             assert private not in body, f"{private!r} in /metrics"
         await b.close()
