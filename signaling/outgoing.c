@@ -27,6 +27,7 @@ const char *const nara_outgoing_types[] = {
   "muted-by-host",
   "chat",
   "consultation-changed",
+  "rtt",
   NULL,
 };
 
@@ -176,4 +177,11 @@ json_t *nara_out_consultation_changed(gboolean locked, const char *title)
 {
   return json_pack("{s:s, s:b, s:s}", "type", "consultation-changed", "locked", locked, "title",
                    title);
+}
+
+json_t *nara_out_rtt(const char *from_id, const char *from_name, const char *text, gint64 seq,
+                     gboolean final)
+{
+  return json_pack("{s:s, s:{s:s, s:s}, s:s, s:I, s:b}", "type", "rtt", "from", "id", from_id,
+                   "name", from_name, "text", text, "seq", (json_int_t)seq, "final", final);
 }

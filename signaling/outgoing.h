@@ -63,5 +63,8 @@ json_t *nara_out_status(const char *status);
 /* waiting: stolen. */
 json_t *nara_out_waiting_list(json_t *waiting);
 json_t *nara_out_consultation_changed(gboolean locked, const char *title);
+/* Real-time text: the sender's current line as typed so far. */
+json_t *nara_out_rtt(const char *from_id, const char *from_name, const char *text, gint64 seq,
+                     gboolean final);
 
 G_END_DECLS
