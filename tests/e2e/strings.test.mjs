@@ -145,3 +145,141 @@ test('every data-i18n key of index.html is in en', () => {
     [],
   );
 });
+
+// --- in Chromium: every language at 320 px ------------------------------------------
+
+/**
+ * web/ over plain HTTP on 127.0.0.1, as nara serves it (every page path
+ * is index.html): the layout check needs no signaling.
+ * @returns {Promise<{url: string, close: () => Promise<void>, asked: string[]}>}
+ */
+async function serveWeb() {
+  const http = await import('node:http');
+  const root = new URL('../../web/', import.meta.url);
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+  /** @type {string[]} */
+  const asked = [];
+  const server = http.createServer((req, res) => {
+    const p = new URL(req.url ?? '/', 'http://x').pathname;
+    asked.push(p);
+    const file = /^\/(js|css|lang)\/[a-z0-9_-]+\.(js|css)$/.test(p) ? p.slice(1) : 'index.html';
+    fs.readFile(new URL(file, root), (err, data) => {
+      if (err) {
+        res.writeHead(404).end();
+        return;
+      }
+      const ext = /** @type {keyof typeof types} */ (file.slice(file.lastIndexOf('.')));
+      res.writeHead(200, { 'content-type': `${types[ext]}; charset=utf-8` }).end(data);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  return {
+    url: `http://127.0.0.1:${port}`,
+    asked,
+    close: () => new Promise((resolve) => server.close(() => resolve(undefined))),
+  };
+}
+
+const { browserMissing, launchBrowser, newPage } = await import('./lib/browser.mjs');
+const noBrowser = browserMissing();
+
+test('every language fits a 320 px screen; ar and fa read right to left', { skip: noBrowser ?? false, timeout: 300000 }, async () => {
+  const web = await serveWeb();
+  const browser = await launchBrowser();
+  try {
+    const { page, errors } = await newPage(browser, { viewport: { width: 320, height: 568 } });
+    await page.goto(`${web.url}/`, { timeout: 120000 });
+    await page.waitForFunction(() => document.documentElement.lang === 'en', null, { timeout: 120000 });
+    // English only so far: a language's file comes when it is chosen.
+    assert.deepEqual(web.asked.filter((p) => p.startsWith('/lang/')), ['/lang/en.js']);
+    /** @type {string[]} */
+    const problems = [];
+    for (const lang of Object.keys(LANGUAGES)) {
+      await page.locator('#lang-select').selectOption(lang);
+      await page.waitForFunction((l) => document.documentElement.lang === l, lang, { timeout: 60000 });
+      assert.equal(await page.evaluate(() => document.documentElement.dir), directionOf(lang));
+      const found = await page.evaluate(measureAllScreens, BUTTON_KEYS);
+      problems.push(...found.map((f) => `${lang}: ${f}`));
+      if (directionOf(lang) === 'rtl') {
+        // Mirrored: headings start at the right, the chooser sits at the left.
+        const { headingGap, selectLeft } = await page.evaluate(() => {
+          const h1 = /** @type {HTMLElement} */ (document.querySelector('#screen-landing h1'));
+          const range = document.createRange();
+          range.selectNodeContents(h1);
+          const select = /** @type {HTMLElement} */ (document.querySelector('#lang-select'));
+          return {
+            headingGap: h1.getBoundingClientRect().right - range.getBoundingClientRect().right,
+            selectLeft: select.getBoundingClientRect().left,
+          };
+        });
+        assert.ok(headingGap < 2, `${lang}: the heading's text does not start at the right (${headingGap} px)`);
+        assert.ok(selectLeft < 160, `${lang}: the chooser is not on the left (${selectLeft} px)`);
+      }
+    }
+    assert.deepEqual(problems, []);
+    // Each language's file was fetched once, when chosen.
+    const files = web.asked.filter((p) => p.startsWith('/lang/')).sort();
+    assert.deepEqual(files, Object.keys(LANGUAGES).map((l) => `/lang/${l}.js`).sort());
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await web.close();
+  }
+});
+
+/** Labels that code puts on the buttons of the call and waiting controls. */
+const BUTTON_KEYS = ['muteMic', 'unmuteMic', 'stopCamera', 'startCamera', 'leaveButton', 'playSound', 'joinButton',
+  'rejoinButton', 'useThisDevice', 'tryAgain', 'chatSend', 'admitAll', 'lock', 'unlock', 'endForAll', 'endConfirm',
+  'cancel', 'admit', 'decline', 'hostMute', 'hostUnmute', 'hostStopCamera', 'hostAllowCamera', 'remove', 'undoRemoval'];
+
+/**
+ * Runs in the page: shows each screen in turn (every hidden part of it
+ * too) and lists what sticks out: a control or text whose content is
+ * wider than its box (a word too long to wrap) or that reaches past the
+ * viewport. The control buttons are tried with every label code gives them.
+ * @param {string[]} keys
+ */
+async function measureAllScreens(keys) {
+  const { t } = await import('/js/page.js');
+  const width = document.documentElement.clientWidth;
+  /** @type {string[]} */
+  const found = [];
+  const sections = [...document.querySelectorAll('main > section.screen')];
+  const hiddenBefore = [...document.querySelectorAll('[hidden]')];
+  /** @param {Element} el @param {string} where */
+  const check = (el, where) => {
+    const box = /** @type {HTMLElement} */ (el);
+    if (!box.offsetParent && getComputedStyle(box).position !== 'fixed') return;
+    const r = box.getBoundingClientRect();
+    const text = (box.textContent ?? '').trim().slice(0, 40);
+    if (box.scrollWidth > box.clientWidth + 1 && getComputedStyle(box).overflowX === 'visible') {
+      found.push(`${where}: "${text}" is ${box.scrollWidth} px in a ${box.clientWidth} px ${box.tagName.toLowerCase()}`);
+    } else if (r.right > width + 1 || r.left < -1) {
+      found.push(`${where}: "${text}" reaches past the screen (${Math.round(r.left)}..${Math.round(r.right)})`);
+    }
+  };
+  try {
+    for (const section of sections) {
+      for (const s of sections) /** @type {HTMLElement} */ (s).hidden = s !== section;
+      for (const el of section.querySelectorAll('[hidden]')) /** @type {HTMLElement} */ (el).hidden = false;
+      for (const el of section.querySelectorAll('button, label, select, h1, h2, h3, p, li, figcaption, input')) {
+        check(el, section.id);
+      }
+      for (const button of section.querySelectorAll('.controls button')) {
+        const before = button.textContent;
+        for (const key of keys) {
+          button.textContent = t(key);
+          check(button, `${section.id} button`);
+        }
+        button.textContent = before;
+      }
+    }
+    check(document.getElementById('lang-select'), 'chooser');
+  } finally {
+    for (const el of document.querySelectorAll('main [hidden]')) /** @type {HTMLElement} */ (el).hidden = false;
+    for (const el of hiddenBefore) /** @type {HTMLElement} */ (el).hidden = true;
+    for (const s of sections) /** @type {HTMLElement} */ (s).hidden = s.id !== 'screen-landing';
+  }
+  return [...new Set(found)];
+}

@@ -183,6 +183,9 @@ export class NaraClient extends EventTarget {
    */
   async join(room, name) {
     this.ensureSubscribePc();
+    // Direction marks are invisible and the server refuses them in names
+    // (they could make one name look like another): a pasted name loses them.
+    name = name.replace(/[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/g, '');
     const reply = await this.request({ type: 'join', room, name, ...this.langField() });
     this.self = reply.you;
     this.room = reply.room;
