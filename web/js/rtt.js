@@ -137,13 +137,16 @@ function schedule(wantMs) {
   timer = setTimeout(() => send(false), Math.max(0, at - now));
 }
 
-/** @param {boolean} final */
-function send(final) {
+/**
+ * @param {boolean} final
+ * @param {string} [line] the finished line (the input is already empty)
+ */
+function send(final, line) {
   if (timer !== null) clearTimeout(timer);
   timer = null;
   const v = view;
   if (!v || !current || state.client !== current) return;
-  const text = v.input.value.slice(0, MAX_CHARS);
+  const text = (line ?? v.input.value).slice(0, MAX_CHARS);
   if (!final && text === lastSentText) return;
   current.rtt(text, seq++, final);
   lastSentAt = performance.now();
@@ -154,9 +157,15 @@ function finishLine() {
   const v = /** @type {NonNullable<typeof view>} */ (view);
   const text = v.input.value.trim();
   if (!text && !lastSentText) return;
-  send(true);
-  if (text) addLine(t('chatYou'), text);
   v.input.value = '';
+  if (text) addLine(t('chatYou'), text);
+  // Kept apart from the last update like any other, or the server's bound
+  // could drop the one message that finishes the line.
+  const wait = lastSentAt + MIN_GAP_MS - performance.now();
+  if (timer !== null) clearTimeout(timer);
+  timer = null;
+  if (wait > 0) setTimeout(() => send(true, text), wait);
+  else send(true, text);
 }
 
 // --- receiving ---------------------------------------------------------------------
