@@ -3,11 +3,12 @@
 //
 // Loaded with the page (js/i18n.js imports it): it is the fallback for a
 // key a language lacks. To add a text: add its key at the END of this
-// file, then the same key at the end of every other web/lang/*.js file
-// (English there until someone translates it is better than a missing
-// key, but the test wants them all). Functions take the values they
-// mention. Keep the words plain: many patients are elderly or read the
-// language as a second one. No DOM code here.
+// file, then the same key, translated, at the end of every other
+// web/lang/*.js file; strings.test.mjs lists the keys a file lacks. (Keys
+// once added to the `en` and `sv` blocks of the old web/js/strings.js
+// belong at the end of en.js and sv.js, as they are.) Functions take the
+// values they mention. Keep the words plain: many patients are elderly or
+// read the language as a second one. No DOM code here.
 
 /** @type {import('../js/i18n.js').StringTable} */
 export default {
