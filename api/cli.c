@@ -67,6 +67,51 @@ int nara_cli_run_command(char **command, NaraCliConfigure configure, gpointer da
   return status;
 }
 
+/* GOption converts a G_OPTION_ARG_STRING from the locale's character set,
+ * which is ASCII unless the program called setlocale() under a UTF-8
+ * locale: "--participant 'Åsa Öberg:patient'" then failed with "Invalid
+ * byte sequence in conversion input". A command's texts are UTF-8 whatever
+ * LANG says (what a booking script or a terminal sends today), so they are
+ * taken as bytes (the FILENAME types convert nothing on POSIX) and checked
+ * here instead. (transfer full) entries, string types made byte types. */
+static GOptionEntry *bytes_entries(const GOptionEntry *entries)
+{
+  guint n = 0;
+  GOptionEntry *copy;
+
+  while (entries[n].long_name)
+    n++;
+  copy = g_memdup2(entries, (n + 1) * sizeof *entries);
+  for (guint i = 0; i < n; i++)
+    if (copy[i].arg == G_OPTION_ARG_STRING)
+      copy[i].arg = G_OPTION_ARG_FILENAME;
+    else if (copy[i].arg == G_OPTION_ARG_STRING_ARRAY)
+      copy[i].arg = G_OPTION_ARG_FILENAME_ARRAY;
+  return copy;
+}
+
+/* FALSE (and error) if a text option given as bytes is not UTF-8. */
+static gboolean texts_valid(const GOptionEntry *entries, GError **error)
+{
+  for (guint i = 0; entries[i].long_name; i++) {
+    gboolean ok = TRUE;
+    if (entries[i].arg == G_OPTION_ARG_STRING) {
+      const char *value = *(char **)entries[i].arg_data;
+      ok = !value || g_utf8_validate(value, -1, NULL);
+    } else if (entries[i].arg == G_OPTION_ARG_STRING_ARRAY) {
+      char **values = *(char ***)entries[i].arg_data;
+      for (guint k = 0; ok && values && values[k]; k++)
+        ok = g_utf8_validate(values[k], -1, NULL);
+    }
+    if (!ok) {
+      g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--%s is not valid UTF-8 text",
+                  entries[i].long_name);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 gboolean nara_cli_command_options(NaraCli *cli, const NaraCliCommand *command,
                                   const GOptionEntry *entries, char **args)
 {
@@ -84,14 +129,17 @@ gboolean nara_cli_command_options(NaraCli *cli, const NaraCliCommand *command,
   g_autoptr(GError) error = NULL;
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
   g_auto(GStrv) argv = NULL;
+  g_autofree GOptionEntry *own = bytes_entries(entries);
+  g_autofree GOptionEntry *common_bytes = bytes_entries(common);
 
   g_strv_builder_add(builder, g_get_prgname() ? g_get_prgname() : "nara");
   g_strv_builder_addv(builder, (const char **)args);
   argv = g_strv_builder_end(builder);
   g_option_context_set_summary(context, command->summary);
-  g_option_context_add_main_entries(context, entries, NULL);
-  g_option_context_add_main_entries(context, common, NULL);
-  if (!g_option_context_parse_strv(context, &argv, &error))
+  g_option_context_add_main_entries(context, own, NULL);
+  g_option_context_add_main_entries(context, common_bytes, NULL);
+  if (!g_option_context_parse_strv(context, &argv, &error) || !texts_valid(entries, &error)
+      || !texts_valid(common, &error))
     goto fail;
   if (argv[1]) {
     g_set_error(&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "unexpected argument '%s'",

@@ -43,6 +43,7 @@ static const NaraField join_fields[] = {
   { .name = "room", .type = NARA_FIELD_STRING, .max_bytes = 64 },
   { .name = "name", .type = NARA_FIELD_STRING, .max_bytes = 4096 },
   { .name = "token", .type = NARA_FIELD_STRING },
+  { .name = "lang", .type = NARA_FIELD_STRING, .max_bytes = NARA_MAX_LANG_BYTES },
   END_FIELDS,
 };
 static const NaraField id_only_fields[] = { ID_FIELD, END_FIELDS };
@@ -133,6 +134,19 @@ static const NaraField lock_fields[] = {
   END_FIELDS,
 };
 
+/* Real-time text: the line being typed. Characters are checked by the
+ * handler (handlers_rtt.c), which also bounds how often it relays. */
+static const NaraField rtt_fields[] = {
+  OPTIONAL_ID_FIELD,
+  { .name = "text",
+    .type = NARA_FIELD_STRING,
+    .required = TRUE,
+    .max_bytes = 4 * NARA_RTT_MAX_CHARS },
+  { .name = "seq", .type = NARA_FIELD_INT, .required = TRUE },
+  { .name = "final", .type = NARA_FIELD_BOOL },
+  END_FIELDS,
+};
+
 #define MSG NARA_RATE_MESSAGE
 #define CAND NARA_RATE_CANDIDATE
 
@@ -160,6 +174,8 @@ const NaraMessage nara_catalogue[] = {
   { "readmit",   NARA_NEED_ROOM,  target_fields,    nara_handle_readmit,   MSG,  "ok",      TRUE },
   { "lock",      NARA_NEED_ROOM,  lock_fields,      nara_handle_lock,      MSG,  "ok",      TRUE },
   { "end",       NARA_NEED_ROOM,  id_only_fields,   nara_handle_end,       MSG,  "ok",      TRUE },
+  /* Relayed to the others; heard of only when refused. */
+  { "rtt",       NARA_NEED_ROOM,  rtt_fields,       nara_handle_rtt,       MSG,  NULL,      FALSE },
   { NULL, 0, NULL, NULL, 0, NULL, FALSE },
 };
 /* clang-format on */

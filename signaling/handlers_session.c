@@ -42,6 +42,7 @@ void nara_handle_join(NaraSession *session, json_t *msg, json_t *id)
 {
   const char *room_name = json_string_value(json_object_get(msg, "room"));
   const char *raw_name = json_string_value(json_object_get(msg, "name"));
+  const char *lang = json_string_value(json_object_get(msg, "lang"));
   g_autofree char *name = NULL;
   const char *code = NULL;
   NaraRoom *room;
@@ -50,6 +51,15 @@ void nara_handle_join(NaraSession *session, json_t *msg, json_t *id)
     nara_session_send_error(session, id, "already-joined", "this session is in a room already");
     return;
   }
+  /* The person's language, for the host's roster (an interpreter needed?). */
+  if (lang && !nara_validate_language_tag(lang)) {
+    nara_session_send_error(
+        session, id, "bad-message",
+        "field 'lang' must be a BCP 47 language tag such as \"sv\" or \"ar-SY\"");
+    return;
+  }
+  g_free(session->lang);
+  session->lang = g_strdup(lang);
   if (json_object_get(msg, "token")) {
     /* The token says which consultation and who: a room or name beside it
      * would be a second, unchecked answer to the same question. */

@@ -28,6 +28,7 @@ const char *const nara_outgoing_types[] = {
   "chat",
   "consultation-changed",
   "draining",
+  "rtt",
   NULL,
 };
 
@@ -183,4 +184,11 @@ json_t *nara_out_draining(const char *deadline, guint seconds)
 {
   return json_pack("{s:s, s:s, s:i}", "type", "draining", "deadline", deadline, "seconds",
                    (json_int_t)seconds);
+}
+
+json_t *nara_out_rtt(const char *from_id, const char *from_name, const char *text, gint64 seq,
+                     gboolean final)
+{
+  return json_pack("{s:s, s:{s:s, s:s}, s:s, s:I, s:b}", "type", "rtt", "from", "id", from_id,
+                   "name", from_name, "text", text, "seq", (json_int_t)seq, "final", final);
 }

@@ -65,5 +65,8 @@ json_t *nara_out_waiting_list(json_t *waiting);
 json_t *nara_out_consultation_changed(gboolean locked, const char *title);
 /* deadline: RFC 3339 UTC; seconds: from now. */
 json_t *nara_out_draining(const char *deadline, guint seconds);
+/* Real-time text: the sender's current line as typed so far. */
+json_t *nara_out_rtt(const char *from_id, const char *from_name, const char *text, gint64 seq,
+                     gboolean final);
 
 G_END_DECLS

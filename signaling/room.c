@@ -186,6 +186,8 @@ json_t *nara_participant_to_json(NaraParticipant *p)
                    m ? nara_role_to_string(m->role) : NULL, "assurance", m ? m->assurance : NULL,
                    "audioMuted", p->audio_muted, "videoMuted", p->video_muted, "tracks", tracks);
   /* s? packs NULL as null: open rooms say so explicitly (docs/protocol.md). */
+  json_object_set_new(json, "lang",
+                      p->session && p->session->lang ? json_string(p->session->lang) : json_null());
   if (m) {
     json_object_set_new(json, "audioMutedByHost", json_boolean(m->host_muted[NARA_TRACK_AUDIO]));
     json_object_set_new(json, "videoMutedByHost", json_boolean(m->host_muted[NARA_TRACK_VIDEO]));

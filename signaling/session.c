@@ -44,6 +44,7 @@ void nara_session_free(NaraSession *s)
   g_queue_clear_full(&s->out, (GDestroyNotify)nara_out_msg_unref);
   g_byte_array_unref(s->rx);
   g_free(s->peer_ip);
+  g_free(s->lang);
   g_free(s);
 }
 

@@ -85,6 +85,7 @@ struct _NaraSession {
   gint64 last_rx_us;  /* latest message or pong from the client */
   gboolean pinged;    /* a ping went out since last_rx_us */
   gboolean ping_due;  /* send a ping at the next SERVER_WRITEABLE */
+  char *lang;         /* join's "lang", a BCP 47 tag for the roster, or NULL (owned) */
 
   gboolean drain_told;    /* drain.c: this session has the deadline */
   gint64 join_started_us; /* telemetry.c: when its join arrived, 0: none pending */
@@ -106,6 +107,8 @@ struct _NaraParticipant {
   gint64 answer_id;        /* its request id, -1: none */
   guint candidates[2];     /* trickled by the client on publish [0] and subscribe [1] */
   NaraMember *member;      /* consultations: role, host mutes; NULL in open rooms */
+  gint64 rtt_window_us;    /* real-time text: start of the current one-second window */
+  guint rtt_in_window;     /* rtt messages relayed in it (handlers_rtt.c) */
 };
 
 struct _NaraRoom {
@@ -217,6 +220,9 @@ void nara_handle_answer(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_candidate(NaraSession *session, json_t *msg, json_t *id);
 /* (transfer none) callbacks whose user_data is the NaraParticipant. */
 const NaraMediaPeerCallbacks *nara_media_glue_callbacks(void);
+
+/* handlers_rtt.c: real-time text, relayed and never kept */
+void nara_handle_rtt(NaraSession *session, json_t *msg, json_t *id);
 
 /* room.c */
 gboolean nara_room_name_valid(const char *name);

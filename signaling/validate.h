@@ -25,6 +25,9 @@ GQuark nara_validate_error_quark(void);
 #define NARA_MAX_JSON_DEPTH 8
 #define NARA_MAX_CANDIDATE_BYTES 1024
 #define NARA_MAX_MID_BYTES 64
+#define NARA_MAX_LANG_BYTES 35 /* a join's "lang" (BCP 47) */
+#define NARA_RTT_MAX_CHARS 500 /* an rtt message's line */
+#define NARA_RTT_PER_SECOND 10 /* rtt messages relayed per participant */
 
 typedef enum {
   NARA_FIELD_STRING,
@@ -70,5 +73,10 @@ gboolean nara_validate_room_name(const char *name);
 char *nara_validate_display_name(const char *name, guint max_chars);
 /* Non-empty, at most max_chars characters, no control characters but \n. */
 gboolean nara_validate_chat_text(const char *text, guint max_chars);
+/* TRUE if tag has the shape of a BCP 47 language tag (RFC 5646 2.1):
+ * a 2-3 letter primary language, then subtags of 1-8 letters or digits,
+ * at most NARA_MAX_LANG_BYTES in all ("sv", "ar-SY", "zh-Hant-TW"). The
+ * registry is not consulted: the tag is shown, never acted on. */
+gboolean nara_validate_language_tag(const char *tag);
 
 G_END_DECLS

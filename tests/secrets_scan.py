@@ -11,7 +11,9 @@ A log fails on:
     the tests configure);
   - a chat text: every chat text the tests send (harvested from their
     sources: string values of a "text" key or a chat input's fill()), and
-    any JSON "text" field.
+    any JSON "text" field;
+  - a real-time text (rtt): every line the tests type live (an RTT_...
+    constant, or what a test types with type() / keyboard.type()).
 Prints one line per finding and a summary; exit 1 on any finding, 2 when
 no log was found (the suite did not run, which is a failure too).
 
@@ -35,6 +37,8 @@ PATTERNS = {
 
 TEXT_LITERAL = re.compile(r"""(?:["']text["']|\btext)\s*[:=]\s*(["'`])((?:(?!\1).){8,300})\1""")
 FILL_LITERAL = re.compile(r"""\.fill\(\s*[^,]+,\s*(["'`])((?:(?!\1).){8,300})\1""")
+RTT_LITERAL = re.compile(r"""\bRTT_[A-Z_]*\s*=\s*(["'`])((?:(?!\1).){8,300})\1""")
+TYPE_LITERAL = re.compile(r"""\.type\(\s*(?:[^,()]+,\s*)?(["'`])((?:(?!\1).){8,300})\1""")
 TURN_SECRET = re.compile(r"""turn\.secret=([^\s"'`,){]{8,})|\b[A-Z_]*SECRET[A-Z_]*\s*=\s*["']([^"']{8,})["']""")
 
 
@@ -53,7 +57,7 @@ def harvested_literals():
     for path in test_sources():
         with open(path, encoding="utf-8", errors="replace") as f:
             source = f.read()
-        for pattern in (TEXT_LITERAL, FILL_LITERAL):
+        for pattern in (TEXT_LITERAL, FILL_LITERAL, RTT_LITERAL, TYPE_LITERAL):
             texts.update(m.group(2) for m in pattern.finditer(source))
         texts.update(m.group(1) or m.group(2) for m in TURN_SECRET.finditer(source))
     # Escapes, templates and format fields do not reach a log verbatim: keep

@@ -447,6 +447,7 @@ test('?lang=nb after the token gives Norwegian; switching in the waiting room ke
     const session = await theFake().session();
     const msg = await session.next('join');
     assert.equal(msg.token, 'aaa.bbb.ccc', 'the language is not part of the token');
+    assert.equal(msg.lang, 'nb', 'join tells the host the language of the page');
     session.reply(msg, waitingReply());
     await page.getByRole('heading', { name: 'Du er i venterommet' }).waitFor({ timeout: 5000 });
     await page.getByRole('button', { name: 'Slå av mikrofonen' }).click();
@@ -465,11 +466,15 @@ test('?lang=nb after the token gives Norwegian; switching in the waiting room ke
     await assertNoViolations(page, 'waiting after a language switch');
     await assertFitsWidth(page, 'waiting with the language chooser');
 
-    // Not in the call: the chooser is for before and after.
+    // In the call too (an interpreter's patient may need to switch), and
+    // right to left for Arabic, loaded when chosen.
     session.send({ type: 'status', status: 'admitted' });
     session.send({ ...joinedReply(ASTRID, [inCall(LIND)]), type: 'joined' });
     await page.getByRole('heading', { name: 'Follow-up, dermatology' }).waitFor({ timeout: 5000 });
-    assert.equal(await page.getByLabel('Language', { exact: true }).isVisible(), false);
+    await page.getByLabel('Language', { exact: true }).selectOption({ label: 'العربية' });
+    await page.getByRole('button', { name: 'خروج', exact: true }).waitFor({ timeout: 10000 });
+    assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+    await assertNoViolations(page, 'call in Arabic');
   } finally {
     await context.close();
   }

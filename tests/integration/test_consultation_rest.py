@@ -8,6 +8,8 @@ room at once (nara_signaling_consultation_changed). `nara audit export`
 reads the same records as the store.
 """
 import json
+import os
+import subprocess
 import sys
 
 from harness import Server, chat_flows, run
@@ -121,6 +123,86 @@ async def test_rest_changes_reach_the_call(binary, state_dir):
                           "consultation-cancelled", "join-attempt"], events
 
 
+NAMES = {"host": "Søren Ærø", "patient": "Åsa Öberg", "relative": "محمد", "interpreter": "ትግርኛ"}
+
+
+def nara_in(locale, binary, state_dir, *args):
+    """nara under LANG/LC_ALL=locale: texts are UTF-8 whatever it says."""
+    env = dict(os.environ, LANG=locale, LC_ALL=locale)
+    p = subprocess.run([binary, "--state-dir", state_dir, *args], capture_output=True,
+                       env=env, timeout=20)
+    return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace")
+
+
+async def test_names_in_any_script(binary, state_dir):
+    """Names and titles in any script through the CLI (LANG=C or C.UTF-8),
+    REST and signaling; the audit export stays UTF-8 JSON."""
+    ids = []
+    for locale in ("C", "C.UTF-8"):
+        code, out, err = nara_in(locale, binary, state_dir, "consultation", "create",
+                                 "--title", "Uppföljning – متابعة", "--start", rfc3339(-60),
+                                 "--end", rfc3339(1800),
+                                 *[a for role, name in NAMES.items()
+                                   for a in ("--participant", f"{name}:{role}")])
+        assert code == 0, (locale, err)
+        lines = out.splitlines()
+        ids.append(lines[0])
+        assert {line.split("\t")[1]: line.split("\t")[2] for line in lines[1:]} == NAMES, out
+    code, out, err = nara_in("C", binary, state_dir, "consultation", "list")
+    assert code == 0 and out.count("Uppföljning – متابعة") == 2, (out, err)
+    # Bytes that are not UTF-8 are refused with the option's name.
+    p = subprocess.run([binary, "--state-dir", state_dir, "consultation", "create", "--title",
+                        b"Uppf\xf6ljning", "--start", rfc3339(-60), "--end", rfc3339(1800),
+                        "--participant", "A:host"], capture_output=True, timeout=20)
+    assert p.returncode == 2 and b"--title is not valid UTF-8" in p.stderr, p.stderr
+    # The same names through REST, and a bidi override refused there too.
+    key = api_key(binary, state_dir)
+    with Server(binary, state_dir) as server:
+        body = await book(server, key, title="Kontrol – ክትትል", participants=[
+            {"name": name, "role": role} for role, name in NAMES.items()])
+        assert {p["role"]: p["name"] for p in body["participants"]} == NAMES
+        status, _, problem = call(server, "POST", "/api/v1/consultations", booking(
+            participants=[{"name": "Dr \u202eevil", "role": "host"}]), key=key)
+        assert status == 400 and problem["errors"][0]["field"] == "participants[0].name", problem
+        who = people(body)
+        host = await host_in(server, who["host"])
+        pat = await connect(server)
+        i = await join_token(pat, who["patient"]["token"])
+        waiting = await pat.expect("waiting", id=i)
+        assert waiting["you"]["name"] == "Åsa Öberg"
+        listed = await host.expect("waiting-list")
+        assert [w["name"] for w in listed["waiting"]] == ["Åsa Öberg"]
+        rel = await connect(server)
+        i = await join_token(rel, who["relative"]["token"])
+        await rel.expect("waiting", id=i)
+        await host.expect("waiting-list")
+        await host_request(host, {"type": "admit-all"})
+        for c in (pat, rel):
+            await c.expect("status", status="admitted")
+            joined = await c.expect("joined")
+            c.pid = joined["you"]["id"]
+        names, emptied = set(), False
+        while len(names) < 2 or not emptied:
+            ev = await host.recv()
+            if ev["type"] == "participant-joined":
+                names.add(ev["participant"]["name"])
+            elif ev["type"] == "waiting-list":
+                emptied = ev["waiting"] == []
+            else:
+                assert ev["type"] == "candidate", ev
+        assert names == {"Åsa Öberg", "محمد"}
+        host.pid = who["host"]["id"]
+        await rel.request({"type": "chat", "text": "شكرا"})
+        for c in (host, pat, rel):
+            while (ev := await c.recv())["type"] != "chat":
+                assert ev["type"] in ("participant-joined", "candidate", "ok"), ev
+            assert ev["from"] == {"id": rel.pid, "name": "محمد"} and ev["text"] == "شكرا", ev
+    for cid in ids + [body["id"]]:
+        code, out, err = nara_in("C", binary, state_dir, "audit", "export", "--consultation", cid)
+        assert code == 0, err
+        assert all(json.loads(line)["consultation"] == cid for line in out.splitlines())
+
+
 async def test_cli_links_join(binary, state_dir):
     _, out, _ = nara(binary, state_dir, "consultation", "create", "--title", "Check-up",
                      "--start", rfc3339(-60), "--end", rfc3339(1800),
@@ -143,4 +225,5 @@ async def test_cli_links_join(binary, state_dir):
 
 if __name__ == "__main__":
     skip_unless_consultations(sys.argv[1], sys.argv[2])
-    run([test_rest_changes_reach_the_call, test_cli_links_join], sys.argv[1], sys.argv[2])
+    run([test_rest_changes_reach_the_call, test_cli_links_join, test_names_in_any_script],
+        sys.argv[1], sys.argv[2])

@@ -200,6 +200,100 @@ async def test_candidates(binary, state_dir):
         await chat_flows(b, a)
 
 
+NAMES = ["Åsa Öberg", "Søren Ærø", "محمد", "ትግርኛ"]
+LANGS = ["sv", "da", "ar", "ti-ER"]
+RTT_TEXT = "Jag har ont i huvudet sedan igår"  # tests/secrets_scan.py looks for it in logs
+
+
+async def drain_rtt(client):
+    """How many rtt messages arrive before a second without any."""
+    got = 0
+    try:
+        while True:
+            ev = await client.recv(1.0)
+            assert ev["type"] in ("rtt", "candidate"), ev
+            got += ev["type"] == "rtt"
+    except asyncio.TimeoutError:
+        return got
+
+
+async def test_names_languages_and_rtt(binary, state_dir):
+    """Names in any script and each person's language reach the others;
+    real-time text is relayed to the others only, in order, bounded, and
+    leaves no trace in the log."""
+    server = Server(binary, state_dir)
+    try:
+        clients = []
+        for name, lang in zip(NAMES, LANGS):
+            c = await Client.connect(server)
+            await c.hello()
+            i = await c.request({"type": "join", "room": "names", "name": name, "lang": lang})
+            joined = await c.expect("joined", id=i)
+            assert joined["you"]["name"] == name
+            assert [(p["name"], p["lang"]) for p in joined["participants"]] == \
+                [(p.name, p.lang) for p in clients]
+            c.pid, c.name, c.lang = joined["you"]["id"], name, lang
+            for other in clients:
+                ev = await other.expect("participant-joined")
+                assert (ev["participant"]["name"], ev["participant"]["lang"]) == (name, lang)
+            clients.append(c)
+        a, b, c, d = clients
+        i = await c.request({"type": "chat", "text": "مرحبا، هل تسمعني؟"})
+        await c.expect("ok", id=i)
+        for o in clients:
+            msg = await o.expect("chat", text="مرحبا، هل تسمعني؟")
+            assert msg["from"] == {"id": c.pid, "name": "محمد"}
+
+        # Bad names and tags are refused, nothing else changes.
+        x = await Client.connect(server)
+        await x.hello()
+        for bad in ({"name": "evil\u202egnp.exe"}, {"name": "\u2067محمد\u2069"},
+                    {"name": "Bo", "lang": "sv_SE"}, {"name": "Bo", "lang": "x" * 40},
+                    {"name": "Bo", "lang": 7}):
+            i = await x.request({"type": "join", "room": "names", **bad})
+            await x.expect_error("bad-message", i)
+        joined = await x.join("names", "Bo")
+        assert joined["you"].get("lang", "absent") in (None, "absent")
+        ev = await a.expect("participant-joined")
+        assert ev["participant"]["lang"] is None
+        for o in (b, c, d):
+            await o.expect("participant-joined")
+
+        # Real-time text: each update to the others, none to the sender, no reply.
+        words = RTT_TEXT.split(" ")
+        for seq in range(len(words)):
+            await d.send({"type": "rtt", "text": " ".join(words[:seq + 1]), "seq": seq})
+        await d.send({"type": "rtt", "text": RTT_TEXT, "seq": len(words), "final": True})
+        for o in (a, b, c, x):
+            for seq in range(len(words) + 1):
+                ev = await o.expect("rtt", seq=seq)
+                assert ev["from"] == {"id": d.pid, "name": "ትግርኛ"}
+                assert ev["text"] == " ".join(words[:seq + 1])
+                assert ev["final"] is (seq == len(words))
+        await d.quiet()
+        await d.send({"type": "rtt", "text": "", "seq": 99})  # all erased: fine
+        for o in (a, b, c, x):
+            await o.expect("rtt", seq=99, text="")
+        for bad in ({"text": "a\nb", "seq": 1}, {"text": "é" * 501, "seq": 1},
+                    {"text": "a"}, {"text": "a", "seq": -1}, {"text": 5, "seq": 1}):
+            i = await d.request({"type": "rtt", **bad})
+            await d.expect_error("bad-message", i)
+        # A flood is cut to 10 a second; the rest of that second is dropped.
+        for seq in range(60):
+            await x.send({"type": "rtt", "text": "x" * (seq % 7), "seq": 100 + seq})
+        await x.expect_error("rate-limited")
+        for o in (a, b, c, d):
+            got = await drain_rtt(o)
+            assert 10 <= got < 60, got
+        await chat_flows(a, b, c, d, x)
+    finally:
+        server.stop()
+    with open(server.log.name, encoding="utf-8") as f:
+        log = f.read()
+    for secret in (RTT_TEXT, "huvudet", "igår"):
+        assert secret not in log, f"rtt text in {server.log.name}"
+
+
 async def test_sigterm_with_clients(binary, state_dir):
     server = Server(binary, state_dir)
     try:
@@ -213,4 +307,4 @@ async def test_sigterm_with_clients(binary, state_dir):
 if __name__ == "__main__":
     run([test_three_clients_chat, test_joined_lists_others, test_mute, test_leave_and_disconnect,
          test_order_rules, test_bad_version, test_publish_and_subscribe, test_candidates,
-         test_sigterm_with_clients], sys.argv[1], sys.argv[2])
+         test_names_languages_and_rtt, test_sigterm_with_clients], sys.argv[1], sys.argv[2])

@@ -4,7 +4,7 @@
 //
 // It owns the start of the page only. Shared state and helpers are
 // page.js, the call screen callscreen.js, all signaling and peer
-// connections protocol.js, every text strings.js. Main thread.
+// connections protocol.js, every text web/lang/ (i18n.js). Main thread.
 
 import { enterCall, leaveCall, listen, onChatSubmit, onSoundClick, startPublishing, toggle } from './callscreen.js';
 import { cancelRetry, joinConsultation, retryNow, showAppointmentJoin, startConsultation } from './consultation.js';

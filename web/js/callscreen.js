@@ -25,6 +25,7 @@ import {
   ui,
 } from './page.js';
 import { roleText } from './strings.js';
+import { attachRtt } from './rtt.js';
 
 /** @typedef {import('./protocol.js').NaraClient} NaraClient */
 /** @typedef {import('./protocol.js').Participant} Participant */
@@ -192,6 +193,7 @@ function addParticipant(p) {
     name: p.name,
     role: p.role ?? null,
     assurance: p.assurance ?? null,
+    lang: p.lang ?? null,
     audioMuted: !!p.audioMuted,
     videoMuted: !!p.videoMuted,
     audioMutedByHost: !!p.audioMutedByHost,
@@ -225,6 +227,7 @@ export function renderPeople() {
     name: state.name,
     role: state.role,
     assurance: state.client?.self?.assurance ?? null,
+    lang: document.documentElement.lang,
     audioMuted: state.micMuted,
     videoMuted: state.cameraOff,
     audioMutedByHost: state.micHeld,
@@ -376,6 +379,7 @@ export function listen(client, onLost) {
       if (state.client === client) fn(/** @type {CustomEvent} */ (ev).detail);
     });
 
+  attachRtt(client); // real-time text (rtt.js)
   on('participant-joined', (/** @type {Participant} */ p) => {
     addParticipant(p);
     renderPeople();

@@ -10,7 +10,7 @@
 // lists. Names are set as text, never as HTML. Main thread.
 
 import { NaraError } from './protocol.js';
-import { assuranceText, roleText } from './strings.js';
+import { assuranceText, languageName, roleText } from './strings.js';
 
 /** @typedef {import('./protocol.js').NaraClient} NaraClient */
 /** @typedef {import('./protocol.js').WaitingPerson} WaitingPerson */
@@ -20,7 +20,7 @@ import { assuranceText, roleText } from './strings.js';
 /**
  * One person in the call as the panel shows them.
  * @typedef {{id: string, name: string, role: Role | null, assurance: string | null,
- *            audioMuted: boolean, videoMuted: boolean,
+ *            lang?: string | null, audioMuted: boolean, videoMuted: boolean,
  *            audioMutedByHost: boolean, videoMutedByHost: boolean}} Person
  */
 
@@ -54,6 +54,21 @@ function el(tag, className, text) {
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
+}
+
+/**
+ * "Language: العربية", the name in its own script and marked with its lang,
+ * so the host sees who may need an interpreter.
+ * @param {(key: string, ...args: any[]) => string} t
+ * @param {string} tag the BCP 47 tag the person's page sent
+ */
+function langBadge(t, tag) {
+  const badge = el('span', 'person-lang', t('personLanguage', ''));
+  const name = el('span', undefined, languageName(tag));
+  name.lang = tag;
+  name.dir = 'auto';
+  badge.append(name);
+  return badge;
 }
 
 export class HostPanel {
@@ -169,6 +184,7 @@ export class HostPanel {
     const meta = el('p', 'person-meta');
     if (p.role) meta.append(el('span', 'role-badge', roleText(t, p.role)), ' ');
     meta.append(el('span', 'person-acr', assuranceText(t, p.assurance)));
+    if (p.lang) meta.append(' ', langBadge(t, p.lang));
     li.append(meta);
     const since = clock(p.since, this.lang);
     if (since) li.append(el('p', 'person-meta', t('waitingSince', since)));
@@ -204,6 +220,7 @@ export class HostPanel {
     const meta = el('p', 'person-meta');
     if (p.role) meta.append(el('span', 'role-badge', roleText(t, p.role)), ' ');
     meta.append(el('span', 'person-acr', assuranceText(t, p.assurance)));
+    if (p.lang) meta.append(' ', langBadge(t, p.lang));
     li.append(meta);
     const state = [];
     if (p.audioMutedByHost) state.push(t('micOffByHost'));

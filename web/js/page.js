@@ -6,7 +6,9 @@
 // choice in the language chooser (localStorage), else the browser. A
 // change re-renders every text in place: texts set by code go through
 // say()/setTitle() so they can be said again in the new language. The
-// chooser is hidden in the call screen only.
+// chooser is on every screen; a language's texts are loaded when it is
+// chosen (i18n.js), and <html lang dir> follow it (ar and fa read right to
+// left).
 //
 // It owns no flow: call.js (open rooms), consultation.js (links, waiting
 // room) and callscreen.js (the call) use it. Nothing is written with
@@ -14,7 +16,7 @@
 // Main thread.
 
 import { NaraError } from './protocol.js';
-import { LANGUAGE_NAMES, STRINGS, languageOf, pickLanguage, translator } from './strings.js';
+import { EN, LANGUAGE_NAMES, directionOf, languageOf, loadLanguage, pickLanguage, translator } from './i18n.js';
 
 /** @typedef {import('./protocol.js').NaraClient} NaraClient */
 /** @typedef {import('./protocol.js').TrackKind} TrackKind */
@@ -26,7 +28,7 @@ const LANG_STORAGE_KEY = 'nara.lang';
 /**
  * A language forced by the link: ?lang=da, also when a booking system
  * appended it after the fragment (#t=TOKEN?lang=da or #t=TOKEN&lang=da).
- * @returns {string | null} a key of STRINGS
+ * @returns {string | null} a key of LANGUAGES (i18n.js)
  */
 function languageFromUrl() {
   const m = /[?&#]lang=([A-Za-z-]+)/.exec(location.search + location.hash);
@@ -45,6 +47,12 @@ export let lang =
   languageFromUrl() ??
   storedLanguage() ??
   pickLanguage(navigator.languages?.length ? navigator.languages : [navigator.language || 'en']);
+// The first screen waits for its language's texts (one small file).
+try {
+  await loadLanguage(lang);
+} catch {
+  lang = 'en'; // the file could not be fetched: English rather than nothing
+}
 let translate = translator(lang);
 
 /**
@@ -188,6 +196,7 @@ export function setTitle(key, ...args) {
 
 export function applyStrings() {
   document.documentElement.lang = lang;
+  document.documentElement.dir = directionOf(lang);
   for (const el of document.querySelectorAll('[data-i18n]')) {
     el.textContent = t(/** @type {string} */ (/** @type {HTMLElement} */ (el).dataset.i18n));
   }
@@ -204,7 +213,7 @@ export function applyStrings() {
  */
 export function startLanguageChooser() {
   ui.langSelect.replaceChildren(
-    ...Object.keys(STRINGS).map((code) => {
+    ...Object.keys(LANGUAGE_NAMES).map((code) => {
       const option = new Option(LANGUAGE_NAMES[code] ?? code, code, false, code === lang);
       option.lang = code;
       return option;
@@ -213,14 +222,26 @@ export function startLanguageChooser() {
   ui.langSelect.addEventListener('change', () => setLanguage(ui.langSelect.value));
 }
 
+/** The language last asked for, while its texts load. */
+let wanted = lang;
+
 /**
  * Switches every text on the page, remembers the choice, and makes a
- * reload keep it even if the link said otherwise.
- * @param {string} code a key of STRINGS
+ * reload keep it even if the link said otherwise. The texts of a language
+ * not shown before are fetched first; of quick changes the last one wins.
+ * @param {string} code a key of LANGUAGES (i18n.js)
  */
-export function setLanguage(code) {
+export async function setLanguage(code) {
   const chosen = languageOf(code);
   if (!chosen) return;
+  wanted = chosen;
+  try {
+    await loadLanguage(chosen);
+  } catch {
+    if (wanted === chosen) ui.langSelect.value = lang; // offline: stay as we were
+    return;
+  }
+  if (wanted !== chosen) return;
   lang = chosen;
   translate = translator(lang);
   try {
@@ -246,9 +267,8 @@ export function setLanguage(code) {
  */
 export function showScreen(name, focus) {
   for (const [key, el] of Object.entries(ui.screens)) el.hidden = key !== name;
-  // Switching language in a call would be possible, but a select among the
-  // call's controls is one more thing to find: it is there before and after.
-  ui.langBar.hidden = name === 'call';
+  // On every screen: an interpreter's patient may need to switch mid-call.
+  ui.langBar.hidden = false;
   const target = focus ?? /** @type {HTMLElement | null} */ (ui.screens[name].querySelector('h1'));
   target?.focus();
 }
@@ -278,7 +298,7 @@ export function clearAlert() {
  */
 export function errorKey(err) {
   const code = err instanceof NaraError ? err.code : 'unknown';
-  if (`error.${code}` in STRINGS.en) return `error.${code}`;
+  if (`error.${code}` in EN) return `error.${code}`;
   return code.startsWith('token-') ? 'error.token' : 'error.unknown';
 }
 

@@ -19,7 +19,7 @@ const KEEPALIVE_MS = 20000;
  * @typedef {'host' | 'staff' | 'interpreter' | 'patient' | 'relative'} Role
  * @typedef {{id: string, kind: TrackKind}} TrackInfo
  * @typedef {{id: string, name: string, audioMuted: boolean, videoMuted: boolean, tracks: TrackInfo[],
- *            role?: Role | null, assurance?: string | null,
+ *            role?: Role | null, assurance?: string | null, lang?: string | null,
  *            audioMutedByHost?: boolean, videoMutedByHost?: boolean}} Participant
  * @typedef {{id: string, name: string, role?: Role | null, assurance?: string | null,
  *            audioMutedByHost?: boolean, videoMutedByHost?: boolean}} Self
@@ -27,7 +27,8 @@ const KEEPALIVE_MS = 20000;
  * @typedef {{room: string, you: Self, participants: Participant[], consultation?: ConsultationInfo}} Joined
  * @typedef {{type: 'joined'} & Joined} JoinedReply
  * @typedef {{type: 'waiting', consultation: ConsultationInfo, you: Self}} WaitingReply
- * @typedef {{id: string, name: string, role: Role | null, assurance: string | null, since: string}} WaitingPerson
+ * @typedef {{id: string, name: string, role: Role | null, assurance: string | null, since: string,
+ *            lang?: string | null}} WaitingPerson
  * @typedef {'admitted' | 'declined' | 'removed' | 'ended' | 'replaced'} Status
  * @typedef {{version: number, server?: string, iceServers?: RTCIceServer[]}} Welcome
  * @typedef {{[field: string]: any, type: string}} Message
@@ -182,7 +183,10 @@ export class NaraClient extends EventTarget {
    */
   async join(room, name) {
     this.ensureSubscribePc();
-    const reply = await this.request({ type: 'join', room, name });
+    // Direction marks are invisible and the server refuses them in names
+    // (they could make one name look like another): a pasted name loses them.
+    name = name.replace(/[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/g, '');
+    const reply = await this.request({ type: 'join', room, name, ...this.langField() });
     this.self = reply.you;
     this.room = reply.room;
     return /** @type {Joined} */ (/** @type {unknown} */ (reply));
@@ -197,7 +201,7 @@ export class NaraClient extends EventTarget {
    * @returns {Promise<JoinedReply | WaitingReply>}
    */
   async joinConsultation(token) {
-    const reply = await this.request({ type: 'join', token });
+    const reply = await this.request({ type: 'join', token, ...this.langField() });
     if (reply.type === 'waiting') this.self = reply.you;
     return /** @type {JoinedReply | WaitingReply} */ (/** @type {unknown} */ (reply));
   }
@@ -296,6 +300,26 @@ export class NaraClient extends EventTarget {
       if (sender.track && sender.track.kind === kind) sender.track.enabled = !muted;
     }
     await this.request({ type: 'mute', kind, muted });
+  }
+
+  /**
+   * The page's language for the host's roster (protocol.md, join: lang).
+   * @returns {{lang?: string}}
+   */
+  langField() {
+    const lang = globalThis.document?.documentElement.lang;
+    return lang && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(lang) && lang.length <= 35 ? { lang } : {};
+  }
+
+  /**
+   * Real-time text: the line being typed, sent without waiting for any
+   * reply (protocol.md, rtt). A refusal comes back as a server-error.
+   * @param {string} text
+   * @param {number} seq
+   * @param {boolean} final
+   */
+  rtt(text, seq, final) {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'rtt', text, seq, final }));
   }
 
   /** @param {string} text */
@@ -567,6 +591,7 @@ const EVENT_HANDLERS = {
   'consultation-changed': (c, m) =>
     c.emit('consultation-changed', { locked: !!m.locked, title: typeof m.title === 'string' ? m.title : undefined }),
   chat: (c, m) => c.emit('chat', { from: m.from, text: m.text, time: m.time }),
+  rtt: (c, m) => c.emit('rtt', { from: m.from, text: String(m.text ?? ''), seq: Number(m.seq), final: !!m.final }),
   offer: (c, m) => {
     if (m.pc === 'subscribe' && typeof m.sdp === 'string') c.onSubscribeOffer(m);
   },

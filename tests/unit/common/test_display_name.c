@@ -21,6 +21,21 @@ static void test_clean(void)
     { "evil\u202Egnp.exe", 64, NULL }, /* bidi override */
     { "a\nb", 64, NULL },
     { "a\u2028b", 64, NULL }, /* line separator */
+    /* Any script, combining marks included. */
+    { "Åsa Öberg", 64, "Åsa Öberg" },
+    { "A\u030Asa O\u0308berg", 64, "A\u030Asa O\u0308berg" }, /* decomposed, as macOS types it */
+    { "Søren Ærø", 64, "Søren Ærø" },
+    { "محمد", 64, "محمد" },
+    { "علی\u200Cرضا", 64, "علی\u200Cرضا" }, /* Persian keeps ZWNJ */
+    { "ትግርኛ", 64, "ትግርኛ" },
+    { "Олена Коваленко", 64, "Олена Коваленко" },
+    { "नमस्ते", 64, "नमस्ते" }, /* virama, vowel signs */
+    /* Directional controls could reorder what the others see: refused.
+     * Clients render every name isolated (dir=auto), so none is needed. */
+    { "\u202Bمحمد\u202C", 64, NULL },    /* embedding */
+    { "Dr \u2067محمد\u2069", 64, NULL }, /* isolate */
+    { "محمد\u200F", 64, NULL },          /* RLM */
+    { "Ali\u061C", 64, NULL },           /* Arabic letter mark */
   };
 
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {

@@ -153,6 +153,25 @@ static void test_chat_text(void)
   g_assert_false(nara_validate_chat_text("äääää", 4));
 }
 
+/* A join's "lang": the shape of a BCP 47 tag, nothing more. */
+static void test_language_tags(void)
+{
+  static const char *const good[]
+      = { "sv", "ar", "fil", "pt-BR", "zh-Hant-TW", "sr-Latn", "de-CH-1901", "en-US-x-twain" };
+  static const char *const bad[]
+      = { "",    "s",     "svse",   "sv_SE",
+          "sv-", "-sv",   "sv--SE", "ar-SY-toolongsub",
+          "ä",   "sv SE", "12",     "sv-SE-aaaaaaaa-bbbbbbbb-cccccccc-ddd" };
+
+  for (guint i = 0; i < G_N_ELEMENTS(good); i++)
+    g_assert_true(nara_validate_language_tag(good[i]));
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    if (nara_validate_language_tag(bad[i]))
+      g_test_message("accepted '%s'", bad[i]);
+    g_assert_false(nara_validate_language_tag(bad[i]));
+  }
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -162,5 +181,6 @@ int main(int argc, char **argv)
   g_test_add_func("/validate/room-names", test_room_names);
   g_test_add_func("/validate/display-names", test_display_names);
   g_test_add_func("/validate/chat-text", test_chat_text);
+  g_test_add_func("/validate/language-tags", test_language_tags);
   return g_test_run();
 }
