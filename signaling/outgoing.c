@@ -27,6 +27,9 @@ const char *const nara_outgoing_types[] = {
   "muted-by-host",
   "chat",
   "consultation-changed",
+  "resumed",
+  "participant-reconnecting",
+  "participant-reconnected",
   NULL,
 };
 
@@ -176,4 +179,23 @@ json_t *nara_out_consultation_changed(gboolean locked, const char *title)
 {
   return json_pack("{s:s, s:b, s:s}", "type", "consultation-changed", "locked", locked, "title",
                    title);
+}
+
+json_t *nara_out_resumed(json_t *id, const char *room, json_t *you, json_t *participants,
+                         json_t *consultation, const char *secret)
+{
+  json_t *msg = nara_out_joined(id, room, you, participants, consultation);
+  json_object_set_new(msg, "type", json_string("resumed"));
+  json_object_set_new(msg, "resume", secret ? json_string(secret) : json_null());
+  return msg;
+}
+
+json_t *nara_out_participant_reconnecting(const char *participant)
+{
+  return json_pack("{s:s, s:s}", "type", "participant-reconnecting", "participant", participant);
+}
+
+json_t *nara_out_participant_reconnected(const char *participant)
+{
+  return json_pack("{s:s, s:s}", "type", "participant-reconnected", "participant", participant);
 }

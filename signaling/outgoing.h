@@ -63,5 +63,11 @@ json_t *nara_out_status(const char *status);
 /* waiting: stolen. */
 json_t *nara_out_waiting_list(json_t *waiting);
 json_t *nara_out_consultation_changed(gboolean locked, const char *title);
+/* joined's fields (all stolen as there), type "resumed", and the new
+ * resume secret (NULL: null). */
+json_t *nara_out_resumed(json_t *id, const char *room, json_t *you, json_t *participants,
+                         json_t *consultation, const char *secret);
+json_t *nara_out_participant_reconnecting(const char *participant);
+json_t *nara_out_participant_reconnected(const char *participant);
 
 G_END_DECLS

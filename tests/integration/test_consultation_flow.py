@@ -138,11 +138,21 @@ async def test_one_session_per_participant(binary, state_dir):
         await second.expect("status", status="admitted")
         await second.expect("joined")
         await host.expect("participant-joined")
-        # Someone in the call who joins again (a reload) is back in the call at once.
-        third = await enter(server, b, PATIENT)
+        # The link of someone in the call, used again (a second device, or
+        # anyone it was forwarded to), waits; the call goes on untouched.
+        third = await wait_in(server, b, PATIENT)
+        wl = await host.expect("waiting-list")
+        assert [(w["id"], w.get("secondDevice")) for w in wl["waiting"]] == [(third.pid, True)], wl
+        await second.quiet()
+        # Admitted, it replaces the first.
+        await host_request(host, {"type": "admit", "participant": third.pid})
         await second.expect("status", status="replaced")
         await second.expect_closed(1000)
         await host.expect("participant-left", participant=third.pid, reason="replaced")
+        assert await waiting_ids(host) == [third.pid]
+        assert await waiting_ids(host) == []
+        await third.expect("status", status="admitted")
+        await third.expect("joined")
         ev = await host.expect("participant-joined")
         assert ev["participant"]["id"] == third.pid
         await chat_flows(third, host)
