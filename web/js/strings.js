@@ -197,6 +197,13 @@ export const STRINGS = {
     'error.no-such-participant': 'That person is no longer here.',
     'error.not-joined': 'You are not in the consultation yet.',
     'error.unknown': 'Something went wrong. Please try again.',
+    // resume
+    reconnectingSelf: 'The connection dropped. Reconnecting… you are still in the call.',
+    reconnectedSelf: 'Connected again.',
+    reconnectingOther: 'Reconnecting…',
+    reconnectingAnnounce: (/** @type {string} */ name) => `${name} is reconnecting.`,
+    secondDevice: 'Second device: this link is already in the call. Admitting it replaces the first device.',
+    'error.resume-expired': 'The connection was lost for too long. Join again.',
   },
 
   sv: {
@@ -384,6 +391,13 @@ export const STRINGS = {
     'error.no-such-participant': 'Den personen är inte här längre.',
     'error.not-joined': 'Du är inte med i videobesöket än.',
     'error.unknown': 'Något gick fel. Försök igen.',
+    // resume
+    reconnectingSelf: 'Anslutningen bröts. Ansluter igen… du är fortfarande med i samtalet.',
+    reconnectedSelf: 'Ansluten igen.',
+    reconnectingOther: 'Ansluter igen…',
+    reconnectingAnnounce: (/** @type {string} */ name) => `${name} ansluter igen.`,
+    secondDevice: 'En andra enhet: länken används redan i samtalet. Släpper du in den ersätter den den första enheten.',
+    'error.resume-expired': 'Anslutningen var borta för länge. Anslut igen.',
   },
 
   da: {
