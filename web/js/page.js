@@ -143,6 +143,9 @@ export const state = {
   people: new Map(),
 };
 
+// Sessions resumed on this page (watchContinuity), for the tests.
+let resumes = 0;
+
 // Debug hook read by the end-to-end tests (getStats on both connections).
 Object.defineProperty(window, 'nara', {
   value: Object.freeze({
@@ -151,6 +154,14 @@ Object.defineProperty(window, 'nara', {
     },
     get subscribePc() {
       return state.client?.subscribePc ?? null;
+    },
+    // Cuts the signaling socket as a network would (no leave; the client
+    // resumes by itself): tests/e2e/continuity.test.mjs.
+    dropSocket() {
+      state.client?.ws?.close(4000, 'dropped');
+    },
+    get resumes() {
+      return resumes;
     },
   }),
 });
@@ -446,6 +457,7 @@ export function watchContinuity(client) {
     if (attempt === 0) say(ui.callNotice, 'reconnectingSelf');
   });
   on('resumed', () => {
+    resumes++;
     say(ui.callNotice, 'reconnectedSelf');
     setTimeout(() => {
       if (ui.callNotice.textContent === t('reconnectedSelf')) ui.callNotice.textContent = '';

@@ -18,9 +18,10 @@ const REQUEST_TIMEOUT_MS = 15000;
 // A ping every KEEPALIVE_MS; no frame at all for DEAD_SOCKET_MS: the socket is dead.
 const KEEPALIVE_MS = 10000;
 const DEAD_SOCKET_MS = 20000;
-// Waits before each reconnect attempt (each ±25 %); together a little
-// longer than the server's default grace window of 30 s.
-const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 8000, 8000];
+// Waits before each reconnect attempt (each ±25 %): the first at once, then
+// backing off; together a little longer than the server's default grace
+// window of 30 s.
+const RECONNECT_DELAYS_MS = [0, 1000, 2000, 4000, 8000, 8000, 8000, 8000];
 // ICE "disconnected" this long (it often comes back by itself): restart.
 const ICE_DISCONNECTED_MS = 2000;
 
@@ -543,7 +544,11 @@ export class NaraClient extends EventTarget {
     this.emit('close', { code: 1006, reason, expected: false });
   }
 
-  /** Back online, or another network: reconnect now, restart ICE. */
+  /**
+   * Back online, or another network: reconnect now. The socket of the old
+   * network is as good as dead (and whatever we sent while offline is
+   * lost), so a call resumes on a new one at once, which restarts ICE too.
+   */
   networkChanged() {
     if (this.closed) return;
     if (this.reconnectTimer) {
@@ -553,6 +558,10 @@ export class NaraClient extends EventTarget {
       return;
     }
     if (this.reconnecting) return;
+    if (this.resumeSecret && this.ws) {
+      this.dropSocket(4000, 'network changed');
+      return;
+    }
     this.restartIce('publish');
     this.restartIce('subscribe');
   }
