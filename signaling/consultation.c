@@ -53,6 +53,8 @@ void nara_consultation_free(NaraConsultation *c)
     NaraMember *m = value;
     if (m->session)
       m->session->member = NULL;
+    if (m->second)
+      m->second->second_of = NULL;
   }
   g_hash_table_unref(c->members);
   g_ptr_array_unref(c->waiting);

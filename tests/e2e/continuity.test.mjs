@@ -95,6 +95,19 @@ async function sawLeave(page, name) {
 }
 
 /**
+ * 1 ms each way on the page's own CDP session, before it makes any peer
+ * connection, so that going offline later acts on its WebRTC too.
+ * @param {import('playwright-core').Page} page
+ */
+async function emulate(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  const conditions = { latency: 1, downloadThroughput: -1, uploadThroughput: -1 };
+  await cdp.send('Network.emulateNetworkConditions', { ...conditions, offline: false, packetLoss: 0 });
+  return { cdp, conditions };
+}
+
+/**
  * The socket drop and the offline rounds for one call.
  * @param {string} label
  * @param {{page: import('playwright-core').Page, name: string}} mover the page that drops and goes offline
@@ -133,19 +146,20 @@ async function continuity(label, mover, others, nara) {
     console.log(`# ${label}: socket cut → resumed in ${Math.round(/** @type {number} */ (resumeMs))} ms`);
 
     // 2. Offline for 5 s, then back: ICE restarts and media comes back.
-    const cdp = await mover.page.context().newCDPSession(mover.page);
-    await cdp.send('Network.enable');
-    const conditions = { latency: 0, downloadThroughput: -1, uploadThroughput: -1 };
+    // Offline, and all packets lost: Chromium's offline flag alone does not
+    // stop WebRTC's UDP (docs/networks.md: emulation acts on connections
+    // made while some emulation was on, hence `emulate` before the join).
+    const { cdp, conditions } = /** @type {any} */ (mover).emulation;
     /** @type {number[]} */
     const inMs = [];
     /** @type {number[]} */
     const outMs = [];
     for (let round = 0; round < ROUNDS; round++) {
-      await cdp.send('Network.emulateNetworkConditions', { ...conditions, offline: true });
+      await cdp.send('Network.emulateNetworkConditions', { ...conditions, offline: true, packetLoss: 100 });
       await mover.page.waitForTimeout(OFFLINE_MS);
       const fromMover = await decoded(mover.page);
       const fromOthers = await Promise.all(others.map((o) => decoded(o.page)));
-      await cdp.send('Network.emulateNetworkConditions', { ...conditions, offline: false });
+      await cdp.send('Network.emulateNetworkConditions', { ...conditions, offline: false, packetLoss: 0 });
       const t0 = Date.now();
       const [moverBack, ...othersBack] = await Promise.all([
         decodingAgain(mover.page, otherNames, fromMover, t0),
@@ -185,8 +199,9 @@ test('open room on ICE-lite: a socket cut and 5 s offline, nobody leaves', { ski
     const tab = await newPage(b);
     tabs.push({ ...tab, name });
     await tab.page.goto(`${nara.url}/r/${room}`, { timeout: 90000 });
+    if (name === 'Cleo') Object.assign(tab, { emulation: await emulate(tab.page) });
     await tab.page.getByLabel('Your name').fill(name);
-    await tab.page.getByRole('button', { name: 'Join', exact: true }).click();
+    await tab.page.getByRole('button', { name: 'Join', exact: true }).click({ timeout: 90000 });
     await tab.page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ timeout: 90000 });
   }
   for (const tab of tabs) {
@@ -213,7 +228,8 @@ test('consultation on full ICE: a socket cut and 5 s offline, nobody leaves', { 
     const tab = await newPage(b);
     tabs.push({ ...tab, name });
     await tab.page.goto(joinLink(nara.url, created, name), { timeout: 90000 });
-    await tab.page.getByRole('button', { name: 'Join', exact: true }).click();
+    if (name === 'Astrid') Object.assign(tab, { emulation: await emulate(tab.page) });
+    await tab.page.getByRole('button', { name: 'Join', exact: true }).click({ timeout: 90000 });
     await tab.page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ timeout: 90000 });
   }
   for (const [i, tab] of tabs.entries()) {
