@@ -2,7 +2,7 @@
 // network that goes away (docs/protocol.md, "Continuity"), in Chromium
 // through the real nara.
 //
-// An open room of three on ICE-lite, then a consultation of two on full
+// An open room of two on ICE-lite, then a consultation of two on full
 // ICE (libnice). In each, one page's signaling socket is cut mid-call: it
 // resumes without a reload, the others never see it leave, and media goes
 // on. Then that page goes offline (DevTools' Network.emulateNetworkConditions)
@@ -139,7 +139,7 @@ async function continuity(label, mover, others, nara) {
       assert.equal(await sawLeave(o.page, mover.name), false, `${label}: ${o.name} saw ${mover.name} leave`);
       assert.equal(await o.page.locator('li[data-participant]').filter({ hasText: mover.name }).count(), 1);
     }
-    await mover.page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ timeout: 1000 });
+    await mover.page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ timeout: 30000 });
     const before = await decoded(mover.page);
     const again = await decodingAgain(mover.page, otherNames, before, Date.now());
     assert.notEqual(again, null, `${label}: no media after the resume`);
@@ -193,7 +193,7 @@ test('open room on ICE-lite: a socket cut and 5 s offline, nobody leaves', { ski
   const b = /** @type {import('playwright-core').Browser} */ (browser);
   const { nara } = await start([]);
   const room = randomRoom('cont');
-  const names = ['Anna', 'Bo', 'Cleo'];
+  const names = ['Anna', 'Cleo'];
   const tabs = [];
   for (const name of names) {
     const tab = await newPage(b);
@@ -208,7 +208,7 @@ test('open room on ICE-lite: a socket cut and 5 s offline, nobody leaves', { ski
     const { ok, stats } = await waitForMedia(tab.page, names.filter((n) => n !== tab.name), 90000);
     assert.ok(ok, `${tab.name}: no media at the start: ${JSON.stringify(stats)}`);
   }
-  await continuity('open room, ICE-lite', tabs[2], tabs.slice(0, 2), nara);
+  await continuity('open room, ICE-lite', tabs[1], tabs.slice(0, 1), nara);
   for (const tab of tabs) await tab.context.close();
 });
 
