@@ -196,8 +196,8 @@ test('open room on ICE-lite: a socket cut and 5 s offline, nobody leaves', { ski
   const names = ['Anna', 'Cleo'];
   const tabs = [];
   for (const name of names) {
-    const tab = await newPage(b);
-    tabs.push({ ...tab, name });
+    const tab = { ...(await newPage(b)), name };
+    tabs.push(tab);
     await tab.page.goto(`${nara.url}/r/${room}`, { timeout: 90000 });
     if (name === 'Cleo') Object.assign(tab, { emulation: await emulate(tab.page) });
     await tab.page.getByLabel('Your name').fill(name);
@@ -225,8 +225,8 @@ test('consultation on full ICE: a socket cut and 5 s offline, nobody leaves', { 
   });
   const tabs = [];
   for (const name of ['Dr Lind', 'Astrid']) {
-    const tab = await newPage(b);
-    tabs.push({ ...tab, name });
+    const tab = { ...(await newPage(b)), name };
+    tabs.push(tab);
     await tab.page.goto(joinLink(nara.url, created, name), { timeout: 90000 });
     if (name === 'Astrid') Object.assign(tab, { emulation: await emulate(tab.page) });
     await tab.page.getByRole('button', { name: 'Join', exact: true }).click({ timeout: 90000 });
