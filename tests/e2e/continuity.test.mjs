@@ -139,7 +139,7 @@ async function continuity(label, mover, others, nara) {
     assert.notEqual(resumeMs, null, `${label}: ${mover.name} did not resume`);
     for (const o of others) {
       assert.equal(await sawLeave(o.page, mover.name), false, `${label}: ${o.name} saw ${mover.name} leave`);
-      assert.equal(await o.page.locator('li[data-participant]').filter({ hasText: mover.name }).count(), 1);
+      assert.equal(await o.page.locator('#tiles li[data-participant]').filter({ hasText: mover.name }).count(), 1);
     }
     await mover.page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ timeout: 30000 });
     const before = await decoded(mover.page);
