@@ -204,6 +204,23 @@ gboolean nara_ice_set_remote_credentials(NaraIce *ice, const char *ufrag, const 
   return TRUE;
 }
 
+/* RFC 8445 §9: libnice makes new credentials, drops the remote candidates
+ * and checks again; the local candidates (and our SDP's) stay. */
+gboolean nara_ice_restart(NaraIce *ice, GError **error)
+{
+  if (!nice_agent_restart_stream(ice->agent, ice->stream_id)) {
+    g_set_error(error, NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_INTERNAL, "ICE restart failed");
+    return FALSE;
+  }
+  g_clear_pointer(&ice->ufrag, g_free);
+  g_clear_pointer(&ice->pwd, g_free);
+  nice_agent_get_local_credentials(ice->agent, ice->stream_id, &ice->ufrag, &ice->pwd);
+  /* A failed agent may come back: its next READY is reported again. */
+  if (ice->state == NARA_ICE_FAILED)
+    ice->state = NARA_ICE_CHECKING;
+  return TRUE;
+}
+
 /* "candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> …"
  * (RFC 8839 §5.1). */
 gboolean nara_ice_add_remote_candidate(NaraIce *ice, const char *candidate, GError **error)
@@ -286,6 +303,11 @@ static gboolean t_set_remote_credentials(NaraTransport *t, const char *ufrag, co
   return nara_ice_set_remote_credentials((NaraIce *)t, ufrag, pwd, error);
 }
 
+static gboolean t_restart(NaraTransport *t, GError **error)
+{
+  return nara_ice_restart((NaraIce *)t, error);
+}
+
 static gboolean t_add_remote_candidate(NaraTransport *t, const char *candidate, GError **error)
 {
   return nara_ice_add_remote_candidate((NaraIce *)t, candidate, error);
@@ -313,6 +335,7 @@ static const NaraTransportOps ice_ops = {
   .get_local_candidates = t_get_local_candidates,
   .get_default_address = t_get_default_address,
   .set_remote_credentials = t_set_remote_credentials,
+  .restart = t_restart,
   .add_remote_candidate = t_add_remote_candidate,
   .remote_candidates_done = t_remote_candidates_done,
   .send = t_send,

@@ -54,6 +54,8 @@ const char *const *nara_ice_get_local_candidates(NaraIce *ice, guint *n);
 /* The first candidate's address and port, for the SDP c= and m= lines. */
 const char *nara_ice_get_default_address(NaraIce *ice, guint16 *port);
 
+/* ICE restart: new local credentials, remote ones forgotten. */
+gboolean nara_ice_restart(NaraIce *ice, GError **error);
 gboolean nara_ice_set_remote_credentials(NaraIce *ice, const char *ufrag, const char *pwd,
                                          GError **error);
 /* candidate: "candidate:…" with or without "a=". TCP and mDNS (".local")

@@ -3,7 +3,8 @@
  * Owns the peer's ICE credentials, the remote addresses its valid checks
  * came from, which one is selected, and consent. It answers Binding
  * requests and sends nothing unasked: no checks, no candidates beyond the
- * worker's host candidates, no ICE restart. Sockets and batching are the
+ * worker's host candidates. An ICE restart changes the credentials and
+ * keeps the selected address until a check proves another. Sockets and batching are the
  * mux's. Runs on the media worker that owns the mux.
  */
 #include "lite.h"
@@ -104,6 +105,43 @@ NaraTransport *nara_lite_new(NaraMux *mux, const NaraIceCallbacks *callbacks, gp
 fail:
   lite_ops.free(&lite->base);
   return NULL;
+}
+
+/* New ufrag and password (and the HMAC key they sign with), registered on
+ * the mux under the new ufrag. FALSE: the old ones are kept. */
+static gboolean new_credentials(NaraLite *lite, GError **error)
+{
+  char ufrag[UFRAG_LEN + 1], pwd[PWD_LEN + 1];
+  NaraSrtpHmac *key;
+  gboolean registered = FALSE;
+
+  if (!random_ice_chars(pwd, PWD_LEN)) {
+    g_set_error(error, NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_INTERNAL, "no random ICE password");
+    return FALSE;
+  }
+  key = nara_srtp_hmac_new(nara_srtp_hmac_default_kind(), (const guint8 *)pwd, PWD_LEN, error);
+  if (!key)
+    return FALSE;
+  /* The mux keys the table by our ufrag's storage: off with the old first. */
+  if (lite->registered)
+    nara_mux_unregister(lite->mux, lite->ufrag);
+  for (guint tries = 0; !registered && tries < 8; tries++) {
+    registered = random_ice_chars(ufrag, UFRAG_LEN);
+    if (registered) {
+      memcpy(lite->ufrag, ufrag, sizeof ufrag);
+      registered = nara_mux_register(lite->mux, lite->ufrag, lite);
+    }
+  }
+  lite->registered = registered;
+  if (!registered) {
+    nara_srtp_hmac_free(key);
+    g_set_error(error, NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_INTERNAL, "no unique ICE ufrag");
+    return FALSE;
+  }
+  memcpy(lite->pwd, pwd, sizeof pwd);
+  nara_srtp_hmac_free(lite->key);
+  lite->key = key;
+  return TRUE;
 }
 
 static void lite_free(NaraTransport *t)
@@ -308,6 +346,35 @@ static gboolean lite_set_remote_credentials(NaraTransport *t, const char *ufrag,
   return TRUE;
 }
 
+/* RFC 8445 §9: a restart keeps the selected pair for data until a new
+ * nomination; the old address stays selected (consent still counts from
+ * its last check), so media flows on while the browser checks again. */
+static gboolean lite_restart(NaraTransport *t, GError **error)
+{
+  NaraLite *lite = (NaraLite *)t;
+  if (!new_credentials(lite, error))
+    return FALSE;
+  lite->remote_ufrag[0] = '\0';
+  lite->nominated = FALSE;
+  lite->reported = FALSE;
+  lite->waiting_since_us = g_get_monotonic_time();
+  if (lite->state == NARA_ICE_FAILED) {
+    /* Consent was lost: nothing is sent until a check proves an address. */
+    for (guint i = 0; i < MAX_ADDRESSES; i++)
+      if (lite->addresses[i].used) {
+        nara_mux_unmap(lite->mux, &lite->addresses[i].key);
+        lite->addresses[i].used = FALSE;
+      }
+    lite->selected = -1;
+    lite->state = NARA_ICE_CHECKING;
+  } else if (lite->selected >= 0) {
+    /* Consent lasts from the restart until the new checks take over. */
+    lite->addresses[lite->selected].last_check_us = lite->waiting_since_us;
+  }
+  g_debug("ICE-lite %s: restarted", lite->ufrag);
+  return TRUE;
+}
+
 static gboolean lite_add_remote_candidate(NaraTransport *t, const char *candidate, GError **error)
 {
   (void)t;
@@ -359,6 +426,7 @@ static const NaraTransportOps lite_ops = {
   .get_local_candidates = lite_get_local_candidates,
   .get_default_address = lite_get_default_address,
   .set_remote_credentials = lite_set_remote_credentials,
+  .restart = lite_restart,
   .add_remote_candidate = lite_add_remote_candidate,
   .remote_candidates_done = lite_remote_candidates_done,
   .send = lite_send,

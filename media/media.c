@@ -231,6 +231,12 @@ static gboolean run_forwarding(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean run_restart_ice(gpointer data)
+{
+  nara_peer_core_restart_ice(((Command *)data)->core);
+  return G_SOURCE_REMOVE;
+}
+
 /* ---- rooms ---- */
 
 NaraMediaRoom *nara_media_room_new(NaraMedia *media, const char *room_id)
@@ -353,6 +359,12 @@ void nara_media_peer_set_forwarding(NaraMediaPeer *peer, NaraTrackKind kind, gbo
   cmd->kind = kind;
   cmd->flag = forward;
   post(peer->room->worker, run_forwarding, cmd);
+}
+
+void nara_media_peer_restart_ice(NaraMediaPeer *peer)
+{
+  g_return_if_fail(peer != NULL && !peer->closed);
+  post(peer->room->worker, run_restart_ice, command_new(peer->core));
 }
 
 /* ---- events to the control thread ---- */

@@ -128,7 +128,10 @@ static void on_ice_state(NaraIceState state, gpointer user_data)
   }
   if (state == NARA_ICE_CONNECTED) {
     /* ICE-lite may report its first check after DTLS is already up. */
-    if (core->state != NARA_PEER_STATE_CONNECTED)
+    /* After an ICE restart DTLS is still up: connected again at once. */
+    if (core->srtp_out)
+      set_state(core, NARA_PEER_STATE_CONNECTED);
+    else if (core->state != NARA_PEER_STATE_CONNECTED)
       set_state(core, NARA_PEER_STATE_CONNECTING);
     flush_pending_dtls(core);
     nara_dtls_start(core->dtls);
@@ -280,16 +283,42 @@ static gboolean add_candidate(NaraPeerCore *core, const char *candidate)
   return FALSE;
 }
 
+/* An ICE restart brings a failed peer whose DTLS is up back to life: the
+ * keys are still good (RFC 8445 §9 restarts ICE, not DTLS). */
+static void revive(NaraPeerCore *core)
+{
+  if (core->state != NARA_PEER_STATE_FAILED || !core->srtp_out)
+    return;
+  core->state = NARA_PEER_STATE_CONNECTING;
+  nara_media_peer_emit_state(core->handle, core->state);
+}
+
+/* New remote ICE credentials on a connection that has some: an ICE
+ * restart. The browser's restart offer (publish) gets an answer with our
+ * new credentials too; on subscribe our restart offer came first
+ * (nara_peer_core_restart_ice) and this is the browser's answer to it. */
+static gboolean restart_transport(NaraPeerCore *core, const NaraSdpRemote *remote, GError **error)
+{
+  if (core->role == NARA_PEER_PUBLISH && !nara_transport_restart(core->transport, error))
+    return FALSE;
+  if (!nara_transport_set_remote_credentials(core->transport, remote->ice_ufrag, remote->ice_pwd,
+                                             error))
+    return FALSE;
+  g_strlcpy(core->remote_ufrag, remote->ice_ufrag, sizeof core->remote_ufrag);
+  g_info("room %s participant %s: ICE restart", core->room->id, core->participant_id);
+  revive(core);
+  for (guint i = 0; i < remote->n_candidates; i++)
+    add_candidate(core, remote->candidates[i]);
+  return TRUE;
+}
+
 /* First remote description: credentials, candidates, DTLS role and fingerprint.
- * Later ones must keep the credentials: ICE restarts are not supported. */
+ * Later ones keep DTLS as it is; new ICE credentials restart ICE. */
 static gboolean apply_transport(NaraPeerCore *core, const NaraSdpRemote *remote, GError **error)
 {
   if (core->remote_set) {
-    if (strcmp(core->remote_ufrag, remote->ice_ufrag) != 0) {
-      g_set_error(error, NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_BAD_SDP,
-                  "ICE restart is not supported");
-      return FALSE;
-    }
+    if (strcmp(core->remote_ufrag, remote->ice_ufrag) != 0)
+      return restart_transport(core, remote, error);
     return TRUE;
   }
   if (!remote->fingerprint[0]) {
@@ -609,6 +638,23 @@ void nara_peer_core_set_subscriptions(NaraPeerCore *core, const NaraMediaTrack *
   g_free(core->wanted);
   core->wanted = g_memdup2(tracks, sizeof *tracks * n);
   core->n_wanted = n;
+  if (core->offer_outstanding)
+    core->offer_pending = TRUE;
+  else
+    subscribe_make_offer(core);
+}
+
+void nara_peer_core_restart_ice(NaraPeerCore *core)
+{
+  GError *error = NULL;
+  if (core->role != NARA_PEER_SUBSCRIBE || !core->transport || !core->remote_set)
+    return;
+  if (!nara_transport_restart(core->transport, &error)) {
+    emit_error(core, error);
+    return;
+  }
+  g_info("room %s participant %s: ICE restart offered", core->room->id, core->participant_id);
+  revive(core);
   if (core->offer_outstanding)
     core->offer_pending = TRUE;
   else

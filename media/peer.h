@@ -99,6 +99,9 @@ void nara_peer_core_set_remote_description(NaraPeerCore *core, const char *type,
 void nara_peer_core_add_remote_candidate(NaraPeerCore *core, const char *candidate);
 void nara_peer_core_set_subscriptions(NaraPeerCore *core, const NaraMediaTrack *tracks, guint n);
 void nara_peer_core_set_forwarding(NaraPeerCore *core, NaraTrackKind kind, gboolean forward);
+/* Subscribe: new ICE credentials and an offer carrying them (after the
+ * outstanding one is answered, if any). */
+void nara_peer_core_restart_ice(NaraPeerCore *core);
 
 /* Packet-path helpers for room.c. */
 gboolean nara_peer_core_can_send(NaraPeerCore *core);

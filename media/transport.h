@@ -26,6 +26,11 @@ typedef struct {
   const char *(*get_default_address)(NaraTransport *t, guint16 *port);
   gboolean (*set_remote_credentials)(NaraTransport *t, const char *ufrag, const char *pwd,
                                      GError **error);
+  /* ICE restart (RFC 8445 §9): new local ufrag and password, remote ones
+   * and candidates forgotten; the path in use keeps carrying data until
+   * checks with the new credentials prove another, and a failed transport
+   * may come back. */
+  gboolean (*restart)(NaraTransport *t, GError **error);
   gboolean (*add_remote_candidate)(NaraTransport *t, const char *candidate, GError **error);
   void (*remote_candidates_done)(NaraTransport *t);
   /* One datagram now (DTLS, RTCP); FALSE while there is nowhere to send. */
@@ -75,6 +80,11 @@ static inline gboolean nara_transport_set_remote_credentials(NaraTransport *t, c
                                                              const char *pwd, GError **error)
 {
   return t->ops->set_remote_credentials(t, ufrag, pwd, error);
+}
+
+static inline gboolean nara_transport_restart(NaraTransport *t, GError **error)
+{
+  return t->ops->restart(t, error);
 }
 
 static inline gboolean nara_transport_add_remote_candidate(NaraTransport *t, const char *candidate,

@@ -87,6 +87,10 @@ static const NaraConfigKey keys[] = {
     "Seconds a new WebSocket has to send hello; then it is closed with 1008." },
   { "signaling.max_candidates", NARA_CONFIG_UINT, "50", 1, 10000,
     "ICE candidates a client may trickle per peer connection; more get too-many-candidates." },
+  { "signaling.resume_grace_seconds", NARA_CONFIG_UINT, "30", 0, 3600,
+    "Seconds a participant whose WebSocket dropped stays in the room (media up, the others told "
+    "it is reconnecting) for the client to resume with its secret. 0: no resume, a drop is a "
+    "leave." },
   { "signaling.max_queued_messages", NARA_CONFIG_UINT, "256", 8, 100000,
     "Outgoing messages queued per session; a client that does not read is disconnected." },
   { "signaling.messages_per_second", NARA_CONFIG_UINT, "50", 1, 100000,

@@ -84,6 +84,7 @@ void nara_wiring_signaling_config(const NaraConfig *config, NaraSignalingConfig 
     .ws_ping_secs = nara_config_get_uint(config, "server.ws_ping_secs"),
     .ws_timeout_secs = nara_config_get_uint(config, "server.ws_timeout_secs"),
     .max_candidates = nara_config_get_uint(config, "signaling.max_candidates"),
+    .resume_grace_secs = nara_config_get_uint(config, "signaling.resume_grace_seconds"),
     .turn = { .secret = nara_config_get_string(config, "turn.secret"),
               .ttl_secs = nara_config_get_uint(config, "turn.ttl_secs") },
   };

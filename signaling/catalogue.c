@@ -147,6 +147,22 @@ static const NaraField rtt_fields[] = {
   END_FIELDS,
 };
 
+/* A secret is 43 characters; anything much longer is not one. */
+static const NaraField resume_fields[] = {
+  ID_FIELD,
+  { .name = "secret", .type = NARA_FIELD_STRING, .required = TRUE, .max_bytes = 128 },
+  END_FIELDS,
+};
+static const NaraField restart_ice_fields[] = {
+  ID_FIELD,
+  { .name = "pc",
+    .type = NARA_FIELD_STRING,
+    .required = TRUE,
+    .max_bytes = 16,
+    .one_of = pc_values },
+  END_FIELDS,
+};
+
 #define MSG NARA_RATE_MESSAGE
 #define CAND NARA_RATE_CANDIDATE
 
@@ -176,6 +192,8 @@ const NaraMessage nara_catalogue[] = {
   { "end",       NARA_NEED_ROOM,  id_only_fields,   nara_handle_end,       MSG,  "ok",      TRUE },
   /* Relayed to the others; heard of only when refused. */
   { "rtt",       NARA_NEED_ROOM,  rtt_fields,       nara_handle_rtt,       MSG,  NULL,      FALSE },
+  { "resume",    NARA_NEED_HELLO, resume_fields,    nara_handle_resume,    MSG,  "resumed", FALSE },
+  { "restart-ice", NARA_NEED_ROOM, restart_ice_fields, nara_handle_restart_ice, MSG, "ok",   FALSE },
   { NULL, 0, NULL, NULL, 0, NULL, FALSE },
 };
 /* clang-format on */

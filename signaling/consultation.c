@@ -53,6 +53,8 @@ void nara_consultation_free(NaraConsultation *c)
     NaraMember *m = value;
     if (m->session)
       m->session->member = NULL;
+    if (m->second)
+      m->second->second_of = NULL;
   }
   g_hash_table_unref(c->members);
   g_ptr_array_unref(c->waiting);
@@ -107,6 +109,26 @@ static json_t *waiting_list_json(NaraConsultation *c)
   return list;
 }
 
+/* Second devices (nara_consultation_wait_second) after the people waiting. */
+static void add_second_devices(NaraConsultation *c, json_t *list)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init(&iter, c->members);
+  while (g_hash_table_iter_next(&iter, NULL, &value)) {
+    NaraMember *m = value;
+    g_autofree char *since = NULL;
+    if (!m->second)
+      continue;
+    since = nara_rfc3339_format(m->second_since / G_USEC_PER_SEC);
+    json_array_append_new(list,
+                          json_pack("{s:s, s:s, s:s, s:s?, s:s, s:b}", "id", m->id, "name", m->name,
+                                    "role", nara_role_to_string(m->role), "assurance", m->assurance,
+                                    "since", since, "secondDevice", 1));
+  }
+}
+
 static gboolean may_see_waiting_list(NaraRoom *room, NaraParticipant *p)
 {
   return p->member
@@ -116,8 +138,12 @@ static gboolean may_see_waiting_list(NaraRoom *room, NaraParticipant *p)
 
 void nara_consultation_send_waiting_list(NaraRoom *room, NaraParticipant *to)
 {
-  json_t *msg = nara_out_waiting_list(waiting_list_json(room->consultation));
-  NaraOutMsg *out = nara_json_frame(msg);
+  json_t *list = waiting_list_json(room->consultation), *msg;
+  NaraOutMsg *out;
+
+  add_second_devices(room->consultation, list);
+  msg = nara_out_waiting_list(list);
+  out = nara_json_frame(msg);
 
   for (guint i = 0; i < room->participants->len; i++) {
     NaraParticipant *p = room->participants->pdata[i];
@@ -152,10 +178,79 @@ static void send_status(NaraSession *s, const char *status)
   nara_session_send_new(s, nara_out_status(status));
 }
 
+void nara_consultation_wait_second(NaraMember *m, NaraSession *session)
+{
+  if (m->second) {
+    /* One second device at a time: the newest. */
+    send_status(m->second, "replaced");
+    nara_session_close(m->second, LWS_CLOSE_STATUS_NORMAL, "replaced");
+    m->second->second_of = NULL;
+    m->second->state = NARA_SESSION_DONE;
+  }
+  m->second = session;
+  m->second_since = g_get_real_time();
+  session->second_of = m;
+  session->state = NARA_SESSION_WAITING;
+  g_message("room %s: %s waits on a second device", m->room->name, m->id);
+  nara_consultation_send_waiting_list(m->room, NULL);
+}
+
+/* Takes the second device off the member; FALSE if there was none. */
+static NaraSession *take_second(NaraMember *m)
+{
+  NaraSession *s2 = m->second;
+
+  if (s2) {
+    s2->second_of = NULL;
+    m->second = NULL;
+  }
+  return s2;
+}
+
+/* The member's call session goes: its second device will wait in its
+ * place. It is on the waiting list before the first leaves the room, so
+ * the room is not idle in between. Returns the second device or NULL. */
+static NaraSession *promote_second(NaraMember *m)
+{
+  NaraSession *s2 = take_second(m);
+
+  if (s2) {
+    m->waiting_since = g_get_real_time();
+    g_ptr_array_add(m->room->consultation->waiting, m);
+  }
+  return s2;
+}
+
+void nara_consultation_decline(NaraMember *m)
+{
+  NaraSession *s2 = take_second(m);
+
+  if (!s2) {
+    nara_consultation_kick(m, "declined", "declined");
+    return;
+  }
+  g_message("room %s: %s's second device declined", m->room->name, m->id);
+  send_status(s2, "declined");
+  nara_session_close(s2, LWS_CLOSE_STATUS_NORMAL, "declined");
+  s2->state = NARA_SESSION_DONE;
+  nara_consultation_send_waiting_list(m->room, NULL);
+}
+
+static void detach(NaraSession *s, const char *leave_reason);
+
 void nara_consultation_admit(NaraMember *m)
 {
   NaraSession *s = m->session;
 
+  if (m->second && s && s->participant) {
+    /* The second device replaces the first (handlers_host.c audits the
+     * admission; the first's leave is recorded here). */
+    nara_audit_members(s->sig, "leave", m->room->consultation->id, m, NULL, "ok", "replaced");
+    send_status(s, "replaced");
+    nara_session_close(s, LWS_CLOSE_STATUS_NORMAL, "replaced");
+    detach(s, "replaced");
+    s = m->session;
+  }
   nara_consultation_unwait(m);
   g_message("room %s: %s admitted", m->room->name, m->id);
   send_status(s, "admitted");
@@ -166,11 +261,26 @@ void nara_consultation_admit(NaraMember *m)
 /* Takes a waiting or joined session out of the room; may free the room. */
 static void detach(NaraSession *s, const char *leave_reason)
 {
-  NaraMember *m = s->member;
+  NaraMember *m = s->member, *first = s->second_of;
   NaraRoom *room;
 
+  if (first) {
+    /* A second device goes: the first stays as it was. */
+    take_second(first);
+    s->state = NARA_SESSION_DONE;
+    nara_consultation_send_waiting_list(first->room, NULL);
+    return;
+  }
   if (s->participant) {
+    NaraSession *s2 = m ? promote_second(m) : NULL;
     nara_room_remove(s->participant, leave_reason);
+    if (s2) {
+      m->session = s2;
+      s2->member = m;
+      s2->state = NARA_SESSION_WAITING;
+      g_message("room %s: %s's second device waits in its place", m->room->name, m->id);
+      nara_consultation_send_waiting_list(m->room, NULL);
+    }
     return;
   }
   if (!m)
@@ -206,6 +316,8 @@ void nara_consultation_close_all(NaraRoom *room, const char *status)
     NaraMember *m = value;
     if (m->session)
       g_ptr_array_add(sessions, m->session);
+    if (m->second)
+      g_ptr_array_add(sessions, m->second);
   }
   g_message("room %s: closing %u sessions (%s)", room->name, sessions->len, status);
   /* Everyone hears the status before anyone's departure is announced (and

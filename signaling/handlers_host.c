@@ -45,7 +45,9 @@ static NaraMember *live_target(NaraSession *session, json_t *msg, json_t *id, gb
   const char *pid = json_string_value(json_object_get(msg, "participant"));
   NaraMember *m = g_hash_table_lookup(c->members, pid);
 
-  if (!m || !m->session || (in_call ? m->session->participant == NULL : m->waiting_since == 0)) {
+  /* A second device (nara_consultation_wait_second) waits too. */
+  if (!m || !m->session
+      || (in_call ? m->session->participant == NULL : m->waiting_since == 0 && !m->second)) {
     no_such(session, id, in_call ? "participant in the call" : "waiting participant");
     return NULL;
   }
@@ -119,7 +121,7 @@ void nara_handle_admit(NaraSession *session, json_t *msg, json_t *id)
 
   if (!host || !(m = live_target(session, msg, id, FALSE)))
     return;
-  if (nara_room_is_full(room)) {
+  if (!m->second && nara_room_is_full(room)) {
     nara_session_send_error(session, id, "room-full", "the consultation is full");
     return;
   }
@@ -137,7 +139,7 @@ void nara_handle_decline(NaraSession *session, json_t *msg, json_t *id)
     return;
   nara_session_send_ok(session, id);
   nara_audit_members(session->sig, "decline", room->consultation->id, host, m, "ok", NULL);
-  nara_consultation_kick(m, "declined", "declined");
+  nara_consultation_decline(m);
 }
 
 void nara_handle_admit_all(NaraSession *session, json_t *msg, json_t *id)

@@ -2,7 +2,8 @@
  *
  * Checks the token (auth/token.h), then the store (consultation on, the
  * participant in it with the token's role, not removed; the lock), replaces
- * an older session of the same participant, then enters the call or waits.
+ * an older waiting session of the same participant (one in the call is
+ * not replaced: the link's second device waits), then enters or waits.
  * Every attempt is one "join-attempt" audit record, a wait one "waiting".
  * The store is read, and the record written, on the store's thread: the
  * join goes on in their callbacks, which find the session again by handle
@@ -181,11 +182,19 @@ static void admit_or_wait(NaraSession *session, json_t *id, const NaraStoreConsu
   const char *code = NULL;
   NaraMember *m;
 
+  if (in_call) {
+    /* A link is not a session: while its participant is in the call (or
+     * reconnecting), only the resume secret takes that place. The link's
+     * second device waits; a host may admit it (it then replaces the
+     * first) or decline it. A forwarded link cannot push anyone out. */
+    send_waiting(session, id, old);
+    nara_consultation_wait_second(old, session);
+    nara_audit_members(sig, "waiting", stored->id, old, NULL, "ok", "second device");
+    return;
+  }
   if (live) {
-    /* One live session per participant: the newest wins (a reload, a
-     * second device). Someone in the call stays in the call. */
-    if (in_call)
-      nara_audit_members(sig, "leave", stored->id, old, NULL, "ok", "replaced");
+    /* Someone in the waiting room who comes again (a reload): the newest
+     * session waits in their place. */
     nara_consultation_kick(old, "replaced", "replaced");
   }
   /* The kick may have freed an idle room: look again. */

@@ -129,6 +129,9 @@ static void on_local_description(NaraMediaPeer *peer, const char *type, const ch
     /* A new offer means media took the previous answer (it sends one at a time). */
     p->answer_pending = FALSE;
     p->answer_id = -1;
+    /* Kept to send again after a resume (resume.c). */
+    g_free(p->last_offer);
+    p->last_offer = g_strdup(sdp);
     msg = nara_out_subscribe_offer(++p->revision, sdp);
   }
   g_debug("%s: local %s for %s", p->id, type, pc_name(p, peer));

@@ -29,6 +29,9 @@ const char *const nara_outgoing_types[] = {
   "consultation-changed",
   "draining",
   "rtt",
+  "resumed",
+  "participant-reconnecting",
+  "participant-reconnected",
   NULL,
 };
 
@@ -191,4 +194,23 @@ json_t *nara_out_rtt(const char *from_id, const char *from_name, const char *tex
 {
   return json_pack("{s:s, s:{s:s, s:s}, s:s, s:I, s:b}", "type", "rtt", "from", "id", from_id,
                    "name", from_name, "text", text, "seq", (json_int_t)seq, "final", final);
+}
+
+json_t *nara_out_resumed(json_t *id, const char *room, json_t *you, json_t *participants,
+                         json_t *consultation, const char *secret)
+{
+  json_t *msg = nara_out_joined(id, room, you, participants, consultation);
+  json_object_set_new(msg, "type", json_string("resumed"));
+  json_object_set_new(msg, "resume", secret ? json_string(secret) : json_null());
+  return msg;
+}
+
+json_t *nara_out_participant_reconnecting(const char *participant)
+{
+  return json_pack("{s:s, s:s}", "type", "participant-reconnecting", "participant", participant);
+}
+
+json_t *nara_out_participant_reconnected(const char *participant)
+{
+  return json_pack("{s:s, s:s}", "type", "participant-reconnected", "participant", participant);
 }

@@ -68,5 +68,11 @@ json_t *nara_out_draining(const char *deadline, guint seconds);
 /* Real-time text: the sender's current line as typed so far. */
 json_t *nara_out_rtt(const char *from_id, const char *from_name, const char *text, gint64 seq,
                      gboolean final);
+/* joined's fields (all stolen as there), type "resumed", and the new
+ * resume secret (NULL: null). */
+json_t *nara_out_resumed(json_t *id, const char *room, json_t *you, json_t *participants,
+                         json_t *consultation, const char *secret);
+json_t *nara_out_participant_reconnecting(const char *participant);
+json_t *nara_out_participant_reconnected(const char *participant);
 
 G_END_DECLS

@@ -135,7 +135,7 @@ NaraParticipant *nara_room_enter(NaraRoom *room, NaraSession *session, json_t *i
                                  NaraMember *member)
 {
   NaraParticipant *p;
-  json_t *others = json_array(), *you;
+  json_t *others = json_array(), *you, *msg;
 
   /* Reply first with everyone already there, then tell them. */
   for (guint i = 0; i < room->participants->len; i++)
@@ -146,10 +146,11 @@ NaraParticipant *nara_room_enter(NaraRoom *room, NaraSession *session, json_t *i
   json_object_del(you, "tracks");
   json_object_del(you, "audioMuted");
   json_object_del(you, "videoMuted");
-  nara_session_send_new(
-      session,
-      nara_out_joined(id, room->name, you, others,
-                      room->consultation ? nara_consultation_to_json(room->consultation) : NULL));
+  msg = nara_out_joined(id, room->name, you, others,
+                        room->consultation ? nara_consultation_to_json(room->consultation) : NULL);
+  /* The secret that takes this participant back after a drop (resume.c). */
+  json_object_set_new(msg, "resume", json_string(nara_resume_issue(p)));
+  nara_session_send_new(session, msg);
   nara_telemetry_join_answered(session);
   nara_room_broadcast(room, nara_out_participant_joined(nara_participant_to_json(p)), p);
   if (room->consultation)
@@ -257,6 +258,8 @@ void nara_participant_set_tracks(NaraParticipant *p, const NaraMediaTrack *track
 
 static void participant_free(NaraParticipant *p)
 {
+  nara_resume_forget(p);
+  g_free(p->last_offer);
   g_array_unref(p->tracks);
   g_array_unref(p->subscribed);
   g_free(p->name);

@@ -41,6 +41,8 @@ void nara_session_free(NaraSession *s)
 {
   if (!s)
     return;
+  if (s->grace_source)
+    g_source_remove(s->grace_source);
   g_queue_clear_full(&s->out, (GDestroyNotify)nara_out_msg_unref);
   g_byte_array_unref(s->rx);
   g_free(s->peer_ip);
@@ -51,6 +53,9 @@ void nara_session_free(NaraSession *s)
 void nara_session_closed(NaraSession *s)
 {
   g_debug("s%" G_GUINT64_FORMAT ": closed", s->serial);
+  /* A participant whose socket dropped may come back (resume.c). */
+  if (nara_resume_detach(s))
+    return;
   nara_consultation_session_gone(s, "disconnected");
   nara_signaling_uncount_session(s->sig, s);
   g_hash_table_remove(s->sig->sessions, s);
@@ -87,6 +92,7 @@ void nara_session_send_out(NaraSession *s, NaraOutMsg *out)
   if (s->killed || s->close_code)
     return;
   if (g_queue_get_length(&s->out) >= s->sig->config.max_queued_messages) {
+    s->no_resume = TRUE;
     kill_session(s, "outgoing queue full");
     return;
   }
@@ -200,6 +206,7 @@ gboolean nara_session_take_token(NaraSession *s)
   if (s->abuse >= max_abuse) {
     g_message("s%" G_GUINT64_FORMAT " (%s): closing: sustained message flood", s->serial,
               nara_session_log_id(s));
+    s->no_resume = TRUE;
     nara_session_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION, "rate limit");
   }
   return FALSE;
@@ -221,6 +228,7 @@ int nara_session_receive(NaraSession *s, struct lws *wsi, const void *in, gsize 
               nara_session_log_id(s), s->sig->config.max_message_bytes);
     g_byte_array_set_size(s->rx, 0);
     s->state = NARA_SESSION_DONE;
+    s->no_resume = TRUE;
     return close_now(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large");
   }
   g_byte_array_append(s->rx, in, (guint)len);

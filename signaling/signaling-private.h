@@ -23,6 +23,9 @@ typedef struct _NaraSession NaraSession;
 typedef struct _NaraMember NaraMember;
 typedef struct _NaraConsultation NaraConsultation;
 
+/* base64url of 32 random bytes */
+#define NARA_RESUME_SECRET_LEN 43
+
 /* Outgoing frame: serialized once, shared by every session it is sent to
  * (refcounted with g_rc_box), with LWS_PRE bytes of headroom for lws_write. */
 typedef struct {
@@ -54,6 +57,7 @@ struct _NaraSignaling {
   /* telemetry.c: for /metrics. */
   NaraHistogram join_seconds;  /* join request to joined or waiting */
   NaraHistogram store_seconds; /* a store call made for a session, to its answer */
+  GHashTable *resumable; /* resume secret (the participant's) -> NaraParticipant* */
 };
 
 typedef enum {
@@ -89,6 +93,12 @@ struct _NaraSession {
 
   gboolean drain_told;    /* drain.c: this session has the deadline */
   gint64 join_started_us; /* telemetry.c: when its join arrived, 0: none pending */
+  /* resume.c: the socket is gone, the participant stays for the grace
+   * window; frames queue in `out` until a resume takes them. */
+  gboolean detached;
+  gboolean no_resume;    /* dropped for a fault of its own (queue full, flood) */
+  guint grace_source;    /* GLib timeout ending the grace window, 0: none */
+  NaraMember *second_of; /* consultations: a second device of this member, waiting */
 };
 
 struct _NaraParticipant {
@@ -109,6 +119,8 @@ struct _NaraParticipant {
   NaraMember *member;      /* consultations: role, host mutes; NULL in open rooms */
   gint64 rtt_window_us;    /* real-time text: start of the current one-second window */
   guint rtt_in_window;     /* rtt messages relayed in it (handlers_rtt.c) */
+  char resume_secret[NARA_RESUME_SECRET_LEN + 1]; /* key of sig->resumable; never logged */
+  char *last_offer; /* the latest subscribe offer, sent again on resume while unanswered */
 };
 
 struct _NaraRoom {
@@ -131,6 +143,8 @@ struct _NaraMember {
   NaraSession *session;   /* the live session, waiting or joined, or NULL */
   gint64 waiting_since;   /* real time, microseconds; 0: not waiting */
   gboolean host_muted[2]; /* by NaraTrackKind: forwarding stopped by a host */
+  NaraSession *second;    /* the same link from a second device, waiting, or NULL */
+  gint64 second_since;    /* real time, microseconds */
 };
 
 struct _NaraConsultation {
@@ -308,6 +322,30 @@ void nara_consultation_session_gone(NaraSession *session, const char *reason);
 void nara_consultation_apply_forwarding(NaraMember *m, NaraTrackKind kind);
 /* (transfer full) {"id","title","locked"} */
 json_t *nara_consultation_to_json(NaraConsultation *c);
+
+/* resume.c: sessions that outlive their socket (docs/protocol.md, "Resume") */
+/* The socket of a joined session closed without leave: keeps the session
+ * for the grace window and tells the others; FALSE when it may not stay
+ * (then the caller ends it as before). */
+gboolean nara_resume_detach(NaraSession *session);
+/* Ends a session for good: leaves the room ("disconnected"), frees it. */
+void nara_resume_end(NaraSession *session);
+/* A new resume secret for p (an old one is forgotten); returns it. */
+const char *nara_resume_issue(NaraParticipant *p);
+/* p is freed: its secret no longer resumes anything. */
+void nara_resume_forget(NaraParticipant *p);
+void nara_handle_resume(NaraSession *session, json_t *msg, json_t *id);
+void nara_handle_restart_ice(NaraSession *session, json_t *msg, json_t *id);
+
+/* signaling.c: a live socket's session is taken over by a resume: the
+ * socket is cut and no longer knows the session. */
+void nara_signaling_release_socket(NaraSignaling *sig, NaraSession *session);
+
+/* consultation.c: a second device's admission replaces the first; its
+ * decline closes only the second device. */
+void nara_consultation_decline(NaraMember *m);
+/* A session with the link of a member in the call waits as its second device. */
+void nara_consultation_wait_second(NaraMember *m, NaraSession *session);
 
 /* audit.c: one audit record per event (docs/consultations.md) */
 /* actor/subject: NULL when absent. The record's assurance is the subject's,

@@ -121,6 +121,21 @@ void nara_signaling_uncount_session(NaraSignaling *sig, NaraSession *s)
   g_clear_pointer(&s->peer_ip, g_free);
 }
 
+void nara_signaling_release_socket(NaraSignaling *sig, NaraSession *s)
+{
+  NaraSessionSlot *slot;
+
+  if (!s->wsi)
+    return;
+  slot = lws_wsi_user(s->wsi);
+  if (slot)
+    slot->session = NULL;
+  /* The client left it for a new one: no close frame, it may be dead. */
+  lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+  s->wsi = NULL;
+  nara_signaling_uncount_session(sig, s);
+}
+
 /* The session's next deadline: hello, ping or drop (session.c). */
 static void arm_timer(struct lws *wsi, NaraSession *s)
 {
@@ -151,6 +166,17 @@ static int signaling_callback(struct lws *wsi, enum lws_callback_reasons reason,
   case LWS_CALLBACK_TIMER:
     if (slot && slot->session)
       arm_timer(wsi, slot->session);
+    return 0;
+  case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+    /* 1000 or 1001 (a tab closed, a page left): the client meant to go,
+     * so its session is not kept for a resume. Any other end (no close
+     * frame at all, as when a network goes away) may be resumed. */
+    if (slot && slot->session && len >= 2) {
+      const unsigned char *code = in;
+      guint status = (guint)code[0] << 8 | code[1];
+      if (status == LWS_CLOSE_STATUS_NORMAL || status == LWS_CLOSE_STATUS_GOINGAWAY)
+        slot->session->no_resume = TRUE;
+    }
     return 0;
   case LWS_CALLBACK_RECEIVE_PONG:
     if (slot && slot->session)
@@ -192,6 +218,7 @@ NaraSignaling *nara_signaling_new(const NaraSignalingConfig *config, NaraMedia *
   nara_histogram_init(&sig->store_seconds, nara_histogram_wait_bounds,
                       nara_histogram_n_wait_bounds);
   sig->sessions = g_hash_table_new(NULL, NULL);
+  sig->resumable = g_hash_table_new(g_str_hash, g_str_equal);
   sig->protocol.name = NARA_SIGNALING_PROTOCOL_NAME;
   sig->protocol.callback = signaling_callback;
   sig->protocol.per_session_data_size = sizeof(NaraSessionSlot);
@@ -213,7 +240,7 @@ void nara_signaling_free(NaraSignaling *sig)
   g_hash_table_iter_init(&iter, sig->sessions);
   while (g_hash_table_iter_next(&iter, &key, NULL)) {
     NaraSession *s = key;
-    NaraSessionSlot *slot = lws_wsi_user(s->wsi);
+    NaraSessionSlot *slot = s->wsi ? lws_wsi_user(s->wsi) : NULL;
     if (slot)
       slot->session = NULL;
     nara_consultation_session_gone(s, "disconnected");
@@ -227,6 +254,7 @@ void nara_signaling_free(NaraSignaling *sig)
   }
   g_hash_table_unref(sig->sessions);
   g_hash_table_unref(sig->rooms);
+  g_hash_table_unref(sig->resumable);
   g_hash_table_unref(sig->per_ip);
   g_strfreev(sig->allowed_origins);
   g_strfreev(sig->turn_urls);

@@ -7,6 +7,8 @@ BUILD/tests/e2e/logs/nara-PORT-TIME.log, as CTest sets NARA_LOG_DIR).
 A log fails on:
   - a JWT (join links, IdP access tokens) or a REST API key ("nara_" + 43);
   - any ICE password (an SDP's ice-pwd line, or an icePwd field);
+  - a resume secret (a "resume" or "secret" field of 43 base64url
+    characters: joined, resumed, resume);
   - a TURN credential or secret (a "credential" field, turn.secret values
     the tests configure);
   - a chat text: every chat text the tests send (harvested from their
@@ -31,6 +33,7 @@ PATTERNS = {
     "API key": re.compile(r"\bnara_[A-Za-z0-9_-]{43}\b"),
     "ICE password": re.compile(r"ice-pwd|icePwd|ice_pwd", re.IGNORECASE),
     "TURN credential": re.compile(r'"credential"\s*:'),
+    "resume secret": re.compile(r'"(?:resume|secret)"\s*:\s*"[A-Za-z0-9_-]{43}"'),
     "chat JSON": re.compile(r'"text"\s*:'),
     "bearer token": re.compile(r"Bearer\s+[A-Za-z0-9._~+/-]{16,}"),
 }

@@ -154,5 +154,9 @@ void nara_media_peer_set_subscriptions(NaraMediaPeer *peer, const NaraMediaTrack
 /* Publish peers: stop (or resume) forwarding this peer's tracks of a kind,
  * whatever the client sends. */
 void nara_media_peer_set_forwarding(NaraMediaPeer *peer, NaraTrackKind kind, gboolean forward);
+/* Subscribe peers: ICE restart (new local credentials), then an offer that
+ * carries them, as for a change of subscriptions. Tracks, SSRCs and DTLS
+ * stay. Publish peers restart when the client's offer has new credentials. */
+void nara_media_peer_restart_ice(NaraMediaPeer *peer);
 
 G_END_DECLS

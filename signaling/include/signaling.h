@@ -34,6 +34,7 @@ typedef struct {
   guint ws_ping_secs;           /* silence before nara pings the client; 0: never */
   guint ws_timeout_secs;        /* silence (no message, no pong) before it is dropped; 0: never */
   guint max_candidates;         /* trickled by the client per peer connection */
+  guint resume_grace_secs;      /* a participant outlives its socket this long; 0: no resume */
   /* Origins whose pages may open the WebSocket besides the same origin;
    * "*": any (origin.h). NULL-terminated, may be NULL; copied by
    * nara_signaling_new (transfer none). */

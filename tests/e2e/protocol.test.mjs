@@ -285,3 +285,62 @@ test('leave: request, then the socket closes as expected', async () => {
   assert.equal(closed?.expected, true);
   assert.equal(pcs[0].signalingState, 'closed');
 });
+
+// --- continuity (protocol.md, "Continuity") ------------------------------------
+
+/** A joined client that was given a resume secret. */
+async function resumableClient() {
+  const { client, ws } = await joinedClient();
+  client.resumeSecret = 'S'.repeat(43);
+  return { client, ws };
+}
+
+test('a dropped socket is resumed on a new one with the secret; the call is not reported lost', async () => {
+  const { client, ws } = await resumableClient();
+  /** @type {string[]} */
+  const seen = [];
+  for (const type of ['close', 'reconnecting', 'resumed']) client.addEventListener(type, () => seen.push(type));
+  const pc = client.subscribePc;
+  ws.close(1006);
+  for (let i = 0; i < 100 && sockets.length < 2; i++) await new Promise((r) => setTimeout(r, 2));
+  const ws2 = sockets[1];
+  const hello = await ws2.next('hello');
+  ws2.receive({ type: 'welcome', id: hello.id, version: 1, iceServers: [] });
+  const resume = await ws2.next('resume');
+  assert.equal(resume.secret, 'S'.repeat(43));
+  ws2.receive({ type: 'resumed', id: resume.id, room: 'demo', resume: 'T'.repeat(43), you: { id: 'p2', name: 'Astrid' }, participants: [] });
+  for (let i = 0; i < 100 && !seen.includes('resumed'); i++) await new Promise((r) => setTimeout(r, 2));
+  assert.deepEqual(seen.filter((s) => s !== 'reconnecting'), ['resumed']);
+  assert.equal(client.subscribePc, pc, 'the peer connections are kept');
+  assert.equal(client.resumeSecret, 'T'.repeat(43), 'the new secret replaces the old');
+});
+
+test('resume-expired: the call is reported lost (not expected), nothing retried', async () => {
+  const { client, ws } = await resumableClient();
+  /** @type {any[]} */
+  const closes = [];
+  client.addEventListener('close', (ev) => closes.push(/** @type {CustomEvent} */ (ev).detail));
+  ws.close(1006);
+  for (let i = 0; i < 100 && sockets.length < 2; i++) await new Promise((r) => setTimeout(r, 2));
+  const ws2 = sockets[1];
+  const hello = await ws2.next('hello');
+  ws2.receive({ type: 'welcome', id: hello.id, version: 1, iceServers: [] });
+  const resume = await ws2.next('resume');
+  ws2.receive({ type: 'error', id: resume.id, code: 'resume-expired', message: 'gone' });
+  for (let i = 0; i < 100 && !closes.length; i++) await new Promise((r) => setTimeout(r, 2));
+  assert.equal(closes.length, 1);
+  assert.equal(closes[0].expected, false);
+  assert.equal(client.subscribePc, null);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(sockets.length, 2, 'no further attempt');
+});
+
+test('leave is not resumed', async () => {
+  const { client, ws } = await resumableClient();
+  const leaving = client.leave();
+  const leave = await ws.next('leave');
+  ws.receive({ type: 'ok', id: leave.id });
+  await leaving;
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(sockets.length, 1);
+});

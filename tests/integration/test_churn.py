@@ -165,7 +165,11 @@ async def hundred_rooms(server):
 
 async def churn(binary, state_dir, sanitized):
     # Every cycle opens a socket from 127.0.0.1: lift the per-address cap.
-    with harness.Server(binary, state_dir, "signaling.max_connections_per_ip=0") as server:
+    # No resume window: a killed socket's participant must be gone (and all
+    # it held freed) at once, as before resume existed; the window has its
+    # own test (tests/interop/test_resume_aiortc.py).
+    with harness.Server(binary, state_dir, "signaling.max_connections_per_ip=0",
+                        "signaling.resume_grace_seconds=0") as server:
         run = Run(server, sanitized)
         a = await Peer(server.ws_url, "churn-healthy", "Healthy A", **MEDIA).start()
         b = await Peer(server.ws_url, "churn-healthy", "Healthy B", **MEDIA).start()

@@ -138,14 +138,65 @@ async def test_one_session_per_participant(binary, state_dir):
         await second.expect("status", status="admitted")
         await second.expect("joined")
         await host.expect("participant-joined")
-        # Someone in the call who joins again (a reload) is back in the call at once.
-        third = await enter(server, b, PATIENT)
+        # The link of someone in the call, used again (a second device, or
+        # anyone it was forwarded to), waits; the call goes on untouched.
+        third = await wait_in(server, b, PATIENT)
+        wl = await host.expect("waiting-list")
+        assert [(w["id"], w.get("secondDevice")) for w in wl["waiting"]] == [(third.pid, True)], wl
+        await second.quiet()
+        # Admitted, it replaces the first.
+        await host_request(host, {"type": "admit", "participant": third.pid})
         await second.expect("status", status="replaced")
         await second.expect_closed(1000)
         await host.expect("participant-left", participant=third.pid, reason="replaced")
+        assert await waiting_ids(host) == [third.pid]
+        assert await waiting_ids(host) == []
+        await third.expect("status", status="admitted")
+        await third.expect("joined")
         ev = await host.expect("participant-joined")
         assert ev["participant"]["id"] == third.pid
         await chat_flows(third, host)
+
+
+async def test_resume_keeps_place(binary, state_dir):
+    """A dropped socket: the link's second device waits, the secret takes the
+    session back with its id, role and admission (docs/protocol.md, Continuity)."""
+    with Server(binary, state_dir, "signaling.resume_grace_seconds=20") as server:
+        b = Booking(HELPER, server, *PEOPLE)
+        host = await enter(server, b, HOST, waiting_list=[])
+        pat = await wait_in(server, b, PATIENT)
+        assert await waiting_ids(host) == [pat.pid]
+        await host_request(host, {"type": "admit", "participant": pat.pid})
+        await pat.expect("status", status="admitted")
+        joined = await pat.expect("joined")
+        await host.expect("waiting-list")
+        await host.expect("participant-joined")
+        secret = joined["resume"]
+        # No close frame: a network going away.
+        pat.ws.transport.abort()
+        await host.expect("participant-reconnecting", participant=pat.pid)
+        # The bare link meanwhile is a second device, not the patient's place.
+        other = await wait_in(server, b, PATIENT)
+        wl = await host.expect("waiting-list")
+        assert [(w["id"], w.get("secondDevice")) for w in wl["waiting"]] == [(pat.pid, True)], wl
+        # A wrong secret changes nothing.
+        bad = await connect(server)
+        i = await bad.request({"type": "resume", "secret": secret[:-1] + ("A" if secret[-1] != "A" else "B")})
+        await bad.expect_error("resume-expired", i)
+        back = await connect(server)
+        i = await back.request({"type": "resume", "secret": secret})
+        resumed = await back.expect("resumed", id=i)
+        back.pid = pat.pid
+        assert resumed["you"]["id"] == pat.pid and resumed["you"]["role"] == "patient", resumed
+        assert [p["id"] for p in resumed["participants"]] == [host.pid], resumed
+        await host.expect("participant-reconnected", participant=pat.pid)
+        await chat_flows(back, host)
+        # The second device still waits; declined, it goes and the call stays.
+        await host_request(host, {"type": "decline", "participant": pat.pid})
+        await other.expect("status", status="declined")
+        await other.expect_closed(1000)
+        assert await waiting_ids(host) == []
+        await chat_flows(host, back)
 
 
 async def test_host_drops_out(binary, state_dir):
@@ -223,5 +274,5 @@ async def test_open_rooms_beside_consultations(binary, state_dir):
 if __name__ == "__main__":
     skip_unless_consultations(sys.argv[1], sys.argv[2])
     run([test_wait_then_admit, test_decline, test_admit_all, test_auto_admit_staff,
-         test_one_session_per_participant, test_host_drops_out, test_waiting_leave,
+         test_one_session_per_participant, test_resume_keeps_place, test_host_drops_out, test_waiting_leave,
          test_open_rooms_beside_consultations], sys.argv[1], sys.argv[2])

@@ -80,14 +80,22 @@ async def test_host_mute(binary, state_dir):
         await pat.expect("ok", id=i)
         for c in (pat, host):
             await c.expect("mute-changed", participant=pat.pid, muted=False, byHost=False)
-        # A reload does not escape it: the new publish connection starts muted.
-        pat2 = await enter(server, b, PATIENT)
+        # Another device does not escape it: the new publish connection
+        # starts muted (the link's second device waits until admitted).
+        pat2 = await wait_in(server, b, PATIENT)
+        wl = await host.expect("waiting-list")
+        assert [w.get("secondDevice") for w in wl["waiting"]] == [True], wl
+        await host_request(host, {"type": "admit", "participant": pat.pid})
         await pat.expect("status", status="replaced")
         await host.expect("track-removed")
         await host.expect("track-removed")
         await host.expect("participant-left", participant=pat.pid, reason="replaced")
+        await host.expect("waiting-list")
+        await host.expect("waiting-list")
         ev = await host.expect("participant-joined")
         assert ev["participant"]["audioMutedByHost"] is True, ev
+        await pat2.expect("status", status="admitted")
+        pat2.joined = await pat2.expect("joined")
         assert pat2.joined["you"]["audioMutedByHost"] is True, pat2.joined
         await log_settles(server, pat.pid, ["off:audio", "off:audio"])
         await host_request(host, {"type": "host-mute", "participant": pat.pid, "kind": "audio",

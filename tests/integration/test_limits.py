@@ -216,13 +216,16 @@ async def test_hello_timeout(binary, state_dir):
 
 
 async def test_keepalive(binary, state_dir):
-    """A client that stops reading (no pong) is dropped; a live one stays."""
+    """A client that stops reading (no pong) is dropped; a live one stays.
+    Dropped by the keepalive, it may still resume: it leaves after the
+    grace window."""
     with Server(binary, state_dir, "server.ws_ping_secs=5",
-                "server.ws_timeout_secs=10") as server:
+                "server.ws_timeout_secs=10", "signaling.resume_grace_seconds=2") as server:
         live, dead = await room_of(server, "alive", "Live", "Dead")
         dead.ws.transport.pause_reading()
+        await live.expect("participant-reconnecting", participant=dead.pid, timeout=20)
         await live.expect("participant-left", participant=dead.pid, reason="disconnected",
-                          timeout=20)
+                          timeout=10)
         await chat_flows(live)
 
 

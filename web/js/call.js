@@ -22,6 +22,7 @@ import {
   startPreview,
   state,
   ui,
+  watchContinuity,
 } from './page.js';
 
 // --- landing -----------------------------------------------------------------
@@ -79,6 +80,7 @@ async function joinCall() {
   const stream = await startPreview();
   const client = new NaraClient({ url: signalingUrl(location) });
   listen(client, () => sayAlert('error.connect'));
+  watchContinuity(client);
   state.client = client;
   try {
     await client.connect();

@@ -24,6 +24,7 @@ import {
   stopLocalMedia,
   t,
   ui,
+  watchContinuity,
 } from './page.js';
 
 /** @typedef {import('./protocol.js').Joined} Joined */
@@ -132,6 +133,7 @@ export async function joinConsultation(options = {}) {
   if (!options.quiet) await startPreview();
   const client = new NaraClient({ url: signalingUrl(location) });
   listenConsultation(client, listen(client, scheduleRetry));
+  watchContinuity(client);
   state.client = client;
   /** @type {Awaited<ReturnType<NaraClient['joinConsultation']>>} */
   let reply;

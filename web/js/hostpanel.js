@@ -188,6 +188,8 @@ export class HostPanel {
     li.append(meta);
     const since = clock(p.since, this.lang);
     if (since) li.append(el('p', 'person-meta', t('waitingSince', since)));
+    // The link of someone in the call, from another device (protocol.md, waiting-list).
+    if (p.secondDevice) li.append(el('p', 'person-meta second-device', t('secondDevice')));
     if (this.isHost) {
       li.append(
         this.actions(p.id, [

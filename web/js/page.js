@@ -151,6 +151,9 @@ export const state = {
   people: new Map(),
 };
 
+// Sessions resumed on this page (watchContinuity), for the tests.
+let resumes = 0;
+
 // Debug hook read by the end-to-end tests (getStats on both connections).
 Object.defineProperty(window, 'nara', {
   value: Object.freeze({
@@ -159,6 +162,14 @@ Object.defineProperty(window, 'nara', {
     },
     get subscribePc() {
       return state.client?.subscribePc ?? null;
+    },
+    // Cuts the signaling socket as a network would (no leave; the client
+    // resumes by itself): tests/e2e/continuity.test.mjs.
+    dropSocket() {
+      state.client?.ws?.close(4000, 'dropped');
+    },
+    get resumes() {
+      return resumes;
     },
   }),
 });
@@ -442,4 +453,53 @@ export function setLocalMuted(kind, muted) {
   for (const track of state.localStream?.getTracks() ?? []) {
     if (track.kind === kind) track.enabled = !muted;
   }
+}
+
+// --- continuity (protocol.md, "Continuity") ------------------------------------
+
+/**
+ * Shows a call surviving a drop: our own "reconnecting…" while the client
+ * resumes, and "reconnecting" on the tile of someone else whose connection
+ * dropped (they have not left). The client resumes and restarts ICE by
+ * itself; this only tells people.
+ * @param {NaraClient} client
+ */
+export function watchContinuity(client) {
+  /**
+   * @param {string} type
+   * @param {(detail: any) => void} fn
+   */
+  const on = (type, fn) =>
+    client.addEventListener(type, (ev) => {
+      if (state.client === client) fn(/** @type {CustomEvent} */ (ev).detail);
+    });
+  on('reconnecting', ({ attempt }) => {
+    if (attempt === 0) say(ui.callNotice, 'reconnectingSelf');
+  });
+  on('resumed', () => {
+    resumes++;
+    say(ui.callNotice, 'reconnectedSelf');
+    setTimeout(() => {
+      if (ui.callNotice.textContent === t('reconnectedSelf')) ui.callNotice.textContent = '';
+    }, 3000);
+  });
+  on('participant-reconnecting', ({ id }) => {
+    const tile = ui.tiles.querySelector(`li[data-participant="${CSS.escape(id)}"]`);
+    if (!tile) return;
+    tile.classList.add('reconnecting');
+    let badge = tile.querySelector('.tile-reconnecting');
+    if (!badge) {
+      badge = document.createElement('span');
+      badge.className = 'badge tile-reconnecting';
+      tile.querySelector('.tile-label')?.append(badge);
+    }
+    badge.textContent = t('reconnectingOther');
+    const name = tile.querySelector('.tile-name')?.textContent ?? '';
+    if (name) logLine(t('reconnectingAnnounce', name));
+  });
+  on('participant-reconnected', ({ id }) => {
+    const tile = ui.tiles.querySelector(`li[data-participant="${CSS.escape(id)}"]`);
+    tile?.classList.remove('reconnecting');
+    tile?.querySelector('.tile-reconnecting')?.remove();
+  });
 }

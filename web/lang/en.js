@@ -206,4 +206,12 @@ export default {
   rttTyping: (/** @type {string} */ name) => `${name} is typing:`,
   rttWrote: (/** @type {string} */ name) => `${name} wrote:`,
   personLanguage: (/** @type {string} */ language) => `Language: ${language}`,
+
+  // resume
+  reconnectingSelf: 'The connection dropped. Reconnecting… you are still in the call.',
+  reconnectedSelf: 'Connected again.',
+  reconnectingOther: 'Reconnecting…',
+  reconnectingAnnounce: (/** @type {string} */ name) => `${name} is reconnecting.`,
+  secondDevice: 'Second device: this link is already in the call. Admitting it replaces the first device.',
+  'error.resume-expired': 'The connection was lost for too long. Join again.',
 };

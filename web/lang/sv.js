@@ -199,4 +199,12 @@ export default {
   rttTyping: (/** @type {string} */ name) => `${name} skriver:`,
   rttWrote: (/** @type {string} */ name) => `${name} skrev:`,
   personLanguage: (/** @type {string} */ language) => `Språk: ${language}`,
+
+  // resume
+  reconnectingSelf: 'Anslutningen bröts. Ansluter igen… du är fortfarande med i samtalet.',
+  reconnectedSelf: 'Ansluten igen.',
+  reconnectingOther: 'Ansluter igen…',
+  reconnectingAnnounce: (/** @type {string} */ name) => `${name} ansluter igen.`,
+  secondDevice: 'En andra enhet: länken används redan i samtalet. Släpper du in den ersätter den den första enheten.',
+  'error.resume-expired': 'Anslutningen var borta för länge. Anslut igen.',
 };

@@ -329,6 +329,63 @@ static void address_moves(void)
   fixture_clear(f);
 }
 
+/* An ICE restart (RFC 8445 §9): new credentials, the old ones answered no
+ * more; media keeps its path until the new checks come; a peer whose
+ * consent expired comes back with a restart. */
+static void restart(void)
+{
+  Fixture fx, *f = &fx;
+  fixture_init(f);
+  Peer p = { 0 };
+  NaraTransport *t = new_lite(f, &p);
+  g_autofree char *old_user = g_strdup_printf("%s:theirs", nara_transport_get_ufrag(t));
+  g_autofree char *old_pwd = g_strdup(nara_transport_get_pwd(t));
+  Client c;
+  client_init(&c);
+  g_assert_true(nara_transport_set_remote_credentials(t, "theirs", "their-password", NULL));
+  send_check(f, &c, old_user, old_pwd, NARA_STUN_ROLE_CONTROLLING, TRUE, 1);
+  expect_answer(f, &c, old_pwd, 0, 1);
+  g_assert_cmpint(p.state, ==, NARA_ICE_CONNECTED);
+
+  g_autoptr(GError) error = NULL;
+  g_assert_true(nara_transport_restart(t, &error));
+  g_assert_no_error(error);
+  g_assert_cmpstr(nara_transport_get_pwd(t), !=, old_pwd);
+  g_autofree char *user = g_strdup_printf("%s:again", nara_transport_get_ufrag(t));
+  g_assert_cmpstr(user, !=, old_user);
+  /* Until the new checks, media goes where it went. */
+  guint8 rtp[20] = { 0x80, 96 };
+  g_assert_true(nara_transport_send(t, rtp, sizeof rtp));
+  g_assert_cmpuint(client_recv(f, &c, (guint8[64]){ 0 }, 64), ==, sizeof rtp);
+  /* The old credentials are gone. */
+  guint64 d0 = dropped(f);
+  send_check(f, &c, old_user, old_pwd, NARA_STUN_ROLE_CONTROLLING, TRUE, 2);
+  g_assert_true(client_silent(f, &c));
+  g_assert_cmpuint(dropped(f), >, d0);
+  g_assert_true(nara_transport_set_remote_credentials(t, "again", "their-new-password", NULL));
+  guint changes = p.state_changes;
+  send_check(f, &c, user, nara_transport_get_pwd(t), NARA_STUN_ROLE_CONTROLLING, TRUE, 3);
+  expect_answer(f, &c, nara_transport_get_pwd(t), 0, 3);
+  g_assert_cmpuint(p.state_changes, ==, changes + 1);
+  g_assert_cmpint(p.state, ==, NARA_ICE_CONNECTED);
+
+  /* Consent lost: failed; a restart and a check bring it back. */
+  nara_mux_tick(f->mux, g_get_monotonic_time() + NARA_LITE_CONSENT_US + G_USEC_PER_SEC);
+  g_assert_cmpint(p.state, ==, NARA_ICE_FAILED);
+  g_assert_false(nara_transport_send(t, rtp, sizeof rtp));
+  g_assert_true(nara_transport_restart(t, NULL));
+  g_assert_false(nara_transport_send(t, rtp, sizeof rtp));
+  g_autofree char *user2 = g_strdup_printf("%s:third", nara_transport_get_ufrag(t));
+  g_assert_true(nara_transport_set_remote_credentials(t, "third", "their-third-password", NULL));
+  send_check(f, &c, user2, nara_transport_get_pwd(t), NARA_STUN_ROLE_CONTROLLING, TRUE, 4);
+  expect_answer(f, &c, nara_transport_get_pwd(t), 0, 4);
+  g_assert_cmpint(p.state, ==, NARA_ICE_CONNECTED);
+  g_assert_true(nara_transport_send(t, rtp, sizeof rtp));
+  nara_transport_free(t);
+  close(c.fd);
+  fixture_clear(f);
+}
+
 static void no_check_times_out(void)
 {
   Fixture fx, *f = &fx;
@@ -366,6 +423,7 @@ int main(int argc, char **argv)
   g_test_add_func("/lite/checks", checks);
   g_test_add_func("/lite/address-moves", address_moves);
   g_test_add_func("/lite/no-check-times-out", no_check_times_out);
+  g_test_add_func("/lite/restart", restart);
   g_test_add_func("/lite/bad-config", bad_config);
   return g_test_run();
 }

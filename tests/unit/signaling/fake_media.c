@@ -257,3 +257,8 @@ void nara_media_peer_set_forwarding(NaraMediaPeer *peer, NaraTrackKind kind, gbo
   g_message("fake-media: %s %s forwarding %s", peer->participant,
             kind == NARA_TRACK_AUDIO ? "audio" : "video", forward ? "on" : "off");
 }
+
+void nara_media_peer_restart_ice(NaraMediaPeer *peer)
+{
+  g_message("fake-media: %s ICE restart", peer->participant);
+}
