@@ -133,6 +133,16 @@ static const NaraField lock_fields[] = {
   END_FIELDS,
 };
 
+/* view: how large the client shows a remote video, in device pixels
+ * (0x0: not shown); bounds beyond 16384 are refused by the handler. */
+static const NaraField view_fields[] = {
+  OPTIONAL_ID_FIELD,
+  { .name = "track", .type = NARA_FIELD_STRING, .required = TRUE, .max_bytes = 63 },
+  { .name = "width", .type = NARA_FIELD_INT, .required = TRUE },
+  { .name = "height", .type = NARA_FIELD_INT, .required = TRUE },
+  END_FIELDS,
+};
+
 #define MSG NARA_RATE_MESSAGE
 #define CAND NARA_RATE_CANDIDATE
 
@@ -160,6 +170,8 @@ const NaraMessage nara_catalogue[] = {
   { "readmit",   NARA_NEED_ROOM,  target_fields,    nara_handle_readmit,   MSG,  "ok",      TRUE },
   { "lock",      NARA_NEED_ROOM,  lock_fields,      nara_handle_lock,      MSG,  "ok",      TRUE },
   { "end",       NARA_NEED_ROOM,  id_only_fields,   nara_handle_end,       MSG,  "ok",      TRUE },
+  /* Sent on every tile resize: no reply, only errors. */
+  { "view",      NARA_NEED_ROOM,  view_fields,      nara_handle_view,      MSG,  NULL,      FALSE },
   { NULL, 0, NULL, NULL, 0, NULL, FALSE },
 };
 /* clang-format on */

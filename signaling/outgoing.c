@@ -27,6 +27,8 @@ const char *const nara_outgoing_types[] = {
   "muted-by-host",
   "chat",
   "consultation-changed",
+  "video-paused",
+  "video-resumed",
   NULL,
 };
 
@@ -176,4 +178,12 @@ json_t *nara_out_consultation_changed(gboolean locked, const char *title)
 {
   return json_pack("{s:s, s:b, s:s}", "type", "consultation-changed", "locked", locked, "title",
                    title);
+}
+
+json_t *nara_out_video_paused(const char *track, gboolean paused)
+{
+  if (!paused)
+    return json_pack("{s:s, s:s}", "type", "video-resumed", "track", track);
+  return json_pack("{s:s, s:s, s:s}", "type", "video-paused", "track", track, "reason",
+                   "bandwidth");
 }

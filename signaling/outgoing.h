@@ -63,5 +63,7 @@ json_t *nara_out_status(const char *status);
 /* waiting: stolen. */
 json_t *nara_out_waiting_list(json_t *waiting);
 json_t *nara_out_consultation_changed(gboolean locked, const char *title);
+/* paused: TRUE "video-paused" (reason "bandwidth"), FALSE "video-resumed". */
+json_t *nara_out_video_paused(const char *track, gboolean paused);
 
 G_END_DECLS
