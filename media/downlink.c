@@ -11,8 +11,12 @@
 #include <string.h>
 
 #define TICK_US 250
-/* A queue this much above the delay floor is congestion, not jitter. */
-#define OVERUSE_US (60 * G_TIME_SPAN_MILLISECOND)
+/* A queue this much above the delay floor is congestion, not jitter (a
+ * loaded machine's browser stalls tens of milliseconds now and then). */
+#define OVERUSE_US (100 * G_TIME_SPAN_MILLISECOND)
+#define DRAIN_US (5 * G_TIME_SPAN_MILLISECOND)
+#define OVERUSE_FEEDBACKS 3
+#define RATE_WINDOW_US (500 * G_TIME_SPAN_MILLISECOND)
 #define FLOOR_HALF_US (5 * G_USEC_PER_SEC)
 #define CUT_INTERVAL_US (300 * G_TIME_SPAN_MILLISECOND)
 /* Headroom over what is sent: enough to reach the next layer up. */
@@ -111,16 +115,32 @@ void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gi
   }
   if (received + lost == 0)
     return;
-  gint64 delay = received ? delay_sum / received : 0;
-  gboolean draining = received && delay < d->last_delay_us;
-  if (received)
-    d->last_delay_us = delay;
-  /* A queue that is still growing (not draining after a cut). */
-  if (received >= 2 && d->floor_us != G_MAXINT64 && !draining && delay - d->floor_us > OVERUSE_US
-      && now_us - d->decreased_us >= CUT_INTERVAL_US && last_rx - first_rx >= 20000) {
-    guint64 arriving = octets * 8 * G_USEC_PER_SEC / (guint64)(last_rx - first_rx);
-    if (arriving * 85 / 100 < d->estimate_bps) {
-      d->estimate_bps = arriving * 85 / 100;
+  /* What arrives, over at least RATE_WINDOW_US of arrivals. */
+  if (received) {
+    if (!d->rate_octets)
+      d->rate_first_rx_us = first_rx;
+    d->rate_octets += octets;
+    if (last_rx - d->rate_first_rx_us >= RATE_WINDOW_US) {
+      d->arriving_bps
+          = d->rate_octets * 8 * G_USEC_PER_SEC / (guint64)(last_rx - d->rate_first_rx_us);
+      d->rate_octets = 0;
+    }
+  }
+  gint64 delay = received ? delay_sum / received : d->last_delay_us;
+  /* Overuse: a queue well above the floor that has not begun to drain,
+   * in several feedbacks in a row (a browser stalled by its machine's
+   * load delays one feedback, not three). */
+  gboolean over = received && d->floor_us != G_MAXINT64 && delay - d->floor_us > OVERUSE_US
+                  && delay >= d->last_delay_us - DRAIN_US;
+  d->overuse_count = over ? d->overuse_count + 1 : 0;
+  d->last_delay_us = delay;
+  if (d->overuse_count >= OVERUSE_FEEDBACKS && d->arriving_bps
+      && now_us - d->decreased_us >= CUT_INTERVAL_US) {
+    /* GCC's reaction (85 % of what arrives), at most halving at once: when
+     * Nara sends little, what arrives says little about the link. */
+    guint64 cut = MAX(d->arriving_bps * 85 / 100, d->estimate_bps / 2);
+    if (cut < d->estimate_bps) {
+      d->estimate_bps = cut;
       d->decreased_us = now_us;
       clamp(d);
     }

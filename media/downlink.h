@@ -7,8 +7,9 @@
  * transport-cc feedback: packets reported lost drive GCC's loss rule (RFC
  * 8836 §5 / draft-ietf-rmcat-gcc §6: above 10 % the estimate falls by half
  * the loss, below 2 % it grows 8 % a second), and a one-way delay that
- * climbs above its floor (a queue building on the link) sets it to 85 % of
- * what the feedback shows arriving (GCC's overuse reaction). Without
+ * stays well above its floor (a queue building on the link) sets it to
+ * 85 % of what the feedback shows arriving (GCC's overuse reaction), at
+ * most halving it at once. Without
  * feedback, Receiver Reports' loss drives the same rule; a REMB from the
  * subscriber caps it. Growth is held to twice what is really sent plus
  * one layer's step, so the estimate never runs far ahead of what was tried.
@@ -45,6 +46,10 @@ typedef struct {
    * over the last few seconds, kept as the minimum of two half windows. */
   gint64 floor_us, floor_next_us, floor_since_us;
   gint64 last_delay_us; /* mean one-way delay of the last feedback */
+  guint overuse_count;  /* feedbacks in a row that showed a growing queue */
+  /* What arrives at the subscriber, from the feedback's arrival times. */
+  guint64 rate_octets, arriving_bps;
+  gint64 rate_first_rx_us;
   gboolean feedback_seen;
 } NaraDownlink;
 

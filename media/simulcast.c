@@ -131,6 +131,17 @@ static const NaraView *find_view(const NaraPeerCore *sub, const char *track_id)
 
 static void apply(NaraSubSlot *slot, NaraPubTrack *want, NaraLayerState state, gint64 now)
 {
+  if (want != slot->want || state != slot->state) {
+    const NaraDownlink *d = slot->subscriber->downlink;
+    g_info("room %s participant %s: track %s layer %s%s (estimate %" G_GUINT64_FORMAT
+           " bit/s, sending %" G_GUINT64_FORMAT ", feedback %s)",
+           slot->subscriber->room->id, slot->subscriber->participant_id, slot->track_id,
+           want ? want->rid : "none",
+           state == NARA_LAYER_PAUSED_BANDWIDTH ? " paused"
+           : state == NARA_LAYER_PAUSED_HIDDEN  ? " hidden"
+                                                : "",
+           nara_downlink_estimate(d), d->sent_bps, d->feedback_seen ? "yes" : "no");
+  }
   slot->state = state;
   if (!want) {
     /* Paused: nothing more is sent for it, from this packet on. */

@@ -9,6 +9,8 @@
 // while waiting. It does not retry or reconnect by itself; a lost socket is
 // reported and the UI decides. Runs on the page's main thread.
 
+import { sendEncodings } from './simulcast.js';
+
 export const PROTOCOL_VERSION = 1;
 const REQUEST_TIMEOUT_MS = 15000;
 const KEEPALIVE_MS = 20000;
@@ -256,7 +258,7 @@ export class NaraClient extends EventTarget {
   async publish(stream) {
     const pc = this.ensurePublishPc();
     for (const track of stream.getTracks()) {
-      pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+      pc.addTransceiver(track, { direction: 'sendonly', streams: [stream], sendEncodings: sendEncodings(track) });
     }
     await this.negotiatePublish();
   }
@@ -268,7 +270,7 @@ export class NaraClient extends EventTarget {
    */
   async addTrack(track, stream) {
     const pc = this.ensurePublishPc();
-    pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    pc.addTransceiver(track, { direction: 'sendonly', streams: [stream], sendEncodings: sendEncodings(track) });
     await this.negotiatePublish();
   }
 
@@ -454,7 +456,12 @@ export class NaraClient extends EventTarget {
     pc.addEventListener('track', (ev) => {
       // Each m-line's msid is "<participant id> <track id>" (protocol.md).
       const stream = ev.streams[0] ?? null;
-      this.emit('track', { participantId: stream ? stream.id : null, track: ev.track, stream });
+      this.emit('track', {
+        participantId: stream ? stream.id : null,
+        track: ev.track,
+        stream,
+        mid: ev.transceiver?.mid ?? null,
+      });
     });
     this.subscribePc = pc;
     return pc;
@@ -567,6 +574,8 @@ const EVENT_HANDLERS = {
   'consultation-changed': (c, m) =>
     c.emit('consultation-changed', { locked: !!m.locked, title: typeof m.title === 'string' ? m.title : undefined }),
   chat: (c, m) => c.emit('chat', { from: m.from, text: m.text, time: m.time }),
+  'video-paused': (c, m) => c.emit('video-paused', { track: String(m.track), paused: true }),
+  'video-resumed': (c, m) => c.emit('video-paused', { track: String(m.track), paused: false }),
   offer: (c, m) => {
     if (m.pc === 'subscribe' && typeof m.sdp === 'string') c.onSubscribeOffer(m);
   },

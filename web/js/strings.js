@@ -197,6 +197,8 @@ export const STRINGS = {
     'error.no-such-participant': 'That person is no longer here.',
     'error.not-joined': 'You are not in the consultation yet.',
     'error.unknown': 'Something went wrong. Please try again.',
+    // simulcast
+    videoPaused: 'Video paused to keep the sound clear',
   },
 
   sv: {
@@ -384,6 +386,8 @@ export const STRINGS = {
     'error.no-such-participant': 'Den personen är inte här längre.',
     'error.not-joined': 'Du är inte med i videobesöket än.',
     'error.unknown': 'Något gick fel. Försök igen.',
+    // simulcast
+    videoPaused: 'Videon är pausad så att ljudet hörs tydligt',
   },
 
   da: {
