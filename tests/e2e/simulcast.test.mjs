@@ -96,11 +96,11 @@ test('each viewer gets the simulcast layer its link and tile can take', { skip: 
     await impair(pages[CLEO].page, { downKbps: 500, queue: 30 });
     for (const { page } of pages) {
       await page.getByRole('button', { name: 'Join', exact: true }).click();
-      await page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ timeout: 20000 });
+      await page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ timeout: 60000 });
     }
     for (let i = 0; i < pages.length; i++) {
       const others = NAMES.filter((_, j) => j !== i);
-      const { ok, stats } = await waitForMedia(pages[i].page, others, 40000);
+      const { ok, stats } = await waitForMedia(pages[i].page, others, 60000);
       assert.ok(ok, `${NAMES[i]} did not get video and audio from ${others.join(', ')}: ${JSON.stringify(stats)}`);
     }
 
