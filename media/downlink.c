@@ -132,10 +132,12 @@ void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gi
    * load delays one feedback, not three). */
   gboolean over = received && d->floor_us != G_MAXINT64 && delay - d->floor_us > OVERUSE_US
                   && delay >= d->last_delay_us - DRAIN_US;
+  /* ... and less arrives than leaves: a browser starved of CPU delays
+   * what it reports but takes in everything, a narrow link does not. */
+  over = over && d->arriving_bps && d->arriving_bps < d->sent_bps * 8 / 10;
   d->overuse_count = over ? d->overuse_count + 1 : 0;
   d->last_delay_us = delay;
-  if (d->overuse_count >= OVERUSE_FEEDBACKS && d->arriving_bps
-      && now_us - d->decreased_us >= CUT_INTERVAL_US) {
+  if (d->overuse_count >= OVERUSE_FEEDBACKS && now_us - d->decreased_us >= CUT_INTERVAL_US) {
     /* GCC's reaction (85 % of what arrives), at most halving at once: when
      * Nara sends little, what arrives says little about the link. */
     guint64 cut = MAX(d->arriving_bps * 85 / 100, d->estimate_bps / 2);
