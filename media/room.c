@@ -483,8 +483,10 @@ void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
   track->octets += len;
   track->last_packet_us = now;
   NaraPubTrack *group = track->group;
-  /* Audio starts anywhere; video is switched to on a keyframe only. */
-  gboolean key = track->info.kind == NARA_TRACK_AUDIO
+  /* Audio, and a video of one layer, start anywhere (as before layers: a
+   * keyframe request follows every start); a layer is switched to on its
+   * keyframe only. */
+  gboolean key = track->info.kind == NARA_TRACK_AUDIO || group->n_layers == 1
                  || nara_layers_keyframe(track->codec.name, data + h.header_len, h.payload_len,
                                          &track->width, &track->height);
   if (!pub->forward[track->info.kind])
