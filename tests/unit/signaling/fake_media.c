@@ -252,8 +252,7 @@ void nara_media_peer_set_subscriptions(NaraMediaPeer *peer, const NaraMediaTrack
 
 /* Logged, so that integration tests can see what the server enforced
  * (there is no packet path here to count). */
-void nara_media_peer_set_view(NaraMediaPeer *peer, const char *track_id, guint width,
-                              guint height)
+void nara_media_peer_set_view(NaraMediaPeer *peer, const char *track_id, guint width, guint height)
 {
   g_message("fake-media: %s view %s %ux%u", peer->participant, track_id, width, height);
 }
