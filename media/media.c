@@ -156,6 +156,7 @@ typedef struct {
   guint n_tracks;
   NaraTrackKind kind;
   gboolean flag;
+  guint width, height;
 } Command;
 
 static Command *command_new(NaraPeerCore *core)
@@ -234,6 +235,19 @@ static gboolean run_forwarding(gpointer data)
 static gboolean run_restart_ice(gpointer data)
 {
   nara_peer_core_restart_ice(((Command *)data)->core);
+}
+
+static gboolean run_view(gpointer data)
+{
+  Command *cmd = data;
+  nara_peer_core_set_view(cmd->core, cmd->text, cmd->width, cmd->height);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean run_signing(gpointer data)
+{
+  Command *cmd = data;
+  nara_peer_core_set_signing(cmd->core, cmd->flag);
   return G_SOURCE_REMOVE;
 }
 
@@ -367,9 +381,34 @@ void nara_media_peer_restart_ice(NaraMediaPeer *peer)
   post(peer->room->worker, run_restart_ice, command_new(peer->core));
 }
 
+void nara_media_peer_set_view(NaraMediaPeer *peer, const char *track_id, guint width, guint height)
+{
+  g_return_if_fail(peer != NULL && !peer->closed && track_id != NULL);
+  Command *cmd = command_new(peer->core);
+  cmd->text = g_strndup(track_id, NARA_MEDIA_ID_LEN - 1);
+  cmd->width = width;
+  cmd->height = height;
+  post(peer->room->worker, run_view, cmd);
+}
+
+void nara_media_peer_set_signing(NaraMediaPeer *peer, gboolean signing)
+{
+  g_return_if_fail(peer != NULL && !peer->closed);
+  Command *cmd = command_new(peer->core);
+  cmd->flag = signing;
+  post(peer->room->worker, run_signing, cmd);
+}
+
 /* ---- events to the control thread ---- */
 
-typedef enum { EV_DESCRIPTION, EV_CANDIDATE, EV_TRACKS, EV_STATE, EV_ERROR } EventKind;
+typedef enum {
+  EV_DESCRIPTION,
+  EV_CANDIDATE,
+  EV_TRACKS,
+  EV_STATE,
+  EV_ERROR,
+  EV_VIDEO_PAUSED
+} EventKind;
 
 typedef struct {
   EventKind kind;
@@ -420,6 +459,10 @@ static gboolean dispatch_event(gpointer data)
   case EV_ERROR:
     if (cb->error)
       cb->error(peer, ev->error, peer->user_data);
+    break;
+  case EV_VIDEO_PAUSED:
+    if (cb->video_paused)
+      cb->video_paused(peer, ev->text, ev->state != 0, peer->user_data);
     break;
   }
   return G_SOURCE_REMOVE;
@@ -472,5 +515,13 @@ void nara_media_peer_emit_error(NaraMediaPeer *peer, const GError *error)
 {
   Event *ev = event_new(peer, EV_ERROR);
   ev->error = g_error_copy(error);
+  emit(ev);
+}
+
+void nara_media_peer_emit_video_paused(NaraMediaPeer *peer, const char *track_id, gboolean paused)
+{
+  Event *ev = event_new(peer, EV_VIDEO_PAUSED);
+  ev->text = g_strdup(track_id);
+  ev->state = paused ? 1 : 0;
   emit(ev);
 }

@@ -175,11 +175,8 @@ static void on_dtls_connected(const NaraDtlsKeys *keys, gpointer user_data)
   set_state(core, NARA_PEER_STATE_CONNECTED);
   if (core->role == NARA_PEER_SUBSCRIBE) {
     /* Join time is the time to the first keyframe: ask at once. */
-    for (guint i = 0; i < core->slots->len; i++) {
-      NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
-      if (slot->track && slot->kind == NARA_TRACK_VIDEO)
-        nara_room_core_request_keyframe(slot->track, TRUE);
-    }
+    for (guint i = 0; i < core->slots->len; i++)
+      nara_room_core_slot_keyframe(g_ptr_array_index(core->slots, i), TRUE);
   }
 }
 
@@ -200,6 +197,10 @@ NaraPeerCore *nara_peer_core_new(NaraRoomCore *room, NaraMediaPeer *handle)
   core->slots = g_ptr_array_new_with_free_func(g_free);
   core->ssrc_by_track = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   core->session_id = g_random_int() | ((guint64)(g_random_int() & 0x3fffffff) << 32);
+  if (core->role == NARA_PEER_SUBSCRIBE) {
+    core->downlink = g_new(NaraDownlink, 1);
+    nara_downlink_init(core->downlink, g_get_monotonic_time());
+  }
   atomic_fetch_add_explicit(&room->worker->live_peers, 1, memory_order_relaxed);
   return core;
 }
@@ -251,7 +252,7 @@ void nara_peer_core_close(NaraPeerCore *core)
   if (core->role == NARA_PEER_PUBLISH) {
     for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++)
       if (core->track_used[i])
-        nara_room_core_track_free(core->room, &core->tracks[i]);
+        nara_simulcast_group_free(core->room, &core->tracks[i]);
   } else {
     for (guint i = 0; i < core->slots->len; i++)
       nara_room_core_unroute(g_ptr_array_index(core->slots, i));
@@ -267,6 +268,7 @@ void nara_peer_core_close(NaraPeerCore *core)
   g_hash_table_unref(core->ssrc_by_track);
   g_free(core->wanted);
   g_clear_pointer(&core->twcc, nara_twcc_free);
+  g_free(core->downlink);
   nara_media_peer_unref(core->handle);
   atomic_fetch_sub_explicit(&core->room->worker->live_peers, 1, memory_order_relaxed);
   g_free(core);
@@ -394,7 +396,7 @@ static void publish_update_tracks(NaraPeerCore *core, const NaraSdpRemote *offer
 {
   NaraMediaTrack list[NARA_SDP_MAX_MEDIA];
   guint n = 0;
-  core->mid_ext_id = 0;
+  core->mid_ext_id = core->rid_ext_id = core->rrid_ext_id = 0;
   /* One transport-wide sequence per connection (one BUNDLE id space): the
    * id of any accepted m-line, and the record kept across re-offers. */
   core->twcc_ext_id = 0;
@@ -407,8 +409,11 @@ static void publish_update_tracks(NaraPeerCore *core, const NaraSdpRemote *offer
     const NaraSdpMedia *m = i < offer->n_media ? &offer->media[i] : NULL;
     gboolean wanted = m && !m->rejected && m->sending;
     NaraPubTrack *t = &core->tracks[i];
-    if (core->track_used[i] && (!wanted || m->kind != t->info.kind || m->codec.pt != t->codec.pt)) {
-      nara_room_core_track_free(core->room, t);
+    guint n_layers = m && m->n_rids > 1 ? m->n_rids : 1;
+    if (core->track_used[i]
+        && (!wanted || m->kind != t->info.kind || m->codec.pt != t->codec.pt
+            || n_layers != t->n_layers)) {
+      nara_simulcast_group_free(core->room, t);
       core->track_used[i] = FALSE;
     }
     if (!wanted)
@@ -427,14 +432,20 @@ static void publish_update_tracks(NaraPeerCore *core, const NaraSdpRemote *offer
     g_strlcpy(t->mid, m->mid, sizeof t->mid);
     t->codec = m->codec;
     memcpy(t->ext_ids, m->ext_ids, sizeof t->ext_ids);
-    if (m->ssrc)
+    if (m->ssrc && n_layers == 1)
       t->ssrc = m->ssrc;
-    if (m->rtx_ssrc)
+    if (m->rtx_ssrc && n_layers == 1)
       t->rtx_ssrc = m->rtx_ssrc;
-    if (is_new)
+    if (is_new) {
       nara_room_core_track_init(t);
+      nara_simulcast_group_init(t, m);
+    }
     if (m->ext_ids[NARA_EXT_MID])
       core->mid_ext_id = m->ext_ids[NARA_EXT_MID];
+    if (m->ext_ids[NARA_EXT_RID])
+      core->rid_ext_id = m->ext_ids[NARA_EXT_RID];
+    if (m->ext_ids[NARA_EXT_REPAIRED_RID])
+      core->rrid_ext_id = m->ext_ids[NARA_EXT_REPAIRED_RID];
     if (is_new)
       nara_room_core_track_added(core->room, t);
     list[n++] = t->info;
@@ -479,7 +490,33 @@ void nara_peer_core_set_forwarding(NaraPeerCore *core, NaraTrackKind kind, gbool
   for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++)
     if (core->track_used[i] && core->tracks[i].info.kind == NARA_TRACK_VIDEO
         && core->tracks[i].outputs && core->tracks[i].outputs->len > 0)
-      nara_room_core_request_keyframe(&core->tracks[i], TRUE);
+      for (guint k = 0; k < core->tracks[i].n_layers; k++)
+        nara_room_core_request_keyframe(core->tracks[i].layer[k], TRUE);
+}
+
+void nara_peer_core_set_signing(NaraPeerCore *core, gboolean signing)
+{
+  core->signing = signing;
+}
+
+/* A subscriber's tile for a track: kept by track id (the slot may come
+ * later), the oldest entry making room; the choice follows at once. */
+void nara_peer_core_set_view(NaraPeerCore *core, const char *track_id, guint width, guint height)
+{
+  if (core->role != NARA_PEER_SUBSCRIBE)
+    return;
+  NaraView *v = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS(core->views) && !v; i++)
+    if (strcmp(core->views[i].track_id, track_id) == 0 || !core->views[i].track_id[0])
+      v = &core->views[i];
+  if (!v) {
+    memmove(&core->views[0], &core->views[1], sizeof core->views - sizeof core->views[0]);
+    v = &core->views[G_N_ELEMENTS(core->views) - 1];
+  }
+  g_strlcpy(v->track_id, track_id, sizeof v->track_id);
+  v->width = (guint16)MIN(width, G_MAXUINT16);
+  v->height = (guint16)MIN(height, G_MAXUINT16);
+  nara_simulcast_choose(core, g_get_monotonic_time());
 }
 
 /* ---- subscribe ---- */
@@ -585,6 +622,10 @@ static void subscribe_make_offer(NaraPeerCore *core)
     g_strlcpy(slot->stream_id, track->info.stream_id, sizeof slot->stream_id);
     slot->codec = track->codec;
     slot->ssrc = output_ssrc(core, track->info.id);
+    slot->last_sent_us = 0; /* a new stream: its numbering starts afresh */
+    slot->seq_delta = 0;
+    slot->ts_delta = 0;
+    slot->told_paused = FALSE;
     slot->rtx_ssrc = 0;
     if (slot->kind == NARA_TRACK_VIDEO) {
       g_autofree char *key = g_strconcat("rtx ", track->info.id, NULL);
@@ -609,6 +650,7 @@ static void subscribe_make_offer(NaraPeerCore *core)
     m->codec = slot->codec;
     m->ssrc = slot->ssrc;
     m->rtx_ssrc = slot->rtx_ssrc;
+    m->twcc = slot->active;
     g_strlcpy(m->stream_id, slot->stream_id, sizeof m->stream_id);
     g_strlcpy(m->track_id, slot->track_id, sizeof m->track_id);
   }
@@ -698,6 +740,10 @@ static void subscribe_answer(NaraPeerCore *core, const char *sdp)
     if (slot->answered)
       continue;
     memcpy(slot->sub_ext_ids, m->ext_ids, sizeof slot->sub_ext_ids);
+    /* One transport-wide numbering for the connection, if the browser
+     * took it on any m-line (Nara offers id NARA_SUB_EXT_ID_TWCC only). */
+    if (m->ext_ids[NARA_EXT_TWCC] == NARA_SUB_EXT_ID_TWCC)
+      core->twcc_ext_id = NARA_SUB_EXT_ID_TWCC;
     slot->rtx_seq = (guint16)g_random_int();
     slot->answered = TRUE;
     nara_room_core_route(core->room, slot);

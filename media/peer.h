@@ -47,6 +47,7 @@ void nara_media_peer_emit_candidate(NaraMediaPeer *peer, const char *candidate);
 void nara_media_peer_emit_tracks(NaraMediaPeer *peer, const NaraMediaTrack *tracks, guint n);
 void nara_media_peer_emit_state(NaraMediaPeer *peer, NaraPeerState state);
 void nara_media_peer_emit_error(NaraMediaPeer *peer, const GError *error);
+void nara_media_peer_emit_video_paused(NaraMediaPeer *peer, const char *track_id, gboolean paused);
 
 #define NARA_PEER_MAX_PENDING_DTLS 16
 
@@ -61,8 +62,10 @@ struct _NaraPeerCore {
   guint8 track_used[NARA_SDP_MAX_MEDIA]; /* publish: tracks[i] is negotiated */
   gboolean forward[2];                   /* publish: by NaraTrackKind */
   guint8 mid_ext_id;                     /* publish */
-  guint8 twcc_ext_id;                    /* publish: transport-cc negotiated, 0 if not */
+  guint8 twcc_ext_id;                    /* transport-cc negotiated (either role), 0 if not */
   NaraTwcc *twcc;                        /* publish: arrivals to report, with twcc_ext_id */
+  guint8 rid_ext_id, rrid_ext_id;        /* publish: rtp-stream-id, repaired-rtp-stream-id */
+  NaraDownlink *downlink;                /* subscribe: the link's estimate */
 
   NaraMediaPeer *handle; /* a reference, for events */
   char participant_id[NARA_MEDIA_ID_LEN];
@@ -87,6 +90,8 @@ struct _NaraPeerCore {
   gboolean offer_outstanding;
   gboolean offer_pending;    /* set_subscriptions came while waiting for an answer */
   GHashTable *ssrc_by_track; /* track id → output SSRC, stable per subscriber */
+  NaraView views[NARA_SDP_MAX_MEDIA];
+  gboolean signing; /* publish: the participant signs (frame rate first) */
 };
 
 /* (transfer full) Control thread: allocation only; takes a ref on handle. */
@@ -102,6 +107,8 @@ void nara_peer_core_set_forwarding(NaraPeerCore *core, NaraTrackKind kind, gbool
 /* Subscribe: new ICE credentials and an offer carrying them (after the
  * outstanding one is answered, if any). */
 void nara_peer_core_restart_ice(NaraPeerCore *core);
+void nara_peer_core_set_view(NaraPeerCore *core, const char *track_id, guint width, guint height);
+void nara_peer_core_set_signing(NaraPeerCore *core, gboolean signing);
 
 /* Packet-path helpers for room.c. */
 gboolean nara_peer_core_can_send(NaraPeerCore *core);

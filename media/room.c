@@ -7,7 +7,12 @@
  * from the ring, reports, REMB) and publishers' RTCP (Sender Reports) end
  * here; repair.c keeps the state, rtcp.c the bytes; the once-a-second
  * reports are in the tick. Publishers that negotiated transport-cc get
- * their packets' arrivals back as feedback (twcc.c keeps them). It does not negotiate (peer.c),
+ * their packets' arrivals back as feedback (twcc.c keeps them). Each
+ * subscriber gets one layer of a simulcast track under its own SSRC, with
+ * sequence numbers and timestamps running on across layer switches, which
+ * happen at the wanted layer's keyframe (simulcast.c chooses); packets are
+ * stamped with the subscriber's own transport-wide number for its
+ * feedback (downlink.c). It does not negotiate (peer.c),
  * never decodes, and sends nothing past the current wake-up (ICE-lite's send batch leaves before
  * the worker polls again). Runs on the room's media worker only.
  */
@@ -25,6 +30,9 @@
  * ceiling of every estimate Nara sends. */
 #define REMB_BITRATE 2000000
 #define REMB_MIN_BITRATE 100000
+/* A simulcast publisher's layers together (the web client's 150 + 500 +
+ * 1500 kbit/s, with room for headers). */
+#define REMB_SIMULCAST_BITRATE 2500000
 /* A gap longer than this is a burst NACKs cannot repair in time: the
  * subscribers' keyframe requests will. */
 #define MAX_NACK_GAP 64
@@ -95,6 +103,7 @@ static void build_rewrite(NaraSubSlot *slot, const NaraPubTrack *track)
   } kept[] = {
     { NARA_EXT_AUDIO_LEVEL, NARA_SUB_EXT_ID_AUDIO_LEVEL },
     { NARA_EXT_VIDEO_ORIENTATION, NARA_SUB_EXT_ID_VIDEO_ORIENTATION },
+    { NARA_EXT_TWCC, NARA_SUB_EXT_ID_TWCC }, /* its value is Nara's own (stamp_twcc) */
   };
   for (guint i = 0; i < G_N_ELEMENTS(kept); i++) {
     guint8 pub_id = track->ext_ids[kept[i].ext];
@@ -117,9 +126,11 @@ void nara_room_core_route(NaraRoomCore *room, NaraSubSlot *slot)
   slot->estimate_bps = REMB_BITRATE;
   slot->estimate_us = 0;
   slot->track = track;
+  slot->src = slot->want = slot->prev = NULL;
+  slot->state = NARA_LAYER_SENDING;
   g_ptr_array_add(track->outputs, slot);
-  if (track->info.kind == NARA_TRACK_VIDEO && nara_peer_core_can_send(slot->subscriber))
-    nara_room_core_request_keyframe(track, TRUE);
+  /* Picks the layer and asks for its keyframe. */
+  nara_simulcast_choose(slot->subscriber, g_get_monotonic_time());
 }
 
 void nara_room_core_track_init(NaraPubTrack *track)
@@ -133,7 +144,8 @@ void nara_room_core_track_init(NaraPubTrack *track)
 
 void nara_room_core_track_free(NaraRoomCore *room, NaraPubTrack *track)
 {
-  nara_room_core_track_removed(room, track);
+  if (track->outputs)
+    nara_room_core_track_removed(room, track);
   g_clear_pointer(&track->outputs, g_ptr_array_unref);
   g_clear_pointer(&track->ring, nara_rtp_ring_free);
   g_clear_pointer(&track->missing, g_free);
@@ -145,6 +157,7 @@ void nara_room_core_unroute(NaraSubSlot *slot)
     return;
   g_ptr_array_remove_fast(slot->track->outputs, slot);
   slot->track = NULL;
+  slot->src = slot->want = slot->prev = NULL;
 }
 
 void nara_room_core_track_added(NaraRoomCore *room, NaraPubTrack *track)
@@ -185,6 +198,39 @@ void nara_room_core_request_keyframe(NaraPubTrack *track, gboolean force)
     nara_peer_core_send_rtcp(pub, buf, len, NARA_WORKER_BUF);
 }
 
+void nara_room_core_slot_keyframe(NaraSubSlot *slot, gboolean force)
+{
+  NaraPubTrack *layer = slot->want ? slot->want : slot->src;
+  if (layer && slot->kind == NARA_TRACK_VIDEO && nara_peer_core_can_send(slot->subscriber))
+    nara_room_core_request_keyframe(layer, force);
+}
+
+/* A simulcast layer: the rid extension (or, on RTX, the repaired rid)
+ * says which of the m-line's layers a stream is. */
+static NaraPubTrack *learn_layer(NaraPeerCore *pub, NaraPubTrack *group, const guint8 *data,
+                                 gsize len, const NaraRtpHeader *h, gboolean *rtx)
+{
+  const guint8 *rid;
+  gsize rid_len;
+  if (h->pt == group->codec.pt && pub->rid_ext_id
+      && nara_rtp_find_extension(data, len, pub->rid_ext_id, &rid, &rid_len)) {
+    NaraPubTrack *layer = nara_simulcast_layer_by_rid(group, rid, rid_len);
+    if (layer)
+      layer->ssrc = h->ssrc;
+    return layer;
+  }
+  if (group->codec.rtx_pt && h->pt == group->codec.rtx_pt && pub->rrid_ext_id
+      && nara_rtp_find_extension(data, len, pub->rrid_ext_id, &rid, &rid_len)) {
+    NaraPubTrack *layer = nara_simulcast_layer_by_rid(group, rid, rid_len);
+    if (!layer || !layer->ssrc)
+      return NULL;
+    layer->rtx_ssrc = h->ssrc;
+    *rtx = TRUE;
+    return layer;
+  }
+  return NULL;
+}
+
 /* A stream without a=ssrc (or a new SSRC after a re-offer): the mid header
  * extension says which m-line it is. RTX shares the mid, so the payload
  * type tells the media stream (codec.pt) from its repair (codec.rtx_pt). */
@@ -199,6 +245,8 @@ static NaraPubTrack *learn_track(NaraPeerCore *pub, const guint8 *data, gsize le
     NaraPubTrack *t = &pub->tracks[i];
     if (!pub->track_used[i] || strlen(t->mid) != mid_len || memcmp(t->mid, mid, mid_len) != 0)
       continue;
+    if (t->n_layers > 1)
+      return learn_layer(pub, t, data, len, h, rtx);
     if (t->codec.pt == h->pt) {
       t->ssrc = h->ssrc;
       return t;
@@ -212,19 +260,30 @@ static NaraPubTrack *learn_track(NaraPeerCore *pub, const guint8 *data, gsize le
   return NULL;
 }
 
+/* The layer (a track without simulcast) whose media or RTX SSRC this is. */
 static NaraPubTrack *track_for_ssrc(NaraPeerCore *pub, guint32 ssrc)
 {
-  for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++)
-    if (pub->track_used[i] && pub->tracks[i].ssrc == ssrc)
-      return &pub->tracks[i];
+  for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++) {
+    if (!pub->track_used[i])
+      continue;
+    NaraPubTrack *g = &pub->tracks[i];
+    for (guint k = 0; k < g->n_layers; k++)
+      if (g->layer[k]->ssrc == ssrc)
+        return g->layer[k];
+  }
   return NULL;
 }
 
 static NaraPubTrack *track_for_rtx_ssrc(NaraPeerCore *pub, guint32 ssrc)
 {
-  for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++)
-    if (pub->track_used[i] && pub->tracks[i].rtx_ssrc == ssrc && pub->tracks[i].ssrc)
-      return &pub->tracks[i];
+  for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++) {
+    if (!pub->track_used[i])
+      continue;
+    NaraPubTrack *g = &pub->tracks[i];
+    for (guint k = 0; k < g->n_layers; k++)
+      if (g->layer[k]->rtx_ssrc == ssrc && g->layer[k]->ssrc)
+        return g->layer[k];
+  }
   return NULL;
 }
 
@@ -332,6 +391,58 @@ static gboolean receive(NaraPubTrack *track, const guint8 *data, gsize len, cons
   return TRUE;
 }
 
+static guint32 rd_ts(const guint8 *pkt)
+{
+  return ((guint32)pkt[4] << 24) | ((guint32)pkt[5] << 16) | ((guint32)pkt[6] << 8) | pkt[7];
+}
+
+static void put_seq_ts(guint8 *out, guint16 seq, guint32 ts)
+{
+  out[2] = (guint8)(seq >> 8);
+  out[3] = (guint8)seq;
+  out[4] = (guint8)(ts >> 24);
+  out[5] = (guint8)(ts >> 16);
+  out[6] = (guint8)(ts >> 8);
+  out[7] = (guint8)ts;
+}
+
+/* The slot goes over to layer at this, its keyframe's first packet: the
+ * numbering continues where the last packet sent left off, the timestamp
+ * advances by the time since then, so the subscriber's decoder sees one
+ * stream whose picture changes size. */
+static void switch_layer(NaraSubSlot *slot, NaraPubTrack *layer, const NaraRtpHeader *h, gint64 now)
+{
+  if (slot->last_sent_us) {
+    slot->prev = slot->src;
+    slot->prev_seq_delta = slot->seq_delta;
+    slot->prev_ts_delta = slot->ts_delta;
+    slot->switch_seq = (guint16)(slot->last_seq + 1);
+    guint64 elapsed
+        = (guint64)MAX(now - slot->last_sent_us, 0) * layer->codec.clock_rate / G_USEC_PER_SEC;
+    slot->seq_delta = (guint16)(slot->switch_seq - h->seq);
+    slot->ts_delta = slot->last_ts + (guint32)MAX(elapsed, 1) - h->timestamp;
+  }
+  slot->src = layer;
+}
+
+/* The subscriber's own transport-wide sequence number, in place of the
+ * publisher's (the rewrite renamed the extension), so its feedback tells
+ * Nara about the downlink. */
+static void stamp_twcc(NaraPeerCore *sub, guint8 *out, gsize len, gint64 now)
+{
+  const guint8 *v;
+  gsize v_len;
+  gboolean has = sub->twcc_ext_id
+                 && nara_rtp_find_extension(out, len, NARA_SUB_EXT_ID_TWCC, &v, &v_len)
+                 && v_len == 2;
+  guint16 seq = nara_downlink_sent(sub->downlink, len, has, now);
+  if (has) {
+    guint8 *w = out + (v - out);
+    w[0] = (guint8)(seq >> 8);
+    w[1] = (guint8)seq;
+  }
+}
+
 void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
 {
   NaraWorker *worker = pub->room->worker;
@@ -369,12 +480,26 @@ void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
     return;
   if (!receive(track, data, len, &h, rtx, now))
     return;
+  track->octets += len;
+  track->last_packet_us = now;
+  NaraPubTrack *group = track->group;
+  /* Audio, and a video of one layer, start anywhere (as before layers: a
+   * keyframe request follows every start); a layer is switched to on its
+   * keyframe only. */
+  gboolean key = track->info.kind == NARA_TRACK_AUDIO || group->n_layers == 1
+                 || nara_layers_keyframe(track->codec.name, data + h.header_len, h.payload_len,
+                                         &track->width, &track->height);
   if (!pub->forward[track->info.kind])
     return;
   gsize payload = len - h.header_len;
-  for (guint i = 0; i < track->outputs->len; i++) {
-    NaraSubSlot *slot = g_ptr_array_index(track->outputs, i);
+  for (guint i = 0; i < group->outputs->len; i++) {
+    NaraSubSlot *slot = g_ptr_array_index(group->outputs, i);
     NaraPeerCore *sub = slot->subscriber;
+    if (slot->src != track) {
+      if (slot->want != track || !key)
+        continue; /* another layer, or this one before its keyframe */
+      switch_layer(slot, track, &h, now);
+    }
     if (!nara_peer_core_can_send(sub))
       continue;
     /* Built straight into the transport's send batch where it has one
@@ -382,9 +507,21 @@ void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
     gsize out_len = len;
     guint8 *out = nara_transport_batch_buffer(sub->transport, worker->tx);
     memcpy(out, data, len);
-    if (!nara_rtp_rewrite(out, out_len, &slot->rewrite)
-        || !nara_srtp_protect(sub->srtp_out, out, &out_len, NARA_WORKER_BUF)) {
-      drop(sub, "rewrite or protect failed");
+    if (!nara_rtp_rewrite(out, out_len, &slot->rewrite)) {
+      drop(sub, "rewrite failed");
+      continue;
+    }
+    guint16 seq = (guint16)(h.seq + slot->seq_delta);
+    guint32 ts = h.timestamp + slot->ts_delta;
+    put_seq_ts(out, seq, ts);
+    if ((gint16)(seq - slot->last_seq) > 0 || !slot->last_sent_us) {
+      slot->last_seq = seq;
+      slot->last_ts = ts;
+    }
+    slot->last_sent_us = now;
+    stamp_twcc(sub, out, out_len, now);
+    if (!nara_srtp_protect(sub->srtp_out, out, &out_len, NARA_WORKER_BUF)) {
+      drop(sub, "protect failed");
       continue;
     }
     if (!nara_transport_batch_commit(sub->transport, out, out_len))
@@ -418,16 +555,23 @@ static void on_keyframe_request(guint32 media_ssrc, gpointer user_data)
   SubRtcp *ctx = user_data;
   NaraSubSlot *slot = slot_for_ssrc(ctx->sub, media_ssrc);
   if (slot)
-    nara_room_core_request_keyframe(slot->track, FALSE);
+    nara_room_core_slot_keyframe(slot, FALSE);
 }
 
 /* One packet a subscriber asked for: from the ring as RTX (or in the
  * original stream if it took no RTX), else asked of the publisher. */
-static void retransmit(SubRtcp *ctx, NaraSubSlot *slot, guint16 seq)
+static void retransmit(SubRtcp *ctx, NaraSubSlot *slot, guint16 out_seq)
 {
   NaraPeerCore *sub = ctx->sub;
-  NaraPubTrack *track = slot->track;
   NaraWorker *worker = sub->room->worker;
+  /* Back to the layer and number it was sent as. */
+  gboolean before_switch = slot->prev && (gint16)(out_seq - slot->switch_seq) < 0;
+  NaraPubTrack *track = before_switch ? slot->prev : slot->src;
+  guint16 seq_delta = before_switch ? slot->prev_seq_delta : slot->seq_delta;
+  guint32 ts_delta = before_switch ? slot->prev_ts_delta : slot->ts_delta;
+  if (!track || !track->ring)
+    return;
+  guint16 seq = (guint16)(out_seq - seq_delta);
   guint32 ext = nara_recv_stats_extend(&track->stats, seq);
   gsize len;
   const guint8 *pkt = nara_rtp_ring_get(track->ring, ext, &len);
@@ -441,13 +585,25 @@ static void retransmit(SubRtcp *ctx, NaraSubSlot *slot, guint16 seq)
   }
   guint8 *out = nara_transport_batch_buffer(sub->transport, worker->tx);
   gsize out_len;
+  NaraRtpHeader oh;
+  guint32 ts = rd_ts(pkt) + ts_delta;
   if (slot->rtx_pt) {
     out_len = nara_rtx_wrap(out, NARA_WORKER_MTU, pkt, len, &slot->rewrite, slot->rtx_pt,
                             slot->rtx_ssrc, slot->rtx_seq);
+    /* RFC 4588 §4: the original sequence number as the subscriber knew it. */
+    if (out_len && nara_rtp_parse(out, out_len, &oh)) {
+      put_seq_ts(out, slot->rtx_seq, ts);
+      out[oh.header_len] = (guint8)(out_seq >> 8);
+      out[oh.header_len + 1] = (guint8)out_seq;
+    }
   } else {
     memcpy(out, pkt, len);
     out_len = nara_rtp_rewrite(out, len, &slot->rewrite) ? len : 0;
+    if (out_len)
+      put_seq_ts(out, out_seq, ts);
   }
+  if (out_len)
+    stamp_twcc(sub, out, out_len, ctx->now);
   if (!out_len || !nara_srtp_protect(sub->srtp_out, out, &out_len, NARA_WORKER_BUF)) {
     drop(sub, "retransmission could not be built");
     return;
@@ -464,7 +620,7 @@ static void on_nack(guint32 media_ssrc, guint16 pid, guint16 blp, gpointer user_
 {
   SubRtcp *ctx = user_data;
   NaraSubSlot *slot = slot_for_ssrc(ctx->sub, media_ssrc);
-  if (!slot || !slot->track->ring || !nara_peer_core_can_send(ctx->sub))
+  if (!slot || !slot->src || !slot->src->ring || !nara_peer_core_can_send(ctx->sub))
     return;
   /* RFC 4585 §6.2.1: pid, and pid + i + 1 for every bit i set in blp. */
   for (guint i = 0; i <= 16; i++) {
@@ -488,6 +644,8 @@ static void on_report_block(guint32 reporter, const NaraReportBlock *block, gpoi
   NaraSubSlot *slot = slot_for_ssrc(ctx->sub, block->ssrc);
   if (!slot)
     return;
+  if (slot->kind == NARA_TRACK_VIDEO)
+    nara_downlink_report_loss(ctx->sub->downlink, block->fraction_lost, ctx->now);
   guint64 est = slot->estimate_bps;
   if (block->fraction_lost > 26) {
     est -= est * block->fraction_lost / 512;
@@ -498,10 +656,30 @@ static void on_report_block(guint32 reporter, const NaraReportBlock *block, gpoi
   slot->estimate_bps = CLAMP(est, REMB_MIN_BITRATE, REMB_BITRATE);
 }
 
+static void on_twcc_feedback(const guint8 *packet, gsize len, gpointer user_data)
+{
+  SubRtcp *ctx = user_data;
+  NaraDownlink *d = ctx->sub->downlink;
+  guint64 before = nara_downlink_estimate(d);
+  nara_downlink_feedback(d, packet, len, ctx->now);
+  /* A cut acts at once, not at the next tick: the queue is building now. */
+  if (nara_downlink_estimate(d) < before * 9 / 10)
+    nara_simulcast_choose(ctx->sub, ctx->now);
+}
+
+static void on_remb(guint64 bitrate_bps, guint n_ssrcs, gpointer user_data)
+{
+  SubRtcp *ctx = user_data;
+  (void)n_ssrcs;
+  nara_downlink_remb(ctx->sub->downlink, bitrate_bps);
+}
+
 static const NaraRtcpVisitor subscriber_visitor = {
   .report_block = on_report_block,
   .nack = on_nack,
   .keyframe = on_keyframe_request,
+  .remb = on_remb,
+  .twcc = on_twcc_feedback,
 };
 
 void nara_room_core_subscriber_rtcp(NaraPeerCore *sub, guint8 *data, gsize len)
@@ -546,6 +724,9 @@ void nara_room_core_publisher_rtcp(NaraPeerCore *pub, guint8 *data, gsize len)
  * and climbs only as fast as what arrives, which the REMB would cap. */
 static guint64 track_estimate(const NaraPubTrack *track)
 {
+  /* With layers each subscriber takes what fits: the publisher sends all. */
+  if (track->n_layers > 1)
+    return REMB_SIMULCAST_BITRATE;
   guint64 est = REMB_BITRATE;
   for (guint i = 0; i < track->outputs->len; i++) {
     const NaraSubSlot *slot = g_ptr_array_index(track->outputs, i);
@@ -560,20 +741,27 @@ static guint64 track_estimate(const NaraPubTrack *track)
  * is what Nara's REMB means: what the subscribers can take. */
 static void report_to_publisher(NaraPeerCore *pub, gint64 now)
 {
-  NaraReportBlock blocks[NARA_SDP_MAX_MEDIA];
+  NaraReportBlock blocks[31];
   guint32 video[NARA_SDP_MAX_MEDIA];
   guint n_blocks = 0, n_video = 0;
   guint64 bitrate = 0;
   for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++) {
-    NaraPubTrack *t = &pub->tracks[i];
-    if (!pub->track_used[i] || !t->ssrc)
+    NaraPubTrack *g = &pub->tracks[i];
+    if (!pub->track_used[i])
       continue;
-    if (t->stats.started && t->stats.ssrc == t->ssrc && n_blocks < 31)
-      nara_recv_stats_report(&t->stats, now, &blocks[n_blocks++]);
-    if (t->info.kind == NARA_TRACK_VIDEO) {
-      video[n_video++] = t->ssrc;
-      bitrate += track_estimate(t);
+    gboolean any = FALSE;
+    for (guint k = 0; k < g->n_layers; k++) {
+      NaraPubTrack *t = g->layer[k];
+      if (!t->ssrc)
+        continue;
+      any = TRUE;
+      if (t->stats.started && t->stats.ssrc == t->ssrc && n_blocks < 31)
+        nara_recv_stats_report(&t->stats, now, &blocks[n_blocks++]);
+      if (t->info.kind == NARA_TRACK_VIDEO && n_video < G_N_ELEMENTS(video))
+        video[n_video++] = t->ssrc;
     }
+    if (any && g->info.kind == NARA_TRACK_VIDEO)
+      bitrate += track_estimate(g);
   }
   if (n_blocks == 0 && n_video == 0)
     return;
@@ -596,14 +784,14 @@ static void report_to_subscriber(NaraPeerCore *sub, gint64 now)
   gsize len = 0;
   for (guint i = 0; i < sub->slots->len; i++) {
     NaraSubSlot *slot = g_ptr_array_index(sub->slots, i);
-    const NaraRecvStats *st = slot->track ? &slot->track->stats : NULL;
-    if (!st || !st->sr_arrival_us || st->ssrc != slot->track->ssrc)
+    const NaraRecvStats *st = slot->src ? &slot->src->stats : NULL;
+    if (!st || !st->sr_arrival_us || st->ssrc != slot->src->ssrc)
       continue;
     guint64 since = (guint64)MAX(0, now - st->sr_arrival_us);
     NaraSenderInfo info = {
       .ssrc = slot->ssrc,
       .ntp = st->sr_ntp + ((since << 32) / G_USEC_PER_SEC),
-      .rtp_ts = st->sr_rtp + (guint32)(since * st->clock_rate / G_USEC_PER_SEC),
+      .rtp_ts = st->sr_rtp + (guint32)(since * st->clock_rate / G_USEC_PER_SEC) + slot->ts_delta,
       .packets = slot->packets_sent,
       .octets = slot->octets_sent,
     };
@@ -622,9 +810,13 @@ void nara_room_core_tick(NaraRoomCore *room)
       continue;
     if (p->role == NARA_PEER_PUBLISH && p->twcc && nara_twcc_pending(p->twcc))
       twcc_feedback(p);
-    if (p->role == NARA_PEER_PUBLISH)
+    if (p->role == NARA_PEER_PUBLISH) {
+      nara_simulcast_tick_publisher(p);
       report_to_publisher(p, now);
-    else
+    } else {
+      nara_simulcast_choose(p, now);
+      nara_simulcast_notify(p);
       report_to_subscriber(p, now);
+    }
   }
 }

@@ -11,6 +11,8 @@
 
 #include <glib.h>
 
+#include "downlink.h"
+#include "layers.h"
 #include "media.h"
 #include "repair.h"
 #include "rtp.h"
@@ -21,11 +23,12 @@ G_BEGIN_DECLS
 
 typedef struct _NaraPeerCore NaraPeerCore;
 typedef struct _NaraSubSlot NaraSubSlot;
+typedef struct _NaraPubTrack NaraPubTrack;
 
 /* A track a publish peer sends, as negotiated in its offer. What every
  * packet reads (ssrc, outputs, info.kind) shares the first cache line:
  * another server on the core evicts it between wake-ups. */
-typedef struct {
+struct _NaraPubTrack {
   guint32 ssrc;       /* 0 until known from SDP or the mid extension */
   GPtrArray *outputs; /* NaraSubSlot* receiving it */
   NaraRtpRing *ring;  /* video: recent packets, to answer NACKs */
@@ -40,7 +43,20 @@ typedef struct {
   guint32 rtx_ssrc;     /* the publisher's RTX stream (SDP or learned), 0 if unknown */
   NaraMissing *missing; /* video: what Nara asks the publisher for */
   gint64 next_nack_us;  /* the missing list is looked at no sooner */
-} NaraPubTrack;
+  /* Simulcast: every layer of an m-line is a NaraPubTrack of its own (its
+   * SSRC, ring, statistics, keyframe requests); the m-line's track is the
+   * group: layer 0, the outputs and the layer list. Without simulcast a
+   * track is a group of one. */
+  NaraPubTrack *group;
+  NaraPubTrack *layer[NARA_LAYERS_MAX]; /* group: in the offer's rid order */
+  NaraPubTrack *extra;                  /* group: layers 1.. (allocated) */
+  guint8 n_layers;                      /* group */
+  char rid[NARA_SDP_RID_LEN];           /* "" without simulcast */
+  guint16 width, height;                /* from the last VP8 keyframe, 0 until one */
+  guint64 octets;                       /* since the last tick */
+  guint32 bitrate_bps;                  /* measured, smoothed */
+  gint64 last_packet_us;
+};
 
 /* One m-line of a subscribe peer; the packet path reads the first two
  * fields (and rewrite's ext_map only for extensions a packet carries). */
@@ -65,7 +81,24 @@ struct _NaraSubSlot {
   guint32 packets_sent, octets_sent; /* for Sender Reports, since routed */
   guint64 estimate_bps;              /* loss-based, from the subscriber's RRs */
   gint64 estimate_us;                /* when it last rose */
+  /* Layers: src is forwarded now (NULL: nothing), want is where the slot
+   * goes at want's next keyframe (NULL: paused). Sequence numbers and
+   * timestamps run on across switches: out = in + delta; NACKs for what
+   * was sent before the last switch (below switch_seq) map to prev. */
+  NaraPubTrack *src, *want, *prev;
+  guint16 seq_delta, prev_seq_delta, switch_seq, last_seq;
+  guint32 ts_delta, prev_ts_delta, last_ts;
+  gint64 last_sent_us; /* 0: nothing sent yet on this SSRC */
+  NaraLayerState state;
+  gboolean told_paused; /* the control thread was told it is paused */
 };
+
+/* The size a subscriber shows a track at (set_view), kept by track id so
+ * it may come before the track's slot does. */
+typedef struct {
+  char track_id[NARA_MEDIA_ID_LEN];
+  guint16 width, height;
+} NaraView;
 
 typedef struct {
   NaraWorker *worker;
@@ -103,5 +136,18 @@ void nara_room_core_publisher_rtcp(NaraPeerCore *publisher, guint8 *data, gsize 
 void nara_room_core_subscriber_rtcp(NaraPeerCore *subscriber, guint8 *data, gsize len);
 /* Sends a PLI for the track upstream; force skips the 300 ms coalescing. */
 void nara_room_core_request_keyframe(NaraPubTrack *track, gboolean force);
+/* A keyframe for what a slot is about to show (its wanted layer). */
+void nara_room_core_slot_keyframe(NaraSubSlot *slot, gboolean force);
+
+/* simulcast.c: the group's layers on a publish peer, choosing a
+ * subscriber's layers (on view changes, routes and the tick) and each
+ * layer's measured bitrate (the tick). */
+void nara_simulcast_group_init(NaraPubTrack *group, const NaraSdpMedia *m);
+void nara_simulcast_group_free(NaraRoomCore *room, NaraPubTrack *group);
+void nara_simulcast_choose(NaraPeerCore *sub, gint64 now);
+void nara_simulcast_tick_publisher(NaraPeerCore *pub);
+/* Tick: tells the control thread which videos paused or resumed. */
+void nara_simulcast_notify(NaraPeerCore *sub);
+NaraPubTrack *nara_simulcast_layer_by_rid(NaraPubTrack *group, const guint8 *rid, gsize len);
 
 G_END_DECLS

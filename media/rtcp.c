@@ -17,6 +17,7 @@
 #define PT_RTPFB 205
 #define PT_PSFB 206
 #define RTPFB_FMT_NACK 1
+#define RTPFB_FMT_TWCC 15
 #define PSFB_FMT_PLI 1
 #define PSFB_FMT_FIR 4
 #define PSFB_FMT_AFB 15
@@ -124,13 +125,15 @@ gboolean nara_rtcp_walk(const guint8 *data, gsize len, const NaraRtcpVisitor *v,
       if ((p[0] & 0x1f) == RTPFB_FMT_NACK)
         for (gsize e = 12; v->nack && e + 4 <= plen; e += 4)
           v->nack(rd32(p + 8), rd16(p + e), rd16(p + e + 2), user);
+      else if ((p[0] & 0x1f) == RTPFB_FMT_TWCC && v->twcc)
+        v->twcc(p, plen, user);
       break;
     case PT_PSFB:
       if (G_UNLIKELY(plen < 12 || !walk_psfb(p, plen, v, user)))
         return FALSE;
       break;
     default:
-      break; /* SDES, BYE, XR, APP, TWCC: nothing Nara uses */
+      break; /* SDES, BYE, XR, APP: nothing Nara uses */
     }
     off += plen;
   }

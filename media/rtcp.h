@@ -1,7 +1,8 @@
 /* rtcp.h — private: the RTCP Nara terminates: reports, NACK, REMB.
  *
  * One bounds-checked walk over a compound packet reports what Nara acts on
- * (Sender Reports, report blocks, generic NACKs, PLI/FIR, REMB); writers
+ * (Sender Reports, report blocks, generic NACKs, PLI/FIR, REMB,
+ * transport-cc feedback); writers
  * produce Receiver Reports, Sender Reports, NACKs and a bare REMB. PLI and
  * the RR+REMB pair stay in rtp.h.
  *
@@ -35,6 +36,8 @@ typedef struct {
   void (*keyframe)(guint32 media_ssrc, gpointer user_data);
   /* draft-alvestrand-rmcat-remb: the bitrate covers n_ssrcs streams. */
   void (*remb)(guint64 bitrate_bps, guint n_ssrcs, gpointer user_data);
+  /* A transport-cc feedback packet (RTPFB FMT 15), whole, for twcc.c. */
+  void (*twcc)(const guint8 *packet, gsize len, gpointer user_data);
 } NaraRtcpVisitor;
 
 /* Walks a compound packet; FALSE if it is malformed (what came before the

@@ -21,6 +21,8 @@ static const char *const ext_uris[NARA_EXT_COUNT] = {
   [NARA_EXT_VIDEO_ORIENTATION] = "urn:3gpp:video-orientation",
   [NARA_EXT_ABS_SEND_TIME] = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
   [NARA_EXT_TWCC] = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
+  [NARA_EXT_RID] = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id",
+  [NARA_EXT_REPAIRED_RID] = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id",
 };
 
 #define MAX_PT 128
@@ -185,6 +187,9 @@ typedef struct {
   guint32 fid_primary, fid_repair; /* the first FID group */
   const char *mid;
   const char *msid;
+  const char *simulcast; /* a=simulcast value */
+  const char *rid_send[NARA_SDP_MAX_RIDS];
+  guint n_rid_send;
   gboolean sending, rtcp_mux, bundle_only, crypto;
   guint32 secondary[MAX_SECONDARY_SSRCS];
   guint n_secondary;
@@ -282,8 +287,55 @@ static void scan_attributes(const GstSDPMedia *gm, MediaScan *s, NaraSdpMedia *m
       scan_ssrc_group(v, s);
     } else if (is_attr(a, "extmap")) {
       scan_extmap(v, m);
+    } else if (is_attr(a, "simulcast")) {
+      s->simulcast = s->simulcast ? s->simulcast : v;
+    } else if (is_attr(a, "rid") && strstr(v, " send") && s->n_rid_send < NARA_SDP_MAX_RIDS) {
+      s->rid_send[s->n_rid_send++] = v;
     }
   }
+}
+
+/* A rid, as far as Nara needs one: RFC 8851 §10's token characters. */
+static gboolean copy_rid(char *dst, const char *v, gsize n)
+{
+  if (n == 0 || n >= NARA_SDP_RID_LEN)
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    if (!g_ascii_isalnum(v[i]) && v[i] != '-' && v[i] != '_')
+      return FALSE;
+  memcpy(dst, v, n);
+  dst[n] = '\0';
+  return TRUE;
+}
+
+/* "a=simulcast:send q;h;f" (RFC 8853 §5.1): the first alternative of each
+ * stream, paused ones ("~f") left out; without a=simulcast, or without the
+ * rid extension to tell the layers apart, there is no simulcast. A list
+ * Nara cannot read is ignored: the m-line then carries its first layer. */
+static void scan_simulcast(const MediaScan *s, NaraSdpMedia *m)
+{
+  m->n_rids = 0;
+  if (!s->simulcast || !m->ext_ids[NARA_EXT_RID] || strncmp(s->simulcast, "send ", 5) != 0)
+    return;
+  const char *p = s->simulcast + 5;
+  while (*p && *p != ' ' && m->n_rids < NARA_SDP_MAX_RIDS) {
+    gsize n = strcspn(p, ";, ");
+    gboolean paused = *p == '~';
+    if (!paused && !copy_rid(m->rids[m->n_rids], p, n))
+      break;
+    if (!paused) {
+      gboolean declared = FALSE;
+      for (guint i = 0; i < s->n_rid_send; i++)
+        declared |= strncmp(s->rid_send[i], p, n) == 0 && s->rid_send[i][n] == ' ';
+      m->n_rids += declared;
+    }
+    p += n;
+    p += strcspn(p, "; "); /* skip further alternatives */
+    if (*p == ';')
+      p++;
+  }
+  if (m->n_rids < 2)
+    m->n_rids = 0;
 }
 
 /* Splits "stream track" into the two msid fields. */
@@ -430,6 +482,8 @@ static gboolean parse_media(const GstSDPMedia *gm, guint index, NaraSdpMedia *m,
     return FALSE;
   if (!scan_ssrcs(gm, s, m, error) || !choose_codec(gm, s, m, error))
     return FALSE;
+  if (m->kind == NARA_TRACK_VIDEO)
+    scan_simulcast(s, m);
   m->rejected = m->codec.name[0] == '\0';
   return TRUE;
 }

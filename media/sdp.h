@@ -20,6 +20,10 @@ G_BEGIN_DECLS
 #define NARA_SDP_TOKEN_LEN 257 /* ice-ufrag/pwd and mids are at most 256 chars */
 #define NARA_SDP_FMTP_LEN 256
 #define NARA_SDP_CANDIDATE_LEN 256
+/* Simulcast (RFC 8853): layers Nara takes from one m-line, and the length
+ * of a rid (RFC 8851 allows 255; browsers use one or two letters). */
+#define NARA_SDP_MAX_RIDS 3
+#define NARA_SDP_RID_LEN 16
 
 /* Header extensions Nara understands, with the ids it uses itself on
  * subscribe connections (one id space per BUNDLE group, RFC 8843). */
@@ -29,12 +33,17 @@ typedef enum {
   NARA_EXT_VIDEO_ORIENTATION, /* urn:3gpp:video-orientation */
   NARA_EXT_ABS_SEND_TIME,     /* http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time */
   NARA_EXT_TWCC, /* http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01 */
+  NARA_EXT_RID,  /* urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id */
+  NARA_EXT_REPAIRED_RID, /* urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id */
   NARA_EXT_COUNT
 } NaraExt;
 
 /* Ids on subscribe connections; 0 = not offered to subscribers. */
 #define NARA_SUB_EXT_ID_AUDIO_LEVEL 1
 #define NARA_SUB_EXT_ID_VIDEO_ORIENTATION 3
+/* transport-cc on subscribe connections: Nara numbers what it sends each
+ * subscriber and reads the subscriber's feedback (downlink.c). */
+#define NARA_SUB_EXT_ID_TWCC 5
 /* Publisher extensions a subscriber did not negotiate are renamed to this id,
  * which Nara never negotiates, so receivers skip them (RFC 8285 §4.2). */
 #define NARA_EXT_ID_UNUSED 14
@@ -72,6 +81,10 @@ typedef struct {
   char msid_track[NARA_MEDIA_ID_LEN];
   guint8 ext_ids[NARA_EXT_COUNT]; /* the remote's id for each extension, 0 = none */
   gboolean rtcp_rsize;            /* a=rtcp-rsize: bare feedback (RFC 5506) is understood */
+  /* Simulcast: the rids the remote sends, in a=simulcast order (the web
+   * client lists them smallest first); n_rids 0 without simulcast. */
+  char rids[NARA_SDP_MAX_RIDS][NARA_SDP_RID_LEN];
+  guint n_rids;
   /* The m= line as offered, echoed when the answer rejects it (any media type). */
   char type[16];  /* "audio", "video", "application", ... */
   char proto[32]; /* "UDP/TLS/RTP/SAVPF", "UDP/DTLS/SCTP", ... */
@@ -117,6 +130,7 @@ typedef struct {
   guint32 rtx_ssrc;                  /* its RTX SSRC (video with codec.rtx_pt) */
   char stream_id[NARA_MEDIA_ID_LEN]; /* msid: stream (publisher participant id) */
   char track_id[NARA_MEDIA_ID_LEN];  /* msid: track */
+  gboolean twcc;                     /* offer transport-cc (extension and feedback) */
 } NaraSdpOfferMedia;
 
 /* The DTLS role an answer takes to an offer's a=setup (RFC 5763 §5):

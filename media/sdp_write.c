@@ -14,10 +14,13 @@
 
 /* Echoed in publish answers. transport-cc: Nara answers the publisher's
  * transport sequence numbers with feedback (twcc.c), which the browser's
- * send-side estimator follows. Subscribe offers never carry it: Nara runs
- * no send-side estimator of its own. */
-static const NaraExt answer_exts[] = { NARA_EXT_AUDIO_LEVEL, NARA_EXT_VIDEO_ORIENTATION,
-                                       NARA_EXT_ABS_SEND_TIME, NARA_EXT_MID, NARA_EXT_TWCC };
+ * send-side estimator follows. Subscribe offers carry it too, with Nara's
+ * own numbering: the subscriber's feedback is its downlink estimate
+ * (downlink.c). The rid extensions tell simulcast layers apart. */
+static const NaraExt answer_exts[] = { NARA_EXT_AUDIO_LEVEL,   NARA_EXT_VIDEO_ORIENTATION,
+                                       NARA_EXT_ABS_SEND_TIME, NARA_EXT_MID,
+                                       NARA_EXT_TWCC,          NARA_EXT_RID,
+                                       NARA_EXT_REPAIRED_RID };
 
 static const char *setup_name(NaraDtlsSetup setup)
 {
@@ -112,7 +115,7 @@ static void add_transport(GstSDPMedia *m, const NaraSdpLocal *local, NaraDtlsSet
  * PLI and FIR, which Nara relays upstream, REMB, which it generates, and
  * generic NACK, which it answers from its packet ring (an answer only
  * repeats what the offer had: offer says which). An answer keeps an offered
- * transport-cc, audio or video; an offer has none. */
+ * transport-cc, audio or video; an offer has it when c->twcc says so. */
 static void add_codec(GstSDPMedia *m, NaraTrackKind kind, const NaraSdpCodec *c, gboolean offer)
 {
   if (c->channels)
@@ -126,7 +129,7 @@ static void add_codec(GstSDPMedia *m, NaraTrackKind kind, const NaraSdpCodec *c,
     add_attr_printf(m, "rtcp-fb", "%u ccm fir", c->pt);
     add_attr_printf(m, "rtcp-fb", "%u goog-remb", c->pt);
   }
-  if (!offer && c->twcc)
+  if (c->twcc)
     add_attr_printf(m, "rtcp-fb", "%u transport-cc", c->pt);
   if (c->fmtp[0])
     add_attr_printf(m, "fmtp", "%u %s", c->pt, c->fmtp);
@@ -193,6 +196,16 @@ char *nara_sdp_build_answer(const NaraSdpRemote *offer, const NaraSdpLocal *loca
     if (o->rtcp_rsize)
       gst_sdp_media_add_attribute(&m, "rtcp-rsize", NULL);
     add_codec(&m, o->kind, &o->codec, FALSE);
+    /* RFC 8853 §5.3: the answer receives the layers the offer sends. */
+    if (o->n_rids) {
+      GString *list = g_string_new("recv ");
+      for (guint r = 0; r < o->n_rids; r++) {
+        add_attr_printf(&m, "rid", "%s recv", o->rids[r]);
+        g_string_append_printf(list, "%s%s", r ? ";" : "", o->rids[r]);
+      }
+      gst_sdp_media_add_attribute(&m, "simulcast", list->str);
+      g_string_free(list, TRUE);
+    }
     gst_sdp_message_add_media(msg, &m);
     g_string_append_printf(bundle, "%s%s", bundle->len ? " " : "BUNDLE ", o->mid);
     first = FALSE;
@@ -231,6 +244,8 @@ char *nara_sdp_build_offer(const NaraSdpOfferMedia *media, guint n_media, const 
     else
       add_attr_printf(&m, "extmap", "%u %s", NARA_SUB_EXT_ID_AUDIO_LEVEL,
                       nara_ext_uri(NARA_EXT_AUDIO_LEVEL));
+    if (o->twcc)
+      add_attr_printf(&m, "extmap", "%u %s", NARA_SUB_EXT_ID_TWCC, nara_ext_uri(NARA_EXT_TWCC));
     gst_sdp_media_add_attribute(&m, o->active ? "sendonly" : "inactive", NULL);
     if (o->active)
       add_attr_printf(&m, "msid", "%s %s", o->stream_id, o->track_id);
@@ -239,6 +254,7 @@ char *nara_sdp_build_offer(const NaraSdpOfferMedia *media, guint n_media, const 
     gboolean rtx = video && c->rtx_pt && o->active && o->ssrc && o->rtx_ssrc;
     NaraSdpCodec offered = *c;
     offered.rtx_pt = rtx ? c->rtx_pt : 0;
+    offered.twcc = o->twcc;
     add_codec(&m, o->kind, &offered, TRUE);
     if (rtx)
       add_attr_printf(&m, "ssrc-group", "FID %u %u", o->ssrc, o->rtx_ssrc);

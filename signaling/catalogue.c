@@ -163,6 +163,16 @@ static const NaraField restart_ice_fields[] = {
   END_FIELDS,
 };
 
+/* view: how large the client shows a remote video, in device pixels
+ * (0x0: not shown); bounds beyond 16384 are refused by the handler. */
+static const NaraField view_fields[] = {
+  OPTIONAL_ID_FIELD,
+  { .name = "track", .type = NARA_FIELD_STRING, .required = TRUE, .max_bytes = 63 },
+  { .name = "width", .type = NARA_FIELD_INT, .required = TRUE },
+  { .name = "height", .type = NARA_FIELD_INT, .required = TRUE },
+  END_FIELDS,
+};
+
 #define MSG NARA_RATE_MESSAGE
 #define CAND NARA_RATE_CANDIDATE
 
@@ -194,6 +204,8 @@ const NaraMessage nara_catalogue[] = {
   { "rtt",       NARA_NEED_ROOM,  rtt_fields,       nara_handle_rtt,       MSG,  NULL,      FALSE },
   { "resume",    NARA_NEED_HELLO, resume_fields,    nara_handle_resume,    MSG,  "resumed", FALSE },
   { "restart-ice", NARA_NEED_ROOM, restart_ice_fields, nara_handle_restart_ice, MSG, "ok",   FALSE },
+  /* Sent on every tile resize: no reply, only errors. */
+  { "view",      NARA_NEED_ROOM,  view_fields,      nara_handle_view,      MSG,  NULL,      FALSE },
   { NULL, 0, NULL, NULL, 0, NULL, FALSE },
 };
 /* clang-format on */

@@ -1,8 +1,9 @@
 /* handlers_media.c — publish, answer and candidate, and media's callbacks.
  *
- * Turns SDP and candidate messages into media.h calls on the sender's
+ * Turns SDP, candidate and view messages into media.h calls on the sender's
  * publish or subscribe peer, and media's callbacks (local description,
- * local candidate, tracks, state, error) into messages to that sender.
+ * local candidate, tracks, state, error, video paused) into messages to
+ * that sender.
  * SDP and candidates are never logged above debug level. Room-wide effects
  * of published tracks are in room.c.
  *
@@ -116,6 +117,26 @@ void nara_handle_candidate(NaraSession *session, json_t *msg, json_t *id)
   nara_media_peer_add_remote_candidate(peer, text[0] ? text : NULL);
 }
 
+/* Larger than any screen: a bound, so the worker never sees nonsense. */
+#define MAX_VIEW_PIXELS 16384
+
+void nara_handle_view(NaraSession *session, json_t *msg, json_t *id)
+{
+  NaraParticipant *p = session->participant;
+  json_int_t w = json_integer_value(json_object_get(msg, "width"));
+  json_int_t h = json_integer_value(json_object_get(msg, "height"));
+
+  if (w > MAX_VIEW_PIXELS || h > MAX_VIEW_PIXELS) {
+    nara_session_send_error(session, id, "bad-message", "width and height are at most 16384");
+    return;
+  }
+  if (p->subscribe)
+    nara_media_peer_set_view(p->subscribe, json_string_value(json_object_get(msg, "track")),
+                             (guint)w, (guint)h);
+  if (id)
+    nara_session_send_ok(session, id);
+}
+
 static void on_local_description(NaraMediaPeer *peer, const char *type, const char *sdp,
                                  gpointer user_data)
 {
@@ -191,12 +212,24 @@ static void on_error(NaraMediaPeer *peer, const GError *error, gpointer user_dat
   json_decref(id);
 }
 
+/* Audio first: the subscriber's link cannot carry this video now. */
+static void on_video_paused(NaraMediaPeer *peer, const char *track_id, gboolean paused,
+                            gpointer user_data)
+{
+  NaraParticipant *p = user_data;
+  (void)peer;
+  g_info("room %s: %s video %s %s", p->room->name, p->id, track_id,
+         paused ? "paused (bandwidth)" : "resumed");
+  nara_session_send_new(p->session, nara_out_video_paused(track_id, paused));
+}
+
 static const NaraMediaPeerCallbacks callbacks = {
   .local_description = on_local_description,
   .local_candidate = on_local_candidate,
   .tracks_published = on_tracks_published,
   .state_changed = on_state_changed,
   .error = on_error,
+  .video_paused = on_video_paused,
 };
 
 const NaraMediaPeerCallbacks *nara_media_glue_callbacks(void)

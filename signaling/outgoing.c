@@ -32,6 +32,8 @@ const char *const nara_outgoing_types[] = {
   "resumed",
   "participant-reconnecting",
   "participant-reconnected",
+  "video-paused",
+  "video-resumed",
   NULL,
 };
 
@@ -213,4 +215,12 @@ json_t *nara_out_participant_reconnecting(const char *participant)
 json_t *nara_out_participant_reconnected(const char *participant)
 {
   return json_pack("{s:s, s:s}", "type", "participant-reconnected", "participant", participant);
+}
+
+json_t *nara_out_video_paused(const char *track, gboolean paused)
+{
+  if (!paused)
+    return json_pack("{s:s, s:s}", "type", "video-resumed", "track", track);
+  return json_pack("{s:s, s:s, s:s}", "type", "video-paused", "track", track, "reason",
+                   "bandwidth");
 }

@@ -74,5 +74,7 @@ json_t *nara_out_resumed(json_t *id, const char *room, json_t *you, json_t *part
                          json_t *consultation, const char *secret);
 json_t *nara_out_participant_reconnecting(const char *participant);
 json_t *nara_out_participant_reconnected(const char *participant);
+/* paused: TRUE "video-paused" (reason "bandwidth"), FALSE "video-resumed". */
+json_t *nara_out_video_paused(const char *track, gboolean paused);
 
 G_END_DECLS

@@ -232,6 +232,7 @@ void nara_handle_end(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_publish(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_answer(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_candidate(NaraSession *session, json_t *msg, json_t *id);
+void nara_handle_view(NaraSession *session, json_t *msg, json_t *id);
 /* (transfer none) callbacks whose user_data is the NaraParticipant. */
 const NaraMediaPeerCallbacks *nara_media_glue_callbacks(void);
 

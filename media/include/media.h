@@ -112,6 +112,10 @@ typedef struct {
   void (*state_changed)(NaraMediaPeer *peer, NaraPeerState state, gpointer user_data);
   /* A remote description or candidate was rejected; nothing else changed. */
   void (*error)(NaraMediaPeer *peer, const GError *error, gpointer user_data);
+  /* Subscribe peers: the subscriber's link cannot carry even the lowest
+   * layer of a video (paused), or can again (resumed); audio goes on. */
+  void (*video_paused)(NaraMediaPeer *peer, const char *track_id, gboolean paused,
+                       gpointer user_data);
 } NaraMediaPeerCallbacks;
 
 /* (transfer full) Starts the worker threads. control: the context callbacks run on. */
@@ -158,5 +162,11 @@ void nara_media_peer_set_forwarding(NaraMediaPeer *peer, NaraTrackKind kind, gbo
  * carries them, as for a change of subscriptions. Tracks, SSRCs and DTLS
  * stay. Publish peers restart when the client's offer has new credentials. */
 void nara_media_peer_restart_ice(NaraMediaPeer *peer);
+/* Subscribe peers: the size (device pixels) the subscriber shows a track
+ * at; 0x0: not shown. Nara sends no larger a layer than that needs. */
+void nara_media_peer_set_view(NaraMediaPeer *peer, const char *track_id, guint width, guint height);
+/* Publish peers: the participant signs (sign language): its video keeps
+ * frame rate and gives up resolution first, and is served first. */
+void nara_media_peer_set_signing(NaraMediaPeer *peer, gboolean signing);
 
 G_END_DECLS

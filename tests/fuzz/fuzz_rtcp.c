@@ -175,7 +175,7 @@ static void w_remb(guint64 bitrate, guint n, gpointer user)
   w->rembs++;
 }
 
-static const NaraRtcpVisitor visitor = { w_sr, w_block, w_nack, w_keyframe, w_remb };
+static const NaraRtcpVisitor visitor = { w_sr, w_block, w_nack, w_keyframe, w_remb, NULL };
 
 static Walked walked; /* 8 KiB: not on the stack */
 

@@ -24,6 +24,7 @@ import {
   t,
   ui,
 } from './page.js';
+import { watchViews } from './simulcast.js';
 import { roleText } from './strings.js';
 import { attachRtt } from './rtt.js';
 
@@ -342,6 +343,25 @@ export function endCall(why) {
 }
 
 /**
+ * Audio first: Nara holds a video back while this person's link cannot
+ * carry it with the sound; the tile keeps its last picture and says why.
+ * @param {HTMLElement | null} tile
+ * @param {boolean} paused
+ */
+function showVideoPaused(tile, paused) {
+  if (!tile) return;
+  let note = /** @type {HTMLElement | null} */ (tile.querySelector('.tile-paused'));
+  if (paused && !note) {
+    note = document.createElement('p');
+    note.className = 'tile-paused';
+    note.setAttribute('role', 'status');
+    note.textContent = t('videoPaused');
+    tile.append(note);
+  }
+  if (note) note.hidden = !paused;
+}
+
+/**
  * Starts a remote tile. The Join click normally allows sound, but some
  * browsers (iOS Safari) refuse playback that starts later, outside the
  * click: then a "Turn on sound" button asks for one more tap.
@@ -413,6 +433,8 @@ export function listen(client, onLost) {
     const who = from?.id === state.selfId ? t('chatYou') : String(from?.name ?? t('someone'));
     logLine(String(text), { from: who, time: clockTime(String(time)) || clockTime(new Date().toISOString()) });
   });
+  const views = watchViews(client, (id) => findTile(id)?.querySelector('video') ?? null);
+  on('video-paused', ({ track, paused }) => showVideoPaused(views.tileOf(track), paused));
   on('server-error', ({ code }) => showAlert(errorText(new NaraError(code))));
   on('media-state', ({ state: s }) => {
     if (s === 'failed') showAlert(t('error.media-failed'));

@@ -13,6 +13,8 @@
 // when that fails is the lost socket reported (`close`) and the UI decides.
 // Runs on the page's main thread.
 
+import { sendEncodings } from './simulcast.js';
+
 export const PROTOCOL_VERSION = 1;
 const REQUEST_TIMEOUT_MS = 15000;
 // A ping every KEEPALIVE_MS; no frame at all for DEAD_SOCKET_MS: the socket is dead.
@@ -342,7 +344,7 @@ export class NaraClient extends EventTarget {
   async publish(stream) {
     const pc = this.ensurePublishPc();
     for (const track of stream.getTracks()) {
-      pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+      pc.addTransceiver(track, { direction: 'sendonly', streams: [stream], sendEncodings: sendEncodings(track) });
     }
     await this.negotiatePublish();
   }
@@ -354,7 +356,7 @@ export class NaraClient extends EventTarget {
    */
   async addTrack(track, stream) {
     const pc = this.ensurePublishPc();
-    pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    pc.addTransceiver(track, { direction: 'sendonly', streams: [stream], sendEncodings: sendEncodings(track) });
     await this.negotiatePublish();
   }
 
@@ -711,7 +713,12 @@ export class NaraClient extends EventTarget {
     pc.addEventListener('track', (ev) => {
       // Each m-line's msid is "<participant id> <track id>" (protocol.md).
       const stream = ev.streams[0] ?? null;
-      this.emit('track', { participantId: stream ? stream.id : null, track: ev.track, stream });
+      this.emit('track', {
+        participantId: stream ? stream.id : null,
+        track: ev.track,
+        stream,
+        mid: ev.transceiver?.mid ?? null,
+      });
     });
     this.subscribePc = pc;
     return pc;
@@ -830,6 +837,8 @@ const EVENT_HANDLERS = {
     c.emit('consultation-changed', { locked: !!m.locked, title: typeof m.title === 'string' ? m.title : undefined }),
   chat: (c, m) => c.emit('chat', { from: m.from, text: m.text, time: m.time }),
   rtt: (c, m) => c.emit('rtt', { from: m.from, text: String(m.text ?? ''), seq: Number(m.seq), final: !!m.final }),
+  'video-paused': (c, m) => c.emit('video-paused', { track: String(m.track), paused: true }),
+  'video-resumed': (c, m) => c.emit('video-paused', { track: String(m.track), paused: false }),
   offer: (c, m) => {
     if (m.pc === 'subscribe' && typeof m.sdp === 'string') c.onSubscribeOffer(m);
   },

@@ -214,4 +214,7 @@ export default {
   reconnectingAnnounce: (/** @type {string} */ name) => `${name} is reconnecting.`,
   secondDevice: 'Second device: this link is already in the call. Admitting it replaces the first device.',
   'error.resume-expired': 'The connection was lost for too long. Join again.',
+
+  // simulcast
+  videoPaused: 'Video paused to keep the sound clear',
 };

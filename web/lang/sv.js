@@ -207,4 +207,7 @@ export default {
   reconnectingAnnounce: (/** @type {string} */ name) => `${name} ansluter igen.`,
   secondDevice: 'En andra enhet: länken används redan i samtalet. Släpper du in den ersätter den den första enheten.',
   'error.resume-expired': 'Anslutningen var borta för länge. Anslut igen.',
+
+  // simulcast
+  videoPaused: 'Videon är pausad så att ljudet hörs tydligt',
 };

@@ -199,6 +199,10 @@ static void client_send_rtp(Client *c, guint8 pt, guint32 ssrc, guint16 seq)
                                            0 };
   gsize len = 20 + 200;
   memset(buf + 20, 0xab, 200);
+  /* Video: every packet starts a VP8 keyframe (RFC 7741 S bit, inverse key
+   * bit clear), so Nara may switch a subscriber to the stream anywhere. */
+  buf[20] = 0x10;
+  buf[21] = 0x00;
   g_assert_true(nara_srtp_protect(c->out, buf, &len, sizeof buf));
   g_assert_true(nara_ice_send(c->ice, buf, len));
 }
@@ -341,9 +345,9 @@ static void run_loop(gboolean ice_lite, gboolean sub_controlling, gboolean late_
 
   NaraMediaRoom *room = nara_media_room_new(f->media, "room-1");
   NaraMediaPeerCallbacks pub_cb
-      = { on_description, on_candidate, on_tracks, on_state_pub, on_error };
+      = { on_description, on_candidate, on_tracks, on_state_pub, on_error, NULL };
   NaraMediaPeerCallbacks sub_cb
-      = { on_description, on_candidate, on_tracks, on_state_sub, on_error };
+      = { on_description, on_candidate, on_tracks, on_state_sub, on_error, NULL };
   NaraMediaPeer *pub = nara_media_peer_new(room, NARA_PEER_PUBLISH, "alice", &pub_cb, f);
   NaraMediaPeer *sub = nara_media_peer_new(room, NARA_PEER_SUBSCRIBE, "bob", &sub_cb, f);
 

@@ -65,7 +65,7 @@ static void on_remb(guint64 bitrate, guint n, gpointer user)
   s->n_remb++;
 }
 
-static const NaraRtcpVisitor visitor = { on_sr, on_block, on_nack, on_keyframe, on_remb };
+static const NaraRtcpVisitor visitor = { on_sr, on_block, on_nack, on_keyframe, on_remb, NULL };
 
 static gboolean walk(const guint8 *data, gsize len, Seen *seen)
 {

@@ -252,6 +252,16 @@ void nara_media_peer_set_subscriptions(NaraMediaPeer *peer, const NaraMediaTrack
 
 /* Logged, so that integration tests can see what the server enforced
  * (there is no packet path here to count). */
+void nara_media_peer_set_view(NaraMediaPeer *peer, const char *track_id, guint width, guint height)
+{
+  g_message("fake-media: %s view %s %ux%u", peer->participant, track_id, width, height);
+}
+
+void nara_media_peer_set_signing(NaraMediaPeer *peer, gboolean signing)
+{
+  g_message("fake-media: %s signing %s", peer->participant, signing ? "on" : "off");
+}
+
 void nara_media_peer_set_forwarding(NaraMediaPeer *peer, NaraTrackKind kind, gboolean forward)
 {
   g_message("fake-media: %s %s forwarding %s", peer->participant,

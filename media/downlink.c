@@ -1,0 +1,170 @@
+/* downlink.c — the per-subscriber downlink estimate (see downlink.h).
+ *
+ * Owns the arithmetic: what was sent when, what the feedback says arrived,
+ * and the estimate that follows. It sends nothing and chooses no layer
+ * (layers.c). Runs on the subscriber's media worker.
+ */
+#include "downlink.h"
+
+#include "twcc.h"
+
+#include <string.h>
+
+#define TICK_US 250
+/* A queue this much above the delay floor is congestion, not jitter (a
+ * loaded machine's browser stalls tens of milliseconds now and then). */
+#define OVERUSE_US (100 * G_TIME_SPAN_MILLISECOND)
+#define DRAIN_US (5 * G_TIME_SPAN_MILLISECOND)
+#define OVERUSE_FEEDBACKS 3
+#define RATE_WINDOW_US (500 * G_TIME_SPAN_MILLISECOND)
+#define FLOOR_HALF_US (5 * G_USEC_PER_SEC)
+#define CUT_INTERVAL_US (300 * G_TIME_SPAN_MILLISECOND)
+/* Headroom over what is sent: enough to reach the next layer up. */
+#define STEP_BPS 500000
+
+void nara_downlink_init(NaraDownlink *d, gint64 now_us)
+{
+  memset(d, 0, sizeof *d);
+  d->next_seq = (guint16)g_random_int();
+  d->estimate_bps = NARA_DOWNLINK_START_BPS;
+  d->sent_window_us = now_us;
+  d->floor_us = d->floor_next_us = G_MAXINT64;
+  d->floor_since_us = now_us;
+}
+
+guint16 nara_downlink_sent(NaraDownlink *d, gsize len, gboolean stamp, gint64 now_us)
+{
+  d->sent_octets += len;
+  if (now_us - d->sent_window_us >= G_USEC_PER_SEC) {
+    d->sent_bps = d->sent_octets * 8 * G_USEC_PER_SEC / (guint64)(now_us - d->sent_window_us);
+    d->sent_octets = 0;
+    d->sent_window_us = now_us;
+  }
+  if (!stamp)
+    return 0;
+  guint16 seq = d->next_seq++;
+  guint i = seq % NARA_DOWNLINK_WINDOW;
+  d->sent_us[i] = now_us;
+  d->sent_seq[i] = seq;
+  d->sent_len[i] = (guint16)MIN(len, G_MAXUINT16);
+  return seq;
+}
+
+static void clamp(NaraDownlink *d)
+{
+  guint64 top = NARA_DOWNLINK_MAX_BPS;
+  if (d->remb_bps)
+    top = MIN(top, d->remb_bps);
+  d->estimate_bps = CLAMP(d->estimate_bps, NARA_DOWNLINK_MIN_BPS, top);
+}
+
+/* GCC's loss rule; loss in 1/256. */
+static void on_loss(NaraDownlink *d, guint loss, gint64 now_us)
+{
+  if (loss > 26) { /* above 10 % */
+    if (now_us - d->decreased_us >= CUT_INTERVAL_US) {
+      d->estimate_bps -= d->estimate_bps * loss / 512;
+      d->decreased_us = now_us;
+    }
+  } else if (loss < 5 && now_us - d->increased_us >= G_USEC_PER_SEC
+             && now_us - d->decreased_us >= G_USEC_PER_SEC) {
+    /* Probe carefully: never far above what the link was shown to carry. */
+    guint64 grown = d->estimate_bps + d->estimate_bps * 8 / 100;
+    guint64 ceiling = 2 * d->sent_bps + STEP_BPS;
+    if (grown > ceiling)
+      grown = MAX(d->estimate_bps, ceiling);
+    d->estimate_bps = grown;
+    d->increased_us = now_us;
+  }
+  clamp(d);
+}
+
+void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gint64 now_us)
+{
+  NaraTwccFeedback fb;
+  if (!nara_twcc_parse(packet, len, &fb, d->ticks, NARA_DOWNLINK_WINDOW))
+    return;
+  d->feedback_seen = TRUE;
+  guint received = 0, lost = 0;
+  guint64 octets = 0;
+  gint64 first_rx = G_MAXINT64, last_rx = G_MININT64, delay_sum = 0;
+  for (guint i = 0; i < fb.status_count; i++) {
+    guint16 seq = (guint16)(fb.base_seq + i);
+    guint w = seq % NARA_DOWNLINK_WINDOW;
+    if (d->sent_seq[w] != seq || d->sent_us[w] == 0)
+      continue; /* not ours, or too old */
+    if (d->ticks[i] == NARA_TWCC_NONE) {
+      lost++;
+      continue;
+    }
+    gint64 rx = d->ticks[i] * TICK_US;
+    gint64 owd = rx - d->sent_us[w];
+    received++;
+    octets += d->sent_len[w];
+    first_rx = MIN(first_rx, rx);
+    last_rx = MAX(last_rx, rx);
+    d->floor_us = MIN(d->floor_us, owd);
+    d->floor_next_us = MIN(d->floor_next_us, owd);
+    delay_sum += owd;
+  }
+  if (now_us - d->floor_since_us >= FLOOR_HALF_US) {
+    /* The floor forgets what is older than two half windows (a route change). */
+    d->floor_us = d->floor_next_us;
+    d->floor_next_us = G_MAXINT64;
+    d->floor_since_us = now_us;
+  }
+  if (received + lost == 0)
+    return;
+  /* What arrives, over at least RATE_WINDOW_US of arrivals. */
+  if (received) {
+    if (!d->rate_octets)
+      d->rate_first_rx_us = first_rx;
+    d->rate_octets += octets;
+    if (last_rx - d->rate_first_rx_us >= RATE_WINDOW_US) {
+      d->arriving_bps
+          = d->rate_octets * 8 * G_USEC_PER_SEC / (guint64)(last_rx - d->rate_first_rx_us);
+      d->rate_octets = 0;
+    }
+  }
+  gint64 delay = received ? delay_sum / received : d->last_delay_us;
+  /* Overuse: a queue well above the floor that has not begun to drain,
+   * in several feedbacks in a row (a browser stalled by its machine's
+   * load delays one feedback, not three). */
+  gboolean over = received && d->floor_us != G_MAXINT64 && delay - d->floor_us > OVERUSE_US
+                  && delay >= d->last_delay_us - DRAIN_US;
+  /* ... and less arrives than leaves: a browser starved of CPU delays
+   * what it reports but takes in everything, a narrow link does not. */
+  over = over && d->arriving_bps && d->arriving_bps < d->sent_bps * 8 / 10;
+  d->overuse_count = over ? d->overuse_count + 1 : 0;
+  d->last_delay_us = delay;
+  if (d->overuse_count >= OVERUSE_FEEDBACKS && now_us - d->decreased_us >= CUT_INTERVAL_US) {
+    /* GCC's reaction (85 % of what arrives), at most halving at once: when
+     * Nara sends little, what arrives says little about the link. */
+    guint64 cut = MAX(d->arriving_bps * 85 / 100, d->estimate_bps / 2);
+    if (cut < d->estimate_bps) {
+      d->estimate_bps = cut;
+      d->decreased_us = now_us;
+      clamp(d);
+    }
+    return;
+  }
+  if (received + lost >= 10)
+    on_loss(d, lost * 256 / (received + lost), now_us);
+}
+
+void nara_downlink_report_loss(NaraDownlink *d, guint8 fraction_lost, gint64 now_us)
+{
+  if (!d->feedback_seen)
+    on_loss(d, fraction_lost, now_us);
+}
+
+void nara_downlink_remb(NaraDownlink *d, guint64 bitrate_bps)
+{
+  d->remb_bps = bitrate_bps;
+  clamp(d);
+}
+
+guint64 nara_downlink_estimate(const NaraDownlink *d)
+{
+  return d->estimate_bps;
+}

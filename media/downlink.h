@@ -1,0 +1,67 @@
+/* downlink.h — private: how much a subscriber's link carries.
+ *
+ * A send-side estimate per subscribe connection. Nara numbers every RTP
+ * packet it sends the subscriber with the transport-wide sequence number
+ * (when the subscriber negotiated transport-cc and the packet has room for
+ * it), remembers when and how large each was, and reads the subscriber's
+ * transport-cc feedback: packets reported lost drive GCC's loss rule (RFC
+ * 8836 §5 / draft-ietf-rmcat-gcc §6: above 10 % the estimate falls by half
+ * the loss, below 2 % it grows 8 % a second), and a one-way delay that
+ * stays well above its floor (a queue building on the link) sets it to
+ * 85 % of what the feedback shows arriving (GCC's overuse reaction), at
+ * most halving it at once. Without
+ * feedback, Receiver Reports' loss drives the same rule; a REMB from the
+ * subscriber caps it. Growth is held to twice what is really sent plus
+ * one layer's step, so the estimate never runs far ahead of what was tried.
+ *
+ * Fixed arrays only: nothing allocates after the struct is made.
+ * Threading: one media worker owns each (the subscriber's).
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define NARA_DOWNLINK_WINDOW 1024
+#define NARA_DOWNLINK_MIN_BPS 50000
+#define NARA_DOWNLINK_MAX_BPS 5000000
+#define NARA_DOWNLINK_START_BPS 1000000
+
+typedef struct {
+  guint16 next_seq;
+  gint64 sent_us[NARA_DOWNLINK_WINDOW]; /* by sequence number modulo the window */
+  guint16 sent_seq[NARA_DOWNLINK_WINDOW];
+  guint16 sent_len[NARA_DOWNLINK_WINDOW];
+  gint64 ticks[NARA_DOWNLINK_WINDOW]; /* scratch for one feedback */
+
+  guint64 estimate_bps;
+  gint64 increased_us; /* last growth (loss rule: once a second) */
+  gint64 decreased_us; /* last cut: a queue takes a while to drain */
+  guint64 remb_bps;    /* 0: none */
+  /* What is sent, for the growth cap: octets in the current second. */
+  guint64 sent_octets, sent_bps;
+  gint64 sent_window_us;
+  /* One-way delay floor (arbitrary origin: arrival ticks minus send time)
+   * over the last few seconds, kept as the minimum of two half windows. */
+  gint64 floor_us, floor_next_us, floor_since_us;
+  gint64 last_delay_us; /* mean one-way delay of the last feedback */
+  guint overuse_count;  /* feedbacks in a row that showed a growing queue */
+  /* What arrives at the subscriber, from the feedback's arrival times. */
+  guint64 rate_octets, arriving_bps;
+  gint64 rate_first_rx_us;
+  gboolean feedback_seen;
+} NaraDownlink;
+
+void nara_downlink_init(NaraDownlink *d, gint64 now_us);
+/* A packet of len octets leaves now: returns the transport sequence number
+ * to stamp into it (when stamp is TRUE; unstamped packets are only counted). */
+guint16 nara_downlink_sent(NaraDownlink *d, gsize len, gboolean stamp, gint64 now_us);
+/* A transport-cc feedback packet (whole RTCP packet) from the subscriber. */
+void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gint64 now_us);
+/* A report block's fraction lost (of 256), used while no feedback comes. */
+void nara_downlink_report_loss(NaraDownlink *d, guint8 fraction_lost, gint64 now_us);
+void nara_downlink_remb(NaraDownlink *d, guint64 bitrate_bps);
+guint64 nara_downlink_estimate(const NaraDownlink *d);
+
+G_END_DECLS

@@ -1,0 +1,189 @@
+/* layers.c — keyframe detection and the layer chooser.
+ *
+ * Owns the policy of what each subscriber receives of each video: the
+ * smallest layer that fills its tile, within its downlink estimate, with
+ * audio kept out of the budget and signing participants served first;
+ * when not even the lowest layer fits, the video pauses. room.c applies
+ * the choice (switching at the target layer's next keyframe). Pure
+ * functions; run on the media workers.
+ */
+#include "layers.h"
+
+#include <string.h>
+
+/* RFC 7741 §4.2: the payload descriptor's length, 0 if malformed. */
+static gsize vp8_descriptor_len(const guint8 *p, gsize len)
+{
+  gsize i = 1;
+  if (len < 1)
+    return 0;
+  if (p[0] & 0x80) { /* X */
+    if (len < 2)
+      return 0;
+    guint8 x = p[1];
+    i = 2;
+    if (x & 0x80) { /* I: picture id, 7 or 15 bits */
+      if (i >= len)
+        return 0;
+      i += (p[i] & 0x80) ? 2 : 1;
+    }
+    if (x & 0x40) /* L: TL0PICIDX */
+      i++;
+    if (x & 0x30) /* T or K: TID/Y/KEYIDX */
+      i++;
+  }
+  return i <= len ? i : 0;
+}
+
+static gboolean vp8_keyframe(const guint8 *p, gsize len, guint16 *width, guint16 *height)
+{
+  gsize d = vp8_descriptor_len(p, len);
+  /* S set and partition 0: the frame's first packet, where its header is. */
+  if (d == 0 || !(p[0] & 0x10) || (p[0] & 0x07) != 0 || len - d < 3)
+    return FALSE;
+  const guint8 *f = p + d;
+  if (f[0] & 0x01) /* RFC 6386 §9.1: P, 0 for a key frame */
+    return FALSE;
+  if (len - d >= 10 && f[3] == 0x9d && f[4] == 0x01 && f[5] == 0x2a) {
+    *width = (guint16)((f[6] | (f[7] << 8)) & 0x3fff);
+    *height = (guint16)((f[8] | (f[9] << 8)) & 0x3fff);
+  }
+  return TRUE;
+}
+
+static gboolean h264_key_nal(guint8 type)
+{
+  return type == 5 || type == 7; /* IDR slice, SPS */
+}
+
+static gboolean h264_keyframe(const guint8 *p, gsize len)
+{
+  if (len < 2)
+    return FALSE;
+  guint8 type = p[0] & 0x1f;
+  if (type == 24) { /* STAP-A (RFC 6184 §5.7.1): size-prefixed NAL units */
+    for (gsize i = 1; i + 3 <= len;) {
+      gsize n = ((gsize)p[i] << 8) | p[i + 1];
+      if (n == 0 || i + 2 + n > len)
+        return FALSE;
+      if (h264_key_nal(p[i + 2] & 0x1f))
+        return TRUE;
+      i += 2 + n;
+    }
+    return FALSE;
+  }
+  if (type == 28) /* FU-A: the start of a fragmented unit */
+    return (p[1] & 0x80) && h264_key_nal(p[1] & 0x1f);
+  return h264_key_nal(type);
+}
+
+gboolean nara_layers_keyframe(const char *codec, const guint8 *payload, gsize len, guint16 *width,
+                              guint16 *height)
+{
+  if (g_ascii_strcasecmp(codec, "VP8") == 0)
+    return vp8_keyframe(payload, len, width, height);
+  if (g_ascii_strcasecmp(codec, "H264") == 0)
+    return h264_keyframe(payload, len);
+  return FALSE;
+}
+
+/* ---- the chooser ---- */
+
+/* Sign language needs its frame rate and a readable picture: at least
+ * QVGA (EN 301 549 §6.5.3) where the layers and the link allow. */
+#define SIGNING_MIN_WIDTH 320
+#define SIGNING_MIN_HEIGHT 240
+
+/* The smallest layer that fills the tile (allowing a tenth less, as
+ * browsers scale a little up without harm), else the largest; a layer of
+ * unknown size counts as large enough. */
+static gint size_cap(const NaraLayerChoice *c)
+{
+  if (!c->view_known)
+    return (gint)c->n_layers - 1;
+  guint vw = c->view_width, vh = c->view_height;
+  if (c->signing) {
+    vw = MAX(vw, SIGNING_MIN_WIDTH);
+    vh = MAX(vh, SIGNING_MIN_HEIGHT);
+  }
+  for (guint i = 0; i < c->n_layers; i++) {
+    const NaraLayerInfo *l = &c->layers[i];
+    if (l->width == 0 || (l->width * 10u >= vw * 9u && l->height * 10u >= vh * 9u))
+      return (gint)i;
+  }
+  return (gint)c->n_layers - 1;
+}
+
+/* What taking layer i costs: a quarter more than its rate unless it is the
+ * layer already sent (hysteresis against flapping). */
+static guint64 cost(const NaraLayerChoice *c, gint i)
+{
+  guint64 rate = c->layers[i].bitrate_bps;
+  return i == c->current ? rate : rate + rate / 4;
+}
+
+static gint lowest_active(const NaraLayerChoice *c)
+{
+  for (guint i = 0; i < c->n_layers; i++)
+    if (c->layers[i].active)
+      return (gint)i;
+  return -1;
+}
+
+/* Priority: signing first, then the larger tile (unknown: largest). */
+static gboolean before(const NaraLayerChoice *a, const NaraLayerChoice *b)
+{
+  if (a->signing != b->signing)
+    return a->signing;
+  guint64 aa = a->view_known ? (guint64)a->view_width * a->view_height : G_MAXUINT32;
+  guint64 bb = b->view_known ? (guint64)b->view_width * b->view_height : G_MAXUINT32;
+  return aa > bb;
+}
+
+void nara_layers_choose(NaraLayerChoice *videos, guint n, guint64 budget)
+{
+  guint order[64];
+  guint n_order = 0;
+  for (guint i = 0; i < n; i++) {
+    NaraLayerChoice *c = &videos[i];
+    c->chosen = -1;
+    c->state = NARA_LAYER_PAUSED_HIDDEN;
+    if (c->view_known && (c->view_width == 0 || c->view_height == 0))
+      continue;
+    c->state = NARA_LAYER_PAUSED_BANDWIDTH;
+    if (n_order == G_N_ELEMENTS(order) || lowest_active(c) < 0)
+      continue;
+    /* Insertion sort: a subscriber receives a handful of videos. */
+    guint k = n_order++;
+    for (; k > 0 && before(c, &videos[order[k - 1]]); k--)
+      order[k] = order[k - 1];
+    order[k] = i;
+  }
+  /* Every visible video its lowest layer, while the budget lasts. */
+  for (guint k = 0; k < n_order; k++) {
+    NaraLayerChoice *c = &videos[order[k]];
+    gint low = lowest_active(c);
+    guint64 rate = c->layers[low].bitrate_bps;
+    guint64 need = c->was_paused ? rate + rate / 2 : rate;
+    if (need > budget)
+      continue;
+    budget -= c->layers[low].bitrate_bps;
+    c->chosen = low;
+    c->state = NARA_LAYER_SENDING;
+  }
+  /* Then up, each as far as its tile needs and the rest allows. */
+  for (guint k = 0; k < n_order; k++) {
+    NaraLayerChoice *c = &videos[order[k]];
+    if (c->chosen < 0)
+      continue;
+    gint cap = size_cap(c);
+    guint64 have = budget + c->layers[c->chosen].bitrate_bps;
+    for (gint i = cap; i > c->chosen; i--) {
+      if (!c->layers[i].active || cost(c, i) > have)
+        continue;
+      c->chosen = i;
+      break;
+    }
+    budget = have - c->layers[c->chosen].bitrate_bps;
+  }
+}

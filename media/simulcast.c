@@ -1,0 +1,231 @@
+/* simulcast.c — a publisher's layers and each subscriber's choice of them.
+ *
+ * Owns the layer list of a published m-line (one NaraPubTrack per rid,
+ * made and freed with the publish peer's tracks), each layer's measured
+ * bitrate, and applying the layer chooser (layers.c) to a subscriber: its
+ * downlink estimate minus its audio is the budget, the sizes its client
+ * shows each video at cap the layers, and the choice becomes each slot's
+ * wanted layer, which the packet path (room.c) switches to at that layer's
+ * next keyframe. A video that pauses or resumes for bandwidth is told to
+ * the control thread from the once-a-second tick. Runs on the room's worker.
+ */
+#include "room.h"
+
+#include "peer.h"
+
+#include <string.h>
+
+/* A layer is live while packets came this recently: a browser drops its
+ * top layers when its own uplink or CPU cannot carry them. */
+#define LAYER_LIVE_US (2 * G_USEC_PER_SEC)
+/* A wanted layer's keyframe is asked for again after this. */
+#define KEYFRAME_RETRY_US G_USEC_PER_SEC
+/* A single-layer video is never stepped down here: its publisher's
+ * encoder follows the REMB Nara sends it (room.c). It pauses only when the
+ * link cannot carry a picture at all, about this much. */
+#define SINGLE_LAYER_BPS 120000
+
+void nara_simulcast_group_init(NaraPubTrack *group, const NaraSdpMedia *m)
+{
+  guint n = m->kind == NARA_TRACK_VIDEO && m->n_rids > 1 ? m->n_rids : 1;
+  group->group = group;
+  group->n_layers = (guint8)n;
+  group->layer[0] = group;
+  g_strlcpy(group->rid, n > 1 ? m->rids[0] : "", sizeof group->rid);
+  if (n == 1)
+    return;
+  /* Which SSRC is which rid is learnt from the rid extension. */
+  group->ssrc = group->rtx_ssrc = 0;
+  group->extra = g_new0(NaraPubTrack, n - 1);
+  for (guint k = 1; k < n; k++) {
+    NaraPubTrack *l = &group->extra[k - 1];
+    l->group = group;
+    l->publisher = group->publisher;
+    l->mline = group->mline;
+    l->info = group->info;
+    l->codec = group->codec;
+    memcpy(l->mid, group->mid, sizeof l->mid);
+    memcpy(l->ext_ids, group->ext_ids, sizeof l->ext_ids);
+    g_strlcpy(l->rid, m->rids[k], sizeof l->rid);
+    l->n_layers = 0;
+    nara_room_core_track_init(l);
+    group->layer[k] = l;
+  }
+}
+
+void nara_simulcast_group_free(NaraRoomCore *room, NaraPubTrack *group)
+{
+  /* Unroute first: slots point at the layers. */
+  nara_room_core_track_free(room, group);
+  for (guint k = 1; k < group->n_layers; k++)
+    nara_room_core_track_free(room, group->layer[k]);
+  g_clear_pointer(&group->extra, g_free);
+  group->n_layers = 0;
+}
+
+NaraPubTrack *nara_simulcast_layer_by_rid(NaraPubTrack *group, const guint8 *rid, gsize len)
+{
+  for (guint k = 0; k < group->n_layers; k++) {
+    NaraPubTrack *l = group->layer[k];
+    if (strlen(l->rid) == len && memcmp(l->rid, rid, len) == 0)
+      return l;
+  }
+  return NULL;
+}
+
+void nara_simulcast_tick_publisher(NaraPeerCore *pub)
+{
+  for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++) {
+    if (!pub->track_used[i])
+      continue;
+    NaraPubTrack *g = &pub->tracks[i];
+    for (guint k = 0; k < g->n_layers; k++) {
+      NaraPubTrack *l = g->layer[k];
+      guint32 bps = (guint32)MIN(l->octets * 8, G_MAXUINT32);
+      /* Half the last second, half the history: a keyframe's burst does
+       * not make a layer look twice as costly. */
+      l->bitrate_bps = l->bitrate_bps ? l->bitrate_bps / 2 + bps / 2 : bps;
+      l->octets = 0;
+    }
+  }
+}
+
+/* Before any layer's rate is known: what the web client asks of each. */
+static guint32 nominal_bps(guint n, guint rank)
+{
+  static const guint32 three[] = { 150000, 500000, 1500000 };
+  static const guint32 two[] = { 250000, 1000000 };
+  if (n == 3)
+    return three[rank];
+  if (n == 2)
+    return two[rank];
+  return SINGLE_LAYER_BPS;
+}
+
+/* The group's layers smallest first: by the size their keyframes showed
+ * once all are known, else in the offer's order (the web client's q, h, f). */
+static void sort_layers(const NaraPubTrack *g, NaraPubTrack **sorted)
+{
+  gboolean known = TRUE;
+  for (guint k = 0; k < g->n_layers; k++) {
+    sorted[k] = g->layer[k];
+    known &= g->layer[k]->width > 0;
+  }
+  if (!known)
+    return;
+  for (guint a = 1; a < g->n_layers; a++)
+    for (guint b = a; b > 0 && sorted[b]->width < sorted[b - 1]->width; b--) {
+      NaraPubTrack *t = sorted[b];
+      sorted[b] = sorted[b - 1];
+      sorted[b - 1] = t;
+    }
+}
+
+static const NaraView *find_view(const NaraPeerCore *sub, const char *track_id)
+{
+  for (guint i = 0; i < G_N_ELEMENTS(sub->views); i++)
+    if (sub->views[i].track_id[0] && strcmp(sub->views[i].track_id, track_id) == 0)
+      return &sub->views[i];
+  return NULL;
+}
+
+static void apply(NaraSubSlot *slot, NaraPubTrack *want, NaraLayerState state, gint64 now)
+{
+  if (want != slot->want || state != slot->state) {
+    const NaraDownlink *d = slot->subscriber->downlink;
+    g_info("room %s participant %s: track %s layer %s%s (estimate %" G_GUINT64_FORMAT
+           " bit/s, sending %" G_GUINT64_FORMAT ", feedback %s)",
+           slot->subscriber->room->id, slot->subscriber->participant_id, slot->track_id,
+           want ? want->rid : "none",
+           state == NARA_LAYER_PAUSED_BANDWIDTH ? " paused"
+           : state == NARA_LAYER_PAUSED_HIDDEN  ? " hidden"
+                                                : "",
+           nara_downlink_estimate(d), d->sent_bps, d->feedback_seen ? "yes" : "no");
+  }
+  slot->state = state;
+  if (!want) {
+    /* Paused: nothing more is sent for it, from this packet on. */
+    slot->want = slot->src = slot->prev = NULL;
+    return;
+  }
+  gboolean changed = slot->want != want;
+  slot->want = want;
+  if (want == slot->src)
+    return;
+  /* Until want's keyframe comes the old layer goes on (no freeze). Ask
+   * again now and then: a keyframe request can be lost too. */
+  if (changed || now - want->last_pli_us >= KEYFRAME_RETRY_US)
+    nara_room_core_slot_keyframe(slot, changed);
+}
+
+void nara_simulcast_choose(NaraPeerCore *sub, gint64 now)
+{
+  NaraLayerChoice choice[NARA_SDP_MAX_MEDIA];
+  NaraLayerInfo info[NARA_SDP_MAX_MEDIA][NARA_LAYERS_MAX];
+  NaraPubTrack *sorted[NARA_SDP_MAX_MEDIA][NARA_LAYERS_MAX];
+  NaraSubSlot *video[NARA_SDP_MAX_MEDIA];
+  guint n = 0, n_audio = 0;
+  for (guint i = 0; i < sub->slots->len; i++) {
+    NaraSubSlot *slot = g_ptr_array_index(sub->slots, i);
+    NaraPubTrack *g = slot->track;
+    if (!g)
+      continue;
+    if (slot->kind == NARA_TRACK_AUDIO) {
+      n_audio++;
+      if (!slot->want)
+        apply(slot, g, NARA_LAYER_SENDING, now);
+      continue;
+    }
+    if (n == G_N_ELEMENTS(video))
+      break;
+    NaraLayerChoice *c = &choice[n];
+    memset(c, 0, sizeof *c);
+    sort_layers(g, sorted[n]);
+    gboolean any_live = FALSE;
+    for (guint k = 0; k < g->n_layers; k++) {
+      NaraPubTrack *l = sorted[n][k];
+      info[n][k] = (NaraLayerInfo){
+        .width = l->width,
+        .height = l->height,
+        .bitrate_bps
+        = l->bitrate_bps && g->n_layers > 1 ? l->bitrate_bps : nominal_bps(g->n_layers, k),
+        .active = l->last_packet_us && now - l->last_packet_us < LAYER_LIVE_US,
+      };
+      any_live |= info[n][k].active;
+      if (slot->src == l)
+        c->current = (gint)k;
+    }
+    if (!slot->src)
+      c->current = -1;
+    c->was_paused = slot->state == NARA_LAYER_PAUSED_BANDWIDTH;
+    /* Before the publisher's media flows: aim where the tile says. */
+    for (guint k = 0; k < g->n_layers && !any_live; k++)
+      info[n][k].active = TRUE;
+    c->layers = info[n];
+    c->n_layers = g->n_layers;
+    const NaraView *view = find_view(sub, slot->track_id);
+    c->view_known = view != NULL;
+    c->view_width = view ? view->width : 0;
+    c->view_height = view ? view->height : 0;
+    c->signing = g->publisher->signing;
+    video[n++] = slot;
+  }
+  guint64 est = nara_downlink_estimate(sub->downlink);
+  guint64 audio = (guint64)n_audio * NARA_LAYERS_AUDIO_BPS;
+  nara_layers_choose(choice, n, est > audio ? est - audio : 0);
+  for (guint i = 0; i < n; i++)
+    apply(video[i], choice[i].chosen >= 0 ? sorted[i][choice[i].chosen] : NULL, choice[i].state,
+          now);
+}
+
+void nara_simulcast_notify(NaraPeerCore *sub)
+{
+  for (guint i = 0; i < sub->slots->len; i++) {
+    NaraSubSlot *slot = g_ptr_array_index(sub->slots, i);
+    gboolean paused = slot->track && slot->state == NARA_LAYER_PAUSED_BANDWIDTH;
+    if (paused == slot->told_paused)
+      continue;
+    slot->told_paused = paused;
+    nara_media_peer_emit_video_paused(sub->handle, slot->track_id, paused);
+  }
+}

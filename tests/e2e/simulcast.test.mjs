@@ -1,0 +1,154 @@
+// simulcast.test.mjs — each viewer gets the layer its link and its tile can
+// take, through the real nara and three Chromium pages.
+//
+// Everyone publishes simulcast (the web client's three rid layers). Cleo's
+// page has its throughput held to 500 kbit/s down (DevTools' emulation, set
+// before she joins): she must receive Anna in a smaller layer than Bo, who
+// is unimpaired and gets Anna's largest. Bo's tile of Cleo is then made
+// small: he must get a smaller layer of Cleo than of Anna. Audio keeps
+// flowing to Cleo all along (its concealment is printed and asserted only
+// loosely). Figures go to docs/networks.md (tests/bench/networks.mjs).
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { browserMissing, launchBrowser, newPage, openJoinScreen, randomRoom, waitForMedia } from './lib/browser.mjs';
+import { callStats, impair, remoteOf } from './lib/netem.mjs';
+import { startNara } from './lib/server.mjs';
+
+const skip = browserMissing();
+const NAMES = ['Anna', 'Bo', 'Cleo'];
+/** Polls for a condition on a page's stats, at most this long. */
+const SETTLE_MS = 45000;
+
+/** @type {Awaited<ReturnType<typeof startNara>> | undefined} */
+let nara;
+/** @type {import('playwright-core').Browser | undefined} */
+let browser;
+/** @type {Awaited<ReturnType<typeof newPage>>[]} */
+const pages = [];
+
+before(async () => {
+  if (skip) return;
+  nara = await startNara();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await nara?.stop();
+});
+
+/** @param {() => Promise<void>} fn */
+async function withLogs(fn) {
+  try {
+    await fn();
+  } catch (err) {
+    console.error(`--- nara output ---\n${nara?.logs()}`);
+    pages.forEach((p, i) => {
+      if (p.errors.length) console.error(`--- page ${i + 1} console errors ---\n${p.errors.join('\n')}`);
+    });
+    throw err;
+  }
+}
+
+/**
+ * Waits until pred holds on a fresh snapshot of page i, or the time is up.
+ * @param {number} i
+ * @param {(snap: Awaited<ReturnType<typeof callStats>>) => boolean} pred
+ */
+async function until(i, pred) {
+  const deadline = Date.now() + SETTLE_MS;
+  let snap = await callStats(pages[i].page);
+  while (!pred(snap) && Date.now() < deadline) {
+    await pages[i].page.waitForTimeout(1000);
+    snap = await callStats(pages[i].page);
+  }
+  return snap;
+}
+
+/** The layers page i sends, as text for diagnostics. @param {number} i */
+function layersOf(i) {
+  return pages[i].page.evaluate(async () => {
+    const pc = /** @type {RTCPeerConnection} */ (/** @type {any} */ (window).nara.publishPc);
+    const out = [];
+    for (const s of (await pc.getStats()).values())
+      if (s.type === 'outbound-rtp' && s.kind === 'video')
+        out.push(`${s.rid ?? '-'} ${s.frameWidth ?? 0}x${s.frameHeight ?? 0} ${Math.round(s.framesPerSecond ?? 0)} fps ${s.qualityLimitationReason}`);
+    return out.join(', ');
+  });
+}
+
+/** @param {Awaited<ReturnType<typeof callStats>>} snap @param {string} name */
+const width = (snap, name) => remoteOf(snap, name)?.frameWidth ?? 0;
+
+test('each viewer gets the simulcast layer its link and tile can take', { skip: skip ?? false, timeout: 240000 }, async (t) => {
+  const base = /** @type {NonNullable<typeof nara>} */ (nara).url;
+  const b = /** @type {import('playwright-core').Browser} */ (browser);
+  const room = randomRoom('sim');
+  const [ANNA, BO, CLEO] = [0, 1, 2];
+
+  await withLogs(async () => {
+    for (const name of NAMES) {
+      const p = await newPage(b);
+      pages.push(p);
+      await openJoinScreen(p.page, base, room, name);
+    }
+    await impair(pages[CLEO].page, { downKbps: 500, queue: 30 });
+    for (const { page } of pages) {
+      await page.getByRole('button', { name: 'Join', exact: true }).click();
+      await page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ timeout: 60000 });
+    }
+    for (let i = 0; i < pages.length; i++) {
+      const others = NAMES.filter((_, j) => j !== i);
+      const { ok, stats } = await waitForMedia(pages[i].page, others, 60000);
+      assert.ok(ok, `${NAMES[i]} did not get video and audio from ${others.join(', ')}: ${JSON.stringify(stats)}`);
+    }
+
+    const sent = (await callStats(pages[ANNA].page)).sent;
+    t.diagnostic(`Anna sends ${sent.frameWidth}x${sent.frameHeight} at the top; layers: ${await layersOf(ANNA)}`);
+    // Bo, unimpaired, gets Anna's largest layer.
+    const bo = await until(BO, (s) => width(s, 'Anna') >= sent.frameWidth);
+    t.diagnostic(`Bo gets Anna at ${width(bo, 'Anna')} px wide`);
+    assert.equal(width(bo, 'Anna'), sent.frameWidth, "Bo's unimpaired link should carry Anna's top layer");
+
+    // Cleo, at 500 kbit/s, gets a smaller one; her audio keeps coming.
+    const cleoBefore = await callStats(pages[CLEO].page);
+    const cleo = await until(CLEO, (s) => width(s, 'Anna') > 0 && width(s, 'Anna') < sent.frameWidth);
+    t.diagnostic(`Cleo (500 kbit/s down) gets Anna at ${width(cleo, 'Anna')} px, Bo at ${width(cleo, 'Bo')} px`);
+    assert.ok(width(cleo, 'Anna') < width(bo, 'Anna'), 'the throttled viewer should get a smaller layer than the unimpaired one');
+    await pages[CLEO].page.waitForTimeout(5000);
+    const cleoAfter = await callStats(pages[CLEO].page);
+    for (const from of ['Anna', 'Bo']) {
+      const a = /** @type {NonNullable<ReturnType<typeof remoteOf>>} */ (remoteOf(cleoBefore, from));
+      const z = /** @type {NonNullable<ReturnType<typeof remoteOf>>} */ (remoteOf(cleoAfter, from));
+      const samples = z.totalSamplesReceived - a.totalSamplesReceived;
+      const concealed = samples > 0 ? (100 * (z.concealedSamples - a.concealedSamples)) / samples : 100;
+      t.diagnostic(`Cleo <- ${from}: audio ${concealed.toFixed(1)} % concealed`);
+      assert.ok(samples > 0, `Cleo received no audio of ${from}`);
+      // Loosely: the sound must not be mostly lost to the video (it was
+      // 44-86 % concealed before the layers).
+      assert.ok(concealed < 40, `Cleo's audio of ${from} was ${concealed.toFixed(0)} % concealed`);
+    }
+
+    // A small tile gets a small layer: Bo shows Cleo at 96x72.
+    await pages[BO].page.evaluate(() => {
+      for (const tile of document.querySelectorAll('li[data-participant]')) {
+        if (tile.querySelector('.tile-name')?.textContent?.trim() !== 'Cleo') continue;
+        const video = /** @type {HTMLVideoElement} */ (tile.querySelector('video'));
+        for (const [k, v] of [['width', '96px'], ['height', '72px'], ['flex', 'none']]) video.style.setProperty(k, v, 'important');
+      }
+    });
+    const cleoSent = (await callStats(pages[CLEO].page)).sent;
+    const small = await until(BO, (s) => width(s, 'Cleo') > 0 && width(s, 'Cleo') < cleoSent.frameWidth);
+    t.diagnostic(`Bo's 96x72 tile of Cleo gets ${width(small, 'Cleo')} px (she sends ${cleoSent.frameWidth})`);
+    assert.ok(width(small, 'Cleo') < cleoSent.frameWidth, "a small tile should get a layer smaller than the sender's top");
+    assert.ok(width(small, 'Anna') === sent.frameWidth, 'the large tile keeps the top layer');
+  });
+
+  await t.test('no script errors', () => {
+    pages.forEach((p, i) => {
+      const bad = p.errors.filter((e) => e.startsWith('pageerror:'));
+      assert.deepEqual(bad, [], `page ${i + 1}`);
+    });
+  });
+});

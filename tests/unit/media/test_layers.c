@@ -1,0 +1,312 @@
+/* test_layers.c — unit tests for media/layers.c and media/downlink.c: the
+ * layer chooser, keyframe detection and the per-subscriber downlink
+ * estimate.
+ *
+ * The chooser gets crafted layer lists (sizes, rates, live or not), tiles
+ * and budgets: it must fill each tile with the smallest layer that does,
+ * fit the sum into the budget (signing first, then large tiles), pause
+ * what does not fit at all and not flap at the edge. The estimator gets
+ * crafted transport-cc feedback (written by twcc.c from arrivals Nara
+ * "sent"): loss and a growing queue must cut it, a clean link let it grow
+ * no faster than what is sent allows. Single-threaded.
+ */
+#include <string.h>
+
+#include "downlink.h"
+#include "layers.h"
+#include "twcc.h"
+
+/* The web client's three layers of a 640x480 camera. */
+static const NaraLayerInfo three[] = {
+  { 160, 120, 150000, TRUE },
+  { 320, 240, 500000, TRUE },
+  { 640, 480, 1500000, TRUE },
+};
+
+static NaraLayerChoice video(const NaraLayerInfo *layers, guint n, guint w, guint h)
+{
+  NaraLayerChoice c = { 0 };
+  c.layers = layers;
+  c.n_layers = n;
+  c.view_known = w || h;
+  c.view_width = (guint16)w;
+  c.view_height = (guint16)h;
+  c.current = -1;
+  return c;
+}
+
+static void test_tile_caps_the_layer(void)
+{
+  NaraLayerChoice c = video(three, 3, 0, 0);
+  c.view_known = FALSE; /* the client never said: no cap */
+  nara_layers_choose(&c, 1, 10000000);
+  g_assert_cmpint(c.chosen, ==, 2);
+  g_assert_cmpint(c.state, ==, NARA_LAYER_SENDING);
+
+  /* A 96x72 tile: the quarter layer fills it. */
+  c = video(three, 3, 96, 72);
+  nara_layers_choose(&c, 1, 10000000);
+  g_assert_cmpint(c.chosen, ==, 0);
+  /* 300x225: half size (within a tenth) is enough; 400x300 needs full. */
+  c = video(three, 3, 300, 225);
+  nara_layers_choose(&c, 1, 10000000);
+  g_assert_cmpint(c.chosen, ==, 1);
+  c = video(three, 3, 400, 300);
+  nara_layers_choose(&c, 1, 10000000);
+  g_assert_cmpint(c.chosen, ==, 2);
+  /* Larger than any layer: the largest. */
+  c = video(three, 3, 1920, 1080);
+  nara_layers_choose(&c, 1, 10000000);
+  g_assert_cmpint(c.chosen, ==, 2);
+  /* Hidden: nothing, and no bandwidth pause to tell. */
+  c = video(three, 3, 0, 0);
+  c.view_known = TRUE;
+  nara_layers_choose(&c, 1, 10000000);
+  g_assert_cmpint(c.chosen, ==, -1);
+  g_assert_cmpint(c.state, ==, NARA_LAYER_PAUSED_HIDDEN);
+}
+
+static void test_budget_steps_down_then_pauses(void)
+{
+  NaraLayerChoice c = video(three, 3, 1280, 720);
+  /* Full needs 1.5 M plus a quarter to step up to. */
+  nara_layers_choose(&c, 1, 1900000);
+  g_assert_cmpint(c.chosen, ==, 2);
+  nara_layers_choose(&c, 1, 1000000);
+  g_assert_cmpint(c.chosen, ==, 1);
+  nara_layers_choose(&c, 1, 300000);
+  g_assert_cmpint(c.chosen, ==, 0);
+  /* Not even the lowest fits: paused for bandwidth (audio first). */
+  nara_layers_choose(&c, 1, 100000);
+  g_assert_cmpint(c.chosen, ==, -1);
+  g_assert_cmpint(c.state, ==, NARA_LAYER_PAUSED_BANDWIDTH);
+}
+
+static void test_no_flapping(void)
+{
+  NaraLayerChoice c = video(three, 3, 1280, 720);
+  /* Staying on full needs only its rate; stepping up to it a quarter more. */
+  c.current = 2;
+  nara_layers_choose(&c, 1, 1600000);
+  g_assert_cmpint(c.chosen, ==, 2);
+  c.current = 1;
+  nara_layers_choose(&c, 1, 1600000);
+  g_assert_cmpint(c.chosen, ==, 1);
+  /* Resuming after a pause needs half as much again as the layer. */
+  c.current = -1;
+  c.was_paused = TRUE;
+  nara_layers_choose(&c, 1, 200000);
+  g_assert_cmpint(c.chosen, ==, -1);
+  nara_layers_choose(&c, 1, 230000);
+  g_assert_cmpint(c.chosen, ==, 0);
+}
+
+static void test_dead_layers_skipped(void)
+{
+  /* The browser stopped sending its top layer (CPU, uplink). */
+  NaraLayerInfo layers[3];
+  memcpy(layers, three, sizeof layers);
+  layers[2].active = FALSE;
+  NaraLayerChoice c = video(layers, 3, 1280, 720);
+  nara_layers_choose(&c, 1, 10000000);
+  g_assert_cmpint(c.chosen, ==, 1);
+  /* Only the top one alive: that one, or a pause. */
+  layers[0].active = layers[1].active = FALSE;
+  layers[2].active = TRUE;
+  c = video(layers, 3, 96, 72);
+  nara_layers_choose(&c, 1, 10000000);
+  g_assert_cmpint(c.chosen, ==, 2);
+  nara_layers_choose(&c, 1, 1000000);
+  g_assert_cmpint(c.chosen, ==, -1);
+}
+
+static void test_shared_budget_and_signing(void)
+{
+  /* Two large tiles, 1 M: both get their lowest first, then the first
+   * in order steps up as far as the rest allows. */
+  NaraLayerChoice v[2] = { video(three, 3, 640, 480), video(three, 3, 1280, 720) };
+  nara_layers_choose(v, 2, 1000000);
+  g_assert_cmpint(v[1].chosen, ==, 1); /* the larger tile first */
+  g_assert_cmpint(v[0].chosen, ==, 0);
+
+  /* The signer comes first, even in the smaller tile. */
+  v[0] = video(three, 3, 640, 480);
+  v[1] = video(three, 3, 1280, 720);
+  v[0].signing = TRUE;
+  nara_layers_choose(v, 2, 1000000);
+  g_assert_cmpint(v[0].chosen, ==, 1);
+  g_assert_cmpint(v[1].chosen, ==, 0);
+
+  /* Room for one lowest layer only: the signer keeps video. */
+  nara_layers_choose(v, 2, 200000);
+  g_assert_cmpint(v[0].chosen, ==, 0);
+  g_assert_cmpint(v[1].chosen, ==, -1);
+  g_assert_cmpint(v[1].state, ==, NARA_LAYER_PAUSED_BANDWIDTH);
+
+  /* A signer's small tile still gets QVGA (EN 301 549), room permitting. */
+  NaraLayerChoice s = video(three, 3, 96, 72);
+  s.signing = TRUE;
+  nara_layers_choose(&s, 1, 10000000);
+  g_assert_cmpint(s.chosen, ==, 1);
+}
+
+static void test_vp8_keyframe(void)
+{
+  guint16 w = 0, h = 0;
+  /* Descriptor with X, I (15-bit picture id), then a key frame header:
+   * frame tag (P = 0), start code, 640x480. */
+  const guint8 key[]
+      = { 0x90, 0x80, 0x81, 0x23, 0x50, 0x1d, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01 };
+  g_assert_true(nara_layers_keyframe("VP8", key, sizeof key, &w, &h));
+  g_assert_cmpuint(w, ==, 640);
+  g_assert_cmpuint(h, ==, 480);
+  /* An inter frame, and a key frame's second packet (S = 0). */
+  guint8 inter[sizeof key];
+  memcpy(inter, key, sizeof key);
+  inter[4] |= 0x01;
+  g_assert_false(nara_layers_keyframe("VP8", inter, sizeof inter, &w, &h));
+  memcpy(inter, key, sizeof key);
+  inter[0] &= (guint8)~0x10;
+  g_assert_false(nara_layers_keyframe("VP8", inter, sizeof inter, &w, &h));
+  /* Truncated descriptors are no keyframe and read nothing past the end. */
+  for (gsize n = 0; n < 5; n++)
+    g_assert_false(nara_layers_keyframe("VP8", key, n, &w, &h));
+}
+
+static void test_h264_keyframe(void)
+{
+  guint16 w = 0, h = 0;
+  const guint8 idr[] = { 0x65, 0x88 };
+  const guint8 slice[] = { 0x41, 0x9a };
+  const guint8 stap[] = { 0x18, 0x00, 0x02, 0x67, 0x42, 0x00, 0x02, 0x68, 0xce };
+  const guint8 fu_start[] = { 0x7c, 0x85, 0x00 };
+  const guint8 fu_middle[] = { 0x7c, 0x05, 0x00 };
+  g_assert_true(nara_layers_keyframe("H264", idr, sizeof idr, &w, &h));
+  g_assert_false(nara_layers_keyframe("H264", slice, sizeof slice, &w, &h));
+  g_assert_true(nara_layers_keyframe("H264", stap, sizeof stap, &w, &h));
+  g_assert_false(nara_layers_keyframe("H264", stap, 4, &w, &h)); /* size past the end */
+  g_assert_true(nara_layers_keyframe("H264", fu_start, sizeof fu_start, &w, &h));
+  g_assert_false(nara_layers_keyframe("H264", fu_middle, sizeof fu_middle, &w, &h));
+  g_assert_false(nara_layers_keyframe("opus", idr, sizeof idr, &w, &h));
+}
+
+/* ---- the downlink estimate ---- */
+
+/* Sends n packets of len octets every interval_us from *now; the ones
+ * lost_every-th (0: none) never arrive, the others after base + queue_us
+ * (queue_us growing by grow_us per packet). Feeds back every 20 packets. */
+static void run_link(NaraDownlink *d, gint64 *now, guint n, gsize len, gint64 interval_us,
+                     guint lost_every, gint64 queue_us, gint64 grow_us)
+{
+  NaraTwcc *rx = nara_twcc_new();
+  guint8 fb[NARA_TWCC_MAX_FEEDBACK];
+  for (guint i = 1; i <= n; i++) {
+    guint16 seq = nara_downlink_sent(d, len, TRUE, *now);
+    if (!lost_every || i % lost_every)
+      nara_twcc_record(rx, seq, *now + 10000 + queue_us);
+    queue_us += grow_us;
+    *now += interval_us;
+    if (i % 20 == 0) {
+      gsize fb_len;
+      while ((fb_len = nara_twcc_write_feedback(rx, fb, sizeof fb, 1, 2)) > 0)
+        nara_downlink_feedback(d, fb, fb_len, *now + queue_us);
+    }
+  }
+  nara_twcc_free(rx);
+}
+
+static void test_downlink_clean_link_grows_with_what_is_sent(void)
+{
+  NaraDownlink *d = g_new(NaraDownlink, 1);
+  gint64 now = 1000000000;
+  nara_downlink_init(d, now);
+  g_assert_cmpuint(nara_downlink_estimate(d), ==, NARA_DOWNLINK_START_BPS);
+  /* 10 s at ~1 Mbit/s (1000-octet packets every 8 ms), no loss, no queue. */
+  run_link(d, &now, 1250, 1000, 8000, 0, 0, 0);
+  guint64 est = nara_downlink_estimate(d);
+  g_assert_cmpuint(est, >, NARA_DOWNLINK_START_BPS);
+  /* Never far above what was tried: twice what is sent plus a step. */
+  g_assert_cmpuint(est, <=, 2 * 1000000 + 500000 + 100000);
+  /* Sending little: the estimate stops rising far above it. */
+  nara_downlink_init(d, now);
+  run_link(d, &now, 500, 200, 20000, 0, 0, 0); /* 80 kbit/s for 10 s */
+  g_assert_cmpuint(nara_downlink_estimate(d), <=, NARA_DOWNLINK_START_BPS);
+  g_free(d);
+}
+
+static void test_downlink_loss_cuts(void)
+{
+  NaraDownlink *d = g_new(NaraDownlink, 1);
+  gint64 now = 1000000000;
+  nara_downlink_init(d, now);
+  /* One packet in four lost for 3 s: the estimate falls by an eighth at a
+   * time, at most every 300 ms, to well below where it started. */
+  run_link(d, &now, 375, 1000, 8000, 4, 0, 0);
+  g_assert_cmpuint(nara_downlink_estimate(d), <, NARA_DOWNLINK_START_BPS / 2);
+  g_assert_cmpuint(nara_downlink_estimate(d), >=, NARA_DOWNLINK_MIN_BPS);
+  /* Moderate loss (5 %) holds it. */
+  guint64 held = nara_downlink_estimate(d);
+  run_link(d, &now, 375, 1000, 8000, 20, 0, 0);
+  g_assert_cmpuint(nara_downlink_estimate(d), ==, held);
+  g_free(d);
+}
+
+static void test_downlink_queue_cuts_to_what_arrives(void)
+{
+  NaraDownlink *d = g_new(NaraDownlink, 1);
+  gint64 now = 1000000000;
+  nara_downlink_init(d, now);
+  /* Sending 1 Mbit/s into a 500 kbit/s link: each 1000-octet packet waits
+   * 8 ms longer than the one before (16 ms to drain, sent every 8 ms). */
+  run_link(d, &now, 200, 1000, 8000, 0, 0, 8000);
+  guint64 est = nara_downlink_estimate(d);
+  g_assert_cmpuint(est, <, NARA_DOWNLINK_START_BPS);
+  /* A one-off stall of one feedback (a loaded browser) does not cut. */
+  nara_downlink_init(d, now);
+  run_link(d, &now, 20, 1000, 8000, 0, 0, 0);
+  run_link(d, &now, 20, 1000, 8000, 0, 200000, 0);
+  run_link(d, &now, 40, 1000, 8000, 0, 0, 0);
+  g_assert_cmpuint(nara_downlink_estimate(d), >=, NARA_DOWNLINK_START_BPS);
+  g_free(d);
+}
+
+static void test_downlink_remb_caps_and_rr_loss(void)
+{
+  NaraDownlink *d = g_new(NaraDownlink, 1);
+  gint64 now = 1000000000;
+  nara_downlink_init(d, now);
+  nara_downlink_remb(d, 300000);
+  g_assert_cmpuint(nara_downlink_estimate(d), ==, 300000);
+  /* Without feedback, report blocks' loss drives the same rule. */
+  nara_downlink_init(d, now);
+  nara_downlink_report_loss(d, 128, now); /* 50 % */
+  g_assert_cmpuint(nara_downlink_estimate(d), ==, NARA_DOWNLINK_START_BPS * 3 / 4);
+  /* With feedback, report blocks are not counted twice. */
+  run_link(d, &now, 20, 1000, 8000, 0, 0, 0);
+  guint64 est = nara_downlink_estimate(d);
+  nara_downlink_report_loss(d, 128, now + G_USEC_PER_SEC);
+  g_assert_cmpuint(nara_downlink_estimate(d), ==, est);
+  /* Garbage feedback changes nothing. */
+  guint8 junk[40] = { 0x8f, 205, 0, 9 };
+  nara_downlink_feedback(d, junk, sizeof junk, now);
+  g_assert_cmpuint(nara_downlink_estimate(d), ==, est);
+  g_free(d);
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/layers/tile-caps-the-layer", test_tile_caps_the_layer);
+  g_test_add_func("/layers/budget-steps-down-then-pauses", test_budget_steps_down_then_pauses);
+  g_test_add_func("/layers/no-flapping", test_no_flapping);
+  g_test_add_func("/layers/dead-layers-skipped", test_dead_layers_skipped);
+  g_test_add_func("/layers/shared-budget-and-signing", test_shared_budget_and_signing);
+  g_test_add_func("/layers/vp8-keyframe", test_vp8_keyframe);
+  g_test_add_func("/layers/h264-keyframe", test_h264_keyframe);
+  g_test_add_func("/downlink/clean-link-grows-with-what-is-sent",
+                  test_downlink_clean_link_grows_with_what_is_sent);
+  g_test_add_func("/downlink/loss-cuts", test_downlink_loss_cuts);
+  g_test_add_func("/downlink/queue-cuts-to-what-arrives", test_downlink_queue_cuts_to_what_arrives);
+  g_test_add_func("/downlink/remb-caps-and-rr-loss", test_downlink_remb_caps_and_rr_loss);
+  return g_test_run();
+}

@@ -1,0 +1,112 @@
+// simulcast.js — what the client tells Nara so each person gets the video
+// their link and their tiles can take.
+//
+// It owns two things: the simulcast encodings our camera is published
+// with (three sizes, where the browser can send them), and the `view`
+// messages that tell Nara how large each remote video is shown, sent when
+// a tile appears or changes size. Pausing and resuming for bandwidth
+// (`video-paused`) is shown by callscreen.js. Main thread.
+
+/** The rid extension: a browser that offers it can send rid simulcast. */
+const RID_URI = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
+/** Small, half and full size (docs/design.md, "Simulcast"). */
+const LAYERS = [
+  { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
+];
+/** Tiles resize in bursts (a window dragged, a layout change). */
+const VIEW_DEBOUNCE_MS = 300;
+
+/**
+ * The sendEncodings for a published track: three layers for a camera where
+ * the browser sends rid simulcast (Chromium), none otherwise (one layer,
+ * as before: Firefox, Safari, audio).
+ * @param {MediaStreamTrack} track
+ * @returns {RTCRtpEncodingParameters[] | undefined}
+ */
+export function sendEncodings(track) {
+  if (track.kind !== 'video' || typeof RTCRtpSender === 'undefined' || !RTCRtpSender.getCapabilities) return undefined;
+  const caps = RTCRtpSender.getCapabilities('video');
+  if (!caps?.headerExtensions?.some((e) => e.uri === RID_URI)) return undefined;
+  // Firefox lists the extension too but scales its layers its own way;
+  // its single stream is what Nara is tested with.
+  if (/Firefox\//.test(navigator.userAgent)) return undefined;
+  return LAYERS.map((l) => ({ ...l }));
+}
+
+/**
+ * Nara's track id for an m-line of the subscribe connection: the second
+ * half of its a=msid (docs/protocol.md, "Media").
+ * @param {string} sdp
+ * @param {string | null} mid
+ */
+export function trackIdForMid(sdp, mid) {
+  if (mid == null) return null;
+  for (const section of sdp.split(/\r?\nm=/).slice(1)) {
+    if (!new RegExp(`\\r?\\na=mid:${mid.replace(/[^A-Za-z0-9_-]/g, '')}\\r?\\n`).test(`\n${section}\n`)) continue;
+    const msid = /\na=msid:\S+ (\S+)/.exec(section);
+    return msid ? msid[1] : null;
+  }
+  return null;
+}
+
+/**
+ * Reports the size of every remote video tile: when its track arrives and
+ * whenever the element changes size, in device pixels, 0x0 when hidden.
+ * @param {import('./protocol.js').NaraClient} client
+ * @param {(participantId: string) => HTMLVideoElement | null} videoOf
+ * @returns {{tileOf: (trackId: string) => HTMLElement | null}} the tile showing a track
+ */
+export function watchViews(client, videoOf) {
+  /** @type {Map<HTMLVideoElement, {track: string, sent: string, timer: number}>} */
+  const watched = new Map();
+  const observer = new ResizeObserver((entries) => {
+    for (const entry of entries) {
+      const w = watched.get(/** @type {HTMLVideoElement} */ (entry.target));
+      if (!w) continue;
+      clearTimeout(w.timer);
+      w.timer = window.setTimeout(() => report(/** @type {HTMLVideoElement} */ (entry.target)), VIEW_DEBOUNCE_MS);
+    }
+  });
+  /** @param {HTMLVideoElement} video */
+  const report = (video) => {
+    const w = watched.get(video);
+    if (!w) return;
+    if (!video.isConnected) {
+      observer.unobserve(video);
+      watched.delete(video);
+      return;
+    }
+    const rect = video.getBoundingClientRect();
+    const ratio = window.devicePixelRatio || 1;
+    const width = Math.min(16384, Math.round(rect.width * ratio));
+    const height = Math.min(16384, Math.round(rect.height * ratio));
+    const key = `${width}x${height}`;
+    if (key === w.sent) return;
+    w.sent = key;
+    client.send({ type: 'view', track: w.track, width, height });
+  };
+  client.addEventListener('track', (ev) => {
+    const { participantId, track, mid } = /** @type {CustomEvent} */ (ev).detail;
+    if (!participantId || track?.kind !== 'video') return;
+    const sdp = client.subscribePc?.remoteDescription?.sdp ?? '';
+    const trackId = trackIdForMid(sdp, mid ?? null);
+    // After the tile's own listener has made it.
+    queueMicrotask(() => {
+      const video = videoOf(participantId);
+      if (!video || !trackId) return;
+      const old = watched.get(video);
+      if (old && old.track === trackId) return;
+      watched.set(video, { track: trackId, sent: '', timer: 0 });
+      observer.observe(video);
+      report(video);
+    });
+  });
+  return {
+    tileOf: (trackId) => {
+      for (const [video, w] of watched) if (w.track === trackId) return video.closest('li');
+      return null;
+    },
+  };
+}
