@@ -235,6 +235,7 @@ static gboolean run_forwarding(gpointer data)
 static gboolean run_restart_ice(gpointer data)
 {
   nara_peer_core_restart_ice(((Command *)data)->core);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean run_view(gpointer data)
