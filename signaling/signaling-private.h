@@ -57,7 +57,7 @@ struct _NaraSignaling {
   /* telemetry.c: for /metrics. */
   NaraHistogram join_seconds;  /* join request to joined or waiting */
   NaraHistogram store_seconds; /* a store call made for a session, to its answer */
-  GHashTable *resumable; /* resume secret (the participant's) -> NaraParticipant* */
+  GHashTable *resumable;       /* resume secret (the participant's) -> NaraParticipant* */
 };
 
 typedef enum {
