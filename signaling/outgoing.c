@@ -27,6 +27,7 @@ const char *const nara_outgoing_types[] = {
   "muted-by-host",
   "chat",
   "consultation-changed",
+  "participant-status",
   NULL,
 };
 
@@ -176,4 +177,13 @@ json_t *nara_out_consultation_changed(gboolean locked, const char *title)
 {
   return json_pack("{s:s, s:b, s:s}", "type", "consultation-changed", "locked", locked, "title",
                    title);
+}
+
+json_t *nara_out_participant_status(const char *participant, json_t *status)
+{
+  json_t *msg = json_pack("{s:s, s:s}", "type", "participant-status", "participant", participant);
+
+  json_object_update(msg, status);
+  json_decref(status);
+  return msg;
 }

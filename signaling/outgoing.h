@@ -63,5 +63,7 @@ json_t *nara_out_status(const char *status);
 /* waiting: stolen. */
 json_t *nara_out_waiting_list(json_t *waiting);
 json_t *nara_out_consultation_changed(gboolean locked, const char *title);
+/* status: stolen; its fields ("precheck", "quality") are copied in. */
+json_t *nara_out_participant_status(const char *participant, json_t *status);
 
 G_END_DECLS
