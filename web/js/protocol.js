@@ -20,14 +20,17 @@ const KEEPALIVE_MS = 20000;
  * @typedef {{id: string, kind: TrackKind}} TrackInfo
  * @typedef {{id: string, name: string, audioMuted: boolean, videoMuted: boolean, tracks: TrackInfo[],
  *            role?: Role | null, assurance?: string | null,
- *            audioMutedByHost?: boolean, videoMutedByHost?: boolean}} Participant
+ *            audioMutedByHost?: boolean, videoMutedByHost?: boolean,
+ *            precheck?: {camera: string, microphone: string, network: string} | null,
+ *            quality?: 'good' | 'poor' | 'reconnecting' | null}} Participant
  * @typedef {{id: string, name: string, role?: Role | null, assurance?: string | null,
  *            audioMutedByHost?: boolean, videoMutedByHost?: boolean}} Self
  * @typedef {{id: string, title: string, locked?: boolean}} ConsultationInfo
  * @typedef {{room: string, you: Self, participants: Participant[], consultation?: ConsultationInfo}} Joined
  * @typedef {{type: 'joined'} & Joined} JoinedReply
  * @typedef {{type: 'waiting', consultation: ConsultationInfo, you: Self}} WaitingReply
- * @typedef {{id: string, name: string, role: Role | null, assurance: string | null, since: string}} WaitingPerson
+ * @typedef {{id: string, name: string, role: Role | null, assurance: string | null, since: string,
+ *            precheck?: {camera: string, microphone: string, network: string} | null}} WaitingPerson
  * @typedef {'admitted' | 'declined' | 'removed' | 'ended' | 'replaced'} Status
  * @typedef {{version: number, server?: string, iceServers?: RTCIceServer[]}} Welcome
  * @typedef {{[field: string]: any, type: string}} Message
@@ -53,6 +56,7 @@ const KEEPALIVE_MS = 20000;
  * - `waiting-list`         {waiting: WaitingPerson[]} (host and staff)
  * - `muted-by-host`        {kind: TrackKind, muted: boolean}
  * - `consultation-changed` {locked: boolean, title?: string}
+ * - `participant-status`   {participant: string, precheck: object | null, quality: string | null}
  * @typedef {never} NaraClientEvents
  */
 
@@ -567,6 +571,8 @@ const EVENT_HANDLERS = {
   'consultation-changed': (c, m) =>
     c.emit('consultation-changed', { locked: !!m.locked, title: typeof m.title === 'string' ? m.title : undefined }),
   chat: (c, m) => c.emit('chat', { from: m.from, text: m.text, time: m.time }),
+  'participant-status': (c, m) =>
+    c.emit('participant-status', { participant: m.participant, precheck: m.precheck ?? null, quality: m.quality ?? null }),
   offer: (c, m) => {
     if (m.pc === 'subscribe' && typeof m.sdp === 'string') c.onSubscribeOffer(m);
   },
