@@ -304,8 +304,8 @@ test('keyboard only: pre-call check → join → mute → chat → leave', { ski
     await host.page.getByRole('button', { name: 'Chat', exact: true }).click();
     await host.page.getByLabel('Message', { exact: true }).fill('Hej Astrid');
     await host.page.keyboard.press('Enter');
-    await page.getByRole('button', { name: 'Chat, 1 new message' }).waitFor({ timeout: 5000 });
-    await tabTo(page, 'Chat, 1 new message');
+    await page.getByRole('button', { name: 'Chat 1 new message' }).waitFor({ timeout: 5000 });
+    await tabTo(page, 'Chat 1 new message');
     await page.keyboard.press('Enter');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'chat-input', 'the chat opens at its message field');
     await page.getByRole('log').getByText('Hej Astrid').waitFor();

@@ -17,11 +17,13 @@ const el = {
   chatInput: /** @type {HTMLInputElement} */ ($('chat-input')),
   chatButton: /** @type {HTMLButtonElement} */ ($('chat-button')),
   chatUnread: $('chat-unread'),
+  chatUnreadWords: $('chat-unread-words'),
   chatClose: $('chat-close'),
   waitingPanel: $('waiting-panel'),
   peoplePanel: $('people-panel'),
   peopleButton: /** @type {HTMLButtonElement} */ ($('people-button')),
   peopleWaiting: $('people-waiting'),
+  peopleWaitingWords: $('people-waiting-words'),
   moreButton: /** @type {HTMLButtonElement} */ ($('more-button')),
   moreMenu: $('more-menu'),
   announcer: $('announcer'),
@@ -92,13 +94,18 @@ function showMore(open) {
   el.moreButton.setAttribute('aria-expanded', String(open));
 }
 
+/**
+ * The counts on the Chat and People buttons. The number is visible, the
+ * words after it are for screen readers, so the name is the visible text
+ * and more ("Chat 2 new messages"; WCAG 2.5.3).
+ */
 function renderCounts() {
   el.chatUnread.hidden = unread === 0;
-  el.chatUnread.textContent = String(unread);
-  el.chatButton.setAttribute('aria-label', unread ? t('chatUnread', unread) : t('chatButton'));
+  el.chatUnread.textContent = unread ? ` ${unread}` : '';
+  el.chatUnreadWords.textContent = unread ? ` ${t('chatUnread', unread)}` : '';
   el.peopleWaiting.hidden = waitingCount === 0;
-  el.peopleWaiting.textContent = String(waitingCount);
-  el.peopleButton.setAttribute('aria-label', waitingCount ? t('peopleWaiting', waitingCount) : t('peopleButton'));
+  el.peopleWaiting.textContent = waitingCount ? ` ${waitingCount}` : '';
+  el.peopleWaitingWords.textContent = waitingCount ? ` ${t('peopleWaiting')}` : '';
 }
 
 /**
