@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { assertNoViolations } from './lib/a11y.mjs';
-import { browserMissing, joinRoom, launchBrowser, newPage, randomRoom } from './lib/browser.mjs';
+import { browserMissing, launchBrowser, newPage, randomRoom } from './lib/browser.mjs';
 import { startFakeNara } from './lib/fake-nara.mjs';
 import { REPO_ROOT, startNara } from './lib/server.mjs';
 
@@ -274,6 +274,19 @@ test('the call fits 320×568 to 1920×1080 with 1, 3 and 6 people, LTR and RTL, 
 });
 
 /**
+ * Opens /r/ROOM, skips nothing, joins as `name` and waits for the call.
+ * @param {import('playwright-core').Page} page
+ * @param {string} room
+ * @param {string} name
+ */
+async function joinRoom(page, room, name) {
+  await page.goto(`${base()}/r/${room}`);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  await page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ timeout: 60000 });
+}
+
+/**
  * Presses Tab until the focused element's accessible name (or text)
  * starts with `name`; fails after 40 presses.
  * @param {import('playwright-core').Page} page
@@ -300,7 +313,7 @@ test('keyboard only: pre-call check → join → mute → chat → leave', { ski
   page.setDefaultTimeout(60000);
   host.page.setDefaultTimeout(60000);
   try {
-    await joinRoom(host.page, base(), room, 'Dr Lind');
+    await joinRoom(host.page, room, 'Dr Lind');
     await page.goto(`${base()}/r/${room}`);
     await page.getByRole('heading', { name: 'Check before you join' }).waitFor({ timeout: 15000 });
     await tabTo(page, 'Play a test sound');
