@@ -115,22 +115,22 @@ test('pre-call check: a verdict from nara itself; axe and screenshots at phone a
     page.setDefaultTimeout(60000);
     try {
       await page.goto(`${base()}/r/${randomRoom('pre')}`);
-      await page.getByRole('heading', { name: 'Check before you join' }).waitFor({ timeout: 15000 });
+      await page.getByRole('heading', { name: 'Check before you join' }).waitFor({ timeout: 60000 });
       // The network test published through nara and read its statistics.
-      await page.getByText('Video will work.').waitFor({ timeout: 30000 });
-      await page.getByLabel('Camera to use').locator('option').first().waitFor({ state: 'attached', timeout: 30000 });
+      await page.getByText('Video will work.').waitFor({ timeout: 60000 });
+      await page.getByLabel('Camera to use').locator('option').first().waitFor({ state: 'attached', timeout: 60000 });
       await page.getByRole('button', { name: 'Play a test sound' }).click();
-      await page.getByText('You should hear a short tone now.', { exact: false }).waitFor({ timeout: 15000 });
+      await page.getByText('You should hear a short tone now.', { exact: false }).waitFor({ timeout: 60000 });
       if (await page.getByRole('button', { name: 'Show the sound level' }).isVisible()) {
         await page.getByRole('button', { name: 'Show the sound level' }).click();
       }
-      await page.waitForFunction(() => /** @type {HTMLMeterElement} */ (document.getElementById('mic-level')).value > 0, null, { timeout: 10000 });
+      await page.waitForFunction(() => /** @type {HTMLMeterElement} */ (document.getElementById('mic-level')).value > 0, null);
       await assertNoViolations(page, `pre-call check ${viewport.width}`);
       const size = viewport === PHONE ? 'phone' : 'desktop';
       await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path: path.join(SHOTS, `precall-${size}.png`), fullPage: viewport === PHONE });
+      await page.screenshot({ path: path.join(SHOTS, `precall-${size}.png`), fullPage: true });
       await page.emulateMedia({ forcedColors: 'active' });
-      await page.screenshot({ path: path.join(SHOTS, `precall-${size}-forced.png`), fullPage: viewport === PHONE });
+      await page.screenshot({ path: path.join(SHOTS, `precall-${size}-forced.png`), fullPage: true });
       await assertNoViolations(page, `pre-call check ${viewport.width}, forced colours`);
     } finally {
       await context.close();
@@ -156,7 +156,7 @@ test('the call fits 320×568 to 1920×1080 with 1, 3 and 6 people, LTR and RTL, 
       navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('refused', 'NotAllowedError'));
     });
     await page.goto(`${fake.url}/r/layout`);
-    await page.getByRole('heading', { name: 'How to allow the camera and microphone' }).waitFor({ timeout: 10000 });
+    await page.getByRole('heading', { name: 'How to allow the camera and microphone' }).waitFor({ timeout: 60000 });
     await assertNoViolations(page, 'pre-call check, camera refused, phone');
     await page.setViewportSize(DESKTOP);
     await assertNoViolations(page, 'pre-call check, camera refused, desktop');
@@ -174,7 +174,7 @@ test('the call fits 320×568 to 1920×1080 with 1, 3 and 6 people, LTR and RTL, 
     }
     const s = /** @type {import('./lib/fake-nara.mjs').FakeSession} */ (session);
     s.reply(join, { type: 'joined', room: 'layout', you: { id: 'p0', name: 'Maja' }, participants: [] });
-    await page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ timeout: 10000 });
+    await page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ timeout: 60000 });
     const names = ['Dr Lind', 'Astrid Andersson-Bergström', 'Erik', 'Karin', 'Søren Ærø'];
     let joined = 1;
     for (const people of [1, 3, 6]) {
@@ -182,7 +182,7 @@ test('the call fits 320×568 to 1920×1080 with 1, 3 and 6 people, LTR and RTL, 
         s.send({ type: 'participant-joined', participant: person(joined, names[joined - 1]) });
         joined++;
       }
-      await page.locator('li[data-participant]').nth(people - 1).waitFor({ timeout: 15000 });
+      await page.locator('li[data-participant]').nth(people - 1).waitFor({ timeout: 60000 });
       await t.test(`${people} ${people === 1 ? 'person' : 'people'}`, async () => {
         for (const size of SIZES) {
           await page.setViewportSize(size);
@@ -244,7 +244,7 @@ test('the call fits 320×568 to 1920×1080 with 1, 3 and 6 people, LTR and RTL, 
       await page.keyboard.press('ArrowLeft');
       assert.equal(await page.locator('.tile-self').getAttribute('data-corner'), 'end-start');
       await page.getByRole('button', { name: 'Show Erik large' }).click();
-      await page.locator('li[data-slot="main"]').filter({ hasText: 'Erik' }).waitFor({ timeout: 10000 });
+      await page.locator('li[data-slot="main"]').filter({ hasText: 'Erik' }).waitFor({ timeout: 60000 });
       assert.equal(await page.getByRole('button', { name: 'Show Erik large' }).getAttribute('aria-pressed'), 'true');
       await shot(page, 'call-6-desktop');
     });
@@ -253,7 +253,7 @@ test('the call fits 320×568 to 1920×1080 with 1, 3 and 6 people, LTR and RTL, 
       await page.setViewportSize(PHONE);
       await page.getByRole('button', { name: 'More', exact: true }).click();
       const item = page.getByRole('button', { name: 'Hide my picture' });
-      await item.waitFor({ timeout: 10000 });
+      await item.waitFor({ timeout: 60000 });
       const box = await item.boundingBox();
       assert.ok(box && box.y >= 0 && box.x >= 0 && box.x + box.width <= PHONE.width, `menu item outside: ${JSON.stringify(box)}`);
       await assertNoViolations(page, 'call, phone, More open');
@@ -265,7 +265,7 @@ test('the call fits 320×568 to 1920×1080 with 1, 3 and 6 people, LTR and RTL, 
 
     await t.test('the host hears of a poor connection and sees the check', async () => {
       s.send({ type: 'participant-status', participant: 'p2', quality: 'poor', precheck: { camera: 'ok', microphone: 'ok', network: 'audio-only' } });
-      await page.locator('li[data-participant="p2"]').getByText('Poor connection').waitFor({ timeout: 15000 });
+      await page.locator('li[data-participant="p2"]').getByText('Poor connection').waitFor({ timeout: 60000 });
     });
   } finally {
     await context.close();
@@ -315,31 +315,31 @@ test('keyboard only: pre-call check → join → mute → chat → leave', { ski
   try {
     await joinRoom(host.page, room, 'Dr Lind');
     await page.goto(`${base()}/r/${room}`);
-    await page.getByRole('heading', { name: 'Check before you join' }).waitFor({ timeout: 15000 });
+    await page.getByRole('heading', { name: 'Check before you join' }).waitFor({ timeout: 60000 });
     await tabTo(page, 'Play a test sound');
     await page.keyboard.press('Enter');
-    await page.getByText('You should hear a short tone now.', { exact: false }).waitFor({ timeout: 15000 });
+    await page.getByText('You should hear a short tone now.', { exact: false }).waitFor({ timeout: 60000 });
     await tabTo(page, 'Your name');
     await page.keyboard.type('Astrid');
     await page.keyboard.press('Enter');
-    await page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ timeout: 10000 });
+    await page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ timeout: 60000 });
 
     // The call: Tab reaches the microphone; Enter mutes.
     await tabTo(page, 'Mute microphone');
     await page.keyboard.press('Enter');
-    await page.getByRole('button', { name: 'Unmute microphone' }).waitFor({ timeout: 15000 });
+    await page.getByRole('button', { name: 'Unmute microphone' }).waitFor({ timeout: 60000 });
     // A message from the host while the chat is closed: counted on the button.
     await host.page.getByRole('button', { name: 'Chat', exact: true }).click();
     await host.page.getByLabel('Message', { exact: true }).fill('Hej Astrid');
     await host.page.keyboard.press('Enter');
-    await page.getByRole('button', { name: 'Chat 1 new message' }).waitFor({ timeout: 15000 });
+    await page.getByRole('button', { name: 'Chat 1 new message' }).waitFor({ timeout: 60000 });
     await tabTo(page, 'Chat 1 new message');
     await page.keyboard.press('Enter');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'chat-input', 'the chat opens at its message field');
     await page.getByRole('log').getByText('Hej Astrid').waitFor();
     await page.keyboard.type('Hej, I hear you');
     await page.keyboard.press('Enter');
-    await host.page.getByRole('log').getByText('Hej, I hear you').waitFor({ timeout: 15000 });
+    await host.page.getByRole('log').getByText('Hej, I hear you').waitFor({ timeout: 60000 });
     await shot(page, 'call-phone-chat');
     await page.keyboard.press('Escape');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'chat-button', 'Escape closes the chat and returns to its button');
@@ -354,7 +354,7 @@ test('keyboard only: pre-call check → join → mute → chat → leave', { ski
     }
     await tabTo(page, 'Leave');
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'You left the call' }).waitFor({ timeout: 15000 });
+    await page.getByRole('heading', { name: 'You left the call' }).waitFor({ timeout: 60000 });
   } finally {
     await host.context.close();
     await context.close();
