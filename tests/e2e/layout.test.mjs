@@ -280,7 +280,7 @@ test('the call fits 320×568 to 1920×1080 with 1, 3 and 6 people, LTR and RTL, 
  * @param {string} name
  */
 async function joinRoom(page, room, name) {
-  await page.goto(`${base()}/r/${room}`);
+  await page.goto(`${base()}/r/${room}`, { waitUntil: 'domcontentloaded', timeout: 120000 });
   await page.getByLabel('Your name').fill(name);
   await page.getByRole('button', { name: 'Join', exact: true }).click();
   await page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ timeout: 60000 });
@@ -314,7 +314,7 @@ test('keyboard only: pre-call check → join → mute → chat → leave', { ski
   host.page.setDefaultTimeout(60000);
   try {
     await joinRoom(host.page, room, 'Dr Lind');
-    await page.goto(`${base()}/r/${room}`);
+    await page.goto(`${base()}/r/${room}`, { waitUntil: 'domcontentloaded', timeout: 120000 });
     await page.getByRole('heading', { name: 'Check before you join' }).waitFor({ timeout: 60000 });
     await tabTo(page, 'Play a test sound');
     await page.keyboard.press('Enter');

@@ -33,6 +33,7 @@ const el = {
 const wide = matchMedia('(min-width: 60rem)');
 let unread = 0;
 let waitingCount = 0;
+let seesPeople = false;
 /** @type {ReturnType<typeof setTimeout> | null} */
 let announceTimer = null;
 
@@ -111,9 +112,10 @@ function renderCounts() {
 /**
  * A new call: panels as suit the screen. Wide: chat open, and the people
  * panel for host and staff. Phones: everything closed, the stage first.
- * @param {boolean} seesPeople host or staff
+ * @param {boolean} sees host or staff: the people panel too
  */
-export function startPanels(seesPeople) {
+export function startPanels(sees) {
+  seesPeople = sees;
   unread = 0;
   waitingCount = 0;
   el.peopleButton.hidden = !seesPeople;
@@ -196,7 +198,10 @@ el.moreButton.addEventListener('click', () => {
 });
 el.call.addEventListener('keydown', onKey);
 new MutationObserver(onChatLines).observe(el.chatLog, { childList: true });
-// From phone to wide (a rotated tablet): the chat comes back beside the stage.
+// A rotated tablet, a resized window: wide, the panels stand beside the
+// stage again; narrow, they close, so the stage comes first.
 wide.addEventListener('change', () => {
-  if (state.inCall && wide.matches && !isOpen('chat')) setOpen('chat', true);
+  if (!state.inCall) return;
+  setOpen('chat', wide.matches);
+  setOpen('people', seesPeople && wide.matches);
 });
