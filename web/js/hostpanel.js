@@ -251,7 +251,8 @@ export class HostPanel {
     const c = p.precheck;
     if (c) {
       const word = (/** @type {string} */ v) => t(`precheck.${v}`);
-      li.append(el('p', 'person-meta person-precheck', t('precheckLine', word(c.camera), word(c.microphone), word(c.network))));
+      const parts = [t('precheckCamera', word(c.camera)), t('precheckMic', word(c.microphone)), t('precheckNetwork', word(c.network))];
+      li.append(el('p', 'person-meta person-precheck', t('precheckLine', parts.join(', '))));
     }
   }
 
