@@ -95,7 +95,7 @@ test('join screen: no axe violations, visible focus, fits a 360 px phone', { ski
   }
 });
 
-test('call screen: no axe violations, fits a 360 px phone', { skip: skip ?? false, timeout: 60000 }, async () => {
+test('call screen: no axe violations, fits a 360 px phone', { skip: skip ?? false, timeout: 180000 }, async () => {
   const room = randomRoom('a11y');
   const host = await newPage(theBrowser());
   const phone = await newPage(theBrowser(), { viewport: PHONE });

@@ -329,6 +329,8 @@ async function checkNetwork() {
 }
 
 function abortNetwork() {
+  if (networkTimer) clearTimeout(networkTimer);
+  networkTimer = null;
   const client = checking;
   checking = null;
   client?.leave().catch(() => {});
@@ -340,9 +342,22 @@ function abortNetwork() {
 
 // --- flow ------------------------------------------------------------------------
 
+/** The connection test waits this long after the devices: one step at a
+ * time, and someone who joins at once is not slowed by it. */
+const NETWORK_AFTER_MS = 2000;
+/** @type {ReturnType<typeof setTimeout> | null} */
+let networkTimer = null;
+
 function onJoinShown() {
-  checkDevices().catch(() => {});
-  if (!networkStarted) checkNetwork();
+  const devices = checkDevices().catch(() => {});
+  if (networkStarted || networkTimer) return;
+  say(el.networkResult, 'networkChecking');
+  devices.then(() => {
+    networkTimer = setTimeout(() => {
+      networkTimer = null;
+      if (!el.join.hidden && !networkStarted && !el.steps.hidden) checkNetwork();
+    }, NETWORK_AFTER_MS);
+  });
 }
 
 function skip() {
