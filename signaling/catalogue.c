@@ -173,6 +173,42 @@ static const NaraField view_fields[] = {
   END_FIELDS,
 };
 
+/* What a participant's pre-call check found, and how their connection is
+ * now (handlers_status.c): small fixed words, so a host's screen can say
+ * them in the host's language. */
+const char *const nara_precheck_device_values[] = { "ok", "denied", "missing", "skipped", NULL };
+const char *const nara_precheck_network_values[]
+    = { "good", "audio-only", "unreachable", "skipped", NULL };
+const char *const nara_quality_values[] = { "good", "poor", "reconnecting", NULL };
+static const NaraField precheck_fields[] = {
+  ID_FIELD,
+  { .name = "camera",
+    .type = NARA_FIELD_STRING,
+    .required = TRUE,
+    .max_bytes = 16,
+    .one_of = nara_precheck_device_values },
+  { .name = "microphone",
+    .type = NARA_FIELD_STRING,
+    .required = TRUE,
+    .max_bytes = 16,
+    .one_of = nara_precheck_device_values },
+  { .name = "network",
+    .type = NARA_FIELD_STRING,
+    .required = TRUE,
+    .max_bytes = 16,
+    .one_of = nara_precheck_network_values },
+  END_FIELDS,
+};
+static const NaraField quality_fields[] = {
+  ID_FIELD,
+  { .name = "level",
+    .type = NARA_FIELD_STRING,
+    .required = TRUE,
+    .max_bytes = 16,
+    .one_of = nara_quality_values },
+  END_FIELDS,
+};
+
 #define MSG NARA_RATE_MESSAGE
 #define CAND NARA_RATE_CANDIDATE
 
@@ -206,6 +242,8 @@ const NaraMessage nara_catalogue[] = {
   { "restart-ice", NARA_NEED_ROOM, restart_ice_fields, nara_handle_restart_ice, MSG, "ok",   FALSE },
   /* Sent on every tile resize: no reply, only errors. */
   { "view",      NARA_NEED_ROOM,  view_fields,      nara_handle_view,      MSG,  NULL,      FALSE },
+  { "precheck",  NARA_NEED_IN,    precheck_fields,  nara_handle_precheck,  MSG,  "ok",      FALSE },
+  { "quality",   NARA_NEED_ROOM,  quality_fields,   nara_handle_quality,   MSG,  "ok",      FALSE },
   { NULL, 0, NULL, NULL, 0, NULL, FALSE },
 };
 /* clang-format on */

@@ -101,10 +101,11 @@ static json_t *waiting_list_json(NaraConsultation *c)
   for (guint i = 0; i < c->waiting->len; i++) {
     NaraMember *m = c->waiting->pdata[i];
     g_autofree char *since = nara_rfc3339_format(m->waiting_since / G_USEC_PER_SEC);
-    json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?}", "id", m->id, "name",
-                                          m->name, "role", nara_role_to_string(m->role),
-                                          "assurance", m->assurance, "since", since, "lang",
-                                          m->session ? m->session->lang : NULL));
+    json_t *item = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?}", "id", m->id, "name", m->name,
+                             "role", nara_role_to_string(m->role), "assurance", m->assurance,
+                             "since", since, "lang", m->session ? m->session->lang : NULL);
+    nara_status_add_json(m->session, item);
+    json_array_append_new(list, item);
   }
   return list;
 }

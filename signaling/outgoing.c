@@ -34,6 +34,7 @@ const char *const nara_outgoing_types[] = {
   "participant-reconnected",
   "video-paused",
   "video-resumed",
+  "participant-status",
   NULL,
 };
 
@@ -223,4 +224,12 @@ json_t *nara_out_video_paused(const char *track, gboolean paused)
     return json_pack("{s:s, s:s}", "type", "video-resumed", "track", track);
   return json_pack("{s:s, s:s, s:s}", "type", "video-paused", "track", track, "reason",
                    "bandwidth");
+}
+json_t *nara_out_participant_status(const char *participant, json_t *status)
+{
+  json_t *msg = json_pack("{s:s, s:s}", "type", "participant-status", "participant", participant);
+
+  json_object_update(msg, status);
+  json_decref(status);
+  return msg;
 }

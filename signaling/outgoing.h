@@ -76,5 +76,7 @@ json_t *nara_out_participant_reconnecting(const char *participant);
 json_t *nara_out_participant_reconnected(const char *participant);
 /* paused: TRUE "video-paused" (reason "bandwidth"), FALSE "video-resumed". */
 json_t *nara_out_video_paused(const char *track, gboolean paused);
+/* status: stolen; its fields ("precheck", "quality") are copied in. */
+json_t *nara_out_participant_status(const char *participant, json_t *status);
 
 G_END_DECLS

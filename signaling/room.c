@@ -193,6 +193,7 @@ json_t *nara_participant_to_json(NaraParticipant *p)
     json_object_set_new(json, "audioMutedByHost", json_boolean(m->host_muted[NARA_TRACK_AUDIO]));
     json_object_set_new(json, "videoMutedByHost", json_boolean(m->host_muted[NARA_TRACK_VIDEO]));
   }
+  nara_status_add_json(p->session, json);
   return json;
 }
 

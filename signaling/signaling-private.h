@@ -99,6 +99,9 @@ struct _NaraSession {
   gboolean no_resume;    /* dropped for a fault of its own (queue full, flood) */
   guint grace_source;    /* GLib timeout ending the grace window, 0: none */
   NaraMember *second_of; /* consultations: a second device of this member, waiting */
+  /* handlers_status.c: static strings of the catalogue's value lists, NULL: not said */
+  const char *precheck[3]; /* camera, microphone, network */
+  const char *quality;
 };
 
 struct _NaraParticipant {
@@ -227,6 +230,16 @@ void nara_handle_remove(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_readmit(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_lock(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_end(NaraSession *session, json_t *msg, json_t *id);
+
+/* handlers_status.c: precheck and quality (docs/protocol.md) */
+void nara_handle_precheck(NaraSession *session, json_t *msg, json_t *id);
+void nara_handle_quality(NaraSession *session, json_t *msg, json_t *id);
+/* Adds "precheck" and "quality" to obj (a participant or a waiting person)
+ * when session has said them; session may be NULL. */
+void nara_status_add_json(const NaraSession *session, json_t *obj);
+extern const char *const nara_precheck_device_values[];
+extern const char *const nara_precheck_network_values[];
+extern const char *const nara_quality_values[];
 
 /* handlers_media.c: publish, answer, candidate, and media's callbacks */
 void nara_handle_publish(NaraSession *session, json_t *msg, json_t *id);

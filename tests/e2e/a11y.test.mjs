@@ -95,7 +95,7 @@ test('join screen: no axe violations, visible focus, fits a 360 px phone', { ski
   }
 });
 
-test('call screen: no axe violations, fits a 360 px phone', { skip: skip ?? false, timeout: 60000 }, async () => {
+test('call screen: no axe violations, fits a 360 px phone', { skip: skip ?? false, timeout: 180000 }, async () => {
   const room = randomRoom('a11y');
   const host = await newPage(theBrowser());
   const phone = await newPage(theBrowser(), { viewport: PHONE });
@@ -107,6 +107,8 @@ test('call screen: no axe violations, fits a 360 px phone', { skip: skip ?? fals
     }
     await host.page.getByLabel('Message', { exact: true }).fill('Hej! Can you hear me?');
     await host.page.getByRole('button', { name: 'Send', exact: true }).click();
+    // A phone shows the chat as a drawer, closed at first: the count says a message came.
+    await phone.page.getByRole('button', { name: 'Chat 1 new message' }).click({ timeout: 5000 });
     await phone.page.getByRole('log').getByText('Hej! Can you hear me?').waitFor({ timeout: 5000 });
     await phone.page.getByRole('button', { name: 'Mute microphone', exact: true }).click();
     await tileOf(host.page, 'Astrid Andersson-Bergström').getByText('Microphone off').waitFor({ timeout: 5000 });

@@ -304,7 +304,41 @@ async def test_sigterm_with_clients(binary, state_dir):
         server.stop()
 
 
+async def test_precheck_and_quality(binary, state_dir):
+    with Server(binary, state_dir) as server:
+        a, b = await room_of(server, "status", "A", "B")
+        i = await a.request({"type": "precheck", "camera": "ok", "microphone": "denied",
+                             "network": "audio-only"})
+        await a.expect("ok", id=i)
+        ev = await b.expect("participant-status", participant=a.pid)
+        assert ev["precheck"] == {"camera": "ok", "microphone": "denied", "network": "audio-only"}
+        assert "quality" not in ev, ev
+        i = await a.request({"type": "quality", "level": "poor"})
+        await a.expect("ok", id=i)
+        ev = await b.expect("participant-status", participant=a.pid, quality="poor")
+        assert ev["precheck"]["network"] == "audio-only", ev
+        # The same level again tells nobody; bad words change nothing.
+        i = await a.request({"type": "quality", "level": "poor"})
+        await a.expect("ok", id=i)
+        i = await a.request({"type": "quality", "level": "splendid"})
+        await a.expect_error("bad-message", i)
+        i = await a.request({"type": "precheck", "camera": "ok"})
+        await a.expect_error("bad-message", i)
+        await b.quiet()
+        # The roster carries it for whoever comes next.
+        c = await Client.connect(server)
+        await c.hello()
+        joined = await c.join("status", "C")
+        them = {p["id"]: p for p in joined["participants"]}
+        assert them[a.pid]["quality"] == "poor" and them[a.pid]["precheck"]["microphone"] == "denied"
+        assert "quality" not in them[b.pid] and "precheck" not in them[b.pid], them[b.pid]
+        for x in (a, b):
+            await x.expect("participant-joined")
+        await chat_flows(b, a, c)
+
+
 if __name__ == "__main__":
     run([test_three_clients_chat, test_joined_lists_others, test_mute, test_leave_and_disconnect,
          test_order_rules, test_bad_version, test_publish_and_subscribe, test_candidates,
-         test_names_languages_and_rtt, test_sigterm_with_clients], sys.argv[1], sys.argv[2])
+         test_names_languages_and_rtt, test_sigterm_with_clients, test_precheck_and_quality],
+        sys.argv[1], sys.argv[2])

@@ -3,10 +3,15 @@
 // chat, leaving, and the events of a session in the call.
 //
 // It does not join: call.js and consultation.js do, then call enterCall()
-// and listen(). The host's panels are hostpanel.js, fed from here. Names
-// and chat text are set as text, never as HTML. Main thread.
+// and listen(). The host's panels are hostpanel.js, fed from here; where
+// each tile goes is layout.js, the panels and announcements callpanels.js,
+// speaker and connection quality quality.js. Names and chat text are set
+// as text, never as HTML. Main thread.
 
+import { announce, startPanels, waitingChanged } from './callpanels.js';
 import { HostPanel } from './hostpanel.js';
+import { arrange, makeDraggable, moveByKey, nextCorner, stage, togglePin } from './layout.js';
+import { startMonitor, worse } from './quality.js';
 import { NaraError } from './protocol.js';
 import {
   clockTime,
@@ -33,6 +38,7 @@ import { attachRtt } from './rtt.js';
 /** @typedef {import('./protocol.js').TrackKind} TrackKind */
 /** @typedef {import('./protocol.js').Role} Role */
 /** @typedef {import('./hostpanel.js').Person} Person */
+/** @typedef {import('./quality.js').Quality} Quality */
 
 export const panel = new HostPanel({
   t,
@@ -40,7 +46,42 @@ export const panel = new HostPanel({
   client: () => state.client,
   alert: (text) => showAlert(text),
   note: (text) => logLine(text),
+  onWaiting: waitingChanged,
 });
+
+/** Stops the getStats() poller of the call, if one runs. */
+let stopMonitor = () => {};
+/** How each other person's media reaches us (quality.js), by id. */
+/** @type {Map<string, Quality>} */
+const received = new Map();
+/** @type {Quality} */
+let ownQuality = 'good';
+
+/** Icon outlines (24 × 24, stroked in the text colour, so forced colours keep them). */
+const ICONS = {
+  pin: 'M9 3h6l-1 6 4 4H6l4-4zM12 13v8',
+  move: 'M12 3v18M3 12h18M12 3l-3 3M12 3l3 3M12 21l-3-3M12 21l3-3M3 12l3-3M3 12l3 3M21 12l-3-3M21 12l-3 3',
+};
+
+/**
+ * A small icon button on a tile (pin, move): an accessible name, a 44 px target.
+ * @param {string} className
+ * @param {keyof ICONS} icon
+ */
+function tileButton(className, icon) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = className;
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  path.setAttribute('d', ICONS[icon]);
+  svg.append(path);
+  b.append(svg);
+  return b;
+}
 
 /**
  * @param {NaraClient} client
@@ -79,13 +120,20 @@ export function enterCall(selfId, participants, options = {}) {
   ui.joinButton.disabled = false;
   say(ui.joinButton, 'joinButton');
   panel.lang = lang;
+  stage.pinned = '';
+  stage.speaker = '';
+  received.clear();
+  ownQuality = 'good';
+  connectionNotice.textContent = '';
 
-  const self = tileFor(selfId, t('you', state.name), state.role);
-  self.root.classList.add('tile-self');
+  const self = tileFor(selfId, t('you', state.name), state.role, true);
   self.video.muted = true; // never play our own microphone back
   showLocalMedia();
 
   for (const p of participants) addParticipant(p);
+  startPanels(state.role === 'host' || state.role === 'staff');
+  arrange(ui.tiles);
+  watch();
   const heading = state.consultation ? state.title || t('appointmentHeading') : t('roomIs', state.room);
   setTitle('titleCall', state.consultation ? heading : state.room);
   ui.callHeading.textContent = heading;
@@ -110,13 +158,15 @@ export function showLocalMedia() {
  * @param {string} id
  * @param {string} name
  * @param {Role | null} [role] shown as a badge in consultations
+ * @param {boolean} [self] our own tile: small in a corner, with a Move button
  */
-function tileFor(id, name, role) {
-  let root = /** @type {HTMLLIElement | null} */ (ui.tiles.querySelector(`li[data-participant="${CSS.escape(id)}"]`));
+function tileFor(id, name, role, self = false) {
+  let root = findTile(id);
   if (!root) {
     root = document.createElement('li');
-    root.className = 'tile';
+    root.className = self ? 'tile tile-self' : 'tile';
     root.dataset.participant = id;
+    root.dataset.tile = id;
     const video = document.createElement('video');
     video.autoplay = true;
     video.playsInline = true;
@@ -138,11 +188,25 @@ function tileFor(id, name, role) {
     const roleEl = document.createElement('span');
     roleEl.className = 'badge tile-role';
     roleEl.hidden = true;
-    label.append(nameEl, roleEl, mic, cam);
+    const quality = document.createElement('span');
+    quality.className = 'badge tile-quality';
+    quality.hidden = true;
+    label.append(nameEl, roleEl, mic, cam, quality);
     root.append(video, placeholder, label);
-    if (id === state.selfId) ui.tiles.prepend(root);
-    else ui.tiles.append(root);
+    if (self) {
+      const move = tileButton('tile-move', 'move');
+      move.dataset.i18nLabel = 'moveSelfView';
+      move.setAttribute('aria-label', t('moveSelfView'));
+      root.append(move);
+      makeDraggable(ui.tiles, root);
+      ui.tiles.prepend(root);
+    } else {
+      root.append(tileButton('tile-pin', 'pin'));
+      ui.tiles.append(root);
+    }
   }
+  const pin = root.querySelector('.tile-pin');
+  pin?.setAttribute('aria-label', t('pinPerson', name));
   const nameEl = /** @type {HTMLElement} */ (root.querySelector('.tile-name'));
   nameEl.textContent = name;
   if (role !== undefined) {
@@ -157,6 +221,7 @@ function tileFor(id, name, role) {
 /** @param {string} name */
 function initials(name) {
   return name
+    .replace(/\s*\(.*\)\s*$/, '') // "Maja (you)": Maja's initials, not "M("
     .split(/\s+/)
     .filter(Boolean)
     .slice(0, 2)
@@ -166,7 +231,100 @@ function initials(name) {
 
 /** @param {string} id */
 function findTile(id) {
-  return /** @type {HTMLLIElement | null} */ (ui.tiles.querySelector(`li[data-participant="${CSS.escape(id)}"]`));
+  return /** @type {HTMLLIElement | null} */ (ui.tiles.querySelector(`li[data-participant="${CSS.escape(id)}"]:not(.tile-screen)`));
+}
+
+/**
+ * A large tile that is not a face, e.g. a shared screen (screenshare.js):
+ * it takes the large place unless someone is pinned, and the faces go to
+ * the strip. Returns the tile's <video> for the caller to fill; remove the
+ * tile with removeLargeTile().
+ * @param {string} key unique, e.g. "<participant id>:screen"
+ * @param {string} label what it is, e.g. "Astrid's screen"
+ */
+export function addLargeTile(key, label) {
+  let root = /** @type {HTMLLIElement | null} */ (ui.tiles.querySelector(`li[data-tile="${CSS.escape(key)}"]`));
+  if (!root) {
+    root = document.createElement('li');
+    root.className = 'tile tile-screen';
+    root.dataset.tile = key;
+    const video = document.createElement('video');
+    video.autoplay = true;
+    video.playsInline = true;
+    video.muted = true;
+    const caption = document.createElement('p');
+    caption.className = 'tile-label';
+    const nameEl = document.createElement('span');
+    nameEl.className = 'tile-name';
+    caption.append(nameEl);
+    root.append(video, caption, tileButton('tile-pin', 'pin'));
+    ui.tiles.append(root);
+  }
+  /** @type {HTMLElement} */ (root.querySelector('.tile-name')).textContent = label;
+  root.querySelector('.tile-pin')?.setAttribute('aria-label', t('pinPerson', label));
+  arrange(ui.tiles);
+  return /** @type {HTMLVideoElement} */ (root.querySelector('video'));
+}
+
+/** @param {string} key as given to addLargeTile() */
+export function removeLargeTile(key) {
+  ui.tiles.querySelector(`li[data-tile="${CSS.escape(key)}"]`)?.remove();
+  arrange(ui.tiles);
+}
+
+/**
+ * A tile's connection badge: the worse of what we receive from that person
+ * and what they report of their own connection.
+ * @param {string} id
+ */
+function showQuality(id) {
+  const tile = findTile(id);
+  if (!tile) return;
+  const level =
+    id === state.selfId ? ownQuality : worse(received.get(id), state.people.get(id)?.quality ?? null);
+  const badge = /** @type {HTMLElement} */ (tile.querySelector('.tile-quality'));
+  badge.hidden = level === 'good';
+  badge.textContent = level === 'poor' ? t('qualityPoor') : level === 'reconnecting' ? t('qualityReconnecting') : '';
+}
+
+const connectionNotice = /** @type {HTMLElement} */ (document.getElementById('connection-notice'));
+
+/** Starts the getStats() poller for this call: speaker, quality per tile, our own level. */
+function watch() {
+  stopMonitor();
+  const client = state.client;
+  if (!client) return;
+  stopMonitor = startMonitor({
+    client,
+    streams: () => {
+      /** @type {Map<string, MediaStream>} */
+      const map = new Map();
+      for (const li of ui.tiles.querySelectorAll('li[data-participant]:not(.tile-self):not(.tile-screen)')) {
+        const video = li.querySelector('video');
+        const id = /** @type {HTMLElement} */ (li).dataset.participant;
+        if (id && video?.srcObject instanceof MediaStream) map.set(id, video.srcObject);
+      }
+      return map;
+    },
+    cameraOn: (id) => {
+      const p = state.people.get(id);
+      return !!p && !p.videoMuted && !p.videoMutedByHost;
+    },
+    onSpeaker: (id) => {
+      stage.speaker = id;
+      arrange(ui.tiles);
+    },
+    onRemote: (id, level) => {
+      received.set(id, level);
+      showQuality(id);
+    },
+    onOwn: (level) => {
+      ownQuality = level;
+      showQuality(state.selfId);
+      connectionNotice.textContent = level === 'good' ? '' : t(level === 'poor' ? 'youPoor' : 'youReconnecting');
+      if (state.client === client) client.request({ type: 'quality', level }).catch(() => {});
+    },
+  });
 }
 
 /**
@@ -199,10 +357,14 @@ function addParticipant(p) {
     videoMuted: !!p.videoMuted,
     audioMutedByHost: !!p.audioMutedByHost,
     videoMutedByHost: !!p.videoMutedByHost,
+    precheck: p.precheck ?? null,
+    quality: p.quality ?? null,
   };
   state.people.set(p.id, person);
   const tile = tileFor(p.id, p.name, person.role);
   showMuteState(tile.root, person);
+  showQuality(p.id);
+  arrange(ui.tiles);
 }
 
 /**
@@ -233,6 +395,8 @@ export function renderPeople() {
     videoMuted: state.cameraOff,
     audioMutedByHost: state.micHeld,
     videoMutedByHost: state.cameraHeld,
+    precheck: null,
+    quality: ownQuality,
   };
   panel.setPeople([self, ...state.people.values()]);
 }
@@ -242,13 +406,14 @@ export function updateToggles() {
   const hasAudio = !!state.localStream?.getAudioTracks().length;
   const hasVideo = !!state.localStream?.getVideoTracks().length;
   for (const b of [ui.micButton, ui.waitingMic]) {
-    say(b, state.micMuted ? 'unmuteMic' : 'muteMic');
+    sayButton(b, state.micMuted ? 'unmuteMic' : 'muteMic', state.micMuted ? 'barUnmute' : 'barMute');
     b.dataset.on = String(state.micMuted);
     b.disabled = !hasAudio;
     setHeld(b, state.micHeld);
   }
   for (const b of [ui.cameraButton, ui.waitingCamera]) {
-    say(b, state.cameraOff ? 'startCamera' : 'stopCamera');
+    const key = state.cameraOff ? 'startCamera' : 'stopCamera';
+    sayButton(b, key, state.cameraOff ? 'barStartCamera' : 'barStopCamera');
     b.dataset.on = String(state.cameraOff);
     b.disabled = !hasVideo;
     setHeld(b, state.cameraHeld);
@@ -261,6 +426,25 @@ export function updateToggles() {
     setCameraOff(self, state.cameraOff || !hasVideo);
   }
   if (state.inCall) renderPeople();
+}
+
+/**
+ * A toggle's label. The call bar's buttons show a short word under the
+ * icon and carry the whole action as their name ("Mute" → "Mute
+ * microphone"); the waiting room's show the whole action.
+ * @param {HTMLButtonElement} b
+ * @param {string} key the whole action
+ * @param {string} shortKey the bar's word
+ */
+function sayButton(b, key, shortKey) {
+  const label = /** @type {HTMLElement | null} */ (b.querySelector('.bar-label'));
+  if (!label) {
+    say(b, key);
+    return;
+  }
+  say(label, shortKey);
+  b.dataset.i18nLabel = key;
+  b.setAttribute('aria-label', t(key));
 }
 
 /**
@@ -334,6 +518,8 @@ export async function leaveCall() {
 export function endCall(why) {
   state.inCall = false;
   state.waiting = false;
+  stopMonitor();
+  stopMonitor = () => {};
   panel.stop();
   stopLocalMedia();
   ui.tiles.replaceChildren();
@@ -405,8 +591,24 @@ export function listen(client, onLost) {
     renderPeople();
     logLine(t('joinedAnnounce', p.name));
   });
+  on('participant-status', ({ participant, precheck, quality }) => {
+    const p = state.people.get(participant);
+    if (!p) return;
+    const was = p.quality;
+    if (precheck) p.precheck = precheck;
+    if (quality) p.quality = quality;
+    showQuality(participant);
+    renderPeople();
+    // The host hears it: "Astrid's connection is poor."
+    if (state.role === 'host' && quality && quality !== was && quality !== 'good') {
+      announce(t(quality === 'poor' ? 'qualityPoorPerson' : 'qualityReconnectingPerson', p.name));
+    }
+  });
   on('participant-left', ({ id, reason }) => {
     findTile(id)?.remove();
+    received.delete(id);
+    if (stage.speaker === id) stage.speaker = '';
+    arrange(ui.tiles);
     // "replaced": the same person is back at once, from another device.
     if (reason === 'removed') logLine(t('removedAnnounce', nameOf(id)));
     else if (reason !== 'replaced') logLine(t('leftAnnounce', nameOf(id)));
@@ -447,4 +649,39 @@ export function listen(client, onLost) {
     onLost();
   });
   return on;
+}
+
+// --- the stage: pins and our own picture ---------------------------------------
+
+ui.tiles.addEventListener('click', (ev) => {
+  const target = /** @type {HTMLElement} */ (ev.target);
+  const tile = /** @type {HTMLElement | null} */ (target.closest('li[data-tile]'));
+  if (!tile) return;
+  if (target.closest('.tile-move')) {
+    nextCorner(ui.tiles);
+    announce(t('selfViewMoved'));
+    return;
+  }
+  // The pin button, or anywhere on a small tile: show that one large.
+  if (target.closest('.tile-pin') || tile.dataset.slot === 'strip') togglePin(ui.tiles, tile.dataset.tile ?? '');
+});
+ui.tiles.addEventListener('keydown', (ev) => {
+  if (!(/** @type {HTMLElement} */ (ev.target).closest('.tile-move'))) return;
+  if (moveByKey(ui.tiles, ev)) {
+    ev.preventDefault();
+    announce(t('selfViewMoved'));
+  }
+});
+{
+  const move = /** @type {HTMLButtonElement} */ (document.getElementById('selfview-move'));
+  const hide = /** @type {HTMLButtonElement} */ (document.getElementById('selfview-hide'));
+  move.addEventListener('click', () => {
+    nextCorner(ui.tiles);
+    announce(t('selfViewMoved'));
+  });
+  hide.addEventListener('click', () => {
+    stage.selfHidden = !stage.selfHidden;
+    say(hide, stage.selfHidden ? 'showSelfView' : 'hideSelfView');
+    arrange(ui.tiles);
+  });
 }

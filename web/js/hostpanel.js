@@ -18,10 +18,16 @@ import { assuranceText, languageName, roleText } from './strings.js';
 /** @typedef {import('./protocol.js').TrackKind} TrackKind */
 
 /**
+ * What a person's pre-call check found (docs/protocol.md, precheck).
+ * @typedef {{camera: string, microphone: string, network: string}} Precheck
+ */
+
+/**
  * One person in the call as the panel shows them.
  * @typedef {{id: string, name: string, role: Role | null, assurance: string | null,
  *            lang?: string | null, audioMuted: boolean, videoMuted: boolean,
- *            audioMutedByHost: boolean, videoMutedByHost: boolean}} Person
+ *            audioMutedByHost: boolean, videoMutedByHost: boolean,
+ *            precheck?: Precheck | null, quality?: 'good' | 'poor' | 'reconnecting' | null}} Person
  */
 
 /**
@@ -31,6 +37,8 @@ import { assuranceText, languageName, roleText } from './strings.js';
  * @property {() => NaraClient | null} client the current session, if any
  * @property {(text: string) => void} alert shows a failed request in plain language
  * @property {(text: string) => void} note records an event in the call's log
+ * @property {(waiting: number, arrived: string) => void} [onWaiting] the waiting room changed:
+ *   how many wait, and what the status line said of newcomers ('' if none)
  */
 
 /**
@@ -79,6 +87,7 @@ export class HostPanel {
     this.client = options.client;
     this.alert = options.alert;
     this.note = options.note;
+    this.onWaiting = options.onWaiting ?? (() => {});
     this.ui = {
       waitingPanel: byId('waiting-panel'),
       waitingHeading: byId('waiting-room-heading'),
@@ -168,6 +177,7 @@ export class HostPanel {
     const count = n ? t('waitingCount', n) : t('waitingNobody');
     // role="status": read politely, after whatever the host is doing.
     this.ui.waitingStatus.textContent = arrived.length ? `${t('waitingArrived', arrived)} ${count}` : count;
+    this.onWaiting(n, arrived.length ? this.ui.waitingStatus.textContent : '');
     this.keepFocus(this.ui.waitingList, this.ui.waitingHeading, () => {
       this.ui.waitingList.replaceChildren(...this.waiting.map((p) => this.waitingItem(p)));
     });
@@ -190,6 +200,7 @@ export class HostPanel {
     if (since) li.append(el('p', 'person-meta', t('waitingSince', since)));
     // The link of someone in the call, from another device (protocol.md, waiting-list).
     if (p.secondDevice) li.append(el('p', 'person-meta second-device', t('secondDevice')));
+    this.appendStatus(li, /** @type {any} */ (p));
     if (this.isHost) {
       li.append(
         this.actions(p.id, [
@@ -230,6 +241,7 @@ export class HostPanel {
     if (p.videoMutedByHost) state.push(t('cameraOffByHost'));
     else if (p.videoMuted) state.push(t('cameraOff'));
     if (state.length) li.append(el('p', 'person-state', state.join(' · ')));
+    this.appendStatus(li, p);
     if (this.isHost && !self) {
       li.append(
         this.actions(p.id, [
@@ -244,6 +256,23 @@ export class HostPanel {
       );
     }
     return li;
+  }
+
+  /**
+   * The pre-call check's result and the connection, when the person said
+   * them: "Check: camera working, microphone working, connection weak".
+   * @param {HTMLElement} li
+   * @param {{precheck?: Precheck | null, quality?: string | null}} p
+   */
+  appendStatus(li, p) {
+    const { t } = this;
+    if (p.quality && p.quality !== 'good') li.append(el('p', 'person-state person-quality', t(`quality.${p.quality}`)));
+    const c = p.precheck;
+    if (c) {
+      const word = (/** @type {string} */ v) => t(`precheck.${v}`);
+      const parts = [t('precheckCamera', word(c.camera)), t('precheckMic', word(c.microphone)), t('precheckNetwork', word(c.network))];
+      li.append(el('p', 'person-meta person-precheck', t('precheckLine', parts.join(', '))));
+    }
   }
 
   renderRemoved() {

@@ -345,20 +345,33 @@ export function fieldError(input, errorEl, key) {
  */
 async function getLocalMedia() {
   if (!navigator.mediaDevices?.getUserMedia) return null;
+  // The devices chosen in the pre-call check (precall.js), if still there.
+  const camera = chosenDevice('nara.camera');
+  const mic = chosenDevice('nara.microphone');
+  const audioWanted = mic ? { deviceId: { ideal: mic } } : true;
   try {
     return await navigator.mediaDevices.getUserMedia({
-      audio: true,
-      video: { width: { ideal: 640 }, height: { ideal: 480 } },
+      audio: audioWanted,
+      video: { width: { ideal: 640 }, height: { ideal: 480 }, ...(camera ? { deviceId: { ideal: camera } } : {}) },
     });
   } catch {
     try {
-      const audio = await navigator.mediaDevices.getUserMedia({ audio: true });
+      const audio = await navigator.mediaDevices.getUserMedia({ audio: audioWanted });
       sayAlert('mediaNoCamera');
       return audio;
     } catch {
       sayAlert('mediaDenied');
       return null;
     }
+  }
+}
+
+/** @param {string} key */
+function chosenDevice(key) {
+  try {
+    return localStorage.getItem(key) ?? '';
+  } catch {
+    return '';
   }
 }
 

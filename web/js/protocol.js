@@ -34,7 +34,9 @@ const ICE_DISCONNECTED_MS = 2000;
  * @typedef {{id: string, kind: TrackKind}} TrackInfo
  * @typedef {{id: string, name: string, audioMuted: boolean, videoMuted: boolean, tracks: TrackInfo[],
  *            role?: Role | null, assurance?: string | null, lang?: string | null,
- *            audioMutedByHost?: boolean, videoMutedByHost?: boolean}} Participant
+ *            audioMutedByHost?: boolean, videoMutedByHost?: boolean,
+ *            precheck?: {camera: string, microphone: string, network: string} | null,
+ *            quality?: 'good' | 'poor' | 'reconnecting' | null}} Participant
  * @typedef {{id: string, name: string, role?: Role | null, assurance?: string | null,
  *            audioMutedByHost?: boolean, videoMutedByHost?: boolean}} Self
  * @typedef {{id: string, title: string, locked?: boolean}} ConsultationInfo
@@ -42,7 +44,8 @@ const ICE_DISCONNECTED_MS = 2000;
  * @typedef {{type: 'joined'} & Joined} JoinedReply
  * @typedef {{type: 'waiting', consultation: ConsultationInfo, you: Self}} WaitingReply
  * @typedef {{id: string, name: string, role: Role | null, assurance: string | null, since: string,
- *            lang?: string | null, secondDevice?: boolean}} WaitingPerson
+ *            lang?: string | null, secondDevice?: boolean,
+ *            precheck?: {camera: string, microphone: string, network: string} | null}} WaitingPerson
  * @typedef {'admitted' | 'declined' | 'removed' | 'ended' | 'replaced'} Status
  * @typedef {{version: number, server?: string, iceServers?: RTCIceServer[]}} Welcome
  * @typedef {{[field: string]: any, type: string}} Message
@@ -73,6 +76,7 @@ const ICE_DISCONNECTED_MS = 2000;
  * - `waiting-list`         {waiting: WaitingPerson[]} (host and staff)
  * - `muted-by-host`        {kind: TrackKind, muted: boolean}
  * - `consultation-changed` {locked: boolean, title?: string}
+ * - `participant-status`   {participant: string, precheck: object | null, quality: string | null}
  * @typedef {never} NaraClientEvents
  */
 
@@ -839,6 +843,8 @@ const EVENT_HANDLERS = {
   rtt: (c, m) => c.emit('rtt', { from: m.from, text: String(m.text ?? ''), seq: Number(m.seq), final: !!m.final }),
   'video-paused': (c, m) => c.emit('video-paused', { track: String(m.track), paused: true }),
   'video-resumed': (c, m) => c.emit('video-paused', { track: String(m.track), paused: false }),
+  'participant-status': (c, m) =>
+    c.emit('participant-status', { participant: m.participant, precheck: m.precheck ?? null, quality: m.quality ?? null }),
   offer: (c, m) => {
     if (m.pc === 'subscribe' && typeof m.sdp === 'string') c.onSubscribeOffer(m);
   },
