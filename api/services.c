@@ -109,6 +109,8 @@ void nara_services_config_clear(NaraServicesConfig *c)
   g_clear_pointer(&c->jwks, g_free);
   g_clear_pointer(&c->jwks_file, g_free);
   g_clear_pointer(&c->api_audience, g_free);
+  g_clear_pointer(&c->api_clients, g_strfreev);
+  g_clear_pointer(&c->api_scope_claim, g_free);
 }
 
 static gboolean given(const char *s)
@@ -178,6 +180,13 @@ NaraServices *nara_services_open(const NaraServicesConfig *config, GError **erro
   s->link_validity_hours = config->link_validity_hours;
   s->max_name_chars = config->max_name_chars;
   s->retention_days = config->retention_days;
+  s->api_clients = g_strdupv(config->api_clients);
+  s->api_scope_claim = g_strdup(
+      config->api_scope_claim && config->api_scope_claim[0] ? config->api_scope_claim : "scope");
+  s->access = (NaraAccessPolicy){ .audience = s->api_audience,
+                                  .join_audience = NULL, /* the verifier's: auth.audience */
+                                  .clients = (const char *const *)s->api_clients,
+                                  .scope_claim = s->api_scope_claim };
   return g_steal_pointer(&s);
 }
 
@@ -191,6 +200,8 @@ void nara_services_free(NaraServices *s)
   g_clear_pointer(&s->store, nara_store_close);
   g_free(s->public_url);
   g_free(s->api_audience);
+  g_strfreev(s->api_clients);
+  g_free(s->api_scope_claim);
   g_free(s);
 }
 

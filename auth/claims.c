@@ -50,7 +50,7 @@ static gboolean string_claim(json_t *payload, const char *name, gboolean require
 
 /* RFC 7519 §4.1.3: aud is one string or an array of strings; ours must be
  * among them. */
-static gboolean audience_ok(json_t *aud, const char *audience)
+gboolean nara_claims_audience_contains(json_t *aud, const char *audience)
 {
   if (json_is_string(aud))
     return strcmp(json_string_value(aud), audience) == 0;
@@ -93,7 +93,7 @@ gboolean nara_claims_check(json_t *payload, const char *issuer, const char *audi
     fail(error, NARA_TOKEN_ERROR_ISSUER, "the token is from another issuer");
     goto fail;
   }
-  if (!audience_ok(json_object_get(payload, "aud"), audience)) {
+  if (!nara_claims_audience_contains(json_object_get(payload, "aud"), audience)) {
     fail(error, NARA_TOKEN_ERROR_AUDIENCE, "the token is for another audience");
     goto fail;
   }
@@ -102,7 +102,7 @@ gboolean nara_claims_check(json_t *payload, const char *issuer, const char *audi
   if (!string_claim(payload, "sub", TRUE, &c.participant, error)
       || !string_claim(payload, "cid", join, &c.consultation, error)
       || !string_claim(payload, "role", join, &c.role, error)
-      || !string_claim(payload, "name", join, &c.name, error)
+      || !string_claim(payload, "name", FALSE, &c.name, error)
       || !string_claim(payload, "acr", FALSE, &c.assurance, error)
       || !string_claim(payload, "jti", FALSE, &c.jti, error))
     goto fail;

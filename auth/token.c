@@ -40,6 +40,8 @@ static const char *const error_codes[] = {
   [NARA_TOKEN_ERROR_AUDIENCE] = "token-audience",
   [NARA_TOKEN_ERROR_CLAIMS] = "token-claims",
   [NARA_TOKEN_ERROR_CONFIG] = "token-config",
+  [NARA_TOKEN_ERROR_CLIENT] = "token-client",
+  [NARA_TOKEN_ERROR_SCOPE] = "token-scope",
 };
 
 const char *nara_token_error_code(const GError *error)
@@ -184,10 +186,9 @@ static gboolean choose_key(NaraTokenVerifier *v, json_t *header, NaraJwsAlg *alg
   return TRUE;
 }
 
-/* audience NULL: a join token (the verifier's audience, join claims, any
- * key); else an access token for that audience, from the IdP's keys only. */
-static gboolean verify(NaraTokenVerifier *v, const char *token, const char *audience, gint64 now,
-                       NaraTokenClaims *out, GError **error)
+gboolean nara_token_verify_payload(NaraTokenVerifier *v, const char *token, const char *audience,
+                                   gint64 now, NaraTokenClaims *out, json_t **payload_out,
+                                   GError **error)
 {
   const char *dot1, *dot2;
   gsize len, sig_len = 0;
@@ -245,6 +246,8 @@ static gboolean verify(NaraTokenVerifier *v, const char *token, const char *audi
   ok = nara_claims_check(payload, key == NULL ? v->issuer : v->idp_issuer,
                          audience != NULL ? audience : v->audience, now, audience == NULL, out,
                          error);
+  if (ok && payload_out != NULL)
+    *payload_out = json_incref(payload);
 out:
   json_decref(header);
   json_decref(payload);
@@ -254,21 +257,12 @@ out:
 gboolean nara_token_verify(NaraTokenVerifier *v, const char *token, gint64 now,
                            NaraTokenClaims *out, GError **error)
 {
-  return verify(v, token, NULL, now, out, error);
+  return nara_token_verify_payload(v, token, NULL, now, out, NULL, error);
 }
 
-gboolean nara_token_verify_access(NaraTokenVerifier *v, const char *token, const char *audience,
-                                  gint64 now, char **subject, GError **error)
+const char *nara_token_verifier_audience(NaraTokenVerifier *v)
 {
-  NaraTokenClaims c = { 0 };
-
-  g_return_val_if_fail(audience != NULL && subject != NULL, FALSE);
-  *subject = NULL;
-  if (!verify(v, token, audience, now, &c, error))
-    return FALSE;
-  *subject = g_steal_pointer(&c.participant);
-  nara_token_claims_clear(&c);
-  return TRUE;
+  return v->audience;
 }
 
 static char *encode_json(json_t *j)

@@ -105,6 +105,13 @@ static const NaraConfigKey keys[] = {
   { "auth.link_validity_hours", NARA_CONFIG_UINT, "0", 0, 8760,
     "Hours a join link minted by Nara stays valid. 0: until the consultation's end plus 2 "
     "hours." },
+  { "auth.api_clients", NARA_CONFIG_LIST, "", 0, 0,
+    "Clients (the access token's azp or client_id) whose identity provider tokens may call the "
+    "REST API. Empty: no identity provider token is accepted, only API keys." },
+  { "auth.api_scope_claim", NARA_CONFIG_STRING, "scope", 0, 0,
+    "Claim of an identity provider's access token naming its Nara scopes "
+    "(consultations:read, consultations:write, audit:read, consultations:erase): a "
+    "space-separated string (scope) or an array (e.g. roles). A token with none is refused." },
   { "audit.retention_days", NARA_CONFIG_UINT, "1826", 1, 36600,
     "Days audit records are kept; older ones are pruned at start and daily (the chain's "
     "anchor is kept)." },

@@ -62,9 +62,11 @@ gboolean nara_sqlite_participant_delete(NaraStore *store, const char *consultati
 gboolean nara_sqlite_participant_set_removed(NaraStore *store, const char *consultation_id,
                                              const char *participant_id, gboolean removed,
                                              GError **error);
-gboolean nara_sqlite_apikey_add(NaraStore *store, const char *key_id, const guint8 hash[32],
-                                const char *label, GError **error);
-gboolean nara_sqlite_apikey_find(NaraStore *store, const guint8 hash[32], char **key_id);
+gboolean nara_sqlite_apikey_add(NaraStore *store, const NaraStoreApiKey *key, const guint8 hash[32],
+                                GError **error);
+NaraStoreApiKey *nara_sqlite_apikey_find(NaraStore *store, const guint8 hash[32]);
+GPtrArray *nara_sqlite_apikey_list(NaraStore *store, GError **error);
+gboolean nara_sqlite_apikey_revoke(NaraStore *store, const char *key_id, GError **error);
 gboolean nara_sqlite_audit_append(NaraStore *store, const NaraAuditRecord *record, GError **error);
 void nara_sqlite_audit_append_batch(NaraStore *store, const NaraAuditRecord *const *records,
                                     guint n, GError **errors);

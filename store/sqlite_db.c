@@ -205,9 +205,26 @@ static gboolean migrate_to_1(NaraSqliteStore *s, GError **error)
       error);
 }
 
+/* Version 2: API keys get scopes, an expiry and a revocation time. Keys
+ * made before scopes existed could do everything, and still can: they get
+ * every scope there is today, written out, so a scope added later is not
+ * granted to them silently. */
+static gboolean migrate_to_2(NaraSqliteStore *s, GError **error)
+{
+  return nara_sqlite_exec(
+      s,
+      "ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT '';"
+      "ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;"
+      "ALTER TABLE api_keys ADD COLUMN revoked_at INTEGER;"
+      "UPDATE api_keys SET scopes ="
+      "  'consultations:read consultations:write audit:read consultations:erase';",
+      error);
+}
+
 /* steps[i] migrates version i to i + 1. Append new steps; never edit one. */
 static gboolean (*const steps[])(NaraSqliteStore *s, GError **error) = {
   migrate_to_1,
+  migrate_to_2,
 };
 #define SCHEMA_VERSION ((gint64)G_N_ELEMENTS(steps))
 
@@ -367,6 +384,8 @@ static const NaraStoreOps sqlite_ops = {
   .participant_set_removed = nara_sqlite_participant_set_removed,
   .apikey_add = nara_sqlite_apikey_add,
   .apikey_find = nara_sqlite_apikey_find,
+  .apikey_list = nara_sqlite_apikey_list,
+  .apikey_revoke = nara_sqlite_apikey_revoke,
   .audit_append = nara_sqlite_audit_append,
   .audit_export = nara_sqlite_audit_export,
   .audit_verify = nara_sqlite_audit_verify,

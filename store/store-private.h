@@ -28,9 +28,11 @@ typedef struct {
                                  const char *participant_id, GError **error);
   gboolean (*participant_set_removed)(NaraStore *store, const char *consultation_id,
                                       const char *participant_id, gboolean removed, GError **error);
-  gboolean (*apikey_add)(NaraStore *store, const char *key_id, const guint8 hash[32],
-                         const char *label, GError **error);
-  gboolean (*apikey_find)(NaraStore *store, const guint8 hash[32], char **key_id);
+  gboolean (*apikey_add)(NaraStore *store, const NaraStoreApiKey *key, const guint8 hash[32],
+                         GError **error);
+  NaraStoreApiKey *(*apikey_find)(NaraStore *store, const guint8 hash[32]);
+  GPtrArray *(*apikey_list)(NaraStore *store, GError **error);
+  gboolean (*apikey_revoke)(NaraStore *store, const char *key_id, GError **error);
   gboolean (*audit_append)(NaraStore *store, const NaraAuditRecord *record, GError **error);
   gboolean (*audit_export)(NaraStore *store, gint64 since_seq, const char *consultation,
                            void (*emit)(const char *line, gpointer user_data), gpointer user_data,

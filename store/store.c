@@ -182,25 +182,56 @@ gboolean nara_store_participant_set_removed(NaraStore *store, const char *consul
   return ret;
 }
 
-gboolean nara_store_apikey_add(NaraStore *store, const char *key_id, const guint8 hash[32],
-                               const char *label, GError **error)
+void nara_store_apikey_free(NaraStoreApiKey *key)
+{
+  if (key == NULL)
+    return;
+  g_free(key->label);
+  g_free(key->scopes);
+  g_free(key);
+}
+
+gboolean nara_store_apikey_add(NaraStore *store, const NaraStoreApiKey *key, const guint8 hash[32],
+                               GError **error)
 {
   gboolean ret;
 
-  g_return_val_if_fail(store != NULL && hash != NULL, FALSE);
+  g_return_val_if_fail(store != NULL && key != NULL && hash != NULL, FALSE);
   g_rec_mutex_lock(&store->lock);
-  ret = store->ops->apikey_add(store, key_id, hash, label, error);
+  ret = store->ops->apikey_add(store, key, hash, error);
   g_rec_mutex_unlock(&store->lock);
   return ret;
 }
 
-gboolean nara_store_apikey_find(NaraStore *store, const guint8 hash[32], char **key_id)
+NaraStoreApiKey *nara_store_apikey_find(NaraStore *store, const guint8 hash[32])
+{
+  NaraStoreApiKey *ret;
+
+  g_return_val_if_fail(store != NULL && hash != NULL, NULL);
+  g_rec_mutex_lock(&store->lock);
+  ret = store->ops->apikey_find(store, hash);
+  g_rec_mutex_unlock(&store->lock);
+  return ret;
+}
+
+GPtrArray *nara_store_apikey_list(NaraStore *store, GError **error)
+{
+  GPtrArray *ret;
+
+  g_return_val_if_fail(store != NULL, NULL);
+  g_rec_mutex_lock(&store->lock);
+  ret = store->ops->apikey_list(store, error);
+  g_rec_mutex_unlock(&store->lock);
+  return ret;
+}
+
+gboolean nara_store_apikey_revoke(NaraStore *store, const char *key_id, GError **error)
 {
   gboolean ret;
 
-  g_return_val_if_fail(store != NULL && hash != NULL, FALSE);
+  g_return_val_if_fail(store != NULL, FALSE);
   g_rec_mutex_lock(&store->lock);
-  ret = store->ops->apikey_find(store, hash, key_id);
+  ret = store->ops->apikey_revoke(store, key_id, error);
   g_rec_mutex_unlock(&store->lock);
   return ret;
 }

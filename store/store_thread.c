@@ -100,6 +100,7 @@ static void result_clear(NaraStoreResult *r)
   g_clear_pointer(&r->participant, nara_store_participant_free);
   g_clear_pointer(&r->consultations, g_ptr_array_unref);
   g_clear_pointer(&r->key_id, g_free);
+  g_clear_pointer(&r->apikey, nara_store_apikey_free);
   g_clear_pointer(&r->lines, g_ptr_array_unref);
 }
 
@@ -184,7 +185,8 @@ static void run_one(NaraStore *store, Job *job)
     ops->participant_set_removed(store, job->id, job->id2, job->flag, &r->error);
     break;
   case JOB_APIKEY_FIND:
-    ops->apikey_find(store, job->hash, &r->key_id);
+    r->apikey = ops->apikey_find(store, job->hash);
+    r->key_id = r->apikey ? g_strdup(r->apikey->id) : NULL;
     memset(job->hash, 0, sizeof job->hash);
     break;
   case JOB_AUDIT_EXPORT: {

@@ -36,6 +36,8 @@ typedef struct {
   guint link_validity_hours; /* 0: until the consultation's end + 2 h */
   guint max_name_chars;      /* display names, as signaling enforces them */
   guint retention_days;      /* audit log records older than this are pruned */
+  char **api_clients;        /* azp/client_id allowed to call the REST API; NULL/empty: none */
+  char *api_scope_claim;     /* claim of an access token naming its scopes, "": "scope" */
 } NaraServicesConfig;
 
 void nara_services_config_clear(NaraServicesConfig *config);
@@ -50,6 +52,9 @@ typedef struct {
   guint max_name_chars;      /* display names, as signaling enforces them */
   guint retention_days;      /* audit records kept this many days */
   guint prune_source;        /* daily prune timer, 0 when not started */
+  NaraAccessPolicy access;   /* what an IdP access token must show (strings owned below) */
+  char **api_clients;
+  char *api_scope_claim;
 } NaraServices;
 
 /* (transfer full) Creates the state directory (0700) if needed.

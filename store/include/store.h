@@ -124,11 +124,29 @@ gboolean nara_store_participant_set_removed(NaraStore *store, const char *consul
                                             const char *participant_id, gboolean removed,
                                             GError **error);
 
-/* API keys: only a SHA-256 of the key is stored. */
-gboolean nara_store_apikey_add(NaraStore *store, const char *key_id, const guint8 hash[32],
-                               const char *label, GError **error);
-/* TRUE and *key_id (transfer full) when a key with this hash exists. */
-gboolean nara_store_apikey_find(NaraStore *store, const guint8 hash[32], char **key_id);
+/* A REST API key as stored: never the key itself, only its SHA-256. */
+typedef struct {
+  char id[NARA_STORE_ID_LEN]; /* "k-" + random; names the key in audit records */
+  char *label;                /* what it is for; may be NULL */
+  char *scopes;               /* scope names, space-separated ("consultations:read audit:read") */
+  gint64 created_at;          /* unix seconds */
+  gint64 expires_at;          /* unix seconds; 0: never */
+  gint64 revoked_at;          /* unix seconds; 0: not revoked */
+} NaraStoreApiKey;
+
+void nara_store_apikey_free(NaraStoreApiKey *key);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NaraStoreApiKey, nara_store_apikey_free)
+
+/* Stores key (id, label, scopes, expires_at; created_at is now) under hash. */
+gboolean nara_store_apikey_add(NaraStore *store, const NaraStoreApiKey *key, const guint8 hash[32],
+                               GError **error);
+/* (transfer full) The key with this hash, revoked or expired ones too (the
+ * caller decides and records why it refuses), or NULL. */
+NaraStoreApiKey *nara_store_apikey_find(NaraStore *store, const guint8 hash[32]);
+/* (transfer full) NaraStoreApiKey*, oldest first. */
+GPtrArray *nara_store_apikey_list(NaraStore *store, GError **error);
+/* Marks key id revoked now: NOT_FOUND, or CONFLICT if it already is. */
+gboolean nara_store_apikey_revoke(NaraStore *store, const char *key_id, GError **error);
 
 /* Audit: appends one record, chained to the previous one. */
 gboolean nara_store_audit_append(NaraStore *store, const NaraAuditRecord *record, GError **error);
@@ -157,6 +175,7 @@ typedef struct {
   NaraStoreParticipant *participant;   /* participant_add: as stored (id filled in) */
   GPtrArray *consultations;            /* list: NaraStoreConsultation* (owned) */
   char *key_id;                        /* apikey_find: the key's id, NULL: no such key */
+  NaraStoreApiKey *apikey;             /* apikey_find: the key as stored, NULL: no such key */
   GPtrArray *lines;                    /* audit_export: char* (owned), at most limit */
   gboolean more;                       /* audit_export: more records follow the limit */
 } NaraStoreResult;
@@ -204,6 +223,28 @@ void nara_store_audit_export_async(NaraStore *store, gint64 since_seq, const cha
                                    guint limit, NaraStoreCallback cb, gpointer user_data);
 void nara_store_audit_prune_async(NaraStore *store, gint64 older_than_us, NaraStoreCallback cb,
                                   gpointer user_data);
+
+/* ---- refusals summarised (audit_summary.c) ----
+ *
+ * A flood of refused attempts writes a bounded number of records: the
+ * first from a source (an address, a key id) for an event and outcome in
+ * a minute at once, the rest of that minute as one record with their
+ * count when the minute is over. Control thread; a timer on the default
+ * main context sweeps each minute. */
+typedef struct _NaraAuditSummary NaraAuditSummary;
+
+/* (transfer full) store: (transfer none), must outlive it. */
+NaraAuditSummary *nara_audit_summary_new(NaraStore *store);
+/* Writes the counts still pending, stops the timer. */
+void nara_audit_summary_free(NaraAuditSummary *summary);
+/* TRUE: the first from who this minute, written now with "from <who>"
+ * added to its detail (cb as for audit_append_async); FALSE: counted only,
+ * cb is not called. */
+gboolean nara_audit_summary_note(NaraAuditSummary *summary, const NaraAuditRecord *record,
+                                 const char *who, gint64 now_us, NaraStoreCallback cb,
+                                 gpointer user_data);
+/* Writes the counts of minutes before now_us's (G_MAXINT64: all). */
+void nara_audit_summary_sweep(NaraAuditSummary *summary, gint64 now_us);
 
 /* Waits until every queued call is done and runs the callbacks due, on the
  * calling thread, until none is left (callbacks may queue more). For

@@ -117,7 +117,8 @@ async def test_ping_during_bad_joins(binary, state_dir):
 
 
 async def test_clients_leave_early(binary, state_dir):
-    p = subprocess.run([binary, "--state-dir", state_dir, "apikey", "create", "--label", "t"],
+    p = subprocess.run([binary, "--state-dir", state_dir, "apikey", "create", "--label", "t",
+                        "--scope", "all"],
                        capture_output=True, text=True, timeout=20, check=True)
     key = p.stdout.strip().encode()
     body = json.dumps({"title": "Early", "startsAt": "2030-01-01T10:00:00Z",

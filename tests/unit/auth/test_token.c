@@ -346,7 +346,7 @@ static void test_audience(void)
 static void test_missing_claims(void)
 {
   NaraTokenVerifier *v = verifier();
-  static const char *const required[] = { "cid", "sub", "role", "name", "exp" };
+  static const char *const required[] = { "cid", "sub", "role", "exp" };
   json_t *p;
 
   for (guint i = 0; i < G_N_ELEMENTS(required); i++) {
