@@ -294,8 +294,8 @@ char *nara_token_sign_hs256(NaraTokenVerifier *v, const NaraTokenClaims *c)
   set_string(payload, "cid", c->consultation);
   set_string(payload, "sub", c->participant);
   set_string(payload, "role", c->role);
-  set_string(payload, "name", c->name);
-  set_string(payload, "acr", c->assurance);
+  /* Identifiers only: a link travels by SMS and e-mail and stays in browser
+   * history, so the name and identity level stay in the store. */
   json_object_set_new(payload, "iat",
                       json_integer(c->iat != 0 ? c->iat : g_get_real_time() / G_USEC_PER_SEC));
   if (c->nbf != 0)

@@ -135,8 +135,9 @@ async def test_crud(binary, state_dir):
         for p in (host, patient):
             claims = verify_token(state_dir, token_of(server, p["link"], cid))
             assert claims["iss"] == "nara" and claims["aud"] == "nara-join", claims
-            assert (claims["cid"], claims["sub"], claims["role"], claims["name"], claims["acr"]) \
-                == (cid, p["id"], p["role"], p["name"], p["assurance"]), claims
+            # Identifiers only: the name and identity level stay on the server.
+            assert (claims["cid"], claims["sub"], claims["role"]) == (cid, p["id"], p["role"])
+            assert "name" not in claims and "acr" not in claims, claims
             assert claims["exp"] == int(ends.timestamp()) + 7200, claims
             assert p["linkExpiresAt"] == (ends + datetime.timedelta(hours=2)).strftime(
                 "%Y-%m-%dT%H:%M:%SZ")
@@ -283,7 +284,7 @@ async def test_cli(binary, state_dir):
     assert [(p[1], p[2]) for p in people] == [("host", "Dr Berg"), ("patient", "Astrid")], people
     assert all(f"/c/{cid}#t=" in p[3] for p in people), people
     claims = verify_token(state_dir, people[0][3].split("#t=", 1)[1])
-    assert claims["acr"] == "siths" and claims["sub"] == people[0][0]
+    assert "acr" not in claims and claims["sub"] == people[0][0]
 
     code, out, err = nara(binary, state_dir, "consultation", "create", "--title", "",
                           "--start", "soon", "--end", rfc3339(60), "--participant", "X:king",
