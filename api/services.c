@@ -180,6 +180,8 @@ NaraServices *nara_services_open(const NaraServicesConfig *config, GError **erro
   s->link_validity_hours = config->link_validity_hours;
   s->max_name_chars = config->max_name_chars;
   s->retention_days = config->retention_days;
+  s->consultation_retention_days
+      = config->consultation_retention_days ? config->consultation_retention_days : 30;
   s->api_clients = g_strdupv(config->api_clients);
   s->api_scope_claim = g_strdup(
       config->api_scope_claim && config->api_scope_claim[0] ? config->api_scope_claim : "scope");
@@ -215,6 +217,27 @@ static void pruned(NaraStoreResult *result, gpointer data)
               result->error->message);
 }
 
+static void expired(NaraStoreResult *result, gpointer data)
+{
+  NaraServices *s = data;
+
+  if (result->error) {
+    g_warning("retention: erasing consultations over %u days ago failed: %s",
+              s->consultation_retention_days, result->error->message);
+    return;
+  }
+  for (guint i = 0; i < result->ids->len; i++)
+    nara_store_audit_append_async(s->store,
+                                  &(NaraAuditRecord){ .event = "consultation-erased",
+                                                      .consultation = result->ids->pdata[i],
+                                                      .actor = "system",
+                                                      .outcome = "ok",
+                                                      .detail = "retention" },
+                                  NULL, NULL);
+  if (result->ids->len)
+    g_info("retention: %u consultations erased", result->ids->len);
+}
+
 /* Verifying the chain before pruning reads every record: on the store's
  * thread. The store is closed (and this callback run) before s is freed. */
 static gboolean prune(gpointer data)
@@ -223,6 +246,9 @@ static gboolean prune(gpointer data)
   gint64 cutoff = g_get_real_time() - (gint64)s->retention_days * 86400 * G_USEC_PER_SEC;
 
   nara_store_audit_prune_async(s->store, cutoff, pruned, s);
+  nara_store_consultations_expire_async(
+      s->store, g_get_real_time() / G_USEC_PER_SEC - (gint64)s->consultation_retention_days * 86400,
+      expired, s);
   return G_SOURCE_CONTINUE;
 }
 

@@ -125,6 +125,10 @@ static const NaraConfigKey keys[] = {
   { "turn.ttl_secs", NARA_CONFIG_UINT, "86400", 60, 604800,
     "Seconds a session's TURN credential stays valid (a call longer than this loses its relay)." },
   { "log.level", NARA_CONFIG_LEVEL, "info", 0, 0, "Log level: error, warning, info or debug." },
+  { "consultations.retention_days", NARA_CONFIG_UINT, "30", 1, 36600,
+    "Days an ended or cancelled consultation (or one whose end has passed) is kept; then its "
+    "title, participants' names and identity levels are erased, at start and daily. The audit "
+    "log keeps its own period (audit.retention_days)." },
   { NULL, 0, NULL, 0, 0, NULL },
 };
 

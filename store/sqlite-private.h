@@ -67,6 +67,8 @@ gboolean nara_sqlite_apikey_add(NaraStore *store, const NaraStoreApiKey *key, co
 NaraStoreApiKey *nara_sqlite_apikey_find(NaraStore *store, const guint8 hash[32]);
 GPtrArray *nara_sqlite_apikey_list(NaraStore *store, GError **error);
 gboolean nara_sqlite_apikey_revoke(NaraStore *store, const char *key_id, GError **error);
+gboolean nara_sqlite_consultation_erase(NaraStore *store, const char *id, GError **error);
+GPtrArray *nara_sqlite_consultations_expire(NaraStore *store, gint64 cutoff_s, GError **error);
 gboolean nara_sqlite_audit_append(NaraStore *store, const NaraAuditRecord *record, GError **error);
 void nara_sqlite_audit_append_batch(NaraStore *store, const NaraAuditRecord *const *records,
                                     guint n, GError **errors);

@@ -33,6 +33,12 @@ typedef struct {
   NaraStoreApiKey *(*apikey_find)(NaraStore *store, const guint8 hash[32]);
   GPtrArray *(*apikey_list)(NaraStore *store, GError **error);
   gboolean (*apikey_revoke)(NaraStore *store, const char *key_id, GError **error);
+  gboolean (*consultation_erase)(NaraStore *store, const char *id, GError **error);
+  GPtrArray *(*consultations_expire)(NaraStore *store, gint64 cutoff_s, GError **error);
+  void (*consultation_erase_async)(NaraStore *store, const char *id, NaraStoreCallback cb,
+                                   gpointer user_data);
+  void (*consultations_expire_async)(NaraStore *store, gint64 cutoff_s, NaraStoreCallback cb,
+                                     gpointer user_data);
   gboolean (*audit_append)(NaraStore *store, const NaraAuditRecord *record, GError **error);
   gboolean (*audit_export)(NaraStore *store, gint64 since_seq, const char *consultation,
                            void (*emit)(const char *line, gpointer user_data), gpointer user_data,
@@ -120,6 +126,10 @@ void nara_store_thread_audit_export(NaraStore *store, gint64 since_seq, const ch
                                     guint limit, NaraStoreCallback cb, gpointer user_data);
 void nara_store_thread_audit_prune(NaraStore *store, gint64 older_than_us, NaraStoreCallback cb,
                                    gpointer user_data);
+void nara_store_thread_consultation_erase(NaraStore *store, const char *id, NaraStoreCallback cb,
+                                          gpointer user_data);
+void nara_store_thread_consultations_expire(NaraStore *store, gint64 cutoff_s, NaraStoreCallback cb,
+                                            gpointer user_data);
 void nara_store_thread_flush(NaraStore *store);
 /* Finishes the queued jobs, runs their callbacks, ends the thread. */
 void nara_store_thread_stop(NaraStore *store);

@@ -375,3 +375,39 @@ void nara_store_flush(NaraStore *store)
   g_return_if_fail(store != NULL);
   store->ops->flush(store);
 }
+
+gboolean nara_store_consultation_erase(NaraStore *store, const char *id, GError **error)
+{
+  gboolean ret;
+
+  g_return_val_if_fail(store != NULL && id != NULL, FALSE);
+  g_rec_mutex_lock(&store->lock);
+  ret = store->ops->consultation_erase(store, id, error);
+  g_rec_mutex_unlock(&store->lock);
+  return ret;
+}
+
+GPtrArray *nara_store_consultations_expire(NaraStore *store, gint64 cutoff_s, GError **error)
+{
+  GPtrArray *ret;
+
+  g_return_val_if_fail(store != NULL, NULL);
+  g_rec_mutex_lock(&store->lock);
+  ret = store->ops->consultations_expire(store, cutoff_s, error);
+  g_rec_mutex_unlock(&store->lock);
+  return ret;
+}
+
+void nara_store_consultation_erase_async(NaraStore *store, const char *id, NaraStoreCallback cb,
+                                         gpointer user_data)
+{
+  g_return_if_fail(store != NULL && id != NULL);
+  store->ops->consultation_erase_async(store, id, cb, user_data);
+}
+
+void nara_store_consultations_expire_async(NaraStore *store, gint64 cutoff_s, NaraStoreCallback cb,
+                                           gpointer user_data)
+{
+  g_return_if_fail(store != NULL);
+  store->ops->consultations_expire_async(store, cutoff_s, cb, user_data);
+}

@@ -29,6 +29,8 @@ typedef enum {
   JOB_AUDIT_APPEND,
   JOB_AUDIT_EXPORT,
   JOB_AUDIT_PRUNE,
+  JOB_CONSULTATION_ERASE,
+  JOB_CONSULTATIONS_EXPIRE,
 } JobKind;
 
 typedef struct {
@@ -102,6 +104,7 @@ static void result_clear(NaraStoreResult *r)
   g_clear_pointer(&r->key_id, g_free);
   g_clear_pointer(&r->apikey, nara_store_apikey_free);
   g_clear_pointer(&r->lines, g_ptr_array_unref);
+  g_clear_pointer(&r->ids, g_ptr_array_unref);
 }
 
 static void job_free(Job *job)
@@ -183,6 +186,12 @@ static void run_one(NaraStore *store, Job *job)
     break;
   case JOB_PARTICIPANT_SET_REMOVED:
     ops->participant_set_removed(store, job->id, job->id2, job->flag, &r->error);
+    break;
+  case JOB_CONSULTATION_ERASE:
+    ops->consultation_erase(store, job->id, &r->error);
+    break;
+  case JOB_CONSULTATIONS_EXPIRE:
+    r->ids = ops->consultations_expire(store, job->value, &r->error);
     break;
   case JOB_APIKEY_FIND:
     r->apikey = ops->apikey_find(store, job->hash);
@@ -501,5 +510,23 @@ void nara_store_thread_audit_prune(NaraStore *store, gint64 older_than_us, NaraS
   Job *job = job_new(JOB_AUDIT_PRUNE, cb, user_data);
 
   job->value = older_than_us;
+  submit(store, job);
+}
+
+void nara_store_thread_consultation_erase(NaraStore *store, const char *id, NaraStoreCallback cb,
+                                          gpointer user_data)
+{
+  Job *job = job_new(JOB_CONSULTATION_ERASE, cb, user_data);
+
+  job->id = g_strdup(id);
+  submit(store, job);
+}
+
+void nara_store_thread_consultations_expire(NaraStore *store, gint64 cutoff_s, NaraStoreCallback cb,
+                                            gpointer user_data)
+{
+  Job *job = job_new(JOB_CONSULTATIONS_EXPIRE, cb, user_data);
+
+  job->value = cutoff_s;
   submit(store, job);
 }

@@ -116,6 +116,16 @@ GPtrArray *nara_store_consultation_list(NaraStore *store, int status, guint limi
 gboolean nara_store_consultation_update(NaraStore *store, const NaraStoreConsultation *c,
                                         GError **error);
 
+/* Erasure: the consultation and its participants are deleted (titles,
+ * names, identity levels), the freed space zeroed and the write-ahead log
+ * emptied, so the files keep no trace; the audit log is untouched.
+ * NOT_FOUND if there is no such consultation. */
+gboolean nara_store_consultation_erase(NaraStore *store, const char *id, GError **error);
+/* Erases every consultation over before cutoff_s (unix seconds): ended or
+ * cancelled and unchanged since, or its end before it. (transfer full) the
+ * erased ids (char*), or NULL on error. */
+GPtrArray *nara_store_consultations_expire(NaraStore *store, gint64 cutoff_s, GError **error);
+
 /* Participants. p->id generated when empty; p->consultation_id must exist. */
 gboolean nara_store_participant_add(NaraStore *store, NaraStoreParticipant *p, GError **error);
 gboolean nara_store_participant_delete(NaraStore *store, const char *consultation_id,
@@ -178,6 +188,7 @@ typedef struct {
   NaraStoreApiKey *apikey;             /* apikey_find: the key as stored, NULL: no such key */
   GPtrArray *lines;                    /* audit_export: char* (owned), at most limit */
   gboolean more;                       /* audit_export: more records follow the limit */
+  GPtrArray *ids;                      /* consultations_expire: the erased ids, char* (owned) */
 } NaraStoreResult;
 
 /* Runs on the control thread. user_data is the caller's: if what it points
@@ -215,6 +226,10 @@ void nara_store_participant_set_removed_async(NaraStore *store, const char *cons
                                               NaraStoreCallback cb, gpointer user_data);
 void nara_store_apikey_find_async(NaraStore *store, const guint8 hash[32], NaraStoreCallback cb,
                                   gpointer user_data);
+void nara_store_consultation_erase_async(NaraStore *store, const char *id, NaraStoreCallback cb,
+                                         gpointer user_data);
+void nara_store_consultations_expire_async(NaraStore *store, gint64 cutoff_s, NaraStoreCallback cb,
+                                           gpointer user_data);
 /* Completes once the record is on disk (group commit with the others queued). */
 void nara_store_audit_append_async(NaraStore *store, const NaraAuditRecord *record,
                                    NaraStoreCallback cb, gpointer user_data);
