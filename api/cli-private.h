@@ -50,5 +50,6 @@ int nara_cli_apikey_list(NaraCli *cli, const NaraCliCommand *command, char **arg
 int nara_cli_apikey_revoke(NaraCli *cli, const NaraCliCommand *command, char **args);
 int nara_cli_audit_export(NaraCli *cli, const NaraCliCommand *command, char **args);
 int nara_cli_audit_verify(NaraCli *cli, const NaraCliCommand *command, char **args);
+int nara_cli_audit_anchor(NaraCli *cli, const NaraCliCommand *command, char **args);
 
 G_END_DECLS

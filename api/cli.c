@@ -32,8 +32,12 @@ static const NaraCliCommand commands[] = {
   { "apikey", "revoke", "ID", "Revoke an API key at once.", nara_cli_apikey_revoke },
   { "audit", "export", "[--consultation C] [--since SEQ]",
     "Print audit records as JSON lines, oldest first.", nara_cli_audit_export },
-  { "audit", "verify", "", "Check the audit log's hash chain: exit 0 if intact, 1 if not.",
+  { "audit", "verify", "[--anchor SEQ:HASH]",
+    "Check the audit log's hash chain, its MACs (with audit.hmac_key) and a kept anchor: exit 0 "
+    "if intact, 1 if not.",
     nara_cli_audit_verify },
+  { "audit", "anchor", "", "Print the chain's head (SEQ:HASH) to keep somewhere else.",
+    nara_cli_audit_anchor },
 };
 
 static const NaraCliCommand *find_command(char **words)

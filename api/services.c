@@ -111,6 +111,8 @@ void nara_services_config_clear(NaraServicesConfig *c)
   g_clear_pointer(&c->api_audience, g_free);
   g_clear_pointer(&c->api_clients, g_strfreev);
   g_clear_pointer(&c->api_scope_claim, g_free);
+  g_clear_pointer(&c->audit_hmac_key, g_free);
+  g_clear_pointer(&c->audit_hmac_key_file, g_free);
 }
 
 static gboolean given(const char *s)
@@ -158,6 +160,31 @@ static NaraTokenVerifier *open_tokens(const NaraServicesConfig *config, GError *
   return v;
 }
 
+/* The audit chain's key, from the configuration or its file; the text
+ * is wiped once the store has its copy. */
+static gboolean audit_keys(NaraStore *store, const NaraServicesConfig *config, GError **error)
+{
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  gboolean ok;
+
+  if (given(config->audit_hmac_key) && given(config->audit_hmac_key_file))
+    return fail(error, "audit.hmac_key and audit.hmac_key_file: give one or neither");
+  if (given(config->audit_hmac_key_file)
+      && !g_file_get_contents(config->audit_hmac_key_file, &text, &len, error)) {
+    g_prefix_error(error, "audit.hmac_key_file: ");
+    return FALSE;
+  }
+  if (!given(config->audit_hmac_key) && !text) {
+    g_message("audit: no audit.hmac_key: the chain shows edits, but not a rewritten database");
+    return TRUE;
+  }
+  ok = nara_store_set_audit_keys(store, text ? text : config->audit_hmac_key, error);
+  if (text)
+    OPENSSL_cleanse(text, len);
+  return ok;
+}
+
 NaraServices *nara_services_open(const NaraServicesConfig *config, GError **error)
 {
   g_autofree char *db = NULL;
@@ -171,6 +198,8 @@ NaraServices *nara_services_open(const NaraServicesConfig *config, GError **erro
   }
   s->store = nara_store_open_sqlite(db, error);
   if (!s->store)
+    return NULL;
+  if (!audit_keys(s->store, config, error))
     return NULL;
   s->tokens = open_tokens(config, error);
   if (!s->tokens)

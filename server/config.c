@@ -112,6 +112,14 @@ static const NaraConfigKey keys[] = {
     "Claim of an identity provider's access token naming its Nara scopes "
     "(consultations:read, consultations:write, audit:read, consultations:erase): a "
     "space-separated string (scope) or an array (e.g. roles). A token with none is refused." },
+  { "audit.hmac_key", NARA_CONFIG_STRING, "", 0, 0,
+    "Key(s) for the audit chain's MAC, kid:hex (32-64 bytes), several separated by spaces, the "
+    "last one current (rotation: append a new one, keep the old). Keep it out of the state "
+    "directory: set it by environment (NARA_AUDIT_HMAC_KEY) or use audit.hmac_key_file. Empty: "
+    "records carry no MAC, and rewriting the database with a rebuilt chain goes unnoticed." },
+  { "audit.hmac_key_file", NARA_CONFIG_STRING, "", 0, 0,
+    "A file holding audit.hmac_key's value (readable by nara only, outside the state "
+    "directory); give one or neither." },
   { "audit.retention_days", NARA_CONFIG_UINT, "1826", 1, 36600,
     "Days audit records are kept; older ones are pruned at start and daily (the chain's "
     "anchor is kept)." },

@@ -43,6 +43,7 @@ struct _NaraSignaling {
   GHashTable *per_ip;        /* client address -> open WebSockets (GUINT_TO_POINTER) */
   char **turn_urls;          /* config.turn points here (owned copies) */
   char *turn_secret;
+  NaraAuditSummary *refusals; /* failed join tokens, per address and minute (audit.c) */
 };
 
 typedef enum {

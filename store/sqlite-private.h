@@ -73,9 +73,11 @@ gboolean nara_sqlite_audit_append(NaraStore *store, const NaraAuditRecord *recor
 void nara_sqlite_audit_append_batch(NaraStore *store, const NaraAuditRecord *const *records,
                                     guint n, GError **errors);
 gboolean nara_sqlite_audit_export(NaraStore *store, gint64 since_seq, const char *consultation,
-                                  void (*emit)(const char *line, gpointer user_data),
+                                  guint limit, void (*emit)(const char *line, gpointer user_data),
                                   gpointer user_data, GError **error);
-gboolean nara_sqlite_audit_verify(NaraStore *store, guint64 *n_records, GError **error);
+gboolean nara_sqlite_audit_verify(NaraStore *store, const char *anchor, guint64 *n_records,
+                                  guint64 *n_keyed, GError **error);
+char *nara_sqlite_audit_anchor(NaraStore *store, GError **error);
 gboolean nara_sqlite_audit_prune(NaraStore *store, gint64 older_than_us, GError **error);
 
 G_END_DECLS

@@ -221,10 +221,18 @@ static gboolean migrate_to_2(NaraSqliteStore *s, GError **error)
       error);
 }
 
+/* Version 3: each audit record may carry a MAC of its hash under a key
+ * kept outside the database (audit_key.c). Records from before have none. */
+static gboolean migrate_to_3(NaraSqliteStore *s, GError **error)
+{
+  return nara_sqlite_exec(s, "ALTER TABLE audit ADD COLUMN mac TEXT;", error);
+}
+
 /* steps[i] migrates version i to i + 1. Append new steps; never edit one. */
 static gboolean (*const steps[])(NaraSqliteStore *s, GError **error) = {
   migrate_to_1,
   migrate_to_2,
+  migrate_to_3,
 };
 #define SCHEMA_VERSION ((gint64)G_N_ELEMENTS(steps))
 
@@ -393,6 +401,7 @@ static const NaraStoreOps sqlite_ops = {
   .audit_append = nara_sqlite_audit_append,
   .audit_export = nara_sqlite_audit_export,
   .audit_verify = nara_sqlite_audit_verify,
+  .audit_anchor = nara_sqlite_audit_anchor,
   .audit_prune = nara_sqlite_audit_prune,
   .audit_append_batch = nara_sqlite_audit_append_batch,
   /* SQLite has no asynchronous interface: its calls run on the store's thread. */

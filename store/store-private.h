@@ -40,10 +40,14 @@ typedef struct {
   void (*consultations_expire_async)(NaraStore *store, gint64 cutoff_s, NaraStoreCallback cb,
                                      gpointer user_data);
   gboolean (*audit_append)(NaraStore *store, const NaraAuditRecord *record, GError **error);
+  /* limit 0: every record; else at most limit, stopped in SQL. */
   gboolean (*audit_export)(NaraStore *store, gint64 since_seq, const char *consultation,
-                           void (*emit)(const char *line, gpointer user_data), gpointer user_data,
-                           GError **error);
-  gboolean (*audit_verify)(NaraStore *store, guint64 *n_records, GError **error);
+                           guint limit, void (*emit)(const char *line, gpointer user_data),
+                           gpointer user_data, GError **error);
+  /* anchor "SEQ:HASH" or NULL; *n_keyed: records whose MAC was checked. */
+  gboolean (*audit_verify)(NaraStore *store, const char *anchor, guint64 *n_records,
+                           guint64 *n_keyed, GError **error);
+  char *(*audit_anchor)(NaraStore *store, GError **error);
   gboolean (*audit_prune)(NaraStore *store, gint64 older_than_us, GError **error);
   /* n records in one transaction; errors[i] set for each record not written. */
   void (*audit_append_batch)(NaraStore *store, const NaraAuditRecord *const *records, guint n,
@@ -91,7 +95,23 @@ struct _NaraStore {
    * an export's emit may read the store. */
   GRecMutex lock;
   NaraStoreThread *thread; /* store_thread.c: made at the first _async call */
+  GPtrArray *audit_keys;   /* NaraAuditKey*, the last current; NULL: no MACs (audit_key.c) */
 };
+
+/* audit_key.c */
+typedef struct {
+  char kid[33];
+  guint8 key[64];
+  gsize len;
+} NaraAuditKey;
+
+/* (transfer none) The key new records are MACed with, or NULL. */
+const NaraAuditKey *nara_audit_key_current(NaraStore *store);
+/* (transfer full) "kid:hex HMAC-SHA256(key, hash_hex)". */
+char *nara_audit_key_mac(const NaraAuditKey *key, const char *hash_hex);
+/* TRUE when mac is right for hash_hex under one of the keys; else *why. */
+gboolean nara_audit_key_check(NaraStore *store, const char *mac, const char *hash_hex,
+                              const char **why);
 
 /* store.c: sets up the shared part of a backend's struct. */
 void nara_store_init(NaraStore *store, const NaraStoreOps *ops);

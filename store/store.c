@@ -97,6 +97,7 @@ void nara_store_close(NaraStore *store)
   /* Queued work finishes and its callbacks run before the connection goes. */
   nara_store_flush(store);
   nara_store_thread_stop(store);
+  g_clear_pointer(&store->audit_keys, g_ptr_array_unref);
   g_rec_mutex_clear(&store->lock);
   store->ops->close(store);
 }
@@ -255,7 +256,7 @@ gboolean nara_store_audit_export(NaraStore *store, gint64 since_seq, const char 
 
   g_return_val_if_fail(store != NULL && emit != NULL, FALSE);
   g_rec_mutex_lock(&store->lock);
-  ret = store->ops->audit_export(store, since_seq, consultation, emit, user_data, error);
+  ret = store->ops->audit_export(store, since_seq, consultation, 0, emit, user_data, error);
   g_rec_mutex_unlock(&store->lock);
   return ret;
 }
@@ -266,7 +267,7 @@ gboolean nara_store_audit_verify(NaraStore *store, guint64 *n_records, GError **
 
   g_return_val_if_fail(store != NULL, FALSE);
   g_rec_mutex_lock(&store->lock);
-  ret = store->ops->audit_verify(store, n_records, error);
+  ret = store->ops->audit_verify(store, NULL, n_records, NULL, error);
   g_rec_mutex_unlock(&store->lock);
   return ret;
 }
@@ -410,4 +411,27 @@ void nara_store_consultations_expire_async(NaraStore *store, gint64 cutoff_s, Na
 {
   g_return_if_fail(store != NULL);
   store->ops->consultations_expire_async(store, cutoff_s, cb, user_data);
+}
+
+char *nara_store_audit_anchor(NaraStore *store, GError **error)
+{
+  char *ret;
+
+  g_return_val_if_fail(store != NULL, NULL);
+  g_rec_mutex_lock(&store->lock);
+  ret = store->ops->audit_anchor(store, error);
+  g_rec_mutex_unlock(&store->lock);
+  return ret;
+}
+
+gboolean nara_store_audit_verify_anchor(NaraStore *store, const char *anchor, guint64 *n_records,
+                                        guint64 *n_keyed, GError **error)
+{
+  gboolean ret;
+
+  g_return_val_if_fail(store != NULL, FALSE);
+  g_rec_mutex_lock(&store->lock);
+  ret = store->ops->audit_verify(store, anchor, n_records, n_keyed, error);
+  g_rec_mutex_unlock(&store->lock);
+  return ret;
 }

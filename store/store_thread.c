@@ -201,7 +201,10 @@ static void run_one(NaraStore *store, Job *job)
   case JOB_AUDIT_EXPORT: {
     Export e = { g_ptr_array_new_with_free_func(g_free), job->limit, FALSE };
 
-    if (ops->audit_export(store, job->value, job->id, export_line, &e, &r->error)) {
+    /* One more than the limit: it says whether more follow, and the
+     * walk stops there in SQL instead of reading every later record. */
+    if (ops->audit_export(store, job->value, job->id, job->limit ? job->limit + 1 : 0, export_line,
+                          &e, &r->error)) {
       r->lines = e.lines;
       r->more = e.more;
     } else {

@@ -158,6 +158,17 @@ GPtrArray *nara_store_apikey_list(NaraStore *store, GError **error);
 /* Marks key id revoked now: NOT_FOUND, or CONFLICT if it already is. */
 gboolean nara_store_apikey_revoke(NaraStore *store, const char *key_id, GError **error);
 
+/* The audit chain's HMAC keys: "kid:hex" words (32-64 bytes each), the
+ * last one current; "" or NULL: none. Call before the first _async call.
+ * With keys, every new record carries a MAC, and verify checks it. */
+gboolean nara_store_set_audit_keys(NaraStore *store, const char *keys, GError **error);
+/* (transfer full) The chain's head as "SEQ:HASH", to keep elsewhere. */
+char *nara_store_audit_anchor(NaraStore *store, GError **error);
+/* verify, and that the record SEQ (or the pruned anchor) still has HASH:
+ * a rebuilt or truncated history no longer matches what was kept. */
+gboolean nara_store_audit_verify_anchor(NaraStore *store, const char *anchor, guint64 *n_records,
+                                        guint64 *n_keyed, GError **error);
+
 /* Audit: appends one record, chained to the previous one. */
 gboolean nara_store_audit_append(NaraStore *store, const NaraAuditRecord *record, GError **error);
 /* Calls emit(line) for each record as one JSON line (no newline), oldest
