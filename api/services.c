@@ -151,6 +151,7 @@ static NaraTokenVerifier *open_tokens(const NaraServicesConfig *config, GError *
     .hs256_secret = g_bytes_get_data(secret, &len),
     .jwks_json = jwks,
     .idp_issuer = given(config->idp_issuer) ? config->idp_issuer : NULL,
+    .max_lifetime_s = (gint64)config->max_token_lifetime_hours * 3600,
   };
   tc.hs256_secret_len = len;
   v = nara_token_verifier_new(&tc, &local);

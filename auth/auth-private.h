@@ -51,7 +51,8 @@ void nara_jws_hs256(const guint8 *secret, gsize secret_len, const char *data, gs
  * and fills out; iss must equal issuer, aud be or contain audience. join:
  * cid and role are required too (a join token, not an access token). */
 gboolean nara_claims_check(json_t *payload, const char *issuer, const char *audience, gint64 now,
-                           gboolean join, NaraTokenClaims *out, GError **error);
+                           gboolean join, gint64 max_lifetime_s, NaraTokenClaims *out,
+                           GError **error);
 
 /* claims.c: aud (a string or an array of strings) is or contains audience. */
 gboolean nara_claims_audience_contains(json_t *aud, const char *audience);

@@ -67,7 +67,8 @@ gboolean nara_claims_audience_contains(json_t *aud, const char *audience)
 }
 
 gboolean nara_claims_check(json_t *payload, const char *issuer, const char *audience, gint64 now,
-                           gboolean join, NaraTokenClaims *out, GError **error)
+                           gboolean join, gint64 max_lifetime_s, NaraTokenClaims *out,
+                           GError **error)
 {
   json_t *iss = json_object_get(payload, "iss");
   NaraTokenClaims c = { 0 };
@@ -83,6 +84,12 @@ gboolean nara_claims_check(json_t *payload, const char *issuer, const char *audi
    * "MAY provide for some small leeway", which is NARA_TOKEN_CLOCK_SKEW_S. */
   if (now - NARA_TOKEN_CLOCK_SKEW_S >= c.exp) {
     fail(error, NARA_TOKEN_ERROR_EXPIRED, "the token has expired");
+    goto fail;
+  }
+  /* RFC 8725 §3.10: a leaked link must not stay good for years, whoever
+   * minted it (the IdP's links too). */
+  if (max_lifetime_s > 0 && c.exp - now > max_lifetime_s + NARA_TOKEN_CLOCK_SKEW_S) {
+    fail(error, NARA_TOKEN_ERROR_LIFETIME, "the token is valid for longer than allowed");
     goto fail;
   }
   if (c.nbf != 0 && now + NARA_TOKEN_CLOCK_SKEW_S < c.nbf) {

@@ -26,6 +26,7 @@ struct _NaraTokenVerifier {
   guint8 *secret; /* NULL: HS256 refused */
   gsize secret_len;
   GPtrArray *keys; /* NaraJwk*; may be empty */
+  gint64 max_lifetime_s;
 };
 
 static const char *const error_codes[] = {
@@ -42,6 +43,7 @@ static const char *const error_codes[] = {
   [NARA_TOKEN_ERROR_CONFIG] = "token-config",
   [NARA_TOKEN_ERROR_CLIENT] = "token-client",
   [NARA_TOKEN_ERROR_SCOPE] = "token-scope",
+  [NARA_TOKEN_ERROR_LIFETIME] = "token-lifetime",
 };
 
 const char *nara_token_error_code(const GError *error)
@@ -97,6 +99,7 @@ NaraTokenVerifier *nara_token_verifier_new(const NaraTokenConfig *config, GError
     v->secret_len = config->hs256_secret_len;
   }
   v->keys = keys != NULL ? keys : g_ptr_array_new_with_free_func((GDestroyNotify)nara_jwk_free);
+  v->max_lifetime_s = config->max_lifetime_s;
   return v;
 }
 
@@ -244,8 +247,8 @@ gboolean nara_token_verify_payload(NaraTokenVerifier *v, const char *token, cons
     goto out;
   }
   ok = nara_claims_check(payload, key == NULL ? v->issuer : v->idp_issuer,
-                         audience != NULL ? audience : v->audience, now, audience == NULL, out,
-                         error);
+                         audience != NULL ? audience : v->audience, now, audience == NULL,
+                         v->max_lifetime_s, out, error);
   if (ok && payload_out != NULL)
     *payload_out = json_incref(payload);
 out:

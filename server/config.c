@@ -112,6 +112,10 @@ static const NaraConfigKey keys[] = {
     "Claim of an identity provider's access token naming its Nara scopes "
     "(consultations:read, consultations:write, audit:read, consultations:erase): a "
     "space-separated string (scope) or an array (e.g. roles). A token with none is refused." },
+  { "auth.max_token_lifetime_hours", NARA_CONFIG_UINT, "8760", 1, 87600,
+    "Longest a join or access token may still be valid when used (exp minus now); longer ones "
+    "are refused (token-lifetime), Nara's own links included, so keep "
+    "auth.link_validity_hours and the consultations' ends within it." },
   { "audit.hmac_key", NARA_CONFIG_STRING, "", 0, 0,
     "Key(s) for the audit chain's MAC, kid:hex (32-64 bytes), several separated by spaces, the "
     "last one current (rotation: append a new one, keep the old). Keep it out of the state "

@@ -106,6 +106,7 @@ void nara_wiring_services_config(const NaraConfig *config, NaraServicesConfig *s
     .api_clients = nara_config_get_list(config, "auth.api_clients"),
     .api_scope_claim = g_strdup(nara_config_get_string(config, "auth.api_scope_claim")),
     .consultation_retention_days = nara_config_get_uint(config, "consultations.retention_days"),
+    .max_token_lifetime_hours = nara_config_get_uint(config, "auth.max_token_lifetime_hours"),
     .audit_hmac_key = g_strdup(nara_config_get_string(config, "audit.hmac_key")),
     .audit_hmac_key_file = g_strdup(nara_config_get_string(config, "audit.hmac_key_file")),
   };

@@ -39,6 +39,7 @@ typedef struct {
   char **api_clients;        /* azp/client_id allowed to call the REST API; NULL/empty: none */
   char *api_scope_claim;     /* claim of an access token naming its scopes, "": "scope" */
   guint consultation_retention_days; /* over consultations are erased after this; 0: 30 */
+  guint max_token_lifetime_hours;    /* tokens valid longer than this are refused; 0: no bound */
   char *audit_hmac_key;              /* "kid:hex ..." for the audit chain's MAC, "": none */
   char *audit_hmac_key_file;         /* or the file holding it, "": none */
 } NaraServicesConfig;

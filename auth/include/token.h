@@ -33,6 +33,7 @@ typedef enum {
   NARA_TOKEN_ERROR_CONFIG,        /* key material unusable (at load time) */
   NARA_TOKEN_ERROR_CLIENT,        /* "token-client": azp/client_id not on the allow-list */
   NARA_TOKEN_ERROR_SCOPE,         /* "token-scope": no Nara scope granted */
+  NARA_TOKEN_ERROR_LIFETIME,      /* "token-lifetime": exp further ahead than allowed */
 } NaraTokenError;
 
 const char *nara_token_error_code(const GError *error);
@@ -47,6 +48,7 @@ typedef struct {
   gsize hs256_secret_len;
   const char *jwks_json;  /* {"keys":[...]} RSA/EC public keys with kid and alg, or NULL */
   const char *idp_issuer; /* iss required of RS256/ES256 tokens, or NULL = issuer */
+  gint64 max_lifetime_s;  /* a token whose exp is further ahead is refused; 0: no bound */
 } NaraTokenConfig;
 
 typedef struct _NaraTokenVerifier NaraTokenVerifier;

@@ -590,6 +590,32 @@ static void test_kid(void)
   nara_token_verifier_free(v);
 }
 
+/* auth.max_token_lifetime_hours: a token still valid for longer than the
+ * bound is refused, whoever signed it; within it (and skew) it passes. */
+static void test_max_lifetime(void)
+{
+  g_autoptr(GError) error = NULL;
+  NaraTokenConfig config = { .issuer = ISSUER,
+                             .audience = AUDIENCE,
+                             .hs256_secret = secret,
+                             .hs256_secret_len = sizeof secret,
+                             .max_lifetime_s = 24 * 3600 };
+  NaraTokenVerifier *v = nara_token_verifier_new(&config, &error);
+  json_t *p;
+
+  g_assert_no_error(error);
+  p = claims();
+  json_object_set_new(p, "exp", json_integer(NOW + 24 * 3600));
+  {
+    g_autofree char *t = hs_token(p);
+    expect_ok(v, t);
+  }
+  p = claims();
+  json_object_set_new(p, "exp", json_integer(NOW + 400 * 86400));
+  fail_and_free(v, hs_token(p), NARA_TOKEN_ERROR_LIFETIME);
+  nara_token_verifier_free(v);
+}
+
 /* RFC 8725 §3.10 / research: keys named by the token (jwk, jku, x5u) are
  * never used; the attacker's embedded key verifies nothing. */
 static void test_embedded_key_ignored(void)
@@ -628,6 +654,7 @@ int main(int argc, char **argv)
   g_test_add_func("/token/attack/embedded-key", test_embedded_key_ignored);
   g_test_add_func("/token/attack/es256-der-signature", test_es256_der_signature);
   g_test_add_func("/token/rs256-es256/valid", test_rs256_es256_valid);
+  g_test_add_func("/token/max-lifetime", test_max_lifetime);
   rc = g_test_run();
   token_test_keys_free();
   return rc;
