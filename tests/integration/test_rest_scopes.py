@@ -106,6 +106,7 @@ async def test_migrated_keys_keep_every_scope(binary, state_dir):
     db = sqlite3.connect(f"{state_dir}/nara.db")
     for column in ("scopes", "expires_at", "revoked_at"):
         db.execute(f"ALTER TABLE api_keys DROP COLUMN {column}")
+    db.execute("ALTER TABLE audit DROP COLUMN mac")  # schema 3
     db.execute("PRAGMA user_version = 1")
     db.commit()
     db.close()
