@@ -44,8 +44,12 @@ NaraServices *nara_cli_services(const NaraCli *cli);
 
 int nara_cli_consultation_create(NaraCli *cli, const NaraCliCommand *command, char **args);
 int nara_cli_consultation_list(NaraCli *cli, const NaraCliCommand *command, char **args);
+int nara_cli_consultation_erase(NaraCli *cli, const NaraCliCommand *command, char **args);
 int nara_cli_apikey_create(NaraCli *cli, const NaraCliCommand *command, char **args);
+int nara_cli_apikey_list(NaraCli *cli, const NaraCliCommand *command, char **args);
+int nara_cli_apikey_revoke(NaraCli *cli, const NaraCliCommand *command, char **args);
 int nara_cli_audit_export(NaraCli *cli, const NaraCliCommand *command, char **args);
 int nara_cli_audit_verify(NaraCli *cli, const NaraCliCommand *command, char **args);
+int nara_cli_audit_anchor(NaraCli *cli, const NaraCliCommand *command, char **args);
 
 G_END_DECLS

@@ -21,12 +21,23 @@ static const NaraCliCommand commands[] = {
     nara_cli_consultation_create },
   { "consultation", "list", "[--status S] [--limit N]", "List consultations, newest first.",
     nara_cli_consultation_list },
-  { "apikey", "create", "--label L", "Make a REST API key and print it (shown only this once).",
+  { "consultation", "erase", "ID",
+    "Erase a consultation's title, names and identity levels now (audited).",
+    nara_cli_consultation_erase },
+  { "apikey", "create", "--label L --scope S... [--expires WHEN]",
+    "Make a REST API key with these scopes and print it (shown only this once).",
     nara_cli_apikey_create },
+  { "apikey", "list", "", "List API keys: id, state, expiry, scopes, label (never the key).",
+    nara_cli_apikey_list },
+  { "apikey", "revoke", "ID", "Revoke an API key at once.", nara_cli_apikey_revoke },
   { "audit", "export", "[--consultation C] [--since SEQ]",
     "Print audit records as JSON lines, oldest first.", nara_cli_audit_export },
-  { "audit", "verify", "", "Check the audit log's hash chain: exit 0 if intact, 1 if not.",
+  { "audit", "verify", "[--anchor SEQ:HASH]",
+    "Check the audit log's hash chain, its MACs (with audit.hmac_key) and a kept anchor: exit 0 "
+    "if intact, 1 if not.",
     nara_cli_audit_verify },
+  { "audit", "anchor", "", "Print the chain's head (SEQ:HASH) to keep somewhere else.",
+    nara_cli_audit_anchor },
 };
 
 static const NaraCliCommand *find_command(char **words)

@@ -204,3 +204,38 @@ int nara_cli_consultation_list(NaraCli *cli, const NaraCliCommand *command, char
   }
   return 0;
 }
+
+/* `nara consultation erase ID`: a data subject's erasure (GDPR Art. 17).
+ * A running server notices at the next join or change; to end a live
+ * call at once, use DELETE /api/v1/consultations/ID?erase=true. */
+int nara_cli_consultation_erase(NaraCli *cli, const NaraCliCommand *command, char **args)
+{
+  GOptionEntry entries[] = { { NULL, 0, 0, 0, NULL, NULL, NULL } };
+  g_autoptr(NaraServices) services = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *id = args[0];
+
+  if (!id || id[0] == '-') {
+    fprintf(stderr, "nara consultation erase: give the consultation id\n");
+    return 2;
+  }
+  if (!nara_cli_command_options(cli, command, entries, args + 1))
+    return 2;
+  services = nara_cli_services(cli);
+  if (!services)
+    return 1;
+  if (!nara_store_consultation_erase(services->store, id, &error)) {
+    fprintf(stderr, "nara consultation erase: %s\n", error->message);
+    return 1;
+  }
+  if (!nara_store_audit_append(services->store,
+                               &(NaraAuditRecord){ .event = "consultation-erased",
+                                                   .consultation = id,
+                                                   .actor = "cli",
+                                                   .outcome = "ok",
+                                                   .detail = "request" },
+                               &error))
+    fprintf(stderr, "nara consultation erase: audit record not written: %s\n", error->message);
+  fprintf(stderr, "consultation %s erased\n", id);
+  return 0;
+}

@@ -26,8 +26,6 @@ char *nara_link_mint(NaraServices *services, const NaraStoreConsultation *c,
     .consultation = (char *)c->id,
     .participant = (char *)p->id,
     .role = (char *)nara_role_to_string(p->role),
-    .name = p->name,
-    .assurance = p->assurance ? p->assurance : "none",
     .iat = now,
     .exp = exp,
   };

@@ -32,6 +32,8 @@ static const struct {
   = { "urn:nara:problem:unsupported-media-type", "The body must be application/json", 415 },
   [NARA_PROBLEM_INTERNAL]
   = { "urn:nara:problem:internal", "The server could not complete the request", 500 },
+  [NARA_PROBLEM_FORBIDDEN]
+  = { "urn:nara:problem:forbidden", "The credentials do not allow this request", 403 },
 };
 
 guint nara_problem_status(NaraProblemKind kind)

@@ -29,6 +29,7 @@ typedef enum {
   NARA_PROBLEM_TOO_LARGE,              /* 413: body over NARA_REST_MAX_BODY_BYTES */
   NARA_PROBLEM_UNSUPPORTED_MEDIA_TYPE, /* 415: a body that is not application/json */
   NARA_PROBLEM_INTERNAL,               /* 500: the store failed */
+  NARA_PROBLEM_FORBIDDEN,              /* 403: the credentials lack the route's scope */
   NARA_PROBLEM_COUNT
 } NaraProblemKind;
 

@@ -20,6 +20,7 @@
 #include "problem.h"
 #include "rest.h"
 #include "rest_fields.h"
+#include "services.h"
 
 G_BEGIN_DECLS
 
@@ -27,7 +28,16 @@ struct _NaraRest {
   NaraServices *services;   /* (transfer none) */
   NaraSignaling *signaling; /* (transfer none) */
   gboolean tls;
+  NaraAuditSummary *refusals; /* (owned) refused requests, one record per source and minute */
 };
+
+/* Who a request's credentials name and what they allow. */
+typedef struct {
+  char *key_id;        /* "k-…" or "idp:<sub>"; NULL: refused (owned) */
+  guint scopes;        /* NaraScope bits */
+  const char *refusal; /* why key_id is NULL: "apikey-revoked", a token error code, ... */
+  char *who;           /* a refused key's "api:k-…", for the record (owned) */
+} NaraRestCaller;
 
 typedef struct _NaraRestCall NaraRestCall;
 
@@ -37,6 +47,7 @@ struct _NaraRestCall {
   json_t *body;          /* (transfer none) the JSON object, or NULL */
   GHashTable *query;     /* (transfer none) decoded name -> value */
   const char *actor;     /* "api:<key id>" for audit records */
+  guint scopes;          /* NaraScope bits the caller holds */
   /* The answer, filled by nara_rest_reply_*(). */
   guint status;
   const char *content_type;
@@ -78,15 +89,20 @@ gboolean nara_rest_query_allowed(NaraRestCall *call, const char *const *allowed)
  * (transfer none) decoded name -> value. Fills call (transfer full): the
  * caller frees call->out and call->headers. */
 void nara_rest_answer_request(NaraRest *rest, const char *method, const char *path,
-                              const char *content_type, const char *key_id, GHashTable *query,
-                              const void *body, gsize len, NaraRestCall *call);
+                              const char *content_type, const char *key_id, guint scopes,
+                              GHashTable *query, const void *body, gsize len, NaraRestCall *call);
 
 /* rest_auth.c: who authorization (the Authorization header, may be NULL)
- * names. TRUE when known at once: *key_id (transfer full) set, or NULL for
- * nobody. FALSE when an API key is being looked up in the store: found
- * runs later with result->key_id (NULL: no such key) and data. */
-gboolean nara_rest_authenticate(NaraRest *rest, const char *authorization, char **key_id,
+ * names. TRUE when known at once: caller filled (key_id NULL: refused, and
+ * why). FALSE when an API key is being looked up in the store: found runs
+ * later with result->apikey (NULL: no such key) and data, and hands it to
+ * nara_rest_caller_from_key(). */
+gboolean nara_rest_authenticate(NaraRest *rest, const char *authorization, NaraRestCaller *caller,
                                 NaraStoreCallback found, gpointer data);
+/* Fills caller from a stored key (NULL: none): refused when revoked or
+ * expired at now (unix seconds). */
+void nara_rest_caller_from_key(NaraRestCaller *caller, const NaraStoreApiKey *key, gint64 now);
+void nara_rest_caller_clear(NaraRestCaller *caller);
 
 /* rest_consultations.c */
 void nara_rest_consultations_list(NaraRestCall *call);

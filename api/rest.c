@@ -41,20 +41,26 @@ typedef struct {
   const char *pattern; /* "*" matches one id segment */
   const char *method;
   BodyRule body;
+  guint scope; /* NaraScope the caller needs (docs/openapi.yaml says the same) */
   NaraRestHandler handler;
 } Route;
 
+#define READ NARA_SCOPE_CONSULTATIONS_READ
+#define WRITE NARA_SCOPE_CONSULTATIONS_WRITE
+
 static const Route routes[] = {
-  { "/api/v1/consultations", "GET", BODY_NONE, nara_rest_consultations_list },
-  { "/api/v1/consultations", "POST", BODY_JSON, nara_rest_consultations_create },
-  { "/api/v1/consultations/*", "GET", BODY_NONE, nara_rest_consultation_get },
-  { "/api/v1/consultations/*", "PATCH", BODY_JSON, nara_rest_consultation_patch },
-  { "/api/v1/consultations/*", "DELETE", BODY_NONE, nara_rest_consultation_cancel },
-  { "/api/v1/consultations/*/participants", "POST", BODY_JSON, nara_rest_participant_add },
-  { "/api/v1/consultations/*/participants/*", "DELETE", BODY_NONE, nara_rest_participant_delete },
-  { "/api/v1/consultations/*/participants/*/link", "POST", BODY_OPTIONAL,
+  { "/api/v1/consultations", "GET", BODY_NONE, READ, nara_rest_consultations_list },
+  { "/api/v1/consultations", "POST", BODY_JSON, WRITE, nara_rest_consultations_create },
+  { "/api/v1/consultations/*", "GET", BODY_NONE, READ, nara_rest_consultation_get },
+  { "/api/v1/consultations/*", "PATCH", BODY_JSON, WRITE, nara_rest_consultation_patch },
+  /* ?erase=true needs consultations:erase too (rest_consultations.c). */
+  { "/api/v1/consultations/*", "DELETE", BODY_NONE, WRITE, nara_rest_consultation_cancel },
+  { "/api/v1/consultations/*/participants", "POST", BODY_JSON, WRITE, nara_rest_participant_add },
+  { "/api/v1/consultations/*/participants/*", "DELETE", BODY_NONE, WRITE,
+    nara_rest_participant_delete },
+  { "/api/v1/consultations/*/participants/*/link", "POST", BODY_OPTIONAL, WRITE,
     nara_rest_participant_link },
-  { "/api/v1/audit", "GET", BODY_NONE, nara_rest_audit_export },
+  { "/api/v1/audit", "GET", BODY_NONE, NARA_SCOPE_AUDIT_READ, nara_rest_audit_export },
 };
 
 struct _NaraRestRequest {
@@ -62,7 +68,8 @@ struct _NaraRestRequest {
   char path[MAX_PATH_LEN + 1];
   char params[MAX_PARAMS][MAX_PARAM_LEN + 1];
   char *content_type;
-  char *key_id; /* NULL: not authenticated */
+  NaraRestCaller caller; /* key_id NULL: not authenticated */
+  char address[64];      /* the client's, for refusal records */
   gboolean auth_given;
   GHashTable *query; /* name -> value, decoded */
   gboolean query_bad;
@@ -90,7 +97,7 @@ static NaraRestRequest *request_of(NaraRestCall *call)
 static void request_free(NaraRestRequest *req)
 {
   g_free(req->content_type);
-  g_free(req->key_id);
+  nara_rest_caller_clear(&req->caller);
   g_free(req->actor);
   g_clear_pointer(&req->query, g_hash_table_unref);
   g_clear_pointer(&req->body, g_byte_array_unref);
@@ -108,11 +115,16 @@ NaraRest *nara_rest_new(NaraServices *services, NaraSignaling *signaling, gboole
   rest->services = services;
   rest->signaling = signaling;
   rest->tls = tls;
+  if (services && services->store)
+    rest->refusals = nara_audit_summary_new(services->store);
   return rest;
 }
 
 void nara_rest_free(NaraRest *rest)
 {
+  if (!rest)
+    return;
+  g_clear_pointer(&rest->refusals, nara_audit_summary_free);
   g_free(rest);
 }
 
@@ -151,7 +163,7 @@ static void key_found(NaraStoreResult *result, gpointer data)
 {
   NaraRestRequest *req = data;
 
-  req->key_id = g_steal_pointer(&result->key_id);
+  nara_rest_caller_from_key(&req->caller, result->apikey, g_get_real_time() / G_USEC_PER_SEC);
   req->auth_pending = FALSE;
   proceed(req);
 }
@@ -161,8 +173,9 @@ static void authenticate(NaraRest *rest, struct lws *wsi, NaraRestRequest *req)
   char *auth = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, MAX_AUTH_HEADER);
 
   req->auth_given = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0;
+  lws_get_peer_simple(wsi, req->address, sizeof req->address);
   if (auth) {
-    req->auth_pending = !nara_rest_authenticate(rest, auth, &req->key_id, key_found, req);
+    req->auth_pending = !nara_rest_authenticate(rest, auth, &req->caller, key_found, req);
     /* The key is a credential: no copy of it outlives this function. */
     OPENSSL_cleanse(auth, strlen(auth));
     g_free(auth);
@@ -303,6 +316,28 @@ static gboolean take_body(NaraRestRequest *req, const Route *route)
   return TRUE;
 }
 
+/* One "api-refused" record per source (key or address) and minute,
+ * however many requests a client retries (audit_summary.c). */
+static void audit_refusal(NaraRest *rest, NaraRestRequest *req, const char *outcome)
+{
+  g_autofree char *detail = g_strdup_printf("%s %s", req->method, req->path);
+  const char *actor = req->caller.key_id ? NULL : req->caller.who;
+  g_autofree char *key_actor
+      = req->caller.key_id ? g_strconcat("api:", req->caller.key_id, NULL) : NULL;
+  NaraAuditRecord record = {
+    .event = "api-refused",
+    .actor = key_actor ? key_actor : actor,
+    .outcome = outcome,
+    .detail = detail,
+  };
+
+  if (!rest->refusals)
+    return;
+  nara_audit_summary_note(rest->refusals, &record,
+                          record.actor ? record.actor : (req->address[0] ? req->address : NULL),
+                          g_get_real_time(), NULL, NULL);
+}
+
 static void route(NaraRest *rest, NaraRestRequest *req)
 {
   NaraRestCall *call = &req->call;
@@ -311,7 +346,9 @@ static void route(NaraRest *rest, NaraRestRequest *req)
 
   req->routed = TRUE;
   call->rest = rest;
-  if (!req->key_id) {
+  if (!req->caller.key_id) {
+    audit_refusal(rest, req,
+                  req->auth_given && req->caller.refusal ? req->caller.refusal : "no-credentials");
     /* RFC 6750 §3: a challenge, and invalid_token when one was sent. */
     nara_rest_add_header(call, "www-authenticate:",
                          req->auth_given ? "Bearer realm=\"nara\", error=\"invalid_token\""
@@ -346,9 +383,22 @@ static void route(NaraRest *rest, NaraRestRequest *req)
     nara_rest_reply_problem(call, NARA_PROBLEM_BAD_QUERY, "a query parameter is malformed");
     return;
   }
+  if ((r->scope & req->caller.scopes) != r->scope) {
+    g_autofree char *challenge
+        = g_strdup_printf("Bearer realm=\"nara\", error=\"insufficient_scope\", scope=\"%s\"",
+                          nara_scope_name(r->scope));
+    g_autofree char *detail
+        = g_strdup_printf("this request needs the scope %s", nara_scope_name(r->scope));
+    /* RFC 6750 §3.1: 403 with insufficient_scope and the scope needed. */
+    nara_rest_add_header(call, "www-authenticate:", challenge);
+    audit_refusal(rest, req, "insufficient-scope");
+    nara_rest_reply_problem(call, NARA_PROBLEM_FORBIDDEN, detail);
+    return;
+  }
   if (!take_body(req, r))
     return;
-  req->actor = g_strconcat("api:", req->key_id, NULL);
+  call->scopes = req->caller.scopes;
+  req->actor = g_strconcat("api:", req->caller.key_id, NULL);
   call->actor = req->actor;
   call->params[0] = req->params[0];
   call->params[1] = req->params[1];
@@ -366,7 +416,7 @@ static void route_done(NaraRestRequest *req)
   if (!call->status) /* every handler replies; a path that forgot is a bug */
     nara_rest_reply_problem(call, NARA_PROBLEM_INTERNAL, NULL);
   g_info("api: %s %s -> %u%s%s", req->method, req->path, call->status,
-         req->key_id ? " by api:" : "", req->key_id ? req->key_id : "");
+         req->caller.key_id ? " by api:" : "", req->caller.key_id ? req->caller.key_id : "");
 }
 
 /* A store call the answer waited for is done: route, or answer, or (the
@@ -419,15 +469,16 @@ void nara_rest_release(NaraRestCall *call)
 }
 
 void nara_rest_answer_request(NaraRest *rest, const char *method, const char *path,
-                              const char *content_type, const char *key_id, GHashTable *query,
-                              const void *body, gsize len, NaraRestCall *call)
+                              const char *content_type, const char *key_id, guint scopes,
+                              GHashTable *query, const void *body, gsize len, NaraRestCall *call)
 {
   NaraRestRequest *req = g_new0(NaraRestRequest, 1);
 
   g_strlcpy(req->method, method, sizeof req->method);
   g_strlcpy(req->path, path, sizeof req->path);
   req->content_type = g_strdup(content_type);
-  req->key_id = g_strdup(key_id);
+  req->caller.key_id = g_strdup(key_id);
+  req->caller.scopes = scopes;
   req->auth_given = key_id != NULL;
   req->query = g_hash_table_ref(query);
   req->too_large = len > NARA_REST_MAX_BODY_BYTES;

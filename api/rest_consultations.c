@@ -247,9 +247,58 @@ static void cancelled(NaraStoreResult *result, gpointer data)
   nara_rest_release(call);
 }
 
+static void erased(NaraStoreResult *result, gpointer data)
+{
+  NaraRestCall *call = data;
+
+  if (result->error) {
+    nara_rest_reply_store_error(call, result->error);
+  } else {
+    nara_rest_audit(call, &(NaraAuditRecord){ .event = "consultation-erased",
+                                              .consultation = call->params[0],
+                                              .outcome = "ok",
+                                              .detail = "request" });
+    /* Gone from the store: signaling ends a live call with "ended". */
+    changed(call, call->params[0]);
+    nara_rest_reply_no_content(call);
+  }
+  nara_rest_release(call);
+}
+
+/* DELETE …?erase=true: a data subject's erasure (GDPR Art. 17). Needs
+ * consultations:erase besides the route's consultations:write. */
+static void erase(NaraRestCall *call)
+{
+  if (!(call->scopes & NARA_SCOPE_CONSULTATIONS_ERASE)) {
+    nara_rest_add_header(call, "www-authenticate:",
+                         "Bearer realm=\"nara\", error=\"insufficient_scope\", "
+                         "scope=\"consultations:erase\"");
+    nara_rest_reply_problem(call, NARA_PROBLEM_FORBIDDEN,
+                            "erasing needs the scope consultations:erase");
+    return;
+  }
+  nara_store_consultation_erase_async(store_of(call), call->params[0], erased,
+                                      nara_rest_hold(call));
+}
+
 void nara_rest_consultation_cancel(NaraRestCall *call)
 {
-  Cancel *k = g_new0(Cancel, 1);
+  static const char *const allowed[] = { "erase", NULL };
+  const char *erase_text;
+  Cancel *k;
+
+  if (!nara_rest_query_allowed(call, allowed))
+    return;
+  erase_text = g_hash_table_lookup(call->query, "erase");
+  if (erase_text && !g_str_equal(erase_text, "true") && !g_str_equal(erase_text, "false")) {
+    nara_rest_reply_problem(call, NARA_PROBLEM_BAD_QUERY, "erase must be true or false");
+    return;
+  }
+  if (erase_text && g_str_equal(erase_text, "true")) {
+    erase(call);
+    return;
+  }
+  k = g_new0(Cancel, 1);
 
   k->call = nara_rest_hold(call);
   nara_store_consultation_modify_async(store_of(call), call->params[0], apply_cancel, k, cancelled,

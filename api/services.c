@@ -109,6 +109,10 @@ void nara_services_config_clear(NaraServicesConfig *c)
   g_clear_pointer(&c->jwks, g_free);
   g_clear_pointer(&c->jwks_file, g_free);
   g_clear_pointer(&c->api_audience, g_free);
+  g_clear_pointer(&c->api_clients, g_strfreev);
+  g_clear_pointer(&c->api_scope_claim, g_free);
+  g_clear_pointer(&c->audit_hmac_key, g_free);
+  g_clear_pointer(&c->audit_hmac_key_file, g_free);
 }
 
 static gboolean given(const char *s)
@@ -147,6 +151,7 @@ static NaraTokenVerifier *open_tokens(const NaraServicesConfig *config, GError *
     .hs256_secret = g_bytes_get_data(secret, &len),
     .jwks_json = jwks,
     .idp_issuer = given(config->idp_issuer) ? config->idp_issuer : NULL,
+    .max_lifetime_s = (gint64)config->max_token_lifetime_hours * 3600,
   };
   tc.hs256_secret_len = len;
   v = nara_token_verifier_new(&tc, &local);
@@ -154,6 +159,31 @@ static NaraTokenVerifier *open_tokens(const NaraServicesConfig *config, GError *
   if (!v)
     fail(error, "auth: %s", local->message);
   return v;
+}
+
+/* The audit chain's key, from the configuration or its file; the text
+ * is wiped once the store has its copy. */
+static gboolean audit_keys(NaraStore *store, const NaraServicesConfig *config, GError **error)
+{
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  gboolean ok;
+
+  if (given(config->audit_hmac_key) && given(config->audit_hmac_key_file))
+    return fail(error, "audit.hmac_key and audit.hmac_key_file: give one or neither");
+  if (given(config->audit_hmac_key_file)
+      && !g_file_get_contents(config->audit_hmac_key_file, &text, &len, error)) {
+    g_prefix_error(error, "audit.hmac_key_file: ");
+    return FALSE;
+  }
+  if (!given(config->audit_hmac_key) && !text) {
+    g_message("audit: no audit.hmac_key: the chain shows edits, but not a rewritten database");
+    return TRUE;
+  }
+  ok = nara_store_set_audit_keys(store, text ? text : config->audit_hmac_key, error);
+  if (text)
+    OPENSSL_cleanse(text, len);
+  return ok;
 }
 
 NaraServices *nara_services_open(const NaraServicesConfig *config, GError **error)
@@ -170,6 +200,8 @@ NaraServices *nara_services_open(const NaraServicesConfig *config, GError **erro
   s->store = nara_store_open_sqlite(db, error);
   if (!s->store)
     return NULL;
+  if (!audit_keys(s->store, config, error))
+    return NULL;
   s->tokens = open_tokens(config, error);
   if (!s->tokens)
     return NULL;
@@ -178,6 +210,15 @@ NaraServices *nara_services_open(const NaraServicesConfig *config, GError **erro
   s->link_validity_hours = config->link_validity_hours;
   s->max_name_chars = config->max_name_chars;
   s->retention_days = config->retention_days;
+  s->consultation_retention_days
+      = config->consultation_retention_days ? config->consultation_retention_days : 30;
+  s->api_clients = g_strdupv(config->api_clients);
+  s->api_scope_claim = g_strdup(
+      config->api_scope_claim && config->api_scope_claim[0] ? config->api_scope_claim : "scope");
+  s->access = (NaraAccessPolicy){ .audience = s->api_audience,
+                                  .join_audience = NULL, /* the verifier's: auth.audience */
+                                  .clients = (const char *const *)s->api_clients,
+                                  .scope_claim = s->api_scope_claim };
   return g_steal_pointer(&s);
 }
 
@@ -191,6 +232,8 @@ void nara_services_free(NaraServices *s)
   g_clear_pointer(&s->store, nara_store_close);
   g_free(s->public_url);
   g_free(s->api_audience);
+  g_strfreev(s->api_clients);
+  g_free(s->api_scope_claim);
   g_free(s);
 }
 
@@ -204,6 +247,27 @@ static void pruned(NaraStoreResult *result, gpointer data)
               result->error->message);
 }
 
+static void expired(NaraStoreResult *result, gpointer data)
+{
+  NaraServices *s = data;
+
+  if (result->error) {
+    g_warning("retention: erasing consultations over %u days ago failed: %s",
+              s->consultation_retention_days, result->error->message);
+    return;
+  }
+  for (guint i = 0; i < result->ids->len; i++)
+    nara_store_audit_append_async(s->store,
+                                  &(NaraAuditRecord){ .event = "consultation-erased",
+                                                      .consultation = result->ids->pdata[i],
+                                                      .actor = "system",
+                                                      .outcome = "ok",
+                                                      .detail = "retention" },
+                                  NULL, NULL);
+  if (result->ids->len)
+    g_info("retention: %u consultations erased", result->ids->len);
+}
+
 /* Verifying the chain before pruning reads every record: on the store's
  * thread. The store is closed (and this callback run) before s is freed. */
 static gboolean prune(gpointer data)
@@ -212,6 +276,9 @@ static gboolean prune(gpointer data)
   gint64 cutoff = g_get_real_time() - (gint64)s->retention_days * 86400 * G_USEC_PER_SEC;
 
   nara_store_audit_prune_async(s->store, cutoff, pruned, s);
+  nara_store_consultations_expire_async(
+      s->store, g_get_real_time() / G_USEC_PER_SEC - (gint64)s->consultation_retention_days * 86400,
+      expired, s);
   return G_SOURCE_CONTINUE;
 }
 

@@ -49,8 +49,21 @@ void nara_jws_hs256(const guint8 *secret, gsize secret_len, const char *data, gs
 
 /* claims.c: checks the payload's registered and Nara claims (RFC 7519 §4)
  * and fills out; iss must equal issuer, aud be or contain audience. join:
- * cid, role and name are required too (a join token, not an access token). */
+ * cid and role are required too (a join token, not an access token). */
 gboolean nara_claims_check(json_t *payload, const char *issuer, const char *audience, gint64 now,
-                           gboolean join, NaraTokenClaims *out, GError **error);
+                           gboolean join, gint64 max_lifetime_s, NaraTokenClaims *out,
+                           GError **error);
+
+/* claims.c: aud (a string or an array of strings) is or contains audience. */
+gboolean nara_claims_audience_contains(json_t *aud, const char *audience);
+
+/* token.c: the whole check; audience NULL: a join token (the verifier's
+ * audience, join claims, any key); else an access token for that audience,
+ * from the IdP's keys only. *payload_out (transfer full) when wanted. */
+gboolean nara_token_verify_payload(NaraTokenVerifier *v, const char *token, const char *audience,
+                                   gint64 now, NaraTokenClaims *out, json_t **payload_out,
+                                   GError **error);
+/* (transfer none) The join audience (auth.audience). */
+const char *nara_token_verifier_audience(NaraTokenVerifier *v);
 
 G_END_DECLS

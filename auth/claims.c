@@ -50,7 +50,7 @@ static gboolean string_claim(json_t *payload, const char *name, gboolean require
 
 /* RFC 7519 §4.1.3: aud is one string or an array of strings; ours must be
  * among them. */
-static gboolean audience_ok(json_t *aud, const char *audience)
+gboolean nara_claims_audience_contains(json_t *aud, const char *audience)
 {
   if (json_is_string(aud))
     return strcmp(json_string_value(aud), audience) == 0;
@@ -67,7 +67,8 @@ static gboolean audience_ok(json_t *aud, const char *audience)
 }
 
 gboolean nara_claims_check(json_t *payload, const char *issuer, const char *audience, gint64 now,
-                           gboolean join, NaraTokenClaims *out, GError **error)
+                           gboolean join, gint64 max_lifetime_s, NaraTokenClaims *out,
+                           GError **error)
 {
   json_t *iss = json_object_get(payload, "iss");
   NaraTokenClaims c = { 0 };
@@ -85,6 +86,12 @@ gboolean nara_claims_check(json_t *payload, const char *issuer, const char *audi
     fail(error, NARA_TOKEN_ERROR_EXPIRED, "the token has expired");
     goto fail;
   }
+  /* RFC 8725 §3.10: a leaked link must not stay good for years, whoever
+   * minted it (the IdP's links too). */
+  if (max_lifetime_s > 0 && c.exp - now > max_lifetime_s + NARA_TOKEN_CLOCK_SKEW_S) {
+    fail(error, NARA_TOKEN_ERROR_LIFETIME, "the token is valid for longer than allowed");
+    goto fail;
+  }
   if (c.nbf != 0 && now + NARA_TOKEN_CLOCK_SKEW_S < c.nbf) {
     fail(error, NARA_TOKEN_ERROR_NOT_YET_VALID, "the token is not valid yet");
     goto fail;
@@ -93,7 +100,7 @@ gboolean nara_claims_check(json_t *payload, const char *issuer, const char *audi
     fail(error, NARA_TOKEN_ERROR_ISSUER, "the token is from another issuer");
     goto fail;
   }
-  if (!audience_ok(json_object_get(payload, "aud"), audience)) {
+  if (!nara_claims_audience_contains(json_object_get(payload, "aud"), audience)) {
     fail(error, NARA_TOKEN_ERROR_AUDIENCE, "the token is for another audience");
     goto fail;
   }
@@ -102,7 +109,7 @@ gboolean nara_claims_check(json_t *payload, const char *issuer, const char *audi
   if (!string_claim(payload, "sub", TRUE, &c.participant, error)
       || !string_claim(payload, "cid", join, &c.consultation, error)
       || !string_claim(payload, "role", join, &c.role, error)
-      || !string_claim(payload, "name", join, &c.name, error)
+      || !string_claim(payload, "name", FALSE, &c.name, error)
       || !string_claim(payload, "acr", FALSE, &c.assurance, error)
       || !string_claim(payload, "jti", FALSE, &c.jti, error))
     goto fail;

@@ -26,6 +26,7 @@ struct _NaraTokenVerifier {
   guint8 *secret; /* NULL: HS256 refused */
   gsize secret_len;
   GPtrArray *keys; /* NaraJwk*; may be empty */
+  gint64 max_lifetime_s;
 };
 
 static const char *const error_codes[] = {
@@ -40,6 +41,9 @@ static const char *const error_codes[] = {
   [NARA_TOKEN_ERROR_AUDIENCE] = "token-audience",
   [NARA_TOKEN_ERROR_CLAIMS] = "token-claims",
   [NARA_TOKEN_ERROR_CONFIG] = "token-config",
+  [NARA_TOKEN_ERROR_CLIENT] = "token-client",
+  [NARA_TOKEN_ERROR_SCOPE] = "token-scope",
+  [NARA_TOKEN_ERROR_LIFETIME] = "token-lifetime",
 };
 
 const char *nara_token_error_code(const GError *error)
@@ -95,6 +99,7 @@ NaraTokenVerifier *nara_token_verifier_new(const NaraTokenConfig *config, GError
     v->secret_len = config->hs256_secret_len;
   }
   v->keys = keys != NULL ? keys : g_ptr_array_new_with_free_func((GDestroyNotify)nara_jwk_free);
+  v->max_lifetime_s = config->max_lifetime_s;
   return v;
 }
 
@@ -184,10 +189,9 @@ static gboolean choose_key(NaraTokenVerifier *v, json_t *header, NaraJwsAlg *alg
   return TRUE;
 }
 
-/* audience NULL: a join token (the verifier's audience, join claims, any
- * key); else an access token for that audience, from the IdP's keys only. */
-static gboolean verify(NaraTokenVerifier *v, const char *token, const char *audience, gint64 now,
-                       NaraTokenClaims *out, GError **error)
+gboolean nara_token_verify_payload(NaraTokenVerifier *v, const char *token, const char *audience,
+                                   gint64 now, NaraTokenClaims *out, json_t **payload_out,
+                                   GError **error)
 {
   const char *dot1, *dot2;
   gsize len, sig_len = 0;
@@ -243,8 +247,10 @@ static gboolean verify(NaraTokenVerifier *v, const char *token, const char *audi
     goto out;
   }
   ok = nara_claims_check(payload, key == NULL ? v->issuer : v->idp_issuer,
-                         audience != NULL ? audience : v->audience, now, audience == NULL, out,
-                         error);
+                         audience != NULL ? audience : v->audience, now, audience == NULL,
+                         v->max_lifetime_s, out, error);
+  if (ok && payload_out != NULL)
+    *payload_out = json_incref(payload);
 out:
   json_decref(header);
   json_decref(payload);
@@ -254,21 +260,12 @@ out:
 gboolean nara_token_verify(NaraTokenVerifier *v, const char *token, gint64 now,
                            NaraTokenClaims *out, GError **error)
 {
-  return verify(v, token, NULL, now, out, error);
+  return nara_token_verify_payload(v, token, NULL, now, out, NULL, error);
 }
 
-gboolean nara_token_verify_access(NaraTokenVerifier *v, const char *token, const char *audience,
-                                  gint64 now, char **subject, GError **error)
+const char *nara_token_verifier_audience(NaraTokenVerifier *v)
 {
-  NaraTokenClaims c = { 0 };
-
-  g_return_val_if_fail(audience != NULL && subject != NULL, FALSE);
-  *subject = NULL;
-  if (!verify(v, token, audience, now, &c, error))
-    return FALSE;
-  *subject = g_steal_pointer(&c.participant);
-  nara_token_claims_clear(&c);
-  return TRUE;
+  return v->audience;
 }
 
 static char *encode_json(json_t *j)
@@ -300,8 +297,8 @@ char *nara_token_sign_hs256(NaraTokenVerifier *v, const NaraTokenClaims *c)
   set_string(payload, "cid", c->consultation);
   set_string(payload, "sub", c->participant);
   set_string(payload, "role", c->role);
-  set_string(payload, "name", c->name);
-  set_string(payload, "acr", c->assurance);
+  /* Identifiers only: a link travels by SMS and e-mail and stays in browser
+   * history, so the name and identity level stay in the store. */
   json_object_set_new(payload, "iat",
                       json_integer(c->iat != 0 ? c->iat : g_get_real_time() / G_USEC_PER_SEC));
   if (c->nbf != 0)

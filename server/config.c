@@ -116,6 +116,25 @@ static const NaraConfigKey keys[] = {
   { "auth.link_validity_hours", NARA_CONFIG_UINT, "0", 0, 8760,
     "Hours a join link minted by Nara stays valid. 0: until the consultation's end plus 2 "
     "hours." },
+  { "auth.api_clients", NARA_CONFIG_LIST, "", 0, 0,
+    "Clients (the access token's azp or client_id) whose identity provider tokens may call the "
+    "REST API. Empty: no identity provider token is accepted, only API keys." },
+  { "auth.api_scope_claim", NARA_CONFIG_STRING, "scope", 0, 0,
+    "Claim of an identity provider's access token naming its Nara scopes "
+    "(consultations:read, consultations:write, audit:read, consultations:erase): a "
+    "space-separated string (scope) or an array (e.g. roles). A token with none is refused." },
+  { "auth.max_token_lifetime_hours", NARA_CONFIG_UINT, "8760", 1, 87600,
+    "Longest a join or access token may still be valid when used (exp minus now); longer ones "
+    "are refused (token-lifetime), Nara's own links included, so keep "
+    "auth.link_validity_hours and the consultations' ends within it." },
+  { "audit.hmac_key", NARA_CONFIG_STRING, "", 0, 0,
+    "Key(s) for the audit chain's MAC, kid:hex (32-64 bytes), several separated by spaces, the "
+    "last one current (rotation: append a new one, keep the old). Keep it out of the state "
+    "directory: set it by environment (NARA_AUDIT_HMAC_KEY) or use audit.hmac_key_file. Empty: "
+    "records carry no MAC, and rewriting the database with a rebuilt chain goes unnoticed." },
+  { "audit.hmac_key_file", NARA_CONFIG_STRING, "", 0, 0,
+    "A file holding audit.hmac_key's value (readable by nara only, outside the state "
+    "directory); give one or neither." },
   { "audit.retention_days", NARA_CONFIG_UINT, "1826", 1, 36600,
     "Days audit records are kept; older ones are pruned at start and daily (the chain's "
     "anchor is kept)." },
@@ -129,6 +148,10 @@ static const NaraConfigKey keys[] = {
   { "turn.ttl_secs", NARA_CONFIG_UINT, "86400", 60, 604800,
     "Seconds a session's TURN credential stays valid (a call longer than this loses its relay)." },
   { "log.level", NARA_CONFIG_LEVEL, "info", 0, 0, "Log level: error, warning, info or debug." },
+  { "consultations.retention_days", NARA_CONFIG_UINT, "30", 1, 36600,
+    "Days an ended or cancelled consultation (or one whose end has passed) is kept; then its "
+    "title, participants' names and identity levels are erased, at start and daily. The audit "
+    "log keeps its own period (audit.retention_days)." },
   { NULL, 0, NULL, 0, 0, NULL },
 };
 

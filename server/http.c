@@ -51,7 +51,9 @@ static const struct {
   { WSI_TOKEN_HEAD_URI, "HEAD" },
 };
 
-static const char csp[] = "default-src 'self'; connect-src 'self' wss: ws:; img-src 'self' data: "
+/* connect-src 'self': the page talks to its own origin only (CSP Level 3
+ * lets 'self' match ws:/wss: of the same host), not to any wss: host. */
+static const char csp[] = "default-src 'self'; connect-src 'self'; img-src 'self' data: "
                           "blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; "
                           "object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
@@ -132,9 +134,21 @@ static gboolean add_security_headers(NaraHttp *http, struct lws *wsi, gboolean h
   return ok;
 }
 
-static int finish_status(struct lws *wsi, unsigned int status)
+/* An error answer with the same security headers as a page (lws'
+ * lws_return_http_status() sends none), and a one-line body. */
+static int finish_status(NaraHttp *http, struct lws *wsi, unsigned int status)
 {
-  if (lws_return_http_status(wsi, status, NULL))
+  unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start,
+                                     *end = buf + sizeof buf - 1;
+  char body[LWS_PRE + 64];
+  int n = g_snprintf(body + LWS_PRE, sizeof body - LWS_PRE, "%u\n", status);
+
+  if (lws_add_http_common_headers(wsi, status, "text/plain; charset=utf-8", (lws_filepos_t)n, &p,
+                                  end)
+      || !add_security_headers(http, wsi, TRUE, &p, end)
+      || lws_finalize_write_http_header(wsi, start, &p, end))
+    return -1;
+  if (lws_write(wsi, (unsigned char *)body + LWS_PRE, (size_t)n, LWS_WRITE_HTTP_FINAL) != n)
     return -1;
   return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
@@ -148,7 +162,7 @@ static int serve_file(NaraHttp *http, struct lws *wsi, const char *rel)
   int n;
 
   if (!type || stat(file, &st) != 0 || !S_ISREG(st.st_mode))
-    return finish_status(wsi, HTTP_STATUS_NOT_FOUND);
+    return finish_status(http, wsi, HTTP_STATUS_NOT_FOUND);
   if (!add_security_headers(http, wsi, g_str_has_prefix(type, "text/html"), &p, end))
     return -1;
   n = lws_serve_http_file(wsi, file, type, (const char *)headers, (int)(p - headers));
@@ -223,12 +237,12 @@ static int on_http(NaraHttp *http, struct lws *wsi, HttpSession *hs)
   int len = request_line(wsi, &method, path, sizeof path);
 
   if (len <= 0)
-    return finish_status(wsi,
+    return finish_status(http, wsi,
                          len < 0 ? HTTP_STATUS_REQ_URI_TOO_LONG : HTTP_STATUS_METHOD_NOT_ALLOWED);
   if (http->rest && (g_str_has_prefix(path, "/api/") || g_str_equal(path, "/api")))
     return nara_rest_on_http(http->rest, wsi, &hs->rest, method, path);
   if (!g_str_equal(method, "GET")) /* nothing but the API takes other methods */
-    return finish_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED);
+    return finish_status(http, wsi, HTTP_STATUS_METHOD_NOT_ALLOWED);
   if (g_str_equal(path, "/healthz"))
     return serve_healthz(http, wsi, hs);
   if (g_str_equal(path, "/readyz"))
@@ -240,14 +254,15 @@ static int on_http(NaraHttp *http, struct lws *wsi, HttpSession *hs)
     return serve_file(http, wsi, "index.html");
   if (g_str_has_prefix(path, "/r/"))
     return nara_room_name_is_valid(path + 3) ? serve_file(http, wsi, "index.html")
-                                             : finish_status(wsi, HTTP_STATUS_NOT_FOUND);
+                                             : finish_status(http, wsi, HTTP_STATUS_NOT_FOUND);
   /* A join link: the page reads the token from the fragment, which the
    * browser never sends, so the server sees only the consultation id. */
   if (g_str_has_prefix(path, "/c/"))
-    return nara_http_consultation_id_valid(path + 3) ? serve_file(http, wsi, "index.html")
-                                                     : finish_status(wsi, HTTP_STATUS_NOT_FOUND);
+    return nara_http_consultation_id_valid(path + 3)
+               ? serve_file(http, wsi, "index.html")
+               : finish_status(http, wsi, HTTP_STATUS_NOT_FOUND);
   if (!path_safe(path))
-    return finish_status(wsi, HTTP_STATUS_NOT_FOUND);
+    return finish_status(http, wsi, HTTP_STATUS_NOT_FOUND);
   return serve_file(http, wsi, path + 1);
 }
 

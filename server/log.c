@@ -29,17 +29,40 @@ static const char *level_name(GLogLevelFlags level)
   return "DEBUG";
 }
 
+char *nara_log_escape(const char *message)
+{
+  GString *out = g_string_sized_new(strlen(message));
+  const char *p = message;
+
+  while (*p) {
+    gunichar c = g_utf8_get_char_validated(p, -1);
+    if (c == (gunichar)-1 || c == (gunichar)-2) {
+      g_string_append_printf(out, "\\x%02x", (guint8)*p++);
+      continue;
+    }
+    if (c < 0x20 || c == 0x7f)
+      g_string_append_printf(out, "\\x%02x", (guint)c);
+    else if (c == '\\')
+      g_string_append(out, "\\\\");
+    else
+      g_string_append_len(out, p, g_utf8_next_char(p) - p);
+    p = g_utf8_next_char(p);
+  }
+  return g_string_free(out, FALSE);
+}
+
 static void log_handler(const char *domain, GLogLevelFlags level, const char *message,
                         gpointer user_data)
 {
-  g_autofree char *stamp = NULL;
+  g_autofree char *stamp = NULL, *safe = NULL;
 
   (void)user_data;
   if (!(level & enabled_levels & G_LOG_LEVEL_MASK))
     return;
   stamp = nara_rfc3339_format_ms(g_get_real_time());
+  safe = nara_log_escape(message);
   fprintf(stderr, "%s %s %s: %s\n", stamp ? stamp : "", level_name(level), domain ? domain : "nara",
-          message);
+          safe);
   fflush(stderr);
 }
 

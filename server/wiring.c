@@ -104,6 +104,12 @@ void nara_wiring_services_config(const NaraConfig *config, NaraServicesConfig *s
     .link_validity_hours = nara_config_get_uint(config, "auth.link_validity_hours"),
     .max_name_chars = nara_config_get_uint(config, "signaling.max_name_chars"),
     .retention_days = nara_config_get_uint(config, "audit.retention_days"),
+    .api_clients = nara_config_get_list(config, "auth.api_clients"),
+    .api_scope_claim = g_strdup(nara_config_get_string(config, "auth.api_scope_claim")),
+    .consultation_retention_days = nara_config_get_uint(config, "consultations.retention_days"),
+    .max_token_lifetime_hours = nara_config_get_uint(config, "auth.max_token_lifetime_hours"),
+    .audit_hmac_key = g_strdup(nara_config_get_string(config, "audit.hmac_key")),
+    .audit_hmac_key_file = g_strdup(nara_config_get_string(config, "audit.hmac_key_file")),
   };
 }
 

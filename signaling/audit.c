@@ -4,7 +4,11 @@
  * store's thread, which chains it and writes it with the others queued at
  * the same moment. Never records tokens, chat text, names or addresses:
  * ids, roles, assurance, outcome and a short detail. It decides nothing:
- * callers write exactly one record per event.
+ * callers write exactly one record per event, except join attempts with a
+ * token that did not verify (nothing in it is evidence): those are
+ * summarised per client address and minute (store.h NaraAuditSummary), so
+ * a flood of bad links writes a bounded number of records, each with the
+ * address it came from.
  *
  * Threading: control thread; the store calls back there.
  */
@@ -58,6 +62,28 @@ void nara_audit_then_error(NaraSession *session, json_t *id, const NaraAuditReco
 
   if (!session->sig->store) {
     nara_session_send_error(session, id, code, message);
+    return;
+  }
+  if (g_strcmp0(record->event, "join-attempt") == 0 && record->consultation == NULL
+      && record->actor == NULL) {
+    NaraSignaling *sig = session->sig;
+
+    if (!sig->refusals)
+      sig->refusals = nara_audit_summary_new(sig->store);
+    p = pending_new(record);
+    nara_session_wait_init(&p->wait, session, id);
+    p->code = g_strdup(code);
+    p->message = g_strdup(message);
+    if (nara_audit_summary_note(sig->refusals, record, session->peer_ip, g_get_real_time(), written,
+                                p))
+      return;
+    /* Counted, not written: the refusal goes out at once. */
+    nara_session_send_error(session, id, code, message);
+    nara_session_wait_clear(&p->wait);
+    g_free(p->what);
+    g_free(p->code);
+    g_free(p->message);
+    g_free(p);
     return;
   }
   p = pending_new(record);

@@ -247,6 +247,22 @@ static void attempt_written(NaraStoreResult *result, gpointer data)
   attempt_recorded(j);
 }
 
+/* A link with identifiers only (docs/consultations.md "Tokens"): the name
+ * and identity level are the store's. Older links and an identity
+ * provider's may still carry them; then those count, as before. */
+static const char *fill_from_store(Join *j, const NaraStoreParticipant *p, guint max_chars,
+                                   const char **message)
+{
+  if (!j->name)
+    j->name = nara_validate_display_name(p->name, max_chars);
+  if (!j->claims.assurance)
+    j->claims.assurance = g_strdup(p->assurance ? p->assurance : "none");
+  if (j->name)
+    return NULL;
+  *message = "the participant's stored name is not usable";
+  return "token-claims";
+}
+
 /* The consultation as stored (or why not): check it, record, go on. */
 static void consultation_read(NaraStoreResult *result, gpointer data)
 {
@@ -274,6 +290,9 @@ static void consultation_read(NaraStoreResult *result, gpointer data)
   who.consultation = j->stored->id;
   code = check_store(j->stored, find_participant(j->stored, j->claims.participant), j->role,
                      &message);
+  if (!code)
+    code = fill_from_store(j, find_participant(j->stored, j->claims.participant),
+                           session->sig->config.max_name_chars, &message);
   if (!code)
     code = room_refusal(session->sig, j->stored, &j->claims, j->role, &message);
   if (code) {
@@ -315,8 +334,9 @@ void nara_handle_join_token(NaraSession *session, json_t *msg, json_t *id)
     goto out;
   }
   who = (Asker){ claims.consultation, claims.participant, NULL, claims.assurance };
-  name = nara_validate_display_name(claims.name, sig->config.max_name_chars);
-  if (!nara_role_from_string(claims.role, &role) || !name) {
+  /* Nara's links carry no name (the store has it: consultation_read). */
+  name = claims.name ? nara_validate_display_name(claims.name, sig->config.max_name_chars) : NULL;
+  if (!nara_role_from_string(claims.role, &role) || (claims.name && !name)) {
     refuse(session, id, &who, "token-claims", "the join link's role or name is not usable");
     goto out;
   }

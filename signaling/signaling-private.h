@@ -58,6 +58,7 @@ struct _NaraSignaling {
   NaraHistogram join_seconds;  /* join request to joined or waiting */
   NaraHistogram store_seconds; /* a store call made for a session, to its answer */
   GHashTable *resumable;       /* resume secret (the participant's) -> NaraParticipant* */
+  NaraAuditSummary *refusals;  /* failed join tokens, per address and minute (audit.c) */
 };
 
 typedef enum {

@@ -236,6 +236,7 @@ void nara_signaling_free(NaraSignaling *sig)
   if (!sig)
     return;
   nara_drain_stop(sig);
+  g_clear_pointer(&sig->refusals, nara_audit_summary_free);
   /* Normally the listener closed every socket first and this is empty. */
   g_hash_table_iter_init(&iter, sig->sessions);
   while (g_hash_table_iter_next(&iter, &key, NULL)) {

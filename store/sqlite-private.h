@@ -62,16 +62,22 @@ gboolean nara_sqlite_participant_delete(NaraStore *store, const char *consultati
 gboolean nara_sqlite_participant_set_removed(NaraStore *store, const char *consultation_id,
                                              const char *participant_id, gboolean removed,
                                              GError **error);
-gboolean nara_sqlite_apikey_add(NaraStore *store, const char *key_id, const guint8 hash[32],
-                                const char *label, GError **error);
-gboolean nara_sqlite_apikey_find(NaraStore *store, const guint8 hash[32], char **key_id);
+gboolean nara_sqlite_apikey_add(NaraStore *store, const NaraStoreApiKey *key, const guint8 hash[32],
+                                GError **error);
+NaraStoreApiKey *nara_sqlite_apikey_find(NaraStore *store, const guint8 hash[32]);
+GPtrArray *nara_sqlite_apikey_list(NaraStore *store, GError **error);
+gboolean nara_sqlite_apikey_revoke(NaraStore *store, const char *key_id, GError **error);
+gboolean nara_sqlite_consultation_erase(NaraStore *store, const char *id, GError **error);
+GPtrArray *nara_sqlite_consultations_expire(NaraStore *store, gint64 cutoff_s, GError **error);
 gboolean nara_sqlite_audit_append(NaraStore *store, const NaraAuditRecord *record, GError **error);
 void nara_sqlite_audit_append_batch(NaraStore *store, const NaraAuditRecord *const *records,
                                     guint n, GError **errors);
 gboolean nara_sqlite_audit_export(NaraStore *store, gint64 since_seq, const char *consultation,
-                                  void (*emit)(const char *line, gpointer user_data),
+                                  guint limit, void (*emit)(const char *line, gpointer user_data),
                                   gpointer user_data, GError **error);
-gboolean nara_sqlite_audit_verify(NaraStore *store, guint64 *n_records, GError **error);
+gboolean nara_sqlite_audit_verify(NaraStore *store, const char *anchor, guint64 *n_records,
+                                  guint64 *n_keyed, GError **error);
+char *nara_sqlite_audit_anchor(NaraStore *store, GError **error);
 gboolean nara_sqlite_audit_prune(NaraStore *store, gint64 older_than_us, GError **error);
 
 G_END_DECLS

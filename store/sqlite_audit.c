@@ -101,6 +101,8 @@ static gboolean insert_record(NaraSqliteStore *s, const NaraAuditRecord *record,
   const char **fields[N_TEXT];
   char *made_valid[N_TEXT] = { NULL };
   char hash[NARA_AUDIT_HASH_HEX_LEN + 1];
+  const NaraAuditKey *key = nara_audit_key_current(&s->parent);
+  g_autofree char *mac = NULL;
   sqlite3_stmt *st;
   gboolean ok = FALSE;
 
@@ -118,9 +120,10 @@ static gboolean insert_record(NaraSqliteStore *s, const NaraAuditRecord *record,
   r.time_us = floor_ms_us(record->time_us != 0 ? record->time_us : g_get_real_time());
   r.seq = head->seq + 1;
   nara_audit_record_hash(&r, head->hash, hash);
+  mac = key ? nara_audit_key_mac(key, hash) : NULL;
   st = nara_sqlite_stmt(s,
-                        "INSERT INTO audit (" AUDIT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-                        " ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                        "INSERT INTO audit (" AUDIT_COLUMNS ", mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+                        " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                         error);
   if (st == NULL)
     goto out;
@@ -131,6 +134,8 @@ static gboolean insert_record(NaraSqliteStore *s, const NaraAuditRecord *record,
       sqlite3_bind_text(st, 3 + i, *fields[i], -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 12, head->hash, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 13, hash, -1, SQLITE_STATIC);
+  if (mac)
+    sqlite3_bind_text(st, 14, mac, -1, SQLITE_STATIC);
   if (!nara_sqlite_step_done(s, st, "appending an audit record",
                              "audit sequence taken: the chain head is damaged", error))
     goto out;
@@ -220,7 +225,7 @@ static void record_from_row(sqlite3_stmt *st, NaraAuditRecord *r, const char **p
 }
 
 gboolean nara_sqlite_audit_export(NaraStore *store, gint64 since_seq, const char *consultation,
-                                  void (*emit)(const char *line, gpointer user_data),
+                                  guint limit, void (*emit)(const char *line, gpointer user_data),
                                   gpointer user_data, GError **error)
 {
   NaraSqliteStore *s = NARA_SQLITE(store);
@@ -232,13 +237,15 @@ gboolean nara_sqlite_audit_export(NaraStore *store, gint64 since_seq, const char
    * reset under us. */
   if (sqlite3_prepare_v2(s->db,
                          "SELECT " AUDIT_COLUMNS " FROM audit WHERE seq > ?1"
-                         " AND (?2 IS NULL OR consultation = ?2) ORDER BY seq",
+                         " AND (?2 IS NULL OR consultation = ?2) ORDER BY seq LIMIT ?3",
                          -1, &st, NULL)
       != SQLITE_OK) {
     nara_sqlite_set_error(s, error, "exporting the audit log");
     return FALSE;
   }
   sqlite3_bind_int64(st, 1, since_seq);
+  /* A negative LIMIT is none (SQLite's lang_select). */
+  sqlite3_bind_int64(st, 3, limit ? (gint64)limit : -1);
   if (consultation != NULL)
     sqlite3_bind_text(st, 2, consultation, -1, SQLITE_STATIC);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -263,19 +270,23 @@ static gboolean corrupt(GError **error, gint64 seq, const char *why)
   return FALSE;
 }
 
-/* Walks the chain from the anchor to the head; names the first bad seq. */
-static gboolean verify_chain(NaraSqliteStore *s, guint64 *n_records, GError **error)
+/* Walks the chain from the anchor to the head; names the first bad seq.
+ * With keys, MACs are checked too: once a record has one, every later
+ * record must (keys are only ever added), and so must the head. */
+static gboolean verify_chain(NaraSqliteStore *s, guint64 *n_records, guint64 *n_keyed,
+                             GError **error)
 {
   ChainPoint anchor, head, at;
   sqlite3_stmt *st;
-  guint64 n = 0;
-  gboolean ok = TRUE;
+  guint64 n = 0, keyed = 0;
+  gboolean ok = TRUE, keys = s->parent.audit_keys != NULL, head_keyed = FALSE;
+  const char *why = NULL;
   int rc;
 
   if (!read_anchor_head(s, &anchor, &head, error))
     return FALSE;
   at = anchor;
-  st = nara_sqlite_stmt(s, "SELECT " AUDIT_COLUMNS " FROM audit ORDER BY seq", error);
+  st = nara_sqlite_stmt(s, "SELECT " AUDIT_COLUMNS ", mac FROM audit ORDER BY seq", error);
   if (st == NULL)
     return FALSE;
   while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -299,6 +310,19 @@ static gboolean verify_chain(NaraSqliteStore *s, guint64 *n_records, GError **er
       ok = corrupt(error, r.seq, "record changed since it was written");
       break;
     }
+    if (keys) {
+      const char *mac = (const char *)sqlite3_column_text(st, 13);
+      if (mac == NULL && keyed > 0) {
+        ok = corrupt(error, r.seq, "no MAC after records that had one");
+        break;
+      }
+      if (mac != NULL && !nara_audit_key_check(&s->parent, mac, expect, &why)) {
+        ok = corrupt(error, r.seq, why);
+        break;
+      }
+      keyed += mac != NULL;
+      head_keyed = mac != NULL;
+    }
     at.seq = r.seq;
     memcpy(at.hash, expect, sizeof at.hash);
     n++;
@@ -310,12 +334,65 @@ static gboolean verify_chain(NaraSqliteStore *s, guint64 *n_records, GError **er
   sqlite3_reset(st);
   if (ok && (at.seq != head.seq || strcmp(at.hash, head.hash) != 0))
     ok = corrupt(error, at.seq + 1, "records after it are missing (the head is elsewhere)");
+  if (ok && keyed > 0 && !head_keyed)
+    ok = corrupt(error, at.seq, "the newest record has no MAC");
   if (ok && n_records != NULL)
     *n_records = n;
+  if (ok && n_keyed != NULL)
+    *n_keyed = keyed;
   return ok;
 }
 
-gboolean nara_sqlite_audit_verify(NaraStore *store, guint64 *n_records, GError **error)
+/* The anchor kept elsewhere still holds: the record SEQ (or the pruned
+ * anchor at SEQ) has HASH, so nothing up to it was rebuilt or removed. */
+static gboolean check_anchor(NaraSqliteStore *s, const char *text, GError **error)
+{
+  g_auto(GStrv) parts = g_strsplit(text, ":", 2);
+  ChainPoint anchor, head;
+  guint64 seq = 0;
+  g_autofree char *hash = NULL;
+  sqlite3_stmt *st;
+
+  if (!parts[0] || !parts[1] || !g_ascii_string_to_unsigned(parts[0], 10, 1, G_MAXINT64, &seq, NULL)
+      || strlen(parts[1]) != NARA_AUDIT_HASH_HEX_LEN) {
+    g_set_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_INVALID,
+                "an anchor is SEQ:HASH as printed by nara audit anchor");
+    return FALSE;
+  }
+  if (!read_anchor_head(s, &anchor, &head, error))
+    return FALSE;
+  if ((gint64)seq > head.seq)
+    return corrupt(error, (gint64)seq, "the kept anchor is past the head: records were removed");
+  if ((gint64)seq == anchor.seq)
+    hash = g_strdup(anchor.hash);
+  else if ((gint64)seq < anchor.seq)
+    return corrupt(error, (gint64)seq, "the kept anchor was pruned; keep a newer one");
+  st = hash ? NULL : nara_sqlite_stmt(s, "SELECT hash FROM audit WHERE seq = ?1", error);
+  if (st) {
+    sqlite3_bind_int64(st, 1, (gint64)seq);
+    if (sqlite3_step(st) == SQLITE_ROW)
+      hash = nara_sqlite_column_dup(st, 0);
+    sqlite3_reset(st);
+  }
+  if (hash == NULL || strcmp(hash, parts[1]) != 0)
+    return corrupt(error, (gint64)seq,
+                   "it is not the record the kept anchor names: the history "
+                   "was rewritten");
+  return TRUE;
+}
+
+char *nara_sqlite_audit_anchor(NaraStore *store, GError **error)
+{
+  NaraSqliteStore *s = NARA_SQLITE(store);
+  ChainPoint anchor, head;
+
+  if (!read_anchor_head(s, &anchor, &head, error))
+    return NULL;
+  return g_strdup_printf("%" G_GINT64_FORMAT ":%s", head.seq, head.hash);
+}
+
+gboolean nara_sqlite_audit_verify(NaraStore *store, const char *anchor, guint64 *n_records,
+                                  guint64 *n_keyed, GError **error)
 {
   NaraSqliteStore *s = NARA_SQLITE(store);
   gboolean ok;
@@ -324,7 +401,7 @@ gboolean nara_sqlite_audit_verify(NaraStore *store, guint64 *n_records, GError *
    * reading meta and walking the rows. */
   if (!nara_sqlite_exec(s, "BEGIN", error))
     return FALSE;
-  ok = verify_chain(s, n_records, error);
+  ok = verify_chain(s, n_records, n_keyed, error) && (!anchor || check_anchor(s, anchor, error));
   nara_sqlite_rollback(s);
   return ok;
 }
@@ -340,7 +417,7 @@ gboolean nara_sqlite_audit_prune(NaraStore *store, gint64 older_than_us, GError 
     return FALSE;
   /* Prune only a chain that verifies: pruning a tampered stretch would
    * destroy the evidence of the tampering. */
-  if (!verify_chain(s, NULL, error) || !read_anchor_head(s, &anchor, &head, error))
+  if (!verify_chain(s, NULL, NULL, error) || !read_anchor_head(s, &anchor, &head, error))
     goto fail;
   /* Cut before the first record at or after the cut-off, so a clock that
    * once went backwards never loses a record younger than the retention. */

@@ -450,47 +450,115 @@ gboolean nara_sqlite_participant_set_removed(NaraStore *store, const char *consu
                             consultation_id, participant_id, removed ? 1 : 0, error);
 }
 
-gboolean nara_sqlite_apikey_add(NaraStore *store, const char *key_id, const guint8 hash[32],
-                                const char *label, GError **error)
+gboolean nara_sqlite_apikey_add(NaraStore *store, const NaraStoreApiKey *key, const guint8 hash[32],
+                                GError **error)
 {
   NaraSqliteStore *s = NARA_SQLITE(store);
   sqlite3_stmt *st;
 
-  if (!nara_store_id_valid(key_id))
+  if (!nara_store_id_valid(key->id))
     return invalid(error, "bad API key id");
-  if (!text_ok(label))
-    return invalid(error, "label is not UTF-8");
-  st = nara_sqlite_stmt(
-      s, "INSERT INTO api_keys (id, hash, label, created_at) VALUES (?1, ?2, ?3, ?4)", error);
+  if (!text_ok(key->label) || !text_ok(key->scopes))
+    return invalid(error, "label or scopes are not UTF-8");
+  st = nara_sqlite_stmt(s,
+                        "INSERT INTO api_keys (id, hash, label, created_at, scopes, expires_at)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        error);
   if (st == NULL)
     return FALSE;
-  sqlite3_bind_text(st, 1, key_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 1, key->id, -1, SQLITE_STATIC);
   sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
-  if (label != NULL)
-    sqlite3_bind_text(st, 3, label, -1, SQLITE_STATIC);
+  if (key->label != NULL)
+    sqlite3_bind_text(st, 3, key->label, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 4, now_s());
+  sqlite3_bind_text(st, 5, key->scopes ? key->scopes : "", -1, SQLITE_STATIC);
+  if (key->expires_at > 0)
+    sqlite3_bind_int64(st, 6, key->expires_at);
   return nara_sqlite_step_done(s, st, "adding an API key", "this API key exists already", error);
 }
 
-gboolean nara_sqlite_apikey_find(NaraStore *store, const guint8 hash[32], char **key_id)
+#define APIKEY_COLUMNS "id, label, scopes, created_at, expires_at, revoked_at"
+
+static NaraStoreApiKey *apikey_from_row(sqlite3_stmt *st)
+{
+  NaraStoreApiKey *k = g_new0(NaraStoreApiKey, 1);
+
+  g_strlcpy(k->id, (const char *)sqlite3_column_text(st, 0), sizeof k->id);
+  k->label = nara_sqlite_column_dup(st, 1);
+  k->scopes = nara_sqlite_column_dup(st, 2);
+  k->created_at = sqlite3_column_int64(st, 3);
+  k->expires_at = sqlite3_column_int64(st, 4); /* NULL reads as 0: never */
+  k->revoked_at = sqlite3_column_int64(st, 5);
+  return k;
+}
+
+NaraStoreApiKey *nara_sqlite_apikey_find(NaraStore *store, const guint8 hash[32])
 {
   NaraSqliteStore *s = NARA_SQLITE(store);
   g_autoptr(GError) error = NULL;
-  sqlite3_stmt *st = nara_sqlite_stmt(s, "SELECT id FROM api_keys WHERE hash = ?1", &error);
-  gboolean found = FALSE;
+  sqlite3_stmt *st
+      = nara_sqlite_stmt(s, "SELECT " APIKEY_COLUMNS " FROM api_keys WHERE hash = ?1", &error);
+  NaraStoreApiKey *k = NULL;
 
   if (st == NULL) {
     g_warning("API key lookup: %s", error->message);
-    return FALSE;
+    return NULL;
   }
   /* Looked up by SHA-256 of a 256-bit random key: timing of the index
    * walk reveals nothing an attacker can steer towards a valid key. */
   sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-  if (sqlite3_step(st) == SQLITE_ROW) {
-    found = TRUE;
-    if (key_id != NULL)
-      *key_id = nara_sqlite_column_dup(st, 0);
-  }
+  if (sqlite3_step(st) == SQLITE_ROW)
+    k = apikey_from_row(st);
   sqlite3_reset(st);
-  return found;
+  return k;
+}
+
+GPtrArray *nara_sqlite_apikey_list(NaraStore *store, GError **error)
+{
+  NaraSqliteStore *s = NARA_SQLITE(store);
+  sqlite3_stmt *st = nara_sqlite_stmt(
+      s, "SELECT " APIKEY_COLUMNS " FROM api_keys ORDER BY created_at, id", error);
+  GPtrArray *keys;
+  int rc;
+
+  if (st == NULL)
+    return NULL;
+  keys = g_ptr_array_new_with_free_func((GDestroyNotify)nara_store_apikey_free);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    g_ptr_array_add(keys, apikey_from_row(st));
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) {
+    nara_sqlite_set_error(s, error, "listing API keys");
+    g_ptr_array_unref(keys);
+    return NULL;
+  }
+  return keys;
+}
+
+gboolean nara_sqlite_apikey_revoke(NaraStore *store, const char *key_id, GError **error)
+{
+  NaraSqliteStore *s = NARA_SQLITE(store);
+  sqlite3_stmt *st = nara_sqlite_stmt(
+      s, "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL", error);
+  sqlite3_stmt *exists;
+  gboolean found;
+
+  if (st == NULL)
+    return FALSE;
+  sqlite3_bind_text(st, 1, key_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 2, now_s());
+  if (!nara_sqlite_step_done(s, st, "revoking an API key", NULL, error))
+    return FALSE;
+  if (sqlite3_changes(s->db) == 1)
+    return TRUE;
+  exists = nara_sqlite_stmt(s, "SELECT 1 FROM api_keys WHERE id = ?1", error);
+  if (exists == NULL)
+    return FALSE;
+  sqlite3_bind_text(exists, 1, key_id, -1, SQLITE_STATIC);
+  found = sqlite3_step(exists) == SQLITE_ROW;
+  sqlite3_reset(exists);
+  g_set_error(error, NARA_STORE_ERROR,
+              found ? NARA_STORE_ERROR_CONFLICT : NARA_STORE_ERROR_NOT_FOUND,
+              found ? "API key %s is revoked already" : "no API key %s", key_id);
+  return FALSE;
 }

@@ -205,9 +205,34 @@ static gboolean migrate_to_1(NaraSqliteStore *s, GError **error)
       error);
 }
 
+/* Version 2: API keys get scopes, an expiry and a revocation time. Keys
+ * made before scopes existed could do everything, and still can: they get
+ * every scope there is today, written out, so a scope added later is not
+ * granted to them silently. */
+static gboolean migrate_to_2(NaraSqliteStore *s, GError **error)
+{
+  return nara_sqlite_exec(
+      s,
+      "ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT '';"
+      "ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;"
+      "ALTER TABLE api_keys ADD COLUMN revoked_at INTEGER;"
+      "UPDATE api_keys SET scopes ="
+      "  'consultations:read consultations:write audit:read consultations:erase';",
+      error);
+}
+
+/* Version 3: each audit record may carry a MAC of its hash under a key
+ * kept outside the database (audit_key.c). Records from before have none. */
+static gboolean migrate_to_3(NaraSqliteStore *s, GError **error)
+{
+  return nara_sqlite_exec(s, "ALTER TABLE audit ADD COLUMN mac TEXT;", error);
+}
+
 /* steps[i] migrates version i to i + 1. Append new steps; never edit one. */
 static gboolean (*const steps[])(NaraSqliteStore *s, GError **error) = {
   migrate_to_1,
+  migrate_to_2,
+  migrate_to_3,
 };
 #define SCHEMA_VERSION ((gint64)G_N_ELEMENTS(steps))
 
@@ -367,9 +392,16 @@ static const NaraStoreOps sqlite_ops = {
   .participant_set_removed = nara_sqlite_participant_set_removed,
   .apikey_add = nara_sqlite_apikey_add,
   .apikey_find = nara_sqlite_apikey_find,
+  .apikey_list = nara_sqlite_apikey_list,
+  .consultation_erase = nara_sqlite_consultation_erase,
+  .consultations_expire = nara_sqlite_consultations_expire,
+  .consultation_erase_async = nara_store_thread_consultation_erase,
+  .consultations_expire_async = nara_store_thread_consultations_expire,
+  .apikey_revoke = nara_sqlite_apikey_revoke,
   .audit_append = nara_sqlite_audit_append,
   .audit_export = nara_sqlite_audit_export,
   .audit_verify = nara_sqlite_audit_verify,
+  .audit_anchor = nara_sqlite_audit_anchor,
   .audit_prune = nara_sqlite_audit_prune,
   .audit_append_batch = nara_sqlite_audit_append_batch,
   /* SQLite has no asynchronous interface: its calls run on the store's thread. */

@@ -28,14 +28,26 @@ typedef struct {
                                  const char *participant_id, GError **error);
   gboolean (*participant_set_removed)(NaraStore *store, const char *consultation_id,
                                       const char *participant_id, gboolean removed, GError **error);
-  gboolean (*apikey_add)(NaraStore *store, const char *key_id, const guint8 hash[32],
-                         const char *label, GError **error);
-  gboolean (*apikey_find)(NaraStore *store, const guint8 hash[32], char **key_id);
+  gboolean (*apikey_add)(NaraStore *store, const NaraStoreApiKey *key, const guint8 hash[32],
+                         GError **error);
+  NaraStoreApiKey *(*apikey_find)(NaraStore *store, const guint8 hash[32]);
+  GPtrArray *(*apikey_list)(NaraStore *store, GError **error);
+  gboolean (*apikey_revoke)(NaraStore *store, const char *key_id, GError **error);
+  gboolean (*consultation_erase)(NaraStore *store, const char *id, GError **error);
+  GPtrArray *(*consultations_expire)(NaraStore *store, gint64 cutoff_s, GError **error);
+  void (*consultation_erase_async)(NaraStore *store, const char *id, NaraStoreCallback cb,
+                                   gpointer user_data);
+  void (*consultations_expire_async)(NaraStore *store, gint64 cutoff_s, NaraStoreCallback cb,
+                                     gpointer user_data);
   gboolean (*audit_append)(NaraStore *store, const NaraAuditRecord *record, GError **error);
+  /* limit 0: every record; else at most limit, stopped in SQL. */
   gboolean (*audit_export)(NaraStore *store, gint64 since_seq, const char *consultation,
-                           void (*emit)(const char *line, gpointer user_data), gpointer user_data,
-                           GError **error);
-  gboolean (*audit_verify)(NaraStore *store, guint64 *n_records, GError **error);
+                           guint limit, void (*emit)(const char *line, gpointer user_data),
+                           gpointer user_data, GError **error);
+  /* anchor "SEQ:HASH" or NULL; *n_keyed: records whose MAC was checked. */
+  gboolean (*audit_verify)(NaraStore *store, const char *anchor, guint64 *n_records,
+                           guint64 *n_keyed, GError **error);
+  char *(*audit_anchor)(NaraStore *store, GError **error);
   gboolean (*audit_prune)(NaraStore *store, gint64 older_than_us, GError **error);
   /* n records in one transaction; errors[i] set for each record not written. */
   void (*audit_append_batch)(NaraStore *store, const NaraAuditRecord *const *records, guint n,
@@ -83,7 +95,23 @@ struct _NaraStore {
    * an export's emit may read the store. */
   GRecMutex lock;
   NaraStoreThread *thread; /* store_thread.c: made at the first _async call */
+  GPtrArray *audit_keys;   /* NaraAuditKey*, the last current; NULL: no MACs (audit_key.c) */
 };
+
+/* audit_key.c */
+typedef struct {
+  char kid[33];
+  guint8 key[64];
+  gsize len;
+} NaraAuditKey;
+
+/* (transfer none) The key new records are MACed with, or NULL. */
+const NaraAuditKey *nara_audit_key_current(NaraStore *store);
+/* (transfer full) "kid:hex HMAC-SHA256(key, hash_hex)". */
+char *nara_audit_key_mac(const NaraAuditKey *key, const char *hash_hex);
+/* TRUE when mac is right for hash_hex under one of the keys; else *why. */
+gboolean nara_audit_key_check(NaraStore *store, const char *mac, const char *hash_hex,
+                              const char **why);
 
 /* store.c: sets up the shared part of a backend's struct. */
 void nara_store_init(NaraStore *store, const NaraStoreOps *ops);
@@ -118,6 +146,10 @@ void nara_store_thread_audit_export(NaraStore *store, gint64 since_seq, const ch
                                     guint limit, NaraStoreCallback cb, gpointer user_data);
 void nara_store_thread_audit_prune(NaraStore *store, gint64 older_than_us, NaraStoreCallback cb,
                                    gpointer user_data);
+void nara_store_thread_consultation_erase(NaraStore *store, const char *id, NaraStoreCallback cb,
+                                          gpointer user_data);
+void nara_store_thread_consultations_expire(NaraStore *store, gint64 cutoff_s, NaraStoreCallback cb,
+                                            gpointer user_data);
 void nara_store_thread_flush(NaraStore *store);
 /* Finishes the queued jobs, runs their callbacks, ends the thread. */
 void nara_store_thread_stop(NaraStore *store);

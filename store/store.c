@@ -97,6 +97,7 @@ void nara_store_close(NaraStore *store)
   /* Queued work finishes and its callbacks run before the connection goes. */
   nara_store_flush(store);
   nara_store_thread_stop(store);
+  g_clear_pointer(&store->audit_keys, g_ptr_array_unref);
   g_rec_mutex_clear(&store->lock);
   store->ops->close(store);
 }
@@ -182,25 +183,56 @@ gboolean nara_store_participant_set_removed(NaraStore *store, const char *consul
   return ret;
 }
 
-gboolean nara_store_apikey_add(NaraStore *store, const char *key_id, const guint8 hash[32],
-                               const char *label, GError **error)
+void nara_store_apikey_free(NaraStoreApiKey *key)
+{
+  if (key == NULL)
+    return;
+  g_free(key->label);
+  g_free(key->scopes);
+  g_free(key);
+}
+
+gboolean nara_store_apikey_add(NaraStore *store, const NaraStoreApiKey *key, const guint8 hash[32],
+                               GError **error)
 {
   gboolean ret;
 
-  g_return_val_if_fail(store != NULL && hash != NULL, FALSE);
+  g_return_val_if_fail(store != NULL && key != NULL && hash != NULL, FALSE);
   g_rec_mutex_lock(&store->lock);
-  ret = store->ops->apikey_add(store, key_id, hash, label, error);
+  ret = store->ops->apikey_add(store, key, hash, error);
   g_rec_mutex_unlock(&store->lock);
   return ret;
 }
 
-gboolean nara_store_apikey_find(NaraStore *store, const guint8 hash[32], char **key_id)
+NaraStoreApiKey *nara_store_apikey_find(NaraStore *store, const guint8 hash[32])
+{
+  NaraStoreApiKey *ret;
+
+  g_return_val_if_fail(store != NULL && hash != NULL, NULL);
+  g_rec_mutex_lock(&store->lock);
+  ret = store->ops->apikey_find(store, hash);
+  g_rec_mutex_unlock(&store->lock);
+  return ret;
+}
+
+GPtrArray *nara_store_apikey_list(NaraStore *store, GError **error)
+{
+  GPtrArray *ret;
+
+  g_return_val_if_fail(store != NULL, NULL);
+  g_rec_mutex_lock(&store->lock);
+  ret = store->ops->apikey_list(store, error);
+  g_rec_mutex_unlock(&store->lock);
+  return ret;
+}
+
+gboolean nara_store_apikey_revoke(NaraStore *store, const char *key_id, GError **error)
 {
   gboolean ret;
 
-  g_return_val_if_fail(store != NULL && hash != NULL, FALSE);
+  g_return_val_if_fail(store != NULL, FALSE);
   g_rec_mutex_lock(&store->lock);
-  ret = store->ops->apikey_find(store, hash, key_id);
+  ret = store->ops->apikey_revoke(store, key_id, error);
   g_rec_mutex_unlock(&store->lock);
   return ret;
 }
@@ -224,7 +256,7 @@ gboolean nara_store_audit_export(NaraStore *store, gint64 since_seq, const char 
 
   g_return_val_if_fail(store != NULL && emit != NULL, FALSE);
   g_rec_mutex_lock(&store->lock);
-  ret = store->ops->audit_export(store, since_seq, consultation, emit, user_data, error);
+  ret = store->ops->audit_export(store, since_seq, consultation, 0, emit, user_data, error);
   g_rec_mutex_unlock(&store->lock);
   return ret;
 }
@@ -235,7 +267,7 @@ gboolean nara_store_audit_verify(NaraStore *store, guint64 *n_records, GError **
 
   g_return_val_if_fail(store != NULL, FALSE);
   g_rec_mutex_lock(&store->lock);
-  ret = store->ops->audit_verify(store, n_records, error);
+  ret = store->ops->audit_verify(store, NULL, n_records, NULL, error);
   g_rec_mutex_unlock(&store->lock);
   return ret;
 }
@@ -343,4 +375,63 @@ void nara_store_flush(NaraStore *store)
 {
   g_return_if_fail(store != NULL);
   store->ops->flush(store);
+}
+
+gboolean nara_store_consultation_erase(NaraStore *store, const char *id, GError **error)
+{
+  gboolean ret;
+
+  g_return_val_if_fail(store != NULL && id != NULL, FALSE);
+  g_rec_mutex_lock(&store->lock);
+  ret = store->ops->consultation_erase(store, id, error);
+  g_rec_mutex_unlock(&store->lock);
+  return ret;
+}
+
+GPtrArray *nara_store_consultations_expire(NaraStore *store, gint64 cutoff_s, GError **error)
+{
+  GPtrArray *ret;
+
+  g_return_val_if_fail(store != NULL, NULL);
+  g_rec_mutex_lock(&store->lock);
+  ret = store->ops->consultations_expire(store, cutoff_s, error);
+  g_rec_mutex_unlock(&store->lock);
+  return ret;
+}
+
+void nara_store_consultation_erase_async(NaraStore *store, const char *id, NaraStoreCallback cb,
+                                         gpointer user_data)
+{
+  g_return_if_fail(store != NULL && id != NULL);
+  store->ops->consultation_erase_async(store, id, cb, user_data);
+}
+
+void nara_store_consultations_expire_async(NaraStore *store, gint64 cutoff_s, NaraStoreCallback cb,
+                                           gpointer user_data)
+{
+  g_return_if_fail(store != NULL);
+  store->ops->consultations_expire_async(store, cutoff_s, cb, user_data);
+}
+
+char *nara_store_audit_anchor(NaraStore *store, GError **error)
+{
+  char *ret;
+
+  g_return_val_if_fail(store != NULL, NULL);
+  g_rec_mutex_lock(&store->lock);
+  ret = store->ops->audit_anchor(store, error);
+  g_rec_mutex_unlock(&store->lock);
+  return ret;
+}
+
+gboolean nara_store_audit_verify_anchor(NaraStore *store, const char *anchor, guint64 *n_records,
+                                        guint64 *n_keyed, GError **error)
+{
+  gboolean ret;
+
+  g_return_val_if_fail(store != NULL, FALSE);
+  g_rec_mutex_lock(&store->lock);
+  ret = store->ops->audit_verify(store, anchor, n_records, n_keyed, error);
+  g_rec_mutex_unlock(&store->lock);
+  return ret;
 }

@@ -29,6 +29,8 @@ typedef enum {
   JOB_AUDIT_APPEND,
   JOB_AUDIT_EXPORT,
   JOB_AUDIT_PRUNE,
+  JOB_CONSULTATION_ERASE,
+  JOB_CONSULTATIONS_EXPIRE,
 } JobKind;
 
 typedef struct {
@@ -100,7 +102,9 @@ static void result_clear(NaraStoreResult *r)
   g_clear_pointer(&r->participant, nara_store_participant_free);
   g_clear_pointer(&r->consultations, g_ptr_array_unref);
   g_clear_pointer(&r->key_id, g_free);
+  g_clear_pointer(&r->apikey, nara_store_apikey_free);
   g_clear_pointer(&r->lines, g_ptr_array_unref);
+  g_clear_pointer(&r->ids, g_ptr_array_unref);
 }
 
 static void job_free(Job *job)
@@ -183,14 +187,24 @@ static void run_one(NaraStore *store, Job *job)
   case JOB_PARTICIPANT_SET_REMOVED:
     ops->participant_set_removed(store, job->id, job->id2, job->flag, &r->error);
     break;
+  case JOB_CONSULTATION_ERASE:
+    ops->consultation_erase(store, job->id, &r->error);
+    break;
+  case JOB_CONSULTATIONS_EXPIRE:
+    r->ids = ops->consultations_expire(store, job->value, &r->error);
+    break;
   case JOB_APIKEY_FIND:
-    ops->apikey_find(store, job->hash, &r->key_id);
+    r->apikey = ops->apikey_find(store, job->hash);
+    r->key_id = r->apikey ? g_strdup(r->apikey->id) : NULL;
     memset(job->hash, 0, sizeof job->hash);
     break;
   case JOB_AUDIT_EXPORT: {
     Export e = { g_ptr_array_new_with_free_func(g_free), job->limit, FALSE };
 
-    if (ops->audit_export(store, job->value, job->id, export_line, &e, &r->error)) {
+    /* One more than the limit: it says whether more follow, and the
+     * walk stops there in SQL instead of reading every later record. */
+    if (ops->audit_export(store, job->value, job->id, job->limit ? job->limit + 1 : 0, export_line,
+                          &e, &r->error)) {
       r->lines = e.lines;
       r->more = e.more;
     } else {
@@ -499,5 +513,23 @@ void nara_store_thread_audit_prune(NaraStore *store, gint64 older_than_us, NaraS
   Job *job = job_new(JOB_AUDIT_PRUNE, cb, user_data);
 
   job->value = older_than_us;
+  submit(store, job);
+}
+
+void nara_store_thread_consultation_erase(NaraStore *store, const char *id, NaraStoreCallback cb,
+                                          gpointer user_data)
+{
+  Job *job = job_new(JOB_CONSULTATION_ERASE, cb, user_data);
+
+  job->id = g_strdup(id);
+  submit(store, job);
+}
+
+void nara_store_thread_consultations_expire(NaraStore *store, gint64 cutoff_s, NaraStoreCallback cb,
+                                            gpointer user_data)
+{
+  Job *job = job_new(JOB_CONSULTATIONS_EXPIRE, cb, user_data);
+
+  job->value = cutoff_s;
   submit(store, job);
 }

@@ -36,6 +36,12 @@ typedef struct {
   guint link_validity_hours; /* 0: until the consultation's end + 2 h */
   guint max_name_chars;      /* display names, as signaling enforces them */
   guint retention_days;      /* audit log records older than this are pruned */
+  char **api_clients;        /* azp/client_id allowed to call the REST API; NULL/empty: none */
+  char *api_scope_claim;     /* claim of an access token naming its scopes, "": "scope" */
+  guint consultation_retention_days; /* over consultations are erased after this; 0: 30 */
+  guint max_token_lifetime_hours;    /* tokens valid longer than this are refused; 0: no bound */
+  char *audit_hmac_key;              /* "kid:hex ..." for the audit chain's MAC, "": none */
+  char *audit_hmac_key_file;         /* or the file holding it, "": none */
 } NaraServicesConfig;
 
 void nara_services_config_clear(NaraServicesConfig *config);
@@ -50,6 +56,10 @@ typedef struct {
   guint max_name_chars;      /* display names, as signaling enforces them */
   guint retention_days;      /* audit records kept this many days */
   guint prune_source;        /* daily prune timer, 0 when not started */
+  NaraAccessPolicy access;   /* what an IdP access token must show (strings owned below) */
+  char **api_clients;
+  char *api_scope_claim;
+  guint consultation_retention_days; /* over consultations erased after this many days */
 } NaraServices;
 
 /* (transfer full) Creates the state directory (0700) if needed.
@@ -59,8 +69,9 @@ NaraServices *nara_services_open(const NaraServicesConfig *config, GError **erro
 void nara_services_free(NaraServices *services);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NaraServices, nara_services_free)
 
-/* Prunes the audit log now, then once a day (a timer on the default main
- * context; the prune itself runs on the store's thread). */
+/* Prunes the audit log and erases consultations past their retention now,
+ * then once a day (a timer on the default main context; the work runs on
+ * the store's thread). Each erasure is a "consultation-erased" record. */
 void nara_services_start_pruning(NaraServices *services);
 
 /* The HS256 secret in path: read it (at least NARA_SECRET_BYTES), or,

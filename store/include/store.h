@@ -116,6 +116,16 @@ GPtrArray *nara_store_consultation_list(NaraStore *store, int status, guint limi
 gboolean nara_store_consultation_update(NaraStore *store, const NaraStoreConsultation *c,
                                         GError **error);
 
+/* Erasure: the consultation and its participants are deleted (titles,
+ * names, identity levels), the freed space zeroed and the write-ahead log
+ * emptied, so the files keep no trace; the audit log is untouched.
+ * NOT_FOUND if there is no such consultation. */
+gboolean nara_store_consultation_erase(NaraStore *store, const char *id, GError **error);
+/* Erases every consultation over before cutoff_s (unix seconds): ended or
+ * cancelled and unchanged since, or its end before it. (transfer full) the
+ * erased ids (char*), or NULL on error. */
+GPtrArray *nara_store_consultations_expire(NaraStore *store, gint64 cutoff_s, GError **error);
+
 /* Participants. p->id generated when empty; p->consultation_id must exist. */
 gboolean nara_store_participant_add(NaraStore *store, NaraStoreParticipant *p, GError **error);
 gboolean nara_store_participant_delete(NaraStore *store, const char *consultation_id,
@@ -124,11 +134,40 @@ gboolean nara_store_participant_set_removed(NaraStore *store, const char *consul
                                             const char *participant_id, gboolean removed,
                                             GError **error);
 
-/* API keys: only a SHA-256 of the key is stored. */
-gboolean nara_store_apikey_add(NaraStore *store, const char *key_id, const guint8 hash[32],
-                               const char *label, GError **error);
-/* TRUE and *key_id (transfer full) when a key with this hash exists. */
-gboolean nara_store_apikey_find(NaraStore *store, const guint8 hash[32], char **key_id);
+/* A REST API key as stored: never the key itself, only its SHA-256. */
+typedef struct {
+  char id[NARA_STORE_ID_LEN]; /* "k-" + random; names the key in audit records */
+  char *label;                /* what it is for; may be NULL */
+  char *scopes;               /* scope names, space-separated ("consultations:read audit:read") */
+  gint64 created_at;          /* unix seconds */
+  gint64 expires_at;          /* unix seconds; 0: never */
+  gint64 revoked_at;          /* unix seconds; 0: not revoked */
+} NaraStoreApiKey;
+
+void nara_store_apikey_free(NaraStoreApiKey *key);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NaraStoreApiKey, nara_store_apikey_free)
+
+/* Stores key (id, label, scopes, expires_at; created_at is now) under hash. */
+gboolean nara_store_apikey_add(NaraStore *store, const NaraStoreApiKey *key, const guint8 hash[32],
+                               GError **error);
+/* (transfer full) The key with this hash, revoked or expired ones too (the
+ * caller decides and records why it refuses), or NULL. */
+NaraStoreApiKey *nara_store_apikey_find(NaraStore *store, const guint8 hash[32]);
+/* (transfer full) NaraStoreApiKey*, oldest first. */
+GPtrArray *nara_store_apikey_list(NaraStore *store, GError **error);
+/* Marks key id revoked now: NOT_FOUND, or CONFLICT if it already is. */
+gboolean nara_store_apikey_revoke(NaraStore *store, const char *key_id, GError **error);
+
+/* The audit chain's HMAC keys: "kid:hex" words (32-64 bytes each), the
+ * last one current; "" or NULL: none. Call before the first _async call.
+ * With keys, every new record carries a MAC, and verify checks it. */
+gboolean nara_store_set_audit_keys(NaraStore *store, const char *keys, GError **error);
+/* (transfer full) The chain's head as "SEQ:HASH", to keep elsewhere. */
+char *nara_store_audit_anchor(NaraStore *store, GError **error);
+/* verify, and that the record SEQ (or the pruned anchor) still has HASH:
+ * a rebuilt or truncated history no longer matches what was kept. */
+gboolean nara_store_audit_verify_anchor(NaraStore *store, const char *anchor, guint64 *n_records,
+                                        guint64 *n_keyed, GError **error);
 
 /* Audit: appends one record, chained to the previous one. */
 gboolean nara_store_audit_append(NaraStore *store, const NaraAuditRecord *record, GError **error);
@@ -157,8 +196,10 @@ typedef struct {
   NaraStoreParticipant *participant;   /* participant_add: as stored (id filled in) */
   GPtrArray *consultations;            /* list: NaraStoreConsultation* (owned) */
   char *key_id;                        /* apikey_find: the key's id, NULL: no such key */
+  NaraStoreApiKey *apikey;             /* apikey_find: the key as stored, NULL: no such key */
   GPtrArray *lines;                    /* audit_export: char* (owned), at most limit */
   gboolean more;                       /* audit_export: more records follow the limit */
+  GPtrArray *ids;                      /* consultations_expire: the erased ids, char* (owned) */
 } NaraStoreResult;
 
 /* Runs on the control thread. user_data is the caller's: if what it points
@@ -196,6 +237,10 @@ void nara_store_participant_set_removed_async(NaraStore *store, const char *cons
                                               NaraStoreCallback cb, gpointer user_data);
 void nara_store_apikey_find_async(NaraStore *store, const guint8 hash[32], NaraStoreCallback cb,
                                   gpointer user_data);
+void nara_store_consultation_erase_async(NaraStore *store, const char *id, NaraStoreCallback cb,
+                                         gpointer user_data);
+void nara_store_consultations_expire_async(NaraStore *store, gint64 cutoff_s, NaraStoreCallback cb,
+                                           gpointer user_data);
 /* Completes once the record is on disk (group commit with the others queued). */
 void nara_store_audit_append_async(NaraStore *store, const NaraAuditRecord *record,
                                    NaraStoreCallback cb, gpointer user_data);
@@ -204,6 +249,28 @@ void nara_store_audit_export_async(NaraStore *store, gint64 since_seq, const cha
                                    guint limit, NaraStoreCallback cb, gpointer user_data);
 void nara_store_audit_prune_async(NaraStore *store, gint64 older_than_us, NaraStoreCallback cb,
                                   gpointer user_data);
+
+/* ---- refusals summarised (audit_summary.c) ----
+ *
+ * A flood of refused attempts writes a bounded number of records: the
+ * first from a source (an address, a key id) for an event and outcome in
+ * a minute at once, the rest of that minute as one record with their
+ * count when the minute is over. Control thread; a timer on the default
+ * main context sweeps each minute. */
+typedef struct _NaraAuditSummary NaraAuditSummary;
+
+/* (transfer full) store: (transfer none), must outlive it. */
+NaraAuditSummary *nara_audit_summary_new(NaraStore *store);
+/* Writes the counts still pending, stops the timer. */
+void nara_audit_summary_free(NaraAuditSummary *summary);
+/* TRUE: the first from who this minute, written now with "from <who>"
+ * added to its detail (cb as for audit_append_async); FALSE: counted only,
+ * cb is not called. */
+gboolean nara_audit_summary_note(NaraAuditSummary *summary, const NaraAuditRecord *record,
+                                 const char *who, gint64 now_us, NaraStoreCallback cb,
+                                 gpointer user_data);
+/* Writes the counts of minutes before now_us's (G_MAXINT64: all). */
+void nara_audit_summary_sweep(NaraAuditSummary *summary, gint64 now_us);
 
 /* Waits until every queued call is done and runs the callbacks due, on the
  * calling thread, until none is left (callbacks may queue more). For

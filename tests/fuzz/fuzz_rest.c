@@ -91,7 +91,11 @@ static void run_init(Run *r)
   memset(r, 0, sizeof *r);
   r->services.store = nara_store_open_sqlite(":memory:", NULL);
   CHECK(r->services.store != NULL);
-  CHECK(nara_store_apikey_add(r->services.store, api_key_id, api_key_hash, "fuzz", NULL));
+  {
+    NaraStoreApiKey k = { .label = (char *)"fuzz", .scopes = (char *)"all" };
+    g_strlcpy(k.id, api_key_id, sizeof k.id);
+    CHECK(nara_store_apikey_add(r->services.store, &k, api_key_hash, NULL));
+  }
   r->services.tokens = verifier;
   r->services.public_url = (char *)PUBLIC_URL;
   r->services.api_audience = (char *)"nara-api";
@@ -99,6 +103,9 @@ static void run_init(Run *r)
   r->signaling = nara_signaling_new(&sc, media);
   nara_signaling_set_consultations(r->signaling, r->services.store, verifier);
   r->rest = nara_rest_new(&r->services, r->signaling, TRUE);
+  /* Refusal records would land a turn later and blur "a refusal writes
+   * nothing else"; their bound is tested in test_rest_scopes.py. */
+  g_clear_pointer(&r->rest->refusals, nara_audit_summary_free);
 }
 
 static void run_clear(Run *r)
@@ -279,20 +286,21 @@ static GHashTable *parse_query(const char *query)
 
 static void key_found(NaraStoreResult *result, gpointer data)
 {
-  *(char **)data = g_steal_pointer(&result->key_id);
+  nara_rest_caller_from_key(data, result->apikey, g_get_real_time() / G_USEC_PER_SEC);
 }
 
 static void authenticate(Run *r, const char *value)
 {
-  g_autofree char *key_id = NULL;
+  NaraRestCaller caller = { 0 };
   gboolean ok;
   g_autofree char *right = g_strconcat("Bearer ", api_key, NULL);
 
   /* An API key is looked up on the store's thread: drain it here. */
-  if (!nara_rest_authenticate(r->rest, value, &key_id, key_found, &key_id))
+  if (!nara_rest_authenticate(r->rest, value, &caller, key_found, &caller))
     nara_store_flush(r->services.store);
-  ok = key_id != NULL;
-  CHECK(!ok || g_str_equal(key_id, api_key_id));
+  ok = caller.key_id != NULL;
+  CHECK(!ok || g_str_equal(caller.key_id, api_key_id));
+  nara_rest_caller_clear(&caller);
   if (g_str_equal(value, right))
     CHECK(ok);
 }
@@ -330,7 +338,8 @@ static void request(Run *r, const char *line, gsize len)
 
   before = audit_records(r);
   nara_rest_answer_request(r->rest, method, target->str, content_type,
-                           anonymous ? NULL : api_key_id, query, body->str, body->len, &call);
+                           anonymous ? NULL : api_key_id, NARA_SCOPE_ALL, query, body->str,
+                           body->len, &call);
   after = audit_records(r);
   if (verbose)
     fprintf(stderr, "%s %s -> %u %.*s\n", method, target->str, call.status,

@@ -214,6 +214,9 @@ async def test_cli_links_join(binary, state_dir):
         i = await join_token(host, host_link.split("#t=", 1)[1])
         joined = await host.expect("joined", id=i)
         assert joined["consultation"]["title"] == "Check-up"
+        # The link names nobody: name and identity level come from the store.
+        assert "Berg" not in host_link and "siths" not in host_link
+        assert (joined["you"]["name"], joined["you"]["assurance"]) == ("Dr Berg", "siths"), joined
         await host.expect("waiting-list", waiting=[])
         pat = await connect(server)
         i = await join_token(pat, pat_link.split("#t=", 1)[1])

@@ -78,7 +78,12 @@ async def test_token_attacks(binary, state_dir):
 
         records = b.audit(everything=True)
         attempts = [r for r in records if r["event"] == "join-attempt"]
-        assert [r["outcome"] for r in attempts] == [c for _, c in cases] + ["ok"], attempts
+        # Tokens that do not verify are summarised per address and minute:
+        # the first of each outcome as it came, repeats as one count later.
+        def firsts(xs):
+            return [x for i, x in enumerate(xs) if x not in xs[:i]]
+        got = [r["outcome"] for r in attempts if "more in the minute" not in (r["detail"] or "")]
+        assert firsts(got) == firsts([c for _, c in cases] + ["ok"]), attempts
         assert sum(1 for r in records if r["event"] == "waiting") == 1
         # A token that failed verification is evidence of nothing: no actor, no
         # consultation on record. A verified one names who tried.

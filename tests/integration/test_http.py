@@ -15,7 +15,7 @@ import urllib.request
 
 from harness import Client, Server, chat_flows, room_of, run, tls_context
 
-CSP = ("default-src 'self'; connect-src 'self' wss: ws:; img-src 'self' data: blob:; "
+CSP = ("default-src 'self'; connect-src 'self'; img-src 'self' data: blob:; "
        "media-src 'self' blob:; style-src 'self'; script-src 'self'; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'")
 
@@ -56,9 +56,14 @@ async def test_static_files(binary, state_dir):
         for path in ("/js/", "/js", "/nope.js", "/r/bad%20name", "/r/", "/r/a/b",
                      "/../secret.txt", "/%2e%2e/secret.txt", "/js/..%2f..%2fsecret.txt",
                      "/.hidden", "/index.html/x", "/ws"):
-            status, _, body = server.get(path)
+            status, headers, body = server.get(path)
             assert status == 404, (path, status)
             assert b"outside the web dir" not in body
+            # Errors carry the same security headers as pages.
+            assert headers["Content-Security-Policy"] == CSP, (path, headers)
+            assert headers["X-Content-Type-Options"] == "nosniff"
+            assert headers["X-Frame-Options"] == "DENY"
+            assert "max-age=" in headers["Strict-Transport-Security"]
         status, headers, body = server.get("/healthz")
         assert status == 200 and headers["Content-Type"] == "application/json"
         health = json.loads(body)
@@ -70,6 +75,8 @@ async def test_static_files(binary, state_dir):
             raise AssertionError("POST accepted")
         except urllib.error.HTTPError as e:
             assert e.code in (405, 404), e.code
+            assert e.headers["Content-Security-Policy"] == CSP, e.headers
+            assert e.headers["X-Content-Type-Options"] == "nosniff"
 
 
 async def test_plain_http_and_ws(binary, state_dir):

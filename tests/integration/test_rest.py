@@ -34,7 +34,7 @@ def nara(binary, state_dir, *args, check=True):
 
 
 def api_key(binary, state_dir):
-    _, out, err = nara(binary, state_dir, "apikey", "create", "--label", "rest test")
+    _, out, err = nara(binary, state_dir, "apikey", "create", "--label", "rest test", "--scope", "all")
     key = out.strip()
     assert key.startswith("nara_") and len(key) == 48, out
     assert "k-" in err and key not in err, err
@@ -135,8 +135,9 @@ async def test_crud(binary, state_dir):
         for p in (host, patient):
             claims = verify_token(state_dir, token_of(server, p["link"], cid))
             assert claims["iss"] == "nara" and claims["aud"] == "nara-join", claims
-            assert (claims["cid"], claims["sub"], claims["role"], claims["name"], claims["acr"]) \
-                == (cid, p["id"], p["role"], p["name"], p["assurance"]), claims
+            # Identifiers only: the name and identity level stay on the server.
+            assert (claims["cid"], claims["sub"], claims["role"]) == (cid, p["id"], p["role"])
+            assert "name" not in claims and "acr" not in claims, claims
             assert claims["exp"] == int(ends.timestamp()) + 7200, claims
             assert p["linkExpiresAt"] == (ends + datetime.timedelta(hours=2)).strftime(
                 "%Y-%m-%dT%H:%M:%SZ")
@@ -283,7 +284,7 @@ async def test_cli(binary, state_dir):
     assert [(p[1], p[2]) for p in people] == [("host", "Dr Berg"), ("patient", "Astrid")], people
     assert all(f"/c/{cid}#t=" in p[3] for p in people), people
     claims = verify_token(state_dir, people[0][3].split("#t=", 1)[1])
-    assert claims["acr"] == "siths" and claims["sub"] == people[0][0]
+    assert "acr" not in claims and claims["sub"] == people[0][0]
 
     code, out, err = nara(binary, state_dir, "consultation", "create", "--title", "",
                           "--start", "soon", "--end", rfc3339(60), "--participant", "X:king",
@@ -403,16 +404,23 @@ async def test_idp_access_token(binary, state_dir):
                                  "y": b64url(nums.y.to_bytes(32, "big"))}]})
     idp = "https://idp.region.example"
     now = int(datetime.datetime.now(datetime.timezone.utc).timestamp())
-    claims = {"iss": idp, "aud": "nara-api", "sub": "booking-system", "exp": now + 300}
-    with Server(binary, state_dir, f"auth.jwks={jwks}", f"auth.idp_issuer={idp}") as server:
+    claims = {"iss": idp, "aud": "nara-api", "sub": "booking-system", "exp": now + 300,
+              "azp": "booking", "scope": "openid consultations:write audit:read"}
+    with Server(binary, state_dir, f"auth.jwks={jwks}", f"auth.idp_issuer={idp}",
+                "auth.api_clients=booking") as server:
         status, _, c = call(server, "POST", "/api/v1/consultations", booking(),
                             es256_token(key, claims))
         assert status == 201, c
         records = audit(server, es256_token(key, claims), c["id"])
         assert records[0]["actor"] == "api:idp:booking-system", records[0]
+        # Only consultations:write and audit:read: reading a consultation is refused.
+        status, hdrs, _ = call(server, "GET", "/api/v1/consultations", key=es256_token(key, claims))
+        assert status == 403 and "insufficient_scope" in hdrs["WWW-Authenticate"], status
         for bad in (dict(claims, aud="nara-join"), dict(claims, exp=now - 3600),
-                    dict(claims, iss="https://elsewhere.example")):
-            status, hdrs, _ = call(server, "GET", "/api/v1/consultations",
+                    dict(claims, iss="https://elsewhere.example"),
+                    dict(claims, aud=["nara-api", "nara-join"]), dict(claims, azp="webshop"),
+                    dict(claims, scope="openid profile")):
+            status, hdrs, _ = call(server, "POST", "/api/v1/consultations", booking(),
                                    key=es256_token(key, bad))
             assert status == 401 and "invalid_token" in hdrs["WWW-Authenticate"], (bad, status)
         # The server secret mints join links; it never opens the API.

@@ -344,6 +344,24 @@ static void test_participants(StoreFixture *f, gconstpointer data)
   }
 }
 
+static gboolean add_key(NaraStore *store, const char *id, const guint8 hash[32], const char *label,
+                        GError **error)
+{
+  NaraStoreApiKey k = { .label = (char *)label, .scopes = (char *)"consultations:read" };
+
+  if (id && strlen(id) >= sizeof k.id)
+    return FALSE;
+  g_strlcpy(k.id, id ? id : "", sizeof k.id);
+  return nara_store_apikey_add(store, &k, hash, error);
+}
+
+static char *find_key(NaraStore *store, const guint8 hash[32])
+{
+  g_autoptr(NaraStoreApiKey) k = nara_store_apikey_find(store, hash);
+
+  return k ? g_strdup(k->id) : NULL;
+}
+
 static void test_apikeys(StoreFixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
@@ -353,21 +371,20 @@ static void test_apikeys(StoreFixture *f, gconstpointer data)
   (void)data;
   memset(hash, 0xab, sizeof hash);
   memset(other, 0xcd, sizeof other);
-  g_assert_true(nara_store_apikey_add(f->store, "k-booking", hash, "booking system", &error));
+  g_assert_true(add_key(f->store, "k-booking", hash, "booking system", &error));
   g_assert_no_error(error);
-  g_assert_true(nara_store_apikey_find(f->store, hash, &id));
+  id = find_key(f->store, hash);
   g_assert_cmpstr(id, ==, "k-booking");
   g_free(id);
-  id = NULL;
-  g_assert_false(nara_store_apikey_find(f->store, other, &id));
+  id = find_key(f->store, other);
   g_assert_null(id);
-  g_assert_false(nara_store_apikey_add(f->store, "k-again", hash, NULL, &error));
+  g_assert_false(add_key(f->store, "k-again", hash, NULL, &error));
   g_assert_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_CONFLICT);
   g_clear_error(&error);
-  g_assert_false(nara_store_apikey_add(f->store, "k-booking", other, NULL, &error));
+  g_assert_false(add_key(f->store, "k-booking", other, NULL, &error));
   g_assert_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_CONFLICT);
   g_clear_error(&error);
-  g_assert_false(nara_store_apikey_add(f->store, NULL, other, NULL, &error));
+  g_assert_false(add_key(f->store, "", other, NULL, &error));
   g_assert_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_INVALID);
 }
 
@@ -381,7 +398,7 @@ static void test_restart(StoreFixture *f, gconstpointer data)
 
   (void)data;
   memset(hash, 7, sizeof hash);
-  g_assert_true(nara_store_apikey_add(f->store, "k-restart", hash, NULL, &error));
+  g_assert_true(add_key(f->store, "k-restart", hash, NULL, &error));
   g_assert_true(nara_store_participant_set_removed(
       f->store, c->id, ((NaraStoreParticipant *)g_ptr_array_index(c->participants, 2))->id, TRUE,
       &error));
@@ -392,7 +409,7 @@ static void test_restart(StoreFixture *f, gconstpointer data)
   got = nara_store_consultation_get(f->store, c->id, &error);
   g_assert_no_error(error);
   assert_same(c, got);
-  g_assert_true(nara_store_apikey_find(f->store, hash, &id));
+  id = find_key(f->store, hash);
   g_assert_cmpstr(id, ==, "k-restart");
   g_free(id);
 }
@@ -443,7 +460,7 @@ static void test_migrate(void)
     g_assert_no_error(error);
   }
   nara_store_close(store);
-  g_assert_cmpint(user_version(path), ==, 1);
+  g_assert_cmpint(user_version(path), >=, 2);
 
   set_user_version(path, 99);
   g_assert_null(nara_store_open_sqlite(path, &error));

@@ -104,7 +104,9 @@ static void test_calls(StoreFixture *f, gconstpointer data)
   Seen s = { 0 };
 
   (void)data;
-  g_assert_true(nara_store_apikey_add(f->store, "k-1", hash, "test", NULL));
+  g_assert_true(nara_store_apikey_add(
+      f->store, &(NaraStoreApiKey){ .id = "k-1", .label = (char *)"test", .scopes = (char *)"all" },
+      hash, NULL));
   nara_store_consultation_create_async(f->store, c, seen, &s);
   nara_store_flush(f->store);
   id = g_strdup(s.copy.consultation->id);
