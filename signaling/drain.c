@@ -22,6 +22,10 @@
 #define EMPTY_CHECK_MS 200
 /* RFC 6455 registry: "Service Restart", the client should reconnect. */
 #define CLOSE_SERVICE_RESTART 1012
+/* After the deadline's closes: how long their close frames may take before
+ * the server stops regardless (drain_secs 0: stop at once). */
+#define FINAL_MS 2000
+#define FINAL_ZERO_MS 100
 
 static gboolean in_service(const NaraSession *s)
 {
@@ -75,6 +79,22 @@ static gboolean on_warning(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static void done(NaraSignaling *sig)
+{
+  nara_drain_stop(sig);
+  sig->drain_on_empty(sig->drain_on_empty_data);
+}
+
+static gboolean on_final(gpointer data)
+{
+  NaraSignaling *sig = data;
+
+  sig->drain_final_source = 0;
+  g_message("drain: stopping with %u sessions still closing", sessions_in_service(sig));
+  done(sig);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean on_deadline(gpointer data)
 {
   NaraSignaling *sig = data;
@@ -88,8 +108,19 @@ static gboolean on_deadline(gpointer data)
     if (in_service(key))
       g_ptr_array_add(closing, key);
   g_message("drain deadline reached: closing %u sessions", closing->len);
-  for (guint i = 0; i < closing->len; i++)
-    nara_session_close(closing->pdata[i], CLOSE_SERVICE_RESTART, "server restarting");
+  for (guint i = 0; i < closing->len; i++) {
+    NaraSession *session = closing->pdata[i];
+    if (session->detached) { /* no socket to close: its grace window ends now */
+      g_clear_handle_id(&session->grace_source, g_source_remove);
+      nara_resume_end(session);
+    } else {
+      nara_session_close(session, CLOSE_SERVICE_RESTART, "server restarting");
+    }
+  }
+  /* A peer that does not answer the close (a frozen process, a dead
+   * network) must not hold the exit: past this, the server stops anyway. */
+  sig->drain_final_source
+      = g_timeout_add(sig->drain_zero ? FINAL_ZERO_MS : FINAL_MS, on_final, sig);
   return G_SOURCE_REMOVE;
 }
 
@@ -103,7 +134,7 @@ static gboolean on_empty_check(gpointer data)
     return G_SOURCE_CONTINUE;
   sig->drain_empty_source = 0;
   g_message("drained: no calls left");
-  sig->drain_on_empty(sig->drain_on_empty_data);
+  done(sig);
   return G_SOURCE_REMOVE;
 }
 
@@ -114,6 +145,7 @@ void nara_signaling_drain(NaraSignaling *sig, guint deadline_secs, guint warning
 
   g_return_if_fail(!sig->draining);
   sig->draining = TRUE;
+  sig->drain_zero = deadline_secs == 0;
   sig->drain_deadline_us = g_get_monotonic_time() + (gint64)deadline_secs * G_USEC_PER_SEC;
   sig->drain_on_empty = on_empty;
   sig->drain_on_empty_data = data;
@@ -137,4 +169,5 @@ void nara_drain_stop(NaraSignaling *sig)
   g_clear_handle_id(&sig->drain_warning_source, g_source_remove);
   g_clear_handle_id(&sig->drain_deadline_source, g_source_remove);
   g_clear_handle_id(&sig->drain_empty_source, g_source_remove);
+  g_clear_handle_id(&sig->drain_final_source, g_source_remove);
 }

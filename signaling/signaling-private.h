@@ -51,7 +51,8 @@ struct _NaraSignaling {
   gboolean draining;
   gboolean drain_warned; /* the deadline is near: joiners are told at once */
   gint64 drain_deadline_us;
-  guint drain_warning_source, drain_deadline_source, drain_empty_source;
+  gboolean drain_zero; /* drain_secs 0: close and stop at once */
+  guint drain_warning_source, drain_deadline_source, drain_empty_source, drain_final_source;
   GSourceFunc drain_on_empty;
   gpointer drain_on_empty_data;
   /* telemetry.c: for /metrics. */

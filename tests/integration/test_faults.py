@@ -518,7 +518,7 @@ async def publish_tampered(peer):
 
 async def test_media_failure_isolation(binary, state_dir):
     from aiortc_peer import Peer
-    server = Server(binary, state_dir, "media.workers=1")
+    server = Server(binary, state_dir, "media.workers=1", "signaling.resume_grace_seconds=0")
     url = server.ws_url
     counts_a, counts_b, monitors, peers, kids = [], [], [], [], []
     figures = {}
