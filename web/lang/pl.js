@@ -214,7 +214,7 @@ export default {
 
   // uicall
   barMute: 'Wycisz',
-  barUnmute: 'Wyłącz wyciszenie',
+  barUnmute: 'Włącz',
   barStopCamera: 'Wyłącz kamerę',
   barStartCamera: 'Włącz kamerę',
   chatButton: 'Czat',

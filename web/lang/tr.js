@@ -218,9 +218,9 @@ export default {
   // uicall
   barMute: 'Sessiz',
   barUnmute: 'Sesi aç',
-  barStopCamera: 'Kamerayı kapat',
-  barStartCamera: 'Kamerayı aç',
-  chatButton: 'Mesajlar',
+  barStopCamera: 'Kamera kapat',
+  barStartCamera: 'Kamera aç',
+  chatButton: 'Mesaj',
   // A number is followed by the singular in Turkish: "3 yeni mesaj".
   chatUnread: (/** @type {number} */ n) => 'yeni mesaj',
   peopleButton: 'Kişiler',

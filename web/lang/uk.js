@@ -215,10 +215,10 @@ export default {
   videoPaused: 'Відео призупинено, щоб звук був чітким',
 
   // uicall
-  barMute: 'Вимкнути',
-  barUnmute: 'Увімкнути',
-  barStopCamera: 'Вимкнути камеру',
-  barStartCamera: 'Увімкнути камеру',
+  barMute: 'Без звуку',
+  barUnmute: 'Зі звуком',
+  barStopCamera: 'Без відео',
+  barStartCamera: 'З відео',
   chatButton: 'Чат',
   chatUnread: (/** @type {number} */ n) =>
     n % 10 === 1 && n % 100 !== 11
@@ -226,7 +226,7 @@ export default {
       : n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14)
         ? 'нові повідомлення'
         : 'нових повідомлень',
-  peopleButton: 'Учасники',
+  peopleButton: 'Люди',
   peopleWaiting: 'в очікуванні',
   moreButton: 'Ще',
   moreLabel: 'Інші дії',
