@@ -67,7 +67,11 @@ for (const lang of OTHERS) {
         assert.equal(typeof text, 'string', `${lang}.${key}() returns a string`);
         assert.ok(text.trim(), `${lang}.${key}() is empty`);
         assert.ok(!/undefined|\[object|NaN/.test(text), `${lang}.${key}() says "${text}"`);
-        for (const arg of args.flat()) assert.ok(text.includes(String(arg)), `${lang}.${key}() drops ${arg}`);
+        // Only what en's text says: chatUnread's count stands beside it, not in it.
+        const enText = en(...args);
+        for (const arg of args.flat()) {
+          if (enText.includes(String(arg))) assert.ok(text.includes(String(arg)), `${lang}.${key}() drops ${arg}`);
+        }
       } else {
         assert.equal(typeof value, 'string', `${lang}.${key} must be a string`);
         assert.ok(value.trim(), `${lang}.${key} is empty`);
