@@ -16,31 +16,51 @@
 
 G_BEGIN_DECLS
 
-/* About 2 s of a 720p camera (250 packets/s at 2.5 Mbit/s), 1 s of a
- * 1080p one: a retransmission older than that comes too late to play. */
+/* The ring keeps a video track's packets at their real length in a byte
+ * arena, for as long as a retransmission can still be played: about a
+ * second of media (by RTP timestamp, video's 90 kHz clock) and at most the
+ * last NARA_RING_SLOTS sequence numbers. The arena starts small and grows,
+ * up to NARA_RING_MAX_BYTES (2 s at the 2 Mbit/s Nara lets a publisher
+ * send), whenever it comes round holding less than that second: a
+ * 600 kbit/s camera keeps ~100 KiB, a 2 Mbit/s one ~300 KiB. Its address space is reserved once;
+ * pages cost memory only when written. Lookups are one index read and a compare. */
 #define NARA_RING_SLOTS 512
 #define NARA_RING_PACKET 1500 /* NARA_WORKER_MTU */
+#define NARA_RING_MIN_BYTES (64 * 1024)
+#define NARA_RING_MAX_BYTES (512 * 1024)
+#define NARA_RING_KEEP_TICKS 90000 /* 1 s at 90 kHz */
 
 typedef struct {
   guint32 ext_seq; /* extended sequence number of what is stored */
+  guint32 offset;  /* of its record in the arena */
   guint16 len;     /* 0: empty */
-  guint8 data[NARA_RING_PACKET];
-} NaraRingSlot;
+} NaraRingEntry;
 
 typedef struct {
-  NaraRingSlot *slots; /* NARA_RING_SLOTS, allocated once */
+  NaraRingEntry index[NARA_RING_SLOTS]; /* by ext_seq % NARA_RING_SLOTS */
+  guint8 *arena;                        /* NARA_RING_MAX_BYTES reserved, the first size in use */
+  guint32 size;                         /* grows, never shrinks */
+  guint32 head;                         /* where the next record goes */
+  guint32 tail;                         /* the oldest record, == head when empty */
+  guint32 end;                          /* while wrapped: where the records before the wrap stop */
+  gboolean wrapped;                     /* head < tail: records run tail..end, then 0..head */
 } NaraRtpRing;
 
 /* (transfer full) */
 NaraRtpRing *nara_rtp_ring_new(void);
 void nara_rtp_ring_free(NaraRtpRing *ring);
-/* Stores an unprotected RTP packet (one memcpy), replacing whatever held
- * its slot; a packet longer than NARA_RING_PACKET is not stored. */
+/* Stores an unprotected RTP packet (one copy of len octets), evicting the
+ * oldest packets it needs the room of; a packet longer than
+ * NARA_RING_PACKET (or empty) is not stored. Packets come in arrival order;
+ * a number stored again replaces the earlier copy. */
 void nara_rtp_ring_put(NaraRtpRing *ring, guint32 ext_seq, const guint8 *data, gsize len);
-/* Empties every slot: the stream's numbering started again. */
+/* Empties the ring: the stream's numbering started again. */
 void nara_rtp_ring_clear(NaraRtpRing *ring);
-/* (transfer none) The stored packet, or NULL if its slot holds another. */
+/* (transfer none) The stored packet, or NULL if it was never stored or
+ * has been evicted. Valid until the next put or clear. */
 const guint8 *nara_rtp_ring_get(const NaraRtpRing *ring, guint32 ext_seq, gsize *len);
+/* Octets of the arena in use (what it costs in memory, at most). */
+gsize nara_rtp_ring_bytes(const NaraRtpRing *ring);
 
 /* The receive side of one SSRC. */
 typedef struct {
