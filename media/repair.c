@@ -24,13 +24,12 @@ G_STATIC_ASSERT((NARA_RING_SLOTS & (NARA_RING_SLOTS - 1)) == 0);
 /* ---- ring ---- */
 
 /* The arena holds records in arrival order, each a Record and the packet,
- * rounded up to RECORD_ALIGN; the oldest is evicted (and its index entry
- * cleared) when the newest needs its room. The address space is mapped
- * once with the ring, not taken from the heap: a page costs memory only
- * once a packet is written into it, and all of them go back to the kernel
- * when the track ends. (From malloc, freed rings stayed in the worker's
- * arena: 500 short calls left the process 9 MiB larger,
- * tests/integration/test_churn.py.) */
+ * rounded up to RECORD_ALIGN; at its end the next record goes to the start,
+ * over the oldest. The address space is mapped once with the ring, not
+ * taken from the heap: a page costs memory only once a packet is written
+ * into it, and all of them go back to the kernel when the track ends.
+ * (From malloc, freed rings stayed in the worker's arena: 500 short calls
+ * left the process 9 MiB larger, tests/integration/test_churn.py.) */
 typedef struct {
   guint32 ext_seq;
   guint16 len;
@@ -49,11 +48,6 @@ G_STATIC_ASSERT(GROW_ROUND > sizeof(Record) + NARA_RING_PACKET + RECORD_ALIGN);
 static guint32 record_size(gsize len)
 {
   return (guint32)((sizeof(Record) + len + RECORD_ALIGN - 1) & ~(gsize)(RECORD_ALIGN - 1));
-}
-
-static const Record *record_at(const NaraRtpRing *ring, guint32 offset)
-{
-  return (const Record *)(ring->arena + offset);
 }
 
 static guint32 rtp_timestamp(const guint8 *data, gsize len)
@@ -88,25 +82,12 @@ void nara_rtp_ring_free(NaraRtpRing *ring)
   g_free(ring);
 }
 
-static void evict_tail(NaraRtpRing *ring)
-{
-  const Record *r = record_at(ring, ring->tail);
-  NaraRingEntry *e = &ring->index[r->ext_seq & RING_MASK];
-  if (e->len && e->ext_seq == r->ext_seq && e->offset == ring->tail)
-    e->len = 0;
-  ring->tail += record_size(r->len);
-  if (ring->tail >= ring->end) {
-    ring->tail = 0;
-    ring->wrapped = FALSE;
-  }
-}
-
-/* At the end of the arena, not wrapped (so the oldest record is at the
- * start): TRUE if that record is still worth keeping, so the arena should
- * grow rather than come round over it; *age is how old it is. */
+/* At the end of the arena: TRUE if the round's first record, the oldest
+ * one kept, is still worth keeping, so the arena should grow rather than
+ * come round over it; *age is how old it is in RTP time. */
 static gboolean holds_too_little(const NaraRtpRing *ring, guint32 ext_seq, guint32 ts, gint32 *age)
 {
-  const Record *oldest = record_at(ring, ring->tail);
+  const Record *oldest = (const Record *)ring->arena;
   if (ring->size >= NARA_RING_MAX_BYTES || ext_seq - oldest->ext_seq >= NARA_RING_SLOTS)
     return FALSE;
   *age = (gint32)(ts - rtp_timestamp((const guint8 *)(oldest + 1), oldest->len));
@@ -131,35 +112,30 @@ void nara_rtp_ring_put(NaraRtpRing *ring, guint32 ext_seq, const guint8 *data, g
   if (len == 0 || len > NARA_RING_PACKET)
     return;
   guint32 need = record_size(len);
-  for (;;) {
-    gint32 age;
-    if (ring->wrapped) {
-      if (ring->head + need <= ring->tail)
-        break;
-      evict_tail(ring);
-    } else if (ring->head + need <= ring->size) {
-      break;
-    } else if (holds_too_little(ring, ext_seq, rtp_timestamp(data, len), &age)) {
+  gint32 age;
+  if (G_UNLIKELY(ring->head + need > ring->size)) {
+    if (holds_too_little(ring, ext_seq, rtp_timestamp(data, len), &age))
       grow(ring, age);
-    } else { /* round to the start, over the oldest */
-      ring->end = ring->head;
+    if (ring->head + need > ring->size) { /* round to the start */
+      ring->lap_start += ring->size;
+      ring->last_lap = ring->size;
       ring->head = 0;
-      ring->wrapped = TRUE;
     }
   }
   Record *r = (Record *)(ring->arena + ring->head);
   r->ext_seq = ext_seq;
   r->len = (guint16)len;
   memcpy(r + 1, data, len);
-  *e = (NaraRingEntry){ ext_seq, ring->head, (guint16)len };
+  *e = (NaraRingEntry){ ext_seq, ring->head, ring->lap_start + ring->head, (guint16)len };
   ring->head += need;
 }
 
 void nara_rtp_ring_clear(NaraRtpRing *ring)
 {
   memset(ring->index, 0, sizeof ring->index);
-  ring->head = ring->tail = ring->end = 0;
-  ring->wrapped = FALSE;
+  ring->lap_start += ring->size;
+  ring->last_lap = 0;
+  ring->head = 0;
 }
 
 const guint8 *nara_rtp_ring_get(const NaraRtpRing *ring, guint32 ext_seq, gsize *len)
@@ -167,8 +143,15 @@ const guint8 *nara_rtp_ring_get(const NaraRtpRing *ring, guint32 ext_seq, gsize 
   const NaraRingEntry *e = &ring->index[ext_seq & RING_MASK];
   if (e->len == 0 || e->ext_seq != ext_seq)
     return NULL;
+  /* Written this round, or in the previous one where this round has not
+   * come yet (its offset at or past the head); the positions wrap at
+   * 4 GiB, which an entry never lives to see (it is reused every
+   * NARA_RING_SLOTS packets). */
+  guint32 since = ring->lap_start + ring->head - e->pos;
+  if (since > MAX(ring->head, ring->last_lap))
+    return NULL;
   *len = e->len;
-  return (const guint8 *)(record_at(ring, e->offset) + 1);
+  return ring->arena + e->offset + sizeof(Record);
 }
 
 gsize nara_rtp_ring_bytes(const NaraRtpRing *ring)

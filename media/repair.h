@@ -33,17 +33,21 @@ G_BEGIN_DECLS
 typedef struct {
   guint32 ext_seq; /* extended sequence number of what is stored */
   guint32 offset;  /* of its record in the arena */
+  guint32 pos;     /* where the record starts in all bytes ever written */
   guint16 len;     /* 0: empty */
 } NaraRingEntry;
 
+/* A record is intact until the head comes round over it: a packet is
+ * never evicted one by one (that would read cold memory on every put),
+ * its entry just stops being valid once the bytes written since it
+ * exceed what the arena held then. */
 typedef struct {
-  NaraRingEntry index[NARA_RING_SLOTS]; /* by ext_seq % NARA_RING_SLOTS */
   guint8 *arena;                        /* NARA_RING_MAX_BYTES reserved, the first size in use */
   guint32 size;                         /* grows, never shrinks */
   guint32 head;                         /* where the next record goes */
-  guint32 tail;                         /* the oldest record, == head when empty */
-  guint32 end;                          /* while wrapped: where the records before the wrap stop */
-  gboolean wrapped;                     /* head < tail: records run tail..end, then 0..head */
+  guint32 lap_start;                    /* pos of offset 0 in this round of the arena */
+  guint32 last_lap;                     /* bytes the previous round spanned, 0 if none */
+  NaraRingEntry index[NARA_RING_SLOTS]; /* by ext_seq % NARA_RING_SLOTS */
 } NaraRtpRing;
 
 /* (transfer full) */
@@ -128,8 +132,8 @@ typedef struct {
 } NaraMissingSeq;
 
 typedef struct {
+  guint n; /* first: every packet reads it, rarely more */
   NaraMissingSeq seqs[NARA_MISSING_MAX];
-  guint n;
 } NaraMissing;
 
 /* Adds a sequence number unless it is there already; when full, the

@@ -264,6 +264,13 @@ static void twcc_note(NaraPeerCore *pub, const guint8 *data, gsize len, gint64 n
     twcc_feedback(pub);
 }
 
+/* When the packet being handled arrived: its receive batch's clock where
+ * the transport batches (one clock read per batch, not per packet). */
+static gint64 arrival_us(const NaraWorker *worker)
+{
+  return worker->batch_us ? worker->batch_us : g_get_monotonic_time();
+}
+
 static void drop(NaraPeerCore *peer, const char *why)
 {
   guint unlogged;
@@ -346,7 +353,7 @@ void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
     drop(pub, "malformed RTP");
     return;
   }
-  gint64 now = g_get_monotonic_time();
+  gint64 now = arrival_us(worker);
   /* Before anything may drop it: RTX and padding probes count for the
    * sender's estimate too. */
   if (pub->twcc_ext_id)
@@ -511,7 +518,7 @@ void nara_room_core_subscriber_rtcp(NaraPeerCore *sub, guint8 *data, gsize len)
     drop(sub, "SRTCP unprotect failed");
     return;
   }
-  SubRtcp ctx = { sub, g_get_monotonic_time(), RTX_PER_RTCP };
+  SubRtcp ctx = { sub, arrival_us(sub->room->worker), RTX_PER_RTCP };
   if (!nara_rtcp_walk(data, len, &subscriber_visitor, &ctx))
     drop(sub, "malformed RTCP");
 }
