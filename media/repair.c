@@ -286,6 +286,33 @@ void nara_recv_stats_sender_report(NaraRecvStats *s, guint64 ntp, guint32 rtp_ts
   s->sr_arrival_us = arrival_us ? arrival_us : 1;
 }
 
+/* ---- round trip ---- */
+
+void nara_rtt_sample(NaraRtt *rtt, gint64 sample_us)
+{
+  if (sample_us < 0)
+    return;
+  sample_us = MAX(sample_us, 1);
+  if (!rtt->srtt_us) { /* RFC 6298 §2.2 */
+    rtt->srtt_us = sample_us;
+    rtt->rttvar_us = sample_us / 2;
+    return;
+  }
+  /* §2.3: RTTVAR first, with the SRTT before this sample; beta 1/4, alpha 1/8. */
+  gint64 dev = ABS(rtt->srtt_us - sample_us);
+  rtt->rttvar_us += (dev - rtt->rttvar_us) / 4;
+  rtt->srtt_us += (sample_us - rtt->srtt_us) / 8;
+  rtt->srtt_us = MAX(rtt->srtt_us, 1);
+}
+
+gint64 nara_rtt_retry_us(const NaraRtt *rtt)
+{
+  if (!rtt->srtt_us)
+    return NARA_RETRY_DEFAULT_US;
+  gint64 retry = rtt->srtt_us + MAX(4 * rtt->rttvar_us, NARA_RTT_MARGIN_US);
+  return CLAMP(retry, NARA_RETRY_MIN_US, NARA_RETRY_MAX_US);
+}
+
 /* ---- missing list ---- */
 
 static gint find_missing(const NaraMissing *m, guint32 ext_seq)
@@ -308,7 +335,22 @@ void nara_missing_add(NaraMissing *m, guint32 ext_seq)
     return;
   if (m->n == NARA_MISSING_MAX)
     remove_at(m, 0);
-  m->seqs[m->n++] = (NaraMissingSeq){ ext_seq, 0, 0 };
+  m->seqs[m->n++] = (NaraMissingSeq){ ext_seq, 0, 0, 0 };
+}
+
+void nara_missing_arrived(NaraMissing *m, guint32 ext_seq, gint64 now_us)
+{
+  gint i = find_missing(m, ext_seq);
+  if (i < 0)
+    return;
+  if (m->seqs[i].first_us)
+    nara_rtt_sample(&m->rtt, now_us - m->seqs[i].first_us);
+  remove_at(m, (guint)i);
+}
+
+gint64 nara_missing_retry_us(const NaraMissing *m)
+{
+  return nara_rtt_retry_us(&m->rtt);
 }
 
 void nara_missing_remove(NaraMissing *m, guint32 ext_seq)
@@ -333,6 +375,8 @@ guint nara_missing_due(NaraMissing *m, gint64 now_us, gint64 retry_us, guint32 o
       seqs[n++] = (guint16)e->ext_seq;
       e->tries++;
       e->asked_us = now_us;
+      if (!e->first_us)
+        e->first_us = now_us;
     }
     i++;
   }

@@ -121,6 +121,30 @@ void nara_recv_stats_report(NaraRecvStats *s, gint64 now_us, NaraReportBlock *ou
 void nara_recv_stats_sender_report(NaraRecvStats *s, guint64 ntp, guint32 rtp_ts,
                                    gint64 arrival_us);
 
+/* The round trip from a NACK to the publisher to its retransmission's
+ * arrival, smoothed as RFC 6298 §2 smooths TCP's (SRTT, RTTVAR), and when
+ * to ask again: the round trip plus four deviations (at least
+ * NARA_RTT_MARGIN_US, for the sender's pacing), within
+ * [NARA_RETRY_MIN_US, NARA_RETRY_MAX_US]; NARA_RETRY_DEFAULT_US before
+ * the first sample. Measured on the retransmissions themselves because
+ * nothing else gives Nara the publisher's round trip: it sends no media
+ * on a publish connection, so no Sender Report of its own comes back in a
+ * report block, and transport-cc feedback flows towards the publisher. */
+#define NARA_RETRY_DEFAULT_US (100 * G_TIME_SPAN_MILLISECOND)
+#define NARA_RETRY_MIN_US (20 * G_TIME_SPAN_MILLISECOND)
+#define NARA_RETRY_MAX_US (500 * G_TIME_SPAN_MILLISECOND)
+#define NARA_RTT_MARGIN_US (10 * G_TIME_SPAN_MILLISECOND)
+
+typedef struct {
+  gint64 srtt_us; /* 0: no sample yet */
+  gint64 rttvar_us;
+} NaraRtt;
+
+/* One round trip measured (negative samples are ignored). */
+void nara_rtt_sample(NaraRtt *rtt, gint64 sample_us);
+/* How long an unanswered NACK waits before it is sent again. */
+gint64 nara_rtt_retry_us(const NaraRtt *rtt);
+
 /* Sequence numbers Nara asks the publisher to retransmit (RFC 4585 NACK). */
 #define NARA_MISSING_MAX 128
 #define NARA_MISSING_TRIES 3
@@ -129,10 +153,12 @@ typedef struct {
   guint32 ext_seq;
   guint8 tries;
   gint64 asked_us; /* 0: not yet */
+  gint64 first_us; /* the first NACK for it, 0: not yet */
 } NaraMissingSeq;
 
 typedef struct {
   guint n; /* first: every packet reads it, rarely more */
+  NaraRtt rtt;
   NaraMissingSeq seqs[NARA_MISSING_MAX];
 } NaraMissing;
 
@@ -140,6 +166,13 @@ typedef struct {
  * oldest entry makes room. */
 void nara_missing_add(NaraMissing *m, guint32 ext_seq);
 void nara_missing_remove(NaraMissing *m, guint32 ext_seq);
+/* A retransmission of ext_seq arrived: removed, and if it was asked for,
+ * the time since its first NACK is a round-trip sample (when that NACK or
+ * its answer was lost the sample is a retry too long; rare at the losses
+ * NACK can repair, and smoothed). */
+void nara_missing_arrived(NaraMissing *m, guint32 ext_seq, gint64 now_us);
+/* nara_rtt_retry_us() of the round trips its retransmissions took. */
+gint64 nara_missing_retry_us(const NaraMissing *m);
 /* Collects into seqs (up to cap) the numbers due for a NACK: never asked,
  * or asked retry_us ago or more; marks them asked now. Entries asked
  * NARA_MISSING_TRIES times, or older than oldest_ext_seq, are dropped.

@@ -4,7 +4,8 @@
  * varying length, growth to a second of media and its limits, evicted
  * numbers), RFC 3550 sequence accounting
  * (gaps, reordering, wrap-around, restarts), loss and jitter in the report
- * block, the missing list's retries and expiry, and RTX wrap/unwrap on
+ * block, the missing list's retries and expiry, the NACK round trip
+ * (RFC 6298 smoothing, retry bounds), and RTX wrap/unwrap on
  * crafted packets, truncated ones included (copied into buffers of exactly
  * their length so a sanitizer build catches any over-read). Single-threaded.
  */
@@ -319,6 +320,71 @@ static void test_missing(void)
   g_assert_cmpuint(m.seqs[0].ext_seq, ==, 1005);
 }
 
+/* RFC 6298 §2: the first sample sets SRTT and RTTVAR = SRTT / 2, later
+ * ones move them by 1/8 and 1/4; the retry is SRTT + 4 RTTVAR, at least a
+ * pacing margin above SRTT, within bounds, 100 ms without a sample. */
+static void test_rtt(void)
+{
+  NaraRtt rtt = { 0 };
+  const gint64 ms = G_TIME_SPAN_MILLISECOND;
+  g_assert_cmpint(nara_rtt_retry_us(&rtt), ==, NARA_RETRY_DEFAULT_US);
+  nara_rtt_sample(&rtt, -5 * ms); /* a clock gone backwards: no sample */
+  g_assert_cmpint(rtt.srtt_us, ==, 0);
+  nara_rtt_sample(&rtt, 80 * ms);
+  g_assert_cmpint(rtt.srtt_us, ==, 80 * ms);
+  g_assert_cmpint(rtt.rttvar_us, ==, 40 * ms);
+  g_assert_cmpint(nara_rtt_retry_us(&rtt), ==, 240 * ms);
+  nara_rtt_sample(&rtt, 160 * ms);
+  g_assert_cmpint(rtt.rttvar_us, ==, 40 * ms + (80 * ms - 40 * ms) / 4);
+  g_assert_cmpint(rtt.srtt_us, ==, 80 * ms + 80 * ms / 8);
+  /* A steady path: the deviation decays, the margin stays. */
+  for (guint i = 0; i < 200; i++)
+    nara_rtt_sample(&rtt, 100 * ms);
+  g_assert_cmpint(ABS(rtt.srtt_us - 100 * ms), <, ms);
+  g_assert_cmpint(nara_rtt_retry_us(&rtt), >=, rtt.srtt_us + NARA_RTT_MARGIN_US);
+  g_assert_cmpint(nara_rtt_retry_us(&rtt), <, 115 * ms);
+  /* Bounds: loopback, and a satellite link. */
+  NaraRtt fast = { 0 }, slow = { 0 };
+  for (guint i = 0; i < 50; i++) {
+    nara_rtt_sample(&fast, 300);
+    nara_rtt_sample(&slow, 900 * ms);
+  }
+  g_assert_cmpint(nara_rtt_retry_us(&fast), ==, NARA_RETRY_MIN_US);
+  g_assert_cmpint(nara_rtt_retry_us(&slow), ==, NARA_RETRY_MAX_US);
+}
+
+/* A retransmission's arrival is a sample from its first NACK, retries or
+ * not; one never asked for (or arriving twice) is none. */
+static void test_missing_rtt(void)
+{
+  NaraMissing m = { 0 };
+  guint16 seqs[8];
+  const gint64 ms = G_TIME_SPAN_MILLISECOND;
+  nara_missing_add(&m, 40);
+  nara_missing_add(&m, 41);
+  nara_missing_add(&m, 42);
+  g_assert_cmpuint(nara_missing_due(&m, 1000 * ms, nara_missing_retry_us(&m), 0, seqs, 8), ==, 3);
+  nara_missing_arrived(&m, 40, 1060 * ms);
+  g_assert_cmpint(m.rtt.srtt_us, ==, 60 * ms);
+  g_assert_cmpuint(m.n, ==, 2);
+  nara_missing_arrived(&m, 40, 1070 * ms);
+  g_assert_cmpint(m.rtt.srtt_us, ==, 60 * ms);
+  /* Retried after the round trip the first sample set (60 + 4 * 30 ms)... */
+  gint64 retry = nara_missing_retry_us(&m);
+  g_assert_cmpint(retry, ==, 180 * ms);
+  g_assert_cmpuint(nara_missing_due(&m, 1000 * ms + retry - 1, retry, 0, seqs, 8), ==, 0);
+  g_assert_cmpuint(nara_missing_due(&m, 1000 * ms + retry, retry, 0, seqs, 8), ==, 2);
+  /* ... and the answer to the retry still counts from the first NACK. */
+  nara_missing_arrived(&m, 41, 1000 * ms + retry + 60 * ms);
+  g_assert_cmpint(m.rtt.srtt_us, ==, 60 * ms + (retry + 60 * ms - 60 * ms) / 8);
+  /* Never asked: no sample. */
+  NaraMissing fresh = { 0 };
+  nara_missing_add(&fresh, 7);
+  nara_missing_arrived(&fresh, 7, 5000 * ms);
+  g_assert_cmpint(fresh.rtt.srtt_us, ==, 0);
+  g_assert_cmpuint(fresh.n, ==, 0);
+}
+
 static void identity_rewrite(NaraRtpRewrite *rw, guint32 ssrc, guint8 pt)
 {
   rw->ssrc = ssrc;
@@ -416,6 +482,8 @@ int main(int argc, char **argv)
   g_test_add_func("/repair/report", test_report);
   g_test_add_func("/repair/jitter", test_jitter);
   g_test_add_func("/repair/missing", test_missing);
+  g_test_add_func("/repair/rtt", test_rtt);
+  g_test_add_func("/repair/missing/rtt", test_missing_rtt);
   g_test_add_func("/repair/rtx/roundtrip", test_rtx_roundtrip);
   g_test_add_func("/repair/rtx/padding", test_rtx_padding);
   g_test_add_func("/repair/rtx/truncated", test_rtx_truncated);
