@@ -426,9 +426,11 @@ static gboolean receive_batch(NaraMux *mux, guint socket, int flags)
     return TRUE;
   if (n <= 0)
     return FALSE;
+  mux->worker->batch_us = g_get_monotonic_time();
   for (int i = 0; i < n; i++)
     if (!handle_datagram(mux, socket, (guint)i))
       mux->only_media = FALSE;
+  mux->worker->batch_us = 0;
   /* Nothing waits beyond this batch. */
   flush(mux);
   return n == RX_BATCH;

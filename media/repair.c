@@ -1,10 +1,11 @@
 /* repair.c — packet ring, receive statistics and the missing list.
  *
- * Owns the state loss repair keeps per published stream: a fixed ring of
- * recent packets indexed by sequence number, RFC 3550's sequence, loss and
+ * Owns the state loss repair keeps per published stream: a byte ring of
+ * recent packets at their real length, indexed by sequence number, RFC 3550's sequence, loss and
  * jitter accounting, and the bounded list of sequence numbers being asked
  * for upstream. It writes no RTCP and sends nothing (room.c does). Runs on
- * the publisher's media worker; no allocation after nara_rtp_ring_new().
+ * the publisher's media worker; no allocation after nara_rtp_ring_new() (a
+ * ring grows inside the address space it reserved).
  */
 #include "repair.h"
 
@@ -22,21 +23,54 @@ G_STATIC_ASSERT((NARA_RING_SLOTS & (NARA_RING_SLOTS - 1)) == 0);
 
 /* ---- ring ---- */
 
-/* The slots (768 KiB) are mapped, not taken from the heap: a page costs
- * memory only once a packet is written into it, and all of them go back to
- * the kernel when the track ends. From malloc, calloc touched every page at
- * once and the freed blocks stayed in the worker's arena, so 500 short calls
- * left the process 9 MiB larger (tests/integration/test_churn.py). */
-#define RING_BYTES (sizeof(NaraRingSlot) * NARA_RING_SLOTS)
+/* The arena holds records in arrival order, each a Record and the packet,
+ * rounded up to RECORD_ALIGN; at its end the next record goes to the start,
+ * over the oldest. The address space is mapped once with the ring, not
+ * taken from the heap: a page costs memory only once a packet is written
+ * into it, and all of them go back to the kernel when the track ends.
+ * (From malloc, freed rings stayed in the worker's arena: 500 short calls
+ * left the process 9 MiB larger, tests/integration/test_churn.py.) */
+typedef struct {
+  guint32 ext_seq;
+  guint16 len;
+  guint16 reserved;
+} Record;
+
+#define RECORD_ALIGN 16
+#define RING_MASK (NARA_RING_SLOTS - 1)
+#define GROW_ROUND (16 * 1024)
+
+G_STATIC_ASSERT(sizeof(Record) == 8);
+G_STATIC_ASSERT(NARA_RING_MIN_BYTES >= GROW_ROUND && NARA_RING_MIN_BYTES % GROW_ROUND == 0);
+G_STATIC_ASSERT(NARA_RING_MAX_BYTES % GROW_ROUND == 0 && NARA_RING_MAX_BYTES <= G_MAXINT32);
+G_STATIC_ASSERT(GROW_ROUND > sizeof(Record) + NARA_RING_PACKET + RECORD_ALIGN);
+
+static guint32 record_size(gsize len)
+{
+  return (guint32)((sizeof(Record) + len + RECORD_ALIGN - 1) & ~(gsize)(RECORD_ALIGN - 1));
+}
+
+static guint32 rtp_timestamp(const guint8 *data, gsize len)
+{
+  if (len < 8)
+    return 0;
+  return ((guint32)data[4] << 24) | ((guint32)data[5] << 16) | ((guint32)data[6] << 8) | data[7];
+}
 
 NaraRtpRing *nara_rtp_ring_new(void)
 {
   NaraRtpRing *ring = g_new0(NaraRtpRing, 1);
-  void *slots = mmap(NULL, RING_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void *arena = mmap(NULL, NARA_RING_MAX_BYTES, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-  if (slots == MAP_FAILED) /* out of memory, as g_new0 would be */
-    g_error("media: cannot map a packet ring of %zu bytes", (size_t)RING_BYTES);
-  ring->slots = slots; /* zero-filled by the kernel */
+  if (arena == MAP_FAILED) /* out of memory, as g_new0 would be */
+    g_error("media: cannot map a packet ring of %d bytes", NARA_RING_MAX_BYTES);
+#ifdef MADV_NOHUGEPAGE
+  /* A huge page would make the first packet cost the whole reservation. */
+  madvise(arena, NARA_RING_MAX_BYTES, MADV_NOHUGEPAGE);
+#endif
+  ring->arena = arena; /* zero-filled by the kernel */
+  ring->size = NARA_RING_MIN_BYTES;
   return ring;
 }
 
@@ -44,36 +78,85 @@ void nara_rtp_ring_free(NaraRtpRing *ring)
 {
   if (!ring)
     return;
-  munmap(ring->slots, RING_BYTES);
+  munmap(ring->arena, NARA_RING_MAX_BYTES);
   g_free(ring);
+}
+
+/* At the end of the arena: TRUE if the round's first record, the oldest
+ * one kept, is still worth keeping, so the arena should grow rather than
+ * come round over it; *age is how old it is in RTP time. */
+static gboolean holds_too_little(const NaraRtpRing *ring, guint32 ext_seq, guint32 ts, gint32 *age)
+{
+  const Record *oldest = (const Record *)ring->arena;
+  if (ring->size >= NARA_RING_MAX_BYTES || ext_seq - oldest->ext_seq >= NARA_RING_SLOTS)
+    return FALSE;
+  *age = (gint32)(ts - rtp_timestamp((const guint8 *)(oldest + 1), oldest->len));
+  return *age < NARA_RING_KEEP_TICKS;
+}
+
+/* To what the arena would have needed at the rate it filled at, at least
+ * GROW_ROUND more and at most twice the size. */
+static void grow(NaraRtpRing *ring, gint32 age)
+{
+  guint64 want = age > 0 ? (guint64)ring->size * NARA_RING_KEEP_TICKS / (guint32)age
+                         : 2 * (guint64)ring->size;
+  want = CLAMP(want, (guint64)ring->size + GROW_ROUND, 2 * (guint64)ring->size);
+  want = (want + GROW_ROUND - 1) / GROW_ROUND * GROW_ROUND;
+  ring->size = (guint32)MIN(want, NARA_RING_MAX_BYTES);
 }
 
 void nara_rtp_ring_put(NaraRtpRing *ring, guint32 ext_seq, const guint8 *data, gsize len)
 {
-  NaraRingSlot *slot = &ring->slots[ext_seq & (NARA_RING_SLOTS - 1)];
-  if (len == 0 || len > NARA_RING_PACKET) {
-    /* Whatever the slot held is older than this packet: forget it too. */
-    slot->len = 0;
+  NaraRingEntry *e = &ring->index[ext_seq & RING_MASK];
+  e->len = 0; /* whatever the entry held is older than this packet */
+  if (len == 0 || len > NARA_RING_PACKET)
     return;
+  guint32 need = record_size(len);
+  gint32 age;
+  if (G_UNLIKELY(ring->head + need > ring->size)) {
+    if (holds_too_little(ring, ext_seq, rtp_timestamp(data, len), &age))
+      grow(ring, age);
+    if (ring->head + need > ring->size) { /* round to the start */
+      ring->lap_start += ring->size;
+      ring->last_lap = ring->size;
+      ring->head = 0;
+    }
   }
-  slot->ext_seq = ext_seq;
-  slot->len = (guint16)len;
-  memcpy(slot->data, data, len);
+  Record *r = (Record *)(ring->arena + ring->head);
+  r->ext_seq = ext_seq;
+  r->len = (guint16)len;
+  memcpy(r + 1, data, len);
+  *e = (NaraRingEntry){ ext_seq, ring->head, ring->lap_start + ring->head, (guint16)len };
+  ring->head += need;
 }
 
 void nara_rtp_ring_clear(NaraRtpRing *ring)
 {
-  for (guint i = 0; i < NARA_RING_SLOTS; i++)
-    ring->slots[i].len = 0;
+  memset(ring->index, 0, sizeof ring->index);
+  ring->lap_start += ring->size;
+  ring->last_lap = 0;
+  ring->head = 0;
 }
 
 const guint8 *nara_rtp_ring_get(const NaraRtpRing *ring, guint32 ext_seq, gsize *len)
 {
-  const NaraRingSlot *slot = &ring->slots[ext_seq & (NARA_RING_SLOTS - 1)];
-  if (slot->len == 0 || slot->ext_seq != ext_seq)
+  const NaraRingEntry *e = &ring->index[ext_seq & RING_MASK];
+  if (e->len == 0 || e->ext_seq != ext_seq)
     return NULL;
-  *len = slot->len;
-  return slot->data;
+  /* Written this round, or in the previous one where this round has not
+   * come yet (its offset at or past the head); the positions wrap at
+   * 4 GiB, which an entry never lives to see (it is reused every
+   * NARA_RING_SLOTS packets). */
+  guint32 since = ring->lap_start + ring->head - e->pos;
+  if (since > MAX(ring->head, ring->last_lap))
+    return NULL;
+  *len = e->len;
+  return ring->arena + e->offset + sizeof(Record);
+}
+
+gsize nara_rtp_ring_bytes(const NaraRtpRing *ring)
+{
+  return ring->size;
 }
 
 /* ---- receive statistics ---- */
@@ -203,6 +286,33 @@ void nara_recv_stats_sender_report(NaraRecvStats *s, guint64 ntp, guint32 rtp_ts
   s->sr_arrival_us = arrival_us ? arrival_us : 1;
 }
 
+/* ---- round trip ---- */
+
+void nara_rtt_sample(NaraRtt *rtt, gint64 sample_us)
+{
+  if (sample_us < 0)
+    return;
+  sample_us = MAX(sample_us, 1);
+  if (!rtt->srtt_us) { /* RFC 6298 §2.2 */
+    rtt->srtt_us = sample_us;
+    rtt->rttvar_us = sample_us / 2;
+    return;
+  }
+  /* §2.3: RTTVAR first, with the SRTT before this sample; beta 1/4, alpha 1/8. */
+  gint64 dev = ABS(rtt->srtt_us - sample_us);
+  rtt->rttvar_us += (dev - rtt->rttvar_us) / 4;
+  rtt->srtt_us += (sample_us - rtt->srtt_us) / 8;
+  rtt->srtt_us = MAX(rtt->srtt_us, 1);
+}
+
+gint64 nara_rtt_retry_us(const NaraRtt *rtt)
+{
+  if (!rtt->srtt_us)
+    return NARA_RETRY_DEFAULT_US;
+  gint64 retry = rtt->srtt_us + MAX(4 * rtt->rttvar_us, NARA_RTT_MARGIN_US);
+  return CLAMP(retry, NARA_RETRY_MIN_US, NARA_RETRY_MAX_US);
+}
+
 /* ---- missing list ---- */
 
 static gint find_missing(const NaraMissing *m, guint32 ext_seq)
@@ -225,7 +335,22 @@ void nara_missing_add(NaraMissing *m, guint32 ext_seq)
     return;
   if (m->n == NARA_MISSING_MAX)
     remove_at(m, 0);
-  m->seqs[m->n++] = (NaraMissingSeq){ ext_seq, 0, 0 };
+  m->seqs[m->n++] = (NaraMissingSeq){ ext_seq, 0, 0, 0 };
+}
+
+void nara_missing_arrived(NaraMissing *m, guint32 ext_seq, gint64 now_us)
+{
+  gint i = find_missing(m, ext_seq);
+  if (i < 0)
+    return;
+  if (m->seqs[i].first_us)
+    nara_rtt_sample(&m->rtt, now_us - m->seqs[i].first_us);
+  remove_at(m, (guint)i);
+}
+
+gint64 nara_missing_retry_us(const NaraMissing *m)
+{
+  return nara_rtt_retry_us(&m->rtt);
 }
 
 void nara_missing_remove(NaraMissing *m, guint32 ext_seq)
@@ -250,6 +375,8 @@ guint nara_missing_due(NaraMissing *m, gint64 now_us, gint64 retry_us, guint32 o
       seqs[n++] = (guint16)e->ext_seq;
       e->tries++;
       e->asked_us = now_us;
+      if (!e->first_us)
+        e->first_us = now_us;
     }
     i++;
   }

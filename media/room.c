@@ -36,10 +36,10 @@
 /* A gap longer than this is a burst NACKs cannot repair in time: the
  * subscribers' keyframe requests will. */
 #define MAX_NACK_GAP 64
-/* Upstream NACKs: a missing packet is asked again after this (about one
- * round trip to a browser), NARA_MISSING_TRIES times; the missing list is
- * looked at no more often than NACK_CHECK_US while packets come. */
-#define NACK_RETRY_US (100 * G_TIME_SPAN_MILLISECOND)
+/* Upstream NACKs: a missing packet is asked again after about the round
+ * trip its retransmissions take (nara_missing_retry_us), NARA_MISSING_TRIES
+ * times; the missing list is looked at no more often than NACK_CHECK_US
+ * while packets come. */
 #define NACK_CHECK_US (10 * G_TIME_SPAN_MILLISECOND)
 #define NACK_MAX_SEQS 64
 /* Retransmissions one RTCP packet from a subscriber may cause: a NACK of
@@ -323,6 +323,13 @@ static void twcc_note(NaraPeerCore *pub, const guint8 *data, gsize len, gint64 n
     twcc_feedback(pub);
 }
 
+/* When the packet being handled arrived: its receive batch's clock where
+ * the transport batches (one clock read per batch, not per packet). */
+static gint64 arrival_us(const NaraWorker *worker)
+{
+  return worker->batch_us ? worker->batch_us : g_get_monotonic_time();
+}
+
 static void drop(NaraPeerCore *peer, const char *why)
 {
   guint unlogged;
@@ -343,7 +350,8 @@ static void nack_upstream(NaraPubTrack *track, gint64 now, gboolean force)
   guint32 highest = track->stats.cycles + track->stats.max_seq;
   guint32 oldest = highest > NARA_RING_SLOTS ? highest - NARA_RING_SLOTS : 0;
   guint16 seqs[NACK_MAX_SEQS];
-  guint n = nara_missing_due(track->missing, now, NACK_RETRY_US, oldest, seqs, NACK_MAX_SEQS);
+  guint n = nara_missing_due(track->missing, now, nara_missing_retry_us(track->missing), oldest,
+                             seqs, NACK_MAX_SEQS);
   if (n == 0 || !nara_peer_core_can_send(pub))
     return;
   guint8 *buf = pub->room->worker->tx;
@@ -380,7 +388,9 @@ static gboolean receive(NaraPubTrack *track, const guint8 *data, gsize len, cons
     track->stats.received--; /* a repeat, as a duplicate: not a packet more */
     return FALSE;
   }
-  if (r == NARA_SEQ_LATE)
+  if (r == NARA_SEQ_LATE && rtx)
+    nara_missing_arrived(track->missing, ext, now);
+  else if (r == NARA_SEQ_LATE)
     nara_missing_remove(track->missing, ext);
   else if (r == NARA_SEQ_GAP && gap <= MAX_NACK_GAP && track->codec.nack)
     for (guint32 k = gap; k >= 1; k--)
@@ -457,7 +467,7 @@ void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
     drop(pub, "malformed RTP");
     return;
   }
-  gint64 now = g_get_monotonic_time();
+  gint64 now = arrival_us(worker);
   /* Before anything may drop it: RTX and padding probes count for the
    * sender's estimate too. */
   if (pub->twcc_ext_id)
@@ -689,7 +699,7 @@ void nara_room_core_subscriber_rtcp(NaraPeerCore *sub, guint8 *data, gsize len)
     drop(sub, "SRTCP unprotect failed");
     return;
   }
-  SubRtcp ctx = { sub, g_get_monotonic_time(), RTX_PER_RTCP };
+  SubRtcp ctx = { sub, arrival_us(sub->room->worker), RTX_PER_RTCP };
   if (!nara_rtcp_walk(data, len, &subscriber_visitor, &ctx))
     drop(sub, "malformed RTCP");
 }

@@ -44,6 +44,10 @@ struct _NaraWorker {
   GMainLoop *loop;
   GThread *thread;
   guint load; /* rooms + peers placed here; control thread only */
+  /* {worker} the clock when the current receive batch was read (ICE-lite),
+   * 0 outside one: the packet path's arrival time without a clock read
+   * per packet. Beside the counters every packet writes. */
+  gint64 batch_us;
 
   atomic_uint_fast64_t packets_in;
   atomic_uint_fast64_t packets_forwarded;

@@ -1,8 +1,11 @@
 /* test_repair.c — unit tests for media/repair.c and the RTX helpers of rtp.c.
  *
- * The packet ring (store, replace, miss), RFC 3550 sequence accounting
+ * The packet ring (store, replace, miss; wrap-around over packets of
+ * varying length, growth to a second of media and its limits, evicted
+ * numbers), RFC 3550 sequence accounting
  * (gaps, reordering, wrap-around, restarts), loss and jitter in the report
- * block, the missing list's retries and expiry, and RTX wrap/unwrap on
+ * block, the missing list's retries and expiry, the NACK round trip
+ * (RFC 6298 smoothing, retry bounds), and RTX wrap/unwrap on
  * crafted packets, truncated ones included (copied into buffers of exactly
  * their length so a sanitizer build catches any over-read). Single-threaded.
  */
@@ -58,6 +61,137 @@ static void test_ring(void)
   g_assert_null(nara_rtp_ring_get(ring, 5, &len));
   nara_rtp_ring_free(ring);
   nara_rtp_ring_free(NULL);
+}
+
+/* A packet whose every octet follows from its number, timestamp and length. */
+static gsize make_packet(guint8 *buf, guint32 ext, guint32 ts, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    buf[i] = (guint8)(ext * 31 + i);
+  if (len >= 8) {
+    buf[4] = (guint8)(ts >> 24);
+    buf[5] = (guint8)(ts >> 16);
+    buf[6] = (guint8)(ts >> 8);
+    buf[7] = (guint8)ts;
+  }
+  return len;
+}
+
+static gboolean ring_holds(const NaraRtpRing *ring, guint32 ext, guint32 ts, gsize want_len)
+{
+  guint8 want[NARA_RING_PACKET];
+  gsize len = 0;
+  const guint8 *p = nara_rtp_ring_get(ring, ext, &len);
+  if (!p)
+    return FALSE;
+  make_packet(want, ext, ts, want_len);
+  g_assert_cmpmem(p, len, want, want_len);
+  return TRUE;
+}
+
+/* What a record of len octets takes of the arena (header, rounding). */
+static gsize record_bytes(gsize len)
+{
+  return (8 + len + 15) & ~(gsize)15;
+}
+
+static gsize varied_len(guint32 ext)
+{
+  return 12 + (ext * 7919u) % (NARA_RING_PACKET - 11);
+}
+
+/* Packets a second apart never make the arena grow: it comes round many
+ * times, over packets of every length, and always holds the newest ones
+ * it has room for, whole, and nothing older. */
+static void test_ring_wrap(void)
+{
+  NaraRtpRing *ring = nara_rtp_ring_new();
+  guint8 buf[NARA_RING_PACKET];
+  const guint32 first = 65000, count = 3000; /* across a 16-bit wrap, too */
+  for (guint32 ext = first; ext < first + count; ext++) {
+    nara_rtp_ring_put(ring, ext, buf, make_packet(buf, ext, ext * 90000u, varied_len(ext)));
+    g_assert_true(ring_holds(ring, ext, ext * 90000u, varied_len(ext)));
+    g_assert_cmpuint(nara_rtp_ring_bytes(ring), ==, NARA_RING_MIN_BYTES);
+  }
+  guint32 last = first + count - 1, ext = last;
+  gsize held = 0;
+  while (ring_holds(ring, ext, ext * 90000u, varied_len(ext))) {
+    held += record_bytes(varied_len(ext));
+    ext--;
+  }
+  /* Full but for what the end of the arena and the next record leave. */
+  g_assert_cmpuint(held, <=, NARA_RING_MIN_BYTES);
+  g_assert_cmpuint(held, >=, NARA_RING_MIN_BYTES - 2 * record_bytes(NARA_RING_PACKET));
+  g_assert_cmpuint(last - ext, <, NARA_RING_SLOTS);
+  /* Everything older is gone, including what its index entries last held. */
+  gsize len;
+  for (guint32 old = first; old <= ext; old++)
+    g_assert_null(nara_rtp_ring_get(ring, old, &len));
+  g_assert_null(nara_rtp_ring_get(ring, last + 1, &len));
+  g_assert_null(nara_rtp_ring_get(ring, last + NARA_RING_SLOTS, &len));
+
+  nara_rtp_ring_clear(ring);
+  g_assert_null(nara_rtp_ring_get(ring, last, &len));
+  nara_rtp_ring_put(ring, 7, buf, make_packet(buf, 7, 0, 100));
+  g_assert_true(ring_holds(ring, 7, 0, 100));
+  nara_rtp_ring_free(ring);
+}
+
+/* 300 packets of 1200 octets a second (2.9 Mbit/s): the arena grows until
+ * it holds a second of them, and the second before that is let go. */
+static void test_ring_grows_to_a_second(void)
+{
+  NaraRtpRing *ring = nara_rtp_ring_new();
+  guint8 buf[NARA_RING_PACKET];
+  const guint32 step = 90000 / 300, count = 3000;
+  for (guint32 ext = 0; ext < count; ext++)
+    nara_rtp_ring_put(ring, ext, buf, make_packet(buf, ext, ext * step, 1200));
+  gsize bytes = nara_rtp_ring_bytes(ring);
+  g_assert_cmpuint(bytes, >=, 300 * record_bytes(1200));
+  g_assert_cmpuint(bytes, <=, NARA_RING_MAX_BYTES);
+  for (guint32 ext = count - 300; ext < count; ext++)
+    g_assert_true(ring_holds(ring, ext, ext * step, 1200));
+  gsize len;
+  g_assert_null(nara_rtp_ring_get(ring, count - 2 * 300, &len));
+
+  /* 30 small packets a second never leave the smallest arena. */
+  NaraRtpRing *slow = nara_rtp_ring_new();
+  for (guint32 ext = 0; ext < count; ext++)
+    nara_rtp_ring_put(slow, ext, buf, make_packet(buf, ext, ext * 3000, 600));
+  g_assert_cmpuint(nara_rtp_ring_bytes(slow), ==, NARA_RING_MIN_BYTES);
+  for (guint32 ext = count - 30; ext < count; ext++)
+    g_assert_true(ring_holds(slow, ext, ext * 3000, 600));
+  nara_rtp_ring_free(slow);
+  nara_rtp_ring_free(ring);
+}
+
+/* A burst with one timestamp (a large keyframe) grows the arena to its
+ * maximum and no further; small packets stop at NARA_RING_SLOTS numbers. */
+static void test_ring_limits(void)
+{
+  NaraRtpRing *ring = nara_rtp_ring_new();
+  guint8 buf[NARA_RING_PACKET];
+  for (guint32 ext = 0; ext < 2000; ext++) {
+    nara_rtp_ring_put(ring, ext, buf, make_packet(buf, ext, 1234, NARA_RING_PACKET));
+    g_assert_cmpuint(nara_rtp_ring_bytes(ring), <=, NARA_RING_MAX_BYTES);
+  }
+  g_assert_cmpuint(nara_rtp_ring_bytes(ring), ==, NARA_RING_MAX_BYTES);
+  guint32 fit = NARA_RING_MAX_BYTES / record_bytes(NARA_RING_PACKET);
+  for (guint32 ext = 2000 - (fit - 1); ext < 2000; ext++)
+    g_assert_true(ring_holds(ring, ext, 1234, NARA_RING_PACKET));
+  gsize len;
+  g_assert_null(nara_rtp_ring_get(ring, 2000 - fit - 1, &len));
+  nara_rtp_ring_free(ring);
+
+  ring = nara_rtp_ring_new();
+  for (guint32 ext = 0; ext < 4000; ext++)
+    nara_rtp_ring_put(ring, ext, buf, make_packet(buf, ext, 1234, 200));
+  g_assert_cmpuint(nara_rtp_ring_bytes(ring), <=, 2 * NARA_RING_SLOTS * record_bytes(200));
+  for (guint32 ext = 4000 - NARA_RING_SLOTS + 16; ext < 4000; ext++)
+    g_assert_true(ring_holds(ring, ext, 1234, 200));
+  for (guint32 ext = 0; ext < 4000 - NARA_RING_SLOTS; ext++)
+    g_assert_null(nara_rtp_ring_get(ring, ext, &len));
+  nara_rtp_ring_free(ring);
 }
 
 static NaraSeqResult feed(NaraRecvStats *s, guint16 seq, guint32 *ext, guint32 *gap)
@@ -186,6 +320,71 @@ static void test_missing(void)
   g_assert_cmpuint(m.seqs[0].ext_seq, ==, 1005);
 }
 
+/* RFC 6298 §2: the first sample sets SRTT and RTTVAR = SRTT / 2, later
+ * ones move them by 1/8 and 1/4; the retry is SRTT + 4 RTTVAR, at least a
+ * pacing margin above SRTT, within bounds, 100 ms without a sample. */
+static void test_rtt(void)
+{
+  NaraRtt rtt = { 0 };
+  const gint64 ms = G_TIME_SPAN_MILLISECOND;
+  g_assert_cmpint(nara_rtt_retry_us(&rtt), ==, NARA_RETRY_DEFAULT_US);
+  nara_rtt_sample(&rtt, -5 * ms); /* a clock gone backwards: no sample */
+  g_assert_cmpint(rtt.srtt_us, ==, 0);
+  nara_rtt_sample(&rtt, 80 * ms);
+  g_assert_cmpint(rtt.srtt_us, ==, 80 * ms);
+  g_assert_cmpint(rtt.rttvar_us, ==, 40 * ms);
+  g_assert_cmpint(nara_rtt_retry_us(&rtt), ==, 240 * ms);
+  nara_rtt_sample(&rtt, 160 * ms);
+  g_assert_cmpint(rtt.rttvar_us, ==, 40 * ms + (80 * ms - 40 * ms) / 4);
+  g_assert_cmpint(rtt.srtt_us, ==, 80 * ms + 80 * ms / 8);
+  /* A steady path: the deviation decays, the margin stays. */
+  for (guint i = 0; i < 200; i++)
+    nara_rtt_sample(&rtt, 100 * ms);
+  g_assert_cmpint(ABS(rtt.srtt_us - 100 * ms), <, ms);
+  g_assert_cmpint(nara_rtt_retry_us(&rtt), >=, rtt.srtt_us + NARA_RTT_MARGIN_US);
+  g_assert_cmpint(nara_rtt_retry_us(&rtt), <, 115 * ms);
+  /* Bounds: loopback, and a satellite link. */
+  NaraRtt fast = { 0 }, slow = { 0 };
+  for (guint i = 0; i < 50; i++) {
+    nara_rtt_sample(&fast, 300);
+    nara_rtt_sample(&slow, 900 * ms);
+  }
+  g_assert_cmpint(nara_rtt_retry_us(&fast), ==, NARA_RETRY_MIN_US);
+  g_assert_cmpint(nara_rtt_retry_us(&slow), ==, NARA_RETRY_MAX_US);
+}
+
+/* A retransmission's arrival is a sample from its first NACK, retries or
+ * not; one never asked for (or arriving twice) is none. */
+static void test_missing_rtt(void)
+{
+  NaraMissing m = { 0 };
+  guint16 seqs[8];
+  const gint64 ms = G_TIME_SPAN_MILLISECOND;
+  nara_missing_add(&m, 40);
+  nara_missing_add(&m, 41);
+  nara_missing_add(&m, 42);
+  g_assert_cmpuint(nara_missing_due(&m, 1000 * ms, nara_missing_retry_us(&m), 0, seqs, 8), ==, 3);
+  nara_missing_arrived(&m, 40, 1060 * ms);
+  g_assert_cmpint(m.rtt.srtt_us, ==, 60 * ms);
+  g_assert_cmpuint(m.n, ==, 2);
+  nara_missing_arrived(&m, 40, 1070 * ms);
+  g_assert_cmpint(m.rtt.srtt_us, ==, 60 * ms);
+  /* Retried after the round trip the first sample set (60 + 4 * 30 ms)... */
+  gint64 retry = nara_missing_retry_us(&m);
+  g_assert_cmpint(retry, ==, 180 * ms);
+  g_assert_cmpuint(nara_missing_due(&m, 1000 * ms + retry - 1, retry, 0, seqs, 8), ==, 0);
+  g_assert_cmpuint(nara_missing_due(&m, 1000 * ms + retry, retry, 0, seqs, 8), ==, 2);
+  /* ... and the answer to the retry still counts from the first NACK. */
+  nara_missing_arrived(&m, 41, 1000 * ms + retry + 60 * ms);
+  g_assert_cmpint(m.rtt.srtt_us, ==, 60 * ms + (retry + 60 * ms - 60 * ms) / 8);
+  /* Never asked: no sample. */
+  NaraMissing fresh = { 0 };
+  nara_missing_add(&fresh, 7);
+  nara_missing_arrived(&fresh, 7, 5000 * ms);
+  g_assert_cmpint(fresh.rtt.srtt_us, ==, 0);
+  g_assert_cmpuint(fresh.n, ==, 0);
+}
+
 static void identity_rewrite(NaraRtpRewrite *rw, guint32 ssrc, guint8 pt)
 {
   rw->ssrc = ssrc;
@@ -276,10 +475,15 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/repair/ring", test_ring);
+  g_test_add_func("/repair/ring/wrap", test_ring_wrap);
+  g_test_add_func("/repair/ring/grows-to-a-second", test_ring_grows_to_a_second);
+  g_test_add_func("/repair/ring/limits", test_ring_limits);
   g_test_add_func("/repair/sequence", test_sequence);
   g_test_add_func("/repair/report", test_report);
   g_test_add_func("/repair/jitter", test_jitter);
   g_test_add_func("/repair/missing", test_missing);
+  g_test_add_func("/repair/rtt", test_rtt);
+  g_test_add_func("/repair/missing/rtt", test_missing_rtt);
   g_test_add_func("/repair/rtx/roundtrip", test_rtx_roundtrip);
   g_test_add_func("/repair/rtx/padding", test_rtx_padding);
   g_test_add_func("/repair/rtx/truncated", test_rtx_truncated);
