@@ -85,7 +85,8 @@ void nara_wiring_signaling_config(const NaraConfig *config, NaraSignalingConfig 
     .ws_timeout_secs = nara_config_get_uint(config, "server.ws_timeout_secs"),
     .max_candidates = nara_config_get_uint(config, "signaling.max_candidates"),
     .turn = { .secret = nara_config_get_string(config, "turn.secret"),
-              .ttl_secs = nara_config_get_uint(config, "turn.ttl_secs") },
+              .ttl_secs = nara_config_get_uint(config, "turn.ttl_secs"),
+              .max_ttl_secs = nara_config_get_uint(config, "turn.max_ttl_secs") },
   };
 }
 

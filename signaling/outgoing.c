@@ -49,11 +49,10 @@ json_t *nara_out_error(json_t *id, const char *code, const char *message)
                  id);
 }
 
-json_t *nara_out_welcome(json_t *id, int version, const char *server, json_t *ice_servers)
+json_t *nara_out_welcome(json_t *id, int version, const char *server)
 {
-  return with_id(json_pack("{s:s, s:i, s:s, s:o}", "type", "welcome", "version", version, "server",
-                           server, "iceServers", ice_servers),
-                 id);
+  return with_id(
+      json_pack("{s:s, s:i, s:s}", "type", "welcome", "version", version, "server", server), id);
 }
 
 json_t *nara_out_pong(json_t *id)

@@ -28,8 +28,7 @@ typedef enum {
 /* Replies to a request */
 json_t *nara_out_ok(json_t *id);
 json_t *nara_out_error(json_t *id, const char *code, const char *message);
-/* ice_servers: stolen. */
-json_t *nara_out_welcome(json_t *id, int version, const char *server, json_t *ice_servers);
+json_t *nara_out_welcome(json_t *id, int version, const char *server);
 json_t *nara_out_pong(json_t *id);
 /* you, participants: stolen; consultation: stolen, NULL in open rooms. */
 json_t *nara_out_joined(json_t *id, const char *room, json_t *you, json_t *participants,

@@ -127,7 +127,7 @@ NaraParticipant *nara_room_enter(NaraRoom *room, NaraSession *session, json_t *i
                                  NaraMember *member)
 {
   NaraParticipant *p;
-  json_t *others = json_array(), *you;
+  json_t *others = json_array(), *you, *joined;
 
   /* Reply first with everyone already there, then tell them. */
   for (guint i = 0; i < room->participants->len; i++)
@@ -138,10 +138,12 @@ NaraParticipant *nara_room_enter(NaraRoom *room, NaraSession *session, json_t *i
   json_object_del(you, "tracks");
   json_object_del(you, "audioMuted");
   json_object_del(you, "videoMuted");
-  nara_session_send_new(
-      session,
-      nara_out_joined(id, room->name, you, others,
-                      room->consultation ? nara_consultation_to_json(room->consultation) : NULL));
+  joined
+      = nara_out_joined(id, room->name, you, others,
+                        room->consultation ? nara_consultation_to_json(room->consultation) : NULL);
+  /* The TURN credential comes only with admission (handlers_session.c). */
+  json_object_set_new(joined, "iceServers", nara_session_ice_servers(session, room));
+  nara_session_send_new(session, joined);
   nara_room_broadcast(room, nara_out_participant_joined(nara_participant_to_json(p)), p);
   if (room->consultation)
     nara_consultation_send_waiting_list(room, p);

@@ -121,6 +121,7 @@ struct _NaraConsultation {
   char *title;
   gboolean locked;
   guint auto_admit;    /* as in the store: bit (1 << NaraRole) */
+  gint64 ends_at;      /* scheduled end, unix seconds: bounds its TURN credentials */
   GHashTable *members; /* id -> NaraMember* (owned) */
   GPtrArray *waiting;  /* NaraMember* waiting, oldest first */
 };
@@ -177,6 +178,9 @@ json_t *nara_json_request_id(json_t *msg);
 void nara_dispatch(NaraSession *session, const char *data, gsize len);
 
 /* handlers_session.c: hello, join, leave, ping, chat, mute */
+/* The iceServers of the session's joined in room: its own TURN credential,
+ * valid until nara_turn_expiry(); [] without TURN. (transfer full) */
+json_t *nara_session_ice_servers(NaraSession *session, NaraRoom *room);
 void nara_handle_hello(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_join(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_leave(NaraSession *session, json_t *msg, json_t *id);

@@ -24,12 +24,12 @@ const KEEPALIVE_MS = 20000;
  * @typedef {{id: string, name: string, role?: Role | null, assurance?: string | null,
  *            audioMutedByHost?: boolean, videoMutedByHost?: boolean}} Self
  * @typedef {{id: string, title: string, locked?: boolean}} ConsultationInfo
- * @typedef {{room: string, you: Self, participants: Participant[], consultation?: ConsultationInfo}} Joined
+ * @typedef {{room: string, you: Self, participants: Participant[], consultation?: ConsultationInfo, iceServers?: RTCIceServer[]}} Joined
  * @typedef {{type: 'joined'} & Joined} JoinedReply
  * @typedef {{type: 'waiting', consultation: ConsultationInfo, you: Self}} WaitingReply
  * @typedef {{id: string, name: string, role: Role | null, assurance: string | null, since: string}} WaitingPerson
  * @typedef {'admitted' | 'declined' | 'removed' | 'ended' | 'replaced'} Status
- * @typedef {{version: number, server?: string, iceServers?: RTCIceServer[]}} Welcome
+ * @typedef {{version: number, server?: string}} Welcome
  * @typedef {{[field: string]: any, type: string}} Message
  */
 
@@ -158,7 +158,6 @@ export class NaraClient extends EventTarget {
       ws.addEventListener('open', () => {
         opened = true;
         this.request({ type: 'hello', version: PROTOCOL_VERSION }).then((welcome) => {
-          this.iceServers = Array.isArray(welcome.iceServers) ? welcome.iceServers : [];
           this.keepalive = setInterval(() => {
             this.request({ type: 'ping' }).catch(() => {});
           }, KEEPALIVE_MS);
@@ -181,7 +180,7 @@ export class NaraClient extends EventTarget {
    * @returns {Promise<Joined>}
    */
   async join(room, name) {
-    this.ensureSubscribePc();
+    // onJoined makes the subscribe connection, with joined's TURN servers.
     const reply = await this.request({ type: 'join', room, name });
     this.self = reply.you;
     this.room = reply.room;
@@ -396,6 +395,8 @@ export class NaraClient extends EventTarget {
 
   /** @param {Message} msg `joined`, as a reply or as an event */
   onJoined(msg) {
+    // The TURN credential comes with admission, before any connection exists.
+    if (Array.isArray(msg.iceServers)) this.iceServers = msg.iceServers;
     this.ensureSubscribePc();
     if (msg.you) this.self = msg.you;
     if (typeof msg.room === 'string') this.room = msg.room;
