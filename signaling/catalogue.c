@@ -64,6 +64,11 @@ static const NaraField mute_fields[] = {
 static const NaraField publish_fields[] = {
   ID_FIELD,
   { .name = "sdp", .type = NARA_FIELD_STRING, .required = TRUE, .max_bytes = NARA_MAX_SDP_BYTES },
+  /* The mid of the m-line that carries a screen share (screenshare.c). */
+  { .name = "screen",
+    .type = NARA_FIELD_STRING,
+    .nullable = TRUE,
+    .max_bytes = NARA_MAX_MID_BYTES },
   END_FIELDS,
 };
 static const NaraField answer_fields[] = {
@@ -127,6 +132,12 @@ static const NaraField host_mute_fields[] = {
   { .name = "muted", .type = NARA_FIELD_BOOL, .required = TRUE },
   END_FIELDS,
 };
+static const NaraField allow_share_fields[] = {
+  ID_FIELD,
+  PARTICIPANT_FIELD,
+  { .name = "allowed", .type = NARA_FIELD_BOOL, .required = TRUE },
+  END_FIELDS,
+};
 static const NaraField lock_fields[] = {
   ID_FIELD,
   { .name = "locked", .type = NARA_FIELD_BOOL, .required = TRUE },
@@ -160,6 +171,7 @@ const NaraMessage nara_catalogue[] = {
   { "readmit",   NARA_NEED_ROOM,  target_fields,    nara_handle_readmit,   MSG,  "ok",      TRUE },
   { "lock",      NARA_NEED_ROOM,  lock_fields,      nara_handle_lock,      MSG,  "ok",      TRUE },
   { "end",       NARA_NEED_ROOM,  id_only_fields,   nara_handle_end,       MSG,  "ok",      TRUE },
+  { "allow-share", NARA_NEED_ROOM, allow_share_fields, nara_handle_allow_share, MSG, "ok",    FALSE },
   { NULL, 0, NULL, NULL, 0, NULL, FALSE },
 };
 /* clang-format on */

@@ -27,6 +27,7 @@ const char *const nara_outgoing_types[] = {
   "muted-by-host",
   "chat",
   "consultation-changed",
+  "share-allowed",
   NULL,
 };
 
@@ -175,4 +176,9 @@ json_t *nara_out_consultation_changed(gboolean locked, const char *title)
 {
   return json_pack("{s:s, s:b, s:s}", "type", "consultation-changed", "locked", locked, "title",
                    title);
+}
+
+json_t *nara_out_share_allowed(gboolean allowed)
+{
+  return json_pack("{s:s, s:b}", "type", "share-allowed", "allowed", allowed);
 }

@@ -62,5 +62,7 @@ json_t *nara_out_status(const char *status);
 /* waiting: stolen. */
 json_t *nara_out_waiting_list(json_t *waiting);
 json_t *nara_out_consultation_changed(gboolean locked, const char *title);
+/* To a participant whose right to share a screen a host changed. */
+json_t *nara_out_share_allowed(gboolean allowed);
 
 G_END_DECLS

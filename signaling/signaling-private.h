@@ -92,6 +92,7 @@ struct _NaraParticipant {
   gint64 answer_id;        /* its request id, -1: none */
   guint candidates[2];     /* trickled by the client on publish [0] and subscribe [1] */
   NaraMember *member;      /* consultations: role, host mutes; NULL in open rooms */
+  char screen_track[NARA_MEDIA_ID_LEN]; /* the published screen share's track id, "": none */
 };
 
 struct _NaraRoom {
@@ -114,6 +115,7 @@ struct _NaraMember {
   NaraSession *session;   /* the live session, waiting or joined, or NULL */
   gint64 waiting_since;   /* real time, microseconds; 0: not waiting */
   gboolean host_muted[2]; /* by NaraTrackKind: forwarding stopped by a host */
+  gboolean share_allowed; /* a host allowed this member to share a screen (allow-share) */
 };
 
 struct _NaraConsultation {
@@ -177,6 +179,22 @@ json_t *nara_json_request_id(json_t *msg);
 /* dispatch.c */
 void nara_dispatch(NaraSession *session, const char *data, gsize len);
 
+/* screenshare.c: who may share a screen, and which track is the screen */
+/* Open rooms: anyone; consultations: the role, or a host's allow-share. */
+gboolean nara_participant_may_share(NaraParticipant *p);
+/* Checks a publish's "screen" field and SDP against the sender's right to
+ * share and records its screen track; FALSE: an error was sent and nothing
+ * changed. */
+gboolean nara_screen_check_publish(NaraSession *session, json_t *msg, json_t *id);
+/* FALSE for a screen track its publisher may no longer share: nobody
+ * receives it, nobody is told of it. */
+gboolean nara_track_forwarded(NaraParticipant *p, const NaraMediaTrack *track);
+/* nara_track_to_json plus "screen": true for p's screen track. (transfer full) */
+json_t *nara_participant_track_json(NaraParticipant *p, const NaraMediaTrack *track);
+/* A host changed m's allow-share: tells m, and starts or stops forwarding
+ * a screen m already publishes. */
+void nara_screen_permission_changed(NaraMember *m);
+
 /* handlers_session.c: hello, join, leave, ping, chat, mute */
 /* The iceServers of the session's joined in room: its own TURN credential,
  * valid until nara_turn_expiry(); [] without TURN. (transfer full) */
@@ -200,6 +218,7 @@ void nara_handle_remove(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_readmit(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_lock(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_end(NaraSession *session, json_t *msg, json_t *id);
+void nara_handle_allow_share(NaraSession *session, json_t *msg, json_t *id);
 
 /* handlers_media.c: publish, answer, candidate, and media's callbacks */
 void nara_handle_publish(NaraSession *session, json_t *msg, json_t *id);
