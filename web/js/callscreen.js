@@ -24,6 +24,7 @@ import {
   t,
   ui,
 } from './page.js';
+import { mountScreenShare } from './screenshare.js';
 import { roleText } from './strings.js';
 
 /** @typedef {import('./protocol.js').NaraClient} NaraClient */
@@ -84,6 +85,11 @@ export function enterCall(selfId, participants, options = {}) {
   showLocalMedia();
 
   for (const p of participants) addParticipant(p);
+  if (state.client) {
+    mountScreenShare(state.client, {
+      t, alert: showAlert, nameOf, participants, buttonBefore: ui.leaveButton, stageBefore: ui.tiles,
+    });
+  }
   const heading = state.consultation ? state.title || t('appointmentHeading') : t('roomIs', state.room);
   setTitle('titleCall', state.consultation ? heading : state.room);
   ui.callHeading.textContent = heading;

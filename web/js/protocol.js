@@ -138,6 +138,8 @@ export class NaraClient extends EventTarget {
     this.localCandidates = { publish: [], subscribe: [] };
     /** @type {Record<PcName, RTCIceCandidateInit[]>} */
     this.remoteCandidates = { publish: [], subscribe: [] };
+    /** @type {RTCRtpTransceiver | null} our screen share, named in publish (screenshare.js) */
+    this.screenTransceiver = null;
   }
 
   /**
@@ -488,7 +490,8 @@ export class NaraClient extends EventTarget {
       const desc = /** @type {RTCSessionDescription} */ (pc.localDescription);
       let reply;
       try {
-        const sent = this.request({ type: 'publish', sdp: desc.sdp });
+        const screen = this.screenTransceiver?.mid ?? null;
+        const sent = this.request({ type: 'publish', sdp: desc.sdp, ...(screen === null ? {} : { screen }) });
         this.flushLocalCandidates('publish');
         reply = await sent;
       } catch (e) {
@@ -568,6 +571,7 @@ const EVENT_HANDLERS = {
   'consultation-changed': (c, m) =>
     c.emit('consultation-changed', { locked: !!m.locked, title: typeof m.title === 'string' ? m.title : undefined }),
   chat: (c, m) => c.emit('chat', { from: m.from, text: m.text, time: m.time }),
+  'share-allowed': (c, m) => c.emit('share-allowed', { allowed: m.allowed === true }),
   offer: (c, m) => {
     if (m.pc === 'subscribe' && typeof m.sdp === 'string') c.onSubscribeOffer(m);
   },

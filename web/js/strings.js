@@ -197,6 +197,17 @@ export const STRINGS = {
     'error.no-such-participant': 'That person is no longer here.',
     'error.not-joined': 'You are not in the consultation yet.',
     'error.unknown': 'Something went wrong. Please try again.',
+    // turnshare
+    shareScreen: 'Share screen',
+    stopShareScreen: 'Stop sharing',
+    screenOf: (/** @type {string} */ name) => `${name}'s screen`,
+    shareScreenRefused: 'You may share your screen only when the care provider allows it.',
+    shareScreenFailed: 'Your screen could not be shared. Please try again.',
+    shareScreenWithdrawn: 'The care provider stopped your screen sharing.',
+    hostAllowShare: 'Allow screen sharing',
+    hostAllowSharePerson: (/** @type {string} */ name) => `Allow screen sharing for ${name}`,
+    hostStopShare: 'Stop screen sharing',
+    hostStopSharePerson: (/** @type {string} */ name) => `Stop screen sharing for ${name}`,
   },
 
   sv: {
@@ -384,6 +395,17 @@ export const STRINGS = {
     'error.no-such-participant': 'Den personen är inte här längre.',
     'error.not-joined': 'Du är inte med i videobesöket än.',
     'error.unknown': 'Något gick fel. Försök igen.',
+    // turnshare
+    shareScreen: 'Dela skärm',
+    stopShareScreen: 'Sluta dela',
+    screenOf: (/** @type {string} */ name) => `${name}s skärm`,
+    shareScreenRefused: 'Du kan dela din skärm bara när vården tillåter det.',
+    shareScreenFailed: 'Skärmen kunde inte delas. Försök igen.',
+    shareScreenWithdrawn: 'Vården stoppade din skärmdelning.',
+    hostAllowShare: 'Tillåt skärmdelning',
+    hostAllowSharePerson: (/** @type {string} */ name) => `Tillåt skärmdelning för ${name}`,
+    hostStopShare: 'Stoppa skärmdelning',
+    hostStopSharePerson: (/** @type {string} */ name) => `Stoppa skärmdelning för ${name}`,
   },
 
   da: {
