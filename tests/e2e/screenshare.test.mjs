@@ -121,6 +121,9 @@ test('a host shares a screen; a patient only while the host allows it', { skip: 
     for (const name of [HOST, PATIENT, RELATIVE]) {
       const tab = await newPage(b);
       tabs.push(tab);
+      // Generous: three pages on a busy machine are slow, never wrong.
+      tab.page.setDefaultTimeout(90000);
+      tab.page.setDefaultNavigationTimeout(90000);
       await tab.page.goto(joinLink(base, created, name));
       await tab.page.getByRole('button', { name: 'Join', exact: true }).click();
     }
