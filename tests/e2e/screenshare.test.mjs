@@ -134,12 +134,17 @@ test('a host shares a screen; a patient only while the host allows it', { skip: 
     await hostShare.waitFor({ state: 'visible', timeout: 120000 });
 
     // The host shares; both others decode it on the large stage.
-    await hostShare.click();
-    await host.getByRole('button', { name: 'Stop sharing' }).waitFor({ timeout: 120000 }).catch(async (e) => {
-      t.diagnostic(`host alert: ${await host.getByRole('alert').textContent()}; errors: ${tabs[0].errors.join(' | ')}`);
-      t.diagnostic(String(nara?.logs()).split('\n').slice(-30).join('\n'));
-      throw e;
-    });
+    const sharing = host.getByRole('button', { name: 'Stop sharing' });
+    const failed = host.getByRole('alert').filter({ hasText: 'could not be shared' });
+    for (let attempt = 1; ; attempt++) {
+      await hostShare.click();
+      await sharing.or(failed).first().waitFor({ timeout: 120000 });
+      if (await sharing.isVisible()) break;
+      // The capture can fail to start on a starved machine; a person would try again.
+      t.diagnostic(`host share attempt ${attempt} failed: ${tabs[0].errors.join(' | ')}`);
+      assert.ok(attempt < 3, 'the host could not share a screen');
+      await host.evaluate(() => { /** @type {HTMLElement} */ (document.getElementById('alert')).textContent = ''; });
+    }
     const [atPatient, atRelative] = await Promise.all([waitForScreen(patient, HOST), waitForScreen(relative, HOST)]);
     t.diagnostic(`host's screen: patient ${JSON.stringify(atPatient)}, relative ${JSON.stringify(atRelative)}`);
     assert.ok(atPatient && atRelative, 'the host\'s screen is not decoded by both others');

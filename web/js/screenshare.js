@@ -137,6 +137,7 @@ export function mountScreenShare(client, options) {
     } catch (e) {
       // Cancelling the browser's picker is no error to show.
       if (!(e instanceof DOMException && e.name === 'NotAllowedError')) {
+        console.error('screen share:', e);
         options.alert(/** @type {any} */ (e)?.code === 'forbidden' ? t('shareScreenRefused') : t('shareScreenFailed'));
       }
     } finally {
