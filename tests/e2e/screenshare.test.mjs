@@ -171,8 +171,16 @@ test('a host shares a screen; a patient only while the host allows it', { skip: 
     await host.getByRole('button', { name: `Allow screen sharing for ${PATIENT}` }).click({ timeout: 120000 });
     const patientShare = patient.getByRole('button', { name: 'Share screen' });
     await patientShare.waitFor({ state: 'visible', timeout: 120000 });
+    await patient.evaluate(() => { /** @type {HTMLElement} */ (document.getElementById('alert')).textContent = ''; });
     await patientShare.click();
+    await patient.getByRole('button', { name: 'Stop sharing' }).or(patient.getByRole('alert').filter({ hasText: /\w/ }))
+      .first().waitFor({ timeout: 120000 });
+    t.diagnostic(`patient after Share: alert "${await patient.getByRole('alert').textContent()}", errors ${tabs[1].errors.join(' | ')}`);
     const atHost = await waitForScreen(host, PATIENT);
+    if (!atHost) {
+      t.diagnostic(`host stage: ${JSON.stringify(await stageFrames(host))}`);
+      t.diagnostic(String(nara?.logs()).split('\n').slice(-12).join('\n'));
+    }
     t.diagnostic(`patient's screen at the host: ${JSON.stringify(atHost)}`);
     assert.ok(atHost, 'the allowed patient\'s screen is not decoded by the host');
 
