@@ -88,19 +88,21 @@ export async function allowScreenShare(client, participant, allowed) {
 }
 
 /**
- * The track id the server gave a received track: the msid of its m-line in
- * the subscribe offer (browsers make up their own MediaStreamTrack ids).
+ * The receiving transceiver of a server track id: the one whose m-line in
+ * the subscribe offer carries it as msid and is sending to us (browsers make
+ * up their own MediaStreamTrack ids, and Nara reuses m-lines).
  * @param {NaraClient} client
- * @param {MediaStreamTrack} track
+ * @param {string} id
  */
-function serverTrackId(client, track) {
+function receiverOf(client, id) {
   const pc = client.subscribePc;
-  const mid = pc?.getTransceivers().find((tr) => tr.receiver.track === track)?.mid;
   const sdp = pc?.remoteDescription?.sdp;
-  if (mid == null || !sdp) return null;
+  if (!pc || !sdp) return null;
   for (const section of sdp.split(/\r?\nm=/).slice(1)) {
-    if (!new RegExp(`\\na=mid:${mid}\\r?\\n`).test(section)) continue;
-    return /\na=msid:\S+ (\S+)/.exec(section)?.[1] ?? null;
+    const msid = /\na=msid:\S+ (\S+)/.exec(section)?.[1];
+    const mid = /\na=mid:(\S+)/.exec(section)?.[1];
+    if (msid !== id || mid === undefined || !/\na=sendonly/.test(section)) continue;
+    return pc.getTransceivers().find((tr) => tr.mid === mid)?.receiver ?? null;
   }
   return null;
 }
@@ -201,15 +203,23 @@ export function mountScreenShare(client, options) {
   on('participant-left', ({ id }) => {
     for (const [track, who] of [...screens]) if (who === id) drop(track);
   });
-  on('track', ({ participantId, track, stream }) => {
-    const id = serverTrackId(client, track);
-    if (!id || !screens.has(id)) return;
+  // A screen is shown once its m-line is applied; a new m-line fires
+  // 'track', a reused one may not, so the offers are looked at too.
+  const refresh = () => {
+    for (const [id, participant] of screens) {
+      if (showing.some((s) => s.id === id)) continue;
+      const receiver = receiverOf(client, id);
+      if (!receiver) continue;
+      showing.push({ id, participant, track: receiver.track });
+      show();
+    }
+  };
+  on('track', ({ track, stream }) => {
+    refresh();
     // Not in the person's camera tile: that stream shows one video.
-    stream?.removeTrack(track);
-    showing.push({ id, participant: participantId ?? screens.get(id), track });
-    track.addEventListener('ended', () => drop(id));
-    show();
+    if (showing.some((s) => s.track === track)) stream?.removeTrack(track);
   });
+  const poll = setInterval(refresh, 1000);
   on('share-allowed', ({ allowed }) => {
     mayShare = !!allowed;
     button.hidden = !mayShare || !navigator.mediaDevices?.getDisplayMedia;
@@ -219,6 +229,7 @@ export function mountScreenShare(client, options) {
     }
   });
   on('close', () => {
+    clearInterval(poll);
     button.remove();
     stage.remove();
   });
