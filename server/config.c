@@ -140,13 +140,18 @@ static const NaraConfigKey keys[] = {
     "anchor is kept)." },
   { "turn.urls", NARA_CONFIG_LIST, "", 0, 0,
     "TURN server URLs handed to clients, e.g. turn:turn.example.org:3478?transport=udp, "
-    "turns:turn.example.org:5349?transport=tcp. Empty: no TURN." },
+    "turn:turn.example.org:3478?transport=tcp, turns:turn.example.org:443?transport=tcp. "
+    "Empty: no TURN." },
   { "turn.secret", NARA_CONFIG_STRING, "", 0, 0,
     "The TURN server's shared secret (coturn: static-auth-secret with use-auth-secret); each "
     "session gets its own credential derived from it. Set it by environment (NARA_TURN_SECRET) "
     "or a file readable only by nara." },
-  { "turn.ttl_secs", NARA_CONFIG_UINT, "86400", 60, 604800,
-    "Seconds a session's TURN credential stays valid (a call longer than this loses its relay)." },
+  { "turn.ttl_secs", NARA_CONFIG_UINT, "3600", 60, 86400,
+    "Seconds the TURN credential of a session in an open room stays valid (handed out in "
+    "joined; a longer call loses its relay)." },
+  { "turn.max_ttl_secs", NARA_CONFIG_UINT, "14400", 600, 86400,
+    "Most seconds a consultation's TURN credential stays valid: it lasts until the "
+    "consultation's scheduled end plus 30 minutes, but never longer than this." },
   { "log.level", NARA_CONFIG_LEVEL, "info", 0, 0, "Log level: error, warning, info or debug." },
   { "consultations.retention_days", NARA_CONFIG_UINT, "30", 1, 36600,
     "Days an ended or cancelled consultation (or one whose end has passed) is kept; then its "

@@ -86,7 +86,8 @@ void nara_wiring_signaling_config(const NaraConfig *config, NaraSignalingConfig 
     .max_candidates = nara_config_get_uint(config, "signaling.max_candidates"),
     .resume_grace_secs = nara_config_get_uint(config, "signaling.resume_grace_seconds"),
     .turn = { .secret = nara_config_get_string(config, "turn.secret"),
-              .ttl_secs = nara_config_get_uint(config, "turn.ttl_secs") },
+              .ttl_secs = nara_config_get_uint(config, "turn.ttl_secs"),
+              .max_ttl_secs = nara_config_get_uint(config, "turn.max_ttl_secs") },
   };
 }
 

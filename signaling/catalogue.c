@@ -65,6 +65,11 @@ static const NaraField mute_fields[] = {
 static const NaraField publish_fields[] = {
   ID_FIELD,
   { .name = "sdp", .type = NARA_FIELD_STRING, .required = TRUE, .max_bytes = NARA_MAX_SDP_BYTES },
+  /* The mid of the m-line that carries a screen share (screenshare.c). */
+  { .name = "screen",
+    .type = NARA_FIELD_STRING,
+    .nullable = TRUE,
+    .max_bytes = NARA_MAX_MID_BYTES },
   END_FIELDS,
 };
 static const NaraField answer_fields[] = {
@@ -126,6 +131,12 @@ static const NaraField host_mute_fields[] = {
     .max_bytes = 16,
     .one_of = kind_values },
   { .name = "muted", .type = NARA_FIELD_BOOL, .required = TRUE },
+  END_FIELDS,
+};
+static const NaraField allow_share_fields[] = {
+  ID_FIELD,
+  PARTICIPANT_FIELD,
+  { .name = "allowed", .type = NARA_FIELD_BOOL, .required = TRUE },
   END_FIELDS,
 };
 static const NaraField lock_fields[] = {
@@ -244,6 +255,7 @@ const NaraMessage nara_catalogue[] = {
   { "view",      NARA_NEED_ROOM,  view_fields,      nara_handle_view,      MSG,  NULL,      FALSE },
   { "precheck",  NARA_NEED_IN,    precheck_fields,  nara_handle_precheck,  MSG,  "ok",      FALSE },
   { "quality",   NARA_NEED_ROOM,  quality_fields,   nara_handle_quality,   MSG,  "ok",      FALSE },
+  { "allow-share", NARA_NEED_ROOM, allow_share_fields, nara_handle_allow_share, MSG, "ok",    FALSE },
   { NULL, 0, NULL, NULL, 0, NULL, FALSE },
 };
 /* clang-format on */

@@ -68,6 +68,7 @@ void nara_consultation_refresh(NaraConsultation *c, const NaraStoreConsultation 
   c->title = g_strdup(stored->title ? stored->title : "");
   c->locked = stored->locked;
   c->auto_admit = stored->auto_admit;
+  c->ends_at = stored->ends_at;
 }
 
 NaraMember *nara_consultation_member(NaraRoom *room, const char *id, const char *name,

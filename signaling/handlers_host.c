@@ -1,4 +1,5 @@
-/* handlers_host.c — admit, decline, admit-all, host-mute, remove, readmit, lock, end.
+/* handlers_host.c — admit, decline, admit-all, host-mute, remove, readmit, lock, end,
+ * allow-share.
  *
  * One function per message type. Each checks the sender's role against the
  * permission table (forbidden), then its target (no-such-participant),
@@ -349,4 +350,21 @@ void nara_handle_end(NaraSession *session, json_t *msg, json_t *id)
   nara_store_consultation_modify_async(session->sig->store,
                                        session->participant->room->consultation->id, set_ended,
                                        NULL, end_stored, change_new(session, id, host));
+}
+
+/* Lasts as long as the room: like a host mute, it survives the member's
+ * reconnection but is not stored. Roles that may always share keep that
+ * right; a grant to them changes nothing. */
+void nara_handle_allow_share(NaraSession *session, json_t *msg, json_t *id)
+{
+  NaraMember *host = sender_may(session, id, NARA_PERMISSION_ALLOW_SHARE), *m;
+  gboolean allowed = json_is_true(json_object_get(msg, "allowed"));
+
+  if (!host || !(m = live_target(session, msg, id, TRUE)))
+    return;
+  m->share_allowed = allowed;
+  nara_session_send_ok(session, id);
+  nara_screen_permission_changed(m);
+  nara_audit_members(session->sig, "share", session->participant->room->consultation->id, host, m,
+                     "ok", allowed ? "allowed" : "withdrawn");
 }

@@ -34,6 +34,8 @@ void nara_handle_publish(NaraSession *session, json_t *msg, json_t *id)
     nara_session_send_error(session, id, "bad-sdp", "the previous publish is not answered yet");
     return;
   }
+  if (!nara_screen_check_publish(session, msg, id))
+    return;
   p->publish_id = json_integer_value(id);
   p->offered = TRUE;
   nara_media_peer_set_remote_description(p->publish, "offer", sdp);

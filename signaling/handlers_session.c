@@ -16,7 +16,6 @@
 void nara_handle_hello(NaraSession *session, json_t *msg, json_t *id)
 {
   json_int_t version = json_integer_value(json_object_get(msg, "version"));
-  char tag[9];
 
   if (session->state != NARA_SESSION_NEW) {
     nara_session_send_error(session, id, "bad-message", "hello was already sent");
@@ -29,13 +28,22 @@ void nara_handle_hello(NaraSession *session, json_t *msg, json_t *id)
     return;
   }
   session->state = NARA_SESSION_HELLO;
+  /* No TURN credential yet: anyone may open a socket and say hello, and a
+   * relay is only for those who are let into a call (joined). */
+  nara_session_send_new(session, nara_out_welcome(id, NARA_PROTOCOL_VERSION, "nara/" NARA_VERSION));
+}
+
+json_t *nara_session_ice_servers(NaraSession *session, NaraRoom *room)
+{
+  const NaraTurnConfig *turn = &session->sig->config.turn;
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+  char tag[9];
+
   /* A random tag, not the session's serial: the TURN server logs
    * usernames, and they should not be linkable to this server's log. */
   g_snprintf(tag, sizeof tag, "%08x", g_random_int());
-  nara_session_send_new(
-      session, nara_out_welcome(id, NARA_PROTOCOL_VERSION, "nara/" NARA_VERSION,
-                                nara_turn_ice_servers(&session->sig->config.turn,
-                                                      g_get_real_time() / G_USEC_PER_SEC, tag)));
+  return nara_turn_ice_servers(
+      turn, nara_turn_expiry(turn, now, room->consultation ? room->consultation->ends_at : 0), tag);
 }
 
 void nara_handle_join(NaraSession *session, json_t *msg, json_t *id)

@@ -35,6 +35,7 @@ const char *const nara_outgoing_types[] = {
   "video-paused",
   "video-resumed",
   "participant-status",
+  "share-allowed",
   NULL,
 };
 
@@ -57,11 +58,10 @@ json_t *nara_out_error(json_t *id, const char *code, const char *message)
                  id);
 }
 
-json_t *nara_out_welcome(json_t *id, int version, const char *server, json_t *ice_servers)
+json_t *nara_out_welcome(json_t *id, int version, const char *server)
 {
-  return with_id(json_pack("{s:s, s:i, s:s, s:o}", "type", "welcome", "version", version, "server",
-                           server, "iceServers", ice_servers),
-                 id);
+  return with_id(
+      json_pack("{s:s, s:i, s:s}", "type", "welcome", "version", version, "server", server), id);
 }
 
 json_t *nara_out_pong(json_t *id)
@@ -232,4 +232,9 @@ json_t *nara_out_participant_status(const char *participant, json_t *status)
   json_object_update(msg, status);
   json_decref(status);
   return msg;
+}
+
+json_t *nara_out_share_allowed(gboolean allowed)
+{
+  return json_pack("{s:s, s:b}", "type", "share-allowed", "allowed", allowed);
 }

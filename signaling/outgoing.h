@@ -28,8 +28,7 @@ typedef enum {
 /* Replies to a request */
 json_t *nara_out_ok(json_t *id);
 json_t *nara_out_error(json_t *id, const char *code, const char *message);
-/* ice_servers: stolen. */
-json_t *nara_out_welcome(json_t *id, int version, const char *server, json_t *ice_servers);
+json_t *nara_out_welcome(json_t *id, int version, const char *server);
 json_t *nara_out_pong(json_t *id);
 /* you, participants: stolen; consultation: stolen, NULL in open rooms. */
 json_t *nara_out_joined(json_t *id, const char *room, json_t *you, json_t *participants,
@@ -78,5 +77,7 @@ json_t *nara_out_participant_reconnected(const char *participant);
 json_t *nara_out_video_paused(const char *track, gboolean paused);
 /* status: stolen; its fields ("precheck", "quality") are copied in. */
 json_t *nara_out_participant_status(const char *participant, json_t *status);
+/* To a participant whose right to share a screen a host changed. */
+json_t *nara_out_share_allowed(gboolean allowed);
 
 G_END_DECLS

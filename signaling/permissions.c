@@ -11,12 +11,13 @@
 #define N NARA_GRANT_NO
 #define Y NARA_GRANT_YES
 #define C NARA_GRANT_PER_CONSULTATION
+#define H NARA_GRANT_BY_HOST
 
 /* Columns in NaraRole order: host, staff, interpreter, patient, relative. */
 static const guint8 table[NARA_PERMISSION_COUNT][NARA_ROLE_COUNT] = {
   [NARA_PERMISSION_JOIN_WITHOUT_WAITING] = { Y, C, C, C, C },
   [NARA_PERMISSION_PUBLISH] = { Y, Y, Y, Y, Y },
-  [NARA_PERMISSION_SHARE_SCREEN] = { Y, Y, N, N, N },
+  [NARA_PERMISSION_SHARE_SCREEN] = { Y, Y, H, H, H },
   [NARA_PERMISSION_CHAT] = { Y, Y, Y, Y, Y },
   [NARA_PERMISSION_SEE_WAITING_LIST] = { Y, Y, N, N, N },
   [NARA_PERMISSION_ADMIT] = { Y, N, N, N, N },
@@ -24,6 +25,7 @@ static const guint8 table[NARA_PERMISSION_COUNT][NARA_ROLE_COUNT] = {
   [NARA_PERMISSION_REMOVE] = { Y, N, N, N, N },
   [NARA_PERMISSION_LOCK] = { Y, N, N, N, N },
   [NARA_PERMISSION_END] = { Y, N, N, N, N },
+  [NARA_PERMISSION_ALLOW_SHARE] = { Y, N, N, N, N },
 };
 
 static const char *const names[NARA_PERMISSION_COUNT] = {
@@ -37,6 +39,7 @@ static const char *const names[NARA_PERMISSION_COUNT] = {
   [NARA_PERMISSION_REMOVE] = "remove a participant, re-admit a removed one",
   [NARA_PERMISSION_LOCK] = "lock / unlock",
   [NARA_PERMISSION_END] = "end for everyone",
+  [NARA_PERMISSION_ALLOW_SHARE] = "let a participant share a screen",
 };
 
 NaraGrant nara_permission_grant(NaraRole role, NaraPermission permission)
@@ -53,6 +56,7 @@ gboolean nara_permission_allowed(NaraRole role, NaraPermission permission, guint
     return TRUE;
   case NARA_GRANT_PER_CONSULTATION:
     return (auto_admit & (1u << role)) != 0;
+  case NARA_GRANT_BY_HOST: /* the caller knows the participant: screenshare.c */
   case NARA_GRANT_NO:
     break;
   }

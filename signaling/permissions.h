@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 typedef enum {
   NARA_PERMISSION_JOIN_WITHOUT_WAITING,
   NARA_PERMISSION_PUBLISH,
-  NARA_PERMISSION_SHARE_SCREEN, /* later: no message uses it yet */
+  NARA_PERMISSION_SHARE_SCREEN, /* publish with "screen" (screenshare.c) */
   NARA_PERMISSION_CHAT,
   NARA_PERMISSION_SEE_WAITING_LIST,
   NARA_PERMISSION_ADMIT, /* admit, decline, admit-all */
@@ -27,6 +27,7 @@ typedef enum {
   NARA_PERMISSION_REMOVE, /* remove, readmit */
   NARA_PERMISSION_LOCK,
   NARA_PERMISSION_END,
+  NARA_PERMISSION_ALLOW_SHARE, /* allow-share */
   NARA_PERMISSION_COUNT
 } NaraPermission;
 
@@ -35,6 +36,7 @@ typedef enum {
   NARA_GRANT_NO,
   NARA_GRANT_YES,
   NARA_GRANT_PER_CONSULTATION,
+  NARA_GRANT_BY_HOST, /* per participant, while a host allows it (allow-share) */
 } NaraGrant;
 
 /* (transfer none) The cell as written in the table. role < NARA_ROLE_COUNT,
@@ -42,7 +44,8 @@ typedef enum {
 NaraGrant nara_permission_grant(NaraRole role, NaraPermission permission);
 
 /* Whether role may do it in a consultation whose auto-admit set is
- * auto_admit (bit 1 << NaraRole per role). */
+ * auto_admit (bit 1 << NaraRole per role). "By host" cells: FALSE here;
+ * the participant's own grant decides (screenshare.c). */
 gboolean nara_permission_allowed(NaraRole role, NaraPermission permission, guint auto_admit);
 
 /* (transfer none) "admit", ... for logs and test messages. */

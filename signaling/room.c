@@ -146,10 +146,13 @@ NaraParticipant *nara_room_enter(NaraRoom *room, NaraSession *session, json_t *i
   json_object_del(you, "tracks");
   json_object_del(you, "audioMuted");
   json_object_del(you, "videoMuted");
+  json_object_set_new(you, "mayShare", json_boolean(nara_participant_may_share(p)));
   msg = nara_out_joined(id, room->name, you, others,
                         room->consultation ? nara_consultation_to_json(room->consultation) : NULL);
   /* The secret that takes this participant back after a drop (resume.c). */
   json_object_set_new(msg, "resume", json_string(nara_resume_issue(p)));
+  /* The TURN credential comes only with admission (handlers_session.c). */
+  json_object_set_new(msg, "iceServers", nara_session_ice_servers(session, room));
   nara_session_send_new(session, msg);
   nara_telemetry_join_answered(session);
   nara_room_broadcast(room, nara_out_participant_joined(nara_participant_to_json(p)), p);
@@ -181,8 +184,11 @@ json_t *nara_participant_to_json(NaraParticipant *p)
   NaraMember *m = p->member;
   json_t *tracks = json_array(), *json;
 
-  for (guint i = 0; i < p->tracks->len; i++)
-    json_array_append_new(tracks, nara_track_to_json(&g_array_index(p->tracks, NaraMediaTrack, i)));
+  for (guint i = 0; i < p->tracks->len; i++) {
+    const NaraMediaTrack *t = &g_array_index(p->tracks, NaraMediaTrack, i);
+    if (nara_track_forwarded(p, t))
+      json_array_append_new(tracks, nara_participant_track_json(p, t));
+  }
   json = json_pack("{s:s, s:s, s:s?, s:s?, s:b, s:b, s:o}", "id", p->id, "name", p->name, "role",
                    m ? nara_role_to_string(m->role) : NULL, "assurance", m ? m->assurance : NULL,
                    "audioMuted", p->audio_muted, "videoMuted", p->video_muted, "tracks", tracks);
@@ -224,8 +230,11 @@ static void update_subscriptions(NaraRoom *room)
     g_autoptr(GArray) want = g_array_new(FALSE, TRUE, sizeof(NaraMediaTrack));
     for (guint j = 0; j < room->participants->len; j++) {
       NaraParticipant *other = room->participants->pdata[j];
-      if (other != p)
-        g_array_append_vals(want, other->tracks->data, other->tracks->len);
+      for (guint k = 0; other != p && k < other->tracks->len; k++) {
+        const NaraMediaTrack *t = &g_array_index(other->tracks, NaraMediaTrack, k);
+        if (nara_track_forwarded(other, t)) /* a withdrawn screen share: screenshare.c */
+          g_array_append_vals(want, t, 1);
+      }
     }
     if (same_tracks(want, p->subscribed))
       continue;
@@ -244,13 +253,14 @@ void nara_participant_set_tracks(NaraParticipant *p, const NaraMediaTrack *track
     g_array_append_vals(next, tracks, limit);
   for (guint i = 0; i < p->tracks->len; i++) {
     NaraMediaTrack *t = &g_array_index(p->tracks, NaraMediaTrack, i);
-    if (!track_in(next, t))
+    if (!track_in(next, t) && nara_track_forwarded(p, t))
       nara_room_broadcast(p->room, nara_out_track_removed(p->id, t->id), p);
   }
   for (guint i = 0; i < next->len; i++) {
     NaraMediaTrack *t = &g_array_index(next, NaraMediaTrack, i);
-    if (!track_in(p->tracks, t))
-      nara_room_broadcast(p->room, nara_out_track_added(p->id, nara_track_to_json(t)), p);
+    if (!track_in(p->tracks, t) && nara_track_forwarded(p, t))
+      nara_room_broadcast(p->room, nara_out_track_added(p->id, nara_participant_track_json(p, t)),
+                          p);
   }
   g_array_set_size(p->tracks, 0);
   g_array_append_vals(p->tracks, next->data, next->len);

@@ -126,6 +126,7 @@ struct _NaraParticipant {
   guint rtt_in_window;     /* rtt messages relayed in it (handlers_rtt.c) */
   char resume_secret[NARA_RESUME_SECRET_LEN + 1]; /* key of sig->resumable; never logged */
   char *last_offer; /* the latest subscribe offer, sent again on resume while unanswered */
+  char screen_track[NARA_MEDIA_ID_LEN]; /* the published screen share's track id, "": none */
 };
 
 struct _NaraRoom {
@@ -150,6 +151,7 @@ struct _NaraMember {
   gboolean host_muted[2]; /* by NaraTrackKind: forwarding stopped by a host */
   NaraSession *second;    /* the same link from a second device, waiting, or NULL */
   gint64 second_since;    /* real time, microseconds */
+  gboolean share_allowed; /* a host allowed this member to share a screen (allow-share) */
 };
 
 struct _NaraConsultation {
@@ -157,6 +159,7 @@ struct _NaraConsultation {
   char *title;
   gboolean locked;
   guint auto_admit;    /* as in the store: bit (1 << NaraRole) */
+  gint64 ends_at;      /* scheduled end, unix seconds: bounds its TURN credentials */
   GHashTable *members; /* id -> NaraMember* (owned) */
   GPtrArray *waiting;  /* NaraMember* waiting, oldest first */
 };
@@ -212,7 +215,26 @@ json_t *nara_json_request_id(json_t *msg);
 /* dispatch.c */
 void nara_dispatch(NaraSession *session, const char *data, gsize len);
 
+/* screenshare.c: who may share a screen, and which track is the screen */
+/* Open rooms: anyone; consultations: the role, or a host's allow-share. */
+gboolean nara_participant_may_share(NaraParticipant *p);
+/* Checks a publish's "screen" field and SDP against the sender's right to
+ * share and records its screen track; FALSE: an error was sent and nothing
+ * changed. */
+gboolean nara_screen_check_publish(NaraSession *session, json_t *msg, json_t *id);
+/* FALSE for a screen track its publisher may no longer share: nobody
+ * receives it, nobody is told of it. */
+gboolean nara_track_forwarded(NaraParticipant *p, const NaraMediaTrack *track);
+/* nara_track_to_json plus "screen": true for p's screen track. (transfer full) */
+json_t *nara_participant_track_json(NaraParticipant *p, const NaraMediaTrack *track);
+/* A host changed m's allow-share: tells m, and starts or stops forwarding
+ * a screen m already publishes. */
+void nara_screen_permission_changed(NaraMember *m);
+
 /* handlers_session.c: hello, join, leave, ping, chat, mute */
+/* The iceServers of the session's joined in room: its own TURN credential,
+ * valid until nara_turn_expiry(); [] without TURN. (transfer full) */
+json_t *nara_session_ice_servers(NaraSession *session, NaraRoom *room);
 void nara_handle_hello(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_join(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_leave(NaraSession *session, json_t *msg, json_t *id);
@@ -232,6 +254,7 @@ void nara_handle_remove(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_readmit(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_lock(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_end(NaraSession *session, json_t *msg, json_t *id);
+void nara_handle_allow_share(NaraSession *session, json_t *msg, json_t *id);
 
 /* handlers_status.c: precheck and quality (docs/protocol.md) */
 void nara_handle_precheck(NaraSession *session, json_t *msg, json_t *id);

@@ -17,7 +17,16 @@ char *nara_turn_password(const char *secret, const char *username)
   return g_base64_encode(mac, len);
 }
 
-json_t *nara_turn_ice_servers(const NaraTurnConfig *turn, gint64 now_unix, const char *tag)
+gint64 nara_turn_expiry(const NaraTurnConfig *turn, gint64 now_unix, gint64 ends_at_unix)
+{
+  guint cap = turn->max_ttl_secs ? turn->max_ttl_secs : turn->ttl_secs;
+
+  if (ends_at_unix <= 0)
+    return now_unix + turn->ttl_secs;
+  return MIN(MAX(ends_at_unix, now_unix) + NARA_TURN_OVERRUN_SECS, now_unix + (gint64)cap);
+}
+
+json_t *nara_turn_ice_servers(const NaraTurnConfig *turn, gint64 expires_unix, const char *tag)
 {
   json_t *servers = json_array(), *urls;
   g_autofree char *username = NULL;
@@ -25,7 +34,7 @@ json_t *nara_turn_ice_servers(const NaraTurnConfig *turn, gint64 now_unix, const
 
   if (!turn->urls || !turn->urls[0] || !turn->secret || !turn->secret[0])
     return servers;
-  username = g_strdup_printf("%" G_GINT64_FORMAT ":%s", now_unix + turn->ttl_secs, tag);
+  username = g_strdup_printf("%" G_GINT64_FORMAT ":%s", expires_unix, tag);
   password = nara_turn_password(turn->secret, username);
   if (!password)
     return servers;

@@ -39,7 +39,7 @@ typedef struct {
    * "*": any (origin.h). NULL-terminated, may be NULL; copied by
    * nara_signaling_new (transfer none). */
   const char *const *allowed_origins;
-  NaraTurnConfig turn; /* TURN credentials in each welcome; copied by nara_signaling_new */
+  NaraTurnConfig turn; /* TURN credentials in each joined; copied by nara_signaling_new */
 } NaraSignalingConfig;
 
 typedef struct _NaraSignaling NaraSignaling;

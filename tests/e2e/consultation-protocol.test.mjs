@@ -31,7 +31,7 @@ async function joining(token = 'tok.en.sig') {
   await new Promise((r) => setTimeout(r, 0));
   const ws = sockets[0];
   const hello = await ws.next('hello');
-  ws.receive({ type: 'welcome', id: hello.id, version: 1, iceServers: [] });
+  ws.receive({ type: 'welcome', id: hello.id, version: 1 });
   await connecting;
   const reply = client.joinConsultation(token);
   const join = await ws.next('join');

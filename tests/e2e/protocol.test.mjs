@@ -141,7 +141,7 @@ async function joinedClient() {
   const ws = sockets[0];
   const hello = await ws.next('hello');
   assert.equal(hello.version, 1);
-  ws.receive({ type: 'welcome', id: hello.id, version: 1, iceServers: [{ urls: 'turn:example.test' }] });
+  ws.receive({ type: 'welcome', id: hello.id, version: 1 });
   await connecting;
   const joining = client.join('demo', 'Astrid');
   const join = await ws.next('join');
@@ -149,6 +149,7 @@ async function joinedClient() {
   ws.receive({
     type: 'joined', id: join.id, room: 'demo', you: { id: 'p2', name: 'Astrid' },
     participants: [{ id: 'p1', name: 'Dr Lind', audioMuted: false, videoMuted: false, tracks: [] }],
+    iceServers: [{ urls: 'turn:example.test', username: '1:t', credential: 'c' }],
   });
   const joined = await joining;
   return { client, ws, joined };
@@ -164,11 +165,11 @@ test('room names as the server accepts them', () => {
   for (const bad of ['', 'a b', 'å', 'x'.repeat(65), 'a/b']) assert.ok(!ROOM_PATTERN.test(bad), bad);
 });
 
-test('hello, join, and the ICE servers from welcome', async () => {
+test('hello, join, and the ICE servers from joined', async () => {
   const { client, joined } = await joinedClient();
   assert.equal(joined.you.id, 'p2');
   assert.equal(joined.participants[0].name, 'Dr Lind');
-  assert.deepEqual(pcs[0].config.iceServers, [{ urls: 'turn:example.test' }]);
+  assert.deepEqual(pcs[0].config.iceServers, [{ urls: 'turn:example.test', username: '1:t', credential: 'c' }]);
   assert.equal(client.subscribePc, pcs[0]);
 });
 

@@ -2,9 +2,9 @@
 // Wi-Fi that blocks UDP to everything but the relay.
 //
 // coturn runs on 127.0.0.1 with a shared secret; nara gets the same secret
-// (turn.urls, turn.secret) and hands each session its own credential in the
-// welcome. Both browser pages are forced to iceTransportPolicy "relay", so
-// media flows only if the web client passes the welcome's iceServers to its
+// (turn.urls, turn.secret) and hands each session its own credential in
+// joined. Both browser pages are forced to iceTransportPolicy "relay", so
+// media flows only if the web client passes joined's iceServers to its
 // peer connections and coturn accepts nara's credentials. Asserts decoded
 // video and audio both ways and that the selected candidate pairs are relayed.
 

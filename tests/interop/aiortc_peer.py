@@ -155,7 +155,7 @@ class Peer:
         self._make_connections([])
 
     def _make_connections(self, ice_servers):
-        """Both peer connections, with the welcome's iceServers as a browser would."""
+        """Both peer connections, with joined's iceServers as a browser would."""
         servers = [RTCIceServer(urls=s.get("urls"), username=s.get("username"),
                                 credential=s.get("credential")) for s in ice_servers]
         config = RTCConfiguration(iceServers=servers)  # never aiortc's public STUN default
@@ -171,10 +171,6 @@ class Peer:
             websockets.connect(self.url, ssl=ssl_arg, max_size=1 << 20), timeout)
         self._reader = asyncio.ensure_future(self._read())
         self.welcome = await self.request({"type": "hello", "version": PROTOCOL_VERSION}, timeout)
-        if self.welcome.get("iceServers"):
-            await self.publish_pc.close()
-            await self.subscribe_pc.close()
-            self._make_connections(self.welcome["iceServers"])
 
     async def request(self, message, timeout=15):
         """Send a request and return its reply; an error reply raises RuntimeError."""
@@ -198,6 +194,14 @@ class Peer:
                     msg = json.loads(data)
                 except ValueError:
                     continue
+                # The TURN credential comes with joined (as a reply or after
+                # admission), before the first offer is read: the unused
+                # connections are remade with it here, in order.
+                if msg.get("type") == "joined" and msg.get("iceServers"):
+                    old = (self.publish_pc, self.subscribe_pc)
+                    self._make_connections(msg["iceServers"])
+                    for pc in old:
+                        self._tasks.append(asyncio.ensure_future(pc.close()))
                 fut = self.pending.get(msg.get("id"))
                 if fut is not None and not fut.done():
                     fut.set_result(msg)

@@ -30,6 +30,7 @@ import {
   ui,
 } from './page.js';
 import { watchViews } from './simulcast.js';
+import { mountScreenShare } from './screenshare.js';
 import { roleText } from './strings.js';
 import { attachRtt } from './rtt.js';
 
@@ -134,6 +135,14 @@ export function enterCall(selfId, participants, options = {}) {
   startPanels(state.role === 'host' || state.role === 'staff');
   arrange(ui.tiles);
   watch();
+  if (state.client) {
+    mountScreenShare(state.client, {
+      // Share screen lives in the More menu: the bar stays five buttons wide on a phone.
+      t, alert: showAlert, nameOf, participants, stageBefore: ui.tiles,
+      buttonBefore: /** @type {HTMLElement} */ (document.getElementById('selfview-move')),
+      largeTile: { add: addLargeTile, remove: removeLargeTile },
+    });
+  }
   const heading = state.consultation ? state.title || t('appointmentHeading') : t('roomIs', state.room);
   setTitle('titleCall', state.consultation ? heading : state.room);
   ui.callHeading.textContent = heading;

@@ -10,6 +10,7 @@
 // lists. Names are set as text, never as HTML. Main thread.
 
 import { NaraError } from './protocol.js';
+import { allowScreenShare } from './screenshare.js';
 import { assuranceText, languageName, roleText } from './strings.js';
 
 /** @typedef {import('./protocol.js').NaraClient} NaraClient */
@@ -117,6 +118,8 @@ export class HostPanel {
     this.people = [];
     /** @type {Map<string, string>} removed by us in this session: id → name */
     this.removed = new Map();
+    /** @type {Set<string>} people we let share a screen in this session */
+    this.shareAllowed = new Set();
     this.locked = false;
     this.showings = 0; // of the confirm dialog
 
@@ -251,6 +254,14 @@ export class HostPanel {
           p.videoMutedByHost
             ? button('allow-camera', t('hostAllowCamera'), t('hostAllowCameraPerson', p.name))
             : button('stop-camera', t('hostStopCamera'), t('hostStopCameraPerson', p.name)),
+          // Host and staff may always share (protocol.md, allow-share).
+          ...(p.role === 'host' || p.role === 'staff'
+            ? []
+            : [
+                this.shareAllowed.has(p.id)
+                  ? button('stop-share', t('hostStopShare'), t('hostStopSharePerson', p.name))
+                  : button('allow-share', t('hostAllowShare'), t('hostAllowSharePerson', p.name)),
+              ]),
           button('remove', t('remove'), t('removePerson', p.name), 'danger'),
         ]),
       );
@@ -344,6 +355,16 @@ export class HostPanel {
       case 'stop-camera':
       case 'allow-camera':
         return this.run((c) => c.hostMute(id, 'video', action === 'stop-camera'));
+      case 'allow-share':
+      case 'stop-share': {
+        const allowed = action === 'allow-share';
+        if (await this.run((c) => allowScreenShare(c, id, allowed))) {
+          if (allowed) this.shareAllowed.add(id);
+          else this.shareAllowed.delete(id);
+          this.setPeople(this.people);
+        }
+        return;
+      }
       case 'remove': {
         const name = person?.name ?? '';
         const ok = await this.confirm(this.t('removeConfirmHeading', name), this.t('removeConfirmText'), this.t('remove'));

@@ -40,14 +40,14 @@ const ICE_DISCONNECTED_MS = 2000;
  * @typedef {{id: string, name: string, role?: Role | null, assurance?: string | null,
  *            audioMutedByHost?: boolean, videoMutedByHost?: boolean}} Self
  * @typedef {{id: string, title: string, locked?: boolean}} ConsultationInfo
- * @typedef {{room: string, you: Self, participants: Participant[], consultation?: ConsultationInfo}} Joined
+ * @typedef {{room: string, you: Self, participants: Participant[], consultation?: ConsultationInfo, iceServers?: RTCIceServer[]}} Joined
  * @typedef {{type: 'joined'} & Joined} JoinedReply
  * @typedef {{type: 'waiting', consultation: ConsultationInfo, you: Self}} WaitingReply
  * @typedef {{id: string, name: string, role: Role | null, assurance: string | null, since: string,
  *            lang?: string | null, secondDevice?: boolean,
  *            precheck?: {camera: string, microphone: string, network: string} | null}} WaitingPerson
  * @typedef {'admitted' | 'declined' | 'removed' | 'ended' | 'replaced'} Status
- * @typedef {{version: number, server?: string, iceServers?: RTCIceServer[]}} Welcome
+ * @typedef {{version: number, server?: string}} Welcome
  * @typedef {{[field: string]: any, type: string}} Message
  */
 
@@ -185,6 +185,8 @@ export class NaraClient extends EventTarget {
     const connection = typeof navigator !== 'undefined' ? /** @type {any} */ (navigator).connection : null;
     this.connection = connection && typeof connection.addEventListener === 'function' ? connection : null;
     this.connection?.addEventListener('change', this.onOnline);
+    /** @type {RTCRtpTransceiver | null} our screen share, named in publish (screenshare.js) */
+    this.screenTransceiver = null;
   }
 
   /**
@@ -270,7 +272,7 @@ export class NaraClient extends EventTarget {
    * @returns {Promise<Joined>}
    */
   async join(room, name) {
-    this.ensureSubscribePc();
+    // onJoined makes the subscribe connection, with joined's TURN servers.
     // Direction marks are invisible and the server refuses them in names
     // (they could make one name look like another): a pasted name loses them.
     name = name.replace(/[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/g, '');
@@ -647,6 +649,8 @@ export class NaraClient extends EventTarget {
 
   /** @param {Message} msg `joined`, as a reply or as an event */
   onJoined(msg) {
+    // The TURN credential comes with admission, before any connection exists.
+    if (Array.isArray(msg.iceServers)) this.iceServers = msg.iceServers;
     this.ensureSubscribePc();
     if (msg.you) this.self = msg.you;
     if (typeof msg.room === 'string') this.room = msg.room;
@@ -758,7 +762,8 @@ export class NaraClient extends EventTarget {
       const desc = /** @type {RTCSessionDescription} */ (pc.localDescription);
       let reply;
       try {
-        const sent = this.request({ type: 'publish', sdp: desc.sdp });
+        const screen = this.screenTransceiver?.mid ?? null;
+        const sent = this.request({ type: 'publish', sdp: desc.sdp, ...(screen === null ? {} : { screen }) });
         this.flushLocalCandidates('publish');
         reply = await sent;
       } catch (e) {
@@ -845,6 +850,7 @@ const EVENT_HANDLERS = {
   'video-resumed': (c, m) => c.emit('video-paused', { track: String(m.track), paused: false }),
   'participant-status': (c, m) =>
     c.emit('participant-status', { participant: m.participant, precheck: m.precheck ?? null, quality: m.quality ?? null }),
+  'share-allowed': (c, m) => c.emit('share-allowed', { allowed: m.allowed === true }),
   offer: (c, m) => {
     if (m.pc === 'subscribe' && typeof m.sdp === 'string') c.onSubscribeOffer(m);
   },

@@ -283,4 +283,16 @@ export default {
   'quality.good': 'Connection good',
   'quality.poor': 'Connection poor',
   'quality.reconnecting': 'Reconnecting',
+
+  // turnshare
+  shareScreen: 'Share screen',
+  stopShareScreen: 'Stop sharing',
+  screenOf: (/** @type {string} */ name) => `${name}'s screen`,
+  shareScreenRefused: 'You may share your screen only when the care provider allows it.',
+  shareScreenFailed: 'Your screen could not be shared. Please try again.',
+  shareScreenWithdrawn: 'The care provider stopped your screen sharing.',
+  hostAllowShare: 'Allow screen sharing',
+  hostAllowSharePerson: (/** @type {string} */ name) => `Allow screen sharing for ${name}`,
+  hostStopShare: 'Stop screen sharing',
+  hostStopSharePerson: (/** @type {string} */ name) => `Stop screen sharing for ${name}`,
 };

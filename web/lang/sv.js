@@ -276,4 +276,16 @@ export default {
   'quality.good': 'Bra anslutning',
   'quality.poor': 'Dålig anslutning',
   'quality.reconnecting': 'Ansluter igen',
+
+  // turnshare
+  shareScreen: 'Dela skärm',
+  stopShareScreen: 'Sluta dela',
+  screenOf: (/** @type {string} */ name) => `${name}s skärm`,
+  shareScreenRefused: 'Du kan dela din skärm bara när vården tillåter det.',
+  shareScreenFailed: 'Skärmen kunde inte delas. Försök igen.',
+  shareScreenWithdrawn: 'Vården stoppade din skärmdelning.',
+  hostAllowShare: 'Tillåt skärmdelning',
+  hostAllowSharePerson: (/** @type {string} */ name) => `Tillåt skärmdelning för ${name}`,
+  hostStopShare: 'Stoppa skärmdelning',
+  hostStopSharePerson: (/** @type {string} */ name) => `Stoppa skärmdelning för ${name}`,
 };

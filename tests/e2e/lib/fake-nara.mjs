@@ -61,7 +61,7 @@ export class FakeSession {
     if (opcode !== 1) return;
     const msg = JSON.parse(payload.toString('utf8'));
     if (msg.type === 'hello') {
-      this.send({ type: 'welcome', id: msg.id, version: 1, server: 'fake-nara', iceServers: [] });
+      this.send({ type: 'welcome', id: msg.id, version: 1, server: 'fake-nara' });
       return;
     }
     if (msg.type === 'ping') {

@@ -284,7 +284,7 @@ static void test_outgoing(void)
   g_assert_cmpint(json_integer_value(json_object_get(msg, "revision")), ==, 3);
   assert_type(msg, "offer");
 
-  assert_type(nara_out_welcome(id, 1, "nara/test", json_array()), "welcome");
+  assert_type(nara_out_welcome(id, 1, "nara/test"), "welcome");
   assert_type(nara_out_pong(id), "pong");
   assert_type(nara_out_joined(id, "demo", json_object(), json_array(), NULL), "joined");
   assert_type(nara_out_waiting(id, "c1", "t", "m1", "n", "patient", NULL), "waiting");

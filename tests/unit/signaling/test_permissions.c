@@ -11,10 +11,11 @@
 #define Y NARA_GRANT_YES
 #define N NARA_GRANT_NO
 #define C NARA_GRANT_PER_CONSULTATION
+#define H NARA_GRANT_BY_HOST
 static const NaraGrant documented[NARA_PERMISSION_COUNT][NARA_ROLE_COUNT] = {
   [NARA_PERMISSION_JOIN_WITHOUT_WAITING] = { Y, C, C, C, C },
   [NARA_PERMISSION_PUBLISH] = { Y, Y, Y, Y, Y },
-  [NARA_PERMISSION_SHARE_SCREEN] = { Y, Y, N, N, N },
+  [NARA_PERMISSION_SHARE_SCREEN] = { Y, Y, H, H, H },
   [NARA_PERMISSION_CHAT] = { Y, Y, Y, Y, Y },
   [NARA_PERMISSION_SEE_WAITING_LIST] = { Y, Y, N, N, N },
   [NARA_PERMISSION_ADMIT] = { Y, N, N, N, N },
@@ -22,6 +23,7 @@ static const NaraGrant documented[NARA_PERMISSION_COUNT][NARA_ROLE_COUNT] = {
   [NARA_PERMISSION_REMOVE] = { Y, N, N, N, N },
   [NARA_PERMISSION_LOCK] = { Y, N, N, N, N },
   [NARA_PERMISSION_END] = { Y, N, N, N, N },
+  [NARA_PERMISSION_ALLOW_SHARE] = { Y, N, N, N, N },
 };
 
 static void test_every_cell(void)
@@ -37,7 +39,7 @@ static void test_host_controls_host_only(void)
 {
   const NaraPermission host_only[]
       = { NARA_PERMISSION_ADMIT, NARA_PERMISSION_MUTE_OTHERS, NARA_PERMISSION_REMOVE,
-          NARA_PERMISSION_LOCK, NARA_PERMISSION_END };
+          NARA_PERMISSION_LOCK,  NARA_PERMISSION_END,         NARA_PERMISSION_ALLOW_SHARE };
   /* Not even a consultation that admits every role at once grants them. */
   guint all = (1u << NARA_ROLE_COUNT) - 1;
 
@@ -62,6 +64,9 @@ static void test_auto_admit(void)
   g_assert_false(nara_permission_allowed(NARA_ROLE_PATIENT, NARA_PERMISSION_SEE_WAITING_LIST,
                                          1u << NARA_ROLE_PATIENT));
   g_assert_true(nara_permission_allowed(NARA_ROLE_STAFF, NARA_PERMISSION_SEE_WAITING_LIST, 0));
+  /* A host's per-participant grant is not a role's: allowed() says no. */
+  g_assert_false(nara_permission_allowed(NARA_ROLE_PATIENT, NARA_PERMISSION_SHARE_SCREEN,
+                                         1u << NARA_ROLE_PATIENT));
 }
 
 int main(int argc, char **argv)

@@ -18,8 +18,8 @@ static void test_ice_servers(void)
 {
   const char *const urls[] = { "turn:turn.example.org:3478?transport=udp",
                                "turns:turn.example.org:5349?transport=tcp", NULL };
-  NaraTurnConfig turn = { urls, "s3cr3t-turn-for-check", 600 };
-  json_t *servers = nara_turn_ice_servers(&turn, 1795558292, "f225232d");
+  NaraTurnConfig turn = { urls, "s3cr3t-turn-for-check", 600, 0 };
+  json_t *servers = nara_turn_ice_servers(&turn, 1795558292 + 600, "f225232d");
   json_t *server = json_array_get(servers, 0);
 
   g_assert_cmpuint(json_array_size(servers), ==, 1);
@@ -37,8 +37,8 @@ static void test_no_turn(void)
 {
   const char *const none[] = { NULL };
   const char *const urls[] = { "turn:t:3478", NULL };
-  NaraTurnConfig no_urls = { none, "secret", 600 }, no_secret = { urls, "", 600 },
-                 null_urls = { NULL, "secret", 600 };
+  NaraTurnConfig no_urls = { none, "secret", 600, 0 }, no_secret = { urls, "", 600, 0 },
+                 null_urls = { NULL, "secret", 600, 0 };
   const NaraTurnConfig *cases[] = { &no_urls, &no_secret, &null_urls };
 
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -49,11 +49,27 @@ static void test_no_turn(void)
   }
 }
 
+/* Open rooms: ttl_secs. Consultations: their end plus the overrun
+ * allowance, counted from now once the end has passed, capped. */
+static void test_expiry(void)
+{
+  NaraTurnConfig turn = { NULL, "s", 3600, 14400 };
+  const gint64 now = 1800000000, overrun = NARA_TURN_OVERRUN_SECS;
+
+  g_assert_cmpint(nara_turn_expiry(&turn, now, 0), ==, now + 3600);
+  g_assert_cmpint(nara_turn_expiry(&turn, now, now + 1200), ==, now + 1200 + overrun);
+  g_assert_cmpint(nara_turn_expiry(&turn, now, now - 7200), ==, now + overrun);
+  g_assert_cmpint(nara_turn_expiry(&turn, now, now + 30 * 86400), ==, now + 14400);
+  turn.max_ttl_secs = 0;
+  g_assert_cmpint(nara_turn_expiry(&turn, now, now + 86400), ==, now + 3600);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/turn/password-vector", test_password_vector);
   g_test_add_func("/turn/ice-servers", test_ice_servers);
   g_test_add_func("/turn/no-turn", test_no_turn);
+  g_test_add_func("/turn/expiry", test_expiry);
   return g_test_run();
 }
