@@ -647,6 +647,14 @@ export function listen(client, onLost) {
   const views = watchViews(client, (id) => findTile(id)?.querySelector('video') ?? null);
   on('video-paused', ({ track, paused }) => showVideoPaused(views.tileOf(track), paused));
   on('server-error', ({ code }) => showAlert(errorText(new NaraError(code))));
+  // The server is being restarted (an upgrade): say so calmly, with the time.
+  on('draining', ({ deadline }) => {
+    const at = new Date(deadline);
+    const time = Number.isNaN(at.getTime())
+      ? ''
+      : at.toLocaleTimeString(document.documentElement.lang || undefined, { hour: '2-digit', minute: '2-digit' });
+    ui.callNotice.textContent = t('serverRestarting', time);
+  });
   on('media-state', ({ state: s }) => {
     if (s === 'failed') showAlert(t('error.media-failed'));
   });

@@ -69,6 +69,8 @@ const ICE_DISCONNECTED_MS = 2000;
  * - `resumed`              Joined (the session is back on a new socket)
  * - `participant-reconnecting` {id: string} / `participant-reconnected` {id: string}
  * - `ice-restart`          {pc: PcName}
+ * - `draining`             {deadline: string, seconds: number} (the server restarts soon; at the
+ *                          deadline it closes the socket with 1012 and the client reconnects)
  * Consultations only (docs/protocol.md, Consultations):
  * - `status`               {status: Status} (after `declined`, `removed`, `ended`, `replaced` the
  *                          server closes the socket; that close is `expected`)
@@ -851,6 +853,7 @@ const EVENT_HANDLERS = {
   'participant-status': (c, m) =>
     c.emit('participant-status', { participant: m.participant, precheck: m.precheck ?? null, quality: m.quality ?? null }),
   'share-allowed': (c, m) => c.emit('share-allowed', { allowed: m.allowed === true }),
+  draining: (c, m) => c.emit('draining', { deadline: String(m.deadline ?? ''), seconds: Number(m.seconds) || 0 }),
   offer: (c, m) => {
     if (m.pc === 'subscribe' && typeof m.sdp === 'string') c.onSubscribeOffer(m);
   },

@@ -278,4 +278,7 @@ export default {
   'quality.good': 'اتصال جيد',
   'quality.poor': 'اتصال ضعيف',
   'quality.reconnecting': 'جارٍ إعادة الاتصال',
+
+  // drain (server restart notice)
+  serverRestarting: (/** @type {string} */ time) => `ستُعاد تشغيل الخدمة في الساعة ${time}. إذا توقفت المكالمة حينها، فستعود من تلقاء نفسها بعد لحظة.`,
 };

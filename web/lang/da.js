@@ -276,4 +276,7 @@ export default {
   'quality.good': 'God forbindelse',
   'quality.poor': 'Dårlig forbindelse',
   'quality.reconnecting': 'Forbinder igen',
+
+  // drain (server restart notice)
+  serverRestarting: (/** @type {string} */ time) => `Tjenesten genstartes kl. ${time}. Hvis opkaldet stopper, kommer det selv tilbage efter et øjeblik.`,
 };

@@ -295,4 +295,7 @@ export default {
   hostAllowSharePerson: (/** @type {string} */ name) => `Allow screen sharing for ${name}`,
   hostStopShare: 'Stop screen sharing',
   hostStopSharePerson: (/** @type {string} */ name) => `Stop screen sharing for ${name}`,
+
+  // drain (server restart notice)
+  serverRestarting: (/** @type {string} */ time) => `The service will restart at ${time}. If the call stops then, it comes back by itself in a moment.`,
 };

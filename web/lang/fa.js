@@ -279,4 +279,7 @@ export default {
   'quality.good': 'ارتباط خوب',
   'quality.poor': 'ارتباط ضعیف',
   'quality.reconnecting': 'در حال وصل شدن دوباره',
+
+  // drain (server restart notice)
+  serverRestarting: (/** @type {string} */ time) => `سرویس در ساعت ${time} دوباره راه‌اندازی می‌شود. اگر تماس در آن زمان قطع شود، پس از لحظه‌ای خودبه‌خود برمی‌گردد.`,
 };

@@ -277,4 +277,7 @@ export default {
   'quality.good': 'Hyvä yhteys',
   'quality.poor': 'Heikko yhteys',
   'quality.reconnecting': 'Yhdistetään uudelleen',
+
+  // drain (server restart notice)
+  serverRestarting: (/** @type {string} */ time) => `Palvelu käynnistyy uudelleen kello ${time}. Jos puhelu silloin katkeaa, se palaa hetken päästä itsestään.`,
 };

@@ -276,4 +276,7 @@ export default {
   'quality.good': 'God forbindelse',
   'quality.poor': 'Dårlig forbindelse',
   'quality.reconnecting': 'Kobler til igjen',
+
+  // drain (server restart notice)
+  serverRestarting: (/** @type {string} */ time) => `Tjenesten starter på nytt klokka ${time}. Hvis samtalen stopper da, kommer den tilbake av seg selv etter litt.`,
 };

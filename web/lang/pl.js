@@ -282,4 +282,7 @@ export default {
   'quality.good': 'Dobre połączenie',
   'quality.poor': 'Słabe połączenie',
   'quality.reconnecting': 'Ponowne łączenie',
+
+  // drain (server restart notice)
+  serverRestarting: (/** @type {string} */ time) => `Usługa zostanie ponownie uruchomiona o ${time}. Jeśli rozmowa się przerwie, za chwilę wróci sama.`,
 };

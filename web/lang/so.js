@@ -280,4 +280,7 @@ export default {
   'quality.good': 'Xiriir wanaagsan',
   'quality.poor': 'Xiriir liita',
   'quality.reconnecting': 'Dib ayaa loo xiriirinayaa',
+
+  // drain (server restart notice)
+  serverRestarting: (/** @type {string} */ time) => `Adeegga waxaa dib loo bilaabayaa saacadda ${time}. Haddii wicitaanku markaas istaago, wuu soo laabanayaa isla markiiba.`,
 };

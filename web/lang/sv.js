@@ -288,4 +288,7 @@ export default {
   hostAllowSharePerson: (/** @type {string} */ name) => `Tillåt skärmdelning för ${name}`,
   hostStopShare: 'Stoppa skärmdelning',
   hostStopSharePerson: (/** @type {string} */ name) => `Stoppa skärmdelning för ${name}`,
+
+  // drain (server restart notice)
+  serverRestarting: (/** @type {string} */ time) => `Tjänsten startas om klockan ${time}. Om samtalet avbryts då kommer det tillbaka av sig självt efter en stund.`,
 };

@@ -276,4 +276,7 @@ export default {
   'quality.good': 'ርክብ ጽቡቕ እዩ',
   'quality.poor': 'ርክብ ድኹም እዩ',
   'quality.reconnecting': 'ደጊሙ ይራኸብ ኣሎ',
+
+  // drain (server restart notice)
+  serverRestarting: (/** @type {string} */ time) => `እቲ ኣገልግሎት ብሰዓት ${time} ደጊሙ ክጅምር እዩ። እቲ ጻውዒት ሽዑ እንተ ተቛሪጹ፡ ድሕሪ ቁሩብ ባዕሉ ክምለስ እዩ።`,
 };

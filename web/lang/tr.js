@@ -281,4 +281,7 @@ export default {
   'quality.good': 'Bağlantı iyi',
   'quality.poor': 'Bağlantı zayıf',
   'quality.reconnecting': 'Yeniden bağlanıyor',
+
+  // drain (server restart notice)
+  serverRestarting: (/** @type {string} */ time) => `Hizmet saat ${time} itibarıyla yeniden başlatılacak. Görüşme o sırada durursa, kısa süre sonra kendiliğinden geri gelir.`,
 };

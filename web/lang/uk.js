@@ -284,4 +284,7 @@ export default {
   'quality.good': 'Добрий зв’язок',
   'quality.poor': 'Слабкий зв’язок',
   'quality.reconnecting': 'Повторне з’єднання',
+
+  // drain (server restart notice)
+  serverRestarting: (/** @type {string} */ time) => `Сервіс перезапуститься о ${time}. Якщо дзвінок тоді перерветься, він за мить відновиться сам.`,
 };
