@@ -279,6 +279,18 @@ export default {
   'quality.poor': 'اتصال ضعيف',
   'quality.reconnecting': 'جارٍ إعادة الاتصال',
 
+  // turnshare
+  shareScreen: 'مشاركة الشاشة',
+  stopShareScreen: 'إيقاف المشاركة',
+  screenOf: (/** @type {string} */ name) => `شاشة ${name}`,
+  shareScreenRefused: 'يمكنك مشاركة شاشتك فقط عندما يسمح لك مقدم الرعاية بذلك.',
+  shareScreenFailed: 'لم نستطع مشاركة شاشتك. حاول مرة أخرى.',
+  shareScreenWithdrawn: 'أوقف مقدم الرعاية مشاركة شاشتك.',
+  hostAllowShare: 'السماح بمشاركة الشاشة',
+  hostAllowSharePerson: (/** @type {string} */ name) => `السماح بمشاركة شاشة ${name}`,
+  hostStopShare: 'إيقاف مشاركة الشاشة',
+  hostStopSharePerson: (/** @type {string} */ name) => `إيقاف مشاركة شاشة ${name}`,
+
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `ستُعاد تشغيل الخدمة في الساعة ${time}. إذا توقفت المكالمة حينها، فستعود من تلقاء نفسها بعد لحظة.`,
 };

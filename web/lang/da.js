@@ -277,6 +277,18 @@ export default {
   'quality.poor': 'Dårlig forbindelse',
   'quality.reconnecting': 'Forbinder igen',
 
+  // turnshare
+  shareScreen: 'Del skærm',
+  stopShareScreen: 'Stop deling',
+  screenOf: (/** @type {string} */ name) => `Skærm delt af ${name}`,
+  shareScreenRefused: 'Du kan kun dele din skærm, når din behandler tillader det.',
+  shareScreenFailed: 'Din skærm kunne ikke deles. Prøv igen.',
+  shareScreenWithdrawn: 'Din behandler har stoppet din skærmdeling.',
+  hostAllowShare: 'Tillad skærmdeling',
+  hostAllowSharePerson: (/** @type {string} */ name) => `Tillad skærmdeling for ${name}`,
+  hostStopShare: 'Stop skærmdeling',
+  hostStopSharePerson: (/** @type {string} */ name) => `Stop skærmdeling for ${name}`,
+
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `Tjenesten genstartes kl. ${time}. Hvis opkaldet stopper, kommer det selv tilbage efter et øjeblik.`,
 };

@@ -280,6 +280,18 @@ export default {
   'quality.poor': 'ارتباط ضعیف',
   'quality.reconnecting': 'در حال وصل شدن دوباره',
 
+  // turnshare
+  shareScreen: 'اشتراک‌گذاری صفحه',
+  stopShareScreen: 'توقف اشتراک‌گذاری',
+  screenOf: (/** @type {string} */ name) => `صفحهٔ ${name}`,
+  shareScreenRefused: 'فقط وقتی مرکز درمانی اجازه بدهد می‌توانید صفحهٔ خود را به اشتراک بگذارید.',
+  shareScreenFailed: 'نتوانستیم صفحهٔ شما را به اشتراک بگذاریم. دوباره امتحان کنید.',
+  shareScreenWithdrawn: 'مرکز درمانی اشتراک‌گذاری صفحهٔ شما را متوقف کرد.',
+  hostAllowShare: 'اجازهٔ اشتراک‌گذاری صفحه',
+  hostAllowSharePerson: (/** @type {string} */ name) => `اجازهٔ اشتراک‌گذاری صفحه به ${name}`,
+  hostStopShare: 'توقف اشتراک‌گذاری صفحه',
+  hostStopSharePerson: (/** @type {string} */ name) => `توقف اشتراک‌گذاری صفحهٔ ${name}`,
+
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `سرویس در ساعت ${time} دوباره راه‌اندازی می‌شود. اگر تماس در آن زمان قطع شود، پس از لحظه‌ای خودبه‌خود برمی‌گردد.`,
 };

@@ -278,6 +278,18 @@ export default {
   'quality.poor': 'Heikko yhteys',
   'quality.reconnecting': 'Yhdistetään uudelleen',
 
+  // turnshare
+  shareScreen: 'Jaa näyttö',
+  stopShareScreen: 'Lopeta jakaminen',
+  screenOf: (/** @type {string} */ name) => `Jaettu näyttö: ${name}`,
+  shareScreenRefused: 'Voit jakaa näyttösi vain, kun hoitaja tai lääkäri sallii sen.',
+  shareScreenFailed: 'Näyttöäsi ei voitu jakaa. Yritä uudelleen.',
+  shareScreenWithdrawn: 'Hoitaja tai lääkäri lopetti näyttösi jakamisen.',
+  hostAllowShare: 'Salli näytön jakaminen',
+  hostAllowSharePerson: (/** @type {string} */ name) => `Salli näytön jakaminen: ${name}`,
+  hostStopShare: 'Lopeta näytön jakaminen',
+  hostStopSharePerson: (/** @type {string} */ name) => `Lopeta näytön jakaminen: ${name}`,
+
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `Palvelu käynnistyy uudelleen kello ${time}. Jos puhelu silloin katkeaa, se palaa hetken päästä itsestään.`,
 };

@@ -277,6 +277,18 @@ export default {
   'quality.poor': 'Dårlig forbindelse',
   'quality.reconnecting': 'Kobler til igjen',
 
+  // turnshare
+  shareScreen: 'Del skjerm',
+  stopShareScreen: 'Stopp deling',
+  screenOf: (/** @type {string} */ name) => `Skjermen til ${name}`,
+  shareScreenRefused: 'Du kan bare dele skjermen din når behandleren din tillater det.',
+  shareScreenFailed: 'Skjermen din kunne ikke deles. Prøv igjen.',
+  shareScreenWithdrawn: 'Behandleren din stoppet skjermdelingen din.',
+  hostAllowShare: 'Tillat skjermdeling',
+  hostAllowSharePerson: (/** @type {string} */ name) => `Tillat skjermdeling for ${name}`,
+  hostStopShare: 'Stopp skjermdeling',
+  hostStopSharePerson: (/** @type {string} */ name) => `Stopp skjermdeling for ${name}`,
+
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `Tjenesten starter på nytt klokka ${time}. Hvis samtalen stopper da, kommer den tilbake av seg selv etter litt.`,
 };

@@ -283,6 +283,18 @@ export default {
   'quality.poor': 'Słabe połączenie',
   'quality.reconnecting': 'Ponowne łączenie',
 
+  // turnshare
+  shareScreen: 'Udostępnij ekran',
+  stopShareScreen: 'Zakończ udostępnianie',
+  screenOf: (/** @type {string} */ name) => `Ekran: ${name}`,
+  shareScreenRefused: 'Możesz udostępnić swój ekran tylko wtedy, gdy pozwoli na to personel medyczny.',
+  shareScreenFailed: 'Nie udało się udostępnić Twojego ekranu. Spróbuj ponownie.',
+  shareScreenWithdrawn: 'Personel medyczny zakończył udostępnianie Twojego ekranu.',
+  hostAllowShare: 'Pozwól na udostępnianie ekranu',
+  hostAllowSharePerson: (/** @type {string} */ name) => `Pozwól na udostępnianie ekranu: ${name}`,
+  hostStopShare: 'Zakończ udostępnianie ekranu',
+  hostStopSharePerson: (/** @type {string} */ name) => `Zakończ udostępnianie ekranu: ${name}`,
+
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `Usługa zostanie ponownie uruchomiona o ${time}. Jeśli rozmowa się przerwie, za chwilę wróci sama.`,
 };

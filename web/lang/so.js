@@ -281,6 +281,18 @@ export default {
   'quality.poor': 'Xiriir liita',
   'quality.reconnecting': 'Dib ayaa loo xiriirinayaa',
 
+  // turnshare
+  shareScreen: 'La wadaag shaashadda',
+  stopShareScreen: 'Jooji wadaagga',
+  screenOf: (/** @type {string} */ name) => `Shaashadda ${name}`,
+  shareScreenRefused: 'Shaashaddaada waxaad la wadaagi kartaa oo keliya marka shaqaalaha caafimaadku ay kuu oggolaadaan.',
+  shareScreenFailed: 'Shaashaddaada lama wadaagi karin. Isku day mar kale.',
+  shareScreenWithdrawn: 'Shaqaalaha caafimaadku waxay joojiyeen wadaagga shaashaddaada.',
+  hostAllowShare: 'U oggolow wadaagga shaashadda',
+  hostAllowSharePerson: (/** @type {string} */ name) => `U oggolow wadaagga shaashadda ${name}`,
+  hostStopShare: 'Jooji wadaagga shaashadda',
+  hostStopSharePerson: (/** @type {string} */ name) => `Jooji wadaagga shaashadda ${name}`,
+
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `Adeegga waxaa dib loo bilaabayaa saacadda ${time}. Haddii wicitaanku markaas istaago, wuu soo laabanayaa isla markiiba.`,
 };

@@ -277,6 +277,18 @@ export default {
   'quality.poor': 'ርክብ ድኹም እዩ',
   'quality.reconnecting': 'ደጊሙ ይራኸብ ኣሎ',
 
+  // turnshare
+  shareScreen: 'ስክሪን ኣካፍል',
+  stopShareScreen: 'ምክፋል ኣቋርጽ',
+  screenOf: (/** @type {string} */ name) => `ስክሪን ${name}`,
+  shareScreenRefused: 'ስክሪንካ ከተካፍል ትኽእል ሰራሕተኛ ሕክምና ምስ ዝፈቕደልካ ጥራይ እዩ።',
+  shareScreenFailed: 'ስክሪንካ ክካፈል ኣይከኣለን። ደጊምካ ፈትን።',
+  shareScreenWithdrawn: 'ሰራሕተኛ ሕክምና ምክፋል ስክሪንካ ኣቋሪጹ።',
+  hostAllowShare: 'ምክፋል ስክሪን ፍቐድ',
+  hostAllowSharePerson: (/** @type {string} */ name) => `ምክፋል ስክሪን ን${name} ፍቐድ`,
+  hostStopShare: 'ምክፋል ስክሪን ኣቋርጽ',
+  hostStopSharePerson: (/** @type {string} */ name) => `ምክፋል ስክሪን ${name} ኣቋርጽ`,
+
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `እቲ ኣገልግሎት ብሰዓት ${time} ደጊሙ ክጅምር እዩ። እቲ ጻውዒት ሽዑ እንተ ተቛሪጹ፡ ድሕሪ ቁሩብ ባዕሉ ክምለስ እዩ።`,
 };

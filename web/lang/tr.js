@@ -282,6 +282,18 @@ export default {
   'quality.poor': 'Bağlantı zayıf',
   'quality.reconnecting': 'Yeniden bağlanıyor',
 
+  // turnshare
+  shareScreen: 'Ekranı paylaş',
+  stopShareScreen: 'Paylaşımı durdur',
+  screenOf: (/** @type {string} */ name) => `Ekran: ${name}`,
+  shareScreenRefused: 'Ekranınızı yalnızca sağlık çalışanı izin verdiğinde paylaşabilirsiniz.',
+  shareScreenFailed: 'Ekranınız paylaşılamadı. Yeniden deneyin.',
+  shareScreenWithdrawn: 'Sağlık çalışanı ekran paylaşımınızı durdurdu.',
+  hostAllowShare: 'Ekran paylaşımına izin ver',
+  hostAllowSharePerson: (/** @type {string} */ name) => `Ekran paylaşımına izin ver: ${name}`,
+  hostStopShare: 'Ekran paylaşımını durdur',
+  hostStopSharePerson: (/** @type {string} */ name) => `Ekran paylaşımını durdur: ${name}`,
+
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `Hizmet saat ${time} itibarıyla yeniden başlatılacak. Görüşme o sırada durursa, kısa süre sonra kendiliğinden geri gelir.`,
 };

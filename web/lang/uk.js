@@ -285,6 +285,18 @@ export default {
   'quality.poor': 'Слабкий зв’язок',
   'quality.reconnecting': 'Повторне з’єднання',
 
+  // turnshare
+  shareScreen: 'Показати екран',
+  stopShareScreen: 'Припинити показ',
+  screenOf: (/** @type {string} */ name) => `Екран: ${name}`,
+  shareScreenRefused: 'Ви можете показати свій екран, лише коли медичний працівник це дозволить.',
+  shareScreenFailed: 'Не вдалося показати ваш екран. Спробуйте ще раз.',
+  shareScreenWithdrawn: 'Медичний працівник припинив показ вашого екрана.',
+  hostAllowShare: 'Дозволити показ екрана',
+  hostAllowSharePerson: (/** @type {string} */ name) => `Дозволити показ екрана: ${name}`,
+  hostStopShare: 'Припинити показ екрана',
+  hostStopSharePerson: (/** @type {string} */ name) => `Припинити показ екрана: ${name}`,
+
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `Сервіс перезапуститься о ${time}. Якщо дзвінок тоді перерветься, він за мить відновиться сам.`,
 };
