@@ -203,7 +203,7 @@ test('every language fits a 320 px screen; ar and fa read right to left', { skip
       await page.locator('#lang-select').selectOption(lang);
       await page.waitForFunction((l) => document.documentElement.lang === l, lang, { timeout: 60000 });
       assert.equal(await page.evaluate(() => document.documentElement.dir), directionOf(lang));
-      const found = await page.evaluate(measureAllScreens, BUTTON_KEYS);
+      const found = await page.evaluate(measureAllScreens, { keys: BUTTON_KEYS, barKeys: BAR_KEYS });
       problems.push(...found.map((f) => `${lang}: ${f}`));
       if (directionOf(lang) === 'rtl') {
         // Mirrored: headings start at the right, the chooser sits at the left.
@@ -235,16 +235,40 @@ test('every language fits a 320 px screen; ar and fa read right to left', { skip
 /** Labels that code puts on the buttons of the call and waiting controls. */
 const BUTTON_KEYS = ['muteMic', 'unmuteMic', 'stopCamera', 'startCamera', 'leaveButton', 'playSound', 'joinButton',
   'rejoinButton', 'useThisDevice', 'tryAgain', 'chatSend', 'admitAll', 'lock', 'unlock', 'endForAll', 'endConfirm',
-  'cancel', 'admit', 'decline', 'hostMute', 'hostUnmute', 'hostStopCamera', 'hostAllowCamera', 'remove', 'undoRemoval'];
+  'cancel', 'admit', 'decline', 'hostMute', 'hostUnmute', 'hostStopCamera', 'hostAllowCamera', 'remove', 'undoRemoval',
+  'shareScreen', 'stopShareScreen', 'hostAllowShare', 'hostStopShare'];
+
+/**
+ * The call bar's buttons are narrow (five or more in 320 px) and show a
+ * short word under the icon, in a .bar-label: those words, not the whole
+ * actions above, are what must fit them. A label with data-i18n in
+ * index.html shows that key; these, by button id, are the ones
+ * js/callscreen.js fills (sayButton).
+ * @type {Record<string, string[]>}
+ */
+const BAR_KEYS = {
+  'mic-button': ['barMute', 'barUnmute'],
+  'camera-button': ['barStopCamera', 'barStartCamera'],
+};
+
+test('the call bar words the layout test tries are those callscreen.js shows', () => {
+  const source = fs.readFileSync(new URL('../../web/js/callscreen.js', import.meta.url), 'utf8');
+  const shown = [...new Set([...source.matchAll(/'(bar[A-Z]\w*)'/g)].map((m) => m[1]))].sort();
+  assert.deepEqual(Object.values(BAR_KEYS).flat().sort(), shown);
+  for (const key of shown) assert.ok(key in EN, `${key} is not in en`);
+});
 
 /**
  * Runs in the page: shows each screen in turn (every hidden part of it
  * too) and lists what sticks out: a control or text whose content is
  * wider than its box (a word too long to wrap) or that reaches past the
- * viewport. The control buttons are tried with every label code gives them.
- * @param {string[]} keys
+ * viewport. The control buttons are tried with every label code gives them;
+ * a call bar button with each word its label shows, and there a word
+ * that does not fit (wider than the label, or broken inside itself onto
+ * two lines) is listed too.
+ * @param {{keys: string[], barKeys: Record<string, string[]>}} labels
  */
-async function measureAllScreens(keys) {
+async function measureAllScreens({ keys, barKeys }) {
   const { t } = await import('/js/page.js');
   const width = document.documentElement.clientWidth;
   /** @type {string[]} */
@@ -263,6 +287,43 @@ async function measureAllScreens(keys) {
       found.push(`${where}: "${text}" reaches past the screen (${Math.round(r.left)}..${Math.round(r.right)})`);
     }
   };
+  /**
+   * The words of a bar label that do not stay whole on one line.
+   * @param {HTMLElement} label
+   */
+  const brokenWords = (label) => {
+    const node = label.firstChild;
+    if (!node || node.nodeType !== Node.TEXT_NODE) return [];
+    const text = /** @type {Text} */ (node).data;
+    const range = document.createRange();
+    /** @type {string[]} */
+    const broken = [];
+    for (const m of text.matchAll(/\S+/g)) {
+      range.setStart(node, m.index ?? 0);
+      range.setEnd(node, (m.index ?? 0) + m[0].length);
+      const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+      if (lines.size > 1) broken.push(m[0]);
+    }
+    return broken;
+  };
+  /** @param {HTMLElement} button @param {HTMLElement} label @param {string} where */
+  const checkBarButton = (button, label, where) => {
+    const words = [...(barKeys[button.id] ?? []), ...(label.dataset.i18n ? [label.dataset.i18n] : [])];
+    if (!words.length) found.push(`${where}: the test knows no word for #${button.id}'s label`);
+    const before = label.textContent;
+    for (const key of words) {
+      label.textContent = t(key);
+      check(button, where);
+      if (label.scrollWidth > label.clientWidth + 1) {
+        const sizes = `${label.scrollWidth} px in a ${label.clientWidth} px label`;
+        found.push(`${where}: "${label.textContent}" is ${sizes} of #${button.id}`);
+      }
+      for (const word of brokenWords(label)) {
+        found.push(`${where}: "${word}" breaks inside the word in #${button.id} (${button.clientWidth} px)`);
+      }
+    }
+    label.textContent = before;
+  };
   try {
     for (const section of sections) {
       for (const s of sections) /** @type {HTMLElement} */ (s).hidden = s !== section;
@@ -271,6 +332,11 @@ async function measureAllScreens(keys) {
         check(el, section.id);
       }
       for (const button of section.querySelectorAll('.controls button')) {
+        const label = button.querySelector('.bar-label');
+        if (label) {
+          checkBarButton(/** @type {HTMLElement} */ (button), /** @type {HTMLElement} */ (label), `${section.id} bar`);
+          continue;
+        }
         const before = button.textContent;
         for (const key of keys) {
           button.textContent = t(key);
