@@ -218,7 +218,7 @@ export default {
   barStartCamera: 'Kamera til',
   chatButton: 'Chat',
   chatUnread: (/** @type {number} */ n) => (n === 1 ? 'ny besked' : 'nye beskeder'),
-  peopleButton: 'Personer',
+  peopleButton: 'Folk',
   peopleWaiting: 'venter',
   moreButton: 'Mere',
   moreLabel: 'Flere valg',

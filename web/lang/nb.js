@@ -218,7 +218,7 @@ export default {
   barStartCamera: 'Kamera på',
   chatButton: 'Chat',
   chatUnread: (/** @type {number} */ n) => (n === 1 ? 'ny melding' : 'nye meldinger'),
-  peopleButton: 'Personer',
+  peopleButton: 'Folk',
   peopleWaiting: 'venter',
   moreButton: 'Mer',
   moreLabel: 'Flere valg',
