@@ -15,7 +15,7 @@ import { runNara } from './server.mjs';
  * @param {string} [label]
  */
 export async function createApiKey(stateDir, label = 'e2e') {
-  const out = (await runNara(['apikey', 'create', '--label', label, '--state-dir', stateDir])).trim();
+  const out = (await runNara(['apikey', 'create', '--label', label, '--scope', 'all', '--state-dir', stateDir])).trim();
   const key = /\bnara_[A-Za-z0-9_-]+/.exec(out); // keys look like "nara_…"
   if (key) return key[0];
   try {
