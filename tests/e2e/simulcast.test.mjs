@@ -105,7 +105,12 @@ test('each viewer gets the simulcast layer its link and tile can take', { skip: 
     }
 
     const sent = (await callStats(pages[ANNA].page)).sent;
-    t.diagnostic(`Anna sends ${sent.frameWidth}x${sent.frameHeight} at the top; layers: ${await layersOf(ANNA)}`);
+    const layers = await layersOf(ANNA);
+    t.diagnostic(`Anna sends ${sent.frameWidth}x${sent.frameHeight} at the top; layers: ${layers}`);
+    // A starved machine (CI under load) makes Chrome drop the full layer and
+    // send the rest at a few frames/s: then even the top fits 500 kbit/s,
+    // and the link gives Nara no reason to step down.
+    const starved = /\bf 0x0\b/.test(layers);
     // Bo, unimpaired, gets Anna's largest layer.
     const bo = await until(BO, (s) => width(s, 'Anna') >= sent.frameWidth);
     t.diagnostic(`Bo gets Anna at ${width(bo, 'Anna')} px wide`);
@@ -113,9 +118,14 @@ test('each viewer gets the simulcast layer its link and tile can take', { skip: 
 
     // Cleo, at 500 kbit/s, gets a smaller one; her audio keeps coming.
     const cleoBefore = await callStats(pages[CLEO].page);
-    const cleo = await until(CLEO, (s) => width(s, 'Anna') > 0 && width(s, 'Anna') < sent.frameWidth);
+    const cleo = await until(CLEO, (s) => width(s, 'Anna') > 0 && (starved || width(s, 'Anna') < sent.frameWidth));
     t.diagnostic(`Cleo (500 kbit/s down) gets Anna at ${width(cleo, 'Anna')} px, Bo at ${width(cleo, 'Bo')} px`);
-    assert.ok(width(cleo, 'Anna') < width(bo, 'Anna'), 'the throttled viewer should get a smaller layer than the unimpaired one');
+    if (starved) {
+      t.diagnostic('Anna sends no full layer (a starved machine): only "never larger than Bo\'s" is checked');
+      assert.ok(width(cleo, 'Anna') <= width(bo, 'Anna'), 'the throttled viewer got a larger layer than the unimpaired one');
+    } else {
+      assert.ok(width(cleo, 'Anna') < width(bo, 'Anna'), 'the throttled viewer should get a smaller layer than the unimpaired one');
+    }
     await pages[CLEO].page.waitForTimeout(5000);
     const cleoAfter = await callStats(pages[CLEO].page);
     for (const from of ['Anna', 'Bo']) {
