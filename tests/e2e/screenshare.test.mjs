@@ -131,15 +131,23 @@ test('a host shares a screen; a patient only while the host allows it', { skip: 
     for (const tab of tabs) await tab.page.getByRole('button', { name: 'Join', exact: true }).click();
     const [host, patient, relative] = tabs.map((x) => x.page);
     const hostShare = host.locator('#screen-share-button');
+    // Share screen is in the call bar's More menu.
+    const openMore = async (/** @type {import('playwright-core').Page} */ page) => {
+      await page.locator('#more-button').waitFor({ timeout: 120000 });
+      if (await page.locator('#more-menu').isHidden()) await page.locator('#more-button').click();
+    };
+    await host.locator('#screen-share-button').waitFor({ state: 'attached', timeout: 120000 });
+    await openMore(host);
     await hostShare.waitFor({ state: 'visible', timeout: 120000 });
 
     // The host shares; both others decode it on the large stage.
-    const sharing = host.getByRole('button', { name: 'Stop sharing' });
+    const sharing = host.locator('#screen-share-button[data-on="true"]');
     const failed = host.getByRole('alert').filter({ hasText: 'could not be shared' });
     for (let attempt = 1; ; attempt++) {
+      await openMore(host);
       await hostShare.click();
-      await sharing.or(failed).first().waitFor({ timeout: 120000 });
-      if (await sharing.isVisible()) break;
+      await sharing.or(failed).first().waitFor({ state: 'attached', timeout: 120000 });
+      if (await sharing.count()) break;
       // The capture can fail to start on a starved machine; a person would try again.
       t.diagnostic(`host share attempt ${attempt} failed: ${tabs[0].errors.join(' | ')}`);
       assert.ok(attempt < 3, 'the host could not share a screen');
@@ -163,6 +171,7 @@ test('a host shares a screen; a patient only while the host allows it', { skip: 
       /** @type {HTMLButtonElement} */ (document.getElementById('screen-share-button')).hidden = false;
     });
     // A real click: getDisplayMedia needs the user's gesture.
+    await openMore(patient);
     await patient.locator('#screen-share-button').click();
     await patient.getByRole('alert').filter({ hasText: 'only when the care provider allows it' }).waitFor({ timeout: 120000 });
     assert.equal(await waitForNoScreen(host, PATIENT, 3000), true, 'a refused share reached the host');
