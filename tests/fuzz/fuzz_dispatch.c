@@ -407,7 +407,9 @@ static void check_state(Run *r)
     CHECK(g_hash_table_contains(r->sig->sessions, s));
     CHECK((s->state == NARA_SESSION_JOINED) == (s->participant != NULL));
     CHECK(!s->participant || s->participant->session == s);
-    CHECK(s->state != NARA_SESSION_WAITING || (s->member && s->member->waiting_since));
+    /* Waiting: as a member, or as a second device of one in the call. */
+    CHECK(s->state != NARA_SESSION_WAITING || (s->member && s->member->waiting_since)
+          || (s->second_of && s->second_of->second == s));
     CHECK(!s->member || s->member->session == s);
   }
   CHECK(g_hash_table_size(r->sig->sessions) == live);
