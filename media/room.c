@@ -25,14 +25,6 @@
 #include <string.h>
 
 #define PLI_INTERVAL_US (300 * G_TIME_SPAN_MILLISECOND)
-/* Enough for a consultation's 720p camera; browsers start far lower and
- * climb only as fast as the receiver's estimate allows. This is also the
- * ceiling of every estimate Nara sends. */
-#define REMB_BITRATE 2000000
-#define REMB_MIN_BITRATE 100000
-/* A simulcast publisher's layers together (the web client's 150 + 500 +
- * 1500 kbit/s, with room for headers). */
-#define REMB_SIMULCAST_BITRATE 2500000
 /* A gap longer than this is a burst NACKs cannot repair in time: the
  * subscribers' keyframe requests will. */
 #define MAX_NACK_GAP 64
@@ -725,92 +717,6 @@ void nara_room_core_publisher_rtcp(NaraPeerCore *pub, guint8 *data, gsize len)
     drop(pub, "malformed RTCP");
 }
 
-/* What a video track may send: the lowest loss-based estimate among its
- * subscribers (on_report_block), REMB_BITRATE without subscribers. One
- * subscriber on a bad link thus holds the publisher back for everyone:
- * without simulcast there is one stream. Subscribers' own REMB is not
- * used: Nara offers them neither abs-send-time nor transport-cc, so
- * Chrome's estimate there rests on RTP timestamps, starts near 300 kbit/s
- * and climbs only as fast as what arrives, which the REMB would cap. */
-static guint64 track_estimate(const NaraPubTrack *track)
-{
-  /* With layers each subscriber takes what fits: the publisher sends all. */
-  if (track->n_layers > 1)
-    return REMB_SIMULCAST_BITRATE;
-  guint64 est = REMB_BITRATE;
-  for (guint i = 0; i < track->outputs->len; i++) {
-    const NaraSubSlot *slot = g_ptr_array_index(track->outputs, i);
-    est = MIN(est, slot->estimate_bps);
-  }
-  return est;
-}
-
-/* RR with a block per received stream, then REMB, as one compound packet.
- * REMB goes on with transport-cc: Chrome's estimate then follows the
- * feedback, and takes REMB as a ceiling on it (GCC's receiver limit), which
- * is what Nara's REMB means: what the subscribers can take. */
-static void report_to_publisher(NaraPeerCore *pub, gint64 now)
-{
-  NaraReportBlock blocks[31];
-  guint32 video[NARA_SDP_MAX_MEDIA];
-  guint n_blocks = 0, n_video = 0;
-  guint64 bitrate = 0;
-  for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++) {
-    NaraPubTrack *g = &pub->tracks[i];
-    if (!pub->track_used[i])
-      continue;
-    gboolean any = FALSE;
-    for (guint k = 0; k < g->n_layers; k++) {
-      NaraPubTrack *t = g->layer[k];
-      if (!t->ssrc)
-        continue;
-      any = TRUE;
-      if (t->stats.started && t->stats.ssrc == t->ssrc && n_blocks < 31)
-        nara_recv_stats_report(&t->stats, now, &blocks[n_blocks++]);
-      if (t->info.kind == NARA_TRACK_VIDEO && n_video < G_N_ELEMENTS(video))
-        video[n_video++] = t->ssrc;
-    }
-    if (any && g->info.kind == NARA_TRACK_VIDEO)
-      bitrate += track_estimate(g);
-  }
-  if (n_blocks == 0 && n_video == 0)
-    return;
-  guint8 *buf = pub->room->worker->tx;
-  gsize len = nara_rtcp_write_rr(buf, NARA_WORKER_MTU, pub->local_ssrc, blocks, n_blocks);
-  if (len && n_video)
-    len += nara_rtcp_write_remb_fb(buf + len, NARA_WORKER_MTU - len, pub->local_ssrc, bitrate,
-                                   video, n_video);
-  if (len)
-    nara_peer_core_send_rtcp(pub, buf, len, NARA_WORKER_BUF);
-}
-
-/* A Sender Report per forwarded stream, from the publisher's last one
- * carried forward to now: its NTP and RTP clocks advance together, so the
- * subscriber keeps lip sync between the publisher's audio and video, with
- * the subscriber's SSRC and the counts of what Nara sent it. */
-static void report_to_subscriber(NaraPeerCore *sub, gint64 now)
-{
-  guint8 *buf = sub->room->worker->tx;
-  gsize len = 0;
-  for (guint i = 0; i < sub->slots->len; i++) {
-    NaraSubSlot *slot = g_ptr_array_index(sub->slots, i);
-    const NaraRecvStats *st = slot->src ? &slot->src->stats : NULL;
-    if (!st || !st->sr_arrival_us || st->ssrc != slot->src->ssrc)
-      continue;
-    guint64 since = (guint64)MAX(0, now - st->sr_arrival_us);
-    NaraSenderInfo info = {
-      .ssrc = slot->ssrc,
-      .ntp = st->sr_ntp + ((since << 32) / G_USEC_PER_SEC),
-      .rtp_ts = st->sr_rtp + (guint32)(since * st->clock_rate / G_USEC_PER_SEC) + slot->ts_delta,
-      .packets = slot->packets_sent,
-      .octets = slot->octets_sent,
-    };
-    len += nara_rtcp_write_sr(buf + len, NARA_WORKER_MTU - len, &info, NULL, 0);
-  }
-  if (len)
-    nara_peer_core_send_rtcp(sub, buf, len, NARA_WORKER_BUF);
-}
-
 void nara_room_core_tick(NaraRoomCore *room)
 {
   gint64 now = g_get_monotonic_time();
@@ -822,11 +728,11 @@ void nara_room_core_tick(NaraRoomCore *room)
       twcc_feedback(p);
     if (p->role == NARA_PEER_PUBLISH) {
       nara_simulcast_tick_publisher(p);
-      report_to_publisher(p, now);
+      nara_room_report_to_publisher(p, now);
     } else {
       nara_simulcast_choose(p, now);
       nara_simulcast_notify(p);
-      report_to_subscriber(p, now);
+      nara_room_report_to_subscriber(p, now);
     }
   }
 }

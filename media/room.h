@@ -115,6 +115,19 @@ void nara_room_core_free(NaraRoomCore *room);
 /* Worker, once a second: RR and REMB to publishers, SRs to subscribers. */
 void nara_room_core_tick(NaraRoomCore *room);
 
+/* Enough for a consultation's 720p camera; browsers start far lower and
+ * climb only as fast as the receiver's estimate allows. This is also the
+ * ceiling of every estimate Nara sends. */
+#define REMB_BITRATE 2000000
+#define REMB_MIN_BITRATE 100000
+/* A simulcast publisher's layers together (the web client's 150 + 500 +
+ * 1500 kbit/s, with room for headers). */
+#define REMB_SIMULCAST_BITRATE 2500000
+
+/* room_reports.c, from the tick: RR + REMB to a publisher, SRs to a subscriber. */
+void nara_room_report_to_publisher(NaraPeerCore *pub, gint64 now);
+void nara_room_report_to_subscriber(NaraPeerCore *sub, gint64 now);
+
 NaraPubTrack *nara_room_core_find_track(NaraRoomCore *room, const char *track_id);
 /* A publisher track appeared: route it to every slot waiting for it. */
 void nara_room_core_track_added(NaraRoomCore *room, NaraPubTrack *track);
