@@ -10,22 +10,15 @@
 // "Continuity"): a socket that closes or stops answering pings is replaced
 // and the session resumed with its secret, the peer connections kept; ICE
 // restarts when it goes disconnected or failed or the network changes. Only
-// when that fails is the lost socket reported (`close`) and the UI decides.
+// when that fails is the lost socket reported (`close`) and the UI decides;
+// that state machine lives in continuity.js.
 // Runs on the page's main thread.
 
+import { Continuity } from './continuity.js';
 import { sendEncodings } from './simulcast.js';
 
 export const PROTOCOL_VERSION = 1;
 const REQUEST_TIMEOUT_MS = 15000;
-// A ping every KEEPALIVE_MS; no frame at all for DEAD_SOCKET_MS: the socket is dead.
-const KEEPALIVE_MS = 10000;
-const DEAD_SOCKET_MS = 20000;
-// Waits before each reconnect attempt (each ±25 %): the first at once, then
-// backing off; together a little longer than the server's default grace
-// window of 30 s.
-const RECONNECT_DELAYS_MS = [0, 1000, 2000, 4000, 8000, 8000, 8000, 8000];
-// ICE "disconnected" this long (it often comes back by itself): restart.
-const ICE_DISCONNECTED_MS = 2000;
 
 /**
  * @typedef {'audio' | 'video'} TrackKind
@@ -149,8 +142,6 @@ export class NaraClient extends EventTarget {
     this.finalStatus = null;
     this.leaving = false;
     this.closed = false;
-    /** @type {ReturnType<typeof setInterval> | null} */
-    this.keepalive = null;
     // Offers and answers of one connection are applied strictly in order.
     /** @type {Promise<void>} */
     this.publishChain = Promise.resolve();
@@ -164,29 +155,11 @@ export class NaraClient extends EventTarget {
     this.localCandidates = { publish: [], subscribe: [] };
     /** @type {Record<PcName, RTCIceCandidateInit[]>} */
     this.remoteCandidates = { publish: [], subscribe: [] };
-    // Continuity (protocol.md): the secret of the session in a room, the
-    // reconnect in progress, ICE restarts in flight or waiting for a socket.
+    // Continuity (protocol.md): the secret of the session in a room; the
+    // reconnects and ICE restarts that use it are continuity.js's.
     /** @type {string | null} */
     this.resumeSecret = null;
-    this.reconnecting = false;
-    this.attempt = 0;
-    /** @type {ReturnType<typeof setTimeout> | null} */
-    this.reconnectTimer = null;
-    this.lastFrameAt = 0;
-    /** @type {Record<PcName, ReturnType<typeof setTimeout> | null>} */
-    this.iceTimers = { publish: null, subscribe: null };
-    /** @type {Record<PcName, boolean>} */
-    this.restarting = { publish: false, subscribe: false };
-    /** @type {Record<PcName, boolean>} */
-    this.restartWanted = { publish: false, subscribe: false };
-    this.onOnline = () => this.networkChanged();
-    // (Guarded: the protocol's own tests run without a window.)
-    if (typeof window !== 'undefined') window.addEventListener('online', this.onOnline);
-    // navigator.connection (Chromium): Wi-Fi to cellular and back.
-    /** @type {any} */
-    const connection = typeof navigator !== 'undefined' ? /** @type {any} */ (navigator).connection : null;
-    this.connection = connection && typeof connection.addEventListener === 'function' ? connection : null;
-    this.connection?.addEventListener('change', this.onOnline);
+    this.continuity = new Continuity(this);
     /** @type {RTCRtpTransceiver | null} our screen share, named in publish (screenshare.js) */
     this.screenTransceiver = null;
   }
@@ -212,13 +185,13 @@ export class NaraClient extends EventTarget {
         this.request({ type: 'hello', version: PROTOCOL_VERSION }).then((welcome) => {
           // A resume keeps the peer connections and their ICE servers.
           if (!this.reconnecting) this.iceServers = Array.isArray(welcome.iceServers) ? welcome.iceServers : [];
-          this.startKeepalive(ws);
+          this.continuity.startKeepalive(ws);
           resolve(/** @type {Welcome} */ (/** @type {unknown} */ (welcome)));
         }, reject);
       });
       ws.addEventListener('message', (ev) => {
         if (this.ws !== ws) return;
-        this.lastFrameAt = performance.now();
+        this.continuity.heard();
         this.onFrame(ev.data);
       });
       ws.addEventListener('close', (ev) => {
@@ -229,41 +202,9 @@ export class NaraClient extends EventTarget {
     });
   }
 
-  /**
-   * Pings every KEEPALIVE_MS; a socket that has said nothing at all for
-   * DEAD_SOCKET_MS (no pong either) is dead even if the browser has not
-   * noticed: after a network change that can take minutes.
-   * @param {WebSocket} ws
-   */
-  startKeepalive(ws) {
-    if (this.keepalive) clearInterval(this.keepalive);
-    this.lastFrameAt = performance.now();
-    this.keepalive = setInterval(() => {
-      if (this.ws !== ws) return;
-      if (performance.now() - this.lastFrameAt > DEAD_SOCKET_MS) {
-        this.dropSocket(4000, 'no pong');
-        return;
-      }
-      this.request({ type: 'ping' }).catch(() => {});
-    }, KEEPALIVE_MS);
-  }
-
-  /**
-   * Gives up on the current socket at once (it may be half dead, and its
-   * close event could take minutes) and handles it as closed.
-   * @param {number} code
-   * @param {string} reason
-   */
-  dropSocket(code, reason) {
-    const ws = this.ws;
-    if (!ws) return;
-    this.ws = null;
-    try {
-      ws.close(code, reason);
-    } catch {
-      // already closing
-    }
-    this.onSocketClosed(1006, reason);
+  /** Whether the socket dropped and the session is being resumed (continuity.js). */
+  get reconnecting() {
+    return this.continuity.reconnecting;
   }
 
   /**
@@ -506,147 +447,24 @@ export class NaraClient extends EventTarget {
       waiter.reject(new NaraError('connect', `socket closed (${code})`));
     }
     this.pending.clear();
-    if (this.keepalive) clearInterval(this.keepalive);
-    this.keepalive = null;
+    this.continuity.stopKeepalive();
     this.ws = null;
     // In a call, unless we or the server meant it: the session waits for us.
-    if (!this.leaving && !this.closed && this.resumeSecret) {
-      this.scheduleReconnect();
-      return;
-    }
-    if (this.reconnecting) return; // a failed attempt: the loop goes on
+    if (this.continuity.socketClosed()) return;
     const expected = this.leaving;
     this.teardown();
     this.emit('close', { code, reason, expected });
   }
 
-  // --- continuity: resume and ICE restart (protocol.md, Continuity) ---------
-
-  scheduleReconnect() {
-    if (this.reconnectTimer) return;
-    if (this.attempt >= RECONNECT_DELAYS_MS.length) {
-      this.giveUp('not resumed');
-      return;
-    }
-    if (!this.reconnecting) {
-      this.reconnecting = true;
-      this.emit('reconnecting', { attempt: 0 });
-    }
-    const base = RECONNECT_DELAYS_MS[this.attempt];
-    const delay = base * (0.75 + Math.random() * 0.5);
-    this.reconnectTimer = setTimeout(() => this.reconnect(), delay);
-  }
-
-  async reconnect() {
-    this.reconnectTimer = null;
-    if (this.closed || this.leaving || !this.resumeSecret) return;
-    this.attempt++;
-    this.emit('reconnecting', { attempt: this.attempt });
-    /** @type {Message} */
-    let reply;
-    try {
-      await this.connect();
-      reply = await this.request({ type: 'resume', secret: this.resumeSecret });
-    } catch (e) {
-      if (e instanceof NaraError && e.code === 'resume-expired') {
-        this.giveUp('resume-expired');
-        return;
-      }
-      if (this.ws) this.dropSocket(4000, 'resume failed');
-      else this.scheduleReconnect();
-      return;
-    }
-    this.reconnecting = false;
-    this.attempt = 0;
-    this.emit('resumed', reply);
-    // Our address may have changed with the network: new ICE on both.
-    this.restartIce('publish');
-    this.restartIce('subscribe');
-  }
-
-  /** @param {string} reason */
-  giveUp(reason) {
-    this.reconnecting = false;
-    this.resumeSecret = null;
-    if (this.ws) {
-      const ws = this.ws;
-      this.ws = null;
-      ws.close(1000);
-    }
-    this.teardown();
-    this.emit('close', { code: 1006, reason, expected: false });
-  }
-
   /**
-   * Back online, or another network: reconnect now. The socket of the old
-   * network is as good as dead (and whatever we sent while offline is
-   * lost), so a call resumes on a new one at once, which restarts ICE too.
+   * Takes a session back on a new socket (protocol.md, resume): connects,
+   * says hello, sends `resume`.
+   * @param {string} secret
+   * @returns {Promise<Message>} `resumed`
    */
-  networkChanged() {
-    if (this.closed) return;
-    if (this.reconnectTimer) {
-      clearTimeout(this.reconnectTimer);
-      this.reconnectTimer = null;
-      this.reconnect();
-      return;
-    }
-    if (this.reconnecting) return;
-    if (this.resumeSecret && this.ws) {
-      this.dropSocket(4000, 'network changed');
-      return;
-    }
-    this.restartIce('publish');
-    this.restartIce('subscribe');
-  }
-
-  /**
-   * An ICE restart of one connection: the server first hears of it
-   * (restart-ice), then publish offers with new credentials, subscribe
-   * answers the server's new offer. Waits for the socket when it is down.
-   * @param {PcName} name
-   */
-  async restartIce(name) {
-    const pc = name === 'publish' ? this.publishPc : this.subscribePc;
-    if (!pc || pc.signalingState === 'closed' || !pc.remoteDescription) return;
-    if (this.restarting[name] || !this.ws || this.ws.readyState !== WebSocket.OPEN || this.reconnecting) {
-      this.restartWanted[name] = true;
-      return;
-    }
-    this.restarting[name] = true;
-    this.restartWanted[name] = false;
-    this.emit('ice-restart', { pc: name });
-    try {
-      await this.request({ type: 'restart-ice', pc: name });
-      if (name === 'publish') await this.negotiatePublish({ iceRestart: true });
-    } catch {
-      // The socket went: the resume restarts ICE again.
-    } finally {
-      this.restarting[name] = false;
-    }
-    if (this.restartWanted[name]) this.restartIce(name);
-  }
-
-  /**
-   * ICE state of one connection: restart when it has been disconnected for
-   * a while, or failed.
-   * @param {PcName} name
-   * @param {RTCPeerConnection} pc
-   */
-  watchIce(name, pc) {
-    const state = pc.iceConnectionState;
-    const timer = this.iceTimers[name];
-    if (state === 'disconnected') {
-      if (!timer) {
-        this.iceTimers[name] = setTimeout(() => {
-          this.iceTimers[name] = null;
-          if (pc.iceConnectionState === 'disconnected' || pc.iceConnectionState === 'failed') this.restartIce(name);
-        }, ICE_DISCONNECTED_MS);
-      }
-      return;
-    }
-    if (timer) clearTimeout(timer);
-    this.iceTimers[name] = null;
-    if (state === 'failed') this.restartIce(name);
+  async resume(secret) {
+    await this.connect();
+    return this.request({ type: 'resume', secret });
   }
 
   /** @param {Message} msg `joined`, as a reply or as an event */
@@ -660,17 +478,7 @@ export class NaraClient extends EventTarget {
   }
 
   teardown() {
-    if (this.keepalive) clearInterval(this.keepalive);
-    this.keepalive = null;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
-    for (const name of /** @type {PcName[]} */ (['publish', 'subscribe'])) {
-      const timer = this.iceTimers[name];
-      if (timer) clearTimeout(timer);
-      this.iceTimers[name] = null;
-    }
-    if (typeof window !== 'undefined') window.removeEventListener('online', this.onOnline);
-    this.connection?.removeEventListener('change', this.onOnline);
+    this.continuity.stop();
     this.resumeSecret = null;
     this.publishPc?.close();
     this.subscribePc?.close();
@@ -708,7 +516,7 @@ export class NaraClient extends EventTarget {
     pc.addEventListener('connectionstatechange', () => {
       this.emit('media-state', { pc: name, state: pc.connectionState });
     });
-    pc.addEventListener('iceconnectionstatechange', () => this.watchIce(name, pc));
+    pc.addEventListener('iceconnectionstatechange', () => this.continuity.watchIce(name, pc));
     return pc;
   }
 
