@@ -19,6 +19,8 @@ import { sendEncodings } from './simulcast.js';
 
 export const PROTOCOL_VERSION = 1;
 const REQUEST_TIMEOUT_MS = 15000;
+// `redirect`s followed in a row for one join or resume (protocol.md).
+const MAX_REDIRECTS = 3;
 
 /**
  * @typedef {'audio' | 'video'} TrackKind
@@ -85,6 +87,8 @@ export class NaraError extends Error {
     super(message || code);
     this.name = 'NaraError';
     this.code = code;
+    /** @type {string | null} where a `redirect` sends us (code `redirect`), if usable */
+    this.redirectUrl = null;
   }
 }
 
@@ -96,6 +100,23 @@ export class NaraError extends Error {
 export function signalingUrl(loc) {
   const scheme = loc.protocol === 'http:' ? 'ws:' : 'wss:';
   return `${scheme}//${loc.host}/ws`;
+}
+
+/**
+ * A redirect's URL if we may follow it: wss://, or ws:// only when we
+ * started on plain ws:// ourselves (never a downgrade).
+ * @param {unknown} url
+ * @param {string} from the URL the client started from
+ * @returns {string | null}
+ */
+function redirectTarget(url, from) {
+  try {
+    const u = new URL(String(url));
+    if (u.protocol === 'wss:' || (u.protocol === 'ws:' && from.startsWith('ws:'))) return u.href;
+  } catch {
+    // not a URL
+  }
+  return null;
 }
 
 /** Room names as the server accepts them (protocol.md, join). */
@@ -121,12 +142,15 @@ export class NaraClient extends EventTarget {
   /** @param {{url: string, requestTimeoutMs?: number}} options */
   constructor(options) {
     super();
+    // Where this client started: a node it was redirected to that cannot
+    // be reached sends it back here (protocol.md, redirect).
+    this.startUrl = options.url;
     this.url = options.url;
     this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     /** @type {WebSocket | null} */
     this.ws = null;
     this.nextId = 1;
-    /** @type {Map<number, {resolve: (m: Message) => void, reject: (e: Error) => void, timer: ReturnType<typeof setTimeout>}>} */
+    /** @type {Map<number, {resolve: (m: Message) => void, reject: (e: Error) => void, timer: ReturnType<typeof setTimeout>, type: string}>} */
     this.pending = new Map();
     /** @type {RTCIceServer[]} */
     this.iceServers = [];
@@ -166,9 +190,11 @@ export class NaraClient extends EventTarget {
 
   /**
    * Opens the socket and says hello.
+   * @param {{quiet?: boolean}} [options] quiet: a socket that never opens is
+   *   only a rejection, not a lost session (a redirect's target)
    * @returns {Promise<Welcome>}
    */
-  connect() {
+  connect(options = {}) {
     return new Promise((resolve, reject) => {
       /** @type {WebSocket} */
       let ws;
@@ -196,6 +222,10 @@ export class NaraClient extends EventTarget {
       });
       ws.addEventListener('close', (ev) => {
         if (!opened) reject(new NaraError('connect', `socket closed (${ev.code})`));
+        if (!opened && options.quiet) {
+          if (this.ws === ws) this.ws = null;
+          return;
+        }
         // A socket we gave up on already (dead, replaced) says nothing more.
         if (this.ws === ws) this.onSocketClosed(ev.code, ev.reason);
       });
@@ -219,7 +249,7 @@ export class NaraClient extends EventTarget {
     // Direction marks are invisible and the server refuses them in names
     // (they could make one name look like another): a pasted name loses them.
     name = name.replace(/[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/g, '');
-    const reply = await this.request({ type: 'join', room, name, ...this.langField() });
+    const reply = await this.requestRedirected({ type: 'join', room, name, ...this.langField() });
     this.self = reply.you;
     this.room = reply.room;
     return /** @type {Joined} */ (/** @type {unknown} */ (reply));
@@ -234,7 +264,7 @@ export class NaraClient extends EventTarget {
    * @returns {Promise<JoinedReply | WaitingReply>}
    */
   async joinConsultation(token) {
-    const reply = await this.request({ type: 'join', token, ...this.langField() });
+    const reply = await this.requestRedirected({ type: 'join', token, ...this.langField() });
     if (reply.type === 'waiting') this.self = reply.you;
     return /** @type {JoinedReply | WaitingReply} */ (/** @type {unknown} */ (reply));
   }
@@ -397,7 +427,7 @@ export class NaraClient extends EventTarget {
         this.pending.delete(id);
         reject(new NaraError('timeout', `${message.type}: no reply`));
       }, this.requestTimeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { resolve, reject, timer, type: message.type });
     });
   }
 
@@ -425,6 +455,10 @@ export class NaraClient extends EventTarget {
     // first offer) is read, whether `joined` answers our join or follows an
     // admission; a waiting session has none.
     if (msg.type === 'joined' || msg.type === 'resumed') this.onJoined(msg);
+    if (msg.type === 'redirect') {
+      this.onRedirect(msg);
+      return;
+    }
     const waiter = typeof msg.id === 'number' ? this.pending.get(msg.id) : undefined;
     if (waiter) {
       this.pending.delete(msg.id);
@@ -463,8 +497,73 @@ export class NaraClient extends EventTarget {
    * @returns {Promise<Message>} `resumed`
    */
   async resume(secret) {
-    await this.connect();
-    return this.request({ type: 'resume', secret });
+    try {
+      await this.connect();
+    } catch (e) {
+      // A node we were redirected to is gone: the next try starts over
+      // where we started, which redirects to the owner as it is now.
+      this.url = this.startUrl;
+      throw e;
+    }
+    return this.requestRedirected({ type: 'resume', secret });
+  }
+
+  /**
+   * Sends a join or resume and follows `redirect`s (protocol.md, redirect):
+   * the same message again on a socket to the URL given, at most
+   * MAX_REDIRECTS in a row; a target that cannot be reached sends us back
+   * to the URL we started from.
+   * @param {Message} message
+   * @returns {Promise<Message>} the reply of the node that took it
+   */
+  async requestRedirected(message) {
+    for (let redirects = 0; ; redirects++) {
+      try {
+        return await this.request(message);
+      } catch (e) {
+        if (!(e instanceof NaraError) || e.code !== 'redirect' || !e.redirectUrl) throw e;
+        if (redirects >= MAX_REDIRECTS) {
+          this.url = this.startUrl;
+          throw new NaraError('redirect', `more than ${MAX_REDIRECTS} redirects in a row`);
+        }
+        this.url = e.redirectUrl;
+        try {
+          await this.connect({ quiet: true });
+        } catch {
+          this.url = this.startUrl;
+          await this.connect({ quiet: true });
+        }
+      }
+    }
+  }
+
+  /**
+   * A `redirect` answers our join or resume: another node owns the
+   * consultation. The server closes this socket next; that is no loss, so
+   * it is let go at once and its close says nothing. The request is
+   * rejected with code `redirect` and requestRedirected() follows it.
+   * @param {Message} msg
+   */
+  onRedirect(msg) {
+    let id = typeof msg.id === 'number' && this.pending.has(msg.id) ? msg.id : -1;
+    // (A redirect without an id answers the join or resume in flight.)
+    if (id < 0) for (const [k, w] of this.pending) if (w.type === 'join' || w.type === 'resume') id = k;
+    const waiter = this.pending.get(id);
+    if (!waiter || (waiter.type !== 'join' && waiter.type !== 'resume')) return;
+    this.pending.delete(id);
+    clearTimeout(waiter.timer);
+    const ws = this.ws;
+    this.ws = null;
+    this.continuity.stopKeepalive();
+    for (const [, other] of this.pending) {
+      clearTimeout(other.timer);
+      other.reject(new NaraError('connect', 'redirected'));
+    }
+    this.pending.clear();
+    ws?.close(1000);
+    const error = new NaraError('redirect', `redirected to ${String(msg.url)}`);
+    error.redirectUrl = redirectTarget(msg.url, this.startUrl);
+    waiter.reject(error);
   }
 
   /** @param {Message} msg `joined`, as a reply or as an event */
