@@ -322,12 +322,28 @@ test('a dropped socket is resumed on a new one with the secret; the call is not 
   assert.equal(client.resumeSecret, 'T'.repeat(43), 'the new secret replaces the old');
 });
 
+test('a request made while reconnecting waits for the resume, then goes on the new socket', async () => {
+  const { client, ws } = await resumableClient();
+  ws.close(1006);
+  const ws2 = await socketCount(2);
+  const chatting = client.chat('Hej');
+  const resume = await welcomeThen(ws2, 'resume');
+  assert.equal(ws2.sent.some((m) => m.type === 'chat'), false, 'nothing before the resume');
+  ws2.receive({ type: 'resumed', id: resume.id, room: 'demo', resume: 'T'.repeat(43), you: { id: 'p2', name: 'Astrid' }, participants: [] });
+  const chat = await ws2.next('chat');
+  assert.equal(chat.text, 'Hej');
+  ws2.receive({ type: 'ok', id: chat.id });
+  await chatting;
+});
+
 test('resume-expired: the call is reported lost (not expected), nothing retried', async () => {
   const { client, ws } = await resumableClient();
   /** @type {any[]} */
   const closes = [];
   client.addEventListener('close', (ev) => closes.push(/** @type {CustomEvent} */ (ev).detail));
   ws.close(1006);
+  const waiting = client.chat('Hej'); // held back, then failed with the session
+  waiting.catch(() => {});
   for (let i = 0; i < 100 && sockets.length < 2; i++) await new Promise((r) => setTimeout(r, 2));
   const ws2 = sockets[1];
   const hello = await ws2.next('hello');
@@ -338,6 +354,7 @@ test('resume-expired: the call is reported lost (not expected), nothing retried'
   assert.equal(closes.length, 1);
   assert.equal(closes[0].expected, false);
   assert.equal(client.subscribePc, null);
+  await assert.rejects(waiting, (e) => e instanceof NaraError && e.code === 'connect');
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(sockets.length, 2, 'no further attempt');
 });

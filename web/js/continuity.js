@@ -44,6 +44,9 @@ export class Continuity {
     this.restarting = { publish: false, subscribe: false };
     /** @type {Record<PcName, boolean>} */
     this.restartWanted = { publish: false, subscribe: false };
+    // Requests made while reconnecting, waiting for the resume.
+    /** @type {{resolve: () => void, reject: () => void}[]} */
+    this.waiters = [];
     this.onOnline = () => this.networkChanged();
     // (Guarded: the protocol's own tests run without a window.)
     if (typeof window !== 'undefined') window.addEventListener('online', this.onOnline);
@@ -52,6 +55,21 @@ export class Continuity {
     const connection = typeof navigator !== 'undefined' ? /** @type {any} */ (navigator).connection : null;
     this.connection = connection && typeof connection.addEventListener === 'function' ? connection : null;
     this.connection?.addEventListener('change', this.onOnline);
+  }
+
+  /**
+   * Resolves once the session is resumed; rejects if it is lost instead.
+   * A request sent on the new socket before `resume` would find no session
+   * there ("join a room first"), so the client holds it back until then.
+   * @returns {Promise<void>}
+   */
+  afterResume() {
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** @param {boolean} resumed */
+  settleWaiters(resumed) {
+    for (const w of this.waiters.splice(0)) (resumed ? w.resolve : w.reject)();
   }
 
   /** A frame came in on the current socket: it is alive. */
@@ -153,6 +171,7 @@ export class Continuity {
     this.reconnecting = false;
     this.attempt = 0;
     client.emit('resumed', reply);
+    this.settleWaiters(true);
     // Our address may have changed with the network: new ICE on both.
     this.restartIce('publish');
     this.restartIce('subscribe');
@@ -248,6 +267,7 @@ export class Continuity {
 
   /** The session is gone: no timer or listener of ours outlives it. */
   stop() {
+    this.settleWaiters(false);
     this.stopKeepalive();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;

@@ -122,6 +122,9 @@ function redirectTarget(url, from) {
 /** Room names as the server accepts them (protocol.md, join). */
 export const ROOM_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** What a reconnecting client sends before its session is back (continuity.js). */
+const BEFORE_RESUME = ['hello', 'resume', 'ping'];
+
 /** Statuses after which the server closes the socket (protocol.md, status). */
 const FINAL_STATUSES = ['declined', 'removed', 'ended', 'replaced'];
 
@@ -394,7 +397,8 @@ export class NaraClient extends EventTarget {
   async leave() {
     this.leaving = true;
     try {
-      if (this.ws && this.ws.readyState === WebSocket.OPEN) await this.request({ type: 'leave' });
+      // (Mid-reconnect there is no session on the socket to say it to.)
+      if (this.ws && this.ws.readyState === WebSocket.OPEN && !this.reconnecting) await this.request({ type: 'leave' });
     } finally {
       this.close();
     }
@@ -416,6 +420,12 @@ export class NaraClient extends EventTarget {
    * @returns {Promise<Message>} the reply; rejects with a NaraError
    */
   request(message) {
+    if (this.reconnecting && !BEFORE_RESUME.includes(message.type)) {
+      return this.continuity.afterResume().then(
+        () => this.request(message),
+        () => Promise.reject(new NaraError('connect', 'not resumed')),
+      );
+    }
     const id = this.nextId++;
     if (this.nextId > 0x7fffffff) this.nextId = 1;
     return new Promise((resolve, reject) => {
