@@ -26,6 +26,12 @@ class FakeSocket extends EventTarget {
     this.sent = [];
     sockets.push(this);
     queueMicrotask(() => {
+      // A host named "unreachable…" never answers: the socket closes unopened.
+      if (new URL(url).hostname.startsWith('unreachable')) {
+        this.readyState = FakeSocket.CLOSED;
+        this.dispatchEvent(Object.assign(new Event('close'), { code: 1006, reason: '' }));
+        return;
+      }
       this.readyState = FakeSocket.OPEN;
       this.dispatchEvent(new Event('open'));
     });
@@ -316,12 +322,28 @@ test('a dropped socket is resumed on a new one with the secret; the call is not 
   assert.equal(client.resumeSecret, 'T'.repeat(43), 'the new secret replaces the old');
 });
 
+test('a request made while reconnecting waits for the resume, then goes on the new socket', async () => {
+  const { client, ws } = await resumableClient();
+  ws.close(1006);
+  const ws2 = await socketCount(2);
+  const chatting = client.chat('Hej');
+  const resume = await welcomeThen(ws2, 'resume');
+  assert.equal(ws2.sent.some((m) => m.type === 'chat'), false, 'nothing before the resume');
+  ws2.receive({ type: 'resumed', id: resume.id, room: 'demo', resume: 'T'.repeat(43), you: { id: 'p2', name: 'Astrid' }, participants: [] });
+  const chat = await ws2.next('chat');
+  assert.equal(chat.text, 'Hej');
+  ws2.receive({ type: 'ok', id: chat.id });
+  await chatting;
+});
+
 test('resume-expired: the call is reported lost (not expected), nothing retried', async () => {
   const { client, ws } = await resumableClient();
   /** @type {any[]} */
   const closes = [];
   client.addEventListener('close', (ev) => closes.push(/** @type {CustomEvent} */ (ev).detail));
   ws.close(1006);
+  const waiting = client.chat('Hej'); // held back, then failed with the session
+  waiting.catch(() => {});
   for (let i = 0; i < 100 && sockets.length < 2; i++) await new Promise((r) => setTimeout(r, 2));
   const ws2 = sockets[1];
   const hello = await ws2.next('hello');
@@ -332,6 +354,7 @@ test('resume-expired: the call is reported lost (not expected), nothing retried'
   assert.equal(closes.length, 1);
   assert.equal(closes[0].expected, false);
   assert.equal(client.subscribePc, null);
+  await assert.rejects(waiting, (e) => e instanceof NaraError && e.code === 'connect');
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(sockets.length, 2, 'no further attempt');
 });
@@ -343,5 +366,143 @@ test('leave is not resumed', async () => {
   ws.receive({ type: 'ok', id: leave.id });
   await leaving;
   await new Promise((r) => setTimeout(r, 20));
+  assert.equal(sockets.length, 1);
+});
+
+// --- redirect: another node owns the consultation (protocol.md, redirect) -------
+
+/** Waits until the client has opened `n` sockets in all; returns the n-th. */
+async function socketCount(n) {
+  for (let i = 0; i < 200 && sockets.length < n; i++) await new Promise((r) => setTimeout(r, 2));
+  assert.ok(sockets.length >= n, `sockets: ${sockets.map((w) => w.url).join(', ')}`);
+  return sockets[n - 1];
+}
+
+/** Says welcome on a new socket and returns the next `type` the client sends on it. */
+async function welcomeThen(ws, type) {
+  const hello = await ws.next('hello');
+  ws.receive({ type: 'welcome', id: hello.id, version: 1, iceServers: [] });
+  return ws.next(type);
+}
+
+/** The server's redirect answering `msg`, then its normal close. */
+function redirect(ws, msg, url) {
+  ws.receive({ type: 'redirect', id: msg.id, url, reason: 'owner' });
+  ws.close(1000);
+}
+
+/** A fresh client that has said hello on the start URL. */
+async function helloClient() {
+  const client = new NaraClient({ url: 'wss://example.test/ws', requestTimeoutMs: 500 });
+  clients.push(client);
+  const connecting = client.connect();
+  const ws = await socketCount(1);
+  const hello = await ws.next('hello');
+  ws.receive({ type: 'welcome', id: hello.id, version: 1 });
+  await connecting;
+  return client;
+}
+
+test('redirect: the same join goes to the node named, and the call starts there', async () => {
+  const client = await helloClient();
+  /** @type {string[]} */
+  const seen = [];
+  client.addEventListener('close', () => seen.push('close'));
+  const joining = client.joinConsultation('TOKEN');
+  const join1 = await sockets[0].next('join');
+  redirect(sockets[0], join1, 'wss://node-b.example.test:8443/ws');
+  const ws2 = await socketCount(2);
+  assert.equal(ws2.url, 'wss://node-b.example.test:8443/ws');
+  const join2 = await welcomeThen(ws2, 'join');
+  const { id: _a, ...first } = join1;
+  const { id: _b, ...second } = join2;
+  assert.deepEqual(second, first, 'the same join, resent');
+  ws2.receive({ type: 'joined', id: join2.id, room: 'c1', you: { id: 'p2', name: 'Astrid' }, participants: [], resume: 'R'.repeat(43) });
+  const reply = await joining;
+  assert.equal(reply.type, 'joined');
+  assert.equal(client.ws, ws2);
+  assert.equal(client.resumeSecret, 'R'.repeat(43));
+  assert.deepEqual(seen, [], 'the redirected socket closing is no lost session');
+});
+
+test('redirect: a resume after a dropped socket is redirected and followed too', async () => {
+  const { client, ws } = await resumableClient();
+  /** @type {string[]} */
+  const seen = [];
+  for (const type of ['close', 'resumed']) client.addEventListener(type, () => seen.push(type));
+  ws.close(1006);
+  const ws2 = await socketCount(2);
+  const resume1 = await welcomeThen(ws2, 'resume');
+  redirect(ws2, resume1, 'wss://node-b.example.test/ws');
+  const ws3 = await socketCount(3);
+  const resume2 = await welcomeThen(ws3, 'resume');
+  assert.equal(resume2.secret, resume1.secret);
+  ws3.receive({ type: 'resumed', id: resume2.id, room: 'demo', resume: 'T'.repeat(43), you: { id: 'p2', name: 'Astrid' }, participants: [] });
+  for (let i = 0; i < 100 && !seen.length; i++) await new Promise((r) => setTimeout(r, 2));
+  assert.deepEqual(seen, ['resumed']);
+  assert.equal(client.url, 'wss://node-b.example.test/ws');
+});
+
+test('redirect: a node we were sent to that is gone: the resume goes back to the start URL', async () => {
+  const { client, ws } = await resumableClient();
+  client.url = 'wss://unreachable.example.test/ws'; // where an earlier redirect sent it
+  ws.close(1006);
+  assert.equal((await socketCount(2)).url, 'wss://unreachable.example.test/ws');
+  // The next attempt (after the backoff's first step, about a second).
+  for (let i = 0; i < 300 && sockets.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+  const ws3 = await socketCount(3);
+  assert.equal(ws3.url, 'wss://example.test/ws');
+  const resume = await welcomeThen(ws3, 'resume');
+  ws3.receive({ type: 'resumed', id: resume.id, room: 'demo', resume: 'T'.repeat(43), you: { id: 'p2', name: 'Astrid' }, participants: [] });
+  for (let i = 0; i < 100 && client.reconnecting; i++) await new Promise((r) => setTimeout(r, 2));
+  assert.equal(client.reconnecting, false);
+  assert.equal(client.closed, false);
+});
+
+test('redirect: at most 3 in a row, then the join fails', async () => {
+  const client = await helloClient();
+  const joining = client.join('demo', 'Astrid');
+  const failed = assert.rejects(joining, (e) => e instanceof NaraError && e.code === 'redirect');
+  let msg = await sockets[0].next('join');
+  for (let n = 1; n <= 3; n++) {
+    redirect(sockets[n - 1], msg, `wss://node-${n}.example.test/ws`);
+    msg = await welcomeThen(await socketCount(n + 1), 'join');
+  }
+  redirect(sockets[3], msg, 'wss://node-4.example.test/ws');
+  await failed;
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(sockets.length, 4, 'the fourth redirect is not followed');
+  assert.equal(client.url, 'wss://example.test/ws', 'the next try starts over');
+});
+
+test('redirect: a target that cannot be reached sends the client back to where it started', async () => {
+  const client = await helloClient();
+  const joining = client.join('demo', 'Astrid');
+  const join1 = await sockets[0].next('join');
+  redirect(sockets[0], join1, 'wss://unreachable.example.test/ws');
+  assert.equal((await socketCount(2)).url, 'wss://unreachable.example.test/ws');
+  const ws3 = await socketCount(3);
+  assert.equal(ws3.url, 'wss://example.test/ws');
+  const join2 = await welcomeThen(ws3, 'join');
+  assert.equal(join2.room, 'demo');
+  ws3.receive({ type: 'joined', id: join2.id, room: 'demo', you: { id: 'p2', name: 'Astrid' }, participants: [] });
+  await joining;
+  assert.equal(client.closed, false);
+});
+
+test('redirect: only to wss:// (no downgrade), and only as the answer to a join or resume', async () => {
+  const client = await helloClient();
+  /** @type {any[]} */
+  const errors = [];
+  client.addEventListener('server-error', (ev) => errors.push(/** @type {CustomEvent} */ (ev).detail));
+  const chatting = client.chat('Hej');
+  const chat = await sockets[0].next('chat');
+  sockets[0].receive({ type: 'redirect', id: chat.id, url: 'wss://node-b.example.test/ws', reason: 'owner' });
+  sockets[0].receive({ type: 'ok', id: chat.id });
+  await chatting;
+  const joining = client.join('demo', 'Astrid');
+  const join = await sockets[0].next('join');
+  redirect(sockets[0], join, 'ws://node-b.example.test/ws');
+  await assert.rejects(joining, (e) => e instanceof NaraError && e.code === 'redirect');
   assert.equal(sockets.length, 1);
 });

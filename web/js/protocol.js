@@ -10,22 +10,17 @@
 // "Continuity"): a socket that closes or stops answering pings is replaced
 // and the session resumed with its secret, the peer connections kept; ICE
 // restarts when it goes disconnected or failed or the network changes. Only
-// when that fails is the lost socket reported (`close`) and the UI decides.
+// when that fails is the lost socket reported (`close`) and the UI decides;
+// that state machine lives in continuity.js.
 // Runs on the page's main thread.
 
+import { Continuity } from './continuity.js';
 import { sendEncodings } from './simulcast.js';
 
 export const PROTOCOL_VERSION = 1;
 const REQUEST_TIMEOUT_MS = 15000;
-// A ping every KEEPALIVE_MS; no frame at all for DEAD_SOCKET_MS: the socket is dead.
-const KEEPALIVE_MS = 10000;
-const DEAD_SOCKET_MS = 20000;
-// Waits before each reconnect attempt (each ±25 %): the first at once, then
-// backing off; together a little longer than the server's default grace
-// window of 30 s.
-const RECONNECT_DELAYS_MS = [0, 1000, 2000, 4000, 8000, 8000, 8000, 8000];
-// ICE "disconnected" this long (it often comes back by itself): restart.
-const ICE_DISCONNECTED_MS = 2000;
+// `redirect`s followed in a row for one join or resume (protocol.md).
+const MAX_REDIRECTS = 3;
 
 /**
  * @typedef {'audio' | 'video'} TrackKind
@@ -92,6 +87,8 @@ export class NaraError extends Error {
     super(message || code);
     this.name = 'NaraError';
     this.code = code;
+    /** @type {string | null} where a `redirect` sends us (code `redirect`), if usable */
+    this.redirectUrl = null;
   }
 }
 
@@ -105,8 +102,28 @@ export function signalingUrl(loc) {
   return `${scheme}//${loc.host}/ws`;
 }
 
+/**
+ * A redirect's URL if we may follow it: wss://, or ws:// only when we
+ * started on plain ws:// ourselves (never a downgrade).
+ * @param {unknown} url
+ * @param {string} from the URL the client started from
+ * @returns {string | null}
+ */
+function redirectTarget(url, from) {
+  try {
+    const u = new URL(String(url));
+    if (u.protocol === 'wss:' || (u.protocol === 'ws:' && from.startsWith('ws:'))) return u.href;
+  } catch {
+    // not a URL
+  }
+  return null;
+}
+
 /** Room names as the server accepts them (protocol.md, join). */
 export const ROOM_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** What a reconnecting client sends before its session is back (continuity.js). */
+const BEFORE_RESUME = ['hello', 'resume', 'ping'];
 
 /** Statuses after which the server closes the socket (protocol.md, status). */
 const FINAL_STATUSES = ['declined', 'removed', 'ended', 'replaced'];
@@ -128,12 +145,15 @@ export class NaraClient extends EventTarget {
   /** @param {{url: string, requestTimeoutMs?: number}} options */
   constructor(options) {
     super();
+    // Where this client started: a node it was redirected to that cannot
+    // be reached sends it back here (protocol.md, redirect).
+    this.startUrl = options.url;
     this.url = options.url;
     this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     /** @type {WebSocket | null} */
     this.ws = null;
     this.nextId = 1;
-    /** @type {Map<number, {resolve: (m: Message) => void, reject: (e: Error) => void, timer: ReturnType<typeof setTimeout>}>} */
+    /** @type {Map<number, {resolve: (m: Message) => void, reject: (e: Error) => void, timer: ReturnType<typeof setTimeout>, type: string}>} */
     this.pending = new Map();
     /** @type {RTCIceServer[]} */
     this.iceServers = [];
@@ -149,8 +169,6 @@ export class NaraClient extends EventTarget {
     this.finalStatus = null;
     this.leaving = false;
     this.closed = false;
-    /** @type {ReturnType<typeof setInterval> | null} */
-    this.keepalive = null;
     // Offers and answers of one connection are applied strictly in order.
     /** @type {Promise<void>} */
     this.publishChain = Promise.resolve();
@@ -164,38 +182,22 @@ export class NaraClient extends EventTarget {
     this.localCandidates = { publish: [], subscribe: [] };
     /** @type {Record<PcName, RTCIceCandidateInit[]>} */
     this.remoteCandidates = { publish: [], subscribe: [] };
-    // Continuity (protocol.md): the secret of the session in a room, the
-    // reconnect in progress, ICE restarts in flight or waiting for a socket.
+    // Continuity (protocol.md): the secret of the session in a room; the
+    // reconnects and ICE restarts that use it are continuity.js's.
     /** @type {string | null} */
     this.resumeSecret = null;
-    this.reconnecting = false;
-    this.attempt = 0;
-    /** @type {ReturnType<typeof setTimeout> | null} */
-    this.reconnectTimer = null;
-    this.lastFrameAt = 0;
-    /** @type {Record<PcName, ReturnType<typeof setTimeout> | null>} */
-    this.iceTimers = { publish: null, subscribe: null };
-    /** @type {Record<PcName, boolean>} */
-    this.restarting = { publish: false, subscribe: false };
-    /** @type {Record<PcName, boolean>} */
-    this.restartWanted = { publish: false, subscribe: false };
-    this.onOnline = () => this.networkChanged();
-    // (Guarded: the protocol's own tests run without a window.)
-    if (typeof window !== 'undefined') window.addEventListener('online', this.onOnline);
-    // navigator.connection (Chromium): Wi-Fi to cellular and back.
-    /** @type {any} */
-    const connection = typeof navigator !== 'undefined' ? /** @type {any} */ (navigator).connection : null;
-    this.connection = connection && typeof connection.addEventListener === 'function' ? connection : null;
-    this.connection?.addEventListener('change', this.onOnline);
+    this.continuity = new Continuity(this);
     /** @type {RTCRtpTransceiver | null} our screen share, named in publish (screenshare.js) */
     this.screenTransceiver = null;
   }
 
   /**
    * Opens the socket and says hello.
+   * @param {{quiet?: boolean}} [options] quiet: a socket that never opens is
+   *   only a rejection, not a lost session (a redirect's target)
    * @returns {Promise<Welcome>}
    */
-  connect() {
+  connect(options = {}) {
     return new Promise((resolve, reject) => {
       /** @type {WebSocket} */
       let ws;
@@ -212,58 +214,30 @@ export class NaraClient extends EventTarget {
         this.request({ type: 'hello', version: PROTOCOL_VERSION }).then((welcome) => {
           // A resume keeps the peer connections and their ICE servers.
           if (!this.reconnecting) this.iceServers = Array.isArray(welcome.iceServers) ? welcome.iceServers : [];
-          this.startKeepalive(ws);
+          this.continuity.startKeepalive(ws);
           resolve(/** @type {Welcome} */ (/** @type {unknown} */ (welcome)));
         }, reject);
       });
       ws.addEventListener('message', (ev) => {
         if (this.ws !== ws) return;
-        this.lastFrameAt = performance.now();
+        this.continuity.heard();
         this.onFrame(ev.data);
       });
       ws.addEventListener('close', (ev) => {
         if (!opened) reject(new NaraError('connect', `socket closed (${ev.code})`));
+        if (!opened && options.quiet) {
+          if (this.ws === ws) this.ws = null;
+          return;
+        }
         // A socket we gave up on already (dead, replaced) says nothing more.
         if (this.ws === ws) this.onSocketClosed(ev.code, ev.reason);
       });
     });
   }
 
-  /**
-   * Pings every KEEPALIVE_MS; a socket that has said nothing at all for
-   * DEAD_SOCKET_MS (no pong either) is dead even if the browser has not
-   * noticed: after a network change that can take minutes.
-   * @param {WebSocket} ws
-   */
-  startKeepalive(ws) {
-    if (this.keepalive) clearInterval(this.keepalive);
-    this.lastFrameAt = performance.now();
-    this.keepalive = setInterval(() => {
-      if (this.ws !== ws) return;
-      if (performance.now() - this.lastFrameAt > DEAD_SOCKET_MS) {
-        this.dropSocket(4000, 'no pong');
-        return;
-      }
-      this.request({ type: 'ping' }).catch(() => {});
-    }, KEEPALIVE_MS);
-  }
-
-  /**
-   * Gives up on the current socket at once (it may be half dead, and its
-   * close event could take minutes) and handles it as closed.
-   * @param {number} code
-   * @param {string} reason
-   */
-  dropSocket(code, reason) {
-    const ws = this.ws;
-    if (!ws) return;
-    this.ws = null;
-    try {
-      ws.close(code, reason);
-    } catch {
-      // already closing
-    }
-    this.onSocketClosed(1006, reason);
+  /** Whether the socket dropped and the session is being resumed (continuity.js). */
+  get reconnecting() {
+    return this.continuity.reconnecting;
   }
 
   /**
@@ -278,7 +252,7 @@ export class NaraClient extends EventTarget {
     // Direction marks are invisible and the server refuses them in names
     // (they could make one name look like another): a pasted name loses them.
     name = name.replace(/[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/g, '');
-    const reply = await this.request({ type: 'join', room, name, ...this.langField() });
+    const reply = await this.requestRedirected({ type: 'join', room, name, ...this.langField() });
     this.self = reply.you;
     this.room = reply.room;
     return /** @type {Joined} */ (/** @type {unknown} */ (reply));
@@ -293,7 +267,7 @@ export class NaraClient extends EventTarget {
    * @returns {Promise<JoinedReply | WaitingReply>}
    */
   async joinConsultation(token) {
-    const reply = await this.request({ type: 'join', token, ...this.langField() });
+    const reply = await this.requestRedirected({ type: 'join', token, ...this.langField() });
     if (reply.type === 'waiting') this.self = reply.you;
     return /** @type {JoinedReply | WaitingReply} */ (/** @type {unknown} */ (reply));
   }
@@ -423,7 +397,8 @@ export class NaraClient extends EventTarget {
   async leave() {
     this.leaving = true;
     try {
-      if (this.ws && this.ws.readyState === WebSocket.OPEN) await this.request({ type: 'leave' });
+      // (Mid-reconnect there is no session on the socket to say it to.)
+      if (this.ws && this.ws.readyState === WebSocket.OPEN && !this.reconnecting) await this.request({ type: 'leave' });
     } finally {
       this.close();
     }
@@ -445,6 +420,12 @@ export class NaraClient extends EventTarget {
    * @returns {Promise<Message>} the reply; rejects with a NaraError
    */
   request(message) {
+    if (this.reconnecting && !BEFORE_RESUME.includes(message.type)) {
+      return this.continuity.afterResume().then(
+        () => this.request(message),
+        () => Promise.reject(new NaraError('connect', 'not resumed')),
+      );
+    }
     const id = this.nextId++;
     if (this.nextId > 0x7fffffff) this.nextId = 1;
     return new Promise((resolve, reject) => {
@@ -456,7 +437,7 @@ export class NaraClient extends EventTarget {
         this.pending.delete(id);
         reject(new NaraError('timeout', `${message.type}: no reply`));
       }, this.requestTimeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { resolve, reject, timer, type: message.type });
     });
   }
 
@@ -484,6 +465,10 @@ export class NaraClient extends EventTarget {
     // first offer) is read, whether `joined` answers our join or follows an
     // admission; a waiting session has none.
     if (msg.type === 'joined' || msg.type === 'resumed') this.onJoined(msg);
+    if (msg.type === 'redirect') {
+      this.onRedirect(msg);
+      return;
+    }
     const waiter = typeof msg.id === 'number' ? this.pending.get(msg.id) : undefined;
     if (waiter) {
       this.pending.delete(msg.id);
@@ -506,147 +491,89 @@ export class NaraClient extends EventTarget {
       waiter.reject(new NaraError('connect', `socket closed (${code})`));
     }
     this.pending.clear();
-    if (this.keepalive) clearInterval(this.keepalive);
-    this.keepalive = null;
+    this.continuity.stopKeepalive();
     this.ws = null;
     // In a call, unless we or the server meant it: the session waits for us.
-    if (!this.leaving && !this.closed && this.resumeSecret) {
-      this.scheduleReconnect();
-      return;
-    }
-    if (this.reconnecting) return; // a failed attempt: the loop goes on
+    if (this.continuity.socketClosed()) return;
     const expected = this.leaving;
     this.teardown();
     this.emit('close', { code, reason, expected });
   }
 
-  // --- continuity: resume and ICE restart (protocol.md, Continuity) ---------
-
-  scheduleReconnect() {
-    if (this.reconnectTimer) return;
-    if (this.attempt >= RECONNECT_DELAYS_MS.length) {
-      this.giveUp('not resumed');
-      return;
-    }
-    if (!this.reconnecting) {
-      this.reconnecting = true;
-      this.emit('reconnecting', { attempt: 0 });
-    }
-    const base = RECONNECT_DELAYS_MS[this.attempt];
-    const delay = base * (0.75 + Math.random() * 0.5);
-    this.reconnectTimer = setTimeout(() => this.reconnect(), delay);
-  }
-
-  async reconnect() {
-    this.reconnectTimer = null;
-    if (this.closed || this.leaving || !this.resumeSecret) return;
-    this.attempt++;
-    this.emit('reconnecting', { attempt: this.attempt });
-    /** @type {Message} */
-    let reply;
+  /**
+   * Takes a session back on a new socket (protocol.md, resume): connects,
+   * says hello, sends `resume`.
+   * @param {string} secret
+   * @returns {Promise<Message>} `resumed`
+   */
+  async resume(secret) {
     try {
       await this.connect();
-      reply = await this.request({ type: 'resume', secret: this.resumeSecret });
     } catch (e) {
-      if (e instanceof NaraError && e.code === 'resume-expired') {
-        this.giveUp('resume-expired');
-        return;
+      // A node we were redirected to is gone: the next try starts over
+      // where we started, which redirects to the owner as it is now.
+      this.url = this.startUrl;
+      throw e;
+    }
+    return this.requestRedirected({ type: 'resume', secret });
+  }
+
+  /**
+   * Sends a join or resume and follows `redirect`s (protocol.md, redirect):
+   * the same message again on a socket to the URL given, at most
+   * MAX_REDIRECTS in a row; a target that cannot be reached sends us back
+   * to the URL we started from.
+   * @param {Message} message
+   * @returns {Promise<Message>} the reply of the node that took it
+   */
+  async requestRedirected(message) {
+    for (let redirects = 0; ; redirects++) {
+      try {
+        return await this.request(message);
+      } catch (e) {
+        if (!(e instanceof NaraError) || e.code !== 'redirect' || !e.redirectUrl) throw e;
+        if (redirects >= MAX_REDIRECTS) {
+          this.url = this.startUrl;
+          throw new NaraError('redirect', `more than ${MAX_REDIRECTS} redirects in a row`);
+        }
+        this.url = e.redirectUrl;
+        try {
+          await this.connect({ quiet: true });
+        } catch {
+          this.url = this.startUrl;
+          await this.connect({ quiet: true });
+        }
       }
-      if (this.ws) this.dropSocket(4000, 'resume failed');
-      else this.scheduleReconnect();
-      return;
     }
-    this.reconnecting = false;
-    this.attempt = 0;
-    this.emit('resumed', reply);
-    // Our address may have changed with the network: new ICE on both.
-    this.restartIce('publish');
-    this.restartIce('subscribe');
-  }
-
-  /** @param {string} reason */
-  giveUp(reason) {
-    this.reconnecting = false;
-    this.resumeSecret = null;
-    if (this.ws) {
-      const ws = this.ws;
-      this.ws = null;
-      ws.close(1000);
-    }
-    this.teardown();
-    this.emit('close', { code: 1006, reason, expected: false });
   }
 
   /**
-   * Back online, or another network: reconnect now. The socket of the old
-   * network is as good as dead (and whatever we sent while offline is
-   * lost), so a call resumes on a new one at once, which restarts ICE too.
+   * A `redirect` answers our join or resume: another node owns the
+   * consultation. The server closes this socket next; that is no loss, so
+   * it is let go at once and its close says nothing. The request is
+   * rejected with code `redirect` and requestRedirected() follows it.
+   * @param {Message} msg
    */
-  networkChanged() {
-    if (this.closed) return;
-    if (this.reconnectTimer) {
-      clearTimeout(this.reconnectTimer);
-      this.reconnectTimer = null;
-      this.reconnect();
-      return;
+  onRedirect(msg) {
+    let id = typeof msg.id === 'number' && this.pending.has(msg.id) ? msg.id : -1;
+    // (A redirect without an id answers the join or resume in flight.)
+    if (id < 0) for (const [k, w] of this.pending) if (w.type === 'join' || w.type === 'resume') id = k;
+    const waiter = this.pending.get(id);
+    if (!waiter || (waiter.type !== 'join' && waiter.type !== 'resume')) return;
+    this.pending.delete(id);
+    clearTimeout(waiter.timer);
+    const ws = this.ws;
+    this.ws = null;
+    this.continuity.stopKeepalive();
+    for (const [, other] of this.pending) {
+      clearTimeout(other.timer);
+      other.reject(new NaraError('connect', 'redirected'));
     }
-    if (this.reconnecting) return;
-    if (this.resumeSecret && this.ws) {
-      this.dropSocket(4000, 'network changed');
-      return;
-    }
-    this.restartIce('publish');
-    this.restartIce('subscribe');
-  }
-
-  /**
-   * An ICE restart of one connection: the server first hears of it
-   * (restart-ice), then publish offers with new credentials, subscribe
-   * answers the server's new offer. Waits for the socket when it is down.
-   * @param {PcName} name
-   */
-  async restartIce(name) {
-    const pc = name === 'publish' ? this.publishPc : this.subscribePc;
-    if (!pc || pc.signalingState === 'closed' || !pc.remoteDescription) return;
-    if (this.restarting[name] || !this.ws || this.ws.readyState !== WebSocket.OPEN || this.reconnecting) {
-      this.restartWanted[name] = true;
-      return;
-    }
-    this.restarting[name] = true;
-    this.restartWanted[name] = false;
-    this.emit('ice-restart', { pc: name });
-    try {
-      await this.request({ type: 'restart-ice', pc: name });
-      if (name === 'publish') await this.negotiatePublish({ iceRestart: true });
-    } catch {
-      // The socket went: the resume restarts ICE again.
-    } finally {
-      this.restarting[name] = false;
-    }
-    if (this.restartWanted[name]) this.restartIce(name);
-  }
-
-  /**
-   * ICE state of one connection: restart when it has been disconnected for
-   * a while, or failed.
-   * @param {PcName} name
-   * @param {RTCPeerConnection} pc
-   */
-  watchIce(name, pc) {
-    const state = pc.iceConnectionState;
-    const timer = this.iceTimers[name];
-    if (state === 'disconnected') {
-      if (!timer) {
-        this.iceTimers[name] = setTimeout(() => {
-          this.iceTimers[name] = null;
-          if (pc.iceConnectionState === 'disconnected' || pc.iceConnectionState === 'failed') this.restartIce(name);
-        }, ICE_DISCONNECTED_MS);
-      }
-      return;
-    }
-    if (timer) clearTimeout(timer);
-    this.iceTimers[name] = null;
-    if (state === 'failed') this.restartIce(name);
+    this.pending.clear();
+    ws?.close(1000);
+    const error = new NaraError('redirect', `redirected to ${String(msg.url)}`);
+    error.redirectUrl = redirectTarget(msg.url, this.startUrl);
+    waiter.reject(error);
   }
 
   /** @param {Message} msg `joined`, as a reply or as an event */
@@ -660,17 +587,7 @@ export class NaraClient extends EventTarget {
   }
 
   teardown() {
-    if (this.keepalive) clearInterval(this.keepalive);
-    this.keepalive = null;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
-    for (const name of /** @type {PcName[]} */ (['publish', 'subscribe'])) {
-      const timer = this.iceTimers[name];
-      if (timer) clearTimeout(timer);
-      this.iceTimers[name] = null;
-    }
-    if (typeof window !== 'undefined') window.removeEventListener('online', this.onOnline);
-    this.connection?.removeEventListener('change', this.onOnline);
+    this.continuity.stop();
     this.resumeSecret = null;
     this.publishPc?.close();
     this.subscribePc?.close();
@@ -708,7 +625,7 @@ export class NaraClient extends EventTarget {
     pc.addEventListener('connectionstatechange', () => {
       this.emit('media-state', { pc: name, state: pc.connectionState });
     });
-    pc.addEventListener('iceconnectionstatechange', () => this.watchIce(name, pc));
+    pc.addEventListener('iceconnectionstatechange', () => this.continuity.watchIce(name, pc));
     return pc;
   }
 

@@ -34,6 +34,16 @@ function ours(client) {
 }
 
 /**
+ * A screen transceiver whose share was refused before it was ever
+ * negotiated, kept idle for the next share. Stopping it instead breaks
+ * Chromium's bookkeeping: the next screen transceiver then has no mid
+ * although the offer carries its m-line (the stopped one takes that mid),
+ * so the share goes out without `screen` and its media is not received.
+ * @type {WeakMap<NaraClient, RTCRtpTransceiver>}
+ */
+const idle = new WeakMap();
+
+/**
  * Starts sharing a screen: asks the browser for one, publishes it as one
  * more video track, detail before frame rate. Rejects (and undoes) when
  * the server refuses or the person cancels the picker.
@@ -46,14 +56,32 @@ export async function startScreenShare(client) {
   // Text and fine lines stay sharp; the encoder gives up frame rate first.
   track.contentHint = 'detail';
   const pc = client.ensurePublishPc();
-  const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+  const spare = idle.get(client);
+  idle.delete(client);
+  /** @type {RTCRtpTransceiver} */
+  let transceiver;
+  if (spare && spare.currentDirection !== 'stopped' && pc.getTransceivers().includes(spare)) {
+    await spare.sender.replaceTrack(track);
+    spare.sender.setStreams(stream);
+    spare.direction = 'sendonly';
+    transceiver = spare;
+  } else {
+    transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+  }
   client.screenTransceiver = transceiver;
   try {
     await client.negotiatePublish();
   } catch (e) {
     client.screenTransceiver = null;
-    transceiver.stop();
     track.stop();
+    // Refused (or lost) before any answer: the offer was rolled back.
+    if (transceiver.mid === null) {
+      await transceiver.sender.replaceTrack(null).catch(() => {});
+      transceiver.direction = 'inactive';
+      idle.set(client, transceiver);
+    } else {
+      transceiver.stop();
+    }
     throw e;
   }
   const params = transceiver.sender.getParameters();
@@ -74,6 +102,9 @@ export async function stopScreenShare(client) {
   const transceiver = ours(client);
   if (!transceiver) return;
   client.screenTransceiver = null;
+  // The button says so at once, whoever stopped it (the browser's own
+  // "Stop sharing" bar ends the track without a click on it).
+  client.emit('screen-share', { sharing: false });
   transceiver.sender.track?.stop();
   transceiver.stop();
   if (!client.closed) await client.negotiatePublish();
@@ -239,6 +270,7 @@ export function mountScreenShare(client, options) {
     if (showing.some((s) => s.track === track)) stream?.removeTrack(track);
   });
   const poll = setInterval(refresh, 1000);
+  on('screen-share', render);
   on('share-allowed', ({ allowed }) => {
     mayShare = !!allowed;
     button.hidden = !mayShare || !navigator.mediaDevices?.getDisplayMedia;
