@@ -60,8 +60,10 @@ static guint32 random_ssrc(void)
 /* ---- transport callbacks ---- */
 
 /* A datagram from the transport, in a buffer of NARA_WORKER_BUF octets
- * that is ours to unprotect in place. */
-static void on_transport_receive(guint8 *data, gsize len, gpointer user_data)
+ * that is ours to unprotect in place. TRUE when it was SRTP or SRTCP that
+ * authenticated: ICE-lite keeps the consent of the address it came from
+ * (lite.c). DTLS does not count: after the handshake a peer sends none. */
+static gboolean on_transport_receive(guint8 *data, gsize len, gpointer user_data)
 {
   NaraPeerCore *core = user_data;
   NaraWorker *worker = core->room->worker;
@@ -70,40 +72,36 @@ static void on_transport_receive(guint8 *data, gsize len, gpointer user_data)
   switch (kind) {
   case NARA_PACKET_DTLS:
     nara_dtls_receive(core->dtls, data, len);
-    return;
+    return FALSE;
   case NARA_PACKET_RTP:
   case NARA_PACKET_RTCP:
     break;
   default:
     nara_worker_count(&worker->packets_dropped, 1);
-    return;
+    return FALSE;
   }
   if (!core->srtp_in || len > NARA_WORKER_MTU) {
     nara_worker_count(&worker->packets_dropped, 1);
-    return;
+    return FALSE;
   }
-  if (kind == NARA_PACKET_RTP) {
-    if (core->role == NARA_PEER_PUBLISH)
-      nara_room_core_publisher_rtp(core, data, len);
-    return;
-  }
+  if (kind == NARA_PACKET_RTP)
+    return core->role == NARA_PEER_PUBLISH && nara_room_core_publisher_rtp(core, data, len);
   if (core->role == NARA_PEER_SUBSCRIBE)
-    nara_room_core_subscriber_rtcp(core, data, len);
-  else
-    nara_room_core_publisher_rtcp(core, data, len);
+    return nara_room_core_subscriber_rtcp(core, data, len);
+  return nara_room_core_publisher_rtcp(core, data, len);
 }
 
-static void on_ice_receive(guint8 *data, gsize len, gpointer user_data)
+static gboolean on_ice_receive(guint8 *data, gsize len, gpointer user_data)
 {
   NaraPeerCore *core = user_data;
   NaraWorker *worker = core->room->worker;
   /* libnice's buffer is not ours to shrink in place: unprotect a copy. */
   if (len > NARA_WORKER_MTU) {
     nara_worker_count(&worker->packets_dropped, 1);
-    return;
+    return FALSE;
   }
   memcpy(worker->rx, data, len);
-  on_transport_receive(worker->rx, len, user_data);
+  return on_transport_receive(worker->rx, len, user_data);
 }
 
 static void flush_pending_dtls(NaraPeerCore *core)

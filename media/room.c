@@ -445,16 +445,11 @@ static void stamp_twcc(NaraPeerCore *sub, guint8 *out, gsize len, gint64 now)
   }
 }
 
-void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
+/* An authenticated RTP packet of pub's: to its track and subscribers. */
+static void publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
 {
   NaraWorker *worker = pub->room->worker;
   NaraRtpHeader h;
-  nara_worker_count(&worker->packets_in, 1);
-  if (!nara_srtp_unprotect(pub->srtp_in, data, &len)) {
-    nara_worker_count(&worker->srtp_failures, 1);
-    drop(pub, "SRTP unprotect failed");
-    return;
-  }
   if (!nara_rtp_parse(data, len, &h)) {
     drop(pub, "malformed RTP");
     return;
@@ -533,6 +528,19 @@ void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
     nara_worker_count(&worker->packets_forwarded, 1);
     nara_worker_count(&worker->bytes_forwarded, out_len);
   }
+}
+
+gboolean nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
+{
+  NaraWorker *worker = pub->room->worker;
+  nara_worker_count(&worker->packets_in, 1);
+  if (!nara_srtp_unprotect(pub->srtp_in, data, &len)) {
+    nara_worker_count(&worker->srtp_failures, 1);
+    drop(pub, "SRTP unprotect failed");
+    return FALSE;
+  }
+  publisher_rtp(pub, data, len);
+  return TRUE;
 }
 
 /* What one compound RTCP packet of a subscriber is working on. */
@@ -684,16 +692,17 @@ static const NaraRtcpVisitor subscriber_visitor = {
   .twcc = on_twcc_feedback,
 };
 
-void nara_room_core_subscriber_rtcp(NaraPeerCore *sub, guint8 *data, gsize len)
+gboolean nara_room_core_subscriber_rtcp(NaraPeerCore *sub, guint8 *data, gsize len)
 {
   if (!nara_srtp_unprotect_rtcp(sub->srtp_in, data, &len)) {
     nara_worker_count(&sub->room->worker->srtp_failures, 1);
     drop(sub, "SRTCP unprotect failed");
-    return;
+    return FALSE;
   }
   SubRtcp ctx = { sub, arrival_us(sub->room->worker), RTX_PER_RTCP };
   if (!nara_rtcp_walk(data, len, &subscriber_visitor, &ctx))
     drop(sub, "malformed RTCP");
+  return TRUE;
 }
 
 static void on_sender_report(const NaraSenderInfo *info, gpointer user_data)
@@ -706,15 +715,16 @@ static void on_sender_report(const NaraSenderInfo *info, gpointer user_data)
 
 static const NaraRtcpVisitor publisher_visitor = { .sender_report = on_sender_report };
 
-void nara_room_core_publisher_rtcp(NaraPeerCore *pub, guint8 *data, gsize len)
+gboolean nara_room_core_publisher_rtcp(NaraPeerCore *pub, guint8 *data, gsize len)
 {
   if (!nara_srtp_unprotect_rtcp(pub->srtp_in, data, &len)) {
     nara_worker_count(&pub->room->worker->srtp_failures, 1);
     drop(pub, "SRTCP unprotect failed");
-    return;
+    return FALSE;
   }
   if (!nara_rtcp_walk(data, len, &publisher_visitor, pub))
     drop(pub, "malformed RTCP");
+  return TRUE;
 }
 
 void nara_room_core_tick(NaraRoomCore *room)

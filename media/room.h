@@ -143,10 +143,11 @@ void nara_room_core_unroute(NaraSubSlot *slot);
 void nara_room_core_track_init(NaraPubTrack *track);
 void nara_room_core_track_free(NaraRoomCore *room, NaraPubTrack *track);
 
-/* Packet path, on the datagram the worker just received (in worker->rx). */
-void nara_room_core_publisher_rtp(NaraPeerCore *publisher, guint8 *data, gsize len);
-void nara_room_core_publisher_rtcp(NaraPeerCore *publisher, guint8 *data, gsize len);
-void nara_room_core_subscriber_rtcp(NaraPeerCore *subscriber, guint8 *data, gsize len);
+/* Packet path, on the datagram the worker just received (in worker->rx).
+ * TRUE when it authenticated (SRTP/SRTCP, no replay), whatever came next. */
+gboolean nara_room_core_publisher_rtp(NaraPeerCore *publisher, guint8 *data, gsize len);
+gboolean nara_room_core_publisher_rtcp(NaraPeerCore *publisher, guint8 *data, gsize len);
+gboolean nara_room_core_subscriber_rtcp(NaraPeerCore *subscriber, guint8 *data, gsize len);
 /* Sends a PLI for the track upstream; force skips the 300 ms coalescing. */
 void nara_room_core_request_keyframe(NaraPubTrack *track, gboolean force);
 /* A keyframe for what a slot is about to show (its wanted layer). */

@@ -49,7 +49,7 @@ static void on_keyframe_request(guint32 media_ssrc, gpointer user_data)
     peer->cb.keyframe_request(peer, peer->user_data);
 }
 
-static void on_receive(guint8 *data, gsize len, gpointer user_data)
+static gboolean on_receive(guint8 *data, gsize len, gpointer user_data)
 {
   LoadPeer *peer = user_data;
   NaraPacketKind kind = nara_packet_classify(data, len);
@@ -64,6 +64,7 @@ static void on_receive(guint8 *data, gsize len, gpointer user_data)
     if (nara_srtp_unprotect_rtcp(peer->in, data, &len))
       nara_rtcp_for_each_keyframe_request(data, len, on_keyframe_request, peer);
   }
+  return FALSE; /* libnice keeps consent itself */
 }
 
 static void on_ice_state(NaraIceState state, gpointer user_data)
