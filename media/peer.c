@@ -581,6 +581,22 @@ static void assign_rtx_pts(NaraPeerCore *core)
                                           : 111]
         = TRUE;
   }
+  /* RED (RFC 2198) keeps its publisher's number only where no m-line uses
+   * it for another codec or for RED over another Opus number; otherwise
+   * that slot is offered plain Opus (room.c sends it the primary block). */
+  guint8 red_of[128] = { 0 }; /* RED number → the Opus number it carries + 1 */
+  for (guint i = 0; i < core->slots->len; i++) {
+    NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
+    guint8 red = slot->codec.red_pt & 0x7f;
+    if (!red || slot->kind != NARA_TRACK_AUDIO)
+      continue;
+    if (used[red] || (red_of[red] && red_of[red] != slot->codec.pt + 1))
+      slot->codec.red_pt = 0;
+    else
+      red_of[red] = (guint8)(slot->codec.pt + 1);
+  }
+  for (guint pt = 0; pt < 128; pt++)
+    used[pt] = used[pt] || red_of[pt];
   for (guint i = 0; i < core->slots->len; i++) {
     NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
     guint8 pt = slot->codec.rtx_pt;
@@ -735,6 +751,9 @@ static void subscribe_answer(NaraPeerCore *core, const char *sdp)
     slot->rtx_pt = slot->rtx_ssrc && slot->codec.rtx_pt && m->codec.rtx_pt == slot->codec.rtx_pt
                        ? slot->codec.rtx_pt
                        : 0;
+    /* RED as it came only if the answer kept it, else the primary Opus. */
+    slot->red_pt
+        = slot->codec.red_pt && m->codec.red_pt == slot->codec.red_pt ? slot->codec.red_pt : 0;
     if (slot->answered)
       continue;
     memcpy(slot->sub_ext_ids, m->ext_ids, sizeof slot->sub_ext_ids);

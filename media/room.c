@@ -20,6 +20,7 @@
 
 #include "drop_log.h"
 #include "peer.h"
+#include "red.h"
 #include "rtcp.h"
 
 #include <string.h>
@@ -239,7 +240,7 @@ static NaraPubTrack *learn_track(NaraPeerCore *pub, const guint8 *data, gsize le
       continue;
     if (t->n_layers > 1)
       return learn_layer(pub, t, data, len, h, rtx);
-    if (t->codec.pt == h->pt) {
+    if (t->codec.pt == h->pt || (t->codec.red_pt && t->codec.red_pt == h->pt)) {
       t->ssrc = h->ssrc;
       return t;
     }
@@ -488,7 +489,9 @@ static void publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
                                          &track->width, &track->height);
   if (!pub->forward[track->info.kind])
     return;
-  gsize payload = len - h.header_len;
+  /* Opus in RED (RFC 2198): as it is to subscribers that took RED, the
+   * primary block alone to the others (red.c). */
+  gboolean red = track->codec.red_pt && h.pt == track->codec.red_pt;
   for (guint i = 0; i < group->outputs->len; i++) {
     NaraSubSlot *slot = g_ptr_array_index(group->outputs, i);
     NaraPeerCore *sub = slot->subscriber;
@@ -503,11 +506,21 @@ static void publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
      * (ICE-lite: sent with the rest of this receive batch), else in tx. */
     gsize out_len = len;
     guint8 *out = nara_transport_batch_buffer(sub->transport, worker->tx);
-    memcpy(out, data, len);
+    if (G_UNLIKELY(red && !slot->red_pt))
+      out_len = nara_red_strip(out, NARA_WORKER_BUF, data, len, &h, track->codec.pt);
+    else
+      memcpy(out, data, len);
+    if (!out_len) {
+      drop(pub, "malformed RED");
+      continue;
+    }
     if (!nara_rtp_rewrite(out, out_len, &slot->rewrite)) {
       drop(sub, "rewrite failed");
       continue;
     }
+    if (red && slot->red_pt)
+      out[1] = (guint8)((out[1] & 0x80) | slot->red_pt);
+    gsize payload = out_len - h.header_len;
     guint16 seq = (guint16)(h.seq + slot->seq_delta);
     guint32 ts = h.timestamp + slot->ts_delta;
     put_seq_ts(out, seq, ts);

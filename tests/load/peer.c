@@ -163,8 +163,8 @@ char *load_peer_create_offer(LoadPeer *peer, const char *name, const guint32 ssr
   NaraSdpOfferMedia media[2];
   NaraSdpLocal local;
   static const NaraSdpCodec opus
-      = { LOAD_CLIP_PT_AUDIO, "opus", 48000, 2, "minptime=10;useinbandfec=1", 0, FALSE, FALSE };
-  static const NaraSdpCodec vp8 = { LOAD_CLIP_PT_VIDEO, "VP8", 90000, 0, "", 0, FALSE, FALSE };
+      = { LOAD_CLIP_PT_AUDIO, "opus", 48000, 2, "minptime=10;useinbandfec=1", 0, FALSE, FALSE, 0 };
+  static const NaraSdpCodec vp8 = { LOAD_CLIP_PT_VIDEO, "VP8", 90000, 0, "", 0, FALSE, FALSE, 0 };
 
   memset(media, 0, sizeof media);
   for (guint i = 0; i < 2; i++) {
