@@ -32,8 +32,11 @@ typedef struct {
 } NaraIceConfig;
 
 typedef struct {
-  /* A datagram that is not STUN; data may be modified by the callee. */
-  void (*receive)(guint8 *data, gsize len, gpointer user_data);
+  /* A datagram that is not STUN; data may be modified by the callee.
+   * TRUE: it was SRTP or SRTCP that authenticated (and was no replay), so
+   * the peer holding the keys sent it; ICE-lite counts that as consent
+   * (lite.c). */
+  gboolean (*receive)(guint8 *data, gsize len, gpointer user_data);
   void (*state_changed)(NaraIceState state, gpointer user_data);
 } NaraIceCallbacks;
 

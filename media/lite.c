@@ -6,6 +6,23 @@
  * worker's host candidates. An ICE restart changes the credentials and
  * keeps the selected address until a check proves another. Sockets and batching are the
  * mux's. Runs on the media worker that owns the mux.
+ *
+ * Consent (RFC 7675) is refreshed by a valid check, as the RFC says, and
+ * also by SRTP or SRTCP that authenticated and came from the selected
+ * address. Browsers check every ~5 s, but libnice with its default
+ * keepalives (GStreamer's webrtcbin, for one) sends Binding indications,
+ * which carry no credentials and cannot count, so a strict reading drops
+ * such a peer 30 s into every call. Counting its media departs from the
+ * RFC, which asks the agent that sends media to check consent itself (a
+ * lite agent sends no checks), and it keeps what consent is for, that we
+ * never send to an address that did not ask: the address proved itself
+ * with a signed check first (nothing is sent, and nothing refreshed,
+ * before), and only the holder of this peer's DTLS-SRTP keys can make a
+ * packet authenticate; the replay window turns away a captured packet sent
+ * again, from that address or another. Media from any other address, even
+ * one that was checked, refreshes nothing and selects nothing. The
+ * receive path only sets a flag on the address; the once-a-second tick
+ * turns it into a time.
  */
 #include "lite.h"
 
@@ -28,6 +45,8 @@ typedef struct {
   NaraMuxKey key;
   NaraSockAddr addr;
   gint64 last_check_us; /* last valid Binding request from it */
+  gint64 last_media_us; /* last tick that found media_seen */
+  gboolean media_seen;  /* authenticated SRTP/SRTCP while selected, since that tick */
 } LiteAddress;
 
 struct _NaraLite {
@@ -213,6 +232,8 @@ static int learn(NaraLite *lite, guint socket, const NaraSockAddr *from, gint64 
   a->key = key;
   a->addr = *from;
   a->last_check_us = now;
+  a->last_media_us = 0;
+  a->media_seen = FALSE;
   nara_mux_map(lite->mux, &a->key, lite);
   return slot;
 }
@@ -259,11 +280,16 @@ void nara_lite_handle_request(NaraLite *lite, guint socket, const NaraSockAddr *
   set_state(lite, NARA_ICE_CONNECTED);
 }
 
-void nara_lite_receive(NaraLite *lite, guint8 *data, gsize len)
+void nara_lite_receive(NaraLite *lite, const NaraMuxKey *from, guint8 *data, gsize len)
 {
   if (lite->state == NARA_ICE_FAILED)
     return;
-  lite->callbacks.receive(data, len, lite->user_data);
+  if (!lite->callbacks.receive(data, len, lite->user_data) || lite->selected < 0)
+    return;
+  /* Authenticated: consent for the selected address only (file comment). */
+  LiteAddress *a = &lite->addresses[lite->selected];
+  if (memcmp(&a->key, from, sizeof *from) == 0)
+    a->media_seen = TRUE;
 }
 
 void nara_lite_forget(NaraLite *lite, const NaraMuxKey *key)
@@ -296,11 +322,22 @@ void nara_lite_tick(NaraLite *lite, gint64 now_us)
 {
   if (lite->state == NARA_ICE_FAILED)
     return;
+  /* A flag set while another address was selected counts for nothing. */
+  for (int i = 0; i < MAX_ADDRESSES; i++) {
+    LiteAddress *a = &lite->addresses[i];
+    if (a->media_seen && i == lite->selected)
+      a->last_media_us = now_us;
+    a->media_seen = FALSE;
+  }
   /* RFC 7675 §5.1: consent lasts 30 s from the last check on the selected
-   * pair (browsers send one every ~5 s). A peer that never checks after
-   * the remote description fails after as long. */
-  gint64 since = lite->selected >= 0 ? lite->addresses[lite->selected].last_check_us
-                                     : lite->waiting_since_us;
+   * pair (browsers send one every ~5 s), or here from its last
+   * authenticated media. A peer that never checks after the remote
+   * description fails after as long. */
+  gint64 since = lite->waiting_since_us;
+  if (lite->selected >= 0) {
+    const LiteAddress *a = &lite->addresses[lite->selected];
+    since = MAX(a->last_check_us, a->last_media_us);
+  }
   if (since && now_us - since > NARA_LITE_CONSENT_US) {
     g_info("ICE-lite %s: %s", lite->ufrag,
            lite->selected >= 0 ? "consent expired" : "no valid check arrived");

@@ -2,8 +2,10 @@
  *
  * The server side of RFC 8445 §2.5: it never sends checks, it answers the
  * browser's, learns from them where the browser is (the selected address
- * follows USE-CANDIDATE, §7.3.1.5), and declares the peer dead when checks
- * stop (consent, RFC 7675 §5.1). Implements NaraTransport (transport.h).
+ * follows USE-CANDIDATE, §7.3.1.5), and declares the peer dead when both
+ * checks and authenticated media from the selected address stop (consent,
+ * RFC 7675 §5.1, widened: see lite.c). Implements NaraTransport
+ * (transport.h).
  *
  * Threading: the worker that owns the mux, for every call and callback.
  */
@@ -18,8 +20,9 @@
 
 G_BEGIN_DECLS
 
-/* RFC 7675 §5.1: consent expires 30 s after the last valid check; the same
- * bound applies to the first check after the remote description. */
+/* RFC 7675 §5.1: consent expires 30 s after the last valid check (or
+ * authenticated SRTP/SRTCP from the selected address); the same bound
+ * applies to the first check after the remote description. */
 #define NARA_LITE_CONSENT_US (30 * G_USEC_PER_SEC)
 
 /* (transfer full) A transport on mux. callbacks->receive gets datagrams in
@@ -31,8 +34,9 @@ NaraTransport *nara_lite_new(NaraMux *mux, const NaraIceCallbacks *callbacks, gp
  * transport's ufrag; msg has passed nara_stun_parse() with a FINGERPRINT. */
 void nara_lite_handle_request(NaraLite *lite, guint socket, const NaraSockAddr *from,
                               const guint8 *data, gsize len, const NaraStunMessage *msg);
-/* From the mux: a datagram that is not STUN from one of lite's addresses. */
-void nara_lite_receive(NaraLite *lite, guint8 *data, gsize len);
+/* From the mux: a datagram that is not STUN from one of lite's addresses
+ * (from, which the mux mapped to lite). */
+void nara_lite_receive(NaraLite *lite, const NaraMuxKey *from, guint8 *data, gsize len);
 /* From the mux: key now belongs to another peer; drop it without unmapping. */
 void nara_lite_forget(NaraLite *lite, const NaraMuxKey *key);
 void nara_lite_tick(NaraLite *lite, gint64 now_us);

@@ -408,7 +408,7 @@ static gboolean handle_datagram(NaraMux *mux, guint socket, guint i)
     nara_mux_drop(mux, "from an address no check came from");
     return FALSE;
   }
-  nara_lite_receive(lite, data, len);
+  nara_lite_receive(lite, &key, data, len);
   return data[0] >= 128 && data[0] <= 191;
 }
 

@@ -60,8 +60,10 @@ static guint32 random_ssrc(void)
 /* ---- transport callbacks ---- */
 
 /* A datagram from the transport, in a buffer of NARA_WORKER_BUF octets
- * that is ours to unprotect in place. */
-static void on_transport_receive(guint8 *data, gsize len, gpointer user_data)
+ * that is ours to unprotect in place. TRUE when it was SRTP or SRTCP that
+ * authenticated: ICE-lite keeps the consent of the address it came from
+ * (lite.c). DTLS does not count: after the handshake a peer sends none. */
+static gboolean on_transport_receive(guint8 *data, gsize len, gpointer user_data)
 {
   NaraPeerCore *core = user_data;
   NaraWorker *worker = core->room->worker;
@@ -70,40 +72,36 @@ static void on_transport_receive(guint8 *data, gsize len, gpointer user_data)
   switch (kind) {
   case NARA_PACKET_DTLS:
     nara_dtls_receive(core->dtls, data, len);
-    return;
+    return FALSE;
   case NARA_PACKET_RTP:
   case NARA_PACKET_RTCP:
     break;
   default:
     nara_worker_count(&worker->packets_dropped, 1);
-    return;
+    return FALSE;
   }
   if (!core->srtp_in || len > NARA_WORKER_MTU) {
     nara_worker_count(&worker->packets_dropped, 1);
-    return;
+    return FALSE;
   }
-  if (kind == NARA_PACKET_RTP) {
-    if (core->role == NARA_PEER_PUBLISH)
-      nara_room_core_publisher_rtp(core, data, len);
-    return;
-  }
+  if (kind == NARA_PACKET_RTP)
+    return core->role == NARA_PEER_PUBLISH && nara_room_core_publisher_rtp(core, data, len);
   if (core->role == NARA_PEER_SUBSCRIBE)
-    nara_room_core_subscriber_rtcp(core, data, len);
-  else
-    nara_room_core_publisher_rtcp(core, data, len);
+    return nara_room_core_subscriber_rtcp(core, data, len);
+  return nara_room_core_publisher_rtcp(core, data, len);
 }
 
-static void on_ice_receive(guint8 *data, gsize len, gpointer user_data)
+static gboolean on_ice_receive(guint8 *data, gsize len, gpointer user_data)
 {
   NaraPeerCore *core = user_data;
   NaraWorker *worker = core->room->worker;
   /* libnice's buffer is not ours to shrink in place: unprotect a copy. */
   if (len > NARA_WORKER_MTU) {
     nara_worker_count(&worker->packets_dropped, 1);
-    return;
+    return FALSE;
   }
   memcpy(worker->rx, data, len);
-  on_transport_receive(worker->rx, len, user_data);
+  return on_transport_receive(worker->rx, len, user_data);
 }
 
 static void flush_pending_dtls(NaraPeerCore *core)
@@ -583,6 +581,22 @@ static void assign_rtx_pts(NaraPeerCore *core)
                                           : 111]
         = TRUE;
   }
+  /* RED (RFC 2198) keeps its publisher's number only where no m-line uses
+   * it for another codec or for RED over another Opus number; otherwise
+   * that slot is offered plain Opus (room.c sends it the primary block). */
+  guint8 red_of[128] = { 0 }; /* RED number → the Opus number it carries + 1 */
+  for (guint i = 0; i < core->slots->len; i++) {
+    NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
+    guint8 red = slot->codec.red_pt & 0x7f;
+    if (!red || slot->kind != NARA_TRACK_AUDIO)
+      continue;
+    if (used[red] || (red_of[red] && red_of[red] != slot->codec.pt + 1))
+      slot->codec.red_pt = 0;
+    else
+      red_of[red] = (guint8)(slot->codec.pt + 1);
+  }
+  for (guint pt = 0; pt < 128; pt++)
+    used[pt] = used[pt] || red_of[pt];
   for (guint i = 0; i < core->slots->len; i++) {
     NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
     guint8 pt = slot->codec.rtx_pt;
@@ -737,6 +751,9 @@ static void subscribe_answer(NaraPeerCore *core, const char *sdp)
     slot->rtx_pt = slot->rtx_ssrc && slot->codec.rtx_pt && m->codec.rtx_pt == slot->codec.rtx_pt
                        ? slot->codec.rtx_pt
                        : 0;
+    /* RED as it came only if the answer kept it, else the primary Opus. */
+    slot->red_pt
+        = slot->codec.red_pt && m->codec.red_pt == slot->codec.red_pt ? slot->codec.red_pt : 0;
     if (slot->answered)
       continue;
     memcpy(slot->sub_ext_ids, m->ext_ids, sizeof slot->sub_ext_ids);

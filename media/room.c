@@ -20,6 +20,7 @@
 
 #include "drop_log.h"
 #include "peer.h"
+#include "red.h"
 #include "rtcp.h"
 
 #include <string.h>
@@ -239,7 +240,7 @@ static NaraPubTrack *learn_track(NaraPeerCore *pub, const guint8 *data, gsize le
       continue;
     if (t->n_layers > 1)
       return learn_layer(pub, t, data, len, h, rtx);
-    if (t->codec.pt == h->pt) {
+    if (t->codec.pt == h->pt || (t->codec.red_pt && t->codec.red_pt == h->pt)) {
       t->ssrc = h->ssrc;
       return t;
     }
@@ -445,16 +446,11 @@ static void stamp_twcc(NaraPeerCore *sub, guint8 *out, gsize len, gint64 now)
   }
 }
 
-void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
+/* An authenticated RTP packet of pub's: to its track and subscribers. */
+static void publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
 {
   NaraWorker *worker = pub->room->worker;
   NaraRtpHeader h;
-  nara_worker_count(&worker->packets_in, 1);
-  if (!nara_srtp_unprotect(pub->srtp_in, data, &len)) {
-    nara_worker_count(&worker->srtp_failures, 1);
-    drop(pub, "SRTP unprotect failed");
-    return;
-  }
   if (!nara_rtp_parse(data, len, &h)) {
     drop(pub, "malformed RTP");
     return;
@@ -493,7 +489,9 @@ void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
                                          &track->width, &track->height);
   if (!pub->forward[track->info.kind])
     return;
-  gsize payload = len - h.header_len;
+  /* Opus in RED (RFC 2198): as it is to subscribers that took RED, the
+   * primary block alone to the others (red.c). */
+  gboolean red = track->codec.red_pt && h.pt == track->codec.red_pt;
   for (guint i = 0; i < group->outputs->len; i++) {
     NaraSubSlot *slot = g_ptr_array_index(group->outputs, i);
     NaraPeerCore *sub = slot->subscriber;
@@ -508,11 +506,21 @@ void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
      * (ICE-lite: sent with the rest of this receive batch), else in tx. */
     gsize out_len = len;
     guint8 *out = nara_transport_batch_buffer(sub->transport, worker->tx);
-    memcpy(out, data, len);
+    if (G_UNLIKELY(red && !slot->red_pt))
+      out_len = nara_red_strip(out, NARA_WORKER_BUF, data, len, &h, track->codec.pt);
+    else
+      memcpy(out, data, len);
+    if (!out_len) {
+      drop(pub, "malformed RED");
+      continue;
+    }
     if (!nara_rtp_rewrite(out, out_len, &slot->rewrite)) {
       drop(sub, "rewrite failed");
       continue;
     }
+    if (red && slot->red_pt)
+      out[1] = (guint8)((out[1] & 0x80) | slot->red_pt);
+    gsize payload = out_len - h.header_len;
     guint16 seq = (guint16)(h.seq + slot->seq_delta);
     guint32 ts = h.timestamp + slot->ts_delta;
     put_seq_ts(out, seq, ts);
@@ -533,6 +541,19 @@ void nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
     nara_worker_count(&worker->packets_forwarded, 1);
     nara_worker_count(&worker->bytes_forwarded, out_len);
   }
+}
+
+gboolean nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
+{
+  NaraWorker *worker = pub->room->worker;
+  nara_worker_count(&worker->packets_in, 1);
+  if (!nara_srtp_unprotect(pub->srtp_in, data, &len)) {
+    nara_worker_count(&worker->srtp_failures, 1);
+    drop(pub, "SRTP unprotect failed");
+    return FALSE;
+  }
+  publisher_rtp(pub, data, len);
+  return TRUE;
 }
 
 /* What one compound RTCP packet of a subscriber is working on. */
@@ -684,16 +705,17 @@ static const NaraRtcpVisitor subscriber_visitor = {
   .twcc = on_twcc_feedback,
 };
 
-void nara_room_core_subscriber_rtcp(NaraPeerCore *sub, guint8 *data, gsize len)
+gboolean nara_room_core_subscriber_rtcp(NaraPeerCore *sub, guint8 *data, gsize len)
 {
   if (!nara_srtp_unprotect_rtcp(sub->srtp_in, data, &len)) {
     nara_worker_count(&sub->room->worker->srtp_failures, 1);
     drop(sub, "SRTCP unprotect failed");
-    return;
+    return FALSE;
   }
   SubRtcp ctx = { sub, arrival_us(sub->room->worker), RTX_PER_RTCP };
   if (!nara_rtcp_walk(data, len, &subscriber_visitor, &ctx))
     drop(sub, "malformed RTCP");
+  return TRUE;
 }
 
 static void on_sender_report(const NaraSenderInfo *info, gpointer user_data)
@@ -706,15 +728,16 @@ static void on_sender_report(const NaraSenderInfo *info, gpointer user_data)
 
 static const NaraRtcpVisitor publisher_visitor = { .sender_report = on_sender_report };
 
-void nara_room_core_publisher_rtcp(NaraPeerCore *pub, guint8 *data, gsize len)
+gboolean nara_room_core_publisher_rtcp(NaraPeerCore *pub, guint8 *data, gsize len)
 {
   if (!nara_srtp_unprotect_rtcp(pub->srtp_in, data, &len)) {
     nara_worker_count(&pub->room->worker->srtp_failures, 1);
     drop(pub, "SRTCP unprotect failed");
-    return;
+    return FALSE;
   }
   if (!nara_rtcp_walk(data, len, &publisher_visitor, pub))
     drop(pub, "malformed RTCP");
+  return TRUE;
 }
 
 void nara_room_core_tick(NaraRoomCore *room)

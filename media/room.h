@@ -91,6 +91,9 @@ struct _NaraSubSlot {
   gint64 last_sent_us; /* 0: nothing sent yet on this SSRC */
   NaraLayerState state;
   gboolean told_paused; /* the control thread was told it is paused */
+  /* Opus in RED (RFC 2198): the answer accepted RED, so it is forwarded as
+   * it comes under this number; 0: the primary block alone, as Opus. */
+  guint8 red_pt;
 };
 
 /* The size a subscriber shows a track at (set_view), kept by track id so
@@ -143,10 +146,11 @@ void nara_room_core_unroute(NaraSubSlot *slot);
 void nara_room_core_track_init(NaraPubTrack *track);
 void nara_room_core_track_free(NaraRoomCore *room, NaraPubTrack *track);
 
-/* Packet path, on the datagram the worker just received (in worker->rx). */
-void nara_room_core_publisher_rtp(NaraPeerCore *publisher, guint8 *data, gsize len);
-void nara_room_core_publisher_rtcp(NaraPeerCore *publisher, guint8 *data, gsize len);
-void nara_room_core_subscriber_rtcp(NaraPeerCore *subscriber, guint8 *data, gsize len);
+/* Packet path, on the datagram the worker just received (in worker->rx).
+ * TRUE when it authenticated (SRTP/SRTCP, no replay), whatever came next. */
+gboolean nara_room_core_publisher_rtp(NaraPeerCore *publisher, guint8 *data, gsize len);
+gboolean nara_room_core_publisher_rtcp(NaraPeerCore *publisher, guint8 *data, gsize len);
+gboolean nara_room_core_subscriber_rtcp(NaraPeerCore *subscriber, guint8 *data, gsize len);
 /* Sends a PLI for the track upstream; force skips the 300 ms coalescing. */
 void nara_room_core_request_keyframe(NaraPubTrack *track, gboolean force);
 /* A keyframe for what a slot is about to show (its wanted layer). */

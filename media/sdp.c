@@ -399,6 +399,32 @@ static guint8 find_rtx(const GstSDPMedia *gm, const MediaScan *s, guint apt)
   return 0;
 }
 
+/* RFC 2198 with Opus (what Chromium offers): "a=rtpmap:63 red/48000/2",
+ * "a=fmtp:63 111/111", every block the chosen Opus payload type. */
+static guint8 find_red(const GstSDPMedia *gm, const MediaScan *s, guint primary)
+{
+  for (guint i = 0; i < gst_sdp_media_formats_len(gm); i++) {
+    const char *f = gst_sdp_media_get_format(gm, i);
+    guint64 pt;
+    if (!f || !read_uint(&f, MAX_PT - 1, &pt) || *f || !s->rtpmap[pt].set || pt == primary
+        || pt == 0 || g_ascii_strcasecmp(s->rtpmap[pt].name, "red") != 0
+        || s->rtpmap[pt].clock_rate != 48000 || s->rtpmap[pt].channels != 2 || !s->fmtp[pt])
+      continue;
+    const char *p = s->fmtp[pt];
+    gboolean ok = TRUE;
+    for (guint blocks = 1; ok; blocks++) {
+      guint64 n;
+      ok = blocks <= 8 && read_uint(&p, MAX_PT - 1, &n) && n == primary;
+      if (*p != '/')
+        break;
+      p++;
+    }
+    if (ok && !*p)
+      return (guint8)pt;
+  }
+  return 0;
+}
+
 static gboolean choose_codec(const GstSDPMedia *gm, const MediaScan *s, NaraSdpMedia *m,
                              GError **error)
 {
@@ -435,6 +461,7 @@ static gboolean choose_codec(const GstSDPMedia *gm, const MediaScan *s, NaraSdpM
   c->nack = s->nack[best];
   c->twcc = s->twcc[best];
   c->rtx_pt = find_rtx(gm, s, best);
+  c->red_pt = m->kind == NARA_TRACK_AUDIO ? find_red(gm, s, best) : 0;
   if (s->fid_primary && s->fid_primary == m->ssrc)
     m->rtx_ssrc = s->fid_repair;
   return copy_text(c->fmtp, s->fmtp[best], "a=fmtp", error);

@@ -66,6 +66,10 @@ typedef struct {
   guint8 rtx_pt;                /* RFC 4588 rtx with apt=pt; 0 if none */
   gboolean nack;                /* a=rtcp-fb:<pt> nack (generic NACK) */
   gboolean twcc;                /* a=rtcp-fb:<pt> transport-cc */
+  /* Opus: RFC 2198 RED (red/48000/2, a=fmtp "<pt>/<pt>") carrying this
+   * codec only; 0 if none. Written first in Nara's m-lines, so a browser
+   * sends RED. */
+  guint8 red_pt;
 } NaraSdpCodec;
 
 /* One m-line of a remote description. */
@@ -140,12 +144,12 @@ NaraDtlsSetup nara_sdp_answer_setup(NaraDtlsSetup offered);
 /* Parses an offer or answer (what = "offer"/"answer" for messages). */
 gboolean nara_sdp_parse(const char *sdp, NaraSdpRemote *out, GError **error);
 /* (transfer full) The publish answer: every m-line recvonly with the chosen
- * codec (and its rtx, generic NACK and transport-cc if offered), rtcp-mux,
+ * codec (and its rtx, RED first, generic NACK and transport-cc if offered), rtcp-mux,
  * BUNDLE of all accepted mids, a=ice-lite if local says so. */
 char *nara_sdp_build_answer(const NaraSdpRemote *offer, const NaraSdpLocal *local);
 /* (transfer full) A subscribe offer: sendonly m-lines with a=ssrc and msid;
  * video offers generic NACK, and RTX (with its FID group) when codec.rtx_pt
- * is set. */
+ * is set; audio offers RED first when codec.red_pt is set. */
 char *nara_sdp_build_offer(const NaraSdpOfferMedia *media, guint n_media,
                            const NaraSdpLocal *local);
 

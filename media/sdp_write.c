@@ -133,12 +133,26 @@ static void add_codec(GstSDPMedia *m, NaraTrackKind kind, const NaraSdpCodec *c,
     add_attr_printf(m, "rtcp-fb", "%u transport-cc", c->pt);
   if (c->fmtp[0])
     add_attr_printf(m, "fmtp", "%u %s", c->pt, c->fmtp);
+  /* RFC 2198: RED first on the m= line (init_mline), then the Opus it
+   * carries; Chromium sends RED only when the other side lists it first. */
+  if (kind == NARA_TRACK_AUDIO && c->red_pt) {
+    g_autofree char *fmt = g_strdup_printf("%u", c->pt);
+    gst_sdp_media_add_format(m, fmt);
+    add_attr_printf(m, "rtpmap", "%u red/%u/%u", c->red_pt, c->clock_rate, c->channels);
+    add_attr_printf(m, "fmtp", "%u %u/%u", c->red_pt, c->pt, c->pt);
+  }
   if (kind == NARA_TRACK_VIDEO && c->rtx_pt) {
     g_autofree char *fmt = g_strdup_printf("%u", c->rtx_pt);
     gst_sdp_media_add_format(m, fmt);
     add_attr_printf(m, "rtpmap", "%u rtx/%u", c->rtx_pt, c->clock_rate);
     add_attr_printf(m, "fmtp", "%u apt=%u", c->rtx_pt, c->pt);
   }
+}
+
+/* The first format of an m-line: RED where it carries the codec. */
+static guint8 first_pt(NaraTrackKind kind, const NaraSdpCodec *c)
+{
+  return kind == NARA_TRACK_AUDIO && c->red_pt ? c->red_pt : c->pt;
 }
 
 /* gst_sdp_media_init() frees what it finds, so m must start zeroed. */
@@ -182,7 +196,7 @@ char *nara_sdp_build_answer(const NaraSdpRemote *offer, const NaraSdpLocal *loca
       continue;
     }
     init_mline(&m, o->kind == NARA_TRACK_VIDEO ? "video" : "audio", local->port ? local->port : 9u,
-               o->proto[0] ? o->proto : "UDP/TLS/RTP/SAVPF", o->codec.pt);
+               o->proto[0] ? o->proto : "UDP/TLS/RTP/SAVPF", first_pt(o->kind, &o->codec));
     add_transport(&m, local, setup, first);
     gst_sdp_media_add_attribute(&m, "mid", o->mid);
     for (guint e = 0; e < G_N_ELEMENTS(answer_exts); e++) {
@@ -235,7 +249,7 @@ char *nara_sdp_build_offer(const NaraSdpOfferMedia *media, guint n_media, const 
     /* Port 9 even when inactive: port 0 would retire the m-line for good
      * (RFC 8843 §7.3.3), and slots are reused for later tracks. */
     init_mline(&m, video ? "video" : "audio", local->port ? local->port : 9u, "UDP/TLS/RTP/SAVPF",
-               c->pt);
+               first_pt(o->kind, c));
     add_transport(&m, local, NARA_DTLS_SETUP_ACTPASS, i == 0);
     gst_sdp_media_add_attribute(&m, "mid", o->mid);
     if (video)

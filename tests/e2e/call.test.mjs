@@ -21,6 +21,30 @@ import {
 } from './lib/browser.mjs';
 import { startNara } from './lib/server.mjs';
 
+/**
+ * RED for Opus (RFC 2198) as negotiated on a page: whether Nara's publish
+ * answer lists red/48000/2 first on an audio m-line (so Chromium sends RED:
+ * its stats still name the Opus inside), and on how many audio m-lines the
+ * page's subscribe answer kept it.
+ * @param {import('playwright-core').Page} page
+ * @returns {Promise<{publishRed: boolean, subscribeRed: number}>}
+ */
+function redNegotiated(page) {
+  return page.evaluate(() => {
+    const w = /** @type {any} */ (window);
+    /** @param {string} sdp @returns {string[][]} the audio sections' lines */
+    const audio = (sdp) => sdp.split(/\r\n(?=m=)/).filter((m) => m.startsWith('m=audio')).map((m) => m.split('\r\n'));
+    /** @param {string[]} lines @param {string} pt */
+    const isRed = (lines, pt) => lines.some((l) => l.startsWith(`a=rtpmap:${pt} red/48000/2`));
+    const pub = audio(w.nara?.publishPc?.currentRemoteDescription?.sdp ?? '');
+    const sub = audio(w.nara?.subscribePc?.currentLocalDescription?.sdp ?? '');
+    return {
+      publishRed: pub.length > 0 && pub.every((lines) => isRed(lines, lines[0].split(' ')[3])),
+      subscribeRed: sub.filter((lines) => lines.some((l) => / red\/48000\/2/.test(l))).length,
+    };
+  });
+}
+
 const skip = browserMissing();
 /** @type {Awaited<ReturnType<typeof startNara>> | undefined} */
 let nara;
@@ -96,6 +120,14 @@ test('three browsers see and hear each other, chat, mute, stop the camera, leave
     t.diagnostic(`publish transport: ${JSON.stringify(pub)}`);
     t.diagnostic(`subscribe transport: ${JSON.stringify(sub)}`);
     assert.ok(sub?.srtpCipher, 'no SRTP cipher negotiated on the subscribe connection');
+
+    // RED for Opus (RFC 2198) end to end: Chromium offers it, Nara's answer
+    // lists it first, so the browser sends it, and passes it to browsers
+    // that took it in their subscribe answer; the audio above decoded.
+    const red = await redNegotiated(pages[0].page);
+    t.diagnostic(`page 1 RED: ${JSON.stringify(red)}`);
+    assert.ok(red.publishRed, 'Nara did not answer page 1 with RED first');
+    assert.equal(red.subscribeRed, 2, 'page 1 did not take RED for both others');
   });
 
   await t.test('chat from page 1 reaches pages 2 and 3', async () => {

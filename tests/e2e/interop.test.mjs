@@ -21,6 +21,30 @@ function aiortcMissing() {
   return r.status === 0 ? null : `${PYTHON} cannot import aiortc, websockets and av (python3-aiortc, python3-websockets)`;
 }
 
+/**
+ * RED for Opus (RFC 2198) as negotiated on a page: whether Nara's publish
+ * answer lists red/48000/2 first on an audio m-line (so Chromium sends RED:
+ * its stats still name the Opus inside), and on how many audio m-lines the
+ * page's subscribe answer kept it.
+ * @param {import('playwright-core').Page} page
+ * @returns {Promise<{publishRed: boolean, subscribeRed: number}>}
+ */
+function redNegotiated(page) {
+  return page.evaluate(() => {
+    const w = /** @type {any} */ (window);
+    /** @param {string} sdp @returns {string[][]} the audio sections' lines */
+    const audio = (sdp) => sdp.split(/\r\n(?=m=)/).filter((m) => m.startsWith('m=audio')).map((m) => m.split('\r\n'));
+    /** @param {string[]} lines @param {string} pt */
+    const isRed = (lines, pt) => lines.some((l) => l.startsWith(`a=rtpmap:${pt} red/48000/2`));
+    const pub = audio(w.nara?.publishPc?.currentRemoteDescription?.sdp ?? '');
+    const sub = audio(w.nara?.subscribePc?.currentLocalDescription?.sdp ?? '');
+    return {
+      publishRed: pub.length > 0 && pub.every((lines) => isRed(lines, lines[0].split(' ')[3])),
+      subscribeRed: sub.filter((lines) => lines.some((l) => / red\/48000\/2/.test(l))).length,
+    };
+  });
+}
+
 const skip = browserMissing() ?? aiortcMissing();
 /** @type {Awaited<ReturnType<typeof startNara>> | undefined} */
 let nara;
@@ -92,6 +116,11 @@ test('a browser and aiortc exchange video and audio', { skip: skip ?? false, tim
     assert.ok(media.ok, `the browser decoded no video or audio from aiortc in 30 s: ${JSON.stringify(media.stats)}`);
     assert.ok(received('video'), 'aiortc decoded no video from the browser in 30 s');
     assert.ok(received('audio'), 'aiortc decoded no audio from the browser in 30 s');
+    // The browser sends Opus in RED (RFC 2198); aiortc negotiates no RED,
+    // so what it decoded is the primary block Nara took out for it.
+    const red = await redNegotiated(page);
+    t.diagnostic(`browser RED: ${JSON.stringify(red)}`);
+    assert.ok(red.publishRed, 'Nara did not answer the browser with RED first');
   } finally {
     await page.context().close().catch(() => {});
   }

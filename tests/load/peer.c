@@ -49,7 +49,7 @@ static void on_keyframe_request(guint32 media_ssrc, gpointer user_data)
     peer->cb.keyframe_request(peer, peer->user_data);
 }
 
-static void on_receive(guint8 *data, gsize len, gpointer user_data)
+static gboolean on_receive(guint8 *data, gsize len, gpointer user_data)
 {
   LoadPeer *peer = user_data;
   NaraPacketKind kind = nara_packet_classify(data, len);
@@ -64,6 +64,7 @@ static void on_receive(guint8 *data, gsize len, gpointer user_data)
     if (nara_srtp_unprotect_rtcp(peer->in, data, &len))
       nara_rtcp_for_each_keyframe_request(data, len, on_keyframe_request, peer);
   }
+  return FALSE; /* libnice keeps consent itself */
 }
 
 static void on_ice_state(NaraIceState state, gpointer user_data)
@@ -162,8 +163,8 @@ char *load_peer_create_offer(LoadPeer *peer, const char *name, const guint32 ssr
   NaraSdpOfferMedia media[2];
   NaraSdpLocal local;
   static const NaraSdpCodec opus
-      = { LOAD_CLIP_PT_AUDIO, "opus", 48000, 2, "minptime=10;useinbandfec=1", 0, FALSE, FALSE };
-  static const NaraSdpCodec vp8 = { LOAD_CLIP_PT_VIDEO, "VP8", 90000, 0, "", 0, FALSE, FALSE };
+      = { LOAD_CLIP_PT_AUDIO, "opus", 48000, 2, "minptime=10;useinbandfec=1", 0, FALSE, FALSE, 0 };
+  static const NaraSdpCodec vp8 = { LOAD_CLIP_PT_VIDEO, "VP8", 90000, 0, "", 0, FALSE, FALSE, 0 };
 
   memset(media, 0, sizeof media);
   for (guint i = 0; i < 2; i++) {

@@ -10,11 +10,12 @@ typedef struct {
   guint8 last[64];
 } Side;
 
-static void on_receive(guint8 *data, gsize len, gpointer user_data)
+static gboolean on_receive(guint8 *data, gsize len, gpointer user_data)
 {
   Side *side = user_data;
   side->received++;
   memcpy(side->last, data, MIN(len, sizeof side->last));
+  return FALSE; /* libnice keeps consent itself */
 }
 
 static void on_state(NaraIceState state, gpointer user_data)

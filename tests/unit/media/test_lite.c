@@ -1,8 +1,9 @@
 /* test_lite.c — ICE-lite on a worker's UDP mux, driven by hand-made checks
  * from plain UDP sockets on 127.0.0.1: which checks get an answer, what
  * the answer says, where data goes after nomination, the send batch and
- * GSO, consent expiry, an address moving to another peer. The mux runs on
- * the test's own GMainContext, without a worker thread. */
+ * GSO, consent expiry and what keeps consent, an address moving to
+ * another peer. The mux runs on the test's own GMainContext, without a
+ * worker thread. */
 #include "lite.h"
 #include "media.h"
 #include "mux.h"
@@ -21,6 +22,7 @@ typedef struct {
   guint received;
   guint8 last[64];
   gsize last_len;
+  gboolean authentic; /* what on_receive says: as if SRTP authenticated */
 } Peer;
 
 typedef struct {
@@ -36,12 +38,13 @@ typedef struct {
   NaraSockAddr addr;
 } Client;
 
-static void on_receive(guint8 *data, gsize len, gpointer user_data)
+static gboolean on_receive(guint8 *data, gsize len, gpointer user_data)
 {
   Peer *p = user_data;
   p->received++;
   p->last_len = MIN(len, sizeof p->last);
   memcpy(p->last, data, p->last_len);
+  return p->authentic;
 }
 
 static void on_state(NaraIceState state, gpointer user_data)
@@ -386,6 +389,66 @@ static void restart(void)
   fixture_clear(f);
 }
 
+/* A peer that checks once and then only sends authenticated media from the
+ * selected address (libnice's keepalives are unsigned indications) keeps
+ * consent; media that did not authenticate, or came from another checked
+ * address, keeps nothing and moves nothing. */
+static void consent_by_media(void)
+{
+  Fixture fx, *f = &fx;
+  fixture_init(f);
+  Peer p = { 0 };
+  NaraTransport *t = new_lite(f, &p);
+  const char *pwd = nara_transport_get_pwd(t);
+  g_autofree char *user = g_strdup_printf("%s:theirs", nara_transport_get_ufrag(t));
+  Client c1, c2;
+  client_init(&c1);
+  client_init(&c2);
+  g_assert_true(nara_transport_set_remote_credentials(t, "theirs", "their-password", NULL));
+  send_check(f, &c1, user, pwd, NARA_STUN_ROLE_CONTROLLING, TRUE, 1);
+  expect_answer(f, &c1, pwd, 0, 1);
+  send_check(f, &c2, user, pwd, NARA_STUN_ROLE_CONTROLLING, FALSE, 2);
+  expect_answer(f, &c2, pwd, 0, 2);
+  gint64 now = g_get_monotonic_time();
+  guint8 rtp[20] = { 0x80, 96, 0, 1 };
+
+  /* Authenticated media from the selected address, and no more checks:
+   * consent holds well past 30 s from the last check. */
+  p.authentic = TRUE;
+  client_send(f, &c1, rtp, sizeof rtp);
+  nara_mux_tick(f->mux, now + 20 * G_USEC_PER_SEC);
+  client_send(f, &c1, rtp, sizeof rtp);
+  nara_mux_tick(f->mux, now + 45 * G_USEC_PER_SEC);
+  g_assert_cmpint(p.state, ==, NARA_ICE_CONNECTED);
+
+  /* Media that failed authentication from there, and authenticated media
+   * from the other checked address: delivered, but consent still counts
+   * from +45 s, and data still goes to c1. */
+  p.authentic = FALSE;
+  client_send(f, &c1, rtp, sizeof rtp);
+  p.authentic = TRUE;
+  client_send(f, &c2, rtp, sizeof rtp);
+  g_assert_cmpuint(p.received, ==, 4);
+  nara_mux_tick(f->mux, now + 60 * G_USEC_PER_SEC);
+  g_assert_cmpint(p.state, ==, NARA_ICE_CONNECTED);
+  g_assert_true(nara_transport_send(t, (const guint8 *)"to-c1", 5));
+  guint8 buf[64];
+  g_assert_cmpuint(client_recv(f, &c1, buf, sizeof buf), ==, 5);
+  g_assert_true(client_silent(f, &c2));
+  client_send(f, &c2, rtp, sizeof rtp);
+  nara_mux_tick(f->mux, now + 76 * G_USEC_PER_SEC);
+  g_assert_cmpint(p.state, ==, NARA_ICE_FAILED);
+  g_assert_false(nara_transport_send(t, rtp, sizeof rtp));
+
+  /* Lost: authenticated media brings nothing back (a restart does). */
+  client_send(f, &c1, rtp, sizeof rtp);
+  g_assert_cmpuint(p.received, ==, 5);
+  nara_transport_free(t);
+  close(c1.fd);
+  close(c2.fd);
+  fixture_clear(f);
+}
+
 static void no_check_times_out(void)
 {
   Fixture fx, *f = &fx;
@@ -424,6 +487,7 @@ int main(int argc, char **argv)
   g_test_add_func("/lite/address-moves", address_moves);
   g_test_add_func("/lite/no-check-times-out", no_check_times_out);
   g_test_add_func("/lite/restart", restart);
+  g_test_add_func("/lite/consent-by-media", consent_by_media);
   g_test_add_func("/lite/bad-config", bad_config);
   return g_test_run();
 }

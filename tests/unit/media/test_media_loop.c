@@ -62,21 +62,21 @@ static void on_pli(guint32 ssrc, gpointer user_data)
   c->pli_ssrc = ssrc;
 }
 
-static void client_receive(guint8 *data, gsize len, gpointer user_data)
+static gboolean client_receive(guint8 *data, gsize len, gpointer user_data)
 {
   Client *c = user_data;
   NaraPacketKind kind = nara_packet_classify(data, len);
   if (kind == NARA_PACKET_DTLS) {
     nara_dtls_receive(c->dtls, data, len);
-    return;
+    return FALSE;
   }
   if (!c->in)
-    return;
+    return FALSE;
   if (kind == NARA_PACKET_RTP) {
     NaraRtpHeader h;
     if (!nara_srtp_unprotect(c->in, data, &len) || !nara_rtp_parse(data, len, &h)) {
       c->bad++;
-      return;
+      return FALSE;
     }
     NaraTrackKind k = h.pt == 111 ? NARA_TRACK_AUDIO : NARA_TRACK_VIDEO;
     const guint8 *v;
@@ -98,6 +98,7 @@ static void client_receive(guint8 *data, gsize len, gpointer user_data)
       nara_rtcp_for_each_keyframe_request(data, len, on_pli, c);
     }
   }
+  return FALSE; /* libnice keeps consent itself */
 }
 
 static void client_ice_state(NaraIceState state, gpointer user_data)

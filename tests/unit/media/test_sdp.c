@@ -141,6 +141,10 @@ static void test_chrome_offer(void)
   g_assert_cmpuint(a->codec.rtx_pt, ==, 0);
   g_assert_false(a->codec.nack);
   g_assert_cmpuint(a->rtx_ssrc, ==, 0);
+  /* RFC 2198: red/48000/2 with "111/111"; none for video (red/90000 is
+   * ulpfec's companion, not Nara's business). */
+  g_assert_cmpuint(a->codec.red_pt, ==, 63);
+  g_assert_cmpuint(v->codec.red_pt, ==, 0);
 }
 
 /* Without a=msid (Plan B era clients) the track comes from a=ssrc msid:. */
@@ -461,6 +465,7 @@ static void check_answer(const char *offer_file, guint n_accepted)
     for (NaraExt e = NARA_EXT_MID; e < NARA_EXT_COUNT; e++)
       g_assert_cmpuint(a->ext_ids[e], ==, o->ext_ids[e]);
     g_assert_cmpint(!!a->codec.twcc, ==, !!o->codec.twcc);
+    g_assert_cmpuint(a->codec.red_pt, ==, o->codec.red_pt);
     twcc_offered |= o->codec.twcc || o->ext_ids[NARA_EXT_TWCC];
   }
   g_string_append(bundle, "\r\n");
@@ -665,6 +670,52 @@ static void test_offer_rtx(void)
   g_assert_null(strstr(plain, "ssrc-group"));
 }
 
+/* RED for Opus: listed first where it is offered, so the browser sends it;
+ * kept in the answer that accepts it; never when its fmtp names another
+ * codec than the Opus chosen. */
+static void test_red(void)
+{
+  g_autofree NaraSdpRemote *offer = parse_file("chromium156-offer.sdp");
+  g_assert_cmpuint(offer->media[0].codec.red_pt, ==, 63);
+  NaraSdpLocal local = local_desc();
+  g_autofree char *answer = nara_sdp_build_answer(offer, &local);
+  g_assert_nonnull(strstr(answer, "m=audio 9 UDP/TLS/RTP/SAVPF 63 111\r\n"));
+  g_assert_nonnull(strstr(answer, "a=rtpmap:63 red/48000/2\r\n"));
+  g_assert_nonnull(strstr(answer, "a=fmtp:63 111/111\r\n"));
+
+  NaraSdpOfferMedia media[1] = { 0 };
+  g_strlcpy(media[0].mid, "0", sizeof media[0].mid);
+  media[0].kind = NARA_TRACK_AUDIO;
+  media[0].active = TRUE;
+  media[0].codec = offer->media[0].codec;
+  media[0].ssrc = 1111;
+  g_strlcpy(media[0].stream_id, "bob", sizeof media[0].stream_id);
+  g_strlcpy(media[0].track_id, "bob-0", sizeof media[0].track_id);
+  g_autofree char *sub = nara_sdp_build_offer(media, 1, &local);
+  g_assert_nonnull(strstr(sub, "m=audio 9 UDP/TLS/RTP/SAVPF 63 111\r\n"));
+  g_autofree NaraSdpRemote *r = parse_ok(sub);
+  g_assert_cmpuint(r->media[0].codec.pt, ==, 111);
+  g_assert_cmpuint(r->media[0].codec.red_pt, ==, 63);
+  /* Without RED: Opus alone, as before. */
+  media[0].codec.red_pt = 0;
+  g_autofree char *plain = nara_sdp_build_offer(media, 1, &local);
+  g_assert_nonnull(strstr(plain, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"));
+  g_assert_null(strstr(plain, "red/"));
+
+  /* RED over something else, or a malformed block list: no RED. */
+  static const char *const bad[] = { "96/96", "111/96", "111/", "/111", "111 111", "", "111x" };
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autofree char *text = g_strdup(sub);
+    char *fmtp = strstr(text, "a=fmtp:63 111/111\r\n");
+    g_assert_nonnull(fmtp);
+    g_autofree char *edited = g_strdup_printf("%.*sa=fmtp:63 %s\r\n%s", (int)(fmtp - text), text,
+                                              bad[i], fmtp + strlen("a=fmtp:63 111/111\r\n"));
+    g_autofree NaraSdpRemote *e = parse_ok(edited);
+    g_assert_cmpuint(e->media[0].codec.pt, ==, 111);
+    g_assert_cmpuint(e->media[0].codec.red_pt, ==, 0);
+  }
+}
+
 static void test_ext_uri(void)
 {
   for (NaraExt e = 0; e < NARA_EXT_COUNT; e++)
@@ -692,5 +743,6 @@ int main(int argc, char **argv)
   g_test_add_func("/sdp/offer/rtx", test_offer_rtx);
   g_test_add_func("/sdp/offer/round-trip", test_build_offer);
   g_test_add_func("/sdp/ext-uri", test_ext_uri);
+  g_test_add_func("/sdp/red", test_red);
   return g_test_run();
 }
