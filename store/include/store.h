@@ -103,6 +103,15 @@ typedef struct _NaraStore NaraStore;
 
 /* (transfer full) Opens (creating and migrating) the SQLite store at path. */
 NaraStore *nara_store_open_sqlite(const char *path, GError **error);
+/* (transfer full) Connects to PostgreSQL with a libpq conninfo string and
+ * migrates its schema (several nodes may do so at once). The connection is
+ * remade when it drops: the call that finds it broken fails, the next one
+ * reconnects. conninfo may hold a password; it is never logged. */
+NaraStore *nara_store_open_postgresql(const char *conninfo, GError **error);
+/* For /readyz, on the control thread, without waiting: FALSE while the
+ * last attempt to reach the database failed (then a reconnect attempt is
+ * queued on the store's thread). SQLite's is always TRUE. */
+gboolean nara_store_ready(NaraStore *store);
 void nara_store_close(NaraStore *store);
 
 /* Consultations. `c` is copied; ids are generated when empty. */

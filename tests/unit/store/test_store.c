@@ -1,8 +1,10 @@
-/* test_store.c — consultations, participants and API keys in the SQLite
- * store: round trips, conflicts, restart and schema migration.
+/* test_store.c — consultations, participants and API keys in the store:
+ * round trips, conflicts, restart and schema migration; on PostgreSQL
+ * also nodes migrating at once and a dropped connection.
  *
  * The audit log has its own test (test_audit.c). Each test gets a fresh
- * file in a temporary directory.
+ * SQLite file, or a fresh PostgreSQL schema when NARA_TEST_PG is set
+ * (store_test_util.c); the SQLite file tests skip there.
  */
 #include <string.h>
 
@@ -444,6 +446,10 @@ static void set_user_version(const char *path, int v)
 static void test_migrate(void)
 {
   g_autoptr(GError) error = NULL;
+  if (store_test_pg()) {
+    g_test_skip("SQLite files only");
+    return;
+  }
   g_autofree char *dir = g_dir_make_tmp("nara-store-XXXXXX", &error);
   g_autofree char *path = g_build_filename(dir, "empty.db", NULL);
   g_autofree char *wal = g_strconcat(path, "-wal", NULL);
@@ -485,12 +491,105 @@ static void test_garbage_file(void)
   g_autofree char *path = g_build_filename(dir, "garbage.db", NULL);
   char junk[4096];
 
+  if (store_test_pg()) {
+    g_test_skip("SQLite files only");
+    g_rmdir(dir);
+    return;
+  }
   memset(junk, 'Z', sizeof junk);
   g_assert_true(g_file_set_contents(path, junk, sizeof junk, &error));
   g_assert_null(nara_store_open_sqlite(path, &error));
   g_assert_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_IO);
   g_remove(path);
   g_rmdir(dir);
+}
+
+static gboolean skip_unless_pg(void)
+{
+  if (store_test_pg())
+    return FALSE;
+  g_test_skip("PostgreSQL only (tests/pg/with-postgres.sh)");
+  return TRUE;
+}
+
+static gpointer open_node(gpointer data)
+{
+  return store_fixture_open_another(data);
+}
+
+/* Nodes starting at once on an empty database: the advisory lock lets one
+ * migrate, the others find the schema made; all of them work. A database
+ * from a newer Nara is refused. */
+static void test_pg_migrate(StoreFixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  GThread *threads[4];
+
+  (void)data;
+  if (skip_unless_pg())
+    return;
+  g_clear_pointer(&f->store, nara_store_close);
+  g_assert_cmpint(store_fixture_sql(f, "DROP TABLE audit, api_keys, participants, consultations,"
+                                       " meta, schema_version; DROP FUNCTION audit_append_only"),
+                  ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS(threads); i++)
+    threads[i] = g_thread_new("node", open_node, f);
+  for (guint i = 0; i < G_N_ELEMENTS(threads); i++) {
+    NaraStore *node = g_thread_join(threads[i]);
+    g_autoptr(NaraStoreConsultation) c = consultation("Any node");
+
+    g_assert_true(nara_store_consultation_create(node, c, &error));
+    g_assert_no_error(error);
+    nara_store_close(node);
+  }
+  g_assert_cmpint(store_fixture_sql(f, "UPDATE schema_version SET version = 99"), ==, 0);
+  g_assert_null(nara_store_open_postgresql(f->conninfo, &error));
+  g_assert_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_IO);
+  g_assert_nonnull(strstr(error->message, "newer"));
+  g_clear_error(&error);
+  g_assert_null(nara_store_open_postgresql("", &error));
+  g_assert_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_IO);
+  g_clear_error(&error);
+  g_assert_cmpint(store_fixture_sql(f, "UPDATE schema_version SET version = 1"), ==, 0);
+  store_fixture_reopen(f);
+}
+
+static void probe_done(NaraStoreResult *result, gpointer data)
+{
+  (void)result;
+  *(gboolean *)data = TRUE;
+}
+
+/* The server ends Nara's connection (a restart, a failover): the call
+ * that finds it broken fails, readiness says so, the next call reconnects. */
+static void test_pg_reconnect(StoreFixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NaraStoreConsultation) c = create(f, "Before the drop");
+  g_autoptr(NaraStoreConsultation) got = NULL;
+  gboolean done = FALSE;
+
+  (void)data;
+  if (skip_unless_pg())
+    return;
+  g_assert_true(nara_store_ready(f->store));
+  g_assert_cmpint(store_fixture_sql(f, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                       " WHERE application_name = 'nara'"),
+                  ==, 0);
+  got = nara_store_consultation_get(f->store, c->id, &error);
+  g_assert_null(got);
+  g_assert_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_IO);
+  g_clear_error(&error);
+  /* Not ready; asking queues a reconnect on the store's thread. */
+  g_assert_false(nara_store_ready(f->store));
+  nara_store_consultation_get_async(f->store, c->id, probe_done, &done);
+  while (!done)
+    g_main_context_iteration(NULL, TRUE);
+  nara_store_flush(f->store);
+  g_assert_true(nara_store_ready(f->store));
+  got = nara_store_consultation_get(f->store, c->id, &error);
+  g_assert_no_error(error);
+  assert_same(c, got);
 }
 
 #define ADD(name, fn)                                                                              \
@@ -511,5 +610,7 @@ int main(int argc, char **argv)
   ADD("/store/restart", test_restart);
   g_test_add_func("/store/migrate/empty-file", test_migrate);
   g_test_add_func("/store/migrate/garbage-file", test_garbage_file);
+  ADD("/store/postgresql/migrate", test_pg_migrate);
+  ADD("/store/postgresql/reconnect", test_pg_reconnect);
   return g_test_run();
 }
