@@ -471,7 +471,11 @@ NaraStoreApiKey *nara_pg_apikey_find(NaraStore *store, const guint8 hash[32])
   res = nara_pg_query(NARA_PG(store), "SELECT " APIKEY_COLUMNS " FROM api_keys WHERE hash = $1", &q,
                       "looking up an API key", NULL, &error);
   if (res == NULL) {
-    g_warning("API key lookup: %s", error->message);
+    /* Unreachable: /readyz says so, and its probes come this way. */
+    if (g_atomic_int_get(&store->unreachable))
+      g_message("API key lookup: %s", error->message);
+    else
+      g_warning("API key lookup: %s", error->message);
     return NULL;
   }
   if (PQntuples(res) == 1)

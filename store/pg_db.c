@@ -112,22 +112,53 @@ static gboolean query_failed(NaraPgStore *s, PGresult *res, const char *what,
   return FALSE;
 }
 
+static PGresult *run(NaraPgStore *s, const char *sql, const NaraPgParams *params)
+{
+  /* Without parameters PQexec, which also takes several statements (the schema). */
+  return params == NULL ? PQexec(s->conn, sql)
+                        : PQexecParams(s->conn, sql, params->n, NULL, params->values,
+                                       params->lengths, params->formats, 0);
+}
+
+static gboolean succeeded(const PGresult *res)
+{
+  ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+  return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+}
+
+/* A connection found broken when a call starts (the server restarted or
+ * ended an idle session) is remade and the statement sent again, when
+ * sending it twice cannot do anything twice: a BEGIN, or a lone SELECT. */
+static gboolean worth_retrying(NaraPgStore *s, gboolean was_idle, const char *sql)
+{
+  return was_idle && s->conn != NULL && PQstatus(s->conn) != CONNECTION_OK
+         && (g_str_has_prefix(sql, "BEGIN") || g_str_has_prefix(sql, "SELECT"));
+}
+
 PGresult *nara_pg_query(NaraPgStore *s, const char *sql, const NaraPgParams *params,
                         const char *what, const char *conflict_msg, GError **error)
 {
   PGresult *res;
-  ExecStatusType st;
+  gboolean was_idle;
 
   if (!connected(s, error)) {
     g_prefix_error(error, "%s: ", what);
     return NULL;
   }
-  /* Without parameters PQexec, which also takes several statements (the schema). */
-  res = params == NULL ? PQexec(s->conn, sql)
-                       : PQexecParams(s->conn, sql, params->n, NULL, params->values,
-                                      params->lengths, params->formats, 0);
-  st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-  if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+  was_idle = PQtransactionStatus(s->conn) == PQTRANS_IDLE;
+  res = run(s, sql, params);
+  if (!succeeded(res) && worth_retrying(s, was_idle, sql)) {
+    PQclear(res);
+    g_message("store: the PostgreSQL connection had dropped; reconnecting");
+    g_clear_pointer(&s->conn, PQfinish);
+    if (!connected(s, error)) {
+      g_prefix_error(error, "%s: ", what);
+      return NULL;
+    }
+    res = run(s, sql, params);
+  }
+  if (succeeded(res))
     return res;
   query_failed(s, res, what, conflict_msg, error);
   PQclear(res);
