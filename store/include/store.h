@@ -127,7 +127,8 @@ gboolean nara_store_consultation_update(NaraStore *store, const NaraStoreConsult
 
 /* Erasure: the consultation and its participants are deleted (titles,
  * names, identity levels), the freed space zeroed and the write-ahead log
- * emptied, so the files keep no trace; the audit log is untouched.
+ * emptied, so the files keep no trace (SQLite; PostgreSQL vacuums the
+ * tables, docs/privacy.md says what it keeps); the audit log is untouched.
  * NOT_FOUND if there is no such consultation. */
 gboolean nara_store_consultation_erase(NaraStore *store, const char *id, GError **error);
 /* Erases every consultation over before cutoff_s (unix seconds): ended or
