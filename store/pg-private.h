@@ -80,6 +80,9 @@ NaraStoreConsultation *nara_pg_consultation_get(NaraStore *store, const char *id
 GPtrArray *nara_pg_consultation_list(NaraStore *store, int status, guint limit, GError **error);
 gboolean nara_pg_consultation_update(NaraStore *store, const NaraStoreConsultation *c,
                                      GError **error);
+NaraStoreConsultation *nara_pg_consultation_modify(NaraStore *store, const char *id,
+                                                   NaraStoreModifyFunc modify, gpointer modify_data,
+                                                   GError **error);
 gboolean nara_pg_participant_add(NaraStore *store, NaraStoreParticipant *p, GError **error);
 gboolean nara_pg_participant_delete(NaraStore *store, const char *consultation_id,
                                     const char *participant_id, GError **error);

@@ -302,23 +302,18 @@ GPtrArray *nara_pg_consultation_list(NaraStore *store, int status, guint limit, 
   return g_steal_pointer(&list);
 }
 
-gboolean nara_pg_consultation_update(NaraStore *store, const NaraStoreConsultation *c,
-                                     GError **error)
+/* Writes c in the open transaction, its row locked; never a cancelled one. */
+static gboolean update_row(NaraPgStore *s, const NaraStoreConsultation *c, GError **error)
 {
-  NaraPgStore *s = NARA_PG(store);
   NaraConsultationStatus current;
   NaraPgParams q = { 0 };
 
-  if (!check_consultation(c, error))
+  if (!check_consultation(c, error) || !lookup_status(s, c->id, &current, error))
     return FALSE;
-  if (!nara_pg_begin(s, error))
-    return FALSE;
-  if (!lookup_status(s, c->id, &current, error))
-    goto fail;
   if (current == NARA_CONSULTATION_CANCELLED) {
     g_set_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_CONFLICT,
                 "a cancelled consultation cannot be changed");
-    goto fail;
+    return FALSE;
   }
   nara_pg_text(&q, c->id);
   nara_pg_text(&q, c->title != NULL ? c->title : "");
@@ -328,16 +323,58 @@ gboolean nara_pg_consultation_update(NaraStore *store, const NaraStoreConsultati
   nara_pg_int(&q, c->auto_admit);
   nara_pg_bool(&q, c->locked);
   nara_pg_int(&q, now_s());
-  if (!nara_pg_exec(s,
-                    "UPDATE consultations SET title = $2, starts_at = $3, ends_at = $4,"
-                    " status = $5, auto_admit = $6, locked = $7, updated_at = $8 WHERE id = $1",
-                    &q, "updating a consultation", NULL, NULL, error))
-    goto fail;
+  return nara_pg_exec(s,
+                      "UPDATE consultations SET title = $2, starts_at = $3, ends_at = $4,"
+                      " status = $5, auto_admit = $6, locked = $7, updated_at = $8 WHERE id = $1",
+                      &q, "updating a consultation", NULL, NULL, error);
+}
+
+gboolean nara_pg_consultation_update(NaraStore *store, const NaraStoreConsultation *c,
+                                     GError **error)
+{
+  NaraPgStore *s = NARA_PG(store);
+
+  if (!check_consultation(c, error))
+    return FALSE;
+  if (!nara_pg_begin(s, error))
+    return FALSE;
+  if (!update_row(s, c, error)) {
+    nara_pg_rollback(s);
+    return FALSE;
+  }
   return nara_pg_commit(s, error);
+}
+
+/* The row is locked before it is read, so a change another node makes
+ * waits for this one and then reads its result: no update is lost. */
+NaraStoreConsultation *nara_pg_consultation_modify(NaraStore *store, const char *id,
+                                                   NaraStoreModifyFunc modify, gpointer modify_data,
+                                                   GError **error)
+{
+  NaraPgStore *s = NARA_PG(store);
+  g_autoptr(NaraStoreConsultation) c = NULL;
+  NaraConsultationStatus status;
+  GError *declined = NULL;
+
+  if (!nara_pg_begin(s, error))
+    return NULL;
+  if (!lookup_status(s, id, &status, error) || !(c = nara_pg_consultation_get(store, id, error)))
+    goto fail;
+  if (!modify(c, modify_data, &declined)) {
+    nara_pg_rollback(s);
+    if (declined == NULL)
+      return g_steal_pointer(&c); /* nothing to change: as read */
+    g_propagate_error(error, declined);
+    return NULL;
+  }
+  if (!update_row(s, c, error) || !nara_pg_commit(s, error))
+    goto fail;
+  /* as written, updated_at aside (the row has the time of the write) */
+  return g_steal_pointer(&c);
 
 fail:
   nara_pg_rollback(s);
-  return FALSE;
+  return NULL;
 }
 
 gboolean nara_pg_participant_add(NaraStore *store, NaraStoreParticipant *p, GError **error)

@@ -456,4 +456,6 @@ static const NaraStoreOps pg_ops = {
   .audit_export_async = nara_store_thread_audit_export,
   .audit_prune_async = nara_store_thread_audit_prune,
   .flush = nara_store_thread_flush,
+  /* Several nodes may change one consultation: read and write under its row lock. */
+  .consultation_modify = nara_pg_consultation_modify,
 };

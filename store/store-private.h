@@ -83,6 +83,14 @@ typedef struct {
   void (*audit_prune_async)(NaraStore *store, gint64 older_than_us, NaraStoreCallback cb,
                             gpointer user_data);
   void (*flush)(NaraStore *store);
+  /* Optional: read consultation id, let modify change it, write it back,
+   * as one step no other writer (another node) can come between; NULL:
+   * store_thread.c reads then writes, which is one step in one process.
+   * Returns the consultation as written, or as read when modify declined
+   * without an error; NULL + error otherwise. */
+  NaraStoreConsultation *(*consultation_modify)(NaraStore *store, const char *id,
+                                                NaraStoreModifyFunc modify, gpointer modify_data,
+                                                GError **error);
 } NaraStoreOps;
 
 typedef struct _NaraStoreThread NaraStoreThread;
