@@ -83,6 +83,14 @@ typedef struct {
   void (*audit_prune_async)(NaraStore *store, gint64 older_than_us, NaraStoreCallback cb,
                             gpointer user_data);
   void (*flush)(NaraStore *store);
+  /* Optional: read consultation id, let modify change it, write it back,
+   * as one step no other writer (another node) can come between; NULL:
+   * store_thread.c reads then writes, which is one step in one process.
+   * Returns the consultation as written, or as read when modify declined
+   * without an error; NULL + error otherwise. */
+  NaraStoreConsultation *(*consultation_modify)(NaraStore *store, const char *id,
+                                                NaraStoreModifyFunc modify, gpointer modify_data,
+                                                GError **error);
 } NaraStoreOps;
 
 typedef struct _NaraStoreThread NaraStoreThread;
@@ -96,6 +104,8 @@ struct _NaraStore {
   GRecMutex lock;
   NaraStoreThread *thread; /* store_thread.c: made at the first _async call */
   GPtrArray *audit_keys;   /* NaraAuditKey*, the last current; NULL: no MACs (audit_key.c) */
+  gint unreachable;        /* (atomic) the last attempt to reach a database server failed */
+  gint probing;            /* (atomic) a reconnect attempt for nara_store_ready() is queued */
 };
 
 /* audit_key.c */

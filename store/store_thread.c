@@ -140,8 +140,14 @@ static void export_line(const char *line, gpointer data)
 static void run_modify(NaraStore *store, Job *job)
 {
   NaraStoreResult *r = &job->result;
-  g_autoptr(NaraStoreConsultation) c = store->ops->consultation_get(store, job->id, &r->error);
+  g_autoptr(NaraStoreConsultation) c = NULL;
 
+  if (store->ops->consultation_modify != NULL) {
+    r->consultation
+        = store->ops->consultation_modify(store, job->id, job->modify, job->modify_data, &r->error);
+    return;
+  }
+  c = store->ops->consultation_get(store, job->id, &r->error);
   if (c == NULL)
     return;
   if (!job->modify(c, job->modify_data, &r->error)) {

@@ -1,7 +1,9 @@
 /* test_store_async.c — the store's thread: asynchronous calls, where and
  * when their callbacks run, group commit of audit appends, and the chain
- * they leave (it must verify exactly as appends one by one would).
+ * they leave (it must verify exactly as appends one by one would); on
+ * PostgreSQL, two nodes changing one consultation at once.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "store_test_util.h"
@@ -250,6 +252,58 @@ static void test_close_runs_queued(StoreFixture *f, gconstpointer data)
   g_assert_true(nara_store_audit_verify(f->store, NULL, NULL));
 }
 
+#define N_MODIFY 25
+
+/* Adds one to the count in the title. */
+static gboolean count_up(NaraStoreConsultation *c, gpointer data, GError **error)
+{
+  int n = atoi(c->title ? c->title : "0");
+
+  (void)data;
+  (void)error;
+  g_free(c->title);
+  c->title = g_strdup_printf("%d", n + 1);
+  return TRUE;
+}
+
+static void counted(NaraStoreResult *result, gpointer data)
+{
+  g_assert_no_error(result->error);
+  (*(guint *)data)++;
+}
+
+/* Two nodes (two stores, each its own thread and connection) each add one
+ * to the same consultation's count N_MODIFY times, interleaved: the row
+ * lock makes each read-change-write whole, so no addition is lost. */
+static void test_two_nodes_modify(StoreFixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NaraStoreConsultation) c = booking();
+  g_autoptr(NaraStoreConsultation) got = NULL;
+  NaraStore *other;
+  guint done = 0;
+
+  (void)data;
+  if (!store_test_pg()) {
+    g_test_skip("PostgreSQL only: one SQLite file is one node's");
+    return;
+  }
+  other = store_fixture_open_another(f);
+  g_free(c->title);
+  c->title = g_strdup("0");
+  g_assert_true(nara_store_consultation_create(f->store, c, &error));
+  for (int i = 0; i < N_MODIFY; i++) {
+    nara_store_consultation_modify_async(f->store, c->id, count_up, NULL, counted, &done);
+    nara_store_consultation_modify_async(other, c->id, count_up, NULL, counted, &done);
+  }
+  while (done < 2 * N_MODIFY)
+    g_main_context_iteration(NULL, TRUE);
+  nara_store_close(other);
+  got = nara_store_consultation_get(f->store, c->id, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(got->title, ==, G_STRINGIFY(50));
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -259,5 +313,6 @@ int main(int argc, char **argv)
   ADD("/store/async/calls", test_calls);
   ADD("/store/async/group-commit", test_group_commit);
   ADD("/store/async/close-runs-queued", test_close_runs_queued);
+  ADD("/store/async/postgresql/two-nodes-modify", test_two_nodes_modify);
   return g_test_run();
 }
