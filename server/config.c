@@ -55,6 +55,12 @@ static const NaraConfigKey keys[] = {
     "stops at once." },
   { "server.drain_warning_secs", NARA_CONFIG_UINT, "120", 0, 3600,
     "Seconds before the drain deadline when those in a call are told (message draining)." },
+  { "server.sandbox", NARA_CONFIG_STRING, "auto", 0, 0,
+    "Confine the server's file system access with Landlock before it starts any thread: "
+    "read-write beneath server.state_dir only, read-only where it still reads (libraries, /etc, "
+    "the web client, certificate and key files), no exec. auto: when the kernel has Landlock, "
+    "else a warning; on: refuse to start without it; off: not at all. Commands (nara "
+    "consultation ...) are not confined." },
   { "media.workers", NARA_CONFIG_UINT, "0", 0, 256, "Media worker threads. 0: one per CPU core." },
   { "media.ice_addresses", NARA_CONFIG_LIST, "", 0, 0,
     "Comma-separated local addresses for ICE host candidates. Empty: every non-loopback "

@@ -1,5 +1,6 @@
 /* server.c — building and tearing down the server's modules.
  *
+ * The sandbox comes first (sandbox.h), before any thread starts.
  * Dependency order: media, services (store, tokens), signaling (uses
  * media, store, tokens), REST (uses services, signaling), listener (uses
  * signaling, REST). Teardown is the reverse, listener first, so closing
@@ -12,6 +13,7 @@
 
 #include "listener.h"
 #include "rest.h"
+#include "sandbox.h"
 #include "services.h"
 #include "wiring.h"
 
@@ -33,8 +35,13 @@ NaraServer *nara_server_new(const NaraConfig *config, GMainLoop *loop, GError **
   NaraMediaConfig media_config;
   NaraSignalingConfig sig_config;
   g_auto(NaraServicesConfig) services_config = { 0 };
-  NaraServer *s = g_new0(NaraServer, 1);
+  NaraServer *s;
 
+  /* First, while this is the only thread: media workers and the store
+   * thread start below and inherit the restriction. */
+  if (!nara_sandbox_apply_config(config, error))
+    return NULL;
+  s = g_new0(NaraServer, 1);
   s->loop = loop;
   s->drain_secs = nara_config_get_uint(config, "server.drain_secs");
   s->drain_warning_secs = nara_config_get_uint(config, "server.drain_warning_secs");

@@ -20,6 +20,7 @@
 
 gboolean nara_wiring_check(const NaraConfig *config, GError **error)
 {
+  static const char *const sandbox_modes[] = { "auto", "on", "off", NULL };
   guint lo = nara_config_get_uint(config, "media.port_min");
   guint hi = nara_config_get_uint(config, "media.port_max");
   gboolean has_cert = nara_config_get_string(config, "server.cert")[0] != '\0';
@@ -41,6 +42,12 @@ gboolean nara_wiring_check(const NaraConfig *config, GError **error)
       != (nara_config_get_string(config, "turn.secret")[0] != '\0')) {
     g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
                 "turn.urls and turn.secret: give both or neither");
+    return FALSE;
+  }
+  if (!g_strv_contains(sandbox_modes, nara_config_get_string(config, "server.sandbox"))) {
+    g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
+                "server.sandbox: '%s' is not auto, on or off",
+                nara_config_get_string(config, "server.sandbox"));
     return FALSE;
   }
   if (has_cert != has_key) {
