@@ -61,6 +61,10 @@ static const NaraConfigKey keys[] = {
     "the web client, certificate and key files), no exec. auto: when the kernel has Landlock, "
     "else a warning; on: refuse to start without it; off: not at all. Commands (nara "
     "consultation ...) are not confined." },
+  { "server.csp_connect_src", NARA_CONFIG_LIST, "", 0, 0,
+    "Comma-separated origins the web client may connect to besides its own, appended to the "
+    "pages' Content-Security-Policy connect-src after 'self': other nodes' wss://HOST:PORT "
+    "when clients are sent from node to node. wss://, ws:// or https:// origins only." },
   { "media.workers", NARA_CONFIG_UINT, "0", 0, 256, "Media worker threads. 0: one per CPU core." },
   { "media.ice_addresses", NARA_CONFIG_LIST, "", 0, 0,
     "Comma-separated local addresses for ICE host candidates. Empty: every non-loopback "
@@ -101,6 +105,9 @@ static const NaraConfigKey keys[] = {
     "Outgoing messages queued per session; a client that does not read is disconnected." },
   { "signaling.messages_per_second", NARA_CONFIG_UINT, "50", 1, 100000,
     "Messages per second per connection (burst: twice that) before rate-limited errors." },
+  { "signaling.max_open_rooms", NARA_CONFIG_UINT, "100", 0, 1000000,
+    "Open rooms (/r/NAME, rooms.open) among signaling.max_rooms, so links anyone can make "
+    "cannot use up the rooms consultations need. 0: no cap of their own." },
   { "rooms.open", NARA_CONFIG_BOOL, "false", 0, 0,
     "Let anyone with a /r/NAME link join room NAME. Convenient for trials, not for patients. "
     "Default: false when Nara reads a config file (--config), true without one (a trial "

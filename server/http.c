@@ -25,6 +25,7 @@
 
 struct _NaraHttp {
   char *web_dir;
+  char *csp; /* the policy pages carry: csp_format with connect-src filled in */
   gboolean tls;
   NaraSignaling *signaling;
   NaraMedia *media;
@@ -52,10 +53,12 @@ static const struct {
 };
 
 /* connect-src 'self': the page talks to its own origin only (CSP Level 3
- * lets 'self' match ws:/wss: of the same host), not to any wss: host. */
-static const char csp[] = "default-src 'self'; connect-src 'self'; img-src 'self' data: "
-                          "blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; "
-                          "object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+ * lets 'self' match ws:/wss: of the same host), not to any wss: host;
+ * server.csp_connect_src adds other nodes' origins after it. */
+static const char csp_format[] = "default-src 'self'; connect-src 'self'%s; img-src 'self' data: "
+                                 "blob:; media-src 'self' blob:; style-src 'self'; script-src "
+                                 "'self'; object-src 'none'; base-uri 'none'; frame-ancestors "
+                                 "'none'";
 
 static const struct {
   const char *ext, *type;
@@ -124,7 +127,7 @@ static gboolean add_security_headers(NaraHttp *http, struct lws *wsi, gboolean h
                 && add_header(wsi, "referrer-policy:", "no-referrer", p, end)
                 && add_header(wsi, "cache-control:", "no-cache", p, end);
   if (html)
-    ok = ok && add_header(wsi, "content-security-policy:", csp, p, end)
+    ok = ok && add_header(wsi, "content-security-policy:", http->csp, p, end)
          && add_header(wsi, "permissions-policy:",
                        "camera=(self), microphone=(self), display-capture=(self)", p, end)
          && add_header(wsi, "x-frame-options:", "DENY", p, end)
@@ -322,6 +325,7 @@ NaraHttp *nara_http_new(const char *web_dir, gboolean tls, NaraSignaling *signal
   http->media = media;
   http->rest = rest;
   http->web_dir = g_strdup(web_dir);
+  http->csp = g_strdup_printf(csp_format, "");
   http->tls = tls;
   http->signaling = signaling;
   http->protocol.name = NARA_HTTP_PROTOCOL_NAME;
@@ -336,7 +340,44 @@ void nara_http_free(NaraHttp *http)
   if (!http)
     return;
   g_free(http->web_dir);
+  g_free(http->csp);
   g_free(http);
+}
+
+gboolean nara_http_connect_src_valid(const char *source)
+{
+  const char *p = NULL;
+
+  for (const char *const *s = (const char *const[]){ "wss://", "ws://", "https://", NULL }; *s; s++)
+    if (g_str_has_prefix(source, *s))
+      p = source + strlen(*s);
+  if (!p)
+    return FALSE;
+  /* A host with an optional "*." for its subdomains and port: no path,
+   * quote, semicolon or space that could end the directive or add one. */
+  if (g_str_has_prefix(p, "*."))
+    p += 2;
+  if (!g_ascii_isalnum(*p))
+    return FALSE;
+  while (g_ascii_isalnum(*p) || *p == '-' || *p == '.')
+    p++;
+  if (*p == ':') {
+    const char *digits = ++p;
+    while (g_ascii_isdigit(*p))
+      p++;
+    if (p == digits || p - digits > 5)
+      return FALSE;
+  }
+  return *p == '\0' || (p[0] == '/' && p[1] == '\0');
+}
+
+void nara_http_set_connect_src(NaraHttp *http, const char *const *sources)
+{
+  g_autoptr(GString) extra = g_string_new(NULL);
+  for (guint i = 0; sources && sources[i]; i++)
+    g_string_append_printf(extra, " %s", sources[i]);
+  g_free(http->csp);
+  http->csp = g_strdup_printf(csp_format, extra->str);
 }
 
 const struct lws_protocols *nara_http_lws_protocol(NaraHttp *http)

@@ -30,6 +30,15 @@ void nara_http_free(NaraHttp *http);
 /* (transfer none) Its `user` points at http. */
 const struct lws_protocols *nara_http_lws_protocol(NaraHttp *http);
 
+/* Extra origins for the pages' CSP connect-src after 'self'
+ * (server.csp_connect_src), each checked with nara_http_connect_src_valid();
+ * NULL-terminated, may be NULL (transfer none, copied). */
+void nara_http_set_connect_src(NaraHttp *http, const char *const *sources);
+/* TRUE for wss://, ws:// or https:// with a host ("*." allowed in front),
+ * an optional port and nothing else: no "*" alone, no quote, semicolon or
+ * space that could break out of the directive. */
+gboolean nara_http_connect_src_valid(const char *source);
+
 /* TRUE for what a consultation id can be in /c/ID: 1-39 of A-Z a-z 0-9 - _. */
 gboolean nara_http_consultation_id_valid(const char *id);
 

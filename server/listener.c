@@ -76,6 +76,7 @@ NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signali
   g_autofree char *host = NULL, *public_host = nara_wiring_public_host(config);
   g_autofree char *cert = NULL, *key = NULL, *public_url = NULL;
   g_autofree char *web_dir = nara_wiring_web_dir(config);
+  g_auto(GStrv) connect_src = nara_config_get_list(config, "server.csp_connect_src");
   gboolean tls = nara_config_get_bool(config, "server.tls");
   struct lws_context_creation_info info = { 0 };
   NaraListener *l;
@@ -92,6 +93,7 @@ NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signali
 
   l = g_new0(NaraListener, 1);
   l->http = nara_http_new(web_dir, tls, signaling, media, rest);
+  nara_http_set_connect_src(l->http, (const char *const *)connect_src);
   l->loops[0] = loop;
   l->protocols[0] = nara_http_lws_protocol(l->http);
   l->protocols[1] = nara_signaling_lws_protocol(signaling);
