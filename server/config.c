@@ -65,6 +65,10 @@ static const NaraConfigKey keys[] = {
     "Comma-separated origins the web client may connect to besides its own, appended to the "
     "pages' Content-Security-Policy connect-src after 'self': other nodes' wss://HOST:PORT "
     "when clients are sent from node to node. wss://, ws:// or https:// origins only." },
+  { "server.metrics_listen", NARA_CONFIG_STRING, "", 0, 0,
+    "HOST:PORT of a plain-HTTP listener serving only /metrics and /healthz (e.g. "
+    "127.0.0.1:9464, or a private address the scraper reaches); the main listener then "
+    "answers 404 for /metrics. Empty: /metrics on the main listener." },
   { "media.workers", NARA_CONFIG_UINT, "0", 0, 256, "Media worker threads. 0: one per CPU core." },
   { "media.ice_addresses", NARA_CONFIG_LIST, "", 0, 0,
     "Comma-separated local addresses for ICE host candidates. Empty: every non-loopback "

@@ -26,6 +26,8 @@
 struct _NaraHttp {
   char *web_dir;
   char *csp; /* the policy pages carry: csp_format with connect-src filled in */
+  NaraHttpMetrics metrics;
+  struct lws_protocol_vhost_options headers[7]; /* linked: lws adds them to every answer */
   gboolean tls;
   NaraSignaling *signaling;
   NaraMedia *media;
@@ -120,21 +122,43 @@ static gboolean add_header(struct lws *wsi, const char *name, const char *value,
          == 0;
 }
 
+/* The security headers go on every response of the vhost, as lws' canned
+ * headers (nara_http_vhost_headers()), not per answer: so they are also
+ * on what lws answers by itself, before any callback of ours runs (a
+ * request line longer than its header buffer: 414 in lws 4.3, a closed
+ * connection in 4.1), on REST answers and on files. On a script, a style
+ * sheet or JSON, the page-only ones (CSP, frame and opener policies) do
+ * nothing. Only the cache policy differs per answer. */
 static gboolean add_security_headers(NaraHttp *http, struct lws *wsi, gboolean html,
                                      unsigned char **p, unsigned char *end)
 {
-  gboolean ok = add_header(wsi, "x-content-type-options:", "nosniff", p, end)
-                && add_header(wsi, "referrer-policy:", "no-referrer", p, end)
-                && add_header(wsi, "cache-control:", "no-cache", p, end);
-  if (html)
-    ok = ok && add_header(wsi, "content-security-policy:", http->csp, p, end)
-         && add_header(wsi, "permissions-policy:",
-                       "camera=(self), microphone=(self), display-capture=(self)", p, end)
-         && add_header(wsi, "x-frame-options:", "DENY", p, end)
-         && add_header(wsi, "cross-origin-opener-policy:", "same-origin", p, end);
-  if (http->tls)
-    ok = ok && add_header(wsi, "strict-transport-security:", "max-age=63072000", p, end);
-  return ok;
+  (void)http;
+  (void)html;
+  return add_header(wsi, "cache-control:", "no-cache", p, end);
+}
+
+static void build_vhost_headers(NaraHttp *http)
+{
+  const char *pairs[] = { "x-content-type-options:",
+                          "nosniff",
+                          "referrer-policy:",
+                          "no-referrer",
+                          "content-security-policy:",
+                          http->csp,
+                          "permissions-policy:",
+                          "camera=(self), microphone=(self), display-capture=(self)",
+                          "x-frame-options:",
+                          "DENY",
+                          "cross-origin-opener-policy:",
+                          "same-origin",
+                          http->tls ? "strict-transport-security:" : NULL,
+                          "max-age=63072000" };
+  guint n = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS(pairs) && pairs[i]; i += 2)
+    http->headers[n++] = (struct lws_protocol_vhost_options){ NULL, NULL, pairs[i], pairs[i + 1] };
+  for (guint i = 0; i + 1 < n; i++)
+    http->headers[i].next = &http->headers[i + 1];
 }
 
 /* An error answer with the same security headers as a page (lws'
@@ -242,15 +266,20 @@ static int on_http(NaraHttp *http, struct lws *wsi, HttpSession *hs)
   if (len <= 0)
     return finish_status(http, wsi,
                          len < 0 ? HTTP_STATUS_REQ_URI_TOO_LONG : HTTP_STATUS_METHOD_NOT_ALLOWED);
-  if (http->rest && (g_str_has_prefix(path, "/api/") || g_str_equal(path, "/api")))
+  if (http->rest && http->metrics != NARA_HTTP_METRICS_ONLY
+      && (g_str_has_prefix(path, "/api/") || g_str_equal(path, "/api")))
     return nara_rest_on_http(http->rest, wsi, &hs->rest, method, path);
   if (!g_str_equal(method, "GET")) /* nothing but the API takes other methods */
     return finish_status(http, wsi, HTTP_STATUS_METHOD_NOT_ALLOWED);
+  /* The metrics listener (server.metrics_listen) serves these and no more. */
+  if (http->metrics == NARA_HTTP_METRICS_ONLY && !g_str_equal(path, "/metrics")
+      && !g_str_equal(path, "/healthz"))
+    return finish_status(http, wsi, HTTP_STATUS_NOT_FOUND);
   if (g_str_equal(path, "/healthz"))
     return serve_healthz(http, wsi, hs);
   if (g_str_equal(path, "/readyz"))
     return serve_readyz(http, wsi, hs);
-  if (g_str_equal(path, "/metrics"))
+  if (g_str_equal(path, "/metrics") && http->metrics != NARA_HTTP_METRICS_ELSEWHERE)
     return serve_text(http, wsi, hs, NARA_METRICS_CONTENT_TYPE,
                       nara_metrics_render(http->signaling, http->media));
   if (g_str_equal(path, "/"))
@@ -327,6 +356,7 @@ NaraHttp *nara_http_new(const char *web_dir, gboolean tls, NaraSignaling *signal
   http->web_dir = g_strdup(web_dir);
   http->csp = g_strdup_printf(csp_format, "");
   http->tls = tls;
+  build_vhost_headers(http);
   http->signaling = signaling;
   http->protocol.name = NARA_HTTP_PROTOCOL_NAME;
   http->protocol.callback = http_callback;
@@ -371,6 +401,11 @@ gboolean nara_http_connect_src_valid(const char *source)
   return *p == '\0' || (p[0] == '/' && p[1] == '\0');
 }
 
+void nara_http_set_metrics(NaraHttp *http, NaraHttpMetrics metrics)
+{
+  http->metrics = metrics;
+}
+
 void nara_http_set_connect_src(NaraHttp *http, const char *const *sources)
 {
   g_autoptr(GString) extra = g_string_new(NULL);
@@ -378,6 +413,12 @@ void nara_http_set_connect_src(NaraHttp *http, const char *const *sources)
     g_string_append_printf(extra, " %s", sources[i]);
   g_free(http->csp);
   http->csp = g_strdup_printf(csp_format, extra->str);
+  build_vhost_headers(http);
+}
+
+const struct lws_protocol_vhost_options *nara_http_vhost_headers(NaraHttp *http)
+{
+  return http->headers;
 }
 
 const struct lws_protocols *nara_http_lws_protocol(NaraHttp *http)

@@ -24,6 +24,7 @@ gboolean nara_wiring_check(const NaraConfig *config, GError **error)
 {
   static const char *const sandbox_modes[] = { "auto", "on", "off", NULL };
   g_auto(GStrv) connect_src = nara_config_get_list(config, "server.csp_connect_src");
+  g_autoptr(GError) local = NULL;
   guint lo = nara_config_get_uint(config, "media.port_min");
   guint hi = nara_config_get_uint(config, "media.port_max");
   gboolean has_cert = nara_config_get_string(config, "server.cert")[0] != '\0';
@@ -61,6 +62,13 @@ gboolean nara_wiring_check(const NaraConfig *config, GError **error)
                   connect_src[i]);
       return FALSE;
     }
+  }
+  if (nara_config_get_string(config, "server.metrics_listen")[0]
+      && !nara_config_parse_address(nara_config_get_string(config, "server.metrics_listen"), NULL,
+                                    NULL, &local)) {
+    g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE, "server.metrics_listen: %s",
+                local->message);
+    return FALSE;
   }
   if (has_cert != has_key) {
     g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
