@@ -87,6 +87,11 @@ static const NaraConfigKey keys[] = {
     "Full ICE: highest UDP port for media. Suggested with a firewall: 40999." },
   { "media.announced_address", NARA_CONFIG_STRING, "", 0, 0,
     "Public address announced in candidates when the server sits behind 1:1 NAT. Empty: none." },
+  { "media.ice_remote_networks", NARA_CONFIG_LIST, "", 0, 0,
+    "Full ICE: comma-separated networks (10.0.0.0/8, 2001:db8::/32, or one address) the "
+    "clients' candidates may be in; checks are sent to no other. Loopback, link-local "
+    "(169.254.0.0/16, the cloud metadata service; fe80::/10), multicast and unspecified "
+    "addresses are always refused. Empty: every other address, private ranges included." },
   { "signaling.max_message_bytes", NARA_CONFIG_UINT, "262144", 1024, 16777216,
     "Largest WebSocket message in bytes; a larger one closes the socket with code 1009." },
   { "signaling.max_name_chars", NARA_CONFIG_UINT, "64", 1, 256, "Longest display name." },

@@ -29,7 +29,7 @@ struct _NaraServer {
 
 NaraServer *nara_server_new(const NaraConfig *config, GMainLoop *loop, GError **error)
 {
-  g_auto(GStrv) ice_addresses = NULL;
+  g_auto(GStrv) ice_addresses = NULL, ice_networks = NULL;
   g_auto(GStrv) origins = nara_config_get_list(config, "server.allowed_origins");
   g_auto(GStrv) turn_urls = nara_config_get_list(config, "turn.urls");
   NaraMediaConfig media_config;
@@ -46,7 +46,7 @@ NaraServer *nara_server_new(const NaraConfig *config, GMainLoop *loop, GError **
   s->drain_secs = nara_config_get_uint(config, "server.drain_secs");
   s->drain_warning_secs = nara_config_get_uint(config, "server.drain_warning_secs");
 
-  nara_wiring_media_config(config, &media_config, &ice_addresses);
+  nara_wiring_media_config(config, &media_config, &ice_addresses, &ice_networks);
   nara_wiring_signaling_config(config, &sig_config);
   sig_config.allowed_origins = (const char *const *)origins; /* copied by signaling */
   sig_config.turn.urls = (const char *const *)turn_urls;     /* copied by signaling */

@@ -79,11 +79,12 @@ gboolean nara_wiring_check(const NaraConfig *config, GError **error)
 }
 
 void nara_wiring_media_config(const NaraConfig *config, NaraMediaConfig *media_config,
-                              char ***storage)
+                              char ***storage, char ***networks)
 {
   const char *announced = nara_config_get_string(config, "media.announced_address");
 
   *storage = nara_config_get_list(config, "media.ice_addresses");
+  *networks = nara_config_get_list(config, "media.ice_remote_networks");
   *media_config = (NaraMediaConfig){
     .workers = nara_config_get_uint(config, "media.workers"),
     .ice_addresses = (*storage)[0] ? *storage : NULL,
@@ -92,6 +93,7 @@ void nara_wiring_media_config(const NaraConfig *config, NaraMediaConfig *media_c
     .ice_lite = nara_config_get_bool(config, "media.ice_lite"),
     .udp_port = (guint16)nara_config_get_uint(config, "media.udp_port"),
     .announced_address = announced[0] ? announced : NULL,
+    .ice_remote_networks = (const char *const *)*networks,
   };
 }
 
