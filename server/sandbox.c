@@ -8,6 +8,8 @@
  * follow the ABI. Debian 12's <linux/landlock.h> stops at ABI 2: the later
  * constants are defined here, with the kernel's values. Network access is
  * not restricted (media, TURN, a PostgreSQL or Redis over TCP need it).
+ * GStreamer serves SDP parsing only (no gst_init(), no plugin registry), so
+ * nothing loads a plugin or runs gst-plugin-scanner later.
  * No seccomp filter: libnice, OpenSSL, GLib and the sanitizers need a wide
  * and changing set of system calls, and what is to be proven is that no
  * file is written outside the state directory, which Landlock says exactly.
