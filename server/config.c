@@ -114,7 +114,7 @@ static const NaraConfigKey keys[] = {
     "Outgoing messages queued per session; a client that does not read is disconnected." },
   { "signaling.messages_per_second", NARA_CONFIG_UINT, "50", 1, 100000,
     "Messages per second per connection (burst: twice that) before rate-limited errors." },
-  { "signaling.max_open_rooms", NARA_CONFIG_UINT, "100", 0, 1000000,
+  { "signaling.max_open_rooms", NARA_CONFIG_UINT, "500", 0, 1000000,
     "Open rooms (/r/NAME, rooms.open) among signaling.max_rooms, so links anyone can make "
     "cannot use up the rooms consultations need. 0: no cap of their own." },
   { "rooms.open", NARA_CONFIG_BOOL, "false", 0, 0,
