@@ -8,6 +8,9 @@
  * follow the ABI. Debian 12's <linux/landlock.h> stops at ABI 2: the later
  * constants are defined here, with the kernel's values. Network access is
  * not restricted (media, TURN, a PostgreSQL or Redis over TCP need it).
+ * landlock_restrict_self() binds the calling thread and those it starts
+ * later; up to ABI 7 there is no flag to bind the other threads of the
+ * process at once, hence the one-thread check before applying.
  * GStreamer serves SDP parsing only (no gst_init(), no plugin registry), so
  * nothing loads a plugin or runs gst-plugin-scanner later.
  * No seccomp filter: libnice, OpenSSL, GLib and the sanitizers need a wide
