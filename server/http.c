@@ -129,11 +129,8 @@ static gboolean add_header(struct lws *wsi, const char *name, const char *value,
  * connection in 4.1), on REST answers and on files. On a script, a style
  * sheet or JSON, the page-only ones (CSP, frame and opener policies) do
  * nothing. Only the cache policy differs per answer. */
-static gboolean add_security_headers(NaraHttp *http, struct lws *wsi, gboolean html,
-                                     unsigned char **p, unsigned char *end)
+static gboolean add_cache_control(struct lws *wsi, unsigned char **p, unsigned char *end)
 {
-  (void)http;
-  (void)html;
   return add_header(wsi, "cache-control:", "no-cache", p, end);
 }
 
@@ -161,9 +158,9 @@ static void build_vhost_headers(NaraHttp *http)
     http->headers[i].next = &http->headers[i + 1];
 }
 
-/* An error answer with the same security headers as a page (lws'
- * lws_return_http_status() sends none), and a one-line body. */
-static int finish_status(NaraHttp *http, struct lws *wsi, unsigned int status)
+/* An error answer with a one-line body (the security headers come from
+ * the vhost, as on every answer). */
+static int finish_status(struct lws *wsi, unsigned int status)
 {
   unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start,
                                      *end = buf + sizeof buf - 1;
@@ -172,8 +169,7 @@ static int finish_status(NaraHttp *http, struct lws *wsi, unsigned int status)
 
   if (lws_add_http_common_headers(wsi, status, "text/plain; charset=utf-8", (lws_filepos_t)n, &p,
                                   end)
-      || !add_security_headers(http, wsi, TRUE, &p, end)
-      || lws_finalize_write_http_header(wsi, start, &p, end))
+      || !add_cache_control(wsi, &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
     return -1;
   if (lws_write(wsi, (unsigned char *)body + LWS_PRE, (size_t)n, LWS_WRITE_HTTP_FINAL) != n)
     return -1;
@@ -189,8 +185,8 @@ static int serve_file(NaraHttp *http, struct lws *wsi, const char *rel)
   int n;
 
   if (!type || stat(file, &st) != 0 || !S_ISREG(st.st_mode))
-    return finish_status(http, wsi, HTTP_STATUS_NOT_FOUND);
-  if (!add_security_headers(http, wsi, g_str_has_prefix(type, "text/html"), &p, end))
+    return finish_status(wsi, HTTP_STATUS_NOT_FOUND);
+  if (!add_cache_control(wsi, &p, end))
     return -1;
   n = lws_serve_http_file(wsi, file, type, (const char *)headers, (int)(p - headers));
   if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
@@ -200,8 +196,8 @@ static int serve_file(NaraHttp *http, struct lws *wsi, const char *rel)
 
 /* Sends the headers of a 200 with `text` as its body (taken), which the
  * WRITEABLE callback writes. */
-static int serve_text_status(NaraHttp *http, struct lws *wsi, HttpSession *hs, unsigned status,
-                             const char *type, GString *text)
+static int serve_text_status(struct lws *wsi, HttpSession *hs, unsigned status, const char *type,
+                             GString *text)
 {
   unsigned char headers[LWS_PRE + 1024], *start = headers + LWS_PRE, *p = start,
                                          *end = headers + sizeof headers - 1;
@@ -212,17 +208,15 @@ static int serve_text_status(NaraHttp *http, struct lws *wsi, HttpSession *hs, u
   memcpy(hs->body + LWS_PRE, text->str, text->len);
   g_string_free(text, TRUE);
   if (lws_add_http_common_headers(wsi, status, type, (lws_filepos_t)hs->body_len, &p, end)
-      || !add_security_headers(http, wsi, FALSE, &p, end)
-      || lws_finalize_write_http_header(wsi, start, &p, end))
+      || !add_cache_control(wsi, &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
     return -1;
   lws_callback_on_writable(wsi);
   return 0;
 }
 
-static int serve_text(NaraHttp *http, struct lws *wsi, HttpSession *hs, const char *type,
-                      GString *text)
+static int serve_text(struct lws *wsi, HttpSession *hs, const char *type, GString *text)
 {
-  return serve_text_status(http, wsi, hs, HTTP_STATUS_OK, type, text);
+  return serve_text_status(wsi, hs, HTTP_STATUS_OK, type, text);
 }
 
 static int serve_healthz(NaraHttp *http, struct lws *wsi, HttpSession *hs)
@@ -231,7 +225,7 @@ static int serve_healthz(NaraHttp *http, struct lws *wsi, HttpSession *hs)
   g_string_printf(text, "{\"status\":\"ok\",\"version\":\"%s\",\"sessions\":%u,\"rooms\":%u}",
                   NARA_VERSION, nara_signaling_n_sessions(http->signaling),
                   nara_signaling_n_rooms(http->signaling));
-  return serve_text(http, wsi, hs, "application/json", text);
+  return serve_text(wsi, hs, "application/json", text);
 }
 
 /* Whether a load balancer may send new calls here: not while draining. */
@@ -239,8 +233,7 @@ static int serve_readyz(NaraHttp *http, struct lws *wsi, HttpSession *hs)
 {
   gboolean draining = nara_signaling_is_draining(http->signaling);
   GString *text = g_string_new(draining ? "{\"status\":\"draining\"}" : "{\"status\":\"ready\"}");
-  return serve_text_status(http, wsi, hs,
-                           draining ? HTTP_STATUS_SERVICE_UNAVAILABLE : HTTP_STATUS_OK,
+  return serve_text_status(wsi, hs, draining ? HTTP_STATUS_SERVICE_UNAVAILABLE : HTTP_STATUS_OK,
                            "application/json", text);
 }
 
@@ -264,37 +257,36 @@ static int on_http(NaraHttp *http, struct lws *wsi, HttpSession *hs)
   int len = request_line(wsi, &method, path, sizeof path);
 
   if (len <= 0)
-    return finish_status(http, wsi,
+    return finish_status(wsi,
                          len < 0 ? HTTP_STATUS_REQ_URI_TOO_LONG : HTTP_STATUS_METHOD_NOT_ALLOWED);
   if (http->rest && http->metrics != NARA_HTTP_METRICS_ONLY
       && (g_str_has_prefix(path, "/api/") || g_str_equal(path, "/api")))
     return nara_rest_on_http(http->rest, wsi, &hs->rest, method, path);
   if (!g_str_equal(method, "GET")) /* nothing but the API takes other methods */
-    return finish_status(http, wsi, HTTP_STATUS_METHOD_NOT_ALLOWED);
+    return finish_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED);
   /* The metrics listener (server.metrics_listen) serves these and no more. */
   if (http->metrics == NARA_HTTP_METRICS_ONLY && !g_str_equal(path, "/metrics")
       && !g_str_equal(path, "/healthz"))
-    return finish_status(http, wsi, HTTP_STATUS_NOT_FOUND);
+    return finish_status(wsi, HTTP_STATUS_NOT_FOUND);
   if (g_str_equal(path, "/healthz"))
     return serve_healthz(http, wsi, hs);
   if (g_str_equal(path, "/readyz"))
     return serve_readyz(http, wsi, hs);
   if (g_str_equal(path, "/metrics") && http->metrics != NARA_HTTP_METRICS_ELSEWHERE)
-    return serve_text(http, wsi, hs, NARA_METRICS_CONTENT_TYPE,
+    return serve_text(wsi, hs, NARA_METRICS_CONTENT_TYPE,
                       nara_metrics_render(http->signaling, http->media));
   if (g_str_equal(path, "/"))
     return serve_file(http, wsi, "index.html");
   if (g_str_has_prefix(path, "/r/"))
     return nara_room_name_is_valid(path + 3) ? serve_file(http, wsi, "index.html")
-                                             : finish_status(http, wsi, HTTP_STATUS_NOT_FOUND);
+                                             : finish_status(wsi, HTTP_STATUS_NOT_FOUND);
   /* A join link: the page reads the token from the fragment, which the
    * browser never sends, so the server sees only the consultation id. */
   if (g_str_has_prefix(path, "/c/"))
-    return nara_http_consultation_id_valid(path + 3)
-               ? serve_file(http, wsi, "index.html")
-               : finish_status(http, wsi, HTTP_STATUS_NOT_FOUND);
+    return nara_http_consultation_id_valid(path + 3) ? serve_file(http, wsi, "index.html")
+                                                     : finish_status(wsi, HTTP_STATUS_NOT_FOUND);
   if (!path_safe(path))
-    return finish_status(http, wsi, HTTP_STATUS_NOT_FOUND);
+    return finish_status(wsi, HTTP_STATUS_NOT_FOUND);
   return serve_file(http, wsi, path + 1);
 }
 
