@@ -210,7 +210,7 @@ gboolean nara_sandbox_apply(NaraSandbox *sandbox, char **summary, GError **error
     return FALSE;
   }
   threads = count_threads();
-  if (threads != 1) {
+  if (threads > 1) {
     g_set_error(error, NARA_SANDBOX_ERROR, 0,
                 "%u threads are running: Landlock must be applied before any other starts",
                 threads);
