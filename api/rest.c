@@ -541,11 +541,10 @@ static int send_answer(NaraRest *rest, struct lws *wsi, NaraRestRequest **slot)
   ok = lws_add_http_common_headers(wsi, call->status, len ? call->content_type : NULL,
                                    (lws_filepos_t)len, &p, end)
        == 0;
-  ok = ok && add_header(wsi, "cache-control:", "no-store", &p, end)
-       && add_header(wsi, "x-content-type-options:", "nosniff", &p, end)
-       && add_header(wsi, "referrer-policy:", "no-referrer", &p, end);
-  if (rest->tls)
-    ok = ok && add_header(wsi, "strict-transport-security:", "max-age=63072000", &p, end);
+  /* nosniff, no-referrer, HSTS (rest->tls): the listener's vhost adds
+   * them to every answer (server/http.c). */
+  (void)rest;
+  ok = ok && add_header(wsi, "cache-control:", "no-store", &p, end);
   if (req->close_after)
     ok = ok && add_header(wsi, "connection:", "close", &p, end);
   for (guint i = 0; call->headers && i + 1 < call->headers->len; i += 2)

@@ -28,6 +28,7 @@ struct _NaraIce {
   guint16 default_port;
   gulong state_handler;
   NaraIceState state;
+  const NaraIceFilter *remote_filter;
 };
 
 static void on_recv(NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *buf,
@@ -116,6 +117,7 @@ NaraIce *nara_ice_new(GMainContext *context, const NaraIceConfig *config,
   ice->callbacks = *callbacks;
   ice->user_data = user_data;
   ice->state = NARA_ICE_CHECKING;
+  ice->remote_filter = config->remote_filter;
   ice->agent
       = nice_agent_new_full(context, NICE_COMPATIBILITY_RFC5245,
                             NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS);
@@ -249,6 +251,16 @@ gboolean nara_ice_add_remote_candidate(NaraIce *ice, const char *candidate, GErr
   if (!c) {
     g_set_error(error, NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_BAD_SDP, "malformed ICE candidate");
     return FALSE;
+  }
+  /* Checks go where a candidate says: not to our own loopback, the
+   * metadata service or a multicast group because a browser said so. */
+  struct sockaddr_storage where;
+  nice_address_copy_to_sockaddr(&c->addr, (struct sockaddr *)&where);
+  if (ice->remote_filter
+      && !nara_ice_filter_allows(ice->remote_filter, (struct sockaddr *)&where)) {
+    g_debug("remote candidate skipped: its address is refused (media.ice_remote_networks)");
+    nice_candidate_free(c);
+    return TRUE;
   }
   GSList one = { c, NULL };
   int added = nice_agent_set_remote_candidates(ice->agent, ice->stream_id, 1, &one);

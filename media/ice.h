@@ -12,6 +12,7 @@
 
 #include <glib.h>
 
+#include "ice_filter.h"
 #include "transport.h"
 
 G_BEGIN_DECLS
@@ -29,6 +30,10 @@ typedef struct {
   guint port_min, port_max;
   const char *announced_address; /* replaces the address in every candidate, or NULL */
   gboolean controlling;
+  /* Remote candidates it refuses are dropped (ice_filter.h); NULL: none
+   * (tests on loopback; media always gives one). (transfer none) must
+   * outlive the transport. */
+  const NaraIceFilter *remote_filter;
 } NaraIceConfig;
 
 typedef struct {
@@ -62,7 +67,9 @@ gboolean nara_ice_restart(NaraIce *ice, GError **error);
 gboolean nara_ice_set_remote_credentials(NaraIce *ice, const char *ufrag, const char *pwd,
                                          GError **error);
 /* candidate: "candidate:…" with or without "a=". TCP and mDNS (".local")
- * candidates are skipped and still return TRUE; malformed ones fail. */
+ * candidates, and those whose address the remote filter refuses (no check
+ * is ever sent there), are skipped and still return TRUE; malformed ones
+ * fail. */
 gboolean nara_ice_add_remote_candidate(NaraIce *ice, const char *candidate, GError **error);
 /* The remote said end-of-candidates: ICE may now conclude it failed. */
 void nara_ice_remote_candidates_done(NaraIce *ice);

@@ -77,6 +77,9 @@ NaraMedia *nara_media_new(const NaraMediaConfig *config, GMainContext *control, 
   media->shared.announced_address = g_strdup(config->announced_address);
   media->shared.ice_lite = config->ice_lite;
   media->shared.udp_port = config->udp_port;
+  media->shared.remote_filter = nara_ice_filter_new(config->ice_remote_networks, error);
+  if (!media->shared.remote_filter)
+    goto fail;
 
   if (!nara_srtp_library_ref(error))
     goto fail;
@@ -115,6 +118,7 @@ void nara_media_free(NaraMedia *media)
     nara_srtp_library_unref();
   g_strfreev(media->shared.ice_addresses);
   g_free(media->shared.announced_address);
+  nara_ice_filter_free(media->shared.remote_filter);
   g_main_context_unref(media->shared.control);
   g_free(media);
 }

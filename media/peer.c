@@ -220,6 +220,7 @@ static NaraTransport *new_transport(NaraPeerCore *core, GError **error)
     /* JSEP: the offerer (a full ICE agent) controls. Publish: the browser
      * offers; subscribe: we do. */
     .controlling = core->role == NARA_PEER_SUBSCRIBE,
+    .remote_filter = shared->remote_filter,
   };
   NaraIceCallbacks ice_cb = { on_ice_receive, on_ice_state };
   NaraIce *ice = nara_ice_new(worker->context, &config, &ice_cb, core, error);

@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 
 #include "dtls.h"
+#include "ice_filter.h"
 #include "srtp_session.h"
 
 G_BEGIN_DECLS
@@ -29,6 +30,7 @@ typedef struct {
   guint16 udp_port;  /* ICE-lite: worker i binds udp_port + i; 0 = ephemeral */
   NaraDtlsContext *dtls;
   GMainContext *control;
+  NaraIceFilter *remote_filter; /* full ICE: remote candidates checks may go to */
 } NaraMediaShared;
 
 /* One datagram plus SRTP's trailer: RTP above the path MTU is not forwarded. */

@@ -55,6 +55,20 @@ static const NaraConfigKey keys[] = {
     "stops at once." },
   { "server.drain_warning_secs", NARA_CONFIG_UINT, "120", 0, 3600,
     "Seconds before the drain deadline when those in a call are told (message draining)." },
+  { "server.sandbox", NARA_CONFIG_STRING, "auto", 0, 0,
+    "Confine the server's file system access with Landlock before it starts any thread: "
+    "read-write beneath server.state_dir only, read-only where it still reads (libraries, /etc, "
+    "the web client, certificate and key files), no exec. auto: when the kernel has Landlock, "
+    "else a warning; on: refuse to start without it; off: not at all. Commands (nara "
+    "consultation ...) are not confined." },
+  { "server.csp_connect_src", NARA_CONFIG_LIST, "", 0, 0,
+    "Comma-separated origins the web client may connect to besides its own, appended to the "
+    "pages' Content-Security-Policy connect-src after 'self': other nodes' wss://HOST:PORT "
+    "when clients are sent from node to node. wss://, ws:// or https:// origins only." },
+  { "server.metrics_listen", NARA_CONFIG_STRING, "", 0, 0,
+    "HOST:PORT of a plain-HTTP listener serving only /metrics and /healthz (e.g. "
+    "127.0.0.1:9464, or a private address the scraper reaches); the main listener then "
+    "answers 404 for /metrics. Empty: /metrics on the main listener." },
   { "media.workers", NARA_CONFIG_UINT, "0", 0, 256, "Media worker threads. 0: one per CPU core." },
   { "media.ice_addresses", NARA_CONFIG_LIST, "", 0, 0,
     "Comma-separated local addresses for ICE host candidates. Empty: every non-loopback "
@@ -73,6 +87,11 @@ static const NaraConfigKey keys[] = {
     "Full ICE: highest UDP port for media. Suggested with a firewall: 40999." },
   { "media.announced_address", NARA_CONFIG_STRING, "", 0, 0,
     "Public address announced in candidates when the server sits behind 1:1 NAT. Empty: none." },
+  { "media.ice_remote_networks", NARA_CONFIG_LIST, "", 0, 0,
+    "Full ICE: comma-separated networks (10.0.0.0/8, 2001:db8::/32, or one address) the "
+    "clients' candidates may be in; checks are sent to no other. Loopback, link-local "
+    "(169.254.0.0/16, the cloud metadata service; fe80::/10), multicast and unspecified "
+    "addresses are always refused. Empty: every other address, private ranges included." },
   { "signaling.max_message_bytes", NARA_CONFIG_UINT, "262144", 1024, 16777216,
     "Largest WebSocket message in bytes; a larger one closes the socket with code 1009." },
   { "signaling.max_name_chars", NARA_CONFIG_UINT, "64", 1, 256, "Longest display name." },
@@ -95,6 +114,9 @@ static const NaraConfigKey keys[] = {
     "Outgoing messages queued per session; a client that does not read is disconnected." },
   { "signaling.messages_per_second", NARA_CONFIG_UINT, "50", 1, 100000,
     "Messages per second per connection (burst: twice that) before rate-limited errors." },
+  { "signaling.max_open_rooms", NARA_CONFIG_UINT, "500", 0, 1000000,
+    "Open rooms (/r/NAME, rooms.open) among signaling.max_rooms, so links anyone can make "
+    "cannot use up the rooms consultations need. 0: no cap of their own." },
   { "rooms.open", NARA_CONFIG_BOOL, "false", 0, 0,
     "Let anyone with a /r/NAME link join room NAME. Convenient for trials, not for patients. "
     "Default: false when Nara reads a config file (--config), true without one (a trial "

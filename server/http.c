@@ -25,6 +25,9 @@
 
 struct _NaraHttp {
   char *web_dir;
+  char *csp; /* the policy pages carry: csp_format with connect-src filled in */
+  NaraHttpMetrics metrics;
+  struct lws_protocol_vhost_options headers[7]; /* linked: lws adds them to every answer */
   gboolean tls;
   NaraSignaling *signaling;
   NaraMedia *media;
@@ -52,10 +55,12 @@ static const struct {
 };
 
 /* connect-src 'self': the page talks to its own origin only (CSP Level 3
- * lets 'self' match ws:/wss: of the same host), not to any wss: host. */
-static const char csp[] = "default-src 'self'; connect-src 'self'; img-src 'self' data: "
-                          "blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; "
-                          "object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+ * lets 'self' match ws:/wss: of the same host), not to any wss: host;
+ * server.csp_connect_src adds other nodes' origins after it. */
+static const char csp_format[] = "default-src 'self'; connect-src 'self'%s; img-src 'self' data: "
+                                 "blob:; media-src 'self' blob:; style-src 'self'; script-src "
+                                 "'self'; object-src 'none'; base-uri 'none'; frame-ancestors "
+                                 "'none'";
 
 static const struct {
   const char *ext, *type;
@@ -117,26 +122,45 @@ static gboolean add_header(struct lws *wsi, const char *name, const char *value,
          == 0;
 }
 
-static gboolean add_security_headers(NaraHttp *http, struct lws *wsi, gboolean html,
-                                     unsigned char **p, unsigned char *end)
+/* The security headers go on every response of the vhost, as lws' canned
+ * headers (nara_http_vhost_headers()), not per answer: so they are also
+ * on what lws answers by itself, before any callback of ours runs (a
+ * request line longer than its header buffer: 414 in lws 4.3, a closed
+ * connection in 4.1), on REST answers and on files. On a script, a style
+ * sheet or JSON, the page-only ones (CSP, frame and opener policies) do
+ * nothing. Only the cache policy differs per answer. */
+static gboolean add_cache_control(struct lws *wsi, unsigned char **p, unsigned char *end)
 {
-  gboolean ok = add_header(wsi, "x-content-type-options:", "nosniff", p, end)
-                && add_header(wsi, "referrer-policy:", "no-referrer", p, end)
-                && add_header(wsi, "cache-control:", "no-cache", p, end);
-  if (html)
-    ok = ok && add_header(wsi, "content-security-policy:", csp, p, end)
-         && add_header(wsi, "permissions-policy:",
-                       "camera=(self), microphone=(self), display-capture=(self)", p, end)
-         && add_header(wsi, "x-frame-options:", "DENY", p, end)
-         && add_header(wsi, "cross-origin-opener-policy:", "same-origin", p, end);
-  if (http->tls)
-    ok = ok && add_header(wsi, "strict-transport-security:", "max-age=63072000", p, end);
-  return ok;
+  return add_header(wsi, "cache-control:", "no-cache", p, end);
 }
 
-/* An error answer with the same security headers as a page (lws'
- * lws_return_http_status() sends none), and a one-line body. */
-static int finish_status(NaraHttp *http, struct lws *wsi, unsigned int status)
+static void build_vhost_headers(NaraHttp *http)
+{
+  const char *pairs[] = { "x-content-type-options:",
+                          "nosniff",
+                          "referrer-policy:",
+                          "no-referrer",
+                          "content-security-policy:",
+                          http->csp,
+                          "permissions-policy:",
+                          "camera=(self), microphone=(self), display-capture=(self)",
+                          "x-frame-options:",
+                          "DENY",
+                          "cross-origin-opener-policy:",
+                          "same-origin",
+                          http->tls ? "strict-transport-security:" : NULL,
+                          "max-age=63072000" };
+  guint n = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS(pairs) && pairs[i]; i += 2)
+    http->headers[n++] = (struct lws_protocol_vhost_options){ NULL, NULL, pairs[i], pairs[i + 1] };
+  for (guint i = 0; i + 1 < n; i++)
+    http->headers[i].next = &http->headers[i + 1];
+}
+
+/* An error answer with a one-line body (the security headers come from
+ * the vhost, as on every answer). */
+static int finish_status(struct lws *wsi, unsigned int status)
 {
   unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start,
                                      *end = buf + sizeof buf - 1;
@@ -145,8 +169,7 @@ static int finish_status(NaraHttp *http, struct lws *wsi, unsigned int status)
 
   if (lws_add_http_common_headers(wsi, status, "text/plain; charset=utf-8", (lws_filepos_t)n, &p,
                                   end)
-      || !add_security_headers(http, wsi, TRUE, &p, end)
-      || lws_finalize_write_http_header(wsi, start, &p, end))
+      || !add_cache_control(wsi, &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
     return -1;
   if (lws_write(wsi, (unsigned char *)body + LWS_PRE, (size_t)n, LWS_WRITE_HTTP_FINAL) != n)
     return -1;
@@ -162,8 +185,8 @@ static int serve_file(NaraHttp *http, struct lws *wsi, const char *rel)
   int n;
 
   if (!type || stat(file, &st) != 0 || !S_ISREG(st.st_mode))
-    return finish_status(http, wsi, HTTP_STATUS_NOT_FOUND);
-  if (!add_security_headers(http, wsi, g_str_has_prefix(type, "text/html"), &p, end))
+    return finish_status(wsi, HTTP_STATUS_NOT_FOUND);
+  if (!add_cache_control(wsi, &p, end))
     return -1;
   n = lws_serve_http_file(wsi, file, type, (const char *)headers, (int)(p - headers));
   if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
@@ -173,8 +196,8 @@ static int serve_file(NaraHttp *http, struct lws *wsi, const char *rel)
 
 /* Sends the headers of a 200 with `text` as its body (taken), which the
  * WRITEABLE callback writes. */
-static int serve_text_status(NaraHttp *http, struct lws *wsi, HttpSession *hs, unsigned status,
-                             const char *type, GString *text)
+static int serve_text_status(struct lws *wsi, HttpSession *hs, unsigned status, const char *type,
+                             GString *text)
 {
   unsigned char headers[LWS_PRE + 1024], *start = headers + LWS_PRE, *p = start,
                                          *end = headers + sizeof headers - 1;
@@ -185,17 +208,15 @@ static int serve_text_status(NaraHttp *http, struct lws *wsi, HttpSession *hs, u
   memcpy(hs->body + LWS_PRE, text->str, text->len);
   g_string_free(text, TRUE);
   if (lws_add_http_common_headers(wsi, status, type, (lws_filepos_t)hs->body_len, &p, end)
-      || !add_security_headers(http, wsi, FALSE, &p, end)
-      || lws_finalize_write_http_header(wsi, start, &p, end))
+      || !add_cache_control(wsi, &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
     return -1;
   lws_callback_on_writable(wsi);
   return 0;
 }
 
-static int serve_text(NaraHttp *http, struct lws *wsi, HttpSession *hs, const char *type,
-                      GString *text)
+static int serve_text(struct lws *wsi, HttpSession *hs, const char *type, GString *text)
 {
-  return serve_text_status(http, wsi, hs, HTTP_STATUS_OK, type, text);
+  return serve_text_status(wsi, hs, HTTP_STATUS_OK, type, text);
 }
 
 static int serve_healthz(NaraHttp *http, struct lws *wsi, HttpSession *hs)
@@ -204,7 +225,7 @@ static int serve_healthz(NaraHttp *http, struct lws *wsi, HttpSession *hs)
   g_string_printf(text, "{\"status\":\"ok\",\"version\":\"%s\",\"sessions\":%u,\"rooms\":%u}",
                   NARA_VERSION, nara_signaling_n_sessions(http->signaling),
                   nara_signaling_n_rooms(http->signaling));
-  return serve_text(http, wsi, hs, "application/json", text);
+  return serve_text(wsi, hs, "application/json", text);
 }
 
 /* Whether a load balancer may send new calls here: not while draining,
@@ -217,7 +238,7 @@ static int serve_readyz(NaraHttp *http, struct lws *wsi, HttpSession *hs)
                                : store_down ? "{\"status\":\"store-unreachable\"}"
                                             : "{\"status\":\"ready\"}");
   return serve_text_status(
-      http, wsi, hs, draining || store_down ? HTTP_STATUS_SERVICE_UNAVAILABLE : HTTP_STATUS_OK,
+      wsi, hs, draining || store_down ? HTTP_STATUS_SERVICE_UNAVAILABLE : HTTP_STATUS_OK,
       "application/json", text);
 }
 
@@ -241,32 +262,36 @@ static int on_http(NaraHttp *http, struct lws *wsi, HttpSession *hs)
   int len = request_line(wsi, &method, path, sizeof path);
 
   if (len <= 0)
-    return finish_status(http, wsi,
+    return finish_status(wsi,
                          len < 0 ? HTTP_STATUS_REQ_URI_TOO_LONG : HTTP_STATUS_METHOD_NOT_ALLOWED);
-  if (http->rest && (g_str_has_prefix(path, "/api/") || g_str_equal(path, "/api")))
+  if (http->rest && http->metrics != NARA_HTTP_METRICS_ONLY
+      && (g_str_has_prefix(path, "/api/") || g_str_equal(path, "/api")))
     return nara_rest_on_http(http->rest, wsi, &hs->rest, method, path);
   if (!g_str_equal(method, "GET")) /* nothing but the API takes other methods */
-    return finish_status(http, wsi, HTTP_STATUS_METHOD_NOT_ALLOWED);
+    return finish_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED);
+  /* The metrics listener (server.metrics_listen) serves these and no more. */
+  if (http->metrics == NARA_HTTP_METRICS_ONLY && !g_str_equal(path, "/metrics")
+      && !g_str_equal(path, "/healthz"))
+    return finish_status(wsi, HTTP_STATUS_NOT_FOUND);
   if (g_str_equal(path, "/healthz"))
     return serve_healthz(http, wsi, hs);
   if (g_str_equal(path, "/readyz"))
     return serve_readyz(http, wsi, hs);
-  if (g_str_equal(path, "/metrics"))
-    return serve_text(http, wsi, hs, NARA_METRICS_CONTENT_TYPE,
+  if (g_str_equal(path, "/metrics") && http->metrics != NARA_HTTP_METRICS_ELSEWHERE)
+    return serve_text(wsi, hs, NARA_METRICS_CONTENT_TYPE,
                       nara_metrics_render(http->signaling, http->media));
   if (g_str_equal(path, "/"))
     return serve_file(http, wsi, "index.html");
   if (g_str_has_prefix(path, "/r/"))
     return nara_room_name_is_valid(path + 3) ? serve_file(http, wsi, "index.html")
-                                             : finish_status(http, wsi, HTTP_STATUS_NOT_FOUND);
+                                             : finish_status(wsi, HTTP_STATUS_NOT_FOUND);
   /* A join link: the page reads the token from the fragment, which the
    * browser never sends, so the server sees only the consultation id. */
   if (g_str_has_prefix(path, "/c/"))
-    return nara_http_consultation_id_valid(path + 3)
-               ? serve_file(http, wsi, "index.html")
-               : finish_status(http, wsi, HTTP_STATUS_NOT_FOUND);
+    return nara_http_consultation_id_valid(path + 3) ? serve_file(http, wsi, "index.html")
+                                                     : finish_status(wsi, HTTP_STATUS_NOT_FOUND);
   if (!path_safe(path))
-    return finish_status(http, wsi, HTTP_STATUS_NOT_FOUND);
+    return finish_status(wsi, HTTP_STATUS_NOT_FOUND);
   return serve_file(http, wsi, path + 1);
 }
 
@@ -326,7 +351,9 @@ NaraHttp *nara_http_new(const char *web_dir, gboolean tls, NaraSignaling *signal
   http->media = media;
   http->rest = rest;
   http->web_dir = g_strdup(web_dir);
+  http->csp = g_strdup_printf(csp_format, "");
   http->tls = tls;
+  build_vhost_headers(http);
   http->signaling = signaling;
   http->protocol.name = NARA_HTTP_PROTOCOL_NAME;
   http->protocol.callback = http_callback;
@@ -340,7 +367,55 @@ void nara_http_free(NaraHttp *http)
   if (!http)
     return;
   g_free(http->web_dir);
+  g_free(http->csp);
   g_free(http);
+}
+
+gboolean nara_http_connect_src_valid(const char *source)
+{
+  const char *p = NULL;
+
+  for (const char *const *s = (const char *const[]){ "wss://", "ws://", "https://", NULL }; *s; s++)
+    if (g_str_has_prefix(source, *s))
+      p = source + strlen(*s);
+  if (!p)
+    return FALSE;
+  /* A host with an optional "*." for its subdomains and port: no path,
+   * quote, semicolon or space that could end the directive or add one. */
+  if (g_str_has_prefix(p, "*."))
+    p += 2;
+  if (!g_ascii_isalnum(*p))
+    return FALSE;
+  while (g_ascii_isalnum(*p) || *p == '-' || *p == '.')
+    p++;
+  if (*p == ':') {
+    const char *digits = ++p;
+    while (g_ascii_isdigit(*p))
+      p++;
+    if (p == digits || p - digits > 5)
+      return FALSE;
+  }
+  return *p == '\0' || (p[0] == '/' && p[1] == '\0');
+}
+
+void nara_http_set_metrics(NaraHttp *http, NaraHttpMetrics metrics)
+{
+  http->metrics = metrics;
+}
+
+void nara_http_set_connect_src(NaraHttp *http, const char *const *sources)
+{
+  g_autoptr(GString) extra = g_string_new(NULL);
+  for (guint i = 0; sources && sources[i]; i++)
+    g_string_append_printf(extra, " %s", sources[i]);
+  g_free(http->csp);
+  http->csp = g_strdup_printf(csp_format, extra->str);
+  build_vhost_headers(http);
+}
+
+const struct lws_protocol_vhost_options *nara_http_vhost_headers(NaraHttp *http)
+{
+  return http->headers;
 }
 
 const struct lws_protocols *nara_http_lws_protocol(NaraHttp *http)

@@ -24,6 +24,8 @@
 struct _NaraListener {
   struct lws_context *context;
   NaraHttp *http;
+  NaraHttp *metrics_http; /* server.metrics_listen, else NULL */
+  const struct lws_protocols *metrics_protocols[2];
   void *loops[1];
   const struct lws_protocols *protocols[3];
   struct lws_protocol_vhost_options pvo_default, pvo;
@@ -70,12 +72,48 @@ static gboolean tls_files(const NaraConfig *config, const char *public_host, cha
   return nara_tls_cert_ensure(state_dir, names, cert, key, error);
 }
 
+/* server.metrics_listen: plain HTTP with /metrics and /healthz only, for a
+ * scraper on a private or loopback address; the main listener's /metrics
+ * then answers 404. */
+static gboolean metrics_vhost(NaraListener *l, const NaraConfig *config, NaraSignaling *signaling,
+                              NaraMedia *media, GError **error)
+{
+  const char *address = nara_config_get_string(config, "server.metrics_listen");
+  struct lws_context_creation_info info = { 0 };
+  g_autofree char *host = NULL;
+  guint port;
+
+  if (!address[0])
+    return TRUE;
+  if (!nara_config_parse_address(address, &host, &port, error))
+    return FALSE;
+  l->metrics_http = nara_http_new("", FALSE, signaling, media, NULL);
+  nara_http_set_metrics(l->metrics_http, NARA_HTTP_METRICS_ONLY);
+  nara_http_set_metrics(l->http, NARA_HTTP_METRICS_ELSEWHERE);
+  l->metrics_protocols[0] = nara_http_lws_protocol(l->metrics_http);
+  info.vhost_name = "nara-metrics";
+  info.port = (int)port;
+  info.iface = !host[0] || g_str_equal(host, "0.0.0.0") || g_str_equal(host, "::") ? NULL : host;
+  info.pprotocols = l->metrics_protocols;
+  info.retry_and_idle_policy = &l->retry;
+  info.timeout_secs_ah_idle = nara_config_get_uint(config, "server.handshake_timeout_secs");
+  if (!lws_create_vhost(l->context, &info)) {
+    g_set_error(error, nara_listener_error_quark(), 0,
+                "cannot listen on %s (server.metrics_listen: port in use or bad address)", address);
+    return FALSE;
+  }
+  g_message("metrics on http://%s/metrics (server.metrics_listen); not on the main listener",
+            address);
+  return TRUE;
+}
+
 NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signaling,
                                 NaraMedia *media, NaraRest *rest, GMainLoop *loop, GError **error)
 {
   g_autofree char *host = NULL, *public_host = nara_wiring_public_host(config);
   g_autofree char *cert = NULL, *key = NULL, *public_url = NULL;
   g_autofree char *web_dir = nara_wiring_web_dir(config);
+  g_auto(GStrv) connect_src = nara_config_get_list(config, "server.csp_connect_src");
   gboolean tls = nara_config_get_bool(config, "server.tls");
   struct lws_context_creation_info info = { 0 };
   NaraListener *l;
@@ -92,6 +130,7 @@ NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signali
 
   l = g_new0(NaraListener, 1);
   l->http = nara_http_new(web_dir, tls, signaling, media, rest);
+  nara_http_set_connect_src(l->http, (const char *const *)connect_src);
   l->loops[0] = loop;
   l->protocols[0] = nara_http_lws_protocol(l->http);
   l->protocols[1] = nara_signaling_lws_protocol(signaling);
@@ -125,6 +164,7 @@ NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signali
   info.iface = !host[0] || g_str_equal(host, "0.0.0.0") || g_str_equal(host, "::") ? NULL : host;
   info.pprotocols = l->protocols;
   info.pvo = &l->pvo;
+  info.headers = nara_http_vhost_headers(l->http);
   info.retry_and_idle_policy = &l->retry;
   info.alpn = "http/1.1"; /* WebSocket over HTTP/2 is not needed and less tested */
   info.ssl_cert_filepath = cert;
@@ -140,6 +180,8 @@ NaraListener *nara_listener_new(const NaraConfig *config, NaraSignaling *signali
     goto fail;
   }
 
+  if (!metrics_vhost(l, config, signaling, media, error))
+    goto fail;
   public_url = nara_wiring_public_url(config);
   /* stdout, unbuffered by line: scripts wait for this line; the dash is UTF-8. */
   if (nara_config_get_bool(config, "rooms.open")) {
@@ -164,5 +206,6 @@ void nara_listener_free(NaraListener *listener)
   if (listener->context)
     lws_context_destroy(listener->context);
   nara_http_free(listener->http);
+  nara_http_free(listener->metrics_http);
   g_free(listener);
 }

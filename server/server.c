@@ -1,5 +1,6 @@
 /* server.c — building and tearing down the server's modules.
  *
+ * The sandbox comes first (sandbox.h), before any thread starts.
  * Dependency order: media, services (store, tokens), signaling (uses
  * media, store, tokens), REST (uses services, signaling), listener (uses
  * signaling, REST). Teardown is the reverse, listener first, so closing
@@ -12,6 +13,7 @@
 
 #include "listener.h"
 #include "rest.h"
+#include "sandbox.h"
 #include "services.h"
 #include "wiring.h"
 
@@ -27,19 +29,24 @@ struct _NaraServer {
 
 NaraServer *nara_server_new(const NaraConfig *config, GMainLoop *loop, GError **error)
 {
-  g_auto(GStrv) ice_addresses = NULL;
+  g_auto(GStrv) ice_addresses = NULL, ice_networks = NULL;
   g_auto(GStrv) origins = nara_config_get_list(config, "server.allowed_origins");
   g_auto(GStrv) turn_urls = nara_config_get_list(config, "turn.urls");
   NaraMediaConfig media_config;
   NaraSignalingConfig sig_config;
   g_auto(NaraServicesConfig) services_config = { 0 };
-  NaraServer *s = g_new0(NaraServer, 1);
+  NaraServer *s;
 
+  /* First, while this is the only thread: media workers and the store
+   * thread start below and inherit the restriction. */
+  if (!nara_sandbox_apply_config(config, error))
+    return NULL;
+  s = g_new0(NaraServer, 1);
   s->loop = loop;
   s->drain_secs = nara_config_get_uint(config, "server.drain_secs");
   s->drain_warning_secs = nara_config_get_uint(config, "server.drain_warning_secs");
 
-  nara_wiring_media_config(config, &media_config, &ice_addresses);
+  nara_wiring_media_config(config, &media_config, &ice_addresses, &ice_networks);
   nara_wiring_signaling_config(config, &sig_config);
   sig_config.allowed_origins = (const char *const *)origins; /* copied by signaling */
   sig_config.turn.urls = (const char *const *)turn_urls;     /* copied by signaling */

@@ -7,6 +7,8 @@
  */
 #include "wiring.h"
 
+#include "http.h"
+
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -20,6 +22,9 @@
 
 gboolean nara_wiring_check(const NaraConfig *config, GError **error)
 {
+  static const char *const sandbox_modes[] = { "auto", "on", "off", NULL };
+  g_auto(GStrv) connect_src = nara_config_get_list(config, "server.csp_connect_src");
+  g_autoptr(GError) local = NULL;
   guint lo = nara_config_get_uint(config, "media.port_min");
   guint hi = nara_config_get_uint(config, "media.port_max");
   gboolean has_cert = nara_config_get_string(config, "server.cert")[0] != '\0';
@@ -43,6 +48,28 @@ gboolean nara_wiring_check(const NaraConfig *config, GError **error)
                 "turn.urls and turn.secret: give both or neither");
     return FALSE;
   }
+  if (!g_strv_contains(sandbox_modes, nara_config_get_string(config, "server.sandbox"))) {
+    g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
+                "server.sandbox: '%s' is not auto, on or off",
+                nara_config_get_string(config, "server.sandbox"));
+    return FALSE;
+  }
+  for (guint i = 0; connect_src[i]; i++) {
+    if (!nara_http_connect_src_valid(connect_src[i])) {
+      g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
+                  "server.csp_connect_src: '%s' is not a wss://, ws:// or https:// origin "
+                  "(HOST or *.HOST, optional :PORT)",
+                  connect_src[i]);
+      return FALSE;
+    }
+  }
+  if (nara_config_get_string(config, "server.metrics_listen")[0]
+      && !nara_config_parse_address(nara_config_get_string(config, "server.metrics_listen"), NULL,
+                                    NULL, &local)) {
+    g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE, "server.metrics_listen: %s",
+                local->message);
+    return FALSE;
+  }
   if (has_cert != has_key) {
     g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
                 "server.cert and server.key: give both or neither");
@@ -52,11 +79,12 @@ gboolean nara_wiring_check(const NaraConfig *config, GError **error)
 }
 
 void nara_wiring_media_config(const NaraConfig *config, NaraMediaConfig *media_config,
-                              char ***storage)
+                              char ***storage, char ***networks)
 {
   const char *announced = nara_config_get_string(config, "media.announced_address");
 
   *storage = nara_config_get_list(config, "media.ice_addresses");
+  *networks = nara_config_get_list(config, "media.ice_remote_networks");
   *media_config = (NaraMediaConfig){
     .workers = nara_config_get_uint(config, "media.workers"),
     .ice_addresses = (*storage)[0] ? *storage : NULL,
@@ -65,7 +93,19 @@ void nara_wiring_media_config(const NaraConfig *config, NaraMediaConfig *media_c
     .ice_lite = nara_config_get_bool(config, "media.ice_lite"),
     .udp_port = (guint16)nara_config_get_uint(config, "media.udp_port"),
     .announced_address = announced[0] ? announced : NULL,
+    .ice_remote_networks = (const char *const *)*networks,
   };
+}
+
+/* A TLS listener: https. Behind a TLS-terminating proxy the listener
+ * cannot see what the browser used: server.public_url's scheme, else
+ * either. */
+static const char *same_origin_scheme(const NaraConfig *config)
+{
+  const char *url = nara_config_get_string(config, "server.public_url");
+  if (nara_config_get_bool(config, "server.tls") || g_str_has_prefix(url, "https://"))
+    return "https";
+  return g_str_has_prefix(url, "http://") ? "http" : NULL;
 }
 
 void nara_wiring_signaling_config(const NaraConfig *config, NaraSignalingConfig *sig_config)
@@ -88,6 +128,8 @@ void nara_wiring_signaling_config(const NaraConfig *config, NaraSignalingConfig 
     .turn = { .secret = nara_config_get_string(config, "turn.secret"),
               .ttl_secs = nara_config_get_uint(config, "turn.ttl_secs"),
               .max_ttl_secs = nara_config_get_uint(config, "turn.max_ttl_secs") },
+    .max_open_rooms = nara_config_get_uint(config, "signaling.max_open_rooms"),
+    .same_origin_scheme = same_origin_scheme(config),
   };
 }
 

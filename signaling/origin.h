@@ -17,10 +17,13 @@ G_BEGIN_DECLS
  * or NULL when absent) may upgrade. Absent: allowed, only browsers are
  * protected by the check and they always send it; a non-browser could
  * forge any value anyway. Same origin (the authority of origin equals
- * host, the Host header, ignoring case) is allowed; so is an origin in
- * allowed (exact, ignoring case and a trailing "/"), or anything when
- * allowed holds "*". "null" (sandboxed pages, file:) only with "*".
- * All arguments (transfer none); host and allowed may be NULL. */
-gboolean nara_origin_allowed(const char *origin, const char *host, const char *const *allowed);
+ * host, the Host header, ignoring case, and its scheme is scheme: "https"
+ * on a TLS listener; NULL: http or https, when a proxy in front decides)
+ * is allowed; so is an origin in allowed (exact, scheme included,
+ * ignoring case and a trailing "/"), or anything when allowed holds "*".
+ * "null" (sandboxed pages, file:) only with "*". All arguments (transfer
+ * none); host, scheme and allowed may be NULL. */
+gboolean nara_origin_allowed(const char *origin, const char *host, const char *scheme,
+                             const char *const *allowed);
 
 G_END_DECLS

@@ -33,6 +33,18 @@ static NaraRoom *room_new(NaraSignaling *sig, const char *name)
   return room;
 }
 
+static guint count_open_rooms(NaraSignaling *sig)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  g_hash_table_iter_init(&iter, sig->rooms);
+  while (g_hash_table_iter_next(&iter, NULL, &value))
+    n += ((NaraRoom *)value)->consultation == NULL;
+  return n;
+}
+
 gboolean nara_room_is_full(NaraRoom *room)
 {
   return room->participants->len >= room->sig->config.max_participants;
@@ -59,7 +71,10 @@ NaraRoom *nara_room_lookup_or_create(NaraSignaling *sig, const char *name, const
     *code = "draining";
     return NULL;
   }
-  if (g_hash_table_size(sig->rooms) >= sig->config.max_rooms) {
+  /* Open rooms have a cap of their own, so links anyone can make cannot
+   * use up the rooms booked consultations need. */
+  if (g_hash_table_size(sig->rooms) >= sig->config.max_rooms
+      || (sig->config.max_open_rooms && count_open_rooms(sig) >= sig->config.max_open_rooms)) {
     *code = "too-many-rooms";
     return NULL;
   }

@@ -85,7 +85,8 @@ static int on_confirm_upgrade(NaraSignaling *sig, struct lws *wsi)
   const char *host = header(wsi, WSI_TOKEN_HOST, host_buf, sizeof host_buf);
   guint limit = sig->config.max_connections_per_ip;
 
-  if (!nara_origin_allowed(origin, host, (const char *const *)sig->allowed_origins)) {
+  if (!nara_origin_allowed(origin, host, sig->config.same_origin_scheme,
+                           (const char *const *)sig->allowed_origins)) {
     g_info("WebSocket refused (403): Origin not allowed (server.allowed_origins): %s", origin);
     return refuse(wsi, HTTP_STATUS_FORBIDDEN, "Forbidden");
   }

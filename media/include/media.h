@@ -48,6 +48,10 @@ typedef struct {
    * libnice, one socket per peer, for servers behind other NATs. */
   gboolean ice_lite;
   guint16 udp_port; /* ICE-lite: worker i listens on udp_port + i; 0 = ephemeral ports */
+  /* Full ICE: networks ("10.0.0.0/8", "2001:db8::/32") remote candidates
+   * may be in; NULL or empty: any but loopback, link-local, multicast and
+   * unspecified, which are always refused. */
+  const char *const *ice_remote_networks;
 } NaraMediaConfig;
 
 typedef enum {

@@ -19,9 +19,9 @@ G_BEGIN_DECLS
 gboolean nara_wiring_check(const NaraConfig *config, GError **error);
 
 /* Fills media_config; its strings point into config and into *storage
- * (transfer full: free with g_strfreev after nara_media_new()). */
+ * and *networks (transfer full: free with g_strfreev after nara_media_new()). */
 void nara_wiring_media_config(const NaraConfig *config, NaraMediaConfig *media_config,
-                              char ***storage);
+                              char ***storage, char ***networks);
 void nara_wiring_signaling_config(const NaraConfig *config, NaraSignalingConfig *sig_config);
 /* Fills services_config with copies (free with nara_services_config_clear()). */
 void nara_wiring_services_config(const NaraConfig *config, NaraServicesConfig *services_config);

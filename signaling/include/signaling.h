@@ -39,7 +39,11 @@ typedef struct {
    * "*": any (origin.h). NULL-terminated, may be NULL; copied by
    * nara_signaling_new (transfer none). */
   const char *const *allowed_origins;
-  NaraTurnConfig turn; /* TURN credentials in each joined; copied by nara_signaling_new */
+  NaraTurnConfig turn;  /* TURN credentials in each joined; copied by nara_signaling_new */
+  guint max_open_rooms; /* open rooms (/r/NAME) among max_rooms; 0: no cap of their own */
+  /* Scheme a same-origin page has ("https", "http"); NULL: either (a
+   * TLS-terminating proxy in front). A static string (transfer none). */
+  const char *same_origin_scheme;
 } NaraSignalingConfig;
 
 typedef struct _NaraSignaling NaraSignaling;

@@ -68,6 +68,8 @@ async def test_origin(binary, state_dir):
                     f"https://user@127.0.0.1:{server.port}", "https://" + "x" * 300):
             status = upgrade_status(server, bad)
             assert status == 403, f"Origin {bad[:40]!r}: {status}, expected 403"
+        # The scheme counts too: a plain-HTTP page of the same name is not ours.
+        assert upgrade_status(server, f"http://127.0.0.1:{server.port}") == 403
         # A forged Host does not help a foreign page: it must equal the Origin.
         assert upgrade_status(server, "https://evil.example", host="other.example") == 403
         # Non-browsers send no Origin (python websockets, aiortc, the load tool).
@@ -83,6 +85,7 @@ async def test_origin(binary, state_dir):
         assert upgrade_status(server, "https://app.example.org") == 101
         assert upgrade_status(server, f"https://127.0.0.1:{server.port}") == 101
         assert upgrade_status(server, "https://evil.example") == 403
+        assert upgrade_status(server, "http://video.example.org") == 403
         # The websockets client raises on 403 as a browser would fail.
         try:
             await connect_from(server, origin="https://evil.example")

@@ -166,7 +166,7 @@ static void test_wiring(void)
 {
   g_autoptr(NaraConfig) c = nara_config_new();
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) storage = NULL;
+  g_auto(GStrv) storage = NULL, networks = NULL;
   NaraMediaConfig media;
   NaraSignalingConfig sig;
 
@@ -180,7 +180,8 @@ static void test_wiring(void)
   g_assert_false(nara_wiring_check(c, &error));
   g_clear_error(&error);
 
-  nara_wiring_media_config(c, &media, &storage);
+  nara_wiring_media_config(c, &media, &storage, &networks);
+  g_assert_null(media.ice_remote_networks[0]);
   g_assert_null(media.ice_addresses);
   g_assert_null(media.announced_address);
   g_assert_cmpuint(media.port_max, ==, 40999);
