@@ -282,9 +282,20 @@ static void allow_sockets(NaraSandbox *s, const NaraConfig *config)
   if (!g_str_equal(optional_string(config, "store.backend"), "postgresql"))
     return;
   words = g_strsplit_set(optional_string(config, "store.postgresql"), " \t", -1);
-  for (guint i = 0; words[i]; i++)
+  /* libpq reads these files again at every reconnect, long after start-up:
+   * a passfile handed over as a systemd credential (docs/ops/deploy.md),
+   * TLS roots, client certificates and revocation lists. */
+  static const char *const file_words[]
+      = { "passfile=/", "sslrootcert=/", "sslcert=/", "sslkey=/", "sslcrl=/", NULL };
+  for (guint i = 0; words[i]; i++) {
     if (g_str_has_prefix(words[i], "host=/"))
       nara_sandbox_allow(s, words[i] + 5, FALSE, FALSE);
+    for (guint w = 0; file_words[w]; w++)
+      if (g_str_has_prefix(words[i], file_words[w]))
+        nara_sandbox_allow(s, strchr(words[i], '=') + 1, FALSE, FALSE);
+  }
+  if (g_getenv("CREDENTIALS_DIRECTORY"))
+    nara_sandbox_allow(s, g_getenv("CREDENTIALS_DIRECTORY"), FALSE, FALSE);
   /* libpq's password file and TLS roots in the home directory. */
   if (g_getenv("PGPASSFILE"))
     nara_sandbox_allow(s, g_getenv("PGPASSFILE"), FALSE, FALSE);
