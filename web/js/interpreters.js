@@ -72,6 +72,24 @@ export async function setSigning(client, participant, signing) {
 }
 
 /**
+ * Our camera's encoder: someone signing keeps frame rate and gives up
+ * resolution first (EN 301 549: 20 frames/s for sign language); the
+ * server's layer choice does the same for what it forwards.
+ * @param {NaraClient} client
+ */
+function preferFrameRate(client) {
+  const screen = client.screenTransceiver?.sender;
+  for (const sender of client.publishPc?.getSenders() ?? []) {
+    if (sender.track?.kind !== 'video' || sender === screen) continue;
+    const params = sender.getParameters();
+    const want = self.signing ? 'maintain-framerate' : 'balanced';
+    if (params.degradationPreference === want) continue;
+    params.degradationPreference = want;
+    sender.setParameters(params).catch(() => {});
+  }
+}
+
+/**
  * @typedef {object} InterpOptions
  * @property {(id: string) => HTMLElement | null} findTile
  * @property {() => void} renderPeople the host panel's list again
@@ -152,8 +170,10 @@ export function mountInterpreters(client, options) {
     options.renderPeople();
   });
   on('signing-changed', ({ participant, signing }) => {
-    if (participant === state.selfId) self.signing = signing;
-    else {
+    if (participant === state.selfId) {
+      self.signing = signing;
+      preferFrameRate(client);
+    } else {
       const p = state.people.get(participant);
       if (!p) return;
       p.signing = signing;
@@ -161,6 +181,10 @@ export function mountInterpreters(client, options) {
     showTileExtras(options.findTile(participant), participant === state.selfId ? { role: state.role, ...self } : state.people.get(participant) ?? {});
     arrange(ui.tiles);
     options.renderPeople();
+  });
+  // Our camera is sent once the publish connection is up.
+  on('media-state', ({ pc, state: s }) => {
+    if (pc === 'publish' && s === 'connected') preferFrameRate(client);
   });
   // Someone came or went: the pairing button follows who is here.
   on('participant-joined', renderTogether);
