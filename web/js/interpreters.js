@@ -96,8 +96,21 @@ function preferFrameRate(client) {
  * @property {HTMLElement} menu the More menu: our buttons go first
  */
 
+/** What the events update: the latest call's buttons. */
+/** @type {{renderHand: () => void, renderTogether: () => void, options: InterpOptions} | null} */
+let view = null;
+/** @type {WeakSet<NaraClient>} */
+const listening = new WeakSet();
+
+/** @param {string} id a participant's tile shows what we know of them now */
+function refreshTile(id) {
+  if (!view) return;
+  const p = id === state.selfId ? { role: state.role, ...self } : state.people.get(id);
+  if (p) showTileExtras(view.options.findTile(id), p);
+}
+
 /**
- * The buttons and events for one call. Call once per client, after joined.
+ * The buttons and events for one call. Call after joined.
  * @param {NaraClient} client
  * @param {InterpOptions} options
  */
@@ -145,6 +158,10 @@ export function mountInterpreters(client, options) {
     arrange(ui.tiles);
   });
   options.menu.prepend(hand, together);
+  view = { renderHand, renderTogether, options };
+  // Events once per client, whatever enters the call again with it.
+  if (listening.has(client)) return;
+  listening.add(client);
 
   /**
    * @param {string} type
@@ -157,7 +174,7 @@ export function mountInterpreters(client, options) {
   on('hand-raised', ({ participant, raised, by }) => {
     if (participant === state.selfId) {
       self.handRaised = raised;
-      renderHand();
+      view?.renderHand();
       if (!raised && by) announce(t('handLoweredByHost'));
     } else {
       const p = state.people.get(participant);
@@ -166,8 +183,8 @@ export function mountInterpreters(client, options) {
       // Those who run the meeting hear it; the badge shows it to everyone.
       if (raised && (state.role === 'host' || state.role === 'staff')) announce(t('handRaisedAnnounce', p.name));
     }
-    showTileExtras(options.findTile(participant), participant === state.selfId ? { role: state.role, ...self } : state.people.get(participant) ?? {});
-    options.renderPeople();
+    refreshTile(participant);
+    view?.options.renderPeople();
   });
   on('signing-changed', ({ participant, signing }) => {
     if (participant === state.selfId) {
@@ -178,15 +195,15 @@ export function mountInterpreters(client, options) {
       if (!p) return;
       p.signing = signing;
     }
-    showTileExtras(options.findTile(participant), participant === state.selfId ? { role: state.role, ...self } : state.people.get(participant) ?? {});
+    refreshTile(participant);
     arrange(ui.tiles);
-    options.renderPeople();
+    view?.options.renderPeople();
   });
   // Our camera is sent once the publish connection is up.
   on('media-state', ({ pc, state: s }) => {
     if (pc === 'publish' && s === 'connected') preferFrameRate(client);
   });
   // Someone came or went: the pairing button follows who is here.
-  on('participant-joined', renderTogether);
-  on('participant-left', renderTogether);
+  on('participant-joined', () => queueMicrotask(() => view?.renderTogether()));
+  on('participant-left', () => queueMicrotask(() => view?.renderTogether()));
 }
