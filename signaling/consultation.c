@@ -130,13 +130,15 @@ static void add_second_devices(NaraConsultation *c, json_t *list)
   while (g_hash_table_iter_next(&iter, NULL, &value)) {
     NaraMember *m = value;
     g_autofree char *since = NULL;
+    json_t *item;
     if (!m->second)
       continue;
     since = nara_rfc3339_format(m->second_since / G_USEC_PER_SEC);
-    json_array_append_new(list,
-                          json_pack("{s:s, s:s, s:s, s:s?, s:s, s:b}", "id", m->id, "name", m->name,
-                                    "role", nara_role_to_string(m->role), "assurance", m->assurance,
-                                    "since", since, "secondDevice", 1));
+    item = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:b}", "id", m->id, "name", m->name, "role",
+                     nara_role_to_string(m->role), "assurance", m->assurance, "since", since,
+                     "secondDevice", 1);
+    nara_interp_add_json(m, NULL, item);
+    json_array_append_new(list, item);
   }
 }
 
