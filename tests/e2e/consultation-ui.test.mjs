@@ -451,6 +451,11 @@ test('host: interpreter first, admit, mute, hands, signing, remove, lock and end
     await page.getByRole('button', { name: 'Lower hand', exact: true, pressed: true }).waitFor();
     await page.getByRole('button', { name: 'Pin interpreter and patient together' }).click();
     assert.deepEqual([await tile(SOREN.id).getAttribute('data-slot'), await tile(ASTRID.id).getAttribute('data-slot')], ['main', 'main']);
+    // Two large tiles side by side at 1280 px, each wider than Karin's in the strip.
+    const [soren, astridBox, karin] = await Promise.all([tile(SOREN.id), tile(ASTRID.id), tile(KARIN.id)].map((l) => l.boundingBox()));
+    assert.ok(soren && astridBox && karin);
+    assert.ok(Math.abs(soren.y - astridBox.y) < 2 && Math.abs(soren.width - astridBox.width) < 2, 'side by side, the same size');
+    assert.ok(soren.width > 1.5 * karin.width && soren.height >= karin.height - 1, `large beside the strip: ${JSON.stringify([soren, karin])}`);
     await assertNoViolations(page, 'host call with hands and signing (1280 px)');
     await page.keyboard.press('Escape');
 

@@ -98,7 +98,8 @@ function bookedLine(t, lang, p) {
     /** @type {Intl.DisplayNames | null} */
     let names = null;
     try {
-      names = new Intl.DisplayNames([lang || 'en'], { type: 'language' });
+      // fallback none: a tag without a name (sgn-SE) is shown as booked, not as its alias (swl).
+      names = new Intl.DisplayNames([lang || 'en'], { type: 'language', fallback: 'none' });
     } catch {
       // an unknown page language: the tags as booked
     }
