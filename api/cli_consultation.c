@@ -48,17 +48,43 @@ static void print_errors(const char *words, json_t *list)
   }
 }
 
-/* 'Name:role[:assurance]' -> {"name","role","assurance"}; NULL if no role. */
+/* 'Name:role[:assurance][:lang=TAGS][:signing]' -> {"name","role",
+ * "assurance","languages","signing"}; NULL if no role. The two optional
+ * words are taken off the end, so an assurance may hold ':' as before
+ * ('Tolk:interpreter:lang=sv,sgn-SE:signing', 'Åsa:patient:bankid-se:lang=ar'). */
 static json_t *participant_spec(const char *spec)
 {
-  g_auto(GStrv) parts = g_strsplit(spec, ":", 3);
+  g_auto(GStrv) parts = g_strsplit(spec, ":", 2);
+  g_autofree char *rest = NULL;
+  char *colon;
   json_t *o;
 
   if (!parts[0] || !parts[1])
     return NULL;
-  o = json_pack("{s:s, s:s}", "name", parts[0], "role", parts[1]);
-  if (o && parts[2])
-    json_object_set_new(o, "assurance", json_string(parts[2]));
+  rest = g_strdup(parts[1]);
+  o = json_pack("{s:s}", "name", parts[0]);
+  if (!o)
+    return NULL;
+  /* At most one of each, "signing" last if both: 'role:lang=sv:signing'. */
+  for (int word = 0; word < 2 && (colon = strrchr(rest, ':')) != NULL; word++) {
+    if (g_str_equal(colon + 1, "signing") && !json_object_get(o, "signing"))
+      json_object_set_new(o, "signing", json_true());
+    else if (g_str_has_prefix(colon + 1, "lang=") && !json_object_get(o, "languages"))
+      json_object_set_new(o, "languages", json_string(colon + strlen(":lang=")));
+    else
+      break;
+    *colon = '\0';
+  }
+  colon = strchr(rest, ':');
+  if (colon) {
+    *colon = '\0';
+    json_object_set_new(o, "assurance", json_string(colon + 1));
+  }
+  json_object_set_new(o, "role", json_string(rest));
+  if (!json_string_value(json_object_get(o, "role"))) {
+    json_decref(o);
+    return NULL;
+  }
   return o;
 }
 
@@ -77,7 +103,9 @@ static json_t *create_body(const char *title, const char *start, const char *end
   for (guint i = 0; participants && participants[i]; i++) {
     json_t *p = participant_spec(participants[i]);
     if (!p) {
-      fprintf(stderr, "nara consultation create: --participant '%s' is not 'Name:role[:acr]'\n",
+      fprintf(stderr,
+              "nara consultation create: --participant '%s' is not "
+              "'Name:role[:acr][:lang=TAGS][:signing]'\n",
               participants[i]);
       json_decref(people);
       json_decref(body);
@@ -119,7 +147,7 @@ int nara_cli_consultation_create(NaraCli *cli, const NaraCliCommand *command, ch
     { "end", 0, 0, G_OPTION_ARG_STRING, &end, "End, RFC 3339, in the future", "TIME" },
     { "participant", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &participants,
       "A person, repeatable (1-32): role host, staff, interpreter, patient or relative",
-      "'Name:role[:assurance]'" },
+      "'Name:role[:assurance][:lang=sv,ar][:signing]'" },
     { "auto-admit", 0, 0, G_OPTION_ARG_STRING, &auto_admit,
       "Roles that skip the waiting room (host always does)", "ROLE,..." },
     { NULL, 0, 0, 0, NULL, NULL, NULL },

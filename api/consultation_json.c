@@ -9,12 +9,15 @@
  */
 #include "consultation_json.h"
 
+#include "language_list.h"
 #include "rfc3339.h"
 
 static const NaraRestField participant_fields[] = {
   { "name", NARA_REST_FIELD_NAME, TRUE, 0, 0, NULL },
   { "role", NARA_REST_FIELD_ROLE, TRUE, 0, 0, NULL },
   { "assurance", NARA_REST_FIELD_TOKEN, FALSE, 1, NARA_ASSURANCE_MAX_BYTES, NULL },
+  { "languages", NARA_REST_FIELD_LANGUAGES, FALSE, 0, 0, NULL },
+  { "signing", NARA_REST_FIELD_BOOL, FALSE, 0, 0, NULL },
   { NULL, 0, FALSE, 0, 0, NULL },
 };
 
@@ -90,6 +93,7 @@ static NaraStoreParticipant *participant_from(json_t *obj, const char *consultat
 {
   NaraStoreParticipant *p = g_new0(NaraStoreParticipant, 1);
   const char *assurance = json_string_value(json_object_get(obj, "assurance"));
+  const char *languages = json_string_value(json_object_get(obj, "languages")), *problem;
 
   if (consultation_id)
     g_strlcpy(p->consultation_id, consultation_id, sizeof p->consultation_id);
@@ -98,6 +102,9 @@ static NaraStoreParticipant *participant_from(json_t *obj, const char *consultat
   /* "none" rather than absent: tokens, audit records and the waiting room
    * then all say the same thing. */
   p->assurance = g_strdup(assurance ? assurance : "none");
+  if (languages)
+    p->languages = nara_language_list_clean(languages, &problem);
+  p->signing = json_is_true(json_object_get(obj, "signing"));
   return p;
 }
 
@@ -192,9 +199,10 @@ static json_t *time_json(gint64 t)
 
 json_t *nara_participant_json(const NaraStoreParticipant *p)
 {
-  return json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", p->id, "name", p->name ? p->name : "", "role",
-                   nara_role_to_string(p->role), "assurance", p->assurance ? p->assurance : "none",
-                   "removed", p->removed);
+  return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s?, s:b}", "id", p->id, "name",
+                   p->name ? p->name : "", "role", nara_role_to_string(p->role), "assurance",
+                   p->assurance ? p->assurance : "none", "removed", p->removed, "languages",
+                   p->languages, "signing", p->signing);
 }
 
 json_t *nara_consultation_json(const NaraStoreConsultation *c)

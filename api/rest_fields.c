@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "display_name.h"
+#include "language_list.h"
 #include "problem.h"
 #include "rfc3339.h"
 #include "store.h"
@@ -127,7 +128,7 @@ static void check_objects(json_t *v, const NaraRestField *f, const char *path, g
 static void check_value(json_t *v, const NaraRestField *f, const char *path, guint max_name_chars,
                         NaraRestErrors *errors)
 {
-  const char *problem;
+  const char *problem = NULL;
   gint64 t;
   NaraRole role;
 
@@ -163,6 +164,19 @@ static void check_value(json_t *v, const NaraRestField *f, const char *path, gui
     return;
   case NARA_REST_FIELD_OBJECTS:
     check_objects(v, f, path, max_name_chars, errors);
+    return;
+  case NARA_REST_FIELD_LANGUAGES:
+    if (!json_is_string(v)) {
+      add(errors, path, "must be a string of language tags joined by commas, e.g. \"sv,ar\"");
+      return;
+    }
+    g_free(nara_language_list_clean(json_string_value(v), &problem));
+    if (problem)
+      add(errors, path, "%s", problem);
+    return;
+  case NARA_REST_FIELD_BOOL:
+    if (!json_is_boolean(v))
+      add(errors, path, "must be true or false");
     return;
   }
 }

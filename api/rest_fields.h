@@ -16,13 +16,15 @@
 G_BEGIN_DECLS
 
 typedef enum {
-  NARA_REST_FIELD_TEXT,    /* string, trimmed: min..max characters, no control characters */
-  NARA_REST_FIELD_NAME,    /* TEXT of 1..max_name_chars (the signaling display-name rule) */
-  NARA_REST_FIELD_TIME,    /* RFC 3339 date-time string (rfc3339.h) */
-  NARA_REST_FIELD_ROLE,    /* "host", "staff", "interpreter", "patient", "relative" */
-  NARA_REST_FIELD_ROLES,   /* array of distinct roles */
-  NARA_REST_FIELD_TOKEN,   /* min..max of A-Z a-z 0-9 . _ : / - (an assurance level) */
-  NARA_REST_FIELD_OBJECTS, /* array of min..max objects, each checked against items */
+  NARA_REST_FIELD_TEXT,      /* string, trimmed: min..max characters, no control characters */
+  NARA_REST_FIELD_NAME,      /* TEXT of 1..max_name_chars (the signaling display-name rule) */
+  NARA_REST_FIELD_TIME,      /* RFC 3339 date-time string (rfc3339.h) */
+  NARA_REST_FIELD_ROLE,      /* "host", "staff", "interpreter", "patient", "relative" */
+  NARA_REST_FIELD_ROLES,     /* array of distinct roles */
+  NARA_REST_FIELD_TOKEN,     /* min..max of A-Z a-z 0-9 . _ : / - (an assurance level) */
+  NARA_REST_FIELD_OBJECTS,   /* array of min..max objects, each checked against items */
+  NARA_REST_FIELD_LANGUAGES, /* BCP 47 tags joined by commas ("sv,ar"): language_list.h */
+  NARA_REST_FIELD_BOOL,      /* true or false */
 } NaraRestFieldType;
 
 typedef struct _NaraRestField NaraRestField;

@@ -14,6 +14,22 @@
 #include "cli.h"
 #include "wiring.h"
 
+/* GOption converts G_OPTION_ARG_STRING values from the locale's charset,
+ * ASCII under LANG=C (or without setlocale): `nara --set 'x=Åsa' …` then
+ * failed with "Invalid byte sequence in conversion input". Text options
+ * are taken as bytes (the FILENAME types convert nothing on POSIX) and
+ * checked for UTF-8 here, as api/cli.c does after the command word. */
+static gboolean utf8_option(const char *name, const char *const *values, GError **error)
+{
+  for (guint i = 0; values && values[i]; i++)
+    if (!g_utf8_validate(values[i], -1, NULL)) {
+      g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--%s is not valid UTF-8 text",
+                  name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static char *help_text(void)
 {
   g_autofree char *commands = nara_cli_help();
@@ -33,11 +49,11 @@ NaraConfig *nara_options_parse(int argc, char **argv, char **envp, NaraOptionsAc
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file, "Read configuration from FILE",
       "FILE" },
-    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Same as --set server.listen=ADDR:PORT",
+    { "listen", 'l', 0, G_OPTION_ARG_FILENAME, &listen, "Same as --set server.listen=ADDR:PORT",
       "ADDR:PORT" },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, "Same as --set server.state_dir=DIR",
       "DIR" },
-    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Set a configuration key (repeatable)",
+    { "set", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &sets, "Set a configuration key (repeatable)",
       "KEY=VALUE" },
     { "print-config", 0, 0, G_OPTION_ARG_NONE, &print_config,
       "Print the effective configuration as a commented config file and exit", NULL },
@@ -59,6 +75,9 @@ NaraConfig *nara_options_parse(int argc, char **argv, char **envp, NaraOptionsAc
   g_option_context_set_strict_posix(context, TRUE);
   /* g_option_context_parse_strv would free argv entries it consumes; work on a copy. */
   if (!g_option_context_parse_strv(context, &args, error))
+    return NULL;
+  if (!utf8_option("listen", (const char *const[]){ listen, NULL }, error)
+      || !utf8_option("set", (const char *const *)sets, error))
     return NULL;
   if (args[0] && args[1]) {
     if (!command || !nara_cli_is_command(args + 1)) {

@@ -220,6 +220,20 @@ static const NaraField quality_fields[] = {
   END_FIELDS,
 };
 
+/* raise-hand: one's own; with another's participant id, a host lowering it. */
+static const NaraField raise_hand_fields[] = {
+  ID_FIELD,
+  { .name = "raised", .type = NARA_FIELD_BOOL, .required = TRUE },
+  { .name = "participant", .type = NARA_FIELD_STRING, .max_bytes = 64 },
+  END_FIELDS,
+};
+static const NaraField set_signing_fields[] = {
+  ID_FIELD,
+  PARTICIPANT_FIELD,
+  { .name = "signing", .type = NARA_FIELD_BOOL, .required = TRUE },
+  END_FIELDS,
+};
+
 #define MSG NARA_RATE_MESSAGE
 #define CAND NARA_RATE_CANDIDATE
 
@@ -256,6 +270,8 @@ const NaraMessage nara_catalogue[] = {
   { "precheck",  NARA_NEED_IN,    precheck_fields,  nara_handle_precheck,  MSG,  "ok",      FALSE },
   { "quality",   NARA_NEED_ROOM,  quality_fields,   nara_handle_quality,   MSG,  "ok",      FALSE },
   { "allow-share", NARA_NEED_ROOM, allow_share_fields, nara_handle_allow_share, MSG, "ok",    FALSE },
+  { "raise-hand", NARA_NEED_ROOM, raise_hand_fields, nara_handle_raise_hand, MSG, "ok",     FALSE },
+  { "set-signing", NARA_NEED_ROOM, set_signing_fields, nara_handle_set_signing, MSG, "ok",   FALSE },
   { NULL, 0, NULL, NULL, 0, NULL, FALSE },
 };
 /* clang-format on */

@@ -28,6 +28,7 @@ static void member_free(NaraMember *m)
 {
   g_free(m->name);
   g_free(m->assurance);
+  g_strfreev(m->languages);
   g_free(m);
 }
 
@@ -99,15 +100,23 @@ static json_t *waiting_list_json(NaraConsultation *c)
 {
   json_t *list = json_array();
 
-  for (guint i = 0; i < c->waiting->len; i++) {
-    NaraMember *m = c->waiting->pdata[i];
-    g_autofree char *since = nara_rfc3339_format(m->waiting_since / G_USEC_PER_SEC);
-    json_t *item = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?}", "id", m->id, "name", m->name,
-                             "role", nara_role_to_string(m->role), "assurance", m->assurance,
-                             "since", since, "lang", m->session ? m->session->lang : NULL);
-    nara_status_add_json(m->session, item);
-    json_array_append_new(list, item);
-  }
+  /* Interpreters first (interpreters.c): a host admits them before the
+   * person they interpret for. Otherwise oldest first. */
+  for (int pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < c->waiting->len; i++) {
+      NaraMember *m = c->waiting->pdata[i];
+      g_autofree char *since = NULL;
+      json_t *item;
+      if (nara_interp_waits_first(m) != (pass == 0))
+        continue;
+      since = nara_rfc3339_format(m->waiting_since / G_USEC_PER_SEC);
+      item = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?}", "id", m->id, "name", m->name, "role",
+                       nara_role_to_string(m->role), "assurance", m->assurance, "since", since,
+                       "lang", m->session ? m->session->lang : NULL);
+      nara_status_add_json(m->session, item);
+      nara_interp_add_json(m, NULL, item);
+      json_array_append_new(list, item);
+    }
   return list;
 }
 
@@ -121,13 +130,15 @@ static void add_second_devices(NaraConsultation *c, json_t *list)
   while (g_hash_table_iter_next(&iter, NULL, &value)) {
     NaraMember *m = value;
     g_autofree char *since = NULL;
+    json_t *item;
     if (!m->second)
       continue;
     since = nara_rfc3339_format(m->second_since / G_USEC_PER_SEC);
-    json_array_append_new(list,
-                          json_pack("{s:s, s:s, s:s, s:s?, s:s, s:b}", "id", m->id, "name", m->name,
-                                    "role", nara_role_to_string(m->role), "assurance", m->assurance,
-                                    "since", since, "secondDevice", 1));
+    item = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:b}", "id", m->id, "name", m->name, "role",
+                     nara_role_to_string(m->role), "assurance", m->assurance, "since", since,
+                     "secondDevice", 1);
+    nara_interp_add_json(m, NULL, item);
+    json_array_append_new(list, item);
   }
 }
 

@@ -207,6 +207,7 @@ static void admit_or_wait(NaraSession *session, json_t *id, const NaraStoreConsu
     return;
   }
   m = nara_consultation_member(room, claims->participant, name, role, claims->assurance);
+  nara_interp_booked(m, find_participant(stored, claims->participant));
   m->session = session;
   session->member = m;
   if (now) {

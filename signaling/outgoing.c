@@ -36,6 +36,8 @@ const char *const nara_outgoing_types[] = {
   "video-resumed",
   "participant-status",
   "share-allowed",
+  "hand-raised",
+  "signing-changed",
   NULL,
 };
 
@@ -237,4 +239,20 @@ json_t *nara_out_participant_status(const char *participant, json_t *status)
 json_t *nara_out_share_allowed(gboolean allowed)
 {
   return json_pack("{s:s, s:b}", "type", "share-allowed", "allowed", allowed);
+}
+
+json_t *nara_out_hand_raised(const char *participant, gboolean raised, const char *by)
+{
+  json_t *msg = json_pack("{s:s, s:s, s:b}", "type", "hand-raised", "participant", participant,
+                          "raised", raised);
+
+  if (by)
+    json_object_set_new(msg, "by", json_string(by));
+  return msg;
+}
+
+json_t *nara_out_signing_changed(const char *participant, gboolean signing)
+{
+  return json_pack("{s:s, s:s, s:b}", "type", "signing-changed", "participant", participant,
+                   "signing", signing);
 }

@@ -79,5 +79,8 @@ json_t *nara_out_video_paused(const char *track, gboolean paused);
 json_t *nara_out_participant_status(const char *participant, json_t *status);
 /* To a participant whose right to share a screen a host changed. */
 json_t *nara_out_share_allowed(gboolean allowed);
+/* by: who lowered someone else's hand (a host), NULL: the participant. */
+json_t *nara_out_hand_raised(const char *participant, gboolean raised, const char *by);
+json_t *nara_out_signing_changed(const char *participant, gboolean signing);
 
 G_END_DECLS

@@ -26,6 +26,8 @@ static const guint8 table[NARA_PERMISSION_COUNT][NARA_ROLE_COUNT] = {
   [NARA_PERMISSION_LOCK] = { Y, N, N, N, N },
   [NARA_PERMISSION_END] = { Y, N, N, N, N },
   [NARA_PERMISSION_ALLOW_SHARE] = { Y, N, N, N, N },
+  [NARA_PERMISSION_LOWER_HANDS] = { Y, N, N, N, N },
+  [NARA_PERMISSION_SET_SIGNING] = { Y, N, N, N, N },
 };
 
 static const char *const names[NARA_PERMISSION_COUNT] = {
@@ -40,6 +42,8 @@ static const char *const names[NARA_PERMISSION_COUNT] = {
   [NARA_PERMISSION_LOCK] = "lock / unlock",
   [NARA_PERMISSION_END] = "end for everyone",
   [NARA_PERMISSION_ALLOW_SHARE] = "let a participant share a screen",
+  [NARA_PERMISSION_LOWER_HANDS] = "lower someone else's raised hand",
+  [NARA_PERMISSION_SET_SIGNING] = "mark a participant as signing",
 };
 
 NaraGrant nara_permission_grant(NaraRole role, NaraPermission permission)

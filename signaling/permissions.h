@@ -28,6 +28,8 @@ typedef enum {
   NARA_PERMISSION_LOCK,
   NARA_PERMISSION_END,
   NARA_PERMISSION_ALLOW_SHARE, /* allow-share */
+  NARA_PERMISSION_LOWER_HANDS, /* raise-hand false for someone else */
+  NARA_PERMISSION_SET_SIGNING, /* set-signing */
   NARA_PERMISSION_COUNT
 } NaraPermission;
 

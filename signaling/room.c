@@ -141,6 +141,8 @@ NaraParticipant *nara_room_add(NaraRoom *room, NaraSession *session, const char 
   for (guint k = NARA_TRACK_AUDIO; member && k <= NARA_TRACK_VIDEO; k++)
     if (member->host_muted[k])
       nara_consultation_apply_forwarding(member, (NaraTrackKind)k);
+  if (member && member->signing)
+    nara_interp_apply_signing(p);
   /* Tracks already published reach the newcomer through its first offer. */
   nara_participant_set_tracks(p, NULL, 0);
   return p;
@@ -214,6 +216,7 @@ json_t *nara_participant_to_json(NaraParticipant *p)
     json_object_set_new(json, "audioMutedByHost", json_boolean(m->host_muted[NARA_TRACK_AUDIO]));
     json_object_set_new(json, "videoMutedByHost", json_boolean(m->host_muted[NARA_TRACK_VIDEO]));
   }
+  nara_interp_add_json(m, p, json);
   nara_status_add_json(p->session, json);
   return json;
 }

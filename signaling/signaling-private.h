@@ -127,6 +127,7 @@ struct _NaraParticipant {
   char resume_secret[NARA_RESUME_SECRET_LEN + 1]; /* key of sig->resumable; never logged */
   char *last_offer; /* the latest subscribe offer, sent again on resume while unanswered */
   char screen_track[NARA_MEDIA_ID_LEN]; /* the published screen share's track id, "": none */
+  gboolean hand_raised;                 /* raise-hand (interpreters.c) */
 };
 
 struct _NaraRoom {
@@ -152,6 +153,10 @@ struct _NaraMember {
   NaraSession *second;    /* the same link from a second device, waiting, or NULL */
   gint64 second_since;    /* real time, microseconds */
   gboolean share_allowed; /* a host allowed this member to share a screen (allow-share) */
+  /* interpreters.c: from the booking (once), signing also from set-signing */
+  gboolean booked;
+  char **languages; /* BCP 47 tags, NULL: none booked (owned) */
+  gboolean signing;
 };
 
 struct _NaraConsultation {
@@ -416,5 +421,18 @@ void nara_session_wait_init(NaraSessionWait *w, NaraSession *session, json_t *id
 /* (transfer none) The session if it is still open, else NULL. */
 NaraSession *nara_session_wait_get(NaraSessionWait *w);
 void nara_session_wait_clear(NaraSessionWait *w);
+
+/* interpreters.c: languages, signing, raised hands (docs/protocol.md) */
+/* Takes languages and signing from the member's booking, the first time. */
+void nara_interp_booked(NaraMember *m, const NaraStoreParticipant *sp);
+/* Adds "languages", "signing" (m may be NULL: none) and, with p,
+ * "handRaised" to obj (a participant or a waiting person). */
+void nara_interp_add_json(const NaraMember *m, const NaraParticipant *p, json_t *obj);
+/* Tells media whether p's published video is someone signing. */
+void nara_interp_apply_signing(NaraParticipant *p);
+/* TRUE for members a host should admit before the others (interpreters). */
+gboolean nara_interp_waits_first(const NaraMember *m);
+void nara_handle_raise_hand(NaraSession *session, json_t *msg, json_t *id);
+void nara_handle_set_signing(NaraSession *session, json_t *msg, json_t *id);
 
 G_END_DECLS

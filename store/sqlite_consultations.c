@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include "language_list.h"
+
 #define CONSULTATION_COLUMNS                                                                       \
   "id, title, starts_at, ends_at, status, auto_admit, locked, created_at, updated_at"
 
@@ -48,6 +50,15 @@ static gboolean invalid(GError **error, const char *what)
 static gboolean text_ok(const char *s)
 {
   return s == NULL || g_utf8_validate(s, -1, NULL);
+}
+
+/* The list as the API cleans it: the store keeps nothing else. */
+static gboolean languages_ok(const char *languages)
+{
+  const char *problem;
+  g_autofree char *clean = nara_language_list_clean(languages, &problem);
+
+  return clean != NULL && g_str_equal(clean, languages);
 }
 
 static gboolean check_consultation(const NaraStoreConsultation *c, GError **error)
@@ -127,6 +138,8 @@ static gboolean insert_participant(NaraSqliteStore *s, NaraStoreParticipant *p, 
     return invalid(error, "unknown participant role");
   if (!text_ok(p->name) || !text_ok(p->assurance))
     return invalid(error, "participant name or assurance is not UTF-8");
+  if (p->languages != NULL && !languages_ok(p->languages))
+    return invalid(error, "participant languages are not a list of language tags");
   if (p->id[0] == '\0')
     nara_store_id_generate("p-", p->id);
   else if (!nara_store_id_valid(p->id))
@@ -135,7 +148,8 @@ static gboolean insert_participant(NaraSqliteStore *s, NaraStoreParticipant *p, 
     p->created_at = now_s();
   st = nara_sqlite_stmt(s,
                         "INSERT INTO participants (consultation_id, id, name, role, assurance,"
-                        " removed, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        " removed, created_at, languages, signing)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                         error);
   if (st == NULL)
     return FALSE;
@@ -147,6 +161,9 @@ static gboolean insert_participant(NaraSqliteStore *s, NaraStoreParticipant *p, 
     sqlite3_bind_text(st, 5, p->assurance, -1, SQLITE_STATIC);
   sqlite3_bind_int(st, 6, p->removed ? 1 : 0);
   sqlite3_bind_int64(st, 7, p->created_at);
+  if (p->languages != NULL)
+    sqlite3_bind_text(st, 8, p->languages, -1, SQLITE_STATIC);
+  sqlite3_bind_int(st, 9, p->signing ? 1 : 0);
   return nara_sqlite_step_done(s, st, "adding a participant",
                                "a participant with this id already exists", error);
 }
@@ -205,11 +222,12 @@ fail:
 
 static gboolean load_participants(NaraSqliteStore *s, NaraStoreConsultation *c, GError **error)
 {
-  sqlite3_stmt *st = nara_sqlite_stmt(s,
-                                      "SELECT id, name, role, assurance, removed, created_at"
-                                      " FROM participants WHERE consultation_id = ?1"
-                                      " ORDER BY created_at, rowid",
-                                      error);
+  sqlite3_stmt *st
+      = nara_sqlite_stmt(s,
+                         "SELECT id, name, role, assurance, removed, created_at,"
+                         " languages, signing FROM participants WHERE consultation_id = ?1"
+                         " ORDER BY created_at, rowid",
+                         error);
   int rc;
 
   if (st == NULL)
@@ -226,6 +244,8 @@ static gboolean load_participants(NaraSqliteStore *s, NaraStoreConsultation *c, 
     p->assurance = nara_sqlite_column_dup(st, 3);
     p->removed = sqlite3_column_int(st, 4) != 0;
     p->created_at = sqlite3_column_int64(st, 5);
+    p->languages = nara_sqlite_column_dup(st, 6);
+    p->signing = sqlite3_column_int(st, 7) != 0;
     g_ptr_array_add(c->participants, p);
   }
   sqlite3_reset(st);

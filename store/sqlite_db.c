@@ -228,11 +228,23 @@ static gboolean migrate_to_3(NaraSqliteStore *s, GError **error)
   return nara_sqlite_exec(s, "ALTER TABLE audit ADD COLUMN mac TEXT;", error);
 }
 
+/* Version 4: a participant is booked with the languages they speak or
+ * interpret (BCP 47 tags joined by commas; NULL: not said) and whether
+ * they sign, which media serves frame rate before resolution. */
+static gboolean migrate_to_4(NaraSqliteStore *s, GError **error)
+{
+  return nara_sqlite_exec(s,
+                          "ALTER TABLE participants ADD COLUMN languages TEXT;"
+                          "ALTER TABLE participants ADD COLUMN signing INTEGER NOT NULL DEFAULT 0;",
+                          error);
+}
+
 /* steps[i] migrates version i to i + 1. Append new steps; never edit one. */
 static gboolean (*const steps[])(NaraSqliteStore *s, GError **error) = {
   migrate_to_1,
   migrate_to_2,
   migrate_to_3,
+  migrate_to_4,
 };
 #define SCHEMA_VERSION ((gint64)G_N_ELEMENTS(steps))
 

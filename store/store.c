@@ -50,6 +50,7 @@ void nara_store_participant_free(NaraStoreParticipant *p)
     return;
   g_free(p->name);
   g_free(p->assurance);
+  g_free(p->languages);
   g_free(p);
 }
 
@@ -69,6 +70,7 @@ NaraStoreParticipant *nara_store_participant_copy(const NaraStoreParticipant *p)
   *copy = *p;
   copy->name = g_strdup(p->name);
   copy->assurance = g_strdup(p->assurance);
+  copy->languages = g_strdup(p->languages);
   return copy;
 }
 

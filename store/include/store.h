@@ -66,6 +66,8 @@ typedef struct {
   char *assurance;   /* e.g. "bankid-se", "none"; may be NULL */
   gboolean removed;  /* removed by the host: the link no longer admits */
   gint64 created_at; /* unix seconds */
+  char *languages;   /* booked languages, BCP 47 tags joined by commas ("sv,ar"); may be NULL */
+  gboolean signing;  /* signs: a sign-language user or interpreter (frame rate first) */
 } NaraStoreParticipant;
 
 typedef struct {

@@ -305,7 +305,27 @@ test('muted by the host: a clear message, the toggle shows it and stays off unti
   }
 });
 
-test('host: waiting room, admit, mute, remove, lock and end, all by keyboard and name', { skip: skip ?? false, timeout: 60000 }, async () => {
+/**
+ * Presses Tab until the focused element's accessible name starts with
+ * `name`; fails after 80 presses.
+ * @param {import('playwright-core').Page} page
+ * @param {string} name
+ */
+async function tabTo(page, name) {
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press('Tab');
+    const got = await page.evaluate(() => {
+      const el = document.activeElement;
+      return (el?.getAttribute('aria-label') ?? el?.textContent ?? '').trim();
+    });
+    if (got.startsWith(name)) return;
+  }
+  assert.fail(`Tab never reached "${name}"`);
+}
+
+const SOREN = { id: 'p-int1', name: 'Søren Ærø', role: 'interpreter', assurance: 'none', languages: ['sv', 'sgn-SE'], signing: true };
+
+test('host: interpreter first, admit, mute, hands, signing, remove, lock and end, all by keyboard and name', { skip: skip ?? false, timeout: 90000 }, async () => {
   const { page, context, errors } = await openLink();
   try {
     const session = await join(page, joinedReply(LIND, [inCall(KARIN)]));
@@ -323,6 +343,14 @@ test('host: waiting room, admit, mute, remove, lock and end, all by keyboard and
     await page.getByRole('button', { name: 'Admit everyone' }).waitFor();
     await page.locator('#waiting-list li').filter({ hasText: 'Erik' }).getByText('Not identified').waitFor();
 
+    // The interpreter comes last and is listed first, with a prompt, the
+    // languages booked and that they sign.
+    session.send({ type: 'waiting-list', waiting: [{ ...ASTRID, since: SINCE }, { ...ERIK, since: SINCE }, { ...SOREN, since: SINCE, lang: 'sv' }] });
+    await status.getByText('Søren Ærø came to the waiting room. 3 people are waiting.').waitFor();
+    const first = page.locator('#waiting-list li').first();
+    await first.getByText('Admit the interpreter first').waitFor();
+    assert.match(await first.innerText(), /Søren Ærø[\s\S]*Interpreter[\s\S]*Booked: Swedish, [\s\S]*Signs/);
+
     await assertNoViolations(page, 'host call with a waiting list (1280 px)');
     await page.screenshot({ path: path.join(SHOTS, 'host-1280.png'), fullPage: true });
     await page.setViewportSize(PHONE);
@@ -331,11 +359,18 @@ test('host: waiting room, admit, mute, remove, lock and end, all by keyboard and
     await page.screenshot({ path: path.join(SHOTS, 'host-360.png'), fullPage: true });
     await page.setViewportSize(WIDE);
 
-    // Keyboard: focus Admit Astrid, press Enter; focus goes on to Admit Erik.
-    await page.getByRole('button', { name: `Admit ${ASTRID.name}` }).focus();
-    await page.keyboard.press('Shift+Tab');
-    await page.keyboard.press('Tab');
-    assert.deepEqual(await focusRing(page), { name: `Admit ${ASTRID.name}`, visible: true });
+    // Keyboard: Tab to Admit Søren (the first), Enter; the focus goes on to Admit Astrid.
+    await page.locator('#waiting-room-heading').focus();
+    await tabTo(page, `Admit ${SOREN.name}`);
+    assert.deepEqual(await focusRing(page), { name: `Admit ${SOREN.name}`, visible: true });
+    await page.keyboard.press('Enter');
+    const admitSoren = await session.next('admit');
+    assert.equal(admitSoren.participant, SOREN.id);
+    session.reply(admitSoren);
+    session.send({ type: 'waiting-list', waiting: [{ ...ASTRID, since: SINCE }, { ...ERIK, since: SINCE }] });
+    session.send({ type: 'participant-joined', participant: { ...inCall(SOREN), lang: 'sv', handRaised: false } });
+    await page.locator('#people-list li').filter({ hasText: SOREN.name }).getByText('Signs').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), `Admit ${ASTRID.name}`);
     await page.keyboard.press('Enter');
     const admit = await session.next('admit');
     assert.equal(admit.participant, ASTRID.id);
@@ -344,17 +379,34 @@ test('host: waiting room, admit, mute, remove, lock and end, all by keyboard and
     session.send({ type: 'participant-joined', participant: inCall(ASTRID) });
     await page.locator('#people-list li').filter({ hasText: ASTRID.name }).waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Admit Erik');
-    await page.getByRole('button', { name: 'Decline Erik' }).click();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Decline Erik');
+    await page.keyboard.press('Enter');
     session.reply(await session.next('decline'));
     session.send({ type: 'waiting-list', waiting: [] });
     await status.getByText('Nobody is waiting.').waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'waiting-room-heading', 'focus never falls to the page');
 
+    // Sign language in the call: the signer stays in one of two large tiles.
+    const tile = (/** @type {string} */ id) => page.locator(`#tiles li[data-participant="${id}"]`);
+    assert.equal(await tile(SOREN.id).getAttribute('data-slot'), 'main');
+    assert.equal(await page.locator('#tiles li[data-pair]').count(), 2, 'two large tiles');
+    // Pinned together from the More menu, by keyboard: the interpreter and the patient.
+    await tabTo(page, 'More');
+    await page.keyboard.press('Enter');
+    await tabTo(page, 'Pin interpreter and patient together');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.getByRole('button', { name: 'Pin interpreter and patient together' }).getAttribute('aria-pressed'), 'true');
+    assert.deepEqual([await tile(SOREN.id).getAttribute('data-pair'), await tile(ASTRID.id).getAttribute('data-pair')], ['1', '2']);
+    await page.keyboard.press('Escape');
+
     // Participant list: role, identification, per-person controls.
     const astrid = page.locator('#people-list li').filter({ hasText: ASTRID.name });
     await astrid.getByText('Identified with BankID').waitFor();
     await page.locator('#people-list li').filter({ hasText: 'Dr Lind (you)' }).getByText('Identified with SITHS card').waitFor();
-    await page.getByRole('button', { name: `Mute ${ASTRID.name}` }).click();
+    await page.locator('#people-heading').focus();
+    await tabTo(page, `Mute ${ASTRID.name}`);
+    await page.keyboard.press('Enter');
     const hostMute = await session.next('host-mute');
     assert.deepEqual([hostMute.participant, hostMute.kind, hostMute.muted], [ASTRID.id, 'audio', true]);
     session.reply(hostMute);
@@ -366,6 +418,46 @@ test('host: waiting room, admit, mute, remove, lock and end, all by keyboard and
     const stopCam = await session.next('host-mute');
     assert.deepEqual([stopCam.kind, stopCam.muted], ['video', true]);
     session.reply(stopCam);
+
+    // A raised hand: a badge on the tile, said to the host; the host lowers it by keyboard.
+    session.send({ type: 'hand-raised', participant: ASTRID.id, raised: true });
+    await page.locator('#announcer').getByText(`${ASTRID.name} raised a hand`).waitFor();
+    await tile(ASTRID.id).getByText('Hand raised').waitFor();
+    await page.locator('#people-heading').focus();
+    await tabTo(page, `Lower hand for ${ASTRID.name}`);
+    await page.keyboard.press('Enter');
+    const lower = await session.next('raise-hand');
+    assert.deepEqual([lower.raised, lower.participant], [false, ASTRID.id]);
+    session.reply(lower);
+    session.send({ type: 'hand-raised', participant: ASTRID.id, raised: false, by: LIND.id });
+    await tile(ASTRID.id).getByText('Hand raised').waitFor({ state: 'hidden' });
+    // Mark Astrid as signing: she and the interpreter keep the large tiles unpinned too.
+    await tabTo(page, `Mark as signing: ${ASTRID.name}`);
+    await page.keyboard.press('Enter');
+    const signing = await session.next('set-signing');
+    assert.deepEqual([signing.participant, signing.signing], [ASTRID.id, true]);
+    session.reply(signing);
+    session.send({ type: 'signing-changed', participant: ASTRID.id, signing: true });
+    await page.getByRole('button', { name: `Not signing: ${ASTRID.name}` }).waitFor();
+    // The host's own hand, from the More menu (it opens on its first button): a toggle.
+    await tabTo(page, 'More');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Raise hand');
+    await page.keyboard.press('Enter');
+    const raise = await session.next('raise-hand');
+    assert.deepEqual([raise.raised, raise.participant], [true, undefined]);
+    session.reply(raise);
+    session.send({ type: 'hand-raised', participant: LIND.id, raised: true });
+    await page.getByRole('button', { name: 'Lower hand', exact: true, pressed: true }).waitFor();
+    await page.getByRole('button', { name: 'Pin interpreter and patient together' }).click();
+    assert.deepEqual([await tile(SOREN.id).getAttribute('data-slot'), await tile(ASTRID.id).getAttribute('data-slot')], ['main', 'main']);
+    // Two large tiles side by side at 1280 px, each wider than Karin's in the strip.
+    const [soren, astridBox, karin] = await Promise.all([tile(SOREN.id), tile(ASTRID.id), tile(KARIN.id)].map((l) => l.boundingBox()));
+    assert.ok(soren && astridBox && karin);
+    assert.ok(Math.abs(soren.y - astridBox.y) < 2 && Math.abs(soren.width - astridBox.width) < 2, 'side by side, the same size');
+    assert.ok(soren.width > 1.5 * karin.width && soren.height >= karin.height - 1, `large beside the strip: ${JSON.stringify([soren, karin])}`);
+    await assertNoViolations(page, 'host call with hands and signing (1280 px)');
+    await page.keyboard.press('Escape');
 
     // Remove: a native dialog; Escape cancels, the confirm button removes.
     await page.getByRole('button', { name: `Remove ${ASTRID.name}` }).click();
@@ -404,9 +496,14 @@ test('host: waiting room, admit, mute, remove, lock and end, all by keyboard and
     session.reply(await session.next('host-mute'), { type: 'error', code: 'no-such-participant', message: 'gone' });
     await page.getByRole('alert').getByText('That person is no longer here.').waitFor();
 
-    // End: confirm, then everyone gets status ended.
-    await page.getByRole('button', { name: 'End consultation for everyone' }).click();
-    await page.getByRole('dialog', { name: 'End the consultation for everyone?' }).getByRole('button', { name: 'End for everyone' }).click();
+    // End, by keyboard: confirm, then everyone gets status ended.
+    await page.locator('#people-heading').focus();
+    await tabTo(page, 'End consultation for everyone');
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'End the consultation for everyone?' }).waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'End for everyone');
+    await page.keyboard.press('Enter');
     session.reply(await session.next('end'));
     session.send({ type: 'status', status: 'ended' });
     session.close(1000);

@@ -33,6 +33,7 @@ import { watchViews } from './simulcast.js';
 import { mountScreenShare } from './screenshare.js';
 import { roleText } from './strings.js';
 import { attachRtt } from './rtt.js';
+import { interpFields, mountInterpreters, self as selfExtras, showTileExtras } from './interpreters.js';
 
 /** @typedef {import('./protocol.js').NaraClient} NaraClient */
 /** @typedef {import('./protocol.js').Participant} Participant */
@@ -142,6 +143,9 @@ export function enterCall(selfId, participants, options = {}) {
       buttonBefore: /** @type {HTMLElement} */ (document.getElementById('selfview-move')),
       largeTile: { add: addLargeTile, remove: removeLargeTile },
     });
+    mountInterpreters(state.client, { findTile, renderPeople, menu: /** @type {HTMLElement} */ (document.getElementById('more-menu')) });
+    showTileExtras(self.root, { role: state.role, ...selfExtras });
+    arrange(ui.tiles);
   }
   const heading = state.consultation ? state.title || t('appointmentHeading') : t('roomIs', state.room);
   setTitle('titleCall', state.consultation ? heading : state.room);
@@ -368,10 +372,12 @@ function addParticipant(p) {
     videoMutedByHost: !!p.videoMutedByHost,
     precheck: p.precheck ?? null,
     quality: p.quality ?? null,
+    ...interpFields(p),
   };
   state.people.set(p.id, person);
   const tile = tileFor(p.id, p.name, person.role);
   showMuteState(tile.root, person);
+  showTileExtras(tile.root, person);
   showQuality(p.id);
   arrange(ui.tiles);
 }
@@ -406,6 +412,8 @@ export function renderPeople() {
     videoMutedByHost: state.cameraHeld,
     precheck: null,
     quality: ownQuality,
+    languages: interpFields(state.client?.self).languages,
+    ...selfExtras,
   };
   panel.setPeople([self, ...state.people.values()]);
 }

@@ -12,6 +12,7 @@
 import { NaraError } from './protocol.js';
 import { allowScreenShare } from './screenshare.js';
 import { assuranceText, languageName, roleText } from './strings.js';
+import { interpFields, setHand, setSigning } from './interpreters.js';
 
 /** @typedef {import('./protocol.js').NaraClient} NaraClient */
 /** @typedef {import('./protocol.js').WaitingPerson} WaitingPerson */
@@ -28,7 +29,8 @@ import { assuranceText, languageName, roleText } from './strings.js';
  * @typedef {{id: string, name: string, role: Role | null, assurance: string | null,
  *            lang?: string | null, audioMuted: boolean, videoMuted: boolean,
  *            audioMutedByHost: boolean, videoMutedByHost: boolean,
- *            precheck?: Precheck | null, quality?: 'good' | 'poor' | 'reconnecting' | null}} Person
+ *            precheck?: Precheck | null, quality?: 'good' | 'poor' | 'reconnecting' | null,
+ *            languages?: string[], signing?: boolean, handRaised?: boolean}} Person
  */
 
 /**
@@ -78,6 +80,40 @@ function langBadge(t, tag) {
   name.dir = 'auto';
   badge.append(name);
   return badge;
+}
+
+/**
+ * "Booked: Swedish, Arabic" and "Signs", in the host's language; nothing
+ * when the booking named no language and nobody signs.
+ * @param {(key: string, ...args: any[]) => string} t
+ * @param {string} lang the host's page language
+ * @param {{languages?: string[], signing?: boolean}} p
+ * @returns {HTMLElement | null}
+ */
+function bookedLine(t, lang, p) {
+  const { languages, signing } = interpFields(p);
+  if (!languages.length && !signing) return null;
+  const line = el('p', 'person-meta');
+  if (languages.length) {
+    /** @type {Intl.DisplayNames | null} */
+    let names = null;
+    try {
+      // fallback none: a tag without a name (sgn-SE) is shown as booked, not as its alias (swl).
+      names = new Intl.DisplayNames([lang || 'en'], { type: 'language', fallback: 'none' });
+    } catch {
+      // an unknown page language: the tags as booked
+    }
+    const named = languages.map((tag) => {
+      try {
+        return names?.of(tag) ?? tag;
+      } catch {
+        return tag;
+      }
+    });
+    line.append(el('span', 'person-booked', t('bookedLanguages', named.join(', '))));
+  }
+  if (signing) line.append(el('span', 'person-signs', t('signs')));
+  return line;
 }
 
 export class HostPanel {
@@ -169,7 +205,9 @@ export class HostPanel {
   setWaiting(list) {
     const before = new Set(this.waiting.map((p) => p.id));
     const arrived = list.filter((p) => !before.has(p.id)).map((p) => p.name);
-    this.waiting = list;
+    // Interpreters first (the server lists them so too), else as sent.
+    const first = (/** @type {WaitingPerson} */ p) => (p.role === 'interpreter' ? 0 : 1);
+    this.waiting = [...list].sort((a, b) => first(a) - first(b));
     this.renderWaiting(arrived);
   }
 
@@ -199,6 +237,10 @@ export class HostPanel {
     meta.append(el('span', 'person-acr', assuranceText(t, p.assurance)));
     if (p.lang) meta.append(' ', langBadge(t, p.lang));
     li.append(meta);
+    const booked = bookedLine(t, this.lang, /** @type {any} */ (p));
+    if (booked) li.append(booked);
+    // A prompt, not a rule: the interpreter is listed first and said so.
+    if (p.role === 'interpreter' && !p.secondDevice) li.append(el('p', 'person-meta interp-first', t('admitInterpreterFirst')));
     const since = clock(p.since, this.lang);
     if (since) li.append(el('p', 'person-meta', t('waitingSince', since)));
     // The link of someone in the call, from another device (protocol.md, waiting-list).
@@ -238,6 +280,9 @@ export class HostPanel {
     meta.append(el('span', 'person-acr', assuranceText(t, p.assurance)));
     if (p.lang) meta.append(' ', langBadge(t, p.lang));
     li.append(meta);
+    const booked = bookedLine(t, this.lang, p);
+    if (booked) li.append(booked);
+    if (p.handRaised) li.append(el('p', 'person-state person-hand', t('handRaisedBadge')));
     const state = [];
     if (p.audioMutedByHost) state.push(t('micOffByHost'));
     else if (p.audioMuted) state.push(t('micMuted'));
@@ -262,6 +307,10 @@ export class HostPanel {
                   ? button('stop-share', t('hostStopShare'), t('hostStopSharePerson', p.name))
                   : button('allow-share', t('hostAllowShare'), t('hostAllowSharePerson', p.name)),
               ]),
+          ...(p.handRaised ? [button('lower-hand', t('lowerHand'), t('lowerHandPerson', p.name))] : []),
+          p.signing
+            ? button('unset-signing', t('notSigning'), t('notSigningPerson', p.name))
+            : button('set-signing', t('markSigning'), t('markSigningPerson', p.name)),
           button('remove', t('remove'), t('removePerson', p.name), 'danger'),
         ]),
       );
@@ -365,6 +414,11 @@ export class HostPanel {
         }
         return;
       }
+      case 'lower-hand':
+        return this.run((c) => setHand(c, false, id));
+      case 'set-signing':
+      case 'unset-signing':
+        return this.run((c) => setSigning(c, id, action === 'set-signing'));
       case 'remove': {
         const name = person?.name ?? '';
         const ok = await this.confirm(this.t('removeConfirmHeading', name), this.t('removeConfirmText'), this.t('remove'));
@@ -482,7 +536,8 @@ function button(action, text, label, className) {
   b.type = 'button';
   b.dataset.action = action;
   // Mute/Unmute are one control for focus purposes, as are the camera pair.
-  b.dataset.kind = action === 'unmute' ? 'mute' : action === 'allow-camera' ? 'stop-camera' : action;
+  b.dataset.kind =
+    action === 'unmute' ? 'mute' : action === 'allow-camera' ? 'stop-camera' : action === 'unset-signing' ? 'set-signing' : action;
   b.setAttribute('aria-label', label);
   return b;
 }

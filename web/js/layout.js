@@ -2,9 +2,13 @@
 // person, else a shared screen, else whoever speaks, else the first one
 // in), the others in a strip beside or below it, and our own picture
 // small in a corner that the person can move by keyboard or pointer.
+// Two large tiles side by side when sign language is in the call (the
+// signer and the interpreter stay large whoever speaks) or when the
+// person pinned the interpreter and the patient together.
 //
-// It only sets data-slot ("main", "strip", "pip"), data-speaking and the
-// pin buttons' state on the tiles callscreen.js makes; nara.css does the
+// It only sets data-slot ("main", "strip", "pip"), data-pair, data-speaking
+// and the pin buttons' state on the tiles callscreen.js makes (reading
+// their data-role and data-signing); call.css does the
 // rest. Tiles never move in the DOM (a moved <video> may stop playing),
 // so the reading and Tab order stay as people came. Main thread.
 
@@ -19,6 +23,8 @@ export const stage = {
   speaker: '',
   selfHidden: false,
   corner: storedCorner(),
+  /** the interpreter and the patient share the large area (the More menu) */
+  together: false,
 };
 
 function storedCorner() {
@@ -41,18 +47,23 @@ export function arrange(tiles) {
   const others = all.filter((li) => li !== self);
   const byKey = (/** @type {string} */ key) => (key ? others.find((li) => li.dataset.tile === key) : undefined);
   if (stage.pinned && !byKey(stage.pinned)) stage.pinned = '';
+  const pair = largePair(all, others, byKey(stage.pinned));
   const main =
+    pair[0] ??
     byKey(stage.pinned) ??
     others.find((li) => li.classList.contains('tile-screen')) ??
     byKey(stage.speaker) ??
     others[0];
   let strip = 0;
   for (const li of others) {
-    if (li === main) li.dataset.slot = 'main';
+    const n = pair.indexOf(li);
+    if (li === main || n >= 0) li.dataset.slot = 'main';
     else {
       li.dataset.slot = 'strip';
       strip++;
     }
+    if (n >= 0 && pair.length === 2) li.dataset.pair = String(n + 1);
+    else delete li.dataset.pair;
     li.dataset.speaking = String(!!stage.speaker && li.dataset.tile === stage.speaker);
     const pin = li.querySelector('.tile-pin');
     if (pin) pin.setAttribute('aria-pressed', String(li.dataset.tile === stage.pinned));
@@ -62,8 +73,41 @@ export function arrange(tiles) {
     self.dataset.corner = stage.corner;
     self.dataset.hidden = String(!!main && stage.selfHidden);
   }
+  tiles.dataset.pair = String(pair.length === 2);
   tiles.dataset.strip = String(strip);
   tiles.style.setProperty('--strip-n', String(Math.max(1, strip)));
+}
+
+/**
+ * The two tiles that share the large area, or none. Pinned together: the
+ * first interpreter and the first patient. Sign language in the call
+ * (anyone signs, us too): whoever signs, then the interpreters, and if
+ * that is one person, them and the pinned one or the one who speaks.
+ * @param {HTMLElement[]} all
+ * @param {HTMLElement[]} others
+ * @param {HTMLElement | undefined} pinned
+ * @returns {HTMLElement[]}
+ */
+function largePair(all, others, pinned) {
+  const faces = others.filter((li) => !li.classList.contains('tile-screen'));
+  const role = (/** @type {string} */ r) => faces.find((li) => li.dataset.role === r);
+  if (stage.together) {
+    const interpreter = role('interpreter');
+    const patient = role('patient');
+    if (interpreter && patient) return [interpreter, patient];
+  }
+  if (!all.some((li) => li.dataset.signing === 'true')) return [];
+  const signers = [
+    ...faces.filter((li) => li.dataset.signing === 'true'),
+    ...faces.filter((li) => li.dataset.role === 'interpreter' && li.dataset.signing !== 'true'),
+  ];
+  if (signers.length >= 2) return signers.slice(0, 2);
+  if (!signers.length) return [];
+  const second =
+    (pinned !== signers[0] ? pinned : undefined) ??
+    faces.find((li) => li !== signers[0] && li.dataset.tile === stage.speaker) ??
+    faces.find((li) => li !== signers[0]);
+  return second ? [signers[0], second] : [signers[0]];
 }
 
 /**

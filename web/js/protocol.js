@@ -780,4 +780,7 @@ const EVENT_HANDLERS = {
     if (m.code === 'stale-answer') return;
     c.emit('server-error', { code: String(m.code), message: String(m.message ?? '') });
   },
+  // interpreters.js
+  'hand-raised': (c, m) => c.emit('hand-raised', { participant: m.participant, raised: m.raised === true, by: m.by ?? null }),
+  'signing-changed': (c, m) => c.emit('signing-changed', { participant: m.participant, signing: m.signing === true }),
 };

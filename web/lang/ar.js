@@ -293,4 +293,21 @@ export default {
 
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `ستُعاد تشغيل الخدمة في الساعة ${time}. إذا توقفت المكالمة حينها، فستعود من تلقاء نفسها بعد لحظة.`,
+
+  // interp
+  raiseHand: 'ارفع يدك',
+  lowerOwnHand: 'أنزل يدك',
+  handRaisedBadge: 'رفع يده',
+  handRaisedAnnounce: (/** @type {string} */ name) => `${name} رفع يده`,
+  handLoweredByHost: 'أنزل المضيف يدك.',
+  lowerHand: 'إنزال اليد',
+  lowerHandPerson: (/** @type {string} */ name) => `إنزال اليد: ${name}`,
+  bookedLanguages: (/** @type {string} */ list) => `اللغات المحجوزة: ${list}`,
+  signs: 'يستخدم لغة الإشارة',
+  markSigning: 'تحديد كلغة إشارة',
+  markSigningPerson: (/** @type {string} */ name) => `تحديد كلغة إشارة: ${name}`,
+  notSigning: 'لا يستخدم الإشارة',
+  notSigningPerson: (/** @type {string} */ name) => `لا يستخدم الإشارة: ${name}`,
+  admitInterpreterFirst: 'أدخل المترجم أولاً',
+  pinTogether: 'تثبيت المترجم والمريض معاً',
 };

@@ -291,4 +291,21 @@ export default {
 
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `Tjenesten genstartes kl. ${time}. Hvis opkaldet stopper, kommer det selv tilbage efter et øjeblik.`,
+
+  // interp
+  raiseHand: 'Ræk hånden op',
+  lowerOwnHand: 'Tag hånden ned',
+  handRaisedBadge: 'Rækker hånden op',
+  handRaisedAnnounce: (/** @type {string} */ name) => `${name} rakte hånden op`,
+  handLoweredByHost: 'Værten tog din hånd ned.',
+  lowerHand: 'Tag hånden ned',
+  lowerHandPerson: (/** @type {string} */ name) => `Tag hånden ned for ${name}`,
+  bookedLanguages: (/** @type {string} */ list) => `Booket sprog: ${list}`,
+  signs: 'Bruger tegnsprog',
+  markSigning: 'Markér som tegnsprog',
+  markSigningPerson: (/** @type {string} */ name) => `Markér som tegnsprog: ${name}`,
+  notSigning: 'Ikke tegnsprog',
+  notSigningPerson: (/** @type {string} */ name) => `Ikke tegnsprog: ${name}`,
+  admitInterpreterFirst: 'Luk tolken ind først',
+  pinTogether: 'Fastgør tolk og patient sammen',
 };

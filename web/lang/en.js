@@ -298,4 +298,21 @@ export default {
 
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `The service will restart at ${time}. If the call stops then, it comes back by itself in a moment.`,
+
+  // interp
+  raiseHand: 'Raise hand',
+  lowerOwnHand: 'Lower hand',
+  handRaisedBadge: 'Hand raised',
+  handRaisedAnnounce: (/** @type {string} */ name) => `${name} raised a hand`,
+  handLoweredByHost: 'The host lowered your hand.',
+  lowerHand: 'Lower hand',
+  lowerHandPerson: (/** @type {string} */ name) => `Lower hand for ${name}`,
+  bookedLanguages: (/** @type {string} */ list) => `Booked: ${list}`,
+  signs: 'Signs',
+  markSigning: 'Mark as signing',
+  markSigningPerson: (/** @type {string} */ name) => `Mark as signing: ${name}`,
+  notSigning: 'Not signing',
+  notSigningPerson: (/** @type {string} */ name) => `Not signing: ${name}`,
+  admitInterpreterFirst: 'Admit the interpreter first',
+  pinTogether: 'Pin interpreter and patient together',
 };

@@ -294,4 +294,21 @@ export default {
 
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `سرویس در ساعت ${time} دوباره راه‌اندازی می‌شود. اگر تماس در آن زمان قطع شود، پس از لحظه‌ای خودبه‌خود برمی‌گردد.`,
+
+  // interp
+  raiseHand: 'دست بالا',
+  lowerOwnHand: 'دست پایین',
+  handRaisedBadge: 'دست بالا',
+  handRaisedAnnounce: (/** @type {string} */ name) => `${name} دست بلند کرد`,
+  handLoweredByHost: 'میزبان دست شما را پایین آورد.',
+  lowerHand: 'پایین آوردن دست',
+  lowerHandPerson: (/** @type {string} */ name) => `پایین آوردن دست ${name}`,
+  bookedLanguages: (/** @type {string} */ list) => `زبان‌های رزرو شده: ${list}`,
+  signs: 'با زبان اشاره',
+  markSigning: 'علامت زبان اشاره',
+  markSigningPerson: (/** @type {string} */ name) => `علامت زبان اشاره: ${name}`,
+  notSigning: 'بدون زبان اشاره',
+  notSigningPerson: (/** @type {string} */ name) => `بدون زبان اشاره: ${name}`,
+  admitInterpreterFirst: 'اول مترجم را بپذیرید',
+  pinTogether: 'سنجاق مترجم و بیمار با هم',
 };

@@ -292,4 +292,21 @@ export default {
 
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `Palvelu käynnistyy uudelleen kello ${time}. Jos puhelu silloin katkeaa, se palaa hetken päästä itsestään.`,
+
+  // interp
+  raiseHand: 'Nosta käsi',
+  lowerOwnHand: 'Laske käsi',
+  handRaisedBadge: 'Käsi ylhäällä',
+  handRaisedAnnounce: (/** @type {string} */ name) => `${name} nosti käden`,
+  handLoweredByHost: 'Isäntä laski kätesi.',
+  lowerHand: 'Laske käsi',
+  lowerHandPerson: (/** @type {string} */ name) => `Laske käsi: ${name}`,
+  bookedLanguages: (/** @type {string} */ list) => `Varatut kielet: ${list}`,
+  signs: 'Viittoo',
+  markSigning: 'Merkitse viittojaksi',
+  markSigningPerson: (/** @type {string} */ name) => `Merkitse viittojaksi: ${name}`,
+  notSigning: 'Ei viito',
+  notSigningPerson: (/** @type {string} */ name) => `Ei viito: ${name}`,
+  admitInterpreterFirst: 'Päästä tulkki sisään ensin',
+  pinTogether: 'Kiinnitä tulkki ja potilas yhdessä',
 };

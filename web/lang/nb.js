@@ -291,4 +291,21 @@ export default {
 
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `Tjenesten starter på nytt klokka ${time}. Hvis samtalen stopper da, kommer den tilbake av seg selv etter litt.`,
+
+  // interp
+  raiseHand: 'Rekk opp hånden',
+  lowerOwnHand: 'Ta ned hånden',
+  handRaisedBadge: 'Rekker opp hånden',
+  handRaisedAnnounce: (/** @type {string} */ name) => `${name} rakk opp hånden`,
+  handLoweredByHost: 'Verten tok ned hånden din.',
+  lowerHand: 'Ta ned hånden',
+  lowerHandPerson: (/** @type {string} */ name) => `Ta ned hånden for ${name}`,
+  bookedLanguages: (/** @type {string} */ list) => `Bestilt språk: ${list}`,
+  signs: 'Bruker tegnspråk',
+  markSigning: 'Merk som tegnspråk',
+  markSigningPerson: (/** @type {string} */ name) => `Merk som tegnspråk: ${name}`,
+  notSigning: 'Ikke tegnspråk',
+  notSigningPerson: (/** @type {string} */ name) => `Ikke tegnspråk: ${name}`,
+  admitInterpreterFirst: 'Slipp inn tolken først',
+  pinTogether: 'Fest tolk og pasient sammen',
 };

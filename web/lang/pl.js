@@ -297,4 +297,21 @@ export default {
 
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `Usługa zostanie ponownie uruchomiona o ${time}. Jeśli rozmowa się przerwie, za chwilę wróci sama.`,
+
+  // interp
+  raiseHand: 'Podnieś rękę',
+  lowerOwnHand: 'Opuść rękę',
+  handRaisedBadge: 'Podniesiona ręka',
+  handRaisedAnnounce: (/** @type {string} */ name) => `${name} podnosi rękę`,
+  handLoweredByHost: 'Prowadzący opuścił Twoją rękę.',
+  lowerHand: 'Opuść rękę',
+  lowerHandPerson: (/** @type {string} */ name) => `Opuść rękę: ${name}`,
+  bookedLanguages: (/** @type {string} */ list) => `Zarezerwowane języki: ${list}`,
+  signs: 'Język migowy',
+  markSigning: 'Oznacz język migowy',
+  markSigningPerson: (/** @type {string} */ name) => `Oznacz język migowy: ${name}`,
+  notSigning: 'Bez języka migowego',
+  notSigningPerson: (/** @type {string} */ name) => `Bez języka migowego: ${name}`,
+  admitInterpreterFirst: 'Najpierw wpuść tłumacza',
+  pinTogether: 'Przypnij tłumacza i pacjenta razem',
 };

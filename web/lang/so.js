@@ -295,4 +295,21 @@ export default {
 
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `Adeegga waxaa dib loo bilaabayaa saacadda ${time}. Haddii wicitaanku markaas istaago, wuu soo laabanayaa isla markiiba.`,
+
+  // interp
+  raiseHand: 'Gacanta kor u qaad',
+  lowerOwnHand: 'Gacanta soo dhig',
+  handRaisedBadge: 'Gacan kor u qaaday',
+  handRaisedAnnounce: (/** @type {string} */ name) => `${name} gacanta ayuu kor u qaaday`,
+  handLoweredByHost: 'Martigeliyaha ayaa gacantaada soo dhigay.',
+  lowerHand: 'Gacanta soo dhig',
+  lowerHandPerson: (/** @type {string} */ name) => `Gacanta soo dhig: ${name}`,
+  bookedLanguages: (/** @type {string} */ list) => `Luqadaha la qabsaday: ${list}`,
+  signs: 'Luqadda calaamadaha',
+  markSigning: 'U calaamadee calaamado',
+  markSigningPerson: (/** @type {string} */ name) => `U calaamadee calaamado: ${name}`,
+  notSigning: 'Calaamado ma isticmaalo',
+  notSigningPerson: (/** @type {string} */ name) => `Calaamado ma isticmaalo: ${name}`,
+  admitInterpreterFirst: 'Turjubaanka marka hore soo gali',
+  pinTogether: 'Isku dheji turjubaanka iyo bukaanka',
 };

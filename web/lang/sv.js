@@ -291,4 +291,21 @@ export default {
 
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `Tjänsten startas om klockan ${time}. Om samtalet avbryts då kommer det tillbaka av sig självt efter en stund.`,
+
+  // interp
+  raiseHand: 'Räck upp handen',
+  lowerOwnHand: 'Ta ner handen',
+  handRaisedBadge: 'Räcker upp handen',
+  handRaisedAnnounce: (/** @type {string} */ name) => `${name} räckte upp handen`,
+  handLoweredByHost: 'Värden tog ner din hand.',
+  lowerHand: 'Ta ner handen',
+  lowerHandPerson: (/** @type {string} */ name) => `Ta ner handen för ${name}`,
+  bookedLanguages: (/** @type {string} */ list) => `Bokat språk: ${list}`,
+  signs: 'Tecknar',
+  markSigning: 'Markera som tecknande',
+  markSigningPerson: (/** @type {string} */ name) => `Markera som tecknande: ${name}`,
+  notSigning: 'Tecknar inte',
+  notSigningPerson: (/** @type {string} */ name) => `Tecknar inte: ${name}`,
+  admitInterpreterFirst: 'Släpp in tolken först',
+  pinTogether: 'Fäst tolk och patient tillsammans',
 };

@@ -291,4 +291,21 @@ export default {
 
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `እቲ ኣገልግሎት ብሰዓት ${time} ደጊሙ ክጅምር እዩ። እቲ ጻውዒት ሽዑ እንተ ተቛሪጹ፡ ድሕሪ ቁሩብ ባዕሉ ክምለስ እዩ።`,
+
+  // interp
+  raiseHand: 'ኢድ ኣልዕል',
+  lowerOwnHand: 'ኢድ ኣውርድ',
+  handRaisedBadge: 'ኢድ ኣልዒሉ',
+  handRaisedAnnounce: (/** @type {string} */ name) => `${name} ኢዱ ኣልዒሉ`,
+  handLoweredByHost: 'ኣጋይሽ ኢድካ ኣውሪዱ።',
+  lowerHand: 'ኢድ ኣውርድ',
+  lowerHandPerson: (/** @type {string} */ name) => `ኢድ ኣውርድ: ${name}`,
+  bookedLanguages: (/** @type {string} */ list) => `ዝተሓዝኡ ቋንቋታት: ${list}`,
+  signs: 'ቋንቋ ምልክት',
+  markSigning: 'ብቋንቋ ምልክት ኣመልክት',
+  markSigningPerson: (/** @type {string} */ name) => `ብቋንቋ ምልክት ኣመልክት: ${name}`,
+  notSigning: 'ቋንቋ ምልክት የለን',
+  notSigningPerson: (/** @type {string} */ name) => `ቋንቋ ምልክት የለን: ${name}`,
+  admitInterpreterFirst: 'ቅድም ተርጓሚ ኣእቱ',
+  pinTogether: 'ተርጓምን ሕሙምን ብሓባር ኣጽንዕ',
 };

@@ -296,4 +296,21 @@ export default {
 
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `Hizmet saat ${time} itibarıyla yeniden başlatılacak. Görüşme o sırada durursa, kısa süre sonra kendiliğinden geri gelir.`,
+
+  // interp
+  raiseHand: 'El kaldır',
+  lowerOwnHand: 'Eli indir',
+  handRaisedBadge: 'El kaldırdı',
+  handRaisedAnnounce: (/** @type {string} */ name) => `${name} el kaldırdı`,
+  handLoweredByHost: 'Ev sahibi elinizi indirdi.',
+  lowerHand: 'Eli indir',
+  lowerHandPerson: (/** @type {string} */ name) => `Eli indir: ${name}`,
+  bookedLanguages: (/** @type {string} */ list) => `Ayrılan diller: ${list}`,
+  signs: 'İşaret dili',
+  markSigning: 'İşaret dili olarak işaretle',
+  markSigningPerson: (/** @type {string} */ name) => `İşaret dili olarak işaretle: ${name}`,
+  notSigning: 'İşaret dili yok',
+  notSigningPerson: (/** @type {string} */ name) => `İşaret dili yok: ${name}`,
+  admitInterpreterFirst: 'Önce tercümanı kabul edin',
+  pinTogether: 'Tercüman ve hastayı birlikte sabitle',
 };

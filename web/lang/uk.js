@@ -299,4 +299,21 @@ export default {
 
   // drain (server restart notice)
   serverRestarting: (/** @type {string} */ time) => `Сервіс перезапуститься о ${time}. Якщо дзвінок тоді перерветься, він за мить відновиться сам.`,
+
+  // interp
+  raiseHand: 'Підняти руку',
+  lowerOwnHand: 'Опустити руку',
+  handRaisedBadge: 'Рука піднята',
+  handRaisedAnnounce: (/** @type {string} */ name) => `${name} піднімає руку`,
+  handLoweredByHost: 'Ведучий опустив вашу руку.',
+  lowerHand: 'Опустити руку',
+  lowerHandPerson: (/** @type {string} */ name) => `Опустити руку: ${name}`,
+  bookedLanguages: (/** @type {string} */ list) => `Заброньовані мови: ${list}`,
+  signs: 'Жестова мова',
+  markSigning: 'Позначити жестову мову',
+  markSigningPerson: (/** @type {string} */ name) => `Позначити жестову мову: ${name}`,
+  notSigning: 'Без жестової мови',
+  notSigningPerson: (/** @type {string} */ name) => `Без жестової мови: ${name}`,
+  admitInterpreterFirst: 'Спершу впустіть перекладача',
+  pinTogether: 'Закріпити перекладача й пацієнта разом',
 };

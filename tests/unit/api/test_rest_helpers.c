@@ -287,8 +287,9 @@ static void test_json_out(void)
       text, ==,
       "{\"autoAdmit\":[\"host\"],\"createdAt\":\"1970-01-01T00:00:00Z\",\"endsAt\":"
       "\"2026-11-23T19:31:00Z\",\"id\":\"c-1\",\"locked\":false,\"participants\":[{"
-      "\"assurance\":\"none\",\"id\":\"p-1\",\"name\":\"Ann\",\"removed\":false,\"role\":"
-      "\"relative\"}],\"startsAt\":\"2026-11-23T19:30:00Z\",\"status\":\"cancelled\",\"title\":"
+      "\"assurance\":\"none\",\"id\":\"p-1\",\"languages\":null,\"name\":\"Ann\",\"removed\":"
+      "false,\"role\":\"relative\",\"signing\":false}],\"startsAt\":\"2026-11-23T19:30:00Z\","
+      "\"status\":\"cancelled\",\"title\":"
       "\"T\",\"updatedAt\":\"1970-01-01T00:00:00Z\"}");
   json_decref(o);
 }

@@ -277,6 +277,27 @@ static void test_commands(void)
   g_clear_error(&error);
 }
 
+/* Options before the command word are UTF-8 whatever the locale (this
+ * test never calls setlocale: its charset is ASCII, as under LANG=C). */
+static void test_utf8_options(void)
+{
+  char *argv[] = { "nara", "--set", "auth.issuer=Åsa Öberg", "--set", "auth.audience=محمد", NULL };
+  char *bad[] = { "nara", "--set", "auth.issuer=\xff", NULL };
+  char *empty_env[] = { NULL };
+  NaraOptionsAction action;
+  GError *error = NULL;
+  NaraConfig *c = nara_options_parse(5, argv, empty_env, &action, NULL, &error);
+
+  g_assert_no_error(error);
+  g_assert_cmpstr(nara_config_get_string(c, "auth.issuer"), ==, "Åsa Öberg");
+  g_assert_cmpstr(nara_config_get_string(c, "auth.audience"), ==, "محمد");
+  nara_config_free(c);
+  g_assert_null(nara_options_parse(3, bad, empty_env, &action, NULL, &error));
+  g_assert_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+  g_assert_nonnull(strstr(error->message, "UTF-8"));
+  g_clear_error(&error);
+}
+
 static void test_sample(void)
 {
   g_autoptr(NaraConfig) c = nara_config_new();
@@ -313,5 +334,6 @@ int main(int argc, char **argv)
   g_test_add_func("/config/open-rooms-default", test_open_rooms_default);
   g_test_add_func("/config/commands", test_commands);
   g_test_add_func("/config/sample", test_sample);
+  g_test_add_func("/config/utf8-options", test_utf8_options);
   return g_test_run();
 }

@@ -24,6 +24,8 @@ static const NaraGrant documented[NARA_PERMISSION_COUNT][NARA_ROLE_COUNT] = {
   [NARA_PERMISSION_LOCK] = { Y, N, N, N, N },
   [NARA_PERMISSION_END] = { Y, N, N, N, N },
   [NARA_PERMISSION_ALLOW_SHARE] = { Y, N, N, N, N },
+  [NARA_PERMISSION_LOWER_HANDS] = { Y, N, N, N, N },
+  [NARA_PERMISSION_SET_SIGNING] = { Y, N, N, N, N },
 };
 
 static void test_every_cell(void)
@@ -38,8 +40,9 @@ static void test_every_cell(void)
 static void test_host_controls_host_only(void)
 {
   const NaraPermission host_only[]
-      = { NARA_PERMISSION_ADMIT, NARA_PERMISSION_MUTE_OTHERS, NARA_PERMISSION_REMOVE,
-          NARA_PERMISSION_LOCK,  NARA_PERMISSION_END,         NARA_PERMISSION_ALLOW_SHARE };
+      = { NARA_PERMISSION_ADMIT,       NARA_PERMISSION_MUTE_OTHERS, NARA_PERMISSION_REMOVE,
+          NARA_PERMISSION_LOCK,        NARA_PERMISSION_END,         NARA_PERMISSION_ALLOW_SHARE,
+          NARA_PERMISSION_LOWER_HANDS, NARA_PERMISSION_SET_SIGNING };
   /* Not even a consultation that admits every role at once grants them. */
   guint all = (1u << NARA_ROLE_COUNT) - 1;
 

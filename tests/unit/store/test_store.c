@@ -36,6 +36,10 @@ static NaraStoreConsultation *consultation(const char *title)
   g_ptr_array_add(c->participants, participant("Dr Berg", NARA_ROLE_HOST, "siths"));
   g_ptr_array_add(c->participants, participant("Åsa Öberg", NARA_ROLE_PATIENT, "bankid-se"));
   g_ptr_array_add(c->participants, participant("Tolk", NARA_ROLE_INTERPRETER, NULL));
+  /* booked languages: the patient one, the interpreter two (one signed) */
+  ((NaraStoreParticipant *)c->participants->pdata[1])->languages = g_strdup("ar");
+  ((NaraStoreParticipant *)c->participants->pdata[2])->languages = g_strdup("sv,sgn-SE");
+  ((NaraStoreParticipant *)c->participants->pdata[2])->signing = TRUE;
   return c;
 }
 
@@ -71,6 +75,8 @@ static void assert_same(const NaraStoreConsultation *a, const NaraStoreConsultat
     g_assert_cmpstr(p->assurance, ==, q->assurance);
     g_assert_cmpint(p->removed, ==, q->removed);
     g_assert_cmpint(p->created_at, ==, q->created_at);
+    g_assert_cmpstr(p->languages, ==, q->languages);
+    g_assert_cmpint(p->signing, ==, q->signing);
   }
 }
 
@@ -211,6 +217,17 @@ static void test_invalid(StoreFixture *f, gconstpointer data)
 
   c->status = NARA_CONSULTATION_SCHEDULED;
   c->auto_admit = 1u << NARA_ROLE_COUNT;
+  g_assert_false(nara_store_consultation_create(f->store, c, &error));
+  g_assert_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_INVALID);
+  g_clear_error(&error);
+
+  /* languages: only a clean list of tags (the API cleans what it is given) */
+  c->auto_admit = 0;
+  p->languages = (g_free(p->languages), g_strdup("sv, ar"));
+  g_assert_false(nara_store_consultation_create(f->store, c, &error));
+  g_assert_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_INVALID);
+  g_clear_error(&error);
+  p->languages = (g_free(p->languages), g_strdup("svenska"));
   g_assert_false(nara_store_consultation_create(f->store, c, &error));
   g_assert_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_INVALID);
   g_clear_error(&error);
