@@ -11,6 +11,7 @@
  * Threading: whoever holds NaraStore.lock (the store's thread in the server).
  */
 #include "pg-private.h"
+#include "language_list.h"
 
 #include <string.h>
 
@@ -52,6 +53,15 @@ static gboolean invalid(GError **error, const char *what)
 static gboolean text_ok(const char *s)
 {
   return s == NULL || g_utf8_validate(s, -1, NULL);
+}
+
+/* The list as the API cleans it: the store keeps nothing else. */
+static gboolean languages_ok(const char *languages)
+{
+  const char *problem;
+  g_autofree char *clean = nara_language_list_clean(languages, &problem);
+
+  return clean != NULL && g_str_equal(clean, languages);
 }
 
 static gboolean check_consultation(const NaraStoreConsultation *c, GError **error)
@@ -125,6 +135,8 @@ static gboolean insert_participant(NaraPgStore *s, NaraStoreParticipant *p, GErr
     return invalid(error, "unknown participant role");
   if (!text_ok(p->name) || !text_ok(p->assurance))
     return invalid(error, "participant name or assurance is not UTF-8");
+  if (p->languages != NULL && !languages_ok(p->languages))
+    return invalid(error, "participant languages are not a list of language tags");
   if (p->id[0] == '\0')
     nara_store_id_generate("p-", p->id);
   else if (!nara_store_id_valid(p->id))
@@ -138,9 +150,12 @@ static gboolean insert_participant(NaraPgStore *s, NaraStoreParticipant *p, GErr
   nara_pg_text(&q, p->assurance);
   nara_pg_bool(&q, p->removed);
   nara_pg_int(&q, p->created_at);
+  nara_pg_text(&q, p->languages); /* NULL: SQL NULL */
+  nara_pg_bool(&q, p->signing);
   return nara_pg_exec(s,
                       "INSERT INTO participants (consultation_id, id, name, role, assurance,"
-                      " removed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                      " removed, created_at, languages, signing)"
+                      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                       &q, "adding a participant", "a participant with this id already exists", NULL,
                       error);
 }
@@ -201,7 +216,7 @@ static gboolean load_participants(NaraPgStore *s, NaraStoreConsultation *c, GErr
 
   nara_pg_text(&q, c->id);
   res = nara_pg_query(s,
-                      "SELECT id, name, role, assurance, removed, created_at"
+                      "SELECT id, name, role, assurance, removed, created_at, languages, signing"
                       " FROM participants WHERE consultation_id = $1 ORDER BY created_at, ord",
                       &q, "reading participants", NULL, error);
   if (res == NULL)
@@ -217,6 +232,8 @@ static gboolean load_participants(NaraPgStore *s, NaraStoreConsultation *c, GErr
     p->assurance = nara_pg_dup(res, row, 3);
     p->removed = nara_pg_bool_at(res, row, 4);
     p->created_at = nara_pg_int_at(res, row, 5);
+    p->languages = nara_pg_dup(res, row, 6);
+    p->signing = nara_pg_bool_at(res, row, 7);
     g_ptr_array_add(c->participants, p);
   }
   PQclear(res);

@@ -265,7 +265,7 @@ gboolean nara_pg_meta_set(NaraPgStore *s, const char *key, gint64 int_value, con
 
 /* Version 1: the schema SQLite reached in its version 3, so both backends
  * hold the same data, plus the participants' languages (comma-separated
- * BCP 47 tags) and signing columns, read once the structs carry them.
+ * BCP 47 tags) and signing columns (SQLite has them from its version 4).
  * ord keeps insertion order where SQLite uses its rowid. The audit table
  * refuses UPDATE (a trigger); DELETE stays possible for pruning. */
 static const char schema_1[]
