@@ -207,13 +207,17 @@ static int serve_healthz(NaraHttp *http, struct lws *wsi, HttpSession *hs)
   return serve_text(http, wsi, hs, "application/json", text);
 }
 
-/* Whether a load balancer may send new calls here: not while draining. */
+/* Whether a load balancer may send new calls here: not while draining,
+ * nor (many nodes) while the cluster registry does not answer. */
 static int serve_readyz(NaraHttp *http, struct lws *wsi, HttpSession *hs)
 {
   gboolean draining = nara_signaling_is_draining(http->signaling);
-  GString *text = g_string_new(draining ? "{\"status\":\"draining\"}" : "{\"status\":\"ready\"}");
+  gboolean registry = nara_signaling_registry_ok(http->signaling);
+  GString *text = g_string_new(draining    ? "{\"status\":\"draining\"}"
+                               : !registry ? "{\"status\":\"registry-unreachable\"}"
+                                           : "{\"status\":\"ready\"}");
   return serve_text_status(http, wsi, hs,
-                           draining ? HTTP_STATUS_SERVICE_UNAVAILABLE : HTTP_STATUS_OK,
+                           draining || !registry ? HTTP_STATUS_SERVICE_UNAVAILABLE : HTTP_STATUS_OK,
                            "application/json", text);
 }
 

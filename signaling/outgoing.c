@@ -36,6 +36,7 @@ const char *const nara_outgoing_types[] = {
   "video-resumed",
   "participant-status",
   "share-allowed",
+  "redirect",
   NULL,
 };
 
@@ -237,4 +238,10 @@ json_t *nara_out_participant_status(const char *participant, json_t *status)
 json_t *nara_out_share_allowed(gboolean allowed)
 {
   return json_pack("{s:s, s:b}", "type", "share-allowed", "allowed", allowed);
+}
+
+json_t *nara_out_redirect(json_t *id, const char *url, const char *reason)
+{
+  return with_id(json_pack("{s:s, s:s, s:s}", "type", "redirect", "url", url, "reason", reason),
+                 id);
 }

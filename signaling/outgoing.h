@@ -79,5 +79,8 @@ json_t *nara_out_video_paused(const char *track, gboolean paused);
 json_t *nara_out_participant_status(const char *participant, json_t *status);
 /* To a participant whose right to share a screen a host changed. */
 json_t *nara_out_share_allowed(gboolean allowed);
+/* A join or resume (id: its id, not stolen; NULL: none) for a room another
+ * node runs: the client opens url and asks again. reason: "owner". */
+json_t *nara_out_redirect(json_t *id, const char *url, const char *reason);
 
 G_END_DECLS
