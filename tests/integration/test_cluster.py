@@ -17,7 +17,8 @@ participant decodes every other again is printed. Then that node is
 drained with SIGTERM (a deadline of a few seconds): /readyz says 503 at
 once, the call goes on until the deadline, then it moves to the last node
 and nobody is dropped: everyone is back in the call and decoding, and the
-drained node exits 0.
+drained node exits 0. Then Redis goes away under a node with a call and
+comes back (test_registry_outage).
 """
 import asyncio
 import os
@@ -203,15 +204,77 @@ async def test_failover_and_drain(binary, test_dir):
             shared_store_settings.pg.stop()
 
 
+async def test_registry_outage(binary, test_dir):
+    """Redis goes away: /readyz 503 and nara_registry_up 0, the call on the
+    node goes on, a consultation that would start gets
+    cluster-unavailable; Redis back: ready again, by itself."""
+    redis = Redis(test_dir)
+    node_dir = os.path.join(test_dir, "node")
+    key = api_key(binary, node_dir)
+    node = harness.Server(binary, node_dir, f"cluster.redis=unix:{redis.sock}",
+                          "cluster.node_id=solo")
+    clients = []
+    try:
+        await until(lambda: node.get("/readyz")[0] == 200, 15, "/readyz 200")
+        books = []
+        for _ in range(2):
+            status, _, body = call(node, "POST", "/api/v1/consultations", booking(), key=key)
+            assert status == 201, body
+            books.append(body)
+        host_token = token_of(node, books[0]["participants"][0]["link"], books[0]["id"])
+        host = await harness.Client.connect(node)
+        clients.append(host)
+        await host.hello()
+        i = await host.request({"type": "join", "token": host_token})
+        joined = await host.expect("joined", id=i)
+        host.pid = joined["you"]["id"]
+        await host.expect("waiting-list")
+        assert node.metrics()["nara_owned_rooms"] == 1
+
+        redis.stop()
+        await until(lambda: node.get("/readyz")[0] == 503, 15, "/readyz 503 without Redis")
+        assert b"registry-unreachable" in node.get("/readyz")[2]
+        assert node.metrics()["nara_registry_up"] == 0
+        await harness.chat_flows(host)  # the call it has goes on
+        other = await harness.Client.connect(node)
+        clients.append(other)
+        await other.hello()
+        i = await other.request({"type": "join", "token": token_of(
+            node, books[1]["participants"][0]["link"], books[1]["id"])})
+        await other.expect_error("cluster-unavailable", i)
+
+        redis = Redis(test_dir)  # the same socket path
+        await until(lambda: node.get("/readyz")[0] == 200, 20, "/readyz 200 with Redis back")
+        assert node.metrics()["nara_registry_up"] == 1
+        # The live room's lease is taken back at the next tick.
+        await until(lambda: redis.command("GET", f"nara:owner:c:{books[0]['id']}") == "solo", 10,
+                    "the lease taken back")
+    finally:
+        for c in clients:
+            await c.close()
+        node.stop()
+        redis.stop()
+
+
+async def until(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"no {what} within {timeout} s"
+        await asyncio.sleep(0.1)
+
+
 if __name__ == "__main__":
     # harness.run bounds a test at 60 s; three nodes, a failover and a
     # drain on a loaded machine need more, and every wait inside is bounded.
     os.makedirs(sys.argv[2], exist_ok=True)
-    test_dir = harness.tempfile.mkdtemp(prefix="cluster-", dir=sys.argv[2])
-    try:
-        asyncio.run(asyncio.wait_for(test_failover_and_drain(sys.argv[1], test_dir), 300))
-        print("ok - test_failover_and_drain")
-    except Exception as e:
-        print(f"not ok - test_failover_and_drain: {type(e).__name__}: {e}")
-        harness.traceback.print_exc()
-        sys.exit(1)
+    failed = 0
+    for test in (test_failover_and_drain, test_registry_outage):
+        test_dir = harness.tempfile.mkdtemp(prefix=test.__name__ + "-", dir=sys.argv[2])
+        try:
+            asyncio.run(asyncio.wait_for(test(sys.argv[1], test_dir), 300))
+            print(f"ok - {test.__name__}")
+        except Exception as e:
+            failed += 1
+            print(f"not ok - {test.__name__}: {type(e).__name__}: {e}")
+            harness.traceback.print_exc()
+    sys.exit(1 if failed else 0)
