@@ -24,6 +24,20 @@ static gboolean check_cluster(const NaraConfig *config, GError **error)
 {
   const char *id = nara_config_get_string(config, "cluster.node_id");
   const char *url = nara_config_get_string(config, "cluster.node_url");
+  const char *redis = nara_config_get_string(config, "cluster.redis");
+  g_autofree char *host = NULL;
+  guint port = 0;
+
+  /* An address, never a name: the control thread must not wait on DNS. */
+  if (redis[0] && !(g_str_has_prefix(redis, "unix:/"))
+      && !(nara_config_parse_address(redis, &host, &port, NULL) && port > 0
+           && g_hostname_is_ip_address(host))) {
+    g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
+                "cluster.redis '%s': unix:/path/to/redis.sock or IP:PORT ([IPv6]:PORT); host "
+                "names are not looked up",
+                redis);
+    return FALSE;
+  }
 
   for (const char *c = id; *c; c++) {
     if (!g_ascii_isalnum(*c) && !strchr("-_.", *c)) {

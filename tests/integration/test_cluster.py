@@ -189,6 +189,10 @@ async def test_failover_and_drain(binary, test_dir):
         assert not any(p.got("waiting") for p in peers)
         assert drained.proc.wait(timeout=15) == 0, "the drained node did not exit 0"
         drained.log.close()
+        with open(drained.log.name) as f:
+            text = f.read()
+        for bad in ("CRITICAL", "LeakSanitizer", "AddressSanitizer", "runtime error"):
+            assert bad not in text, f"{bad} in {drained.log.name}"
         print(f"drain: {len(peers)} participants moved to {last}, decoding again "
               f"{moved:.1f} s after SIGTERM (deadline {DRAIN_SECS} s)")
     finally:
