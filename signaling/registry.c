@@ -107,6 +107,7 @@ struct _NaraRegistry {
   gboolean connected; /* the connect callback said OK */
   gboolean up;        /* connected, and the last tick was answered */
   gboolean tick_pending;
+  gint64 connect_started_us; /* monotonic; a connect older than a tick is given up */
   guint tick_source, reconnect_source;
   guint backoff_ms;
   gboolean closing;
@@ -285,6 +286,7 @@ static void connect_now(NaraRegistry *reg)
   }
   ac->data = reg;
   reg->ac = ac;
+  reg->connect_started_us = g_get_monotonic_time();
   reg->source = source_new(ac);
   redisAsyncSetConnectCallback(ac, on_connect);
   redisAsyncSetDisconnectCallback(ac, on_disconnect);
@@ -462,7 +464,8 @@ static gboolean on_tick(gpointer data)
     drop(reg, "no answer within a tick");
     return G_SOURCE_CONTINUE;
   }
-  if (reg->ac && !reg->connected) {
+  if (reg->ac && !reg->connected
+      && g_get_monotonic_time() - reg->connect_started_us > NARA_REGISTRY_TICK_MS * 1000) {
     drop(reg, "connect timed out");
     return G_SOURCE_CONTINUE;
   }
