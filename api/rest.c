@@ -120,6 +120,11 @@ NaraRest *nara_rest_new(NaraServices *services, NaraSignaling *signaling, gboole
   return rest;
 }
 
+gboolean nara_rest_store_ready(NaraRest *rest)
+{
+  return nara_store_ready(rest->services->store);
+}
+
 void nara_rest_free(NaraRest *rest)
 {
   if (!rest)

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -113,6 +114,10 @@ void nara_services_config_clear(NaraServicesConfig *c)
   g_clear_pointer(&c->api_scope_claim, g_free);
   g_clear_pointer(&c->audit_hmac_key, g_free);
   g_clear_pointer(&c->audit_hmac_key_file, g_free);
+  g_clear_pointer(&c->store_backend, g_free);
+  if (c->store_postgresql)
+    OPENSSL_cleanse(c->store_postgresql, strlen(c->store_postgresql));
+  g_clear_pointer(&c->store_postgresql, g_free);
 }
 
 static gboolean given(const char *s)
@@ -186,18 +191,37 @@ static gboolean audit_keys(NaraStore *store, const NaraServicesConfig *config, G
   return ok;
 }
 
-NaraServices *nara_services_open(const NaraServicesConfig *config, GError **error)
+/* store.backend: SQLite in the state directory, or a PostgreSQL database
+ * shared by several nodes (the CLI opens the same one as the server). */
+static NaraStore *open_store(const NaraServicesConfig *config, GError **error)
 {
   g_autofree char *db = NULL;
+  NaraStore *store;
+
+  if (given(config->store_backend) && g_str_equal(config->store_backend, "postgresql")) {
+    store = nara_store_open_postgresql(config->store_postgresql, error);
+    if (!store)
+      g_prefix_error(error, "store (PostgreSQL): ");
+    return store;
+  }
+  if (given(config->store_backend) && !g_str_equal(config->store_backend, "sqlite")) {
+    fail(error, "store.backend: '%s' is neither sqlite nor postgresql", config->store_backend);
+    return NULL;
+  }
+  db = g_build_filename(config->state_dir, NARA_STORE_FILE, NULL);
+  return nara_store_open_sqlite(db, error);
+}
+
+NaraServices *nara_services_open(const NaraServicesConfig *config, GError **error)
+{
   g_autoptr(NaraServices) s = g_new0(NaraServices, 1);
 
   g_return_val_if_fail(given(config->state_dir), NULL);
-  db = g_build_filename(config->state_dir, NARA_STORE_FILE, NULL);
   if (g_mkdir_with_parents(config->state_dir, 0700) != 0) {
     fail(error, "state directory %s: %s", config->state_dir, g_strerror(errno));
     return NULL;
   }
-  s->store = nara_store_open_sqlite(db, error);
+  s->store = open_store(config, error);
   if (!s->store)
     return NULL;
   if (!audit_keys(s->store, config, error))

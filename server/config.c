@@ -157,6 +157,14 @@ static const NaraConfigKey keys[] = {
     "Days an ended or cancelled consultation (or one whose end has passed) is kept; then its "
     "title, participants' names and identity levels are erased, at start and daily. The audit "
     "log keeps its own period (audit.retention_days)." },
+  { "store.backend", NARA_CONFIG_STRING, "sqlite", 0, 0,
+    "Where consultations, participants, API keys and the audit log are kept: sqlite (a file "
+    "in the state directory, one node) or postgresql (a database several nodes share; "
+    "store.postgresql says which). The nara CLI uses the same." },
+  { "store.postgresql", NARA_CONFIG_STRING, "", 0, 0,
+    "libpq connection string when store.backend is postgresql, e.g. host=/run/postgresql "
+    "dbname=nara user=nara. Never logged; keep passwords out of it (peer authentication over "
+    "the Unix socket, or a passfile=FILE readable by nara only)." },
   { "cluster.redis", NARA_CONFIG_STRING, "", 0, 0,
     "Many nodes: the Redis that holds which node runs each consultation, as "
     "unix:/run/redis/redis.sock or IP:PORT (an IP literal: no DNS). Empty: a single node. All "

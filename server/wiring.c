@@ -154,6 +154,8 @@ void nara_wiring_services_config(const NaraConfig *config, NaraServicesConfig *s
     .max_token_lifetime_hours = nara_config_get_uint(config, "auth.max_token_lifetime_hours"),
     .audit_hmac_key = g_strdup(nara_config_get_string(config, "audit.hmac_key")),
     .audit_hmac_key_file = g_strdup(nara_config_get_string(config, "audit.hmac_key_file")),
+    .store_backend = g_strdup(nara_config_get_string(config, "store.backend")),
+    .store_postgresql = g_strdup(nara_config_get_string(config, "store.postgresql")),
   };
 }
 

@@ -96,6 +96,8 @@ struct _NaraStore {
   GRecMutex lock;
   NaraStoreThread *thread; /* store_thread.c: made at the first _async call */
   GPtrArray *audit_keys;   /* NaraAuditKey*, the last current; NULL: no MACs (audit_key.c) */
+  gint unreachable;        /* (atomic) the last attempt to reach a database server failed */
+  gint probing;            /* (atomic) a reconnect attempt for nara_store_ready() is queued */
 };
 
 /* audit_key.c */

@@ -435,3 +435,25 @@ gboolean nara_store_audit_verify_anchor(NaraStore *store, const char *anchor, gu
   g_rec_mutex_unlock(&store->lock);
   return ret;
 }
+
+static void probed(NaraStoreResult *result, gpointer user_data)
+{
+  NaraStore *store = user_data;
+
+  (void)result;
+  g_atomic_int_set(&store->probing, 0);
+}
+
+gboolean nara_store_ready(NaraStore *store)
+{
+  static const guint8 no_key[32];
+
+  g_return_val_if_fail(store != NULL, FALSE);
+  if (!g_atomic_int_get(&store->unreachable))
+    return TRUE;
+  /* A lookup no key matches: its only effect is that the store's thread
+   * tries the connection again. One at a time, however often asked. */
+  if (g_atomic_int_compare_and_exchange(&store->probing, 0, 1))
+    nara_store_apikey_find_async(store, no_key, probed, store);
+  return FALSE;
+}

@@ -27,6 +27,8 @@ typedef struct _NaraRestRequest NaraRestRequest;
  * tls: add Strict-Transport-Security. */
 NaraRest *nara_rest_new(NaraServices *services, NaraSignaling *signaling, gboolean tls);
 void nara_rest_free(NaraRest *rest);
+/* For /readyz: the store answers (nara_store_ready; never waits). */
+gboolean nara_rest_store_ready(NaraRest *rest);
 
 /* libwebsockets callbacks, each returning what the callback returns (-1
  * closes the connection). slot: the connection's request pointer, NULL

@@ -42,6 +42,8 @@ typedef struct {
   guint max_token_lifetime_hours;    /* tokens valid longer than this are refused; 0: no bound */
   char *audit_hmac_key;              /* "kid:hex ..." for the audit chain's MAC, "": none */
   char *audit_hmac_key_file;         /* or the file holding it, "": none */
+  char *store_backend;               /* "sqlite" (NULL/"": the same) or "postgresql" */
+  char *store_postgresql;            /* libpq conninfo when postgresql; never logged */
 } NaraServicesConfig;
 
 void nara_services_config_clear(NaraServicesConfig *config);

@@ -103,6 +103,15 @@ typedef struct _NaraStore NaraStore;
 
 /* (transfer full) Opens (creating and migrating) the SQLite store at path. */
 NaraStore *nara_store_open_sqlite(const char *path, GError **error);
+/* (transfer full) Connects to PostgreSQL with a libpq conninfo string and
+ * migrates its schema (several nodes may do so at once). The connection is
+ * remade when it drops: the call that finds it broken fails, the next one
+ * reconnects. conninfo may hold a password; it is never logged. */
+NaraStore *nara_store_open_postgresql(const char *conninfo, GError **error);
+/* For /readyz, on the control thread, without waiting: FALSE while the
+ * last attempt to reach the database failed (then a reconnect attempt is
+ * queued on the store's thread). SQLite's is always TRUE. */
+gboolean nara_store_ready(NaraStore *store);
 void nara_store_close(NaraStore *store);
 
 /* Consultations. `c` is copied; ids are generated when empty. */
@@ -118,7 +127,8 @@ gboolean nara_store_consultation_update(NaraStore *store, const NaraStoreConsult
 
 /* Erasure: the consultation and its participants are deleted (titles,
  * names, identity levels), the freed space zeroed and the write-ahead log
- * emptied, so the files keep no trace; the audit log is untouched.
+ * emptied, so the files keep no trace (SQLite; PostgreSQL vacuums the
+ * tables, docs/privacy.md says what it keeps); the audit log is untouched.
  * NOT_FOUND if there is no such consultation. */
 gboolean nara_store_consultation_erase(NaraStore *store, const char *id, GError **error);
 /* Erases every consultation over before cutoff_s (unix seconds): ended or

@@ -4,6 +4,10 @@ Used by the integration test scripts: picks a free port, starts the
 binary with a fresh state dir, waits for /healthz, and stops it with
 SIGTERM (the exit code must be 0). Every wait is bounded. The TLS
 certificate is the server's self-signed one, so verification is off.
+
+With NARA_TEST_PG set (a libpq conninfo; tests/pg/with-postgres.sh sets
+it), every test gets a fresh PostgreSQL schema and every nara it starts,
+server or CLI, keeps its store there (store.backend by environment).
 """
 import asyncio
 import json
@@ -220,14 +224,32 @@ async def chat_flows(sender, *receivers, text="still here"):
         assert msg["from"]["id"] == sender.pid
 
 
+def use_postgresql(name):
+    """With NARA_TEST_PG: a fresh schema called name, and the environment
+    that makes nara keep its store there. Returns the conninfo, or None."""
+    base = os.environ.get("NARA_TEST_PG")
+    if not base:
+        return None
+    psql = os.path.join(os.environ.get("NARA_TEST_PG_BIN", "/usr/bin"), "psql")
+    schema = "i_" + "".join(c if c.isalnum() else "_" for c in name.lower())
+    subprocess.run([psql, "-qX", "-v", "ON_ERROR_STOP=1", "-d", base, "-c",
+                    f"SET client_min_messages = warning; DROP SCHEMA IF EXISTS {schema} CASCADE;"
+                    f" CREATE SCHEMA {schema}"], check=True, timeout=30)
+    conninfo = f"{base} options='-csearch_path={schema}'"
+    os.environ["NARA_STORE_BACKEND"] = "postgresql"
+    os.environ["NARA_STORE_POSTGRESQL"] = conninfo
+    return conninfo
+
+
 def run(tests, binary, state_dir):
     """Runs each async test(binary, dir) with a 60 s bound, each in a fresh
-    directory under state_dir."""
+    directory under state_dir (and a fresh schema, with NARA_TEST_PG)."""
     failed = 0
     os.makedirs(state_dir, exist_ok=True)
     for test in tests:
         test_dir = tempfile.mkdtemp(prefix=test.__name__ + "-", dir=state_dir)
         try:
+            use_postgresql(test.__name__)
             asyncio.run(asyncio.wait_for(test(binary, test_dir), 60))
             print(f"ok - {test.__name__}")
         except Exception as e:  # report every test, then fail

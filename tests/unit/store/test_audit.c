@@ -6,6 +6,8 @@
  * here independently from the export lines, as an auditor would.
  */
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <jansson.h>
@@ -85,16 +87,10 @@ static void assert_broken_at(StoreFixture *f, gint64 seq)
     g_error("expected \"%s\" in \"%s\"", needle, error->message);
 }
 
-/* Raw SQL on the file, as someone editing the database by hand. */
+/* Raw SQL on the database, as someone editing it by hand. */
 static int tamper(StoreFixture *f, const char *sql)
 {
-  sqlite3 *db = NULL;
-  int rc;
-
-  g_assert_cmpint(sqlite3_open(f->path, &db), ==, SQLITE_OK);
-  rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-  sqlite3_close(db);
-  return rc;
+  return store_fixture_sql(f, sql);
 }
 
 static void sha256_hex(const char *a, const char *b, char out[65])
@@ -408,6 +404,57 @@ static void test_invalid(StoreFixture *f, gconstpointer data)
   check_export_chain(lines, ZEROS);
 }
 
+#define N_EACH 150
+
+/* Two processes on one PostgreSQL database (two nodes) append at once,
+ * one record at a time and in group commits: the advisory lock serialises
+ * them into one chain that verifies, with every record in it. */
+static void test_two_writers(StoreFixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  pid_t child;
+  int status = 0;
+
+  (void)data;
+  if (!store_test_pg()) {
+    g_test_skip("PostgreSQL only: one SQLite file has one writer");
+    return;
+  }
+  child = fork();
+  g_assert_cmpint(child, >=, 0);
+  if (child == 0) {
+    /* The parent's connection is left alone: closing it here would end it. */
+    NaraStore *node = store_fixture_open_another(f);
+    gboolean ok = TRUE;
+
+    for (int i = 0; ok && i < N_EACH; i++) {
+      NaraAuditRecord r = { .time_us = T0 + i, .event = "admit", .consultation = "c-child" };
+      ok = nara_store_audit_append(node, &r, NULL);
+    }
+    nara_store_close(node);
+    _exit(ok ? 0 : 1);
+  }
+  for (int i = 0; i < N_EACH; i++) {
+    NaraAuditRecord r = { .time_us = T0 + i, .event = "leave", .consultation = "c-parent" };
+
+    if (i % 2)
+      nara_store_audit_append_async(f->store, &r, NULL, NULL);
+    else
+      g_assert_true(nara_store_audit_append(f->store, &r, &error));
+  }
+  nara_store_flush(f->store);
+  g_assert_cmpint(waitpid(child, &status, 0), ==, child);
+  g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  assert_verifies(f, 2 * N_EACH);
+  {
+    g_autoptr(GPtrArray) lines = export(f, 0, NULL);
+    g_autoptr(GPtrArray) mine = export(f, 0, "c-child");
+    g_assert_cmpuint(lines->len, ==, 2 * N_EACH);
+    g_assert_cmpuint(mine->len, ==, N_EACH);
+    check_export_chain(lines, ZEROS);
+  }
+}
+
 #define ADD(name, fn)                                                                              \
   g_test_add(name, StoreFixture, NULL, store_fixture_setup, fn, store_fixture_teardown)
 
@@ -428,5 +475,6 @@ int main(int argc, char **argv)
   ADD("/audit/export-filter", test_export_filter);
   ADD("/audit/restart", test_restart);
   ADD("/audit/invalid", test_invalid);
+  ADD("/audit/postgresql/two-writers", test_two_writers);
   return g_test_run();
 }

@@ -1,8 +1,10 @@
-/* test_store.c — consultations, participants and API keys in the SQLite
- * store: round trips, conflicts, restart and schema migration.
+/* test_store.c — consultations, participants and API keys in the store:
+ * round trips, conflicts, restart and schema migration; on PostgreSQL
+ * also nodes migrating at once and a dropped connection.
  *
  * The audit log has its own test (test_audit.c). Each test gets a fresh
- * file in a temporary directory.
+ * SQLite file, or a fresh PostgreSQL schema when NARA_TEST_PG is set
+ * (store_test_util.c); the SQLite file tests skip there.
  */
 #include <string.h>
 
@@ -444,6 +446,10 @@ static void set_user_version(const char *path, int v)
 static void test_migrate(void)
 {
   g_autoptr(GError) error = NULL;
+  if (store_test_pg()) {
+    g_test_skip("SQLite files only");
+    return;
+  }
   g_autofree char *dir = g_dir_make_tmp("nara-store-XXXXXX", &error);
   g_autofree char *path = g_build_filename(dir, "empty.db", NULL);
   g_autofree char *wal = g_strconcat(path, "-wal", NULL);
@@ -485,12 +491,182 @@ static void test_garbage_file(void)
   g_autofree char *path = g_build_filename(dir, "garbage.db", NULL);
   char junk[4096];
 
+  if (store_test_pg()) {
+    g_test_skip("SQLite files only");
+    g_rmdir(dir);
+    return;
+  }
   memset(junk, 'Z', sizeof junk);
   g_assert_true(g_file_set_contents(path, junk, sizeof junk, &error));
   g_assert_null(nara_store_open_sqlite(path, &error));
   g_assert_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_IO);
   g_remove(path);
   g_rmdir(dir);
+}
+
+/* Erasure takes the consultation and its participants, and only them. */
+static void test_erase(StoreFixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NaraStoreConsultation) gone = create(f, "To be erased");
+  g_autoptr(NaraStoreConsultation) kept = create(f, "Kept");
+  g_autoptr(NaraStoreConsultation) got = NULL;
+  NaraStoreParticipant p = { .role = NARA_ROLE_RELATIVE, .name = "Late" };
+
+  (void)data;
+  g_assert_true(nara_store_consultation_erase(f->store, gone->id, &error));
+  g_assert_no_error(error);
+  g_assert_null(nara_store_consultation_get(f->store, gone->id, &error));
+  g_assert_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_NOT_FOUND);
+  g_clear_error(&error);
+  g_assert_false(nara_store_consultation_erase(f->store, gone->id, &error));
+  g_assert_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_NOT_FOUND);
+  g_clear_error(&error);
+  memcpy(p.consultation_id, gone->id, NARA_STORE_ID_LEN);
+  g_assert_false(nara_store_participant_add(f->store, &p, &error));
+  g_assert_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_NOT_FOUND);
+  g_clear_error(&error);
+  got = nara_store_consultation_get(f->store, kept->id, &error);
+  g_assert_no_error(error);
+  assert_same(kept, got);
+}
+
+/* Retention: over (ended before the cut-off, or ended/cancelled and
+ * unchanged since) goes; a scheduled one still to come stays. */
+static void test_expire(StoreFixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NaraStoreConsultation) past = consultation("Long over");
+  g_autoptr(NaraStoreConsultation) coming = create(f, "Still to come");
+  g_autoptr(NaraStoreConsultation) cancelled = create(f, "Cancelled just now");
+  g_autoptr(GPtrArray) ids = NULL;
+  gint64 cutoff = coming->ends_at;
+
+  (void)data;
+  past->ends_at = cutoff - 100;
+  g_assert_true(nara_store_consultation_create(f->store, past, &error));
+  cancelled->status = NARA_CONSULTATION_CANCELLED;
+  g_assert_true(nara_store_consultation_update(f->store, cancelled, &error));
+  g_assert_no_error(error);
+  ids = nara_store_consultations_expire(f->store, cutoff, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(ids->len, ==, 1);
+  g_assert_cmpstr(g_ptr_array_index(ids, 0), ==, past->id);
+  g_clear_pointer(&ids, g_ptr_array_unref);
+  /* cancelled, and unchanged since a cut-off after now: over too */
+  ids = nara_store_consultations_expire(f->store, g_get_real_time() / G_USEC_PER_SEC + 10, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(ids->len, ==, 2);
+}
+
+static gboolean skip_unless_pg(void)
+{
+  if (store_test_pg())
+    return FALSE;
+  g_test_skip("PostgreSQL only (tests/pg/with-postgres.sh)");
+  return TRUE;
+}
+
+static gpointer open_node(gpointer data)
+{
+  return store_fixture_open_another(data);
+}
+
+/* Nodes starting at once on an empty database: the advisory lock lets one
+ * migrate, the others find the schema made; all of them work. A database
+ * from a newer Nara is refused. */
+static void test_pg_migrate(StoreFixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  GThread *threads[4];
+
+  (void)data;
+  if (skip_unless_pg())
+    return;
+  g_clear_pointer(&f->store, nara_store_close);
+  g_assert_cmpint(store_fixture_sql(f, "DROP TABLE audit, api_keys, participants, consultations,"
+                                       " meta, schema_version; DROP FUNCTION audit_append_only"),
+                  ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS(threads); i++)
+    threads[i] = g_thread_new("node", open_node, f);
+  for (guint i = 0; i < G_N_ELEMENTS(threads); i++) {
+    NaraStore *node = g_thread_join(threads[i]);
+    g_autoptr(NaraStoreConsultation) c = consultation("Any node");
+
+    g_assert_true(nara_store_consultation_create(node, c, &error));
+    g_assert_no_error(error);
+    nara_store_close(node);
+  }
+  g_assert_cmpint(store_fixture_sql(f, "UPDATE schema_version SET version = 99"), ==, 0);
+  g_assert_null(nara_store_open_postgresql(f->conninfo, &error));
+  g_assert_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_IO);
+  g_assert_nonnull(strstr(error->message, "newer"));
+  g_clear_error(&error);
+  g_assert_null(nara_store_open_postgresql("", &error));
+  g_assert_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_IO);
+  g_clear_error(&error);
+  g_assert_cmpint(store_fixture_sql(f, "UPDATE schema_version SET version = 1"), ==, 0);
+  store_fixture_reopen(f);
+}
+
+static void probe_done(NaraStoreResult *result, gpointer data)
+{
+  (void)result;
+  *(gboolean *)data = TRUE;
+}
+
+/* The server ends Nara's session (a restart, a failover): the next call
+ * reconnects. While it cannot (here: the role may not log in), calls fail,
+ * readiness says so, and asking queues a reconnect; once the database
+ * lets it in again, the store is ready and works without a restart. */
+static void test_pg_reconnect(StoreFixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NaraStoreConsultation) c = create(f, "Before the drop");
+  g_autoptr(NaraStoreConsultation) got = NULL;
+  g_autofree char *as_node = g_strdup_printf("%s user=nara_node", f->conninfo);
+  const char *kill = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                     " WHERE application_name = 'nara'";
+  NaraStore *node;
+  gboolean done = FALSE;
+  int tries = 0;
+
+  (void)data;
+  if (skip_unless_pg())
+    return;
+  store_fixture_sql(f, "DROP ROLE IF EXISTS nara_node");
+  g_assert_cmpint(store_fixture_sql(f, "CREATE ROLE nara_node LOGIN SUPERUSER"), ==, 0);
+  node = nara_store_open_postgresql(as_node, &error);
+  g_assert_no_error(error);
+  g_assert_true(nara_store_ready(node));
+
+  g_assert_cmpint(store_fixture_sql(f, kill), ==, 0);
+  got = nara_store_consultation_get(node, c->id, &error);
+  g_assert_no_error(error);
+  assert_same(c, got);
+  g_clear_pointer(&got, nara_store_consultation_free);
+
+  g_assert_cmpint(store_fixture_sql(f, "ALTER ROLE nara_node NOLOGIN"), ==, 0);
+  g_assert_cmpint(store_fixture_sql(f, kill), ==, 0);
+  g_assert_null(nara_store_consultation_get(node, c->id, &error));
+  g_assert_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_IO);
+  g_clear_error(&error);
+  g_assert_false(nara_store_ready(node));
+
+  g_assert_cmpint(store_fixture_sql(f, "ALTER ROLE nara_node LOGIN"), ==, 0);
+  /* Each unready answer queues one attempt; bounded, and no timing assumed. */
+  while (!nara_store_ready(node) && tries++ < 1000) {
+    nara_store_flush(node);
+  }
+  g_assert_true(nara_store_ready(node));
+  nara_store_consultation_get_async(node, c->id, probe_done, &done);
+  while (!done)
+    g_main_context_iteration(NULL, TRUE);
+  got = nara_store_consultation_get(node, c->id, &error);
+  g_assert_no_error(error);
+  assert_same(c, got);
+  nara_store_close(node);
+  g_assert_cmpint(store_fixture_sql(f, "DROP ROLE nara_node"), ==, 0);
 }
 
 #define ADD(name, fn)                                                                              \
@@ -509,7 +685,11 @@ int main(int argc, char **argv)
   ADD("/store/participants", test_participants);
   ADD("/store/apikeys", test_apikeys);
   ADD("/store/restart", test_restart);
+  ADD("/store/erase", test_erase);
+  ADD("/store/expire", test_expire);
   g_test_add_func("/store/migrate/empty-file", test_migrate);
   g_test_add_func("/store/migrate/garbage-file", test_garbage_file);
+  ADD("/store/postgresql/migrate", test_pg_migrate);
+  ADD("/store/postgresql/reconnect", test_pg_reconnect);
   return g_test_run();
 }
