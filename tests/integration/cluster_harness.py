@@ -1,24 +1,19 @@
-"""cluster_harness.py - Redis, PostgreSQL and several nara nodes on loopback,
-and an aiortc participant that follows `redirect` (docs/protocol.md, "Many
+"""cluster_harness.py - Redis for several nara nodes on loopback, and an
+aiortc participant that follows `redirect` (docs/protocol.md, "Many
 nodes: redirect"). Used by test_cluster.py; not a test itself.
 
 Redis listens on a unix socket in the test's directory only (no TCP port,
-nothing saved). PostgreSQL, when used, is initdb'd into the test's
-directory and listens on a unix socket there; as root it runs as the
-postgres user (runuser), as the only user allowed to own a cluster. Every
+nothing saved); PostgreSQL comes from tests/pg/with-postgres.sh. Every
 process started here is stopped by stop(); every wait is bounded.
 """
 import asyncio
 import os
-import shutil
-import signal
 import socket
 import subprocess
 import time
 
 import websockets
 
-import harness
 
 try:
     from aiortc_peer import Peer
@@ -90,55 +85,6 @@ class Redis:
             self.proc.terminate()
             try:
                 self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
-
-def postgresql_bin():
-    base = "/usr/lib/postgresql"
-    versions = sorted(os.listdir(base), key=lambda v: int(v)) if os.path.isdir(base) else []
-    return os.path.join(base, versions[-1], "bin") if versions else None
-
-
-class PostgreSQL:
-    """A throwaway cluster in DIR/pg, unix socket DIR/pg (no TCP), trust auth."""
-
-    def __init__(self, directory):
-        bindir = postgresql_bin()
-        if bindir is None:
-            raise RuntimeError("no PostgreSQL server (postgresql package) installed")
-        self.dir = os.path.join(directory, "pg")
-        os.makedirs(self.dir)
-        self.as_user = []
-        if os.geteuid() == 0:  # postgres refuses to run as root
-            shutil.chown(self.dir, "postgres", "postgres")
-            os.chmod(directory, 0o755)
-            self.as_user = ["runuser", "-u", "postgres", "--"]
-        data = os.path.join(self.dir, "data")
-        subprocess.run(self.as_user + [os.path.join(bindir, "initdb"), "-D", data, "-A", "trust",
-                                       "-U", "nara", "--no-sync"],
-                       check=True, capture_output=True, timeout=120)
-        self.log = open(os.path.join(directory, "postgresql.log"), "w")
-        self.proc = subprocess.Popen(
-            self.as_user + [os.path.join(bindir, "postgres"), "-D", data, "-k", self.dir,
-                            "-c", "listen_addresses=", "-c", "fsync=off"],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        sock = os.path.join(self.dir, ".s.PGSQL.5432")
-        wait_for(lambda: self.proc.poll() is not None or os.path.exists(sock), 30, "postgres")
-        if self.proc.poll() is not None:
-            raise RuntimeError(f"postgres exited; see {self.log.name}")
-        subprocess.run(self.as_user + [os.path.join(bindir, "createdb"), "-h", self.dir, "-U",
-                                       "nara", "nara"], check=True, capture_output=True,
-                       timeout=30)
-        self.conninfo = f"host={self.dir} port=5432 dbname=nara user=nara"
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)  # fast shutdown
-            try:
-                self.proc.wait(20)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()

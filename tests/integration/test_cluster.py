@@ -1,8 +1,9 @@
 """test_cluster.py - many nodes on one Redis and one store (docs/design.md,
 "Many nodes"; docs/protocol.md, "Many nodes: redirect").
 
-Usage: test_cluster.py NARA STATE_DIR (skips, 77, without redis-server or
-python3-aiortc).
+Usage: [tests/pg/with-postgres.sh] test_cluster.py NARA STATE_DIR (skips,
+77, without redis-server or python3-aiortc). Under with-postgres.sh (as
+CTest runs it) the nodes share a PostgreSQL store, else one SQLite file.
 
 redis-server on a unix socket and three nara nodes on loopback, each with
 its own state dir, sharing the store and the join-link secret. A
@@ -45,20 +46,16 @@ if shutil.which("redis-server") is None:
 
 from cluster_harness import ClusterPeer, Redis, kill9, owner_url, stop_quietly  # noqa: E402
 
-# The shared store: "sqlite" (one file for all nodes on this machine) or
-# "postgresql" (cluster_harness.PostgreSQL; needs store.backend).
-STORE = "sqlite"
 MEDIA = dict(width=160, height=120, fps=10, audio=False, video=True)
 DRAIN_SECS = 4
 
 
-def shared_store_settings(test_dir, first_dir, node_dir):
-    """Settings (and files) that make node_dir's nara use the shared store."""
-    if STORE == "postgresql":
-        return ["store.backend=postgresql", f"store.postgresql={shared_store_settings.pg.conninfo}"]
-    if node_dir != first_dir:
+def share_store(first_dir, node_dir):
+    """node_dir's nara uses the shared store: PostgreSQL when the test runs
+    under tests/pg/with-postgres.sh (harness.use_postgresql put it in the
+    environment of every nara), else node 1's SQLite file (one machine)."""
+    if not os.environ.get("NARA_STORE_BACKEND") and node_dir != first_dir:
         os.symlink(os.path.join(first_dir, "nara.db"), os.path.join(node_dir, "nara.db"))
-    return []
 
 
 async def decoding(peers, count, timeout):
@@ -96,9 +93,6 @@ async def wait_closed(peers, timeout):
 
 async def test_failover_and_drain(binary, test_dir):
     redis = Redis(test_dir)
-    if STORE == "postgresql":
-        from cluster_harness import PostgreSQL
-        shared_store_settings.pg = PostgreSQL(test_dir)
     dirs = [os.path.join(test_dir, f"node{i}") for i in (1, 2, 3)]
     nodes, peers = {}, []
     try:
@@ -108,11 +102,12 @@ async def test_failover_and_drain(binary, test_dir):
         for d in dirs[1:]:
             os.makedirs(d)
             shutil.copy(os.path.join(dirs[0], "token-secret"), d)
+            share_store(dirs[0], d)
         for i, d in enumerate(dirs, 1):
             nodes[f"n{i}"] = harness.Server(
                 binary, d, f"cluster.redis=unix:{redis.sock}", f"cluster.node_id=n{i}",
                 f"server.drain_secs={DRAIN_SECS}", "server.drain_warning_secs=2",
-                "signaling.resume_grace_seconds=10", *shared_store_settings(test_dir, dirs[0], d))
+                "signaling.resume_grace_seconds=10")
         n1, n2, n3 = nodes["n1"], nodes["n2"], nodes["n3"]
         # Ready once each node's record is in the registry.
         for n in nodes.values():
@@ -204,8 +199,6 @@ async def test_failover_and_drain(binary, test_dir):
             else:
                 stop_quietly(n)
         redis.stop()
-        if STORE == "postgresql":
-            shared_store_settings.pg.stop()
 
 
 async def test_registry_outage(binary, test_dir):
@@ -275,6 +268,8 @@ if __name__ == "__main__":
     for test in (test_failover_and_drain, test_registry_outage):
         test_dir = harness.tempfile.mkdtemp(prefix=test.__name__ + "-", dir=sys.argv[2])
         try:
+            if harness.use_postgresql(test.__name__):
+                print(f"{test.__name__}: store in PostgreSQL")
             asyncio.run(asyncio.wait_for(test(sys.argv[1], test_dir), 300))
             print(f"ok - {test.__name__}")
         except Exception as e:
