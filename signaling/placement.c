@@ -124,10 +124,12 @@ static void secret_found(const NaraPlacement *placement, gpointer data)
 void nara_placement_resume(NaraSession *session, json_t *id, const char *secret)
 {
   NaraRegistry *reg = session->sig->registry;
-  g_autofree char *hash = secret_hash(secret);
-  Pending *pd = g_new0(Pending, 1);
+  g_autofree char *hash = NULL;
+  Pending *pd;
 
   g_return_if_fail(reg);
+  hash = secret_hash(secret);
+  pd = g_new0(Pending, 1);
   nara_session_wait_init(&pd->wait, session, id);
   nara_registry_find_secret(reg, hash, secret_found, pd);
 }
