@@ -2,10 +2,7 @@
  * admitted sets (registry.h; keys and scripts: docs/design.md).
  *
  * One hiredis async connection driven by a GSource of our own on the
- * control thread's main context. hiredis 0.14's adapters/glib.h is not
- * used: its dispatch reads from the context after a write that may have
- * freed it (an error during the write disconnects and frees it), so ours
- * checks after each step that the context is still the live one.
+ * control thread's main context (registry_source.c).
  * Redis is reached only by IP literal or unix socket: no DNS here.
  * A tick every NARA_REGISTRY_TICK_MS publishes the node record, renews the
  * leases of the rooms this node owns and checks that Redis answered the
@@ -17,6 +14,7 @@
  */
 #include "registry.h"
 #include "placement.h"
+#include "registry_source.h"
 
 #include <gio/gio.h>
 #include <hiredis/async.h>
@@ -89,13 +87,6 @@ static const char SECRET_LUA[] = "local room = redis.call('GET', KEYS[1])\n"
                                  "if not url then return {'', ''} end\n"
                                  "return {owner, url}\n";
 
-typedef struct {
-  GSource source;
-  redisAsyncContext *ac; /* NULL once hiredis cleaned up (the context is freed) */
-  gpointer tag;
-  GIOCondition events;
-} RedisSource;
-
 struct _NaraRegistry {
   NaraSignaling *sig;
   char *unix_path; /* "unix:" addresses, else host and port */
@@ -103,7 +94,7 @@ struct _NaraRegistry {
   int port;
   char *node_id, *node_url, *node_key;
   redisAsyncContext *ac; /* the live connection, NULL: none */
-  RedisSource *source;
+  NaraRedisSource *source;
   gboolean connected; /* the connect callback said OK */
   gboolean up;        /* connected, and the last tick was answered */
   gboolean tick_pending;
@@ -111,89 +102,8 @@ struct _NaraRegistry {
   guint tick_source, reconnect_source;
   guint backoff_ms;
   gboolean closing;
-  GHashTable *owned; /* room key (owned) -> TRUE: leases this node holds */
+  GHashTable *owned; /* room key (owned) -> ticks without a live room: leases held */
 };
-
-/* --- the GSource driving hiredis -------------------------------------- */
-
-static void ev_update(RedisSource *s)
-{
-  if (s->ac && !g_source_is_destroyed(&s->source))
-    g_source_modify_unix_fd(&s->source, s->tag, s->events);
-}
-
-static void ev_add_read(void *p)
-{
-  RedisSource *s = p;
-  s->events |= G_IO_IN;
-  ev_update(s);
-}
-
-static void ev_del_read(void *p)
-{
-  RedisSource *s = p;
-  s->events &= ~G_IO_IN;
-  ev_update(s);
-}
-
-static void ev_add_write(void *p)
-{
-  RedisSource *s = p;
-  s->events |= G_IO_OUT;
-  ev_update(s);
-}
-
-static void ev_del_write(void *p)
-{
-  RedisSource *s = p;
-  s->events &= ~G_IO_OUT;
-  ev_update(s);
-}
-
-/* hiredis is about to free the context: forget it. */
-static void ev_cleanup(void *p)
-{
-  RedisSource *s = p;
-  s->events = 0;
-  ev_update(s);
-  s->ac = NULL;
-}
-
-static gboolean source_dispatch(GSource *source, GSourceFunc callback, gpointer data)
-{
-  RedisSource *s = (RedisSource *)source;
-  GIOCondition rev = g_source_query_unix_fd(source, s->tag);
-  redisAsyncContext *ac = s->ac;
-
-  (void)callback;
-  (void)data;
-  /* Write first: it also finishes a connect in progress. Either step may
-   * free the context (ev_cleanup clears s->ac). */
-  if (ac && (rev & (G_IO_OUT | G_IO_ERR | G_IO_HUP)))
-    redisAsyncHandleWrite(ac);
-  if (s->ac == ac && ac && (rev & (G_IO_IN | G_IO_ERR | G_IO_HUP)))
-    redisAsyncHandleRead(ac);
-  return G_SOURCE_CONTINUE;
-}
-
-static GSourceFuncs source_funcs = { .dispatch = source_dispatch };
-
-static RedisSource *source_new(redisAsyncContext *ac)
-{
-  RedisSource *s = (RedisSource *)g_source_new(&source_funcs, sizeof(RedisSource));
-
-  s->ac = ac;
-  s->tag = g_source_add_unix_fd(&s->source, ac->c.fd, 0);
-  ac->ev.addRead = ev_add_read;
-  ac->ev.delRead = ev_del_read;
-  ac->ev.addWrite = ev_add_write;
-  ac->ev.delWrite = ev_del_write;
-  ac->ev.cleanup = ev_cleanup;
-  ac->ev.data = s;
-  g_source_set_name(&s->source, "nara-redis");
-  g_source_attach(&s->source, NULL);
-  return s;
-}
 
 /* --- connection ------------------------------------------------------- */
 
@@ -204,8 +114,8 @@ static void destroy_source(NaraRegistry *reg)
 {
   if (!reg->source)
     return;
-  g_source_destroy(&reg->source->source);
-  g_source_unref(&reg->source->source);
+  g_source_destroy((GSource *)reg->source);
+  g_source_unref((GSource *)reg->source);
   reg->source = NULL;
 }
 
@@ -287,7 +197,7 @@ static void connect_now(NaraRegistry *reg)
   ac->data = reg;
   reg->ac = ac;
   reg->connect_started_us = g_get_monotonic_time();
-  reg->source = source_new(ac);
+  reg->source = nara_redis_source_new(ac);
   redisAsyncSetConnectCallback(ac, on_connect);
   redisAsyncSetDisconnectCallback(ac, on_disconnect);
   /* The first command also completes the non-blocking connect. */
