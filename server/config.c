@@ -187,6 +187,16 @@ static const NaraConfigKey keys[] = {
     "libpq connection string when store.backend is postgresql, e.g. host=/run/postgresql "
     "dbname=nara user=nara. Never logged; keep passwords out of it (peer authentication over "
     "the Unix socket, or a passfile=FILE readable by nara only)." },
+  { "cluster.redis", NARA_CONFIG_STRING, "", 0, 0,
+    "Many nodes: the Redis that holds which node runs each consultation, as "
+    "unix:/run/redis/redis.sock or IP:PORT (an IP literal: no DNS). Empty: a single node. All "
+    "nodes share it, the store (store.backend) and the join-link secret." },
+  { "cluster.node_id", NARA_CONFIG_STRING, "", 0, 0,
+    "This node's name in the cluster (letters, digits, - _ .). Empty: a random one at each "
+    "start." },
+  { "cluster.node_url", NARA_CONFIG_STRING, "", 0, 0,
+    "The wss:// URL at which clients reach this node's WebSocket (wss://node1.example.org/ws); "
+    "other nodes send clients there with redirect. Empty: server.public_url with wss and /ws." },
   { NULL, 0, NULL, 0, 0, NULL },
 };
 

@@ -59,6 +59,16 @@ NaraServer *nara_server_new(const NaraConfig *config, GMainLoop *loop, GError **
     goto fail;
   s->signaling = nara_signaling_new(&sig_config, s->media);
   nara_signaling_set_consultations(s->signaling, s->services->store, s->services->tokens);
+  if (nara_config_get_string(config, "cluster.redis")[0]) {
+    g_autofree char *node_url = nara_wiring_node_url(config);
+    NaraClusterConfig cluster = {
+      .redis = nara_config_get_string(config, "cluster.redis"),
+      .node_id = nara_config_get_string(config, "cluster.node_id"),
+      .node_url = node_url,
+    };
+    if (!nara_signaling_set_cluster(s->signaling, &cluster, error))
+      goto fail;
+  }
   s->rest = nara_rest_new(s->services, s->signaling, nara_config_get_bool(config, "server.tls"));
   s->listener = nara_listener_new(config, s->signaling, s->media, s->rest, loop, error);
   if (!s->listener)

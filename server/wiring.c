@@ -20,6 +20,47 @@
 #define NARA_WEB_DIR_DEFAULT "web"
 #endif
 
+/* The node's name goes into Redis keys and logs: a plain word. The URL is
+ * what another node's redirect hands to browsers. */
+static gboolean check_cluster(const NaraConfig *config, GError **error)
+{
+  const char *id = nara_config_get_string(config, "cluster.node_id");
+  const char *url = nara_config_get_string(config, "cluster.node_url");
+  const char *redis = nara_config_get_string(config, "cluster.redis");
+  g_autofree char *host = NULL;
+  guint port = 0;
+
+  /* An address, never a name: the control thread must not wait on DNS. */
+  if (redis[0] && !(g_str_has_prefix(redis, "unix:/"))
+      && !(nara_config_parse_address(redis, &host, &port, NULL) && port > 0
+           && g_hostname_is_ip_address(host))) {
+    g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
+                "cluster.redis '%s': unix:/path/to/redis.sock or IP:PORT ([IPv6]:PORT); host "
+                "names are not looked up",
+                redis);
+    return FALSE;
+  }
+
+  for (const char *c = id; *c; c++) {
+    if (!g_ascii_isalnum(*c) && !strchr("-_.", *c)) {
+      g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
+                  "cluster.node_id '%s': letters, digits, - _ . only", id);
+      return FALSE;
+    }
+  }
+  if (strlen(id) > 64) {
+    g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
+                "cluster.node_id: at most 64 characters");
+    return FALSE;
+  }
+  if (url[0] && !g_str_has_prefix(url, "wss://") && !g_str_has_prefix(url, "ws://")) {
+    g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
+                "cluster.node_url '%s': a wss:// (or ws://) URL", url);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean nara_wiring_check(const NaraConfig *config, GError **error)
 {
   static const char *const sandbox_modes[] = { "auto", "on", "off", NULL };
@@ -70,6 +111,8 @@ gboolean nara_wiring_check(const NaraConfig *config, GError **error)
                 local->message);
     return FALSE;
   }
+  if (!check_cluster(config, error))
+    return FALSE;
   if (has_cert != has_key) {
     g_set_error(error, NARA_CONFIG_ERROR, NARA_CONFIG_ERROR_BAD_VALUE,
                 "server.cert and server.key: give both or neither");
@@ -231,4 +274,19 @@ char *nara_wiring_public_url(const NaraConfig *config)
   return g_strdup_printf("%s://%s%s%s:%u",
                          nara_config_get_bool(config, "server.tls") ? "https" : "http",
                          strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", port);
+}
+
+char *nara_wiring_node_url(const NaraConfig *config)
+{
+  const char *configured = nara_config_get_string(config, "cluster.node_url");
+  g_autofree char *base = NULL;
+
+  if (configured[0])
+    return g_strdup(configured);
+  base = nara_wiring_public_url(config);
+  if (g_str_has_prefix(base, "https://"))
+    return g_strconcat("wss://", base + 8, "/ws", NULL);
+  if (g_str_has_prefix(base, "http://"))
+    return g_strconcat("ws://", base + 7, "/ws", NULL);
+  return g_strconcat(base, "/ws", NULL);
 }

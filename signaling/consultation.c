@@ -11,6 +11,7 @@
 #include "signaling-private.h"
 #include "outgoing.h"
 #include "permissions.h"
+#include "placement.h"
 
 #include <string.h>
 
@@ -269,6 +270,7 @@ void nara_consultation_admit(NaraMember *m)
   send_status(s, "admitted");
   /* Media peers are made only now: nobody sees or hears a waiting person. */
   nara_room_enter(m->room, s, NULL, m->name, m);
+  nara_placement_admitted(m);
 }
 
 /* Takes a waiting or joined session out of the room; may free the room. */
@@ -333,6 +335,7 @@ void nara_consultation_close_all(NaraRoom *room, const char *status)
       g_ptr_array_add(sessions, m->second);
   }
   g_message("room %s: closing %u sessions (%s)", room->name, sessions->len, status);
+  nara_placement_ended(room);
   /* Everyone hears the status before anyone's departure is announced (and
    * a closing session gets nothing more, so nobody sees a stream of
    * participant-left for people who are all going). */

@@ -8,13 +8,17 @@
  * back in a moment", not as the end of the visit. When no one is left in
  * a room or waiting, the on_empty callback runs (the server then exits).
  * It does not place calls elsewhere: a load balancer that reads /readyz
- * sends the reconnecting clients to a node that is ready.
+ * sends the reconnecting clients to a node that is ready; in a cluster the
+ * registry is told the node is not ready, and at the deadline the rooms'
+ * leases are given up before the closes (placement.c), so a rejoin is
+ * placed on another node.
  *
  * Threading: control thread (GLib timeouts on the main context).
  */
 #include "signaling-private.h"
 
 #include "outgoing.h"
+#include "placement.h"
 #include "rfc3339.h"
 
 /* Emptiness is looked at this often: cheaper and simpler than a hook in
@@ -103,6 +107,9 @@ static gboolean on_deadline(gpointer data)
   gpointer key;
 
   sig->drain_deadline_source = 0;
+  /* Many nodes: the rooms are given up first, so that the clients the
+   * closes send back land on a ready node, which takes the rooms over. */
+  nara_placement_release_all(sig);
   g_hash_table_iter_init(&iter, sig->sessions);
   while (g_hash_table_iter_next(&iter, &key, NULL))
     if (in_service(key))
@@ -151,6 +158,8 @@ void nara_signaling_drain(NaraSignaling *sig, guint deadline_secs, guint warning
   sig->drain_on_empty_data = data;
   g_message("draining: %u sessions in %u rooms; deadline in %u s", sessions_in_service(sig),
             g_hash_table_size(sig->rooms), deadline_secs);
+  /* The registry hears at once that nothing new should come here. */
+  nara_placement_refresh(sig);
   warn_in = deadline_secs > warning_secs ? deadline_secs - warning_secs : 0;
   /* Milliseconds, not g_timeout_add_seconds: a deadline of 0 (stop now,
    * closing calls with 1012) must not wait for the next whole second. */

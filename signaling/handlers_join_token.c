@@ -16,6 +16,7 @@
 #include "signaling-private.h"
 #include "outgoing.h"
 #include "permissions.h"
+#include "placement.h"
 #include "validate.h"
 
 /* What is known of the person asking, for refusals' audit records. */
@@ -47,6 +48,7 @@ typedef struct {
   char *name;
   NaraRole role;
   NaraStoreConsultation *stored;
+  gboolean admitted; /* let into this consultation's call before, on any node */
 } Join;
 
 static Join *join_new(NaraSession *session, json_t *id, NaraTokenClaims *claims, char *name,
@@ -131,16 +133,18 @@ static void send_waiting(NaraSession *session, json_t *id, NaraMember *m)
 }
 
 /* Why the room cannot take this join now, or NULL. */
-static const char *room_refusal(NaraSignaling *sig, const NaraStoreConsultation *stored,
-                                const NaraTokenClaims *claims, NaraRole role, const char **message)
+static const char *room_refusal(NaraSignaling *sig, const Join *j, const char **message)
 {
+  const NaraStoreConsultation *stored = j->stored;
+  const NaraTokenClaims *claims = &j->claims;
+  NaraRole role = j->role;
   NaraRoom *room = nara_room_lookup_consultation(sig, stored->id);
   NaraMember *old
       = room ? g_hash_table_lookup(room->consultation->members, claims->participant) : NULL;
   gboolean live = old && old->session;
   gboolean in_call = live && old->session->participant;
   gboolean now
-      = in_call
+      = in_call || j->admitted
         || nara_permission_allowed(role, NARA_PERMISSION_JOIN_WITHOUT_WAITING, stored->auto_admit);
 
   /* A locked consultation takes nobody new but hosts; someone already
@@ -167,17 +171,22 @@ static const char *room_refusal(NaraSignaling *sig, const NaraStoreConsultation 
 
 /* Verified, allowed by the store and the room, recorded: replace an older
  * session, then enter or wait. */
-static void admit_or_wait(NaraSession *session, json_t *id, const NaraStoreConsultation *stored,
-                          const NaraTokenClaims *claims, const char *name, NaraRole role)
+static void admit_or_wait(NaraSession *session, json_t *id, const Join *j)
 {
+  const NaraStoreConsultation *stored = j->stored;
+  const NaraTokenClaims *claims = &j->claims;
+  const char *name = j->name;
+  NaraRole role = j->role;
   NaraSignaling *sig = session->sig;
   NaraRoom *room = nara_room_lookup_consultation(sig, stored->id);
   NaraMember *old
       = room ? g_hash_table_lookup(room->consultation->members, claims->participant) : NULL;
   gboolean live = old && old->session;
   gboolean in_call = live && old->session->participant;
+  /* Admitted before on a node that failed or drained: the person was in
+   * the call, and is not sent back to the waiting room. */
   gboolean now
-      = in_call
+      = in_call || j->admitted
         || nara_permission_allowed(role, NARA_PERMISSION_JOIN_WITHOUT_WAITING, stored->auto_admit);
   const char *code = NULL;
   NaraMember *m;
@@ -212,6 +221,7 @@ static void admit_or_wait(NaraSession *session, json_t *id, const NaraStoreConsu
   session->member = m;
   if (now) {
     nara_room_enter(room, session, id, name, m);
+    nara_placement_admitted(m);
     return;
   }
   nara_consultation_wait(m);
@@ -229,11 +239,11 @@ static void attempt_recorded(Join *j)
 
   if (!session)
     goto out;
-  code = room_refusal(session->sig, j->stored, &j->claims, j->role, &message);
+  code = room_refusal(session->sig, j, &message);
   if (code)
     refuse(session, j->wait.id, &who, code, message);
   else
-    admit_or_wait(session, j->wait.id, j->stored, &j->claims, j->name, j->role);
+    admit_or_wait(session, j->wait.id, j);
 out:
   join_free(j);
 }
@@ -295,7 +305,7 @@ static void consultation_read(NaraStoreResult *result, gpointer data)
     code = fill_from_store(j, find_participant(j->stored, j->claims.participant),
                            session->sig->config.max_name_chars, &message);
   if (!code)
-    code = room_refusal(session->sig, j->stored, &j->claims, j->role, &message);
+    code = room_refusal(session->sig, j, &message);
   if (code) {
     refuse(session, j->wait.id, &who, code, message);
     join_free(j);
@@ -311,6 +321,16 @@ static void consultation_read(NaraStoreResult *result, gpointer data)
                                 attempt_written, j);
 }
 
+/* The consultation runs here (placement.c): read it from the store. */
+static void placed(NaraSession *session, gboolean admitted, gpointer data)
+{
+  Join *j = data;
+
+  j->admitted = admitted;
+  nara_store_consultation_get_async(session->sig->store, j->claims.consultation, consultation_read,
+                                    j);
+}
+
 void nara_handle_join_token(NaraSession *session, json_t *msg, json_t *id)
 {
   NaraSignaling *sig = session->sig;
@@ -322,6 +342,7 @@ void nara_handle_join_token(NaraSession *session, json_t *msg, json_t *id)
   NaraRole role;
   Asker who;
   Join *join;
+  g_autofree char *room_key = NULL;
 
   if (!sig->store || !sig->tokens) {
     nara_session_send_error(session, id, "room-closed",
@@ -343,7 +364,9 @@ void nara_handle_join_token(NaraSession *session, json_t *msg, json_t *id)
   }
   who.role = claims.role;
   join = join_new(session, id, &claims, g_steal_pointer(&name), role);
-  nara_store_consultation_get_async(sig->store, join->claims.consultation, consultation_read, join);
+  room_key = g_strconcat("c:", join->claims.consultation, NULL);
+  nara_placement_join(session, id, room_key, join->claims.participant, placed,
+                      (GDestroyNotify)join_free, join);
 out:
   nara_token_claims_clear(&claims);
 }

@@ -38,6 +38,7 @@ const char *const nara_outgoing_types[] = {
   "share-allowed",
   "hand-raised",
   "signing-changed",
+  "redirect",
   NULL,
 };
 
@@ -255,4 +256,10 @@ json_t *nara_out_signing_changed(const char *participant, gboolean signing)
 {
   return json_pack("{s:s, s:s, s:b}", "type", "signing-changed", "participant", participant,
                    "signing", signing);
+}
+
+json_t *nara_out_redirect(json_t *id, const char *url, const char *reason)
+{
+  return with_id(json_pack("{s:s, s:s, s:s}", "type", "redirect", "url", url, "reason", reason),
+                 id);
 }

@@ -82,5 +82,8 @@ json_t *nara_out_share_allowed(gboolean allowed);
 /* by: who lowered someone else's hand (a host), NULL: the participant. */
 json_t *nara_out_hand_raised(const char *participant, gboolean raised, const char *by);
 json_t *nara_out_signing_changed(const char *participant, gboolean signing);
+/* A join or resume (id: its id, not stolen; NULL: none) for a room another
+ * node runs: the client opens url and asks again. reason: "owner". */
+json_t *nara_out_redirect(json_t *id, const char *url, const char *reason);
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 #include "signaling-private.h"
 #include "outgoing.h"
 #include "permissions.h"
+#include "placement.h"
 
 #include <string.h>
 #include <openssl/rand.h>
@@ -35,13 +36,16 @@ const char *nara_resume_issue(NaraParticipant *p)
   nara_b64url_encode_to(bytes, sizeof bytes, p->resume_secret);
   OPENSSL_cleanse(bytes, sizeof bytes);
   g_hash_table_insert(sig->resumable, p->resume_secret, p);
+  nara_placement_secret_issued(p);
   return p->resume_secret;
 }
 
 void nara_resume_forget(NaraParticipant *p)
 {
-  if (p->resume_secret[0])
+  if (p->resume_secret[0]) {
+    nara_placement_secret_forgotten(p);
     g_hash_table_remove(p->room->sig->resumable, p->resume_secret);
+  }
   OPENSSL_cleanse(p->resume_secret, sizeof p->resume_secret);
   p->resume_secret[0] = '\0';
 }
@@ -146,6 +150,12 @@ void nara_handle_resume(NaraSession *session, json_t *msg, json_t *id)
     /* Its queue overflowed while it was away: what it missed is lost. */
     nara_resume_end(old);
     old = NULL;
+  }
+  if (!old && secret && sig->registry) {
+    /* Another node's participant (a client back at the URL it started
+     * from): it is sent there, or told to join again. */
+    nara_placement_resume(session, id, secret);
+    return;
   }
   if (!old) {
     g_message("s%" G_GUINT64_FORMAT ": resume refused", session->serial);

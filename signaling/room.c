@@ -12,6 +12,7 @@
  */
 #include "signaling-private.h"
 #include "outgoing.h"
+#include "placement.h"
 #include "validate.h"
 
 #include <string.h>
@@ -298,6 +299,7 @@ static void participant_free(NaraParticipant *p)
 void nara_room_free(NaraRoom *room)
 {
   /* Only called for idle rooms or at shutdown, when sessions are gone. */
+  nara_placement_room_freed(room);
   for (guint i = 0; i < room->participants->len; i++) {
     NaraParticipant *p = room->participants->pdata[i];
     nara_media_peer_close(p->publish);

@@ -22,6 +22,7 @@ typedef struct _NaraParticipant NaraParticipant;
 typedef struct _NaraSession NaraSession;
 typedef struct _NaraMember NaraMember;
 typedef struct _NaraConsultation NaraConsultation;
+typedef struct _NaraRegistry NaraRegistry;
 
 /* base64url of 32 random bytes */
 #define NARA_RESUME_SECRET_LEN 43
@@ -60,6 +61,7 @@ struct _NaraSignaling {
   NaraHistogram store_seconds; /* a store call made for a session, to its answer */
   GHashTable *resumable;       /* resume secret (the participant's) -> NaraParticipant* */
   NaraAuditSummary *refusals;  /* failed join tokens, per address and minute (audit.c) */
+  NaraRegistry *registry;      /* the cluster's (registry.c), NULL: a single node */
 };
 
 typedef enum {

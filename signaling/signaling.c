@@ -10,6 +10,7 @@
  * Threading: control thread (lws runs on the GLib main loop).
  */
 #include "signaling-private.h"
+#include "registry.h"
 
 #include <string.h>
 
@@ -254,6 +255,8 @@ void nara_signaling_free(NaraSignaling *sig)
     g_hash_table_iter_steal(&iter);
     nara_room_free(value);
   }
+  /* After the rooms: their leases are given up as they go. */
+  g_clear_pointer(&sig->registry, nara_registry_free);
   g_hash_table_unref(sig->sessions);
   g_hash_table_unref(sig->rooms);
   g_hash_table_unref(sig->resumable);

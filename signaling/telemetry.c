@@ -9,6 +9,7 @@
  * Threading: control thread.
  */
 #include "signaling-private.h"
+#include "registry.h"
 
 void nara_telemetry_join_started(NaraSession *session)
 {
@@ -35,4 +36,6 @@ void nara_signaling_render_metrics(NaraSignaling *sig, GString *out)
                          "# HELP nara_draining 1 after SIGTERM: no new calls start here.\n"
                          "# TYPE nara_draining gauge\nnara_draining %d\n",
                          sig->draining ? 1 : 0);
+  if (sig->registry)
+    nara_registry_render_metrics(sig->registry, out);
 }

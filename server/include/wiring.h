@@ -37,5 +37,7 @@ char *nara_wiring_public_host(const NaraConfig *config);
 /* (transfer full) Base of join links, without a trailing slash:
  * server.public_url, else scheme://public_host:port. */
 char *nara_wiring_public_url(const NaraConfig *config);
+/* (transfer full) cluster.node_url, else the public URL with ws(s) and /ws. */
+char *nara_wiring_node_url(const NaraConfig *config);
 
 G_END_DECLS

@@ -90,6 +90,22 @@ void nara_signaling_drain(NaraSignaling *signaling, guint deadline_secs, guint w
 /* For /readyz: TRUE once nara_signaling_drain ran. */
 gboolean nara_signaling_is_draining(NaraSignaling *signaling);
 
+/* Many nodes (docs/design.md, "Many nodes"): the registry in Redis. */
+typedef struct {
+  const char *redis;    /* "unix:/path/redis.sock", "IP:PORT" or "[IPv6]:PORT" */
+  const char *node_id;  /* this node's name in the registry; NULL or "": random */
+  const char *node_url; /* the wss:// URL clients reach this node's WebSocket at */
+} NaraClusterConfig;
+
+/* Joins the cluster: each room runs on one node, a join reaching another
+ * node gets `redirect`. Strings are copied. FALSE with error for an
+ * address that is not a unix socket or an IP literal with a port. Call
+ * once, before the listener accepts sockets. (placement.c, registry.c) */
+gboolean nara_signaling_set_cluster(NaraSignaling *signaling, const NaraClusterConfig *config,
+                                    GError **error);
+/* For /readyz: FALSE while a configured registry does not answer. */
+gboolean nara_signaling_registry_ok(NaraSignaling *signaling);
+
 /* Appends signaling's own /metrics lines (join and store latency
  * histograms, the draining gauge) to out. (telemetry.c) */
 void nara_signaling_render_metrics(NaraSignaling *signaling, GString *out);

@@ -198,6 +198,42 @@ static void test_wiring(void)
   g_assert_nonnull(strstr(error->message, "auth.jwks"));
 }
 
+/* cluster.*: addresses only (no DNS on the control thread), a plain node
+ * name, a ws(s) URL; the node URL defaults from the public URL. */
+static void test_cluster_keys(void)
+{
+  g_autoptr(NaraConfig) c = nara_config_new();
+  const char *good[] = { "unix:/run/redis/redis.sock", "10.0.0.5:6379", "[::1]:6379" };
+  const char *bad[] = { "redis.internal:6379", "10.0.0.5", "unix:relative.sock" };
+  g_autofree char *url = NULL, *configured = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS(good); i++) {
+    nara_config_set(c, "cluster.redis", good[i], NULL);
+    g_assert_true(nara_wiring_check(c, NULL));
+  }
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) error = NULL;
+    nara_config_set(c, "cluster.redis", bad[i], NULL);
+    g_assert_false(nara_wiring_check(c, &error));
+    g_assert_nonnull(strstr(error->message, "cluster.redis"));
+  }
+  nara_config_set(c, "cluster.redis", "", NULL);
+  nara_config_set(c, "cluster.node_id", "node 1", NULL);
+  g_assert_false(nara_wiring_check(c, NULL));
+  nara_config_set(c, "cluster.node_id", "node-1.eu_north", NULL);
+  g_assert_true(nara_wiring_check(c, NULL));
+  nara_config_set(c, "cluster.node_url", "https://node1.example.org", NULL);
+  g_assert_false(nara_wiring_check(c, NULL));
+
+  nara_config_set(c, "cluster.node_url", "", NULL);
+  nara_config_set(c, "server.public_url", "https://node1.example.org:8443/", NULL);
+  url = nara_wiring_node_url(c);
+  g_assert_cmpstr(url, ==, "wss://node1.example.org:8443/ws");
+  nara_config_set(c, "cluster.node_url", "wss://n1.example.org/ws", NULL);
+  configured = nara_wiring_node_url(c);
+  g_assert_cmpstr(configured, ==, "wss://n1.example.org/ws");
+}
+
 static void test_public_url(void)
 {
   g_autoptr(NaraConfig) c = nara_config_new();
@@ -335,5 +371,6 @@ int main(int argc, char **argv)
   g_test_add_func("/config/commands", test_commands);
   g_test_add_func("/config/sample", test_sample);
   g_test_add_func("/config/utf8-options", test_utf8_options);
+  g_test_add_func("/config/cluster", test_cluster_keys);
   return g_test_run();
 }

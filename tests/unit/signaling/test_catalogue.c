@@ -298,6 +298,13 @@ static void test_outgoing(void)
   assert_type(nara_out_status("admitted"), "status");
   assert_type(nara_out_waiting_list(json_array()), "waiting-list");
   assert_type(nara_out_consultation_changed(TRUE, "t"), "consultation-changed");
+  /* The agreed shape: url and reason, and the request's id. */
+  msg = nara_out_redirect(id, "wss://192.0.2.7:8443/ws", "owner");
+  g_assert_true(json_equal(json_object_get(msg, "id"), id));
+  g_assert_cmpstr(json_string_value(json_object_get(msg, "url")), ==, "wss://192.0.2.7:8443/ws");
+  g_assert_cmpstr(json_string_value(json_object_get(msg, "reason")), ==, "owner");
+  g_assert_cmpuint(json_object_size(msg), ==, 4);
+  assert_type(msg, "redirect");
   json_decref(id);
 }
 
