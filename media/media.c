@@ -26,6 +26,9 @@ struct _NaraMedia {
   GPtrArray *rooms;   /* NaraMediaRoom* */
   guint n_peers;
   gboolean srtp_ref;
+  /* {control} per worker: the tick count last seen and when it changed */
+  guint *seen_ticks;
+  gint64 *seen_at_us;
 };
 
 struct _NaraMediaRoom {
@@ -112,6 +115,8 @@ void nara_media_free(NaraMedia *media)
   for (guint i = 0; i < media->workers->len; i++)
     nara_worker_free(g_ptr_array_index(media->workers, i));
   g_ptr_array_unref(media->workers);
+  g_free(media->seen_ticks);
+  g_free(media->seen_at_us);
   g_ptr_array_unref(media->rooms);
   nara_dtls_context_free(media->shared.dtls);
   if (media->srtp_ref)
@@ -121,6 +126,28 @@ void nara_media_free(NaraMedia *media)
   nara_ice_filter_free(media->shared.remote_filter);
   g_main_context_unref(media->shared.control);
   g_free(media);
+}
+
+gboolean nara_media_workers_alive(NaraMedia *media)
+{
+  gint64 now_us = g_get_monotonic_time();
+  gboolean alive = TRUE;
+
+  if (!media->seen_ticks) {
+    media->seen_ticks = g_new0(guint, media->workers->len);
+    media->seen_at_us = g_new0(gint64, media->workers->len);
+  }
+  for (guint i = 0; i < media->workers->len; i++) {
+    NaraWorker *w = g_ptr_array_index(media->workers, i);
+    guint ticks = atomic_load_explicit(&w->ticks, memory_order_relaxed);
+    if (ticks != media->seen_ticks[i] || !media->seen_at_us[i]) {
+      media->seen_ticks[i] = ticks;
+      media->seen_at_us[i] = now_us;
+    } else if (now_us - media->seen_at_us[i] > NARA_MEDIA_WORKER_STALL_US) {
+      alive = FALSE;
+    }
+  }
+  return alive;
 }
 
 void nara_media_get_stats(NaraMedia *media, NaraMediaStats *stats)

@@ -54,6 +54,7 @@ static gint worker_poll(GPollFD *fds, guint n_fds, gint timeout)
 static gboolean on_tick(gpointer user_data)
 {
   NaraWorker *worker = user_data;
+  atomic_fetch_add_explicit(&worker->ticks, 1, memory_order_relaxed);
   for (guint i = 0; i < worker->rooms->len; i++)
     nara_room_core_tick(g_ptr_array_index(worker->rooms, i));
   if (worker->mux)

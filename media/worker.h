@@ -63,6 +63,9 @@ struct _NaraWorker {
    * freed here, so a count back at its baseline means nothing leaked. */
   atomic_uint live_rooms;
   atomic_uint live_peers;
+  /* Once-a-second ticks run: a count that stops means the worker's loop
+   * is stuck (the control thread's /readyz looks). */
+  atomic_uint ticks;
 
   NaraMux *mux;               /* ICE-lite only; its sockets and batches are {worker} */
   GPtrArray *rooms;           /* NaraRoomCore*, {worker} */

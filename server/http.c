@@ -230,19 +230,23 @@ static int serve_healthz(NaraHttp *http, struct lws *wsi, HttpSession *hs)
 
 /* Whether a load balancer may send new calls here: not while draining,
  * nor while the store's database cannot be reached, nor (many nodes) while
- * the cluster registry does not answer. */
+ * the cluster registry does not answer, nor while a media worker's loop is
+ * stuck. */
 static int serve_readyz(NaraHttp *http, struct lws *wsi, HttpSession *hs)
 {
   gboolean draining = nara_signaling_is_draining(http->signaling);
   gboolean store_down = !draining && http->rest && !nara_rest_store_ready(http->rest);
   gboolean registry_down = !nara_signaling_registry_ok(http->signaling);
+  gboolean workers_stuck = http->media && !nara_media_workers_alive(http->media);
   GString *text = g_string_new(draining        ? "{\"status\":\"draining\"}"
                                : store_down    ? "{\"status\":\"store-unreachable\"}"
                                : registry_down ? "{\"status\":\"registry-unreachable\"}"
+                               : workers_stuck ? "{\"status\":\"media-stalled\"}"
                                                : "{\"status\":\"ready\"}");
   return serve_text_status(wsi, hs,
-                           draining || store_down || registry_down ? HTTP_STATUS_SERVICE_UNAVAILABLE
-                                                                   : HTTP_STATUS_OK,
+                           draining || store_down || registry_down || workers_stuck
+                               ? HTTP_STATUS_SERVICE_UNAVAILABLE
+                               : HTTP_STATUS_OK,
                            "application/json", text);
 }
 

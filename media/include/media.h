@@ -128,6 +128,12 @@ NaraMedia *nara_media_new(const NaraMediaConfig *config, GMainContext *control, 
 void nara_media_free(NaraMedia *media);
 /* A snapshot of counters (summed over workers, relaxed atomics). */
 void nara_media_get_stats(NaraMedia *media, NaraMediaStats *stats);
+/* A worker whose once-a-second tick has not run for this long is stuck. */
+#define NARA_MEDIA_WORKER_STALL_US (5 * G_USEC_PER_SEC)
+/* Control thread: FALSE once some worker's tick has not run for
+ * NARA_MEDIA_WORKER_STALL_US, as far as the calls so far have seen (the
+ * first call only takes note: ask again, e.g. at every /readyz). */
+gboolean nara_media_workers_alive(NaraMedia *media);
 /* SHA-256 fingerprint of the DTLS certificate, "AB:CD:…" (transfer none). */
 const char *nara_media_fingerprint(NaraMedia *media);
 

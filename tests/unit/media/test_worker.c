@@ -5,6 +5,9 @@
  * a datagram wakes it, and no assertion is about how long anything took.
  * The worker is a real thread; the test watches it through
  * /proc/self/task/<tid>/syscall (Linux) and skips where that file is missing.
+ *
+ * It also checks the once-a-second tick count /readyz reads: it stands
+ * still while something holds the loop.
  */
 #include "media.h"
 #include "worker.h"
@@ -150,9 +153,67 @@ static void ring_wakes_sleeping_worker(void)
   g_cond_clear(&r.cond);
 }
 
+/* On the worker: holds it until the test lets go, as a stuck loop would. */
+static gboolean hold_worker(gpointer data)
+{
+  Ring *r = data;
+  g_mutex_lock(&r->lock);
+  r->runs++;
+  r->thread = g_thread_self();
+  r->owner = g_main_context_is_owner(r->worker->context);
+  g_cond_broadcast(&r->cond);
+  while (r->runs < 2)
+    g_cond_wait(&r->cond, &r->lock);
+  g_mutex_unlock(&r->lock);
+  return G_SOURCE_REMOVE;
+}
+
+static guint ticks_of(NaraWorker *worker)
+{
+  return atomic_load(&worker->ticks);
+}
+
+/* /readyz's view of a worker: its tick count moves while the loop runs and
+ * stands still while the loop is held, then moves again. */
+static void ticks_show_a_stuck_loop(void)
+{
+  NaraMediaShared shared = { .ice_addresses = (char **)loopback, .ice_lite = TRUE };
+  Ring r = { 0 };
+  g_mutex_init(&r.lock);
+  g_cond_init(&r.cond);
+  g_autoptr(GError) error = NULL;
+  r.worker = nara_worker_new(0, &shared, &error);
+  g_assert_no_error(error);
+
+  gint64 deadline = g_get_monotonic_time() + DEADLINE_US;
+  while (ticks_of(r.worker) < 1 && g_get_monotonic_time() < deadline)
+    g_usleep(10000);
+  g_assert_cmpuint(ticks_of(r.worker), >=, 1);
+
+  nara_worker_post(r.worker, hold_worker, &r, NULL);
+  wait_for_runs(&r, 1);
+  guint held = ticks_of(r.worker);
+  g_usleep(2500000); /* more than two ticks' time: none may run */
+  g_assert_cmpuint(ticks_of(r.worker), ==, held);
+
+  g_mutex_lock(&r.lock);
+  r.runs = 2;
+  g_cond_broadcast(&r.cond);
+  g_mutex_unlock(&r.lock);
+  deadline = g_get_monotonic_time() + DEADLINE_US;
+  while (ticks_of(r.worker) == held && g_get_monotonic_time() < deadline)
+    g_usleep(10000);
+  g_assert_cmpuint(ticks_of(r.worker), >, held);
+
+  nara_worker_free(r.worker);
+  g_mutex_clear(&r.lock);
+  g_cond_clear(&r.cond);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/worker/ring-wakes-sleeping-worker", ring_wakes_sleeping_worker);
+  g_test_add_func("/worker/ticks-show-a-stuck-loop", ticks_show_a_stuck_loop);
   return g_test_run();
 }

@@ -116,6 +116,12 @@ void nara_media_get_stats(NaraMedia *media, NaraMediaStats *stats)
   memset(stats, 0, sizeof *stats);
 }
 
+gboolean nara_media_workers_alive(NaraMedia *media)
+{
+  (void)media;
+  return TRUE;
+}
+
 const char *nara_media_fingerprint(NaraMedia *media)
 {
   (void)media;
