@@ -220,6 +220,13 @@ static const NaraField quality_fields[] = {
   END_FIELDS,
 };
 
+/* The consultation's join token, bounded as join's (the message size). */
+static const NaraField media_check_fields[] = {
+  ID_FIELD,
+  { .name = "token", .type = NARA_FIELD_STRING, .required = TRUE },
+  END_FIELDS,
+};
+
 #define MSG NARA_RATE_MESSAGE
 #define CAND NARA_RATE_CANDIDATE
 
@@ -256,6 +263,8 @@ const NaraMessage nara_catalogue[] = {
   { "precheck",  NARA_NEED_IN,    precheck_fields,  nara_handle_precheck,  MSG,  "ok",      FALSE },
   { "quality",   NARA_NEED_ROOM,  quality_fields,   nara_handle_quality,   MSG,  "ok",      FALSE },
   { "allow-share", NARA_NEED_ROOM, allow_share_fields, nara_handle_allow_share, MSG, "ok",    FALSE },
+  /* After the store's read of the consultation. */
+  { "media-check", NARA_NEED_HELLO, media_check_fields, nara_handle_media_check, MSG, "media-check-ready", TRUE },
   { NULL, 0, NULL, NULL, 0, NULL, FALSE },
 };
 /* clang-format on */

@@ -36,6 +36,8 @@ const char *const nara_outgoing_types[] = {
   "video-resumed",
   "participant-status",
   "share-allowed",
+  "media-check-ready",
+  "media-check-ended",
   NULL,
 };
 
@@ -237,4 +239,16 @@ json_t *nara_out_participant_status(const char *participant, json_t *status)
 json_t *nara_out_share_allowed(gboolean allowed)
 {
   return json_pack("{s:s, s:b}", "type", "share-allowed", "allowed", allowed);
+}
+
+json_t *nara_out_media_check_ready(json_t *id, json_t *ice_servers, guint seconds)
+{
+  return with_id(json_pack("{s:s, s:o, s:i}", "type", "media-check-ready", "iceServers",
+                           ice_servers, "seconds", (json_int_t)seconds),
+                 id);
+}
+
+json_t *nara_out_media_check_ended(const char *reason)
+{
+  return json_pack("{s:s, s:s}", "type", "media-check-ended", "reason", reason);
 }

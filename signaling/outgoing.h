@@ -79,5 +79,9 @@ json_t *nara_out_video_paused(const char *track, gboolean paused);
 json_t *nara_out_participant_status(const char *participant, json_t *status);
 /* To a participant whose right to share a screen a host changed. */
 json_t *nara_out_share_allowed(gboolean allowed);
+/* The pre-call media check (handlers_check.c); ice_servers: stolen. */
+json_t *nara_out_media_check_ready(json_t *id, json_t *ice_servers, guint seconds);
+/* reason: "time" (its bound was reached). */
+json_t *nara_out_media_check_ended(const char *reason);
 
 G_END_DECLS
