@@ -5,7 +5,8 @@ A link's holder sends media-check with the join token: media-check-ready
 brings a TURN credential of a few minutes and the bound; a publish is
 answered, while the host already in the consultation hears nothing and
 no audit record is written. A join during the check is refused; leave
-ends it. Bad, expired and ended-consultation tokens get their own codes.
+ends it. Bad, expired and ended-consultation tokens get their own codes, and a
+17th check at once is refused.
 Left alone, the check ends at its bound with media-check-ended, and the
 same session may then join as usual.
 """
@@ -83,6 +84,14 @@ async def test_check_refused(binary, state_dir):
             print(f"refused: {code} ({err['message']})")
         i = await c.request({"type": "media-check"})
         await c.expect_error("bad-message", i)
+        # A node runs 16 checks at once (the 18 sockets are within
+        # max_connections_per_ip, 20).
+        checks = [(await start_check(server, b.token(PATIENT)))[0] for _ in range(16)]
+        i = await c.request({"type": "media-check", "token": b.token(PATIENT)})
+        await c.expect_error("too-many-checks", i)
+        for check in checks:
+            await check.close()
+        print("the 17th check at once: too-many-checks")
         b.set_status("ended")
         i = await c.request({"type": "media-check", "token": b.token(PATIENT)})
         await c.expect_error("consultation-ended", i)
