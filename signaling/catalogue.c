@@ -234,6 +234,13 @@ static const NaraField set_signing_fields[] = {
   END_FIELDS,
 };
 
+/* The consultation's join token, bounded as join's (the message size). */
+static const NaraField media_check_fields[] = {
+  ID_FIELD,
+  { .name = "token", .type = NARA_FIELD_STRING, .required = TRUE },
+  END_FIELDS,
+};
+
 #define MSG NARA_RATE_MESSAGE
 #define CAND NARA_RATE_CANDIDATE
 
@@ -272,6 +279,8 @@ const NaraMessage nara_catalogue[] = {
   { "allow-share", NARA_NEED_ROOM, allow_share_fields, nara_handle_allow_share, MSG, "ok",    FALSE },
   { "raise-hand", NARA_NEED_ROOM, raise_hand_fields, nara_handle_raise_hand, MSG, "ok",     FALSE },
   { "set-signing", NARA_NEED_ROOM, set_signing_fields, nara_handle_set_signing, MSG, "ok",   FALSE },
+  /* After the store's read of the consultation. */
+  { "media-check", NARA_NEED_HELLO, media_check_fields, nara_handle_media_check, MSG, "media-check-ready", TRUE },
   { NULL, 0, NULL, NULL, 0, NULL, FALSE },
 };
 /* clang-format on */

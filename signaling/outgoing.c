@@ -39,6 +39,8 @@ const char *const nara_outgoing_types[] = {
   "hand-raised",
   "signing-changed",
   "redirect",
+  "media-check-ready",
+  "media-check-ended",
   NULL,
 };
 
@@ -262,4 +264,16 @@ json_t *nara_out_redirect(json_t *id, const char *url, const char *reason)
 {
   return with_id(json_pack("{s:s, s:s, s:s}", "type", "redirect", "url", url, "reason", reason),
                  id);
+}
+
+json_t *nara_out_media_check_ready(json_t *id, json_t *ice_servers, guint seconds)
+{
+  return with_id(json_pack("{s:s, s:o, s:i}", "type", "media-check-ready", "iceServers",
+                           ice_servers, "seconds", (json_int_t)seconds),
+                 id);
+}
+
+json_t *nara_out_media_check_ended(const char *reason)
+{
+  return json_pack("{s:s, s:s}", "type", "media-check-ended", "reason", reason);
 }

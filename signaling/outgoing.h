@@ -85,5 +85,9 @@ json_t *nara_out_signing_changed(const char *participant, gboolean signing);
 /* A join or resume (id: its id, not stolen; NULL: none) for a room another
  * node runs: the client opens url and asks again. reason: "owner". */
 json_t *nara_out_redirect(json_t *id, const char *url, const char *reason);
+/* The pre-call media check (handlers_check.c); ice_servers: stolen. */
+json_t *nara_out_media_check_ready(json_t *id, json_t *ice_servers, guint seconds);
+/* reason: "time" (its bound was reached). */
+json_t *nara_out_media_check_ended(const char *reason);
 
 G_END_DECLS

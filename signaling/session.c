@@ -43,6 +43,7 @@ void nara_session_free(NaraSession *s)
     return;
   if (s->grace_source)
     g_source_remove(s->grace_source);
+  nara_check_forget(s);
   g_queue_clear_full(&s->out, (GDestroyNotify)nara_out_msg_unref);
   g_byte_array_unref(s->rx);
   g_free(s->peer_ip);

@@ -62,6 +62,7 @@ struct _NaraSignaling {
   GHashTable *resumable;       /* resume secret (the participant's) -> NaraParticipant* */
   NaraAuditSummary *refusals;  /* failed join tokens, per address and minute (audit.c) */
   NaraRegistry *registry;      /* the cluster's (registry.c), NULL: a single node */
+  guint checks_live;           /* media checks running now (handlers_check.c) */
 };
 
 typedef enum {
@@ -106,6 +107,9 @@ struct _NaraSession {
   /* handlers_status.c: static strings of the catalogue's value lists, NULL: not said */
   const char *precheck[3]; /* camera, microphone, network */
   const char *quality;
+  /* handlers_check.c: the pre-call media check */
+  guint check_source; /* ends the running check, 0: none */
+  guint checks;       /* checks this session started */
 };
 
 struct _NaraParticipant {
@@ -280,6 +284,11 @@ void nara_handle_candidate(NaraSession *session, json_t *msg, json_t *id);
 void nara_handle_view(NaraSession *session, json_t *msg, json_t *id);
 /* (transfer none) callbacks whose user_data is the NaraParticipant. */
 const NaraMediaPeerCallbacks *nara_media_glue_callbacks(void);
+
+/* handlers_check.c: the pre-call media check of a consultation's link */
+void nara_handle_media_check(NaraSession *session, json_t *msg, json_t *id);
+/* The session is freed: its running check (if any) stops counting. */
+void nara_check_forget(NaraSession *session);
 
 /* handlers_rtt.c: real-time text, relayed and never kept */
 void nara_handle_rtt(NaraSession *session, json_t *msg, json_t *id);

@@ -71,17 +71,18 @@ async function join(page, reply) {
 
 /**
  * The next session that joins with a token. The pre-call check's own
- * sessions (a join of a private open room) come first and are refused, as
- * a server without open rooms would: the check then measures the signaling
- * alone.
+ * sessions (a media-check with the token) come first and are refused, as
+ * a server from before media-check would: the check then measures the
+ * signaling alone.
  */
 async function tokenJoin() {
   for (let i = 0; i < 10; i++) {
     const session = await theFake().session();
-    const msg = await session.next('join', 3000).catch(() => null); // a page closed before its check began
+    // a page closed before its check began: neither
+    const msg = await Promise.any([session.next('join', 3000), session.next('media-check', 3000)]).catch(() => null);
     if (!msg) continue;
-    if (typeof msg.token === 'string') return { session, msg };
-    session.reply(msg, { type: 'error', code: 'forbidden', message: 'open rooms are off' });
+    if (msg.type === 'join' && typeof msg.token === 'string') return { session, msg };
+    session.reply(msg, { type: 'error', code: 'room-closed', message: 'open rooms are off' });
   }
   throw new Error('no join with a token');
 }

@@ -4,7 +4,9 @@
 // relative open their links. The patient waits with no media, the host
 // admits, both decode each other; a host mute stops the patient's audio at
 // the server; a removed relative's link stops working; a restarted nara
-// (same state) takes the links again; the host ends it for everyone. axe
+// (same state) takes the links again; the host ends it for everyone. The
+// patient's pre-call check first tests media through nara (media-check:
+// open rooms are off) without the host hearing of it. axe
 // checks the waiting screen and the host's call with people waiting.
 
 import assert from 'node:assert/strict';
@@ -126,8 +128,20 @@ test('a consultation from booking to end, in real browsers', { skip: skip ?? fal
     tabs.push(host);
     await shows(host.page, TITLE);
 
-    const patient = await openAndJoin(link.patient, PHONE);
+    // The patient's pre-call check sends its picture through nara, though
+    // open rooms are off here (the default): a media check with the link's
+    // token, which the host in the call never hears of.
+    const patient = await newPage(/** @type {import('playwright-core').Browser} */ (browser), { viewport: PHONE });
     tabs.push(patient);
+    await patient.page.goto(link.patient);
+    await t.test('the pre-call check tests media through nara with open rooms off', async () => {
+      const verdict = patient.page.locator('#precall-verdict');
+      await verdict.waitFor({ state: 'visible', timeout: 60000 });
+      const media = await verdict.getAttribute('data-media');
+      assert.ok(media === 'good' || media === 'poor', `media test said ${media}\n${nara?.logs()}`);
+      assert.notEqual(await verdict.getAttribute('data-verdict'), 'unreachable');
+    });
+    await patient.page.getByRole('button', { name: 'Join', exact: true }).click();
 
     await t.test('the patient waits with no media connection', async () => {
       await shows(patient.page, 'You are in the waiting room');

@@ -5,10 +5,13 @@
 // the browser refused the camera or microphone it says how to allow them
 // on this kind of device. The person may skip it all.
 //
-// The network test publishes a generated picture (never the camera) to a
-// private room of its own name on a second signaling session, reads
-// getStats() and leaves; where open rooms are off it measures the
-// signaling round trip and, when configured, that TURN answers. The
+// The network test publishes a generated picture (never the camera) on a
+// second signaling session, reads getStats() and leaves: a consultation's
+// page asks for a media check with its join token (docs/protocol.md,
+// media-check), which works where open rooms are off and brings a TURN
+// credential of its own; an open room's page joins a private room of its
+// own name, and where open rooms are off measures the signaling round
+// trip alone. When the picture does not get through, it tries TURN. The
 // result goes to the server once per session (docs/protocol.md,
 // precheck) when the waiting room or the call opens, so the host sees it.
 // Devices chosen are remembered (localStorage) and used by page.js.
@@ -226,11 +229,17 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * @returns {Promise<'good' | 'poor' | 'failed' | 'unavailable'>}
  */
 async function loopback(client) {
-  const room = `check-${crypto.getRandomValues(new Uint32Array(2)).join('')}`.slice(0, 64);
   try {
-    await client.join(room, 'Check');
+    if (state.token) {
+      // Not a join: nobody in the consultation hears of it. The check's
+      // own TURN credential serves its connection and the relay test.
+      const ready = await client.request({ type: 'media-check', token: state.token });
+      if (Array.isArray(ready.iceServers)) client.iceServers = ready.iceServers;
+    } else {
+      await client.join(`check-${crypto.getRandomValues(new Uint32Array(2)).join('')}`.slice(0, 64), 'Check');
+    }
   } catch {
-    return 'unavailable'; // open rooms are off: no place to test in
+    return 'unavailable'; // open rooms are off, or an old server: no place to test in
   }
   const canvas = document.createElement('canvas');
   canvas.width = 320;
@@ -271,7 +280,8 @@ async function loopback(client) {
 }
 
 /**
- * Whether a TURN server of the welcome gives a relay candidate.
+ * Whether a TURN server (of the media check, or of the welcome) gives a
+ * relay candidate.
  * @param {RTCIceServer[]} servers
  */
 async function relayReachable(servers) {
@@ -301,14 +311,17 @@ async function checkNetwork() {
   checking = client;
   /** @type {NetworkResult} */
   let verdict = 'unreachable';
+  /** @type {Awaited<ReturnType<typeof loopback>> | ''} */
+  let media = '';
   try {
     await client.connect();
     const started = performance.now();
     await client.request({ type: 'ping' });
     const pingS = (performance.now() - started) / 1000;
-    const media = await loopback(client);
+    media = await loopback(client);
     const turn = client.iceServers.filter((s) => [s.urls].flat().some((u) => /^turns?:/.test(String(u))));
-    const relay = media === 'unavailable' && turn.length ? await relayReachable(turn) : true;
+    // A picture that did not get through may still go by the relay (audio first).
+    const relay = (media === 'unavailable' || media === 'failed') && turn.length ? await relayReachable(turn) : true;
     if (media === 'failed') verdict = relay && turn.length ? 'audio-only' : 'unreachable';
     else if (media === 'poor' || pingS > 1 || !relay) verdict = 'audio-only';
     else verdict = 'good';
@@ -323,6 +336,7 @@ async function checkNetwork() {
   el.networkResult.textContent = '';
   say(el.verdict, `verdict.${verdict}`);
   el.verdict.dataset.verdict = verdict;
+  el.verdict.dataset.media = media; // what the media test said (tests read it)
   el.verdict.hidden = false;
   markStep(el.networkResult, verdict === 'good');
   el.networkRetry.hidden = verdict === 'good';
