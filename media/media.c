@@ -163,6 +163,15 @@ void nara_media_get_stats(NaraMedia *media, NaraMediaStats *stats)
     stats->nacks_received += atomic_load_explicit(&w->nacks_received, memory_order_relaxed);
     stats->rtx_sent += atomic_load_explicit(&w->rtx_sent, memory_order_relaxed);
     stats->nacks_sent += atomic_load_explicit(&w->nacks_sent, memory_order_relaxed);
+    stats->plis_sent += atomic_load_explicit(&w->plis_sent, memory_order_relaxed);
+    stats->keyframe_requests_received
+        += atomic_load_explicit(&w->keyframe_requests_received, memory_order_relaxed);
+    stats->layer_switches += atomic_load_explicit(&w->layer_switches, memory_order_relaxed);
+    stats->lost_upstream += atomic_load_explicit(&w->lost_upstream, memory_order_relaxed);
+    stats->lost_downstream += atomic_load_explicit(&w->lost_downstream, memory_order_relaxed);
+    for (guint b = 0; b <= NARA_RTT_N_BUCKETS; b++)
+      stats->rtt_buckets[b] += atomic_load_explicit(&w->rtt_buckets[b], memory_order_relaxed);
+    stats->rtt_sum_us += atomic_load_explicit(&w->rtt_sum_us, memory_order_relaxed);
     stats->live_rooms += atomic_load_explicit(&w->live_rooms, memory_order_relaxed);
     stats->live_peers += atomic_load_explicit(&w->live_peers, memory_order_relaxed);
   }

@@ -187,8 +187,10 @@ void nara_room_core_request_keyframe(NaraPubTrack *track, gboolean force)
   track->last_pli_us = now;
   guint8 *buf = pub->room->worker->tx;
   gsize len = nara_rtcp_write_pli(buf, NARA_WORKER_MTU, pub->local_ssrc, track->ssrc);
-  if (len)
+  if (len) {
     nara_peer_core_send_rtcp(pub, buf, len, NARA_WORKER_BUF);
+    nara_worker_count(&pub->room->worker->plis_sent, 1);
+  }
 }
 
 void nara_room_core_slot_keyframe(NaraSubSlot *slot, gboolean force)
@@ -424,6 +426,7 @@ static void switch_layer(NaraSubSlot *slot, NaraPubTrack *layer, const NaraRtpHe
         = (guint64)MAX(now - slot->last_sent_us, 0) * layer->codec.clock_rate / G_USEC_PER_SEC;
     slot->seq_delta = (guint16)(slot->switch_seq - h->seq);
     slot->ts_delta = slot->last_ts + (guint32)MAX(elapsed, 1) - h->timestamp;
+    nara_worker_count(&layer->publisher->room->worker->layer_switches, 1);
   }
   slot->src = layer;
 }
@@ -577,6 +580,7 @@ static void on_keyframe_request(guint32 media_ssrc, gpointer user_data)
 {
   SubRtcp *ctx = user_data;
   NaraSubSlot *slot = slot_for_ssrc(ctx->sub, media_ssrc);
+  nara_worker_count(&ctx->sub->room->worker->keyframe_requests_received, 1);
   if (slot)
     nara_room_core_slot_keyframe(slot, FALSE);
 }
@@ -657,6 +661,31 @@ static void on_nack(guint32 media_ssrc, guint16 pid, guint16 blp, gpointer user_
   }
 }
 
+/* For /metrics: what the subscriber lost since its last report, and its
+ * round trip when the block answers the last Sender Report Nara sent it
+ * (RFC 3550 §6.4.1: arrival - sent - DLSR, DLSR in 1/65536 s). */
+static void note_report(NaraWorker *worker, NaraSubSlot *slot, const NaraReportBlock *block,
+                        gint64 now)
+{
+  static const guint bounds_ms[NARA_RTT_N_BUCKETS] = NARA_RTT_BUCKETS_MS;
+  if (slot->lost_known && block->cumulative_lost > slot->lost_reported)
+    nara_worker_count(&worker->lost_downstream,
+                      (guint64)(block->cumulative_lost - slot->lost_reported));
+  slot->lost_reported = block->cumulative_lost;
+  slot->lost_known = TRUE;
+  if (!block->lsr || block->lsr != slot->sr_mid_ntp || !slot->sr_sent_us)
+    return;
+  gint64 rtt_us = now - slot->sr_sent_us - (gint64)block->dlsr * G_USEC_PER_SEC / 65536;
+  slot->sr_sent_us = 0; /* one sample per report sent */
+  if (rtt_us < 0)
+    return;
+  guint b = 0;
+  while (b < NARA_RTT_N_BUCKETS && rtt_us > (gint64)bounds_ms[b] * 1000)
+    b++;
+  nara_worker_count(&worker->rtt_buckets[b], 1);
+  nara_worker_count(&worker->rtt_sum_us, (guint64)rtt_us);
+}
+
 /* The subscriber's loss, for the estimate Nara sends its publisher: above
  * 10 % the estimate falls by half the loss, below 2 % it rises by 8 % a
  * second, in between it holds (the loss rule of RMCAT's GCC). */
@@ -667,6 +696,7 @@ static void on_report_block(guint32 reporter, const NaraReportBlock *block, gpoi
   NaraSubSlot *slot = slot_for_ssrc(ctx->sub, block->ssrc);
   if (!slot)
     return;
+  note_report(ctx->sub->room->worker, slot, block, ctx->now);
   if (slot->kind == NARA_TRACK_VIDEO)
     nara_downlink_report_loss(ctx->sub->downlink, block->fraction_lost, ctx->now);
   guint64 est = slot->estimate_bps;

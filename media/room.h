@@ -55,6 +55,7 @@ struct _NaraPubTrack {
   guint16 width, height;                /* from the last VP8 keyframe, 0 until one */
   guint64 octets;                       /* since the last tick */
   guint32 bitrate_bps;                  /* measured, smoothed */
+  gint32 lost_reported;                 /* cumulative loss in the last RR, for /metrics */
   gint64 last_packet_us;
 };
 
@@ -94,6 +95,12 @@ struct _NaraSubSlot {
   /* Opus in RED (RFC 2198): the answer accepted RED, so it is forwarded as
    * it comes under this number; 0: the primary block alone, as Opus. */
   guint8 red_pt;
+  /* /metrics: the last Sender Report sent on this SSRC (middle 32 bits of
+   * its NTP time, when) and the subscriber's cumulative loss last seen. */
+  guint32 sr_mid_ntp;
+  gint64 sr_sent_us; /* 0: answered, or none sent */
+  gint32 lost_reported;
+  gboolean lost_known;
 };
 
 /* The size a subscriber shows a track at (set_view), kept by track id so

@@ -52,8 +52,14 @@ void nara_room_report_to_publisher(NaraPeerCore *pub, gint64 now)
       if (!t->ssrc)
         continue;
       any = TRUE;
-      if (t->stats.started && t->stats.ssrc == t->ssrc && n_blocks < 31)
-        nara_recv_stats_report(&t->stats, now, &blocks[n_blocks++]);
+      if (t->stats.started && t->stats.ssrc == t->ssrc && n_blocks < 31) {
+        NaraReportBlock *b = &blocks[n_blocks++];
+        nara_recv_stats_report(&t->stats, now, b);
+        if (b->cumulative_lost > t->lost_reported)
+          nara_worker_count(&pub->room->worker->lost_upstream,
+                            (guint64)(b->cumulative_lost - t->lost_reported));
+        t->lost_reported = b->cumulative_lost;
+      }
       if (t->info.kind == NARA_TRACK_VIDEO && n_video < G_N_ELEMENTS(video))
         video[n_video++] = t->ssrc;
     }
@@ -92,7 +98,12 @@ void nara_room_report_to_subscriber(NaraPeerCore *sub, gint64 now)
       .packets = slot->packets_sent,
       .octets = slot->octets_sent,
     };
-    len += nara_rtcp_write_sr(buf + len, NARA_WORKER_MTU - len, &info, NULL, 0);
+    gsize n = nara_rtcp_write_sr(buf + len, NARA_WORKER_MTU - len, &info, NULL, 0);
+    if (n) {
+      slot->sr_mid_ntp = (guint32)(info.ntp >> 16);
+      slot->sr_sent_us = now;
+    }
+    len += n;
   }
   if (len)
     nara_peer_core_send_rtcp(sub, buf, len, NARA_WORKER_BUF);

@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 
 #include "dtls.h"
+#include "media.h"
 #include "ice_filter.h"
 #include "srtp_session.h"
 
@@ -55,10 +56,19 @@ struct _NaraWorker {
   atomic_uint_fast64_t packets_forwarded;
   atomic_uint_fast64_t bytes_forwarded;
   atomic_uint_fast64_t packets_dropped;
-  atomic_uint_fast64_t srtp_failures;  /* SRTP/SRTCP unprotect failed (also dropped) */
-  atomic_uint_fast64_t nacks_received; /* sequence numbers subscribers asked for */
-  atomic_uint_fast64_t rtx_sent;       /* retransmissions sent to subscribers */
-  atomic_uint_fast64_t nacks_sent;     /* sequence numbers asked of publishers */
+  atomic_uint_fast64_t srtp_failures;              /* SRTP/SRTCP unprotect failed (also dropped) */
+  atomic_uint_fast64_t nacks_received;             /* sequence numbers subscribers asked for */
+  atomic_uint_fast64_t rtx_sent;                   /* retransmissions sent to subscribers */
+  atomic_uint_fast64_t nacks_sent;                 /* sequence numbers asked of publishers */
+  atomic_uint_fast64_t plis_sent;                  /* keyframe requests sent to publishers */
+  atomic_uint_fast64_t keyframe_requests_received; /* PLI/FIR from subscribers */
+  atomic_uint_fast64_t layer_switches;             /* a subscriber moved to another layer */
+  atomic_uint_fast64_t lost_upstream;              /* publishers' packets that never reached Nara */
+  atomic_uint_fast64_t lost_downstream;            /* packets subscribers report lost */
+  /* Subscribers' round trip from their Receiver Reports (RFC 3550 §6.4.1):
+   * counts per NARA_RTT_BUCKETS_MS bucket (cumulative when read), sum in µs. */
+  atomic_uint_fast64_t rtt_buckets[NARA_RTT_N_BUCKETS + 1];
+  atomic_uint_fast64_t rtt_sum_us;
   /* Room and peer cores alive on this worker: made on the control thread,
    * freed here, so a count back at its baseline means nothing leaked. */
   atomic_uint live_rooms;

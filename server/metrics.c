@@ -113,6 +113,31 @@ static void thread_cpu(GString *out)
   g_dir_close(dir);
 }
 
+/* Subscribers' round trips, one sample per Receiver Report that answers a
+ * Sender Report, as a Prometheus histogram (cumulative buckets). */
+static void rtt_histogram(GString *out, const NaraMediaStats *stats)
+{
+  static const guint bounds_ms[NARA_RTT_N_BUCKETS] = NARA_RTT_BUCKETS_MS;
+  guint64 count = 0;
+  char value[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append(out, "# HELP nara_media_rtt_seconds Round trip to subscribers, from their "
+                       "Receiver Reports.\n# TYPE nara_media_rtt_seconds histogram\n");
+  for (guint b = 0; b < NARA_RTT_N_BUCKETS; b++) {
+    count += stats->rtt_buckets[b];
+    g_ascii_formatd(value, sizeof value, "%g", bounds_ms[b] / 1000.0);
+    g_string_append_printf(out, "nara_media_rtt_seconds_bucket{le=\"%s\"} %" G_GUINT64_FORMAT "\n",
+                           value, count);
+  }
+  count += stats->rtt_buckets[NARA_RTT_N_BUCKETS];
+  g_ascii_formatd(value, sizeof value, "%.6f", (double)stats->rtt_sum_us / G_USEC_PER_SEC);
+  g_string_append_printf(out,
+                         "nara_media_rtt_seconds_bucket{le=\"+Inf\"} %" G_GUINT64_FORMAT "\n"
+                         "nara_media_rtt_seconds_sum %s\n"
+                         "nara_media_rtt_seconds_count %" G_GUINT64_FORMAT "\n",
+                         count, value, count);
+}
+
 GString *nara_metrics_render(NaraSignaling *signaling, NaraMedia *media)
 {
   NaraMediaStats stats;
@@ -149,6 +174,19 @@ GString *nara_metrics_render(NaraSignaling *signaling, NaraMedia *media)
       stats.rtx_sent, TRUE },
     { "nara_media_nacks_sent_total", "counter", "Sequence numbers asked of publishers (NACK).",
       stats.nacks_sent, TRUE },
+    { "nara_media_plis_sent_total", "counter", "Keyframe requests (PLI) sent to publishers.",
+      stats.plis_sent, TRUE },
+    { "nara_media_keyframe_requests_received_total", "counter",
+      "Keyframe requests (PLI, FIR) received from subscribers.", stats.keyframe_requests_received,
+      TRUE },
+    { "nara_media_layer_switches_total", "counter",
+      "Simulcast layer switches made for subscribers.", stats.layer_switches, TRUE },
+    { "nara_media_packets_lost_upstream_total", "counter",
+      "Publishers' RTP packets that never reached Nara (as its Receiver Reports count them).",
+      stats.lost_upstream, TRUE },
+    { "nara_media_packets_lost_downstream_total", "counter",
+      "RTP packets subscribers report lost in their Receiver Reports.", stats.lost_downstream,
+      TRUE },
     { "nara_process_open_fds", "gauge", "Open file descriptors.", fds, have_fds },
     { "nara_process_threads", "gauge", "Threads of the process.", n_threads, have_threads },
     { "nara_process_resident_bytes", "gauge", "Resident memory size in bytes.", rss, have_rss },
@@ -162,6 +200,7 @@ GString *nara_metrics_render(NaraSignaling *signaling, NaraMedia *media)
     g_string_append_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" G_GUINT64_FORMAT "\n", m->name,
                            m->help, m->name, m->type, m->name, m->value);
   }
+  rtt_histogram(out, &stats);
   nara_signaling_render_metrics(signaling, out);
   thread_cpu(out);
   return out;

@@ -81,6 +81,13 @@ typedef struct {
   char stream_id[NARA_MEDIA_ID_LEN];
 } NaraMediaTrack;
 
+/* Upper bounds (ms) of the round-trip histogram's buckets; one more: +Inf. */
+#define NARA_RTT_N_BUCKETS 8
+#define NARA_RTT_BUCKETS_MS                                                                        \
+  {                                                                                                \
+    10, 25, 50, 100, 200, 400, 800, 1600                                                           \
+  }
+
 typedef struct {
   guint64 packets_in;        /* RTP packets received from publishers */
   guint64 packets_forwarded; /* RTP packets sent to subscribers, retransmissions included */
@@ -90,8 +97,18 @@ typedef struct {
   guint64 nacks_received;  /* sequence numbers subscribers asked to have retransmitted */
   guint64 rtx_sent;        /* retransmissions sent to subscribers */
   guint64 nacks_sent;      /* sequence numbers Nara asked publishers for */
-  guint peers;             /* open peer handles */
-  guint rooms;             /* open room handles */
+  guint64 plis_sent;       /* keyframe requests Nara sent publishers */
+  guint64 keyframe_requests_received; /* PLI/FIR from subscribers */
+  guint64 layer_switches;             /* a subscriber moved to another simulcast layer */
+  guint64 lost_upstream;   /* publishers' packets that never reached Nara (RFC 3550 counts) */
+  guint64 lost_downstream; /* packets subscribers' Receiver Reports say they lost */
+  /* Subscribers' round trip (Receiver Report after Nara's Sender Report):
+   * samples per bucket of NARA_RTT_BUCKETS_MS (not cumulative; the last
+   * is above the last bound), and their sum in µs. */
+  guint64 rtt_buckets[NARA_RTT_N_BUCKETS + 1];
+  guint64 rtt_sum_us;
+  guint peers; /* open peer handles */
+  guint rooms; /* open room handles */
   /* Worker-side room and peer objects not yet freed: they outlive their
    * handles until the worker has run the close, so these fall back to
    * match rooms and peers a moment after a close, unless something leaks. */

@@ -231,6 +231,16 @@ class Call:
         assert state == GstWebRTC.WebRTCPeerConnectionState.CONNECTED, \
             f"{self.mode}: Anna's connection is {state.value_nick}"
         assert self.anna.ws.open, f"{self.mode}: Anna's socket closed"
+        # Bo's Receiver Reports answer Nara's Sender Reports: /metrics has
+        # the round trip to subscribers from them.
+        metrics = self.server.metrics()
+        samples = metrics.get("nara_media_rtt_seconds_count", 0)
+        print(f"{self.mode}: {samples:.0f} round-trip samples, mean "
+              f"{1000 * metrics.get('nara_media_rtt_seconds_sum', 0) / max(samples, 1):.1f} ms; "
+              f"lost upstream {metrics.get('nara_media_packets_lost_upstream_total', -1):.0f}, "
+              f"downstream {metrics.get('nara_media_packets_lost_downstream_total', -1):.0f}",
+              flush=True)
+        assert samples > 0, f"{self.mode}: no round-trip samples in /metrics"
 
     async def close(self):
         for p in (self.anna, self.bo):
