@@ -14,6 +14,9 @@
 /* A queue this much above the delay floor is congestion, not jitter (a
  * loaded machine's browser stalls tens of milliseconds now and then). */
 #define OVERUSE_US (100 * G_TIME_SPAN_MILLISECOND)
+/* Any queue at all: loss that comes with one may be the link filling up;
+ * loss without one is the radio's, and sending less does not lessen it. */
+#define QUEUE_US (25 * G_TIME_SPAN_MILLISECOND)
 #define DRAIN_US (5 * G_TIME_SPAN_MILLISECOND)
 #define OVERUSE_FEEDBACKS 3
 #define RATE_WINDOW_US (500 * G_TIME_SPAN_MILLISECOND)
@@ -58,15 +61,23 @@ static void clamp(NaraDownlink *d)
   d->estimate_bps = CLAMP(d->estimate_bps, NARA_DOWNLINK_MIN_BPS, top);
 }
 
-/* GCC's loss rule; loss in 1/256. */
-static void on_loss(NaraDownlink *d, guint loss, gint64 now_us)
+/* GCC's loss rule (loss in 1/256): above 10 % cut by half the loss, below
+ * 2 % grow, in between hold. GCC holds there because its delay-based half
+ * keeps growing; with `queued` FALSE the feedback shows no queue at all,
+ * which is that half saying "room to grow", so the bands move up: random
+ * loss (a phone's radio, a busy Wi-Fi) of up to 10 % then lets the
+ * estimate grow, and only above 20 % is it cut. Without it, 8 % random
+ * loss stepped a viewer down to the smallest layer and kept it there. */
+static void on_loss(NaraDownlink *d, guint loss, gboolean queued, gint64 now_us)
 {
-  if (loss > 26) { /* above 10 % */
+  guint cut_above = queued ? 26 : 51; /* 10 %, 20 % */
+  guint grow_below = queued ? 5 : 26; /* 2 %, 10 % */
+  if (loss > cut_above) {
     if (now_us - d->decreased_us >= CUT_INTERVAL_US) {
       d->estimate_bps -= d->estimate_bps * loss / 512;
       d->decreased_us = now_us;
     }
-  } else if (loss < 5 && now_us - d->increased_us >= G_USEC_PER_SEC
+  } else if (loss < grow_below && now_us - d->increased_us >= G_USEC_PER_SEC
              && now_us - d->decreased_us >= G_USEC_PER_SEC) {
     /* Probe carefully: never far above what the link was shown to carry. */
     guint64 grown = d->estimate_bps + d->estimate_bps * 8 / 100;
@@ -148,14 +159,16 @@ void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gi
     }
     return;
   }
+  gboolean queued = !received || d->floor_us == G_MAXINT64 || delay - d->floor_us > QUEUE_US;
   if (received + lost >= 10)
-    on_loss(d, lost * 256 / (received + lost), now_us);
+    on_loss(d, lost * 256 / (received + lost), queued, now_us);
 }
 
 void nara_downlink_report_loss(NaraDownlink *d, guint8 fraction_lost, gint64 now_us)
 {
+  /* Report blocks say nothing of queues: GCC's bands as they are. */
   if (!d->feedback_seen)
-    on_loss(d, fraction_lost, now_us);
+    on_loss(d, fraction_lost, TRUE, now_us);
 }
 
 void nara_downlink_remb(NaraDownlink *d, guint64 bitrate_bps)

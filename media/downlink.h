@@ -6,7 +6,9 @@
  * it), remembers when and how large each was, and reads the subscriber's
  * transport-cc feedback: packets reported lost drive GCC's loss rule (RFC
  * 8836 §5 / draft-ietf-rmcat-gcc §6: above 10 % the estimate falls by half
- * the loss, below 2 % it grows 8 % a second), and a one-way delay that
+ * the loss, below 2 % it grows 8 % a second; when the feedback shows no
+ * queue at all, the loss is the radio's and the bands move to 20 % and
+ * 10 %), and a one-way delay that
  * stays well above its floor (a queue building on the link) sets it to
  * 85 % of what the feedback shows arriving (GCC's overuse reaction), at
  * most halving it at once. Without
