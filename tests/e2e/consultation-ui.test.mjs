@@ -622,6 +622,10 @@ test('screenshots of every consultation screen, en and ar, phone and desktop, fo
        */
       const snap = async (page, screen, fullPage = false) => {
         await page.evaluate(() => window.scrollTo(0, 0));
+        // What the pictures are looked at for, checked too: no bar word clipped.
+        const clipped = await page.$$eval('.call-bar button', (buttons) =>
+          buttons.filter((b) => b.getClientRects().length && b.scrollWidth > b.clientWidth).map((b) => `${b.textContent} ${b.scrollWidth}/${b.clientWidth}`));
+        assert.deepEqual(clipped, [], `${screen} ${size} ${lang}: bar labels clipped`);
         await page.screenshot({ path: path.join(SHOTS, `${screen}-${size}-${lang}.png`), fullPage });
         if (lang !== 'en') return;
         await page.emulateMedia({ forcedColors: 'active' });
