@@ -13,9 +13,13 @@ import { after, before, test } from 'node:test';
 import { PHONE, assertFitsWidth, assertNoViolations, focusRing } from './lib/a11y.mjs';
 import { browserMissing, launchBrowser, newPage } from './lib/browser.mjs';
 import { startFakeNara } from './lib/fake-nara.mjs';
+import { REPO_ROOT } from './lib/server.mjs';
 
 const skip = browserMissing();
-const SHOTS = process.env.NARA_E2E_SHOTS || fs.mkdtempSync(path.join(os.tmpdir(), 'nara-e2e-shots-'));
+// Pictures taken along the way, for whoever debugs a failure.
+const SCRATCH = fs.mkdtempSync(path.join(os.tmpdir(), 'nara-e2e-shots-'));
+// The committed set (docs/screenshots), made only when asked: the last test.
+const SHOTS = process.env.NARA_E2E_SHOTS ? path.resolve(REPO_ROOT, process.env.NARA_E2E_SHOTS) : '';
 const WIDE = { width: 1280, height: 800 };
 /** @type {Awaited<ReturnType<typeof startFakeNara>> | undefined} */
 let fake;
@@ -31,7 +35,7 @@ before(async () => {
 after(async () => {
   await browser?.close().catch(() => {});
   await fake?.stop();
-  if (!skip) console.log(`screenshots in ${SHOTS}`);
+  if (!skip) console.log(`screenshots in ${SCRATCH}${SHOTS ? ` and ${SHOTS}` : ''}`);
 });
 
 const theFake = () => /** @type {NonNullable<typeof fake>} */ (fake);
@@ -127,7 +131,7 @@ test('join screen: the appointment, a camera and microphone check, one Join butt
       await page.waitForFunction(() => /** @type {HTMLVideoElement} */ (document.querySelector('#preview')).readyState >= 2);
       await assertNoViolations(page, `consultation join (${viewport.width} px)`);
       if (viewport === PHONE) await assertFitsWidth(page, 'consultation join');
-      await page.screenshot({ path: path.join(SHOTS, `consultation-join-${viewport.width}.png`), fullPage: true });
+      await page.screenshot({ path: path.join(SCRATCH, `consultation-join-${viewport.width}.png`), fullPage: true });
       // From the heading, Tab first offers to skip the check; that leads to Join.
       await page.keyboard.press('Tab');
       assert.deepEqual(await focusRing(page), { name: 'Skip the check', visible: true });
@@ -152,10 +156,10 @@ test('waiting room: calm screen, own camera, no media connection; admitted → t
     assert.deepEqual(await peerConnections(page), { publish: false, subscribe: false });
     await assertNoViolations(page, 'waiting (360 px)');
     await assertFitsWidth(page, 'waiting');
-    await page.screenshot({ path: path.join(SHOTS, 'waiting-360.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SCRATCH, 'waiting-360.png'), fullPage: true });
     await page.setViewportSize(WIDE);
     await assertNoViolations(page, 'waiting (1280 px)');
-    await page.screenshot({ path: path.join(SHOTS, 'waiting-1280.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SCRATCH, 'waiting-1280.png'), fullPage: true });
 
     // Toggles work locally while waiting; the server is told once admitted.
     await page.getByRole('button', { name: 'Mute microphone' }).click();
@@ -287,7 +291,7 @@ test('muted by the host: a clear message, the toggle shows it and stays off unti
     const mute = await session.next('mute');
     assert.deepEqual([mute.kind, mute.muted], ['audio', true]);
     session.reply(mute);
-    await page.screenshot({ path: path.join(SHOTS, 'muted-by-host-1280.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SCRATCH, 'muted-by-host-1280.png'), fullPage: true });
     // Still found by keyboard and read (aria-disabled): pressing it repeats why.
     await toggle.focus();
     await page.keyboard.press('Enter');
@@ -353,11 +357,11 @@ test('host: interpreter first, admit, mute, hands, signing, remove, lock and end
     assert.match(await first.innerText(), /Søren Ærø[\s\S]*Interpreter[\s\S]*Booked: Swedish, [\s\S]*Signs/);
 
     await assertNoViolations(page, 'host call with a waiting list (1280 px)');
-    await page.screenshot({ path: path.join(SHOTS, 'host-1280.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SCRATCH, 'host-1280.png'), fullPage: true });
     await page.setViewportSize(PHONE);
     await assertNoViolations(page, 'host call with a waiting list (360 px)');
     await assertFitsWidth(page, 'host call');
-    await page.screenshot({ path: path.join(SHOTS, 'host-360.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SCRATCH, 'host-360.png'), fullPage: true });
     await page.setViewportSize(WIDE);
 
     // Keyboard: Tab to Admit Søren (the first), Enter; the focus goes on to Admit Astrid.
@@ -596,5 +600,87 @@ test('?lang=nb after the token gives Norwegian; switching in the waiting room ke
     await assertNoViolations(page, 'call in Arabic');
   } finally {
     await context.close();
+  }
+});
+
+/**
+ * The committed screenshots (docs/screenshots/README.md): every screen of
+ * a consultation — join with the pre-call check, waiting room, call, chat,
+ * the host's panel (an interpreter waiting, a raised hand), ended — at
+ * phone and desktop size, in English and Arabic (right to left, chosen by
+ * ?lang= as a booking system's link would), plus forced colours in
+ * English. Only with NARA_E2E_SHOTS set, so CI does not pay for it.
+ */
+test('screenshots of every consultation screen, en and ar, phone and desktop, forced colours', { skip: skip ?? (SHOTS ? false : 'NARA_E2E_SHOTS is not set'), timeout: 300000 }, async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const sizes = /** @type {const} */ ([['phone', { width: 393, height: 851 }], ['desktop', { width: 1280, height: 720 }]]);
+  for (const lang of ['en', 'ar']) {
+    for (const [size, viewport] of sizes) {
+      /**
+       * @param {import('playwright-core').Page} page
+       * @param {string} screen
+       * @param {boolean} [fullPage] the whole page, not only the viewport
+       */
+      const snap = async (page, screen, fullPage = false) => {
+        await page.evaluate(() => window.scrollTo(0, 0));
+        // What the pictures are looked at for, checked too: no bar word clipped.
+        const clipped = await page.$$eval('.call-bar button', (buttons) =>
+          buttons.filter((b) => b.getClientRects().length && b.scrollWidth > b.clientWidth).map((b) => `${b.textContent} ${b.scrollWidth}/${b.clientWidth}`));
+        assert.deepEqual(clipped, [], `${screen} ${size} ${lang}: bar labels clipped`);
+        await page.screenshot({ path: path.join(SHOTS, `${screen}-${size}-${lang}.png`), fullPage });
+        if (lang !== 'en') return;
+        await page.emulateMedia({ forcedColors: 'active' });
+        await page.screenshot({ path: path.join(SHOTS, `${screen}-${size}-${lang}-forced.png`), fullPage });
+        await page.emulateMedia({ forcedColors: 'none' });
+      };
+      const hash = `#t=aaa.bbb.ccc?lang=${lang}`;
+      const patient = await openLink({ viewport, hash });
+      try {
+        const { page } = patient;
+        await page.waitForFunction(() => /** @type {HTMLVideoElement} */ (document.querySelector('#preview')).readyState >= 2);
+        await page.locator('#camera-status').filter({ hasNotText: /^$/ }).waitFor();
+        assert.equal(await page.getAttribute('html', 'lang'), lang);
+        await snap(page, 'join', true);
+        await page.locator('#join-button').click();
+        const { session, msg } = await tokenJoin();
+        session.reply(msg, waitingReply());
+        await page.locator('#screen-waiting').waitFor();
+        await page.waitForFunction(() => /** @type {HTMLVideoElement} */ (document.querySelector('#waiting-preview')).readyState >= 2);
+        await snap(page, 'waiting', true);
+        session.send({ type: 'status', status: 'admitted' });
+        session.send({ ...joinedReply(ASTRID, [inCall(LIND)]), type: 'joined' });
+        await page.locator('li[data-participant="p-host1"]').waitFor();
+        await snap(page, 'call');
+        session.send({ type: 'chat', from: { id: LIND.id, name: LIND.name }, text: lang === 'ar' ? 'مرحبا، هل تسمعني؟' : 'Hello Astrid, can you hear me?', time: SINCE });
+        if ((await page.locator('#chat-button').getAttribute('aria-expanded')) !== 'true') await page.locator('#chat-button').click();
+        await page.locator('#chat-log').getByText(LIND.name).first().waitFor();
+        await page.locator('#chat-input').fill(lang === 'ar' ? 'نعم، أسمعك جيدا' : 'Yes, I hear you');
+        await snap(page, 'chat');
+        session.send({ type: 'status', status: 'ended' });
+        session.close(1000);
+        await page.locator('#screen-left').waitFor();
+        await snap(page, 'ended', true);
+      } finally {
+        await patient.context.close();
+      }
+
+      const host = await openLink({ viewport, hash });
+      try {
+        const { page } = host;
+        await page.locator('#join-button').click();
+        const { session, msg } = await tokenJoin();
+        session.reply(msg, joinedReply(LIND, [inCall(KARIN), { ...inCall(ASTRID), handRaised: true }]));
+        session.send({ type: 'waiting-list', waiting: [{ ...ERIK, since: SINCE }, { ...SOREN, since: SINCE, lang: 'sv' }] });
+        await page.locator('#waiting-list li').nth(1).waitFor({ state: 'attached' });
+        if ((await page.locator('#people-button').getAttribute('aria-expanded')) === 'false' && (await page.locator('#people-button').isVisible())) {
+          await page.locator('#people-button').click();
+        }
+        await page.locator('#waiting-list li').nth(1).waitFor();
+        await page.locator('#people-list li').nth(2).waitFor();
+        await snap(page, 'host');
+      } finally {
+        await host.context.close();
+      }
+    }
   }
 });

@@ -7,7 +7,8 @@
 // → join → mute → chat → leave. One browser, one nara, several contexts.
 //
 // Screenshots go to $NARA_E2E_SHOTS (a temporary folder by default);
-// NARA_E2E_SHOTS=docs/screenshots refreshes the committed ones.
+// NARA_E2E_SHOTS=docs/screenshots refreshes the committed ones and adds
+// the Arabic pre-call check (a test skipped otherwise).
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -132,6 +133,23 @@ test('pre-call check: a verdict from nara itself; axe and screenshots at phone a
       await page.emulateMedia({ forcedColors: 'active' });
       await page.screenshot({ path: path.join(SHOTS, `precall-${size}-forced.png`), fullPage: true });
       await assertNoViolations(page, `pre-call check ${viewport.width}, forced colours`);
+    } finally {
+      await context.close();
+    }
+  }
+});
+
+test('pre-call check in Arabic (right to left), phone and desktop: screenshots only', { skip: skip ?? (process.env.NARA_E2E_SHOTS ? false : 'NARA_E2E_SHOTS is not set'), timeout: 180000 }, async () => {
+  for (const [size, viewport] of /** @type {const} */ ([['phone', PHONE], ['desktop', DESKTOP]])) {
+    const { page, context } = await newPage(theBrowser(), { viewport });
+    page.setDefaultTimeout(60000);
+    try {
+      // ?lang= as a link from a booking system would carry it (web/js/page.js).
+      await page.goto(`${base()}/r/${randomRoom('pre')}?lang=ar`);
+      await page.locator('#precall-verdict').waitFor({ timeout: 60000 });
+      assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: path.join(SHOTS, `precall-${size}-ar.png`), fullPage: true });
     } finally {
       await context.close();
     }
