@@ -22,6 +22,10 @@
 #define RATE_WINDOW_US (500 * G_TIME_SPAN_MILLISECOND)
 #define FLOOR_HALF_US (5 * G_USEC_PER_SEC)
 #define CUT_INTERVAL_US (300 * G_TIME_SPAN_MILLISECOND)
+/* No feedback for this long: nothing got through (an outage). The loss the
+ * feedback after it reports, in however many packets, is the outage's. */
+#define SILENCE_US (G_USEC_PER_SEC)
+#define AFTER_SILENCE_US (300 * G_TIME_SPAN_MILLISECOND)
 /* Headroom over what is sent: enough to reach the next layer up. */
 #define STEP_BPS 500000
 
@@ -96,6 +100,9 @@ void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gi
   if (!nara_twcc_parse(packet, len, &fb, d->ticks, NARA_DOWNLINK_WINDOW))
     return;
   d->feedback_seen = TRUE;
+  if (d->last_feedback_us && now_us - d->last_feedback_us > SILENCE_US)
+    d->outage_end_us = now_us + AFTER_SILENCE_US;
+  d->last_feedback_us = now_us;
   guint received = 0, lost = 0;
   guint64 octets = 0;
   gint64 first_rx = G_MAXINT64, last_rx = G_MININT64, delay_sum = 0;
@@ -159,7 +166,13 @@ void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gi
     }
     return;
   }
-  gboolean queued = !received || d->floor_us == G_MAXINT64 || delay - d->floor_us > QUEUE_US;
+  /* Nothing at all got through (an outage: a tunnel, a lift), or this
+   * reports the loss of one: not a full link, which still delivers what it
+   * carries. Cutting for it left the estimate at the floor for seconds
+   * after the network came back. */
+  if (received == 0 || now_us < d->outage_end_us)
+    return;
+  gboolean queued = d->floor_us == G_MAXINT64 || delay - d->floor_us > QUEUE_US;
   if (received + lost >= 10)
     on_loss(d, lost * 256 / (received + lost), queued, now_us);
 }

@@ -53,6 +53,8 @@ typedef struct {
   guint64 rate_octets, arriving_bps;
   gint64 rate_first_rx_us;
   gboolean feedback_seen;
+  gint64 last_feedback_us; /* when the last feedback arrived */
+  gint64 outage_end_us;    /* feedback until then reports an outage's loss */
 } NaraDownlink;
 
 void nara_downlink_init(NaraDownlink *d, gint64 now_us);

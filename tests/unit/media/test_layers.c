@@ -215,6 +215,27 @@ static void run_link(NaraDownlink *d, gint64 *now, guint n, gsize len, gint64 in
   nara_twcc_free(rx);
 }
 
+/* 100 packets that arrive, 500 (2 s) that do not, 40 that arrive again,
+ * to one receiver, which then reports the gap as lost (as Chrome does). */
+static void run_outage(NaraDownlink *d, gint64 *now)
+{
+  NaraTwcc *rx = nara_twcc_new();
+  guint8 fb[NARA_TWCC_MAX_FEEDBACK];
+  for (guint i = 1; i <= 640; i++) {
+    guint16 seq = nara_downlink_sent(d, 1000, TRUE, *now);
+    gboolean arrives = i <= 100 || i > 600;
+    if (arrives)
+      nara_twcc_record(rx, seq, *now + 10000);
+    *now += 4000;
+    if (arrives && i % 20 == 0) {
+      gsize fb_len;
+      while ((fb_len = nara_twcc_write_feedback(rx, fb, sizeof fb, 1, 2)) > 0)
+        nara_downlink_feedback(d, fb, fb_len, *now);
+    }
+  }
+  nara_twcc_free(rx);
+}
+
 static void test_downlink_clean_link_grows_with_what_is_sent(void)
 {
   NaraDownlink *d = g_new(NaraDownlink, 1);
@@ -253,7 +274,7 @@ static void test_downlink_loss_cuts(void)
 
 /* Random loss without any queue (a phone's radio): 8 % for 10 s does not
  * step the viewer down; it may grow, never far above what is sent. */
-static void test_downlink_random_loss_without_queue_holds(void)
+static void test_downlink_radio_loss_and_outages_do_not_cut(void)
 {
   NaraDownlink *d = g_new(NaraDownlink, 1);
   gint64 now = 1000000000;
@@ -270,6 +291,12 @@ static void test_downlink_random_loss_without_queue_holds(void)
   guint64 before = nara_downlink_estimate(d);
   run_link(d, &now, 500, 1000, 4000, 12, 40000, 0);
   g_assert_cmpuint(nara_downlink_estimate(d), <=, before);
+  /* An outage (every packet of 2 s lost) is not congestion: no cut. */
+  nara_downlink_init(d, now);
+  run_link(d, &now, 100, 1000, 4000, 0, 0, 0);
+  before = nara_downlink_estimate(d);
+  run_outage(d, &now);
+  g_assert_cmpuint(nara_downlink_estimate(d), >=, before);
   g_free(d);
 }
 
@@ -319,8 +346,8 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/layers/tile-caps-the-layer", test_tile_caps_the_layer);
-  g_test_add_func("/layers/downlink-random-loss-without-queue-holds",
-                  test_downlink_random_loss_without_queue_holds);
+  g_test_add_func("/downlink/radio-loss-and-outages-do-not-cut",
+                  test_downlink_radio_loss_and_outages_do_not_cut);
   g_test_add_func("/layers/budget-steps-down-then-pauses", test_budget_steps_down_then_pauses);
   g_test_add_func("/layers/no-flapping", test_no_flapping);
   g_test_add_func("/layers/dead-layers-skipped", test_dead_layers_skipped);
