@@ -107,6 +107,8 @@ async def test_migrated_keys_keep_every_scope(binary, state_dir):
     for column in ("scopes", "expires_at", "revoked_at"):
         db.execute(f"ALTER TABLE api_keys DROP COLUMN {column}")
     db.execute("ALTER TABLE audit DROP COLUMN mac")  # schema 3
+    for column in ("languages", "signing"):  # schema 4
+        db.execute(f"ALTER TABLE participants DROP COLUMN {column}")
     db.execute("PRAGMA user_version = 1")
     db.commit()
     db.close()
