@@ -174,7 +174,9 @@ static gboolean do_connect(gpointer data)
   ci.port = ws->port;
   ci.path = ws->path;
   ci.host = ws->host;
-  ci.origin = ws->host;
+  /* No Origin: not a browser (Nara lets such clients in; a bare host is
+   * no origin at all, and the scheme-aware check refuses it). */
+  ci.origin = NULL;
   /* Self-signed certificates on 127.0.0.1: nothing to verify against. */
   ci.ssl_connection = ws->tls ? LCCSCF_USE_SSL | LCCSCF_ALLOW_SELFSIGNED
                                     | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK | LCCSCF_ALLOW_EXPIRED
