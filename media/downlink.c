@@ -35,7 +35,7 @@ void nara_downlink_init(NaraDownlink *d, gint64 now_us)
   d->next_seq = (guint16)g_random_int();
   d->estimate_bps = NARA_DOWNLINK_START_BPS;
   d->sent_window_us = now_us;
-  d->floor_us = d->floor_next_us = G_MAXINT64;
+  d->floor_us = d->floor_next_us = d->base_us = G_MAXINT64;
   d->floor_since_us = now_us;
 }
 
@@ -122,6 +122,7 @@ void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gi
     first_rx = MIN(first_rx, rx);
     last_rx = MAX(last_rx, rx);
     d->floor_us = MIN(d->floor_us, owd);
+    d->base_us = MIN(d->base_us, owd);
     d->floor_next_us = MIN(d->floor_next_us, owd);
     delay_sum += owd;
   }
@@ -172,7 +173,10 @@ void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gi
    * after the network came back. */
   if (received == 0 || now_us < d->outage_end_us)
     return;
-  gboolean queued = d->floor_us == G_MAXINT64 || delay - d->floor_us > QUEUE_US;
+  /* Against the least delay ever seen, not the floor: a queue that stands
+   * for ten seconds becomes the floor, and must still count as a queue
+   * (clock drift only ever makes this say "queued", the safe side). */
+  gboolean queued = d->base_us == G_MAXINT64 || delay - d->base_us > QUEUE_US;
   if (received + lost >= 10)
     on_loss(d, lost * 256 / (received + lost), queued, now_us);
 }

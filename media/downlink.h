@@ -54,6 +54,7 @@ typedef struct {
   gint64 rate_first_rx_us;
   gboolean feedback_seen;
   gint64 last_feedback_us; /* when the last feedback arrived */
+  gint64 base_us;          /* least one-way delay ever seen: no queue at all */
   gint64 outage_end_us;    /* feedback until then reports an outage's loss */
 } NaraDownlink;
 
