@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "display_name.h"
+#include "language_list.h"
 #include "room_name.h"
 
 G_DEFINE_QUARK(nara - validate - error - quark, nara_validate_error)
@@ -171,23 +172,7 @@ gboolean nara_validate_chat_text(const char *text, guint max_chars)
 
 gboolean nara_validate_language_tag(const char *tag)
 {
-  gsize len = strlen(tag), run = 0;
-  gboolean primary = TRUE;
-
-  if (len == 0 || len > NARA_MAX_LANG_BYTES)
-    return FALSE;
-  for (const char *p = tag;; p++) {
-    if (*p == '-' || *p == '\0') {
-      if (primary ? run < 2 || run > 3 : run < 1 || run > 8)
-        return FALSE;
-      if (*p == '\0')
-        return TRUE;
-      primary = FALSE;
-      run = 0;
-    } else if (primary ? g_ascii_isalpha(*p) : g_ascii_isalnum(*p)) {
-      run++;
-    } else {
-      return FALSE;
-    }
-  }
+  /* One rule for a join's "lang" and a booking's languages. */
+  G_STATIC_ASSERT(NARA_MAX_LANG_BYTES == NARA_LANGUAGE_TAG_MAX);
+  return nara_language_tag_valid(tag);
 }
