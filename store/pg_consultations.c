@@ -11,69 +11,11 @@
  * Threading: whoever holds NaraStore.lock (the store's thread in the server).
  */
 #include "pg-private.h"
-#include "language_list.h"
 
 #include <string.h>
 
 #define CONSULTATION_COLUMNS                                                                       \
   "id, title, starts_at, ends_at, status, auto_admit, locked, created_at, updated_at"
-
-static const char *const status_names[] = {
-  [NARA_CONSULTATION_SCHEDULED] = "scheduled",
-  [NARA_CONSULTATION_ENDED] = "ended",
-  [NARA_CONSULTATION_CANCELLED] = "cancelled",
-};
-
-static gboolean status_valid(int status)
-{
-  return status >= 0 && status < (int)G_N_ELEMENTS(status_names);
-}
-
-static NaraConsultationStatus status_from_string(const char *s)
-{
-  for (guint i = 0; i < G_N_ELEMENTS(status_names); i++)
-    if (s != NULL && strcmp(s, status_names[i]) == 0)
-      return (NaraConsultationStatus)i;
-  return NARA_CONSULTATION_CANCELLED; /* CHECK constraint makes this unreachable */
-}
-
-static gint64 now_s(void)
-{
-  return g_get_real_time() / G_USEC_PER_SEC;
-}
-
-static gboolean invalid(GError **error, const char *what)
-{
-  g_set_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_INVALID, "%s", what);
-  return FALSE;
-}
-
-/* PostgreSQL text holds no NUL and must be valid in the database's
- * encoding; UTF-8 is checked here, as SQLite's backend does. */
-static gboolean text_ok(const char *s)
-{
-  return s == NULL || g_utf8_validate(s, -1, NULL);
-}
-
-/* The list as the API cleans it: the store keeps nothing else. */
-static gboolean languages_ok(const char *languages)
-{
-  const char *problem;
-  g_autofree char *clean = nara_language_list_clean(languages, &problem);
-
-  return clean != NULL && g_str_equal(clean, languages);
-}
-
-static gboolean check_consultation(const NaraStoreConsultation *c, GError **error)
-{
-  if (!status_valid((int)c->status))
-    return invalid(error, "unknown consultation status");
-  if (c->auto_admit >= (1u << NARA_ROLE_COUNT))
-    return invalid(error, "auto_admit names an unknown role");
-  if (!text_ok(c->title))
-    return invalid(error, "title is not UTF-8");
-  return TRUE;
-}
 
 /* Status of consultation id, its row locked until the transaction ends. */
 static gboolean lookup_status(NaraPgStore *s, const char *id, NaraConsultationStatus *out,
@@ -94,7 +36,7 @@ static gboolean lookup_status(NaraPgStore *s, const char *id, NaraConsultationSt
     return FALSE;
   found = PQntuples(res) == 1;
   if (found)
-    *out = status_from_string(PQgetvalue(res, 0, 0));
+    *out = nara_store_status_from_name(PQgetvalue(res, 0, 0));
   else
     g_set_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_NOT_FOUND, "no such consultation");
   PQclear(res);
@@ -110,7 +52,7 @@ static gboolean check_open(NaraPgStore *s, const char *id, GError **error)
     return FALSE;
   if (status != NARA_CONSULTATION_SCHEDULED) {
     g_set_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_CONFLICT, "consultation is %s",
-                status_names[status]);
+                nara_store_status_names[status]);
     return FALSE;
   }
   return TRUE;
@@ -121,7 +63,7 @@ static gboolean touch(NaraPgStore *s, const char *id, GError **error)
   NaraPgParams p = { 0 };
 
   nara_pg_text(&p, id);
-  nara_pg_int(&p, now_s());
+  nara_pg_int(&p, nara_store_now_s());
   return nara_pg_exec(s, "UPDATE consultations SET updated_at = $2 WHERE id = $1", &p,
                       "updating a consultation", NULL, NULL, error);
 }
@@ -131,18 +73,8 @@ static gboolean insert_participant(NaraPgStore *s, NaraStoreParticipant *p, GErr
 {
   NaraPgParams q = { 0 };
 
-  if (nara_role_to_string(p->role) == NULL)
-    return invalid(error, "unknown participant role");
-  if (!text_ok(p->name) || !text_ok(p->assurance))
-    return invalid(error, "participant name or assurance is not UTF-8");
-  if (p->languages != NULL && !languages_ok(p->languages))
-    return invalid(error, "participant languages are not a list of language tags");
-  if (p->id[0] == '\0')
-    nara_store_id_generate("p-", p->id);
-  else if (!nara_store_id_valid(p->id))
-    return invalid(error, "participant id too long");
-  if (p->created_at == 0)
-    p->created_at = now_s();
+  if (!nara_store_check_participant(p, error))
+    return FALSE;
   nara_pg_text(&q, p->consultation_id);
   nara_pg_text(&q, p->id);
   nara_pg_text(&q, p->name != NULL ? p->name : "");
@@ -166,16 +98,16 @@ gboolean nara_pg_consultation_create(NaraStore *store, NaraStoreConsultation *c,
   guint n = c->participants != NULL ? c->participants->len : 0;
   NaraPgParams q = { 0 };
 
-  if (!check_consultation(c, error))
+  if (!nara_store_check_consultation(c, error))
     return FALSE;
   if (n > NARA_STORE_MAX_PARTICIPANTS)
-    return invalid(error, "too many participants");
+    return nara_store_invalid(error, "too many participants");
   if (c->id[0] == '\0')
     nara_store_id_generate("c-", c->id);
   else if (!nara_store_id_valid(c->id))
-    return invalid(error, "consultation id too long");
+    return nara_store_invalid(error, "consultation id too long");
   if (c->created_at == 0)
-    c->created_at = now_s();
+    c->created_at = nara_store_now_s();
   if (c->updated_at == 0)
     c->updated_at = c->created_at;
   if (!nara_pg_begin(s, error))
@@ -184,7 +116,7 @@ gboolean nara_pg_consultation_create(NaraStore *store, NaraStoreConsultation *c,
   nara_pg_text(&q, c->title != NULL ? c->title : "");
   nara_pg_int(&q, c->starts_at);
   nara_pg_int(&q, c->ends_at);
-  nara_pg_text(&q, status_names[c->status]);
+  nara_pg_text(&q, nara_store_status_names[c->status]);
   nara_pg_int(&q, c->auto_admit);
   nara_pg_bool(&q, c->locked);
   nara_pg_int(&q, c->created_at);
@@ -248,7 +180,7 @@ static NaraStoreConsultation *consultation_from_row(const PGresult *res, int row
   c->title = nara_pg_dup(res, row, 1);
   c->starts_at = nara_pg_int_at(res, row, 2);
   c->ends_at = nara_pg_int_at(res, row, 3);
-  c->status = status_from_string(PQgetvalue(res, row, 4));
+  c->status = nara_store_status_from_name(PQgetvalue(res, row, 4));
   c->auto_admit = (guint)nara_pg_int_at(res, row, 5);
   c->locked = nara_pg_bool_at(res, row, 6);
   c->created_at = nara_pg_int_at(res, row, 7);
@@ -293,11 +225,11 @@ GPtrArray *nara_pg_consultation_list(NaraStore *store, int status, guint limit, 
   NaraPgParams q = { 0 };
   PGresult *res;
 
-  if (status >= 0 && !status_valid(status)) {
-    invalid(error, "unknown consultation status");
+  if (status >= 0 && !nara_store_status_valid(status)) {
+    nara_store_invalid(error, "unknown consultation status");
     return NULL;
   }
-  nara_pg_text(&q, status >= 0 ? status_names[status] : NULL);
+  nara_pg_text(&q, status >= 0 ? nara_store_status_names[status] : NULL);
   /* limit 0: no limit (LIMIT NULL is none). */
   if (limit > 0)
     nara_pg_int(&q, limit);
@@ -325,7 +257,7 @@ static gboolean update_row(NaraPgStore *s, const NaraStoreConsultation *c, GErro
   NaraConsultationStatus current;
   NaraPgParams q = { 0 };
 
-  if (!check_consultation(c, error) || !lookup_status(s, c->id, &current, error))
+  if (!nara_store_check_consultation(c, error) || !lookup_status(s, c->id, &current, error))
     return FALSE;
   if (current == NARA_CONSULTATION_CANCELLED) {
     g_set_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_CONFLICT,
@@ -336,10 +268,10 @@ static gboolean update_row(NaraPgStore *s, const NaraStoreConsultation *c, GErro
   nara_pg_text(&q, c->title != NULL ? c->title : "");
   nara_pg_int(&q, c->starts_at);
   nara_pg_int(&q, c->ends_at);
-  nara_pg_text(&q, status_names[c->status]);
+  nara_pg_text(&q, nara_store_status_names[c->status]);
   nara_pg_int(&q, c->auto_admit);
   nara_pg_bool(&q, c->locked);
-  nara_pg_int(&q, now_s());
+  nara_pg_int(&q, nara_store_now_s());
   return nara_pg_exec(s,
                       "UPDATE consultations SET title = $2, starts_at = $3, ends_at = $4,"
                       " status = $5, auto_admit = $6, locked = $7, updated_at = $8 WHERE id = $1",
@@ -351,7 +283,7 @@ gboolean nara_pg_consultation_update(NaraStore *store, const NaraStoreConsultati
 {
   NaraPgStore *s = NARA_PG(store);
 
-  if (!check_consultation(c, error))
+  if (!nara_store_check_consultation(c, error))
     return FALSE;
   if (!nara_pg_begin(s, error))
     return FALSE;
@@ -481,13 +413,13 @@ gboolean nara_pg_apikey_add(NaraStore *store, const NaraStoreApiKey *key, const 
   NaraPgParams q = { 0 };
 
   if (!nara_store_id_valid(key->id))
-    return invalid(error, "bad API key id");
-  if (!text_ok(key->label) || !text_ok(key->scopes))
-    return invalid(error, "label or scopes are not UTF-8");
+    return nara_store_invalid(error, "bad API key id");
+  if (!nara_store_text_ok(key->label) || !nara_store_text_ok(key->scopes))
+    return nara_store_invalid(error, "label or scopes are not UTF-8");
   nara_pg_text(&q, key->id);
   nara_pg_bytes(&q, hash, 32);
   nara_pg_text(&q, key->label);
-  nara_pg_int(&q, now_s());
+  nara_pg_int(&q, nara_store_now_s());
   nara_pg_text(&q, key->scopes ? key->scopes : "");
   if (key->expires_at > 0)
     nara_pg_int(&q, key->expires_at);
@@ -563,7 +495,7 @@ gboolean nara_pg_apikey_revoke(NaraStore *store, const char *key_id, GError **er
   gboolean found;
 
   nara_pg_text(&q, key_id);
-  nara_pg_int(&q, now_s());
+  nara_pg_int(&q, nara_store_now_s());
   if (!nara_pg_exec(s, "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
                     &q, "revoking an API key", NULL, &changed, error))
     return FALSE;

@@ -12,65 +12,8 @@
 
 #include <string.h>
 
-#include "language_list.h"
-
 #define CONSULTATION_COLUMNS                                                                       \
   "id, title, starts_at, ends_at, status, auto_admit, locked, created_at, updated_at"
-
-static const char *const status_names[] = {
-  [NARA_CONSULTATION_SCHEDULED] = "scheduled",
-  [NARA_CONSULTATION_ENDED] = "ended",
-  [NARA_CONSULTATION_CANCELLED] = "cancelled",
-};
-
-static gboolean status_valid(int status)
-{
-  return status >= 0 && status < (int)G_N_ELEMENTS(status_names);
-}
-
-static NaraConsultationStatus status_from_string(const char *s)
-{
-  for (guint i = 0; i < G_N_ELEMENTS(status_names); i++)
-    if (s != NULL && strcmp(s, status_names[i]) == 0)
-      return (NaraConsultationStatus)i;
-  return NARA_CONSULTATION_CANCELLED; /* CHECK constraint makes this unreachable */
-}
-
-static gint64 now_s(void)
-{
-  return g_get_real_time() / G_USEC_PER_SEC;
-}
-
-static gboolean invalid(GError **error, const char *what)
-{
-  g_set_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_INVALID, "%s", what);
-  return FALSE;
-}
-
-static gboolean text_ok(const char *s)
-{
-  return s == NULL || g_utf8_validate(s, -1, NULL);
-}
-
-/* The list as the API cleans it: the store keeps nothing else. */
-static gboolean languages_ok(const char *languages)
-{
-  const char *problem;
-  g_autofree char *clean = nara_language_list_clean(languages, &problem);
-
-  return clean != NULL && g_str_equal(clean, languages);
-}
-
-static gboolean check_consultation(const NaraStoreConsultation *c, GError **error)
-{
-  if (!status_valid((int)c->status))
-    return invalid(error, "unknown consultation status");
-  if (c->auto_admit >= (1u << NARA_ROLE_COUNT))
-    return invalid(error, "auto_admit names an unknown role");
-  if (!text_ok(c->title))
-    return invalid(error, "title is not UTF-8");
-  return TRUE;
-}
 
 /* Status of consultation id inside the current transaction. */
 static gboolean lookup_status(NaraSqliteStore *s, const char *id, NaraConsultationStatus *out,
@@ -89,7 +32,7 @@ static gboolean lookup_status(NaraSqliteStore *s, const char *id, NaraConsultati
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
   rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) {
-    *out = status_from_string((const char *)sqlite3_column_text(st, 0));
+    *out = nara_store_status_from_name((const char *)sqlite3_column_text(st, 0));
     sqlite3_reset(st);
     return TRUE;
   }
@@ -111,7 +54,7 @@ static gboolean check_open(NaraSqliteStore *s, const char *id, GError **error)
     return FALSE;
   if (status != NARA_CONSULTATION_SCHEDULED) {
     g_set_error(error, NARA_STORE_ERROR, NARA_STORE_ERROR_CONFLICT, "consultation is %s",
-                status_names[status]);
+                nara_store_status_names[status]);
     return FALSE;
   }
   return TRUE;
@@ -125,7 +68,7 @@ static gboolean touch(NaraSqliteStore *s, const char *id, GError **error)
   if (st == NULL)
     return FALSE;
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 2, now_s());
+  sqlite3_bind_int64(st, 2, nara_store_now_s());
   return nara_sqlite_step_done(s, st, "updating a consultation", NULL, error);
 }
 
@@ -134,18 +77,8 @@ static gboolean insert_participant(NaraSqliteStore *s, NaraStoreParticipant *p, 
 {
   sqlite3_stmt *st;
 
-  if (nara_role_to_string(p->role) == NULL)
-    return invalid(error, "unknown participant role");
-  if (!text_ok(p->name) || !text_ok(p->assurance))
-    return invalid(error, "participant name or assurance is not UTF-8");
-  if (p->languages != NULL && !languages_ok(p->languages))
-    return invalid(error, "participant languages are not a list of language tags");
-  if (p->id[0] == '\0')
-    nara_store_id_generate("p-", p->id);
-  else if (!nara_store_id_valid(p->id))
-    return invalid(error, "participant id too long");
-  if (p->created_at == 0)
-    p->created_at = now_s();
+  if (!nara_store_check_participant(p, error))
+    return FALSE;
   st = nara_sqlite_stmt(s,
                         "INSERT INTO participants (consultation_id, id, name, role, assurance,"
                         " removed, created_at, languages, signing)"
@@ -174,16 +107,16 @@ gboolean nara_sqlite_consultation_create(NaraStore *store, NaraStoreConsultation
   guint n = c->participants != NULL ? c->participants->len : 0;
   sqlite3_stmt *st;
 
-  if (!check_consultation(c, error))
+  if (!nara_store_check_consultation(c, error))
     return FALSE;
   if (n > NARA_STORE_MAX_PARTICIPANTS)
-    return invalid(error, "too many participants");
+    return nara_store_invalid(error, "too many participants");
   if (c->id[0] == '\0')
     nara_store_id_generate("c-", c->id);
   else if (!nara_store_id_valid(c->id))
-    return invalid(error, "consultation id too long");
+    return nara_store_invalid(error, "consultation id too long");
   if (c->created_at == 0)
-    c->created_at = now_s();
+    c->created_at = nara_store_now_s();
   if (c->updated_at == 0)
     c->updated_at = c->created_at;
   if (!nara_sqlite_begin(s, error))
@@ -198,7 +131,7 @@ gboolean nara_sqlite_consultation_create(NaraStore *store, NaraStoreConsultation
   sqlite3_bind_text(st, 2, c->title != NULL ? c->title : "", -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 3, c->starts_at);
   sqlite3_bind_int64(st, 4, c->ends_at);
-  sqlite3_bind_text(st, 5, status_names[c->status], -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 5, nara_store_status_names[c->status], -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 6, c->auto_admit);
   sqlite3_bind_int(st, 7, c->locked ? 1 : 0);
   sqlite3_bind_int64(st, 8, c->created_at);
@@ -264,7 +197,7 @@ static NaraStoreConsultation *consultation_from_row(sqlite3_stmt *st)
   c->title = nara_sqlite_column_dup(st, 1);
   c->starts_at = sqlite3_column_int64(st, 2);
   c->ends_at = sqlite3_column_int64(st, 3);
-  c->status = status_from_string((const char *)sqlite3_column_text(st, 4));
+  c->status = nara_store_status_from_name((const char *)sqlite3_column_text(st, 4));
   c->auto_admit = (guint)sqlite3_column_int64(st, 5);
   c->locked = sqlite3_column_int(st, 6) != 0;
   c->created_at = sqlite3_column_int64(st, 7);
@@ -315,8 +248,8 @@ GPtrArray *nara_sqlite_consultation_list(NaraStore *store, int status, guint lim
   sqlite3_stmt *st;
   int rc;
 
-  if (status >= 0 && !status_valid(status)) {
-    invalid(error, "unknown consultation status");
+  if (status >= 0 && !nara_store_status_valid(status)) {
+    nara_store_invalid(error, "unknown consultation status");
     return NULL;
   }
   st = nara_sqlite_stmt(s,
@@ -327,7 +260,7 @@ GPtrArray *nara_sqlite_consultation_list(NaraStore *store, int status, guint lim
   if (st == NULL)
     return NULL;
   if (status >= 0)
-    sqlite3_bind_text(st, 1, status_names[status], -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, nara_store_status_names[status], -1, SQLITE_STATIC);
   /* limit 0: no limit (SQLite reads a negative LIMIT as none). */
   sqlite3_bind_int64(st, 2, limit > 0 ? (gint64)limit : -1);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -350,7 +283,7 @@ gboolean nara_sqlite_consultation_update(NaraStore *store, const NaraStoreConsul
   NaraConsultationStatus current;
   sqlite3_stmt *st;
 
-  if (!check_consultation(c, error))
+  if (!nara_store_check_consultation(c, error))
     return FALSE;
   if (!nara_sqlite_begin(s, error))
     return FALSE;
@@ -372,10 +305,10 @@ gboolean nara_sqlite_consultation_update(NaraStore *store, const NaraStoreConsul
   sqlite3_bind_text(st, 2, c->title != NULL ? c->title : "", -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 3, c->starts_at);
   sqlite3_bind_int64(st, 4, c->ends_at);
-  sqlite3_bind_text(st, 5, status_names[c->status], -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 5, nara_store_status_names[c->status], -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 6, c->auto_admit);
   sqlite3_bind_int(st, 7, c->locked ? 1 : 0);
-  sqlite3_bind_int64(st, 8, now_s());
+  sqlite3_bind_int64(st, 8, nara_store_now_s());
   if (!nara_sqlite_step_done(s, st, "updating a consultation", NULL, error))
     goto fail;
   return nara_sqlite_commit(s, error);
@@ -477,9 +410,9 @@ gboolean nara_sqlite_apikey_add(NaraStore *store, const NaraStoreApiKey *key, co
   sqlite3_stmt *st;
 
   if (!nara_store_id_valid(key->id))
-    return invalid(error, "bad API key id");
-  if (!text_ok(key->label) || !text_ok(key->scopes))
-    return invalid(error, "label or scopes are not UTF-8");
+    return nara_store_invalid(error, "bad API key id");
+  if (!nara_store_text_ok(key->label) || !nara_store_text_ok(key->scopes))
+    return nara_store_invalid(error, "label or scopes are not UTF-8");
   st = nara_sqlite_stmt(s,
                         "INSERT INTO api_keys (id, hash, label, created_at, scopes, expires_at)"
                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -490,7 +423,7 @@ gboolean nara_sqlite_apikey_add(NaraStore *store, const NaraStoreApiKey *key, co
   sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
   if (key->label != NULL)
     sqlite3_bind_text(st, 3, key->label, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 4, now_s());
+  sqlite3_bind_int64(st, 4, nara_store_now_s());
   sqlite3_bind_text(st, 5, key->scopes ? key->scopes : "", -1, SQLITE_STATIC);
   if (key->expires_at > 0)
     sqlite3_bind_int64(st, 6, key->expires_at);
@@ -566,7 +499,7 @@ gboolean nara_sqlite_apikey_revoke(NaraStore *store, const char *key_id, GError 
   if (st == NULL)
     return FALSE;
   sqlite3_bind_text(st, 1, key_id, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 2, now_s());
+  sqlite3_bind_int64(st, 2, nara_store_now_s());
   if (!nara_sqlite_step_done(s, st, "revoking an API key", NULL, error))
     return FALSE;
   if (sqlite3_changes(s->db) == 1)

@@ -164,6 +164,21 @@ void nara_store_thread_flush(NaraStore *store);
 /* Finishes the queued jobs, runs their callbacks, ends the thread. */
 void nara_store_thread_stop(NaraStore *store);
 
+/* record_check.c: what both backends check before they write, and the
+ * statuses' names in their tables. */
+#define NARA_STORE_N_STATUSES 3
+extern const char *const nara_store_status_names[NARA_STORE_N_STATUSES];
+gboolean nara_store_status_valid(int status);
+NaraConsultationStatus nara_store_status_from_name(const char *s);
+gint64 nara_store_now_s(void);
+/* Sets a NARA_STORE_ERROR_INVALID error saying what; FALSE. */
+gboolean nara_store_invalid(GError **error, const char *what);
+/* NULL or UTF-8. */
+gboolean nara_store_text_ok(const char *s);
+gboolean nara_store_check_consultation(const NaraStoreConsultation *c, GError **error);
+/* Checks p and fills in its id (if empty) and created_at (if 0). */
+gboolean nara_store_check_participant(NaraStoreParticipant *p, GError **error);
+
 /* ids.c: writes prefix + 16 base64url characters from RAND_bytes into out. */
 void nara_store_id_generate(const char *prefix, char out[NARA_STORE_ID_LEN]);
 /* TRUE if id is a non-empty NUL-terminated string that fits the id field. */
