@@ -7,43 +7,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  armClickTimer,
-  browserMissing,
-  launchBrowser,
-  msToFirstFrame,
-  newPage,
-  openJoinScreen,
-  randomRoom,
-  tileOf,
-  transportInfo,
-  waitForMedia,
-} from './lib/browser.mjs';
+import { armClickTimer, browserMissing, launchBrowser, msToFirstFrame, newPage, openJoinScreen, randomRoom, redNegotiated, tileOf, transportInfo, waitForMedia } from './lib/browser.mjs';
 import { startNara } from './lib/server.mjs';
-
-/**
- * RED for Opus (RFC 2198) as negotiated on a page: whether Nara's publish
- * answer lists red/48000/2 first on an audio m-line (so Chromium sends RED:
- * its stats still name the Opus inside), and on how many audio m-lines the
- * page's subscribe answer kept it.
- * @param {import('playwright-core').Page} page
- * @returns {Promise<{publishRed: boolean, subscribeRed: number}>}
- */
-function redNegotiated(page) {
-  return page.evaluate(() => {
-    const w = /** @type {any} */ (window);
-    /** @param {string} sdp @returns {string[][]} the audio sections' lines */
-    const audio = (sdp) => sdp.split(/\r\n(?=m=)/).filter((m) => m.startsWith('m=audio')).map((m) => m.split('\r\n'));
-    /** @param {string[]} lines @param {string} pt */
-    const isRed = (lines, pt) => lines.some((l) => l.startsWith(`a=rtpmap:${pt} red/48000/2`));
-    const pub = audio(w.nara?.publishPc?.currentRemoteDescription?.sdp ?? '');
-    const sub = audio(w.nara?.subscribePc?.currentLocalDescription?.sdp ?? '');
-    return {
-      publishRed: pub.length > 0 && pub.every((lines) => isRed(lines, lines[0].split(' ')[3])),
-      subscribeRed: sub.filter((lines) => lines.some((l) => / red\/48000\/2/.test(l))).length,
-    };
-  });
-}
 
 const skip = browserMissing();
 /** @type {Awaited<ReturnType<typeof startNara>> | undefined} */

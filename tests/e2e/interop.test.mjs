@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { after, before, test } from 'node:test';
-import { browserMissing, joinRoom, launchBrowser, newPage, randomRoom, waitForMedia } from './lib/browser.mjs';
+import { browserMissing, joinRoom, launchBrowser, newPage, randomRoom, redNegotiated, waitForMedia } from './lib/browser.mjs';
 import { REPO_ROOT, startNara } from './lib/server.mjs';
 
 const PYTHON = process.env.NARA_INTEROP_PYTHON || '/usr/bin/python3';
@@ -19,30 +19,6 @@ const CLIENT = path.join(REPO_ROOT, 'tests/interop/aiortc_client.py');
 function aiortcMissing() {
   const r = spawnSync(PYTHON, ['-c', 'import aiortc, websockets, av'], { stdio: 'ignore' });
   return r.status === 0 ? null : `${PYTHON} cannot import aiortc, websockets and av (python3-aiortc, python3-websockets)`;
-}
-
-/**
- * RED for Opus (RFC 2198) as negotiated on a page: whether Nara's publish
- * answer lists red/48000/2 first on an audio m-line (so Chromium sends RED:
- * its stats still name the Opus inside), and on how many audio m-lines the
- * page's subscribe answer kept it.
- * @param {import('playwright-core').Page} page
- * @returns {Promise<{publishRed: boolean, subscribeRed: number}>}
- */
-function redNegotiated(page) {
-  return page.evaluate(() => {
-    const w = /** @type {any} */ (window);
-    /** @param {string} sdp @returns {string[][]} the audio sections' lines */
-    const audio = (sdp) => sdp.split(/\r\n(?=m=)/).filter((m) => m.startsWith('m=audio')).map((m) => m.split('\r\n'));
-    /** @param {string[]} lines @param {string} pt */
-    const isRed = (lines, pt) => lines.some((l) => l.startsWith(`a=rtpmap:${pt} red/48000/2`));
-    const pub = audio(w.nara?.publishPc?.currentRemoteDescription?.sdp ?? '');
-    const sub = audio(w.nara?.subscribePc?.currentLocalDescription?.sdp ?? '');
-    return {
-      publishRed: pub.length > 0 && pub.every((lines) => isRed(lines, lines[0].split(' ')[3])),
-      subscribeRed: sub.filter((lines) => lines.some((l) => / red\/48000\/2/.test(l))).length,
-    };
-  });
 }
 
 const skip = browserMissing() ?? aiortcMissing();
