@@ -92,6 +92,19 @@ static gboolean insert_participant(NaraPgStore *s, NaraStoreParticipant *p, GErr
                       error);
 }
 
+/* $1-$7: the consultation's columns up to locked, as both create and
+ * update write them. */
+static void bind_consultation(NaraPgParams *q, const NaraStoreConsultation *c)
+{
+  nara_pg_text(q, c->id);
+  nara_pg_text(q, c->title != NULL ? c->title : "");
+  nara_pg_int(q, c->starts_at);
+  nara_pg_int(q, c->ends_at);
+  nara_pg_text(q, nara_store_status_names[c->status]);
+  nara_pg_int(q, c->auto_admit);
+  nara_pg_bool(q, c->locked);
+}
+
 gboolean nara_pg_consultation_create(NaraStore *store, NaraStoreConsultation *c, GError **error)
 {
   NaraPgStore *s = NARA_PG(store);
@@ -112,13 +125,7 @@ gboolean nara_pg_consultation_create(NaraStore *store, NaraStoreConsultation *c,
     c->updated_at = c->created_at;
   if (!nara_pg_begin(s, error))
     return FALSE;
-  nara_pg_text(&q, c->id);
-  nara_pg_text(&q, c->title != NULL ? c->title : "");
-  nara_pg_int(&q, c->starts_at);
-  nara_pg_int(&q, c->ends_at);
-  nara_pg_text(&q, nara_store_status_names[c->status]);
-  nara_pg_int(&q, c->auto_admit);
-  nara_pg_bool(&q, c->locked);
+  bind_consultation(&q, c);
   nara_pg_int(&q, c->created_at);
   nara_pg_int(&q, c->updated_at);
   if (!nara_pg_exec(s,
@@ -264,13 +271,7 @@ static gboolean update_row(NaraPgStore *s, const NaraStoreConsultation *c, GErro
                 "a cancelled consultation cannot be changed");
     return FALSE;
   }
-  nara_pg_text(&q, c->id);
-  nara_pg_text(&q, c->title != NULL ? c->title : "");
-  nara_pg_int(&q, c->starts_at);
-  nara_pg_int(&q, c->ends_at);
-  nara_pg_text(&q, nara_store_status_names[c->status]);
-  nara_pg_int(&q, c->auto_admit);
-  nara_pg_bool(&q, c->locked);
+  bind_consultation(&q, c);
   nara_pg_int(&q, nara_store_now_s());
   return nara_pg_exec(s,
                       "UPDATE consultations SET title = $2, starts_at = $3, ends_at = $4,"
