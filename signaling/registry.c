@@ -20,6 +20,7 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <string.h>
+#include <sys/un.h>
 
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 5000
@@ -546,6 +547,14 @@ static gboolean parse_address(NaraRegistry *reg, const char *address, GError **e
   guint64 port = 0;
 
   if (g_str_has_prefix(address, "unix:") && address[5] == '/') {
+    /* A longer path would be cut by connect() and reach some other file,
+       or nothing, with an error that names neither. */
+    if (strlen(address + 5) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                  "cluster.redis '%s': a unix socket path must be shorter than %zu bytes",
+                  address, sizeof(((struct sockaddr_un *)0)->sun_path));
+      return FALSE;
+    }
     reg->unix_path = g_strdup(address + 5);
     return TRUE;
   }

@@ -2,14 +2,17 @@
 aiortc participant that follows `redirect` (docs/protocol.md, "Many
 nodes: redirect"). Used by test_cluster.py; not a test itself.
 
-Redis listens on a unix socket in the test's directory only (no TCP port,
-nothing saved); PostgreSQL comes from tests/pg/with-postgres.sh. Every
+Redis listens on a unix socket only (no TCP port, nothing saved), in a
+short directory of its own under the temporary directory: a socket path
+must fit in 108 bytes, and a build tree's test directory can be longer; PostgreSQL comes from tests/pg/with-postgres.sh. Every
 process started here is stopped by stop(); every wait is bounded.
 """
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 
 import websockets
@@ -30,12 +33,14 @@ def wait_for(predicate, timeout, what):
 
 
 class Redis:
-    """redis-server on DIR/redis.sock: no TCP, no persistence."""
+    """redis-server on a unix socket only: no TCP, no persistence; its log
+    in DIRECTORY. Give sock to start again on a stopped one's socket."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, sock=None):
         self.dir = directory
-        self.sock = os.path.join(directory, "redis.sock")
-        self.log = open(os.path.join(directory, "redis.log"), "w")
+        self.sock_dir = os.path.dirname(sock) if sock else tempfile.mkdtemp(prefix="nara-redis-")
+        self.sock = sock or os.path.join(self.sock_dir, "redis.sock")
+        self.log = open(os.path.join(directory, "redis.log"), "a")
         self.proc = subprocess.Popen(
             ["redis-server", "--port", "0", "--unixsocket", self.sock, "--unixsocketperm", "700",
              "--save", "", "--appendonly", "no", "--dir", directory],
@@ -80,7 +85,7 @@ class Redis:
             return None if n < 0 else [self._read(f) for _ in range(n)]
         raise RuntimeError(f"RESP: {line!r}")
 
-    def stop(self):
+    def stop(self, keep_socket_dir=False):
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -88,7 +93,10 @@ class Redis:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.log.close()
+        if not self.log.closed:
+            self.log.close()
+        if not keep_socket_dir:
+            shutil.rmtree(self.sock_dir, ignore_errors=True)
 
 
 class ClusterPeer(Peer):

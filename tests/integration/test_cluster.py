@@ -25,6 +25,7 @@ import asyncio
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 
@@ -228,7 +229,7 @@ async def test_registry_outage(binary, test_dir):
         await host.expect("waiting-list")
         assert node.metrics()["nara_owned_rooms"] == 1
 
-        redis.stop()
+        redis.stop(keep_socket_dir=True)
         await until(lambda: node.get("/readyz")[0] == 503, 15, "/readyz 503 without Redis")
         assert b"registry-unreachable" in node.get("/readyz")[2]
         assert node.metrics()["nara_registry_up"] == 0
@@ -240,7 +241,7 @@ async def test_registry_outage(binary, test_dir):
             node, books[1]["participants"][0]["link"], books[1]["id"])})
         await other.expect_error("cluster-unavailable", i)
 
-        redis = Redis(test_dir)  # the same socket path
+        redis = Redis(test_dir, sock=redis.sock)  # the same socket path
         await until(lambda: node.get("/readyz")[0] == 200, 20, "/readyz 200 with Redis back")
         assert node.metrics()["nara_registry_up"] == 1
         # The live room's lease is taken back at the next tick.
@@ -251,6 +252,19 @@ async def test_registry_outage(binary, test_dir):
             await c.close()
         node.stop()
         redis.stop()
+
+
+async def test_socket_path_too_long(binary, test_dir):
+    """A unix socket path that connect() would cut is refused at start-up
+    with the setting named, not failed on later as an unreachable Redis."""
+    path = "/" + "r" * 120 + "/redis.sock"
+    p = subprocess.run([binary, "--listen", f"127.0.0.1:{harness.free_port()}",
+                        "--state-dir", os.path.join(test_dir, "long"),
+                        "--set", "media.ice_addresses=127.0.0.1",
+                        "--set", f"cluster.redis=unix:{path}", "--set", "cluster.node_id=x"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0 and "cluster.redis" in p.stderr and "shorter than" in p.stderr, \
+        (p.returncode, p.stderr[-400:])
 
 
 async def until(predicate, timeout, what):
@@ -265,7 +279,7 @@ if __name__ == "__main__":
     # drain on a loaded machine need more, and every wait inside is bounded.
     os.makedirs(sys.argv[2], exist_ok=True)
     failed = 0
-    for test in (test_failover_and_drain, test_registry_outage):
+    for test in (test_failover_and_drain, test_registry_outage, test_socket_path_too_long):
         test_dir = harness.tempfile.mkdtemp(prefix=test.__name__ + "-", dir=sys.argv[2])
         try:
             if harness.use_postgresql(test.__name__):
