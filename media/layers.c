@@ -3,9 +3,10 @@
  * Owns the policy of what each subscriber receives of each video: the
  * smallest layer that fills its tile, within its downlink estimate, with
  * audio kept out of the budget and signing participants served first;
- * when not even the lowest layer fits, the video pauses. room.c applies
- * the choice (switching at the target layer's next keyframe). Pure
- * functions; run on the media workers.
+ * when the lowest layer does not fit, fewer of its frames (VP8 temporal
+ * layers), and when not even those fit, the video pauses. room.c applies
+ * the choice (switching at the target layer's next keyframe, thinning
+ * frames at once, numbering.c). Pure functions; run on the media workers.
  */
 #include "layers.h"
 
@@ -49,6 +50,23 @@ static gboolean vp8_keyframe(const guint8 *p, gsize len, guint16 *width, guint16
     *height = (guint16)((f[8] | (f[9] << 8)) & 0x3fff);
   }
   return TRUE;
+}
+
+gint nara_layers_temporal(const char *codec, const guint8 *p, gsize len, gboolean *frame_start)
+{
+  *frame_start = FALSE;
+  /* X, then T in the extension byte; the TID byte follows I's and L's. */
+  if (len < 3 || !(p[0] & 0x80) || !(p[1] & 0x20) || g_ascii_strcasecmp(codec, "VP8") != 0)
+    return -1;
+  gsize i = 2;
+  if (p[1] & 0x80)
+    i += (p[2] & 0x80) ? 2 : 1;
+  if (p[1] & 0x40)
+    i++;
+  if (i >= len)
+    return -1;
+  *frame_start = (p[0] & 0x10) && (p[0] & 0x07) == 0;
+  return p[i] >> 6;
 }
 
 static gboolean h264_key_nal(guint8 type)
@@ -114,12 +132,37 @@ static gint size_cap(const NaraLayerChoice *c)
   return (gint)c->n_layers - 1;
 }
 
-/* What taking layer i costs: a quarter more than its rate unless it is the
- * layer already sent (hysteresis against flapping). */
-static guint64 cost(const NaraLayerChoice *c, gint i)
+/* Temporal limit t as the layer has it: every frame when t reaches its
+ * top layer or it has none. */
+static guint8 norm_tmax(const NaraLayerInfo *l, guint8 t)
 {
-  guint64 rate = c->layers[i].bitrate_bps;
-  return i == c->current ? rate : rate + rate / 4;
+  return l->n_temporal < 2 || t >= l->n_temporal - 1 ? NARA_TEMPORAL_ALL : t;
+}
+
+/* What layer i costs up to temporal layer t. */
+static guint64 rate_at(const NaraLayerChoice *c, gint i, guint8 t)
+{
+  const NaraLayerInfo *l = &c->layers[i];
+  t = norm_tmax(l, t);
+  return t == NARA_TEMPORAL_ALL ? l->bitrate_bps : l->temporal_bps[t];
+}
+
+/* What taking layer i at temporal limit t costs: a quarter more than its
+ * rate when it is more than what is sent now (hysteresis against
+ * flapping); staying or stepping down costs the rate alone. */
+static guint64 cost(const NaraLayerChoice *c, gint i, guint8 t)
+{
+  guint64 rate = rate_at(c, i, t);
+  gboolean up = i > c->current
+                || (i == c->current
+                    && norm_tmax(&c->layers[i], t) > norm_tmax(&c->layers[i], c->current_tmax));
+  return up ? rate + rate / 4 : rate;
+}
+
+/* The fewest frames a layer can be thinned to. */
+static guint8 min_tmax(const NaraLayerInfo *l)
+{
+  return l->n_temporal < 2 ? NARA_TEMPORAL_ALL : 0;
 }
 
 static gint lowest_active(const NaraLayerChoice *c)
@@ -147,6 +190,7 @@ void nara_layers_choose(NaraLayerChoice *videos, guint n, guint64 budget)
   for (guint i = 0; i < n; i++) {
     NaraLayerChoice *c = &videos[i];
     c->chosen = -1;
+    c->chosen_tmax = NARA_TEMPORAL_ALL;
     c->state = NARA_LAYER_PAUSED_HIDDEN;
     if (c->view_known && (c->view_width == 0 || c->view_height == 0))
       continue;
@@ -159,31 +203,59 @@ void nara_layers_choose(NaraLayerChoice *videos, guint n, guint64 budget)
       order[k] = order[k - 1];
     order[k] = i;
   }
-  /* Every visible video its lowest layer, while the budget lasts. */
+  /* Every visible video its lowest layer, at its fewest frames, while the
+   * budget lasts. */
   for (guint k = 0; k < n_order; k++) {
     NaraLayerChoice *c = &videos[order[k]];
     gint low = lowest_active(c);
-    guint64 rate = c->layers[low].bitrate_bps;
+    guint8 t = min_tmax(&c->layers[low]);
+    guint64 rate = rate_at(c, low, t);
     guint64 need = c->was_paused ? rate + rate / 2 : rate;
     if (need > budget)
       continue;
-    budget -= c->layers[low].bitrate_bps;
+    budget -= rate;
     c->chosen = low;
+    c->chosen_tmax = t;
     c->state = NARA_LAYER_SENDING;
   }
-  /* Then up, each as far as its tile needs and the rest allows. */
+  /* Then up, each as far as its tile needs and the rest allows: its frame
+   * rate first, then its size. */
   for (guint k = 0; k < n_order; k++) {
     NaraLayerChoice *c = &videos[order[k]];
     if (c->chosen < 0)
       continue;
     gint cap = size_cap(c);
-    guint64 have = budget + c->layers[c->chosen].bitrate_bps;
-    for (gint i = cap; i > c->chosen; i--) {
-      if (!c->layers[i].active || cost(c, i) > have)
-        continue;
-      c->chosen = i;
-      break;
+    guint64 have = budget + rate_at(c, c->chosen, c->chosen_tmax);
+    const NaraLayerInfo *low = &c->layers[c->chosen];
+    /* From every frame down to one layer above the present limit; a video
+     * that starts has nothing to flap from, and takes what fits. */
+    gboolean fresh = c->current < 0 && !c->was_paused;
+    for (gint t = low->n_temporal - 1;
+         norm_tmax(low, c->chosen_tmax) != NARA_TEMPORAL_ALL && t > (gint)c->chosen_tmax; t--)
+      if ((fresh ? rate_at(c, c->chosen, (guint8)t) : cost(c, c->chosen, (guint8)t)) <= have) {
+        c->chosen_tmax = norm_tmax(low, (guint8)t);
+        break;
+      }
+    if (norm_tmax(low, c->chosen_tmax) == NARA_TEMPORAL_ALL) {
+      c->chosen_tmax = NARA_TEMPORAL_ALL;
+      for (gint i = cap; i > c->chosen; i--) {
+        const NaraLayerInfo *l = &c->layers[i];
+        if (!l->active)
+          continue;
+        if (cost(c, i, NARA_TEMPORAL_ALL) <= have) {
+          c->chosen = i;
+          break;
+        }
+        /* The tile's own size at half the frames rather than a smaller
+         * layer stretched over it; signing keeps its frames. */
+        guint8 half = l->n_temporal >= 2 ? (guint8)(l->n_temporal - 2) : NARA_TEMPORAL_ALL;
+        if (i == cap && !c->signing && half != NARA_TEMPORAL_ALL && cost(c, i, half) <= have) {
+          c->chosen = i;
+          c->chosen_tmax = half;
+          break;
+        }
+      }
     }
-    budget = have - c->layers[c->chosen].bitrate_bps;
+    budget = have - rate_at(c, c->chosen, c->chosen_tmax);
   }
 }

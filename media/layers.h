@@ -29,11 +29,26 @@ G_BEGIN_DECLS
 gboolean nara_layers_keyframe(const char *codec, const guint8 *payload, gsize len, guint16 *width,
                               guint16 *height);
 
+/* VP8's TID has two bits. */
+#define NARA_TEMPORAL_MAX 4
+/* A subscriber's temporal limit when it takes every frame. */
+#define NARA_TEMPORAL_ALL 0xff
+
+/* The temporal layer of a video packet (VP8 with the T bit, RFC 7741
+ * §4.2), -1 when it carries none; *frame_start tells whether the packet
+ * starts a frame (S bit and partition 0). */
+gint nara_layers_temporal(const char *codec, const guint8 *payload, gsize len,
+                          gboolean *frame_start);
+
 /* One layer as the chooser sees it, smallest first. */
 typedef struct {
   guint16 width, height; /* 0: not seen yet */
   guint32 bitrate_bps;   /* measured, or a guess before any was */
   gboolean active;       /* packets came lately */
+  /* Temporal layers: 0 or 1 when it has none; else the rate of frames of
+   * layers 0..t together, temporal_bps[n_temporal - 1] == bitrate_bps. */
+  guint8 n_temporal;
+  guint32 temporal_bps[NARA_TEMPORAL_MAX];
 } NaraLayerInfo;
 
 typedef enum {
@@ -50,18 +65,24 @@ typedef struct {
   gboolean view_known;             /* FALSE: the client never said; no size limit */
   gboolean signing;                /* the publisher signs: frame rate before resolution */
   gint current;                    /* the layer now forwarded, -1 if none */
+  guint8 current_tmax;             /* its temporal limit (NARA_TEMPORAL_ALL: none) */
   gboolean was_paused;             /* paused for bandwidth: resuming needs room to spare */
   /* Out */
-  gint chosen; /* layer index, -1 when paused */
+  gint chosen;        /* layer index, -1 when paused */
+  guint8 chosen_tmax; /* the highest temporal layer sent, or NARA_TEMPORAL_ALL */
   NaraLayerState state;
 } NaraLayerChoice;
 
 /* Chooses for all of one subscriber's videos at once, so that their sum
  * fits video_budget_bps (the estimate minus audio): first every visible
- * video its lowest layer (signing ones first, then the largest tiles), the
- * rest paused; then each, in the same order, steps up to the largest layer
- * its tile needs that still fits. Stepping up (and resuming) asks for a
- * quarter more room than staying, so a layer does not flap. */
+ * video its lowest layer (signing ones first, then the largest tiles), at
+ * a lower frame rate (fewer temporal layers) where the full one does not
+ * fit, the rest paused; then each, in the same order, steps up: to its
+ * full frame rate first, then to the largest layer its tile needs that
+ * still fits. Where only the tile's own layer at half its frame rate fits,
+ * a video that does not sign gets that rather than a blurred smaller
+ * layer (signing keeps its frame rate instead). Stepping up (and resuming)
+ * asks for a quarter more room than staying, so a layer does not flap. */
 void nara_layers_choose(NaraLayerChoice *videos, guint n, guint64 video_budget_bps);
 
 G_END_DECLS

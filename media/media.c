@@ -167,6 +167,7 @@ void nara_media_get_stats(NaraMedia *media, NaraMediaStats *stats)
     stats->keyframe_requests_received
         += atomic_load_explicit(&w->keyframe_requests_received, memory_order_relaxed);
     stats->layer_switches += atomic_load_explicit(&w->layer_switches, memory_order_relaxed);
+    stats->temporal_dropped += atomic_load_explicit(&w->temporal_dropped, memory_order_relaxed);
     stats->lost_upstream += atomic_load_explicit(&w->lost_upstream, memory_order_relaxed);
     stats->lost_downstream += atomic_load_explicit(&w->lost_downstream, memory_order_relaxed);
     for (guint b = 0; b <= NARA_RTT_N_BUCKETS; b++)

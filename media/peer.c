@@ -640,6 +640,7 @@ static void subscribe_make_offer(NaraPeerCore *core)
     slot->last_sent_us = 0; /* a new stream: its numbering starts afresh */
     slot->seq_delta = 0;
     slot->ts_delta = 0;
+    nara_numbering_reset(slot);
     slot->told_paused = FALSE;
     slot->rtx_ssrc = 0;
     if (slot->kind == NARA_TRACK_VIDEO) {

@@ -119,7 +119,9 @@ void nara_room_core_route(NaraRoomCore *room, NaraSubSlot *slot)
   slot->estimate_bps = REMB_BITRATE;
   slot->estimate_us = 0;
   slot->track = track;
-  slot->src = slot->want = slot->prev = NULL;
+  slot->src = slot->want = NULL;
+  slot->tmax = slot->tmax_want = NARA_TEMPORAL_ALL;
+  nara_numbering_reset(slot);
   slot->state = NARA_LAYER_SENDING;
   g_ptr_array_add(track->outputs, slot);
   /* Picks the layer and asks for its keyframe. */
@@ -150,7 +152,7 @@ void nara_room_core_unroute(NaraSubSlot *slot)
     return;
   g_ptr_array_remove_fast(slot->track->outputs, slot);
   slot->track = NULL;
-  slot->src = slot->want = slot->prev = NULL;
+  slot->src = slot->want = NULL;
 }
 
 void nara_room_core_track_added(NaraRoomCore *room, NaraPubTrack *track)
@@ -418,17 +420,14 @@ static void put_seq_ts(guint8 *out, guint16 seq, guint32 ts)
 static void switch_layer(NaraSubSlot *slot, NaraPubTrack *layer, const NaraRtpHeader *h, gint64 now)
 {
   if (slot->last_sent_us) {
-    slot->prev = slot->src;
-    slot->prev_seq_delta = slot->seq_delta;
-    slot->prev_ts_delta = slot->ts_delta;
-    slot->switch_seq = (guint16)(slot->last_seq + 1);
     guint64 elapsed
         = (guint64)MAX(now - slot->last_sent_us, 0) * layer->codec.clock_rate / G_USEC_PER_SEC;
-    slot->seq_delta = (guint16)(slot->switch_seq - h->seq);
+    slot->seq_delta = (guint16)(slot->last_seq + 1 - h->seq);
     slot->ts_delta = slot->last_ts + (guint32)MAX(elapsed, 1) - h->timestamp;
     nara_worker_count(&layer->publisher->room->worker->layer_switches, 1);
   }
   slot->src = layer;
+  nara_numbering_switched(slot, h);
 }
 
 /* The subscriber's own transport-wide sequence number, in place of the
@@ -490,6 +489,14 @@ static void publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
   gboolean key = track->info.kind == NARA_TRACK_AUDIO || group->n_layers == 1
                  || nara_layers_keyframe(track->codec.name, data + h.header_len, h.payload_len,
                                          &track->width, &track->height);
+  gboolean frame_start = FALSE;
+  gint tid = track->info.kind == NARA_TRACK_VIDEO ? nara_layers_temporal(
+                 track->codec.name, data + h.header_len, h.payload_len, &frame_start)
+                                                  : -1;
+  if (tid >= 0) {
+    track->tid_octets[tid] += len;
+    track->n_temporal = (guint8)MAX(track->n_temporal, tid + 1);
+  }
   if (!pub->forward[track->info.kind])
     return;
   /* Opus in RED (RFC 2198): as it is to subscribers that took RED, the
@@ -505,6 +512,11 @@ static void publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
     }
     if (!nara_peer_core_can_send(sub))
       continue;
+    guint16 seq;
+    if (!nara_numbering_number(slot, &h, tid, frame_start, &seq)) {
+      nara_worker_count(&worker->temporal_dropped, tid > slot->tmax);
+      continue;
+    }
     /* Built straight into the transport's send batch where it has one
      * (ICE-lite: sent with the rest of this receive batch), else in tx. */
     gsize out_len = len;
@@ -524,7 +536,6 @@ static void publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
     if (red && slot->red_pt)
       out[1] = (guint8)((out[1] & 0x80) | slot->red_pt);
     gsize payload = out_len - h.header_len;
-    guint16 seq = (guint16)(h.seq + slot->seq_delta);
     guint32 ts = h.timestamp + slot->ts_delta;
     put_seq_ts(out, seq, ts);
     if ((gint16)(seq - slot->last_seq) > 0 || !slot->last_sent_us) {
@@ -592,13 +603,12 @@ static void retransmit(SubRtcp *ctx, NaraSubSlot *slot, guint16 out_seq)
   NaraPeerCore *sub = ctx->sub;
   NaraWorker *worker = sub->room->worker;
   /* Back to the layer and number it was sent as. */
-  gboolean before_switch = slot->prev && (gint16)(out_seq - slot->switch_seq) < 0;
-  NaraPubTrack *track = before_switch ? slot->prev : slot->src;
-  guint16 seq_delta = before_switch ? slot->prev_seq_delta : slot->seq_delta;
-  guint32 ts_delta = before_switch ? slot->prev_ts_delta : slot->ts_delta;
+  const NaraSeqSpan *span = nara_numbering_lookup(slot, out_seq);
+  NaraPubTrack *track = span ? span->src : NULL;
   if (!track || !track->ring)
     return;
-  guint16 seq = (guint16)(out_seq - seq_delta);
+  guint32 ts_delta = span->ts_delta;
+  guint16 seq = (guint16)(out_seq - span->seq_delta);
   guint32 ext = nara_recv_stats_extend(&track->stats, seq);
   gsize len;
   const guint8 *pkt = nara_rtp_ring_get(track->ring, ext, &len);
@@ -610,9 +620,16 @@ static void retransmit(SubRtcp *ctx, NaraSubSlot *slot, guint16 out_seq)
     }
     return;
   }
+  /* A frame of a temporal layer the slot does not take stays unsent: its
+   * number came free when an unseen packet was not counted. */
+  NaraRtpHeader oh;
+  gboolean frame_start;
+  if (slot->tmax != NARA_TEMPORAL_ALL && nara_rtp_parse(pkt, len, &oh)
+      && nara_layers_temporal(track->codec.name, pkt + oh.header_len, oh.payload_len, &frame_start)
+             > (gint)slot->tmax)
+    return;
   guint8 *out = nara_transport_batch_buffer(sub->transport, worker->tx);
   gsize out_len;
-  NaraRtpHeader oh;
   guint32 ts = rd_ts(pkt) + ts_delta;
   if (slot->rtx_pt) {
     out_len = nara_rtx_wrap(out, NARA_WORKER_MTU, pkt, len, &slot->rewrite, slot->rtx_pt,

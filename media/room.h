@@ -55,9 +55,35 @@ struct _NaraPubTrack {
   guint16 width, height;                /* from the last VP8 keyframe, 0 until one */
   guint64 octets;                       /* since the last tick */
   guint32 bitrate_bps;                  /* measured, smoothed */
-  gint32 lost_reported;                 /* cumulative loss in the last RR, for /metrics */
+  /* Temporal layers (VP8's TID): how many were seen, and each one's share
+   * of the octets since the last tick and smoothed, as bit/s. */
+  guint8 n_temporal;
+  guint64 tid_octets[NARA_TEMPORAL_MAX];
+  guint32 tid_bps[NARA_TEMPORAL_MAX];
+  gint32 lost_reported; /* cumulative loss in the last RR, for /metrics */
   gint64 last_packet_us;
 };
+
+/* A run of a slot's output sequence numbers with one mapping to its
+ * source: out = in + seq_delta from from_in on. */
+typedef struct {
+  NaraPubTrack *src;
+  guint16 from_in, seq_delta;
+  guint32 ts_delta;
+} NaraSeqSpan;
+
+/* About 12 s of spans at a 5 frames/s base layer; a NACK is older than
+ * the ring (repair.h) long before. */
+#define NARA_SEQ_SPANS 64
+
+typedef struct {
+  NaraSeqSpan span[NARA_SEQ_SPANS];
+  guint8 head, n;   /* newest at head */
+  guint16 last_in;  /* of src, the newest numbered or dropped */
+  gboolean started; /* last_in is set */
+  gboolean dropped; /* a frame was dropped since the last packet sent */
+  guint16 drop_end; /* after the last dropped packet */
+} NaraSeqNumbering;
 
 /* One m-line of a subscribe peer; the packet path reads the first two
  * fields (and rewrite's ext_map only for extensions a packet carries). */
@@ -84,12 +110,16 @@ struct _NaraSubSlot {
   gint64 estimate_us;                /* when it last rose */
   /* Layers: src is forwarded now (NULL: nothing), want is where the slot
    * goes at want's next keyframe (NULL: paused). Sequence numbers and
-   * timestamps run on across switches: out = in + delta; NACKs for what
-   * was sent before the last switch (below switch_seq) map to prev. */
-  NaraPubTrack *src, *want, *prev;
-  guint16 seq_delta, prev_seq_delta, switch_seq, last_seq;
-  guint32 ts_delta, prev_ts_delta, last_ts;
+   * timestamps run on across switches and dropped frames: out = in +
+   * delta, and spans (numbering.c) remember each delta for NACKs. */
+  NaraPubTrack *src, *want;
+  guint16 seq_delta, last_seq;
+  guint32 ts_delta, last_ts;
   gint64 last_sent_us; /* 0: nothing sent yet on this SSRC */
+  /* Temporal layers (VP8): frames above tmax are not sent; tmax follows
+   * tmax_want at a frame's start, upwards only at a base-layer frame. */
+  guint8 tmax, tmax_want;
+  NaraSeqNumbering numbering;
   NaraLayerState state;
   gboolean told_paused; /* the control thread was told it is paused */
   /* Opus in RED (RFC 2198): the answer accepted RED, so it is forwarded as
@@ -162,6 +192,18 @@ gboolean nara_room_core_subscriber_rtcp(NaraPeerCore *subscriber, guint8 *data, 
 void nara_room_core_request_keyframe(NaraPubTrack *track, gboolean force);
 /* A keyframe for what a slot is about to show (its wanted layer). */
 void nara_room_core_slot_keyframe(NaraSubSlot *slot, gboolean force);
+
+/* numbering.c: a slot's output sequence numbers (room.c, packet path).
+ * number() gives out's number for in from src, or FALSE when in is not sent
+ * (a frame above the slot's temporal layer, or too late to place); tid is
+ * the packet's temporal layer, -1 if it has none, frame_start whether it
+ * starts a frame. started() goes over to a new source from in on. lookup()
+ * finds what an output number was sent from, for a NACK. */
+gboolean nara_numbering_number(NaraSubSlot *slot, const NaraRtpHeader *in, gint tid,
+                               gboolean frame_start, guint16 *out);
+void nara_numbering_switched(NaraSubSlot *slot, const NaraRtpHeader *in);
+const NaraSeqSpan *nara_numbering_lookup(const NaraSubSlot *slot, guint16 out_seq);
+void nara_numbering_reset(NaraSubSlot *slot);
 
 /* simulcast.c: the group's layers on a publish peer, choosing a
  * subscriber's layers (on view changes, routes and the tick) and each

@@ -5,9 +5,11 @@
  * bitrate, and applying the layer chooser (layers.c) to a subscriber: its
  * downlink estimate minus its audio is the budget, the sizes its client
  * shows each video at cap the layers, and the choice becomes each slot's
- * wanted layer, which the packet path (room.c) switches to at that layer's
- * next keyframe. A video that pauses or resumes for bandwidth is told to
- * the control thread from the once-a-second tick. Runs on the room's worker.
+ * wanted layer and temporal limit, which the packet path (room.c) switches
+ * to at that layer's next keyframe (the limit at a frame's start). Each
+ * layer's temporal layers' shares of its rate are measured here too. A video that pauses or resumes
+ * for bandwidth is told to the control thread from the once-a-second tick. Runs on the room's
+ * worker.
  */
 #include "room.h"
 
@@ -86,6 +88,11 @@ void nara_simulcast_tick_publisher(NaraPeerCore *pub)
        * not make a layer look twice as costly. */
       l->bitrate_bps = l->bitrate_bps ? l->bitrate_bps / 2 + bps / 2 : bps;
       l->octets = 0;
+      for (guint t = 0; t < l->n_temporal; t++) {
+        guint32 tbps = (guint32)MIN(l->tid_octets[t] * 8, G_MAXUINT32);
+        l->tid_bps[t] = l->tid_bps[t] ? l->tid_bps[t] / 2 + tbps / 2 : tbps;
+        l->tid_octets[t] = 0;
+      }
     }
   }
 }
@@ -121,6 +128,20 @@ static void sort_layers(const NaraPubTrack *g, NaraPubTrack **sorted)
     }
 }
 
+/* Layer l's temporal rates for the chooser: each temporal layer's share
+ * of what l measured, applied to rate (measured or nominal). */
+static void temporal_info(const NaraPubTrack *l, guint32 rate, NaraLayerInfo *info)
+{
+  guint64 total = 0, sum = 0;
+  for (guint t = 0; t < l->n_temporal; t++)
+    total += l->tid_bps[t];
+  info->n_temporal = total ? l->n_temporal : 0;
+  for (guint t = 0; t < info->n_temporal; t++) {
+    sum += l->tid_bps[t];
+    info->temporal_bps[t] = (guint32)(sum * rate / total);
+  }
+}
+
 static const NaraView *find_view(const NaraPeerCore *sub, const char *track_id)
 {
   for (guint i = 0; i < G_N_ELEMENTS(sub->views); i++)
@@ -129,23 +150,28 @@ static const NaraView *find_view(const NaraPeerCore *sub, const char *track_id)
   return NULL;
 }
 
-static void apply(NaraSubSlot *slot, NaraPubTrack *want, NaraLayerState state, gint64 now)
+static void apply(NaraSubSlot *slot, NaraPubTrack *want, guint8 tmax, NaraLayerState state,
+                  gint64 now)
 {
-  if (want != slot->want || state != slot->state) {
+  if (want != slot->want || state != slot->state || tmax != slot->tmax_want) {
     const NaraDownlink *d = slot->subscriber->downlink;
-    g_info("room %s participant %s: track %s layer %s%s (estimate %" G_GUINT64_FORMAT
+    char frames[24] = "";
+    if (tmax != NARA_TEMPORAL_ALL)
+      g_snprintf(frames, sizeof frames, " temporal 0-%u", tmax);
+    g_info("room %s participant %s: track %s layer %s%s%s (estimate %" G_GUINT64_FORMAT
            " bit/s, sending %" G_GUINT64_FORMAT ", feedback %s)",
            slot->subscriber->room->id, slot->subscriber->participant_id, slot->track_id,
-           want ? want->rid : "none",
+           want ? want->rid : "none", frames,
            state == NARA_LAYER_PAUSED_BANDWIDTH ? " paused"
            : state == NARA_LAYER_PAUSED_HIDDEN  ? " hidden"
                                                 : "",
            nara_downlink_estimate(d), d->sent_bps, d->feedback_seen ? "yes" : "no");
   }
   slot->state = state;
+  slot->tmax_want = tmax;
   if (!want) {
     /* Paused: nothing more is sent for it, from this packet on. */
-    slot->want = slot->src = slot->prev = NULL;
+    slot->want = slot->src = NULL;
     return;
   }
   gboolean changed = slot->want != want;
@@ -173,7 +199,7 @@ void nara_simulcast_choose(NaraPeerCore *sub, gint64 now)
     if (slot->kind == NARA_TRACK_AUDIO) {
       n_audio++;
       if (!slot->want)
-        apply(slot, g, NARA_LAYER_SENDING, now);
+        apply(slot, g, NARA_TEMPORAL_ALL, NARA_LAYER_SENDING, now);
       continue;
     }
     if (n == G_N_ELEMENTS(video))
@@ -191,12 +217,14 @@ void nara_simulcast_choose(NaraPeerCore *sub, gint64 now)
         = l->bitrate_bps && g->n_layers > 1 ? l->bitrate_bps : nominal_bps(g->n_layers, k),
         .active = l->last_packet_us && now - l->last_packet_us < LAYER_LIVE_US,
       };
+      temporal_info(l, info[n][k].bitrate_bps, &info[n][k]);
       any_live |= info[n][k].active;
       if (slot->src == l)
         c->current = (gint)k;
     }
     if (!slot->src)
       c->current = -1;
+    c->current_tmax = slot->tmax_want;
     c->was_paused = slot->state == NARA_LAYER_PAUSED_BANDWIDTH;
     /* Before the publisher's media flows: aim where the tile says. */
     for (guint k = 0; k < g->n_layers && !any_live; k++)
@@ -214,8 +242,8 @@ void nara_simulcast_choose(NaraPeerCore *sub, gint64 now)
   guint64 audio = (guint64)n_audio * NARA_LAYERS_AUDIO_BPS;
   nara_layers_choose(choice, n, est > audio ? est - audio : 0);
   for (guint i = 0; i < n; i++)
-    apply(video[i], choice[i].chosen >= 0 ? sorted[i][choice[i].chosen] : NULL, choice[i].state,
-          now);
+    apply(video[i], choice[i].chosen >= 0 ? sorted[i][choice[i].chosen] : NULL,
+          choice[i].chosen_tmax, choice[i].state, now);
 }
 
 void nara_simulcast_notify(NaraPeerCore *sub)

@@ -63,8 +63,9 @@ struct _NaraWorker {
   atomic_uint_fast64_t plis_sent;                  /* keyframe requests sent to publishers */
   atomic_uint_fast64_t keyframe_requests_received; /* PLI/FIR from subscribers */
   atomic_uint_fast64_t layer_switches;             /* a subscriber moved to another layer */
-  atomic_uint_fast64_t lost_upstream;              /* publishers' packets that never reached Nara */
-  atomic_uint_fast64_t lost_downstream;            /* packets subscribers report lost */
+  atomic_uint_fast64_t temporal_dropped; /* frames of a temporal layer a subscriber does not take */
+  atomic_uint_fast64_t lost_upstream;    /* publishers' packets that never reached Nara */
+  atomic_uint_fast64_t lost_downstream;  /* packets subscribers report lost */
   /* Subscribers' round trip from their Receiver Reports (RFC 3550 §6.4.1):
    * counts per NARA_RTT_BUCKETS_MS bucket (cumulative when read), sum in µs. */
   atomic_uint_fast64_t rtt_buckets[NARA_RTT_N_BUCKETS + 1];

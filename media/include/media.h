@@ -100,6 +100,7 @@ typedef struct {
   guint64 plis_sent;       /* keyframe requests Nara sent publishers */
   guint64 keyframe_requests_received; /* PLI/FIR from subscribers */
   guint64 layer_switches;             /* a subscriber moved to another simulcast layer */
+  guint64 temporal_dropped;           /* packets of temporal layers above what a subscriber takes */
   guint64 lost_upstream;   /* publishers' packets that never reached Nara (RFC 3550 counts) */
   guint64 lost_downstream; /* packets subscribers' Receiver Reports say they lost */
   /* Subscribers' round trip (Receiver Report after Nara's Sender Report):

@@ -7,7 +7,9 @@
 // is unimpaired and gets Anna's largest. Bo's tile of Cleo is then made
 // small: he must get a smaller layer of Cleo than of Anna. Audio keeps
 // flowing to Cleo all along (its concealment is printed and asserted only
-// loosely). Figures go to docs/networks.md (tests/bench/networks.mjs).
+// loosely). Then Cleo's link shrinks to 200 kbit/s: she must get fewer
+// frames (VP8 temporal layers dropped) of a video that keeps moving, and
+// her audio. Figures go to docs/networks.md (tests/bench/networks.mjs).
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -93,7 +95,7 @@ test('each viewer gets the simulcast layer its link and tile can take', { skip: 
       pages.push(p);
       await openJoinScreen(p.page, base, room, name);
     }
-    await impair(pages[CLEO].page, { downKbps: 500, queue: 30 });
+    const setCleo = await impair(pages[CLEO].page, { downKbps: 500, queue: 30 });
     for (const { page } of pages) {
       await page.getByRole('button', { name: 'Join', exact: true }).click();
       await page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ timeout: 60000 });
@@ -153,6 +155,29 @@ test('each viewer gets the simulcast layer its link and tile can take', { skip: 
     t.diagnostic(`Bo's 96x72 tile of Cleo gets ${width(small, 'Cleo')} px (she sends ${cleoSent.frameWidth})`);
     assert.ok(width(small, 'Cleo') < cleoSent.frameWidth, "a small tile should get a layer smaller than the sender's top");
     assert.ok(width(small, 'Anna') === sent.frameWidth, 'the large tile keeps the top layer');
+
+    // Fewer frames before a pause: at 200 kbit/s Cleo's two audio streams
+    // leave less than the smallest layer at its full frame rate, so Nara
+    // sends her a video's base temporal layers only, and it keeps moving.
+    const dropped = async () => {
+      const res = await pages[ANNA].page.request.get(`${base}/metrics`);
+      const m = /^nara_media_temporal_dropped_total (\d+)/m.exec(await res.text());
+      return m ? Number(m[1]) : 0;
+    };
+    const droppedBefore = await dropped();
+    await setCleo({ downKbps: 200, queue: 30 });
+    const deadline = Date.now() + SETTLE_MS;
+    while ((await dropped()) === droppedBefore && Date.now() < deadline) await pages[CLEO].page.waitForTimeout(1000);
+    const thinned = (await dropped()) - droppedBefore;
+    const a = await callStats(pages[CLEO].page);
+    await pages[CLEO].page.waitForTimeout(5000);
+    const z = await callStats(pages[CLEO].page);
+    const decoded = ['Anna', 'Bo'].map((n) => (remoteOf(z, n)?.framesDecoded ?? 0) - (remoteOf(a, n)?.framesDecoded ?? 0));
+    t.diagnostic(`Cleo at 200 kbit/s: ${thinned} packets of higher temporal layers not sent; frames decoded in 5 s: Anna ${decoded[0]}, Bo ${decoded[1]}`);
+    assert.ok(thinned > 0, 'a tight link should get fewer frames (temporal layers) before a pause');
+    assert.ok(decoded[0] + decoded[1] > 0, 'at 200 kbit/s some video should keep moving');
+    for (const from of ['Anna', 'Bo'])
+      assert.ok((remoteOf(z, from)?.totalSamplesReceived ?? 0) > (remoteOf(a, from)?.totalSamplesReceived ?? 0), `Cleo's audio of ${from} stopped at 200 kbit/s`);
   });
 
   await t.test('no script errors', () => {

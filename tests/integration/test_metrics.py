@@ -24,7 +24,8 @@ REQUIRED = ("nara_sessions", "nara_rooms", "nara_media_rooms", "nara_media_peers
             "nara_media_packets_forwarded_total", "nara_media_srtp_failures_total",
             "nara_process_open_fds", "nara_process_threads", "nara_process_resident_bytes",
             "nara_media_plis_sent_total", "nara_media_keyframe_requests_received_total",
-            "nara_media_layer_switches_total", "nara_media_packets_lost_upstream_total",
+            "nara_media_layer_switches_total", "nara_media_temporal_dropped_total",
+            "nara_media_packets_lost_upstream_total",
             "nara_media_packets_lost_downstream_total", "nara_media_rtt_seconds_count")
 
 

@@ -18,9 +18,32 @@
 
 /* The web client's three layers of a 640x480 camera. */
 static const NaraLayerInfo three[] = {
-  { 160, 120, 150000, TRUE },
-  { 320, 240, 500000, TRUE },
-  { 640, 480, 1500000, TRUE },
+  { .width = 160, .height = 120, .bitrate_bps = 150000, .active = TRUE },
+  { .width = 320, .height = 240, .bitrate_bps = 500000, .active = TRUE },
+  { .width = 640, .height = 480, .bitrate_bps = 1500000, .active = TRUE },
+};
+
+/* The same with three temporal layers each (Chrome's VP8 simulcast):
+ * the base layer 40 % of the rate, the first two 60 %. */
+static const NaraLayerInfo three_temporal[] = {
+  { .width = 160,
+    .height = 120,
+    .bitrate_bps = 150000,
+    .active = TRUE,
+    .n_temporal = 3,
+    .temporal_bps = { 60000, 90000, 150000 } },
+  { .width = 320,
+    .height = 240,
+    .bitrate_bps = 500000,
+    .active = TRUE,
+    .n_temporal = 3,
+    .temporal_bps = { 200000, 300000, 500000 } },
+  { .width = 640,
+    .height = 480,
+    .bitrate_bps = 1500000,
+    .active = TRUE,
+    .n_temporal = 3,
+    .temporal_bps = { 600000, 900000, 1500000 } },
 };
 
 static NaraLayerChoice video(const NaraLayerInfo *layers, guint n, guint w, guint h)
@@ -32,6 +55,7 @@ static NaraLayerChoice video(const NaraLayerInfo *layers, guint n, guint w, guin
   c.view_width = (guint16)w;
   c.view_height = (guint16)h;
   c.current = -1;
+  c.current_tmax = NARA_TEMPORAL_ALL;
   return c;
 }
 
@@ -148,6 +172,95 @@ static void test_shared_budget_and_signing(void)
   s.signing = TRUE;
   nara_layers_choose(&s, 1, 10000000);
   g_assert_cmpint(s.chosen, ==, 1);
+}
+
+/* Keeps what was chosen as what is sent, as simulcast.c does. */
+static void choose_and_keep(NaraLayerChoice *c, guint64 budget)
+{
+  nara_layers_choose(c, 1, budget);
+  c->current = c->chosen;
+  c->current_tmax = c->chosen_tmax;
+  c->was_paused = c->chosen < 0;
+}
+
+static void test_frames_thinned_before_pausing(void)
+{
+  NaraLayerChoice c = video(three_temporal, 3, 1280, 720);
+  /* Room for the smallest layer at every frame: as without layers. */
+  choose_and_keep(&c, 160000);
+  g_assert_cmpint(c.chosen, ==, 0);
+  g_assert_cmpuint(c.chosen_tmax, ==, NARA_TEMPORAL_ALL);
+  /* Less: fewer frames of it, not a pause. */
+  choose_and_keep(&c, 100000);
+  g_assert_cmpint(c.chosen, ==, 0);
+  g_assert_cmpuint(c.chosen_tmax, ==, 1);
+  choose_and_keep(&c, 70000);
+  g_assert_cmpuint(c.chosen_tmax, ==, 0);
+  g_assert_cmpint(c.state, ==, NARA_LAYER_SENDING);
+  /* Back up only with a quarter to spare (90 k + 25 %). */
+  choose_and_keep(&c, 100000);
+  g_assert_cmpuint(c.chosen_tmax, ==, 0);
+  choose_and_keep(&c, 115000);
+  g_assert_cmpuint(c.chosen_tmax, ==, 1);
+  /* Not even the base layer: paused, audio first. */
+  choose_and_keep(&c, 50000);
+  g_assert_cmpint(c.chosen, ==, -1);
+  g_assert_cmpint(c.state, ==, NARA_LAYER_PAUSED_BANDWIDTH);
+  /* Frames come back before size does. */
+  choose_and_keep(&c, 95000);
+  g_assert_cmpint(c.chosen, ==, 0);
+  g_assert_cmpuint(c.chosen_tmax, ==, 0);
+  choose_and_keep(&c, 400000);
+  g_assert_cmpint(c.chosen, ==, 0);
+  g_assert_cmpuint(c.chosen_tmax, ==, NARA_TEMPORAL_ALL);
+}
+
+static void test_large_tile_keeps_its_size_at_half_frames(void)
+{
+  /* A 640x480 tile and 1.2 M: the full layer at every frame does not fit
+   * (1.5 M), at half its frames it does (0.9 M + 25 %): sharp rather than
+   * the half layer stretched twice over. */
+  NaraLayerChoice c = video(three_temporal, 3, 640, 480);
+  choose_and_keep(&c, 1200000);
+  g_assert_cmpint(c.chosen, ==, 2);
+  g_assert_cmpuint(c.chosen_tmax, ==, 1);
+  /* More room: every frame of it. */
+  choose_and_keep(&c, 2000000);
+  g_assert_cmpint(c.chosen, ==, 2);
+  g_assert_cmpuint(c.chosen_tmax, ==, NARA_TEMPORAL_ALL);
+  /* Someone signing keeps the frames and gives up the size. */
+  NaraLayerChoice s = video(three_temporal, 3, 640, 480);
+  s.signing = TRUE;
+  choose_and_keep(&s, 1200000);
+  g_assert_cmpint(s.chosen, ==, 1);
+  g_assert_cmpuint(s.chosen_tmax, ==, NARA_TEMPORAL_ALL);
+  /* A layer below the tile's own is taken whole, never thinned. */
+  NaraLayerChoice m = video(three_temporal, 3, 640, 480);
+  choose_and_keep(&m, 700000);
+  g_assert_cmpint(m.chosen, ==, 1);
+  g_assert_cmpuint(m.chosen_tmax, ==, NARA_TEMPORAL_ALL);
+}
+
+static void test_vp8_temporal(void)
+{
+  gboolean start;
+  /* X; I (15-bit picture id), L (TL0PICIDX), T: TID 2, Y; S, partition 0. */
+  const guint8 p[] = { 0x90, 0xe0, 0x81, 0x23, 0x07, 0xa0, 0x00 };
+  g_assert_cmpint(nara_layers_temporal("VP8", p, sizeof p, &start), ==, 2);
+  g_assert_true(start);
+  guint8 q[sizeof p];
+  memcpy(q, p, sizeof p);
+  q[0] = 0x80; /* a later packet of the frame */
+  q[5] = 0x00;
+  g_assert_cmpint(nara_layers_temporal("VP8", q, sizeof q, &start), ==, 0);
+  g_assert_false(start);
+  /* No T bit, another codec, or cut short: none. */
+  memcpy(q, p, sizeof p);
+  q[1] = 0xc0;
+  g_assert_cmpint(nara_layers_temporal("VP8", q, sizeof q, &start), ==, -1);
+  g_assert_cmpint(nara_layers_temporal("H264", p, sizeof p, &start), ==, -1);
+  for (gsize n = 0; n < 6; n++)
+    g_assert_cmpint(nara_layers_temporal("VP8", p, n, &start), ==, -1);
 }
 
 static void test_vp8_keyframe(void)
@@ -353,6 +466,10 @@ int main(int argc, char **argv)
   g_test_add_func("/layers/dead-layers-skipped", test_dead_layers_skipped);
   g_test_add_func("/layers/shared-budget-and-signing", test_shared_budget_and_signing);
   g_test_add_func("/layers/vp8-keyframe", test_vp8_keyframe);
+  g_test_add_func("/layers/vp8-temporal", test_vp8_temporal);
+  g_test_add_func("/layers/frames-thinned-before-pausing", test_frames_thinned_before_pausing);
+  g_test_add_func("/layers/large-tile-keeps-its-size-at-half-frames",
+                  test_large_tile_keeps_its_size_at_half_frames);
   g_test_add_func("/layers/h264-keyframe", test_h264_keyframe);
   g_test_add_func("/downlink/clean-link-grows-with-what-is-sent",
                   test_downlink_clean_link_grows_with_what_is_sent);
