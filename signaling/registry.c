@@ -551,8 +551,8 @@ static gboolean parse_address(NaraRegistry *reg, const char *address, GError **e
        or nothing, with an error that names neither. */
     if (strlen(address + 5) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                  "cluster.redis '%s': a unix socket path must be shorter than %zu bytes",
-                  address, sizeof(((struct sockaddr_un *)0)->sun_path));
+                  "cluster.redis '%s': a unix socket path must be shorter than %zu bytes", address,
+                  sizeof(((struct sockaddr_un *)0)->sun_path));
       return FALSE;
     }
     reg->unix_path = g_strdup(address + 5);
