@@ -22,6 +22,14 @@
 #define RATE_WINDOW_US (500 * G_TIME_SPAN_MILLISECOND)
 #define FLOOR_HALF_US (5 * G_USEC_PER_SEC)
 #define CUT_INTERVAL_US (300 * G_TIME_SPAN_MILLISECOND)
+#define BASE_HALF_US (30 * G_USEC_PER_SEC)
+/* A queue that stands this far above base this long is a full link that
+ * GCC's floor has learnt as normal: a tail-dropping router's few percent
+ * of loss sit in the loss rule's hold band, and the call would keep a
+ * second of delay (measured at 600 kbit/s with a 30-packet queue). */
+#define STANDING_US (150 * G_TIME_SPAN_MILLISECOND)
+#define STANDING_FOR_US (2 * G_USEC_PER_SEC)
+#define STANDING_CUT_INTERVAL_US G_USEC_PER_SEC
 /* No feedback for this long: nothing got through (an outage). The loss the
  * feedback after it reports, in however many packets, is the outage's. */
 #define SILENCE_US (G_USEC_PER_SEC)
@@ -35,8 +43,8 @@ void nara_downlink_init(NaraDownlink *d, gint64 now_us)
   d->next_seq = (guint16)g_random_int();
   d->estimate_bps = NARA_DOWNLINK_START_BPS;
   d->sent_window_us = now_us;
-  d->floor_us = d->floor_next_us = d->base_us = G_MAXINT64;
-  d->floor_since_us = now_us;
+  d->floor_us = d->floor_next_us = d->base_us = d->base_next_us = G_MAXINT64;
+  d->floor_since_us = d->base_since_us = now_us;
 }
 
 guint16 nara_downlink_sent(NaraDownlink *d, gsize len, gboolean stamp, gint64 now_us)
@@ -123,6 +131,7 @@ void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gi
     last_rx = MAX(last_rx, rx);
     d->floor_us = MIN(d->floor_us, owd);
     d->base_us = MIN(d->base_us, owd);
+    d->base_next_us = MIN(d->base_next_us, owd);
     d->floor_next_us = MIN(d->floor_next_us, owd);
     delay_sum += owd;
   }
@@ -131,6 +140,11 @@ void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gi
     d->floor_us = d->floor_next_us;
     d->floor_next_us = G_MAXINT64;
     d->floor_since_us = now_us;
+  }
+  if (now_us - d->base_since_us >= BASE_HALF_US) {
+    d->base_us = d->base_next_us;
+    d->base_next_us = G_MAXINT64;
+    d->base_since_us = now_us;
   }
   if (received + lost == 0)
     return;
@@ -156,6 +170,14 @@ void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gi
   over = over && d->arriving_bps && d->arriving_bps < d->sent_bps * 8 / 10;
   d->overuse_count = over ? d->overuse_count + 1 : 0;
   d->last_delay_us = delay;
+  gboolean standing = received && d->base_us != G_MAXINT64 && delay - d->base_us > STANDING_US;
+  if (!standing)
+    d->standing_since_us = 0;
+  else if (!d->standing_since_us)
+    d->standing_since_us = now_us;
+  if (standing && now_us - d->standing_since_us >= STANDING_FOR_US
+      && now_us - d->decreased_us >= STANDING_CUT_INTERVAL_US)
+    d->overuse_count = OVERUSE_FEEDBACKS; /* drain it, as an overuse */
   if (d->overuse_count >= OVERUSE_FEEDBACKS && now_us - d->decreased_us >= CUT_INTERVAL_US) {
     /* GCC's reaction (85 % of what arrives), at most halving at once: when
      * Nara sends little, what arrives says little about the link. */
@@ -173,9 +195,9 @@ void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gi
    * after the network came back. */
   if (received == 0 || now_us < d->outage_end_us)
     return;
-  /* Against the least delay ever seen, not the floor: a queue that stands
-   * for ten seconds becomes the floor, and must still count as a queue
-   * (clock drift only ever makes this say "queued", the safe side). */
+  /* Against the least delay of the last minute, not the floor: a queue
+   * that stands for ten seconds becomes the floor, and must still count as
+   * a queue (clock drift only ever makes this say "queued", the safe side). */
   gboolean queued = d->base_us == G_MAXINT64 || delay - d->base_us > QUEUE_US;
   if (received + lost >= 10)
     on_loss(d, lost * 256 / (received + lost), queued, now_us);

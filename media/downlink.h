@@ -54,8 +54,11 @@ typedef struct {
   gint64 rate_first_rx_us;
   gboolean feedback_seen;
   gint64 last_feedback_us; /* when the last feedback arrived */
-  gint64 base_us;          /* least one-way delay ever seen: no queue at all */
-  gint64 outage_end_us;    /* feedback until then reports an outage's loss */
+  /* Least one-way delay of the last minute (two half windows): no queue
+   * at all. A minute, not ever: the two clocks drift apart. */
+  gint64 base_us, base_next_us, base_since_us;
+  gint64 standing_since_us; /* the delay has stood well above base since, 0: not */
+  gint64 outage_end_us;     /* feedback until then reports an outage's loss */
 } NaraDownlink;
 
 void nara_downlink_init(NaraDownlink *d, gint64 now_us);

@@ -366,7 +366,7 @@ async function main() {
     const browsers = {};
     for (const kind of kinds) {
       if (kind === 'nara') {
-        const nara = await startNara({ args: ['--set', 'log.level=warning'] });
+        const nara = await startNara({ args: ['--set', `log.level=${process.env.NARA_LOG_LEVEL ?? 'warning'}`] });
         cleanups.push(() => nara.stop());
         targets.nara = { url: nara.url };
       } else {

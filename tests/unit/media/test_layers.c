@@ -432,6 +432,29 @@ static void test_downlink_queue_cuts_to_what_arrives(void)
   g_free(d);
 }
 
+static void test_downlink_standing_queue_drains(void)
+{
+  NaraDownlink *d = g_new(NaraDownlink, 1);
+  gint64 now = 1000000000;
+  nara_downlink_init(d, now);
+  /* 2 s clean, then a queue of 300 ms that stands: everything sent
+   * arrives (a full router's queue, rate in = rate out) and the floor will
+   * learn it. After 2 s of it the estimate is cut to drain it. */
+  run_link(d, &now, 250, 1000, 8000, 0, 0, 0);
+  guint64 before = nara_downlink_estimate(d);
+  run_link(d, &now, 200, 1000, 8000, 0, 300000, 0);
+  g_assert_cmpuint(nara_downlink_estimate(d), >=, before); /* 1.6 s: not yet */
+  run_link(d, &now, 200, 1000, 8000, 0, 300000, 0);
+  g_assert_cmpuint(nara_downlink_estimate(d), <, before);
+  /* Jitter of 100 ms that stands cuts nothing. */
+  nara_downlink_init(d, now);
+  run_link(d, &now, 250, 1000, 8000, 0, 0, 0);
+  before = nara_downlink_estimate(d);
+  run_link(d, &now, 500, 1000, 8000, 0, 100000, 0);
+  g_assert_cmpuint(nara_downlink_estimate(d), >=, before);
+  g_free(d);
+}
+
 static void test_downlink_remb_caps_and_rr_loss(void)
 {
   NaraDownlink *d = g_new(NaraDownlink, 1);
@@ -476,5 +499,6 @@ int main(int argc, char **argv)
   g_test_add_func("/downlink/loss-cuts", test_downlink_loss_cuts);
   g_test_add_func("/downlink/queue-cuts-to-what-arrives", test_downlink_queue_cuts_to_what_arrives);
   g_test_add_func("/downlink/remb-caps-and-rr-loss", test_downlink_remb_caps_and_rr_loss);
+  g_test_add_func("/downlink/standing-queue-drains", test_downlink_standing_queue_drains);
   return g_test_run();
 }
