@@ -52,7 +52,7 @@ struct _NaraPubTrack {
   NaraPubTrack *extra;                  /* group: layers 1.. (allocated) */
   guint8 n_layers;                      /* group */
   char rid[NARA_SDP_RID_LEN];           /* "" without simulcast */
-  guint16 width, height;                /* from the last keyframe (VP8) or SPS (H.264), 0 until one */
+  guint16 width, height;                /* from the last keyframe (H.264: SPS), 0 until one */
   guint64 octets;                       /* since the last tick */
   guint32 bitrate_bps;                  /* measured, smoothed */
   gint32 lost_reported;                 /* cumulative loss in the last RR, for /metrics */
