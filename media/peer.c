@@ -641,6 +641,7 @@ static void subscribe_make_offer(NaraPeerCore *core)
     slot->seq_delta = 0;
     slot->ts_delta = 0;
     slot->told_paused = FALSE;
+    slot->unplayable = FALSE;
     slot->rtx_ssrc = 0;
     if (slot->kind == NARA_TRACK_VIDEO) {
       g_autofree char *key = g_strconcat("rtx ", track->info.id, NULL);
@@ -744,8 +745,20 @@ static void subscribe_answer(NaraPeerCore *core, const char *sdp)
   for (guint i = 0; i < core->slots->len; i++) {
     NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
     const NaraSdpMedia *m = answer_media(answer, slot);
-    if (!slot->active || !m || m->rejected)
+    if (!slot->active || !m)
       continue;
+    /* Nara offers each track in its one codec: a browser that cannot
+     * decode it rejects the m-line. The slot then gets nothing, and the
+     * subscriber's client is told why. */
+    if (m->rejected || g_ascii_strcasecmp(m->codec.name, slot->codec.name) != 0) {
+      if (!slot->unplayable && !slot->answered) {
+        slot->unplayable = TRUE;
+        g_info("room %s participant %s: track %s refused (%s)", core->room->id,
+               core->participant_id, slot->track_id, slot->codec.name);
+        nara_media_peer_emit_track_unplayable(core->handle, slot->track_id, slot->codec.name);
+      }
+      continue;
+    }
     /* RTX only if the answer kept it (its number may have moved since the
      * last offer, see assign_rtx_pts); else NACKs are answered in the
      * original stream. */

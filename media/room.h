@@ -92,6 +92,7 @@ struct _NaraSubSlot {
   gint64 last_sent_us; /* 0: nothing sent yet on this SSRC */
   NaraLayerState state;
   gboolean told_paused; /* the control thread was told it is paused */
+  gboolean unplayable;  /* the answer refused its codec (told once) */
   /* Opus in RED (RFC 2198): the answer accepted RED, so it is forwarded as
    * it comes under this number; 0: the primary block alone, as Opus. */
   guint8 red_pt;
