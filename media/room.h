@@ -71,7 +71,8 @@ struct _NaraSubSlot {
   gboolean answered; /* the answer accepted it: may be routed */
   char track_id[NARA_MEDIA_ID_LEN];
   char stream_id[NARA_MEDIA_ID_LEN];
-  NaraSdpCodec codec;
+  NaraSdpCodec codec;                 /* as offered: codec.pt may differ from the publisher's */
+  guint8 pub_pt;                      /* the publisher's payload type for it */
   guint32 ssrc;                       /* what the subscriber sees */
   guint8 sub_ext_ids[NARA_EXT_COUNT]; /* what the answer accepted */
   NaraPubTrack *track;                /* routed from, or NULL */

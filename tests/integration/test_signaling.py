@@ -198,6 +198,24 @@ async def test_codec_unplayable(binary, state_dir):
         # Nothing else failed: no error, the call goes on.
         await chat_flows(a, b)
         await chat_flows(b, a)
+        # C publishes VP8 as 96 too: in B's one BUNDLE group 96 can mean one
+        # codec only (RFC 8843), so C's video is offered under another number.
+        c = await Client.connect(server)
+        await c.hello()
+        c.pid = (await c.join("codecs", "C"))["you"]["id"]
+        await a.expect("participant-joined")
+        await b.expect("participant-joined")
+        await c.request({"type": "publish", "sdp": SDP_OFFER})
+        while (await c.recv())["type"] != "answer":
+            pass  # A's tracks and their subscribe offer came first
+        for _ in range(2):
+            await b.expect("track-added", participant=c.pid)
+        offer = await b.expect("offer", pc="subscribe")
+        rtpmaps = [x for x in offer["sdp"].split("\r\n") if x.startswith("a=rtpmap:")]
+        h264 = [x.split()[0][9:] for x in rtpmaps if x.endswith(" H264/90000")]
+        vp8 = [x.split()[0][9:] for x in rtpmaps if x.endswith(" VP8/90000")]
+        assert len(h264) == 1 and len(vp8) == 1 and h264 != vp8, rtpmaps
+        assert h264 == ["96"], "the slot offered before keeps its number"
 
 
 def candidate(pc, n, transport="udp"):
