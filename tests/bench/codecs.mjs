@@ -71,7 +71,11 @@ async function run(h264) {
     });
     await bo.page.waitForTimeout(3000); // the view message, the keyframe
     const small = await watch(bo.page);
-    const chosen = [...nara.logs().matchAll(/track \S+ layer (\w+)/g)].map((m) => m[1]);
+    // Anna joined first; only Bo's subscription to her video counts.
+    const annaId = /: (\S+) joined/.exec(nara.logs())?.[1] ?? '?';
+    const chosen = [...nara.logs().matchAll(/track (\S+) layer (\w+)/g)]
+      .filter((m) => m[1].startsWith(`${annaId}-`))
+      .map((m) => m[2]);
     return { codec: sent.codec, layers: sent.layers, large, small, chosen: chosen.join(' → ') };
   } finally {
     await browser.close().catch(() => {});
