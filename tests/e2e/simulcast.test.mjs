@@ -11,9 +11,10 @@
 //
 // Codecs in the same call: Cleo's page says it is Safari on an iPhone, so
 // the web client offers H.264 first and Nara takes it (protocol.md,
-// "Codecs"): she publishes H.264 simulcast while the others send VP8. The
-// small tile of her on Bo's page is the H.264 layer switch (Nara reads each
-// layer's size from its SPS), and Bo goes on decoding her after it. Anna's
+// "Codecs"): she publishes H.264 simulcast while the others send VP8. Bo's
+// large tile of her gets her top layer (Nara reads each layer's size from
+// its SPS), the small one a smaller layer, and Bo goes on decoding her
+// after that switch. Anna's
 // page is told (an init script) that it cannot decode H.264: her tile of
 // Cleo must say so in words.
 
@@ -114,6 +115,24 @@ function codecsOf(i) {
   });
 }
 
+/**
+ * Sets styles on the video of `name`'s tile on page i (none: back as it was).
+ * @param {number} i @param {string} name @param {[string, string][]} styles
+ */
+function styleVideo(i, name, styles) {
+  return pages[i].page.evaluate(
+    ([name, styles]) => {
+      for (const tile of document.querySelectorAll('li[data-participant]')) {
+        if (tile.querySelector('.tile-name')?.textContent?.trim() !== name) continue;
+        const video = /** @type {HTMLVideoElement} */ (tile.querySelector('video'));
+        video.removeAttribute('style');
+        for (const [k, v] of styles) video.style.setProperty(k, v, 'important');
+      }
+    },
+    /** @type {[string, [string, string][]]} */ ([name, styles]),
+  );
+}
+
 /** @param {Awaited<ReturnType<typeof callStats>>} snap @param {string} name */
 const width = (snap, name) => remoteOf(snap, name)?.frameWidth ?? 0;
 
@@ -202,21 +221,19 @@ test('each viewer gets the simulcast layer its link and tile can take', { skip: 
       assert.ok(concealed < 40, `Cleo's audio of ${from} was ${concealed.toFixed(0)} % concealed`);
     }
 
-    // A small tile gets a small layer: Bo shows Cleo at 96x72.
-    await pages[BO].page.evaluate(() => {
-      for (const tile of document.querySelectorAll('li[data-participant]')) {
-        if (tile.querySelector('.tile-name')?.textContent?.trim() !== 'Cleo') continue;
-        const video = /** @type {HTMLVideoElement} */ (tile.querySelector('video'));
-        for (const [k, v] of [['width', '96px'], ['height', '72px'], ['flex', 'none']]) video.style.setProperty(k, v, 'important');
-      }
-    });
+    // Bo's large tile of Cleo gets her top H.264 layer: its size is known
+    // from its SPS (unknown, every layer would look large enough for any
+    // tile). Bo hides Anna meanwhile, so his link need carry Cleo alone.
     const cleoSent = (await callStats(pages[CLEO].page)).sent;
-    // Before: Bo's large tile of Cleo gets her top H.264 layer (its size
-    // known from its SPS; unknown, every layer would have looked large enough).
+    await styleVideo(BO, 'Anna', [['display', 'none']]);
     const large = await until(BO, (s) => width(s, 'Cleo') >= cleoSent.frameWidth);
-    t.diagnostic(`Bo's large tile of Cleo gets ${width(large, 'Cleo')} px`);
+    t.diagnostic(`Bo's large tile of Cleo gets ${width(large, 'Cleo')} px (she sends ${cleoSent.frameWidth})`);
     assert.equal(width(large, 'Cleo'), cleoSent.frameWidth, "Bo's large tile should get Cleo's top H.264 layer");
-    const small = await until(BO, (s) => width(s, 'Cleo') > 0 && width(s, 'Cleo') < cleoSent.frameWidth);
+    await styleVideo(BO, 'Anna', []);
+
+    // A small tile gets a small layer: Bo shows Cleo at 96x72.
+    await styleVideo(BO, 'Cleo', [['width', '96px'], ['height', '72px'], ['flex', 'none']]);
+    const small = await until(BO, (s) => width(s, 'Cleo') > 0 && width(s, 'Cleo') < cleoSent.frameWidth && width(s, 'Anna') >= sent.frameWidth);
     t.diagnostic(`Bo's 96x72 tile of Cleo gets ${width(small, 'Cleo')} px (she sends ${cleoSent.frameWidth})`);
     assert.ok(width(small, 'Cleo') < cleoSent.frameWidth, "a small tile should get a layer smaller than the sender's top");
     assert.ok(width(small, 'Anna') === sent.frameWidth, 'the large tile keeps the top layer');
