@@ -800,9 +800,7 @@ static void subscribe_answer(NaraPeerCore *core, const char *sdp)
      * subscriber's client is told why. */
     if (m->rejected || g_ascii_strcasecmp(m->codec.name, slot->codec.name) != 0) {
       if (!slot->unplayable && !slot->answered) {
-        slot->unplayable = TRUE;
-        g_info("room %s participant %s: track %s refused (%s)", core->room->id,
-               core->participant_id, slot->track_id, slot->codec.name);
+        slot->unplayable = TRUE; /* logged by the signaling callback */
         nara_media_peer_emit_track_unplayable(core->handle, slot->track_id, slot->codec.name);
       }
       continue;
