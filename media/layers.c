@@ -10,6 +10,8 @@
  */
 #include "layers.h"
 
+#include "h264.h"
+
 #include <string.h>
 
 /* RFC 7741 §4.2: the payload descriptor's length, 0 if malformed. */
@@ -74,24 +76,32 @@ static gboolean h264_key_nal(guint8 type)
   return type == 5 || type == 7; /* IDR slice, SPS */
 }
 
-static gboolean h264_keyframe(const guint8 *p, gsize len)
+/* A keyframe starts with its SPS (browsers send SPS and PPS before each
+ * IDR), which also gives the picture size: simulcast layers are sorted and
+ * matched to tiles by it, as VP8's are by their keyframe header. */
+static gboolean h264_keyframe(const guint8 *p, gsize len, guint16 *width, guint16 *height)
 {
   if (len < 2)
     return FALSE;
   guint8 type = p[0] & 0x1f;
   if (type == 24) { /* STAP-A (RFC 6184 §5.7.1): size-prefixed NAL units */
+    gboolean key = FALSE;
     for (gsize i = 1; i + 3 <= len;) {
       gsize n = ((gsize)p[i] << 8) | p[i + 1];
       if (n == 0 || i + 2 + n > len)
-        return FALSE;
-      if (h264_key_nal(p[i + 2] & 0x1f))
-        return TRUE;
+        return key;
+      guint8 t = p[i + 2] & 0x1f;
+      if (t == 7)
+        nara_h264_sps_size(p + i + 2, n, width, height);
+      key |= h264_key_nal(t);
       i += 2 + n;
     }
-    return FALSE;
+    return key;
   }
   if (type == 28) /* FU-A: the start of a fragmented unit */
     return (p[1] & 0x80) && h264_key_nal(p[1] & 0x1f);
+  if (type == 7)
+    nara_h264_sps_size(p, len, width, height);
   return h264_key_nal(type);
 }
 
@@ -101,7 +111,7 @@ gboolean nara_layers_keyframe(const char *codec, const guint8 *payload, gsize le
   if (g_ascii_strcasecmp(codec, "VP8") == 0)
     return vp8_keyframe(payload, len, width, height);
   if (g_ascii_strcasecmp(codec, "H264") == 0)
-    return h264_keyframe(payload, len);
+    return h264_keyframe(payload, len, width, height);
   return FALSE;
 }
 

@@ -1,7 +1,7 @@
 /* layers.h — private: which simulcast layer each subscriber gets.
  *
  * Two pure parts: reading a video payload far enough to tell a keyframe
- * (and, for VP8, its size), and the layer chooser, which from the layers a
+ * (and its size), and the layer chooser, which from the layers a
  * publisher sends, the size each subscriber shows a video at and the
  * subscriber's downlink estimate decides, for every video it receives, the
  * layer to forward or that the video pauses (audio first).
@@ -24,8 +24,8 @@ G_BEGIN_DECLS
 
 /* TRUE if the RTP payload starts a keyframe: VP8 (RFC 7741 §4.3: first
  * partition, S bit, inverse key bit) or H.264 (an IDR slice or SPS, single,
- * STAP-A or first FU-A). A VP8 keyframe also gives its size in *width and
- * *height (left alone otherwise). */
+ * STAP-A or first FU-A). A VP8 keyframe, or an H.264 SPS, also gives the
+ * picture size in *width and *height (left alone otherwise). */
 gboolean nara_layers_keyframe(const char *codec, const guint8 *payload, gsize len, guint16 *width,
                               guint16 *height);
 

@@ -449,7 +449,8 @@ typedef enum {
   EV_TRACKS,
   EV_STATE,
   EV_ERROR,
-  EV_VIDEO_PAUSED
+  EV_VIDEO_PAUSED,
+  EV_TRACK_UNPLAYABLE
 } EventKind;
 
 typedef struct {
@@ -505,6 +506,10 @@ static gboolean dispatch_event(gpointer data)
   case EV_VIDEO_PAUSED:
     if (cb->video_paused)
       cb->video_paused(peer, ev->text, ev->state != 0, peer->user_data);
+    break;
+  case EV_TRACK_UNPLAYABLE:
+    if (cb->track_unplayable)
+      cb->track_unplayable(peer, ev->text, ev->type, peer->user_data);
     break;
   }
   return G_SOURCE_REMOVE;
@@ -565,5 +570,14 @@ void nara_media_peer_emit_video_paused(NaraMediaPeer *peer, const char *track_id
   Event *ev = event_new(peer, EV_VIDEO_PAUSED);
   ev->text = g_strdup(track_id);
   ev->state = paused ? 1 : 0;
+  emit(ev);
+}
+
+void nara_media_peer_emit_track_unplayable(NaraMediaPeer *peer, const char *track_id,
+                                           const char *codec)
+{
+  Event *ev = event_new(peer, EV_TRACK_UNPLAYABLE);
+  ev->text = g_strdup(track_id);
+  ev->type = g_strdup(codec);
   emit(ev);
 }

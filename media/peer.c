@@ -566,6 +566,52 @@ static guint32 output_ssrc(NaraPeerCore *core, const char *track_id)
   return ssrc;
 }
 
+static gboolean same_codec(const NaraSdpCodec *a, const NaraSdpCodec *b)
+{
+  return g_ascii_strcasecmp(a->name, b->name) == 0 && a->clock_rate == b->clock_rate
+         && strcmp(a->fmtp, b->fmtp) == 0;
+}
+
+/* RFC 8843 §9.1: in one BUNDLE group a payload type means one codec on
+ * every m-line, and publishers choose their codecs (sdp.c): Chrome sends
+ * VP8 as 96, Safari H.264 as 96. A video slot not yet answered whose
+ * number another slot uses for another codec takes a free one (the packet
+ * path rewrites the payload type anyway, room.c); answered slots keep
+ * theirs, so nothing a subscriber already receives is renumbered. Audio
+ * keeps its number: RED blocks carry it inside the payload. */
+static void assign_codec_pts(NaraPeerCore *core)
+{
+  gboolean used[128] = { FALSE };
+  const NaraSdpCodec *owner[128] = { NULL };
+  for (guint i = 0; i < core->slots->len; i++) {
+    const NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
+    if (!slot->codec.name[0])
+      continue;
+    used[slot->codec.pt & 0x7f] = used[slot->codec.rtx_pt & 0x7f] = TRUE;
+    used[slot->codec.red_pt & 0x7f] = TRUE;
+  }
+  for (guint pass = 0; pass < 2; pass++) {
+    for (guint i = 0; i < core->slots->len; i++) {
+      NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
+      if (!slot->codec.name[0] || slot->answered != (pass == 0))
+        continue;
+      guint8 pt = slot->codec.pt & 0x7f;
+      if (pass == 1 && slot->kind == NARA_TRACK_VIDEO && owner[pt]
+          && !same_codec(owner[pt], &slot->codec)) {
+        for (guint k = 96; k < 128; k++) {
+          if (!used[k]) {
+            slot->codec.pt = pt = (guint8)k;
+            used[k] = TRUE;
+            break;
+          }
+        }
+      }
+      if (!owner[pt])
+        owner[pt] = &slot->codec;
+    }
+  }
+}
+
 /* RFC 8843 §9.1: in one BUNDLE group a payload type means one codec on
  * every m-line. Publishers number their rtx as they like (Chrome: VP8 96,
  * rtx 97; aiortc: VP8 97, rtx 98), and Nara rewrites the payload type of
@@ -636,12 +682,14 @@ static void subscribe_make_offer(NaraPeerCore *core)
     g_strlcpy(slot->track_id, track->info.id, sizeof slot->track_id);
     g_strlcpy(slot->stream_id, track->info.stream_id, sizeof slot->stream_id);
     slot->codec = track->codec;
+    slot->pub_pt = track->codec.pt;
     slot->ssrc = output_ssrc(core, track->info.id);
     slot->last_sent_us = 0; /* a new stream: its numbering starts afresh */
     slot->seq_delta = 0;
     slot->ts_delta = 0;
     nara_numbering_reset(slot);
     slot->told_paused = FALSE;
+    slot->unplayable = FALSE;
     slot->rtx_ssrc = 0;
     if (slot->kind == NARA_TRACK_VIDEO) {
       g_autofree char *key = g_strconcat("rtx ", track->info.id, NULL);
@@ -649,6 +697,7 @@ static void subscribe_make_offer(NaraPeerCore *core)
     }
   }
 
+  assign_codec_pts(core);
   assign_rtx_pts(core);
   /* An offer without m-lines has no transport and its answer could not be
    * applied: wait until there is a track to offer. */
@@ -745,8 +794,18 @@ static void subscribe_answer(NaraPeerCore *core, const char *sdp)
   for (guint i = 0; i < core->slots->len; i++) {
     NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
     const NaraSdpMedia *m = answer_media(answer, slot);
-    if (!slot->active || !m || m->rejected)
+    if (!slot->active || !m)
       continue;
+    /* Nara offers each track in its one codec: a browser that cannot
+     * decode it rejects the m-line. The slot then gets nothing, and the
+     * subscriber's client is told why. */
+    if (m->rejected || g_ascii_strcasecmp(m->codec.name, slot->codec.name) != 0) {
+      if (!slot->unplayable && !slot->answered) {
+        slot->unplayable = TRUE; /* logged by the signaling callback */
+        nara_media_peer_emit_track_unplayable(core->handle, slot->track_id, slot->codec.name);
+      }
+      continue;
+    }
     /* RTX only if the answer kept it (its number may have moved since the
      * last offer, see assign_rtx_pts); else NACKs are answered in the
      * original stream. */

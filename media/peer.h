@@ -48,6 +48,8 @@ void nara_media_peer_emit_tracks(NaraMediaPeer *peer, const NaraMediaTrack *trac
 void nara_media_peer_emit_state(NaraMediaPeer *peer, NaraPeerState state);
 void nara_media_peer_emit_error(NaraMediaPeer *peer, const GError *error);
 void nara_media_peer_emit_video_paused(NaraMediaPeer *peer, const char *track_id, gboolean paused);
+void nara_media_peer_emit_track_unplayable(NaraMediaPeer *peer, const char *track_id,
+                                           const char *codec);
 
 #define NARA_PEER_MAX_PENDING_DTLS 16
 

@@ -88,7 +88,7 @@ static void build_rewrite(NaraSubSlot *slot, const NaraPubTrack *track)
 {
   NaraRtpRewrite *rw = &slot->rewrite;
   rw->ssrc = slot->ssrc;
-  rw->pt = track->codec.pt;
+  rw->pt = slot->codec.pt; /* the publisher's, unless it clashed (peer.c) */
   memset(rw->ext_map, NARA_EXT_ID_UNUSED, sizeof rw->ext_map);
   static const struct {
     NaraExt ext;
@@ -112,7 +112,7 @@ void nara_room_core_route(NaraRoomCore *room, NaraSubSlot *slot)
   NaraPubTrack *track = nara_room_core_find_track(room, slot->track_id);
   /* A track re-published with another payload type no longer matches what
    * the subscriber negotiated; the caller's next subscription fixes it. */
-  if (!track || track->codec.pt != slot->codec.pt)
+  if (!track || track->codec.pt != slot->pub_pt)
     return;
   build_rewrite(slot, track);
   slot->packets_sent = slot->octets_sent = 0;

@@ -52,7 +52,7 @@ struct _NaraPubTrack {
   NaraPubTrack *extra;                  /* group: layers 1.. (allocated) */
   guint8 n_layers;                      /* group */
   char rid[NARA_SDP_RID_LEN];           /* "" without simulcast */
-  guint16 width, height;                /* from the last VP8 keyframe, 0 until one */
+  guint16 width, height;                /* from the last keyframe (H.264: SPS), 0 until one */
   guint64 octets;                       /* since the last tick */
   guint32 bitrate_bps;                  /* measured, smoothed */
   /* Temporal layers (VP8's TID): how many were seen, and each one's share
@@ -97,7 +97,8 @@ struct _NaraSubSlot {
   gboolean answered; /* the answer accepted it: may be routed */
   char track_id[NARA_MEDIA_ID_LEN];
   char stream_id[NARA_MEDIA_ID_LEN];
-  NaraSdpCodec codec;
+  NaraSdpCodec codec;                 /* as offered: codec.pt may differ from the publisher's */
+  guint8 pub_pt;                      /* the publisher's payload type for it */
   guint32 ssrc;                       /* what the subscriber sees */
   guint8 sub_ext_ids[NARA_EXT_COUNT]; /* what the answer accepted */
   NaraPubTrack *track;                /* routed from, or NULL */
@@ -122,6 +123,7 @@ struct _NaraSubSlot {
   NaraSeqNumbering numbering;
   NaraLayerState state;
   gboolean told_paused; /* the control thread was told it is paused */
+  gboolean unplayable;  /* the answer refused its codec (told once) */
   /* Opus in RED (RFC 2198): the answer accepted RED, so it is forwarded as
    * it comes under this number; 0: the primary block alone, as Opus. */
   guint8 red_pt;

@@ -1,8 +1,8 @@
 /* sdp.c — reading browsers' SDP into NaraSdpRemote, on GstSDPMessage.
  *
  * Owns what Nara accepts from a remote description: DTLS-SRTP with BUNDLE
- * and rtcp-mux only, one codec per m-line (Opus; VP8, else
- * packetization-mode 1 H.264), and every bound on what a peer may send.
+ * and rtcp-mux only, one codec per m-line (Opus; VP8 or packetization-mode
+ * 1 H.264, whichever the offer lists first), and every bound on what a peer may send.
  * Writing Nara's own answers and offers is sdp_write.c. It does not
  * negotiate transports, keep state between calls, or know which track goes
  * where: the caller passes plain structs. Pure functions, called on media
@@ -425,25 +425,39 @@ static guint8 find_red(const GstSDPMedia *gm, const MediaScan *s, guint primary)
   return 0;
 }
 
+/* The codec Nara takes from an m-line: the offerer's own preference
+ * (RFC 3264 §5.1: formats in order of preference) among what Nara
+ * forwards, so each publisher sends what suits it (Chrome and Firefox list
+ * VP8 first, Safari H.264, which its hardware encodes). Among several
+ * H.264 entries the profile decides (h264_score), wherever the first was. */
 static gboolean choose_codec(const GstSDPMedia *gm, const MediaScan *s, NaraSdpMedia *m,
                              GError **error)
 {
   int best_score = 0;
   guint best = MAX_PT;
+  const char *name = NULL;
   for (guint i = 0; i < gst_sdp_media_formats_len(gm); i++) {
     const char *f = gst_sdp_media_get_format(gm, i);
     guint64 pt;
     if (!f || !read_uint(&f, MAX_PT - 1, &pt) || *f || !s->rtpmap[pt].set)
       continue;
     const Rtpmap *r = &s->rtpmap[pt];
+    const char *family = NULL;
     int score = 0;
-    if (m->kind == NARA_TRACK_AUDIO)
+    if (m->kind == NARA_TRACK_AUDIO) {
+      family = "opus";
       score
           = g_ascii_strcasecmp(r->name, "opus") == 0 && r->clock_rate == 48000 && r->channels == 2;
-    else if (r->clock_rate == 90000 && g_ascii_strcasecmp(r->name, "VP8") == 0)
-      score = 10; /* over any H.264 */
-    else if (r->clock_rate == 90000 && g_ascii_strcasecmp(r->name, "H264") == 0)
+    } else if (r->clock_rate == 90000 && g_ascii_strcasecmp(r->name, "VP8") == 0) {
+      family = "VP8";
+      score = 1;
+    } else if (r->clock_rate == 90000 && g_ascii_strcasecmp(r->name, "H264") == 0) {
+      family = "H264";
       score = h264_score(s->fmtp[pt]);
+    }
+    if (score == 0 || (name && strcmp(name, family) != 0))
+      continue; /* not forwarded, or after the preferred codec */
+    name = family;
     if (score > best_score) {
       best_score = score;
       best = (guint)pt;
@@ -453,7 +467,6 @@ static gboolean choose_codec(const GstSDPMedia *gm, const MediaScan *s, NaraSdpM
     return TRUE; /* nothing Nara forwards: the m-line is rejected */
 
   NaraSdpCodec *c = &m->codec;
-  const char *name = m->kind == NARA_TRACK_AUDIO ? "opus" : best_score == 10 ? "VP8" : "H264";
   g_strlcpy(c->name, name, sizeof c->name);
   c->pt = (guint8)best;
   c->clock_rate = s->rtpmap[best].clock_rate;

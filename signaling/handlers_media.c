@@ -225,6 +225,17 @@ static void on_video_paused(NaraMediaPeer *peer, const char *track_id, gboolean 
   nara_session_send_new(p->session, nara_out_video_paused(track_id, paused));
 }
 
+/* The subscriber's answer refused a track's codec: its client says so on
+ * that person's tile; the rest of the call goes on. */
+static void on_track_unplayable(NaraMediaPeer *peer, const char *track_id, const char *codec,
+                                gpointer user_data)
+{
+  NaraParticipant *p = user_data;
+  (void)peer;
+  g_message("room %s: %s cannot decode %s of track %s", p->room->name, p->id, codec, track_id);
+  nara_session_send_new(p->session, nara_out_track_unplayable(track_id, codec));
+}
+
 static const NaraMediaPeerCallbacks callbacks = {
   .local_description = on_local_description,
   .local_candidate = on_local_candidate,
@@ -232,6 +243,7 @@ static const NaraMediaPeerCallbacks callbacks = {
   .state_changed = on_state_changed,
   .error = on_error,
   .video_paused = on_video_paused,
+  .track_unplayable = on_track_unplayable,
 };
 
 const NaraMediaPeerCallbacks *nara_media_glue_callbacks(void)

@@ -41,6 +41,7 @@ const char *const nara_outgoing_types[] = {
   "redirect",
   "media-check-ready",
   "media-check-ended",
+  "track-unplayable",
   NULL,
 };
 
@@ -276,4 +277,10 @@ json_t *nara_out_media_check_ready(json_t *id, json_t *ice_servers, guint second
 json_t *nara_out_media_check_ended(const char *reason)
 {
   return json_pack("{s:s, s:s}", "type", "media-check-ended", "reason", reason);
+}
+
+json_t *nara_out_track_unplayable(const char *track, const char *codec)
+{
+  return json_pack("{s:s, s:s, s:s, s:s}", "type", "track-unplayable", "track", track, "codec",
+                   codec, "reason", "codec");
 }

@@ -90,4 +90,8 @@ json_t *nara_out_media_check_ready(json_t *id, json_t *ice_servers, guint second
 /* reason: "time" (its bound was reached). */
 json_t *nara_out_media_check_ended(const char *reason);
 
+/* The subscriber's answer refused a track, as its device cannot decode
+ * the publisher's codec ("VP8", "H264", "opus"): nothing is sent for it. */
+json_t *nara_out_track_unplayable(const char *track, const char *codec);
+
 G_END_DECLS

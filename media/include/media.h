@@ -138,6 +138,11 @@ typedef struct {
    * layer of a video (paused), or can again (resumed); audio goes on. */
   void (*video_paused)(NaraMediaPeer *peer, const char *track_id, gboolean paused,
                        gpointer user_data);
+  /* Subscribe peers: the answer rejected a track's m-line, or answered it
+   * without its codec ("VP8", "H264", "opus"): the subscriber's device
+   * cannot decode it, so nothing is sent for it. Once per track offered. */
+  void (*track_unplayable)(NaraMediaPeer *peer, const char *track_id, const char *codec,
+                           gpointer user_data);
 } NaraMediaPeerCallbacks;
 
 /* (transfer full) Starts the worker threads. control: the context callbacks run on. */

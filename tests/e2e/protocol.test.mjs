@@ -506,3 +506,71 @@ test('redirect: only to wss:// (no downgrade), and only as the answer to a join 
   await assert.rejects(joining, (e) => e instanceof NaraError && e.code === 'redirect');
   assert.equal(sockets.length, 1);
 });
+
+// --- codecs.js: the camera's codec, and videos this device cannot show ------------
+
+const UA = {
+  iphone: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+  iphoneChrome: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/126.0 Mobile/15E148 Safari/604.1',
+  macSafari: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
+  macChrome: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
+  macFirefox: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:127.0) Gecko/20100101 Firefox/127.0',
+  macEdge: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0',
+  linuxChromium: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
+};
+
+const CAPS = [
+  { mimeType: 'video/VP8' },
+  { mimeType: 'video/rtx' },
+  { mimeType: 'video/H264', sdpFmtpLine: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f' },
+  { mimeType: 'video/H264', sdpFmtpLine: 'level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f' },
+  { mimeType: 'video/H264', sdpFmtpLine: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f' },
+  { mimeType: 'video/VP9', sdpFmtpLine: 'profile-id=0' },
+];
+
+test('codecs: H.264 first on Apple WebKit (every iOS browser, Safari on a Mac), VP8 first elsewhere', async () => {
+  globalThis.RTCRtpReceiver = /** @type {any} */ ({ getCapabilities: () => ({ codecs: CAPS }) });
+  const { appleWebKit, preferCodecs } = await import('../../web/js/codecs.js');
+  const apple = Object.entries(UA).filter(([, ua]) => appleWebKit(ua)).map(([name]) => name);
+  assert.deepEqual(apple, ['iphone', 'iphoneChrome', 'macSafari']);
+  const order = (ua, kind = 'video') => {
+    let set = null;
+    preferCodecs(/** @type {any} */ ({ sender: { track: { kind } }, setCodecPreferences: (c) => (set = c) }), ua);
+    return set && set.map((c) => `${c.mimeType} ${/packetization-mode=\d/.exec(c.sdpFmtpLine ?? '')?.[0] ?? ''} ${/42[0-9a-f]{4}/.exec(c.sdpFmtpLine ?? '')?.[0] ?? ''}`.trim());
+  };
+  assert.deepEqual(order(UA.iphone), [
+    'video/H264 packetization-mode=1 42e01f', 'video/H264 packetization-mode=1 42001f', 'video/VP8',
+    'video/rtx', 'video/H264 packetization-mode=0 42e01f', 'video/VP9',
+  ]);
+  assert.equal(order(UA.macChrome)[0], 'video/VP8');
+  assert.equal(order(UA.linuxChromium)[0], 'video/VP8');
+  assert.equal(order(UA.iphone, 'audio'), null, 'audio keeps its order');
+  preferCodecs(/** @type {any} */ (undefined)); // a transceiver-less fake: nothing
+  delete globalThis.RTCRtpReceiver;
+});
+
+test('codecs: a subscribe offer in a codec this device cannot decode is reported, as is track-unplayable', async () => {
+  globalThis.RTCRtpReceiver = /** @type {any} */ ({ getCapabilities: () => ({ codecs: [{ mimeType: 'video/VP8' }, { mimeType: 'video/rtx' }] }) });
+  const { undecodableVideos } = await import('../../web/js/codecs.js');
+  const sdp = [
+    'v=0', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'a=mid:0', 'a=sendonly', 'a=msid:p1 p1-0', 'a=rtpmap:111 opus/48000/2',
+    'm=video 9 UDP/TLS/RTP/SAVPF 102 103', 'a=mid:1', 'a=sendonly', 'a=msid:p1 p1-1', 'a=rtpmap:102 H264/90000', 'a=rtpmap:103 rtx/90000',
+    'm=video 9 UDP/TLS/RTP/SAVPF 96', 'a=mid:2', 'a=sendonly', 'a=msid:p3 p3-1', 'a=rtpmap:96 VP8/90000',
+    'm=video 9 UDP/TLS/RTP/SAVPF 96', 'a=mid:3', 'a=inactive', 'a=rtpmap:96 VP8/90000', '',
+  ].join('\r\n');
+  assert.deepEqual(undecodableVideos(sdp), [{ participant: 'p1', track: 'p1-1', codec: 'H264' }]);
+
+  const { client, ws } = await joinedClient();
+  /** @type {any[]} */
+  const seen = [];
+  client.addEventListener('video-unplayable', (ev) => seen.push(/** @type {CustomEvent} */ (ev).detail));
+  ws.receive({ type: 'offer', pc: 'subscribe', revision: 1, sdp });
+  await ws.next('answer');
+  ws.receive({ type: 'track-unplayable', track: 'p3-1', codec: 'VP8', reason: 'codec' });
+  ws.receive({ type: 'track-unplayable', track: 'nobody-1', codec: 'VP8', reason: 'codec' });
+  assert.deepEqual(seen, [
+    { participant: 'p1', track: 'p1-1', codec: 'H264' },
+    { participant: 'p3', track: 'p3-1', codec: 'VP8' },
+  ]);
+  delete globalThis.RTCRtpReceiver;
+});

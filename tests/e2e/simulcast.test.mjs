@@ -7,9 +7,19 @@
 // is unimpaired and gets Anna's largest. Bo's tile of Cleo is then made
 // small: he must get a smaller layer of Cleo than of Anna. Audio keeps
 // flowing to Cleo all along (its concealment is printed and asserted only
-// loosely). Then Cleo's link shrinks to 200 kbit/s: she must get fewer
-// frames (VP8 temporal layers dropped) of a video that keeps moving, and
-// her audio. Figures go to docs/networks.md (tests/bench/networks.mjs).
+// loosely). Figures go to docs/networks.md (tests/bench/networks.mjs).
+//
+// Codecs in the same call: Cleo's page says it is Safari on an iPhone, so
+// the web client offers H.264 first and Nara takes it (protocol.md,
+// "Codecs"): she publishes H.264 simulcast while the others send VP8. Bo's
+// large tile of her gets her top layer (Nara reads each layer's size from
+// its SPS), the small one a smaller layer, and Bo goes on decoding her
+// after that switch. Anna's
+// page is told (an init script) that it cannot decode H.264: her tile of
+// Cleo must say so in words.
+//
+// Last, Cleo's link shrinks to 200 kbit/s: she must get fewer frames (VP8
+// temporal layers dropped) of a video that keeps moving, and her audio.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -19,6 +29,8 @@ import { startNara } from './lib/server.mjs';
 
 const skip = browserMissing();
 const NAMES = ['Anna', 'Bo', 'Cleo'];
+const IPHONE_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 /** Polls for a condition on a page's stats, at most this long. */
 const SETTLE_MS = 45000;
 
@@ -80,6 +92,50 @@ function layersOf(i) {
   });
 }
 
+/**
+ * The codecs of page i's video: what it sends (per rid) and what it
+ * receives from each person, as mime types.
+ * @param {number} i
+ */
+function codecsOf(i) {
+  return pages[i].page.evaluate(async () => {
+    const w = /** @type {any} */ (window);
+    const sent = [];
+    const pub = await (/** @type {RTCPeerConnection} */ (w.nara.publishPc)).getStats();
+    for (const s of pub.values())
+      if (s.type === 'outbound-rtp' && s.kind === 'video' && s.framesEncoded > 0) sent.push(`${s.rid ?? '-'} ${pub.get(s.codecId)?.mimeType}`);
+    /** @type {{[name: string]: string}} */
+    const received = {};
+    const sub = await (/** @type {RTCPeerConnection} */ (w.nara.subscribePc)).getStats();
+    for (const tile of document.querySelectorAll('li[data-participant]')) {
+      const video = tile.querySelector('video');
+      const track = video?.srcObject instanceof MediaStream ? video.srcObject.getVideoTracks()[0] : null;
+      const name = tile.querySelector('.tile-name')?.textContent?.trim() ?? '';
+      for (const s of sub.values())
+        if (track && s.type === 'inbound-rtp' && s.kind === 'video' && s.trackIdentifier === track.id) received[name] = sub.get(s.codecId)?.mimeType;
+    }
+    return { sent: sent.sort(), received };
+  });
+}
+
+/**
+ * Sets styles on the video of `name`'s tile on page i (none: back as it was).
+ * @param {number} i @param {string} name @param {[string, string][]} styles
+ */
+function styleVideo(i, name, styles) {
+  return pages[i].page.evaluate(
+    ([name, styles]) => {
+      for (const tile of document.querySelectorAll('li[data-participant]')) {
+        if (tile.querySelector('.tile-name')?.textContent?.trim() !== name) continue;
+        const video = /** @type {HTMLVideoElement} */ (tile.querySelector('video'));
+        video.removeAttribute('style');
+        for (const [k, v] of styles) video.style.setProperty(k, v, 'important');
+      }
+    },
+    /** @type {[string, [string, string][]]} */ ([name, styles]),
+  );
+}
+
 /** @param {Awaited<ReturnType<typeof callStats>>} snap @param {string} name */
 const width = (snap, name) => remoteOf(snap, name)?.frameWidth ?? 0;
 
@@ -91,8 +147,17 @@ test('each viewer gets the simulcast layer its link and tile can take', { skip: 
 
   await withLogs(async () => {
     for (const name of NAMES) {
-      const p = await newPage(b);
+      const p = await newPage(b, name === 'Cleo' ? { userAgent: IPHONE_UA } : {});
       pages.push(p);
+      // Anna's device "cannot decode" H.264, as far as her client can tell.
+      if (name === 'Anna')
+        await p.page.addInitScript(() => {
+          const caps = RTCRtpReceiver.getCapabilities.bind(RTCRtpReceiver);
+          RTCRtpReceiver.getCapabilities = (kind) => {
+            const c = caps(kind);
+            return c && kind === 'video' ? { ...c, codecs: c.codecs.filter((x) => x.mimeType !== 'video/H264') } : c;
+          };
+        });
       await openJoinScreen(p.page, base, room, name);
     }
     const setCleo = await impair(pages[CLEO].page, { downKbps: 500, queue: 30 });
@@ -105,6 +170,23 @@ test('each viewer gets the simulcast layer its link and tile can take', { skip: 
       const { ok, stats } = await waitForMedia(pages[i].page, others, 60000);
       assert.ok(ok, `${NAMES[i]} did not get video and audio from ${others.join(', ')}: ${JSON.stringify(stats)}`);
     }
+
+    // Codecs: Cleo (an iPhone, to the client) sends H.264 in simulcast
+    // layers, the others VP8; Bo receives both.
+    let cleoCodecs = await codecsOf(CLEO);
+    for (const deadline = Date.now() + SETTLE_MS; cleoCodecs.sent.length < 2 && Date.now() < deadline; ) {
+      await pages[CLEO].page.waitForTimeout(1000);
+      cleoCodecs = await codecsOf(CLEO);
+    }
+    t.diagnostic(`Cleo sends ${cleoCodecs.sent.join(', ')}; layers: ${await layersOf(CLEO)}`);
+    assert.ok(cleoCodecs.sent.length >= 2, `Cleo should send simulcast layers: ${cleoCodecs.sent}`);
+    assert.ok(cleoCodecs.sent.every((x) => x.endsWith('video/H264')), `Cleo should send H.264: ${cleoCodecs.sent}`);
+    const boCodecs = await codecsOf(BO);
+    t.diagnostic(`Bo receives ${JSON.stringify(boCodecs.received)}`);
+    assert.equal(boCodecs.received.Cleo, 'video/H264');
+    assert.equal(boCodecs.received.Anna, 'video/VP8');
+    // Anna's tile of Cleo says, in words, that it cannot show her video.
+    await pages[ANNA].page.getByText("This device cannot show Cleo's video.").waitFor({ timeout: 20000 });
 
     const sent = (await callStats(pages[ANNA].page)).sent;
     const layers = await layersOf(ANNA);
@@ -142,19 +224,28 @@ test('each viewer gets the simulcast layer its link and tile can take', { skip: 
       assert.ok(concealed < 40, `Cleo's audio of ${from} was ${concealed.toFixed(0)} % concealed`);
     }
 
-    // A small tile gets a small layer: Bo shows Cleo at 96x72.
-    await pages[BO].page.evaluate(() => {
-      for (const tile of document.querySelectorAll('li[data-participant]')) {
-        if (tile.querySelector('.tile-name')?.textContent?.trim() !== 'Cleo') continue;
-        const video = /** @type {HTMLVideoElement} */ (tile.querySelector('video'));
-        for (const [k, v] of [['width', '96px'], ['height', '72px'], ['flex', 'none']]) video.style.setProperty(k, v, 'important');
-      }
-    });
+    // Bo's large tile of Cleo gets her top H.264 layer: its size is known
+    // from its SPS (unknown, every layer would look large enough for any
+    // tile). Bo hides Anna meanwhile, so his link need carry Cleo alone.
     const cleoSent = (await callStats(pages[CLEO].page)).sent;
-    const small = await until(BO, (s) => width(s, 'Cleo') > 0 && width(s, 'Cleo') < cleoSent.frameWidth);
+    await styleVideo(BO, 'Anna', [['display', 'none']]);
+    const large = await until(BO, (s) => width(s, 'Cleo') >= cleoSent.frameWidth);
+    t.diagnostic(`Bo's large tile of Cleo gets ${width(large, 'Cleo')} px (she sends ${cleoSent.frameWidth})`);
+    assert.equal(width(large, 'Cleo'), cleoSent.frameWidth, "Bo's large tile should get Cleo's top H.264 layer");
+    await styleVideo(BO, 'Anna', []);
+
+    // A small tile gets a small layer: Bo shows Cleo at 96x72.
+    await styleVideo(BO, 'Cleo', [['width', '96px'], ['height', '72px'], ['flex', 'none']]);
+    const small = await until(BO, (s) => width(s, 'Cleo') > 0 && width(s, 'Cleo') < cleoSent.frameWidth && width(s, 'Anna') >= sent.frameWidth);
     t.diagnostic(`Bo's 96x72 tile of Cleo gets ${width(small, 'Cleo')} px (she sends ${cleoSent.frameWidth})`);
     assert.ok(width(small, 'Cleo') < cleoSent.frameWidth, "a small tile should get a layer smaller than the sender's top");
     assert.ok(width(small, 'Anna') === sent.frameWidth, 'the large tile keeps the top layer');
+    // That was an H.264 layer switch: Bo goes on decoding Cleo after it.
+    const framesBefore = remoteOf(small, 'Cleo')?.framesDecoded ?? 0;
+    const later = await until(BO, (s) => (remoteOf(s, 'Cleo')?.framesDecoded ?? 0) > framesBefore + 10);
+    t.diagnostic(`Bo decoded ${(remoteOf(later, 'Cleo')?.framesDecoded ?? 0) - framesBefore} frames of Cleo after the switch`);
+    assert.ok((remoteOf(later, 'Cleo')?.framesDecoded ?? 0) > framesBefore + 10, 'Bo stopped decoding Cleo after the layer switch');
+    assert.equal((await codecsOf(BO)).received.Cleo, 'video/H264');
 
     // Fewer frames before a pause: at 200 kbit/s Cleo's two audio streams
     // leave less than the smallest layer at its full frame rate, so Nara

@@ -1,12 +1,15 @@
 /* fuzz_rtp.c — libFuzzer target: one received datagram through the RTP
  * reading and rewriting the forwarder does (media/rtp.c): classify, parse,
  * look up every extension id, then rewrite a copy for a subscriber and parse
- * it again. The rewrite must keep the header and payload lengths, sequence,
- * timestamp, marker, payload and the extension element boundaries (only ids,
- * payload type and SSRC change), and must leave a packet it refuses as it
- * was. Inputs are cut at 1500 bytes, as peer.c drops anything longer.
- * A broken invariant traps. Single-threaded.
+ * it again; its payload is also read as a keyframe and an H.264 SPS. The
+ * rewrite must keep the header and payload lengths, sequence, timestamp,
+ * marker, payload and the extension element boundaries (only ids, payload
+ * type and SSRC change), and must leave a packet it refuses as it was.
+ * Inputs are cut at 1500 bytes, as peer.c drops anything longer. A broken
+ * invariant traps. Single-threaded.
  */
+#include "h264.h"
+#include "layers.h"
 #include "rtp.h"
 #include "sdp.h"
 
@@ -148,6 +151,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(h.header_len >= 12 && h.header_len <= len);
     CHECK(h.payload_len <= len - h.header_len);
     CHECK(h.pt < 128);
+  }
+  if (parsed) {
+    /* The keyframe and SPS readers run on every simulcast packet's
+     * payload (layers.c, h264.c): they must stay inside it. */
+    guint16 w = 0, ht = 0;
+    nara_layers_keyframe("VP8", pkt + h.header_len, h.payload_len, &w, &ht);
+    nara_layers_keyframe("H264", pkt + h.header_len, h.payload_len, &w, &ht);
+    nara_h264_sps_size(pkt + h.header_len, h.payload_len, &w, &ht);
   }
   check_extensions(pkt, len, parsed, &h);
   check_rewrite(pkt, len, parsed, &h);

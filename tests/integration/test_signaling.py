@@ -3,7 +3,7 @@
 Usage: test_signaling.py NARA_BINARY STATE_DIR
 Three clients hello, join, chat, mute and leave; media messages go through
 the real media module (publish answer, track-added, subscribe offer,
-bad and stale answers). Every server is stopped with SIGTERM (exit 0).
+bad and stale answers, an answer refusing a codec). Every server is stopped with SIGTERM (exit 0).
 """
 import asyncio
 import sys
@@ -149,6 +149,73 @@ async def test_publish_and_subscribe(binary, state_dir):
             await x.expect("track-removed", participant=a.pid)
             await x.expect("participant-left", participant=a.pid, reason="disconnected")
         await chat_flows(b, c)
+
+
+FINGERPRINT = ":".join(["AB"] * 32)
+
+
+def subscribe_answer(offer_sdp, refuse_video):
+    """An answer to Nara's subscribe offer: audio taken, video refused with
+    port 0, as a browser that cannot decode the video's codec answers."""
+    lines = ["v=0", "o=- 1 1 IN IP4 127.0.0.1", "s=-", "t=0 0"]
+    media, bundle = [], []
+    for section in offer_sdp.split("\r\nm=")[1:]:
+        head = section.split("\r\n")[0]
+        kind, fmt = head.split(" ")[0], head.split(" ")[3]
+        mid = [x for x in section.split("\r\n") if x.startswith("a=mid:")][0][6:]
+        rtpmap = [x for x in section.split("\r\n") if x.startswith(f"a=rtpmap:{fmt} ")][0]
+        if kind == "video" and refuse_video:
+            media += [f"m=video 0 UDP/TLS/RTP/SAVPF {fmt}", "c=IN IP4 0.0.0.0", f"a=mid:{mid}"]
+            continue
+        bundle.append(mid)
+        media += [f"m={kind} 9 UDP/TLS/RTP/SAVPF {fmt}", "c=IN IP4 0.0.0.0",
+                  "a=ice-ufrag:wxyz", "a=ice-pwd:abcdefghijklmnopqrstuvwx",
+                  f"a=fingerprint:sha-256 {FINGERPRINT}", "a=setup:active", f"a=mid:{mid}",
+                  "a=recvonly", "a=rtcp-mux", rtpmap]
+    lines.append("a=group:BUNDLE " + " ".join(bundle))
+    return "\r\n".join(lines + media) + "\r\n"
+
+
+async def test_codec_unplayable(binary, state_dir):
+    """A publisher listing H.264 first gets H.264 (its preference); a
+    subscriber whose answer refuses it is told, and the call goes on."""
+    h264 = SDP_OFFER.replace("a=rtpmap:96 VP8/90000",
+                             "a=rtpmap:96 H264/90000\r\na=fmtp:96 level-asymmetry-allowed=1;"
+                             "packetization-mode=1;profile-level-id=42e01f")
+    with Server(binary, state_dir) as server:
+        a, b = await room_of(server, "codecs", "A", "B")
+        i = await a.request({"type": "publish", "sdp": h264})
+        ans = await a.expect("answer", id=i, pc="publish")
+        assert "a=rtpmap:96 H264/90000" in ans["sdp"], ans["sdp"]
+        added = [await b.expect("track-added", participant=a.pid) for _ in range(2)]
+        video = [ev["track"]["id"] for ev in added if ev["track"]["kind"] == "video"][0]
+        offer = await b.expect("offer", pc="subscribe")
+        assert "H264/90000" in offer["sdp"] and "VP8" not in offer["sdp"], offer["sdp"]
+        await b.send({"type": "answer", "pc": "subscribe", "revision": offer["revision"],
+                      "sdp": subscribe_answer(offer["sdp"], refuse_video=True)})
+        msg = await b.expect("track-unplayable", track=video)
+        assert msg["codec"] == "H264" and msg["reason"] == "codec", msg
+        # Nothing else failed: no error, the call goes on.
+        await chat_flows(a, b)
+        await chat_flows(b, a)
+        # C publishes VP8 as 96 too: in B's one BUNDLE group 96 can mean one
+        # codec only (RFC 8843), so C's video is offered under another number.
+        c = await Client.connect(server)
+        await c.hello()
+        c.pid = (await c.join("codecs", "C"))["you"]["id"]
+        await a.expect("participant-joined")
+        await b.expect("participant-joined")
+        await c.request({"type": "publish", "sdp": SDP_OFFER})
+        while (await c.recv())["type"] != "answer":
+            pass  # A's tracks and their subscribe offer came first
+        for _ in range(2):
+            await b.expect("track-added", participant=c.pid)
+        offer = await b.expect("offer", pc="subscribe")
+        rtpmaps = [x for x in offer["sdp"].split("\r\n") if x.startswith("a=rtpmap:")]
+        h264 = [x.split()[0][9:] for x in rtpmaps if x.endswith(" H264/90000")]
+        vp8 = [x.split()[0][9:] for x in rtpmaps if x.endswith(" VP8/90000")]
+        assert len(h264) == 1 and len(vp8) == 1 and h264 != vp8, rtpmaps
+        assert h264 == ["96"], "the slot offered before keeps its number"
 
 
 def candidate(pc, n, transport="udp"):
@@ -340,5 +407,6 @@ async def test_precheck_and_quality(binary, state_dir):
 if __name__ == "__main__":
     run([test_three_clients_chat, test_joined_lists_others, test_mute, test_leave_and_disconnect,
          test_order_rules, test_bad_version, test_publish_and_subscribe, test_candidates,
-         test_names_languages_and_rtt, test_sigterm_with_clients, test_precheck_and_quality],
+         test_names_languages_and_rtt, test_sigterm_with_clients, test_precheck_and_quality,
+         test_codec_unplayable],
         sys.argv[1], sys.argv[2])

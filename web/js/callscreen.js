@@ -565,6 +565,20 @@ function showVideoPaused(tile, paused) {
 }
 
 /**
+ * A person whose video this device cannot decode (their codec, which Nara
+ * does not convert): their tile says so in words; their sound plays on.
+ * @param {HTMLElement | null} tile
+ */
+function showVideoUnplayable(tile) {
+  if (!tile || tile.querySelector('.tile-unplayable')) return;
+  const note = document.createElement('p');
+  note.className = 'tile-unplayable';
+  note.setAttribute('role', 'status');
+  note.textContent = t('videoUnplayable', tile.querySelector('.tile-name')?.textContent ?? '');
+  tile.append(note);
+}
+
+/**
  * Starts a remote tile. The Join click normally allows sound, but some
  * browsers (iOS Safari) refuse playback that starts later, outside the
  * click: then a "Turn on sound" button asks for one more tap.
@@ -654,6 +668,7 @@ export function listen(client, onLost) {
   });
   const views = watchViews(client, (id) => findTile(id)?.querySelector('video') ?? null);
   on('video-paused', ({ track, paused }) => showVideoPaused(views.tileOf(track), paused));
+  on('video-unplayable', ({ participant }) => showVideoUnplayable(findTile(participant)));
   on('server-error', ({ code }) => showAlert(errorText(new NaraError(code))));
   // The server is being restarted (an upgrade): say so calmly, with the time.
   on('draining', ({ deadline }) => {

@@ -15,6 +15,7 @@
 // Runs on the page's main thread.
 
 import { Continuity } from './continuity.js';
+import { preferCodecs, publisherOfTrack, undecodableVideos } from './codecs.js';
 import { sendEncodings } from './simulcast.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -326,7 +327,7 @@ export class NaraClient extends EventTarget {
   async publish(stream) {
     const pc = this.ensurePublishPc();
     for (const track of stream.getTracks()) {
-      pc.addTransceiver(track, { direction: 'sendonly', streams: [stream], sendEncodings: sendEncodings(track) });
+      preferCodecs(pc.addTransceiver(track, { direction: 'sendonly', streams: [stream], sendEncodings: sendEncodings(track) }));
     }
     await this.negotiatePublish();
   }
@@ -338,7 +339,7 @@ export class NaraClient extends EventTarget {
    */
   async addTrack(track, stream) {
     const pc = this.ensurePublishPc();
-    pc.addTransceiver(track, { direction: 'sendonly', streams: [stream], sendEncodings: sendEncodings(track) });
+    preferCodecs(pc.addTransceiver(track, { direction: 'sendonly', streams: [stream], sendEncodings: sendEncodings(track) }));
     await this.negotiatePublish();
   }
 
@@ -705,6 +706,9 @@ export class NaraClient extends EventTarget {
     const run = async () => {
       const pc = this.subscribePc;
       if (!pc || pc.signalingState === 'closed') return;
+      // A video in a codec this device cannot decode: its tile says so
+      // (the browser's answer refuses it; the audio goes on).
+      for (const v of undecodableVideos(msg.sdp)) this.emit('video-unplayable', v);
       await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
       await this.flushRemoteCandidates(pc, 'subscribe');
       await pc.setLocalDescription(await pc.createAnswer());
@@ -767,6 +771,10 @@ const EVENT_HANDLERS = {
   rtt: (c, m) => c.emit('rtt', { from: m.from, text: String(m.text ?? ''), seq: Number(m.seq), final: !!m.final }),
   'video-paused': (c, m) => c.emit('video-paused', { track: String(m.track), paused: true }),
   'video-resumed': (c, m) => c.emit('video-paused', { track: String(m.track), paused: false }),
+  'track-unplayable': (c, m) => {
+    const participant = publisherOfTrack(c.subscribePc?.remoteDescription?.sdp ?? '', String(m.track));
+    if (participant) c.emit('video-unplayable', { participant, track: String(m.track), codec: String(m.codec ?? '') });
+  },
   'participant-status': (c, m) =>
     c.emit('participant-status', { participant: m.participant, precheck: m.precheck ?? null, quality: m.quality ?? null }),
   'share-allowed': (c, m) => c.emit('share-allowed', { allowed: m.allowed === true }),

@@ -310,4 +310,7 @@ export default {
   notSigningPerson: (/** @type {string} */ name) => `لا يستخدم الإشارة: ${name}`,
   admitInterpreterFirst: 'أدخل المترجم أولاً',
   pinTogether: 'تثبيت المترجم والمريض معاً',
+
+  // codecs
+  videoUnplayable: (/** @type {string} */ name) => `لا يستطيع هذا الجهاز عرض فيديو ${name}.`,
 };

@@ -308,4 +308,7 @@ export default {
   notSigningPerson: (/** @type {string} */ name) => `Ikke tegnsprog: ${name}`,
   admitInterpreterFirst: 'Luk tolken ind først',
   pinTogether: 'Fastgør tolk og patient sammen',
+
+  // codecs
+  videoUnplayable: (/** @type {string} */ name) => `Denne enhed kan ikke vise video fra ${name}.`,
 };

@@ -315,4 +315,7 @@ export default {
   notSigningPerson: (/** @type {string} */ name) => `Not signing: ${name}`,
   admitInterpreterFirst: 'Admit the interpreter first',
   pinTogether: 'Pin interpreter and patient together',
+
+  // codecs
+  videoUnplayable: (/** @type {string} */ name) => `This device cannot show ${name}'s video.`,
 };

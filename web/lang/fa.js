@@ -311,4 +311,7 @@ export default {
   notSigningPerson: (/** @type {string} */ name) => `بدون زبان اشاره: ${name}`,
   admitInterpreterFirst: 'اول مترجم را بپذیرید',
   pinTogether: 'سنجاق مترجم و بیمار با هم',
+
+  // codecs
+  videoUnplayable: (/** @type {string} */ name) => `این دستگاه نمی‌تواند ویدیوی ${name} را نشان دهد.`,
 };

@@ -309,4 +309,7 @@ export default {
   notSigningPerson: (/** @type {string} */ name) => `Ei viito: ${name}`,
   admitInterpreterFirst: 'Päästä tulkki sisään ensin',
   pinTogether: 'Kiinnitä tulkki ja potilas yhdessä',
+
+  // codecs
+  videoUnplayable: (/** @type {string} */ name) => `Tämä laite ei voi näyttää henkilön ${name} videota.`,
 };

@@ -308,4 +308,7 @@ export default {
   notSigningPerson: (/** @type {string} */ name) => `Ikke tegnspråk: ${name}`,
   admitInterpreterFirst: 'Slipp inn tolken først',
   pinTogether: 'Fest tolk og pasient sammen',
+
+  // codecs
+  videoUnplayable: (/** @type {string} */ name) => `Denne enheten kan ikke vise video fra ${name}.`,
 };

@@ -314,4 +314,7 @@ export default {
   notSigningPerson: (/** @type {string} */ name) => `Bez języka migowego: ${name}`,
   admitInterpreterFirst: 'Najpierw wpuść tłumacza',
   pinTogether: 'Przypnij tłumacza i pacjenta razem',
+
+  // codecs
+  videoUnplayable: (/** @type {string} */ name) => `To urządzenie nie może pokazać wideo od ${name}.`,
 };

@@ -312,4 +312,7 @@ export default {
   notSigningPerson: (/** @type {string} */ name) => `Calaamado ma isticmaalo: ${name}`,
   admitInterpreterFirst: 'Turjubaanka marka hore soo gali',
   pinTogether: 'Isku dheji turjubaanka iyo bukaanka',
+
+  // codecs
+  videoUnplayable: (/** @type {string} */ name) => `Qalabkan ma muujin karo fiidiyowga ${name}.`,
 };

@@ -308,4 +308,7 @@ export default {
   notSigningPerson: (/** @type {string} */ name) => `Tecknar inte: ${name}`,
   admitInterpreterFirst: 'Släpp in tolken först',
   pinTogether: 'Fäst tolk och patient tillsammans',
+
+  // codecs
+  videoUnplayable: (/** @type {string} */ name) => `Den här enheten kan inte visa video från ${name}.`,
 };

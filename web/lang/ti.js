@@ -308,4 +308,7 @@ export default {
   notSigningPerson: (/** @type {string} */ name) => `ቋንቋ ምልክት የለን: ${name}`,
   admitInterpreterFirst: 'ቅድም ተርጓሚ ኣእቱ',
   pinTogether: 'ተርጓምን ሕሙምን ብሓባር ኣጽንዕ',
+
+  // codecs
+  videoUnplayable: (/** @type {string} */ name) => `እዚ መሳርሒ ቪድዮ ${name} ከርኢ ኣይክእልን።`,
 };

@@ -313,4 +313,7 @@ export default {
   notSigningPerson: (/** @type {string} */ name) => `İşaret dili yok: ${name}`,
   admitInterpreterFirst: 'Önce tercümanı kabul edin',
   pinTogether: 'Tercüman ve hastayı birlikte sabitle',
+
+  // codecs
+  videoUnplayable: (/** @type {string} */ name) => `Bu cihaz ${name} adlı kişinin videosunu gösteremiyor.`,
 };

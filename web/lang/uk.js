@@ -316,4 +316,7 @@ export default {
   notSigningPerson: (/** @type {string} */ name) => `Без жестової мови: ${name}`,
   admitInterpreterFirst: 'Спершу впустіть перекладача',
   pinTogether: 'Закріпити перекладача й пацієнта разом',
+
+  // codecs
+  videoUnplayable: (/** @type {string} */ name) => `Цей пристрій не може показати відео від ${name}.`,
 };

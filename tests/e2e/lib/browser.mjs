@@ -38,7 +38,7 @@ export function launchBrowser() {
  * A page in its own context (own cookies, own fake devices), with the
  * page's console errors kept for failure reports.
  * @param {import('playwright-core').Browser} browser
- * @param {{viewport?: {width: number, height: number}, locale?: string, bypassCSP?: boolean}} [options]
+ * @param {{viewport?: {width: number, height: number}, locale?: string, bypassCSP?: boolean, userAgent?: string}} [options]
  */
 export async function newPage(browser, options = {}) {
   const context = await browser.newContext({
@@ -47,6 +47,7 @@ export async function newPage(browser, options = {}) {
     locale: options.locale ?? 'en-US',
     viewport: options.viewport ?? { width: 1280, height: 800 },
     bypassCSP: options.bypassCSP ?? false,
+    ...(options.userAgent ? { userAgent: options.userAgent } : {}),
   });
   const page = await context.newPage();
   /** @type {string[]} */

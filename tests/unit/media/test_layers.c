@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "downlink.h"
+#include "h264.h"
 #include "layers.h"
 #include "twcc.h"
 
@@ -303,6 +304,53 @@ static void test_h264_keyframe(void)
   g_assert_false(nara_layers_keyframe("opus", idr, sizeof idr, &w, &h));
 }
 
+/* SPSs written by x264: Baseline 320x180 and 640x360 (cropped from
+ * 12 and 23 macroblock rows, with emulation prevention bytes), High
+ * 1280x720 and 1920x1080 (chroma format and bit depths read), and
+ * interlaced High 1280x720 (field pairs, frame_mbs_only 0). */
+static void test_h264_sps_size(void)
+{
+  static const struct {
+    const char *hex;
+    guint16 w, h;
+  } sps[] = {
+    { "6742c00dd901419f9e10000003001000000303c8f142a480", 320, 180 },
+    { "6742c01ed900a02ff9610000030001000003003c8f162e48", 640, 360 },
+    { "6764001facb200a00b7420000003002000000791e30649", 1280, 720 },
+    { "67640028acb200f0044fcb08000003000800000301e478c19240", 1920, 1080 },
+    { "67640020ace401402efcb080000003008000001e4f8b1724", 1280, 720 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(sps); i++) {
+    guint8 nal[64];
+    gsize n = strlen(sps[i].hex) / 2;
+    for (gsize k = 0; k < n; k++)
+      nal[k] = (guint8)g_ascii_strtoull((char[]){ sps[i].hex[2 * k], sps[i].hex[2 * k + 1], 0 },
+                                        NULL, 16);
+    guint16 w = 0, h = 0;
+    g_assert_true(nara_h264_sps_size(nal, n, &w, &h));
+    g_assert_cmpuint(w, ==, sps[i].w);
+    g_assert_cmpuint(h, ==, sps[i].h);
+    /* Cut short anywhere before the size: no size, nothing read past the end. */
+    for (gsize k = 0; k < 8; k++) {
+      guint16 w2 = 7, h2 = 7;
+      g_assert_false(nara_h264_sps_size(nal, k, &w2, &h2));
+      g_assert_cmpuint(w2, ==, 7);
+    }
+    /* In a STAP-A before its PPS, as browsers send a keyframe's start. */
+    guint8 stap[80] = { 0x18, 0, (guint8)n };
+    memcpy(stap + 3, nal, n);
+    const guint8 pps[] = { 0x00, 0x02, 0x68, 0xce };
+    memcpy(stap + 3 + n, pps, sizeof pps);
+    w = h = 0;
+    g_assert_true(nara_layers_keyframe("H264", stap, 3 + n + sizeof pps, &w, &h));
+    g_assert_cmpuint(w, ==, sps[i].w);
+    g_assert_cmpuint(h, ==, sps[i].h);
+  }
+  const guint8 pps[] = { 0x68, 0xce, 0x3c, 0x80 };
+  guint16 w = 0, h = 0;
+  g_assert_false(nara_h264_sps_size(pps, sizeof pps, &w, &h));
+}
+
 /* ---- the downlink estimate ---- */
 
 /* Sends n packets of len octets every interval_us from *now; the ones
@@ -494,6 +542,7 @@ int main(int argc, char **argv)
   g_test_add_func("/layers/large-tile-keeps-its-size-at-half-frames",
                   test_large_tile_keeps_its_size_at_half_frames);
   g_test_add_func("/layers/h264-keyframe", test_h264_keyframe);
+  g_test_add_func("/layers/h264-sps-size", test_h264_sps_size);
   g_test_add_func("/downlink/clean-link-grows-with-what-is-sent",
                   test_downlink_clean_link_grows_with_what_is_sent);
   g_test_add_func("/downlink/loss-cuts", test_downlink_loss_cuts);

@@ -147,6 +147,28 @@ static void test_chrome_offer(void)
   g_assert_cmpuint(v->codec.red_pt, ==, 0);
 }
 
+/* The offerer's order decides (RFC 3264 §5.1): the web client on Apple's
+ * WebKit puts H.264 first with setCodecPreferences, and Chrome then offers
+ * it first; the profile still decides among the H.264 entries. */
+static void test_offer_order(void)
+{
+  g_autofree char *text = load("chrome120-offer.sdp");
+  g_autofree char *h264_first
+      = replace(text, "SAVPF 96 97 102 103 104 105 106 107", "SAVPF 102 103 104 105 106 107 96 97");
+  g_autofree NaraSdpRemote *r = parse_ok(h264_first);
+  g_assert_cmpstr(r->media[1].codec.name, ==, "H264");
+  g_assert_cmpuint(r->media[1].codec.pt, ==, 106); /* 42e01f over 42001f listed before */
+  g_assert_cmpuint(r->media[1].codec.rtx_pt, ==, 107);
+  g_assert_cmpstr(r->media[1].codec.fmtp, ==,
+                  "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f");
+  /* An unusable H.264 (packetization-mode 0) first is passed over. */
+  g_autofree char *mode0_first
+      = replace(text, "SAVPF 96 97 102 103 104 105", "SAVPF 104 105 96 97 102 103");
+  g_autofree NaraSdpRemote *r2 = parse_ok(mode0_first);
+  g_assert_cmpstr(r2->media[1].codec.name, ==, "VP8");
+  g_assert_cmpuint(r2->media[1].codec.pt, ==, 96);
+}
+
 /* Without a=msid (Plan B era clients) the track comes from a=ssrc msid:. */
 static void test_msid_from_ssrc(void)
 {
@@ -227,15 +249,27 @@ static void test_safari_offer(void)
 {
   g_autofree char *text = load("safari17-offer.sdp");
   g_autofree NaraSdpRemote *r = parse_ok(text);
-  g_assert_cmpuint(r->media[1].codec.pt, ==, 127); /* VP8 over H.264 listed first */
-  g_assert_cmpstr(r->media[1].codec.name, ==, "VP8");
+  /* Safari lists H.264 first: its preference, Constrained Baseline 3.1
+   * (98) over High (96, listed before it). */
+  g_assert_cmpstr(r->media[1].codec.name, ==, "H264");
+  g_assert_cmpuint(r->media[1].codec.pt, ==, 98);
+  g_assert_cmpuint(r->media[1].codec.rtx_pt, ==, 99);
   g_assert_cmpuint(r->media[1].ssrc, ==, 705732411u);
   g_assert_true(r->media[0].sending);
   g_assert_cmpuint(r->n_candidates, ==, 2);
   g_assert_true(g_str_has_prefix(r->candidates[0], "candidate:3037379487 1 udp 2113937151 "));
   g_assert_true(g_str_has_suffix(r->candidates[1], "network-cost 999"));
 
-  /* Without VP8: Constrained Baseline 3.1 over High listed first. */
+  /* VP8 listed first: VP8, however good the H.264 after it. */
+  g_autofree char *vp8_first
+      = replace(text, "m=video 51276 UDP/TLS/RTP/SAVPF 96 97 98 99 100 101 127 125",
+                "m=video 51276 UDP/TLS/RTP/SAVPF 127 125 96 97 98 99 100 101");
+  g_autofree NaraSdpRemote *r1 = parse_ok(vp8_first);
+  g_assert_cmpstr(r1->media[1].codec.name, ==, "VP8");
+  g_assert_cmpuint(r1->media[1].codec.pt, ==, 127);
+  g_assert_cmpuint(r1->media[1].codec.rtx_pt, ==, 125);
+
+  /* Without VP8 it is the same. */
   g_autofree char *no_vp8 = replace(text, "a=rtpmap:127 VP8/90000", "a=x:127");
   g_autofree NaraSdpRemote *r2 = parse_ok(no_vp8);
   g_assert_cmpstr(r2->media[1].codec.name, ==, "H264");
@@ -729,6 +763,7 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/sdp/parse/chrome-offer", test_chrome_offer);
+  g_test_add_func("/sdp/parse/offer-order", test_offer_order);
   g_test_add_func("/sdp/parse/msid-from-ssrc", test_msid_from_ssrc);
   g_test_add_func("/sdp/parse/firefox-offer", test_firefox_offer);
   g_test_add_func("/sdp/parse/safari-offer", test_safari_offer);
