@@ -1,7 +1,8 @@
 /* receive.c — what a subscriber connection does with each RTP packet:
  * per-stream counters, sequence gaps and jitter (RFC 3550 A.1, A.8), the
- * latency the server added (from the tag in the padding), and the join
- * milestones (first RTP, first keyframe from each publisher).
+ * latency the server added (from the tag in the padding), the simulcast
+ * layer each packet was sent in, and the join milestones (first RTP,
+ * first keyframe from each publisher).
  *
  * It never decodes and never answers; readiness decisions are scenario.c's.
  *
@@ -120,6 +121,9 @@ void load_receive_rtp(LoadSubPeer *sp, guint8 *data, gsize len, const NaraRtpHea
     return;
   }
   s->out_stream = sent->stream;
+  gint layer = g_array_index(tool->out_streams, LoadOutStream, sent->stream).layer;
+  if (tool->phase == LOAD_PHASE_WINDOW && layer >= 0)
+    s->by_layer[layer]++;
   if (tool->phase == LOAD_PHASE_WINDOW && tool->latency_us->len < MAX_LATENCY_SAMPLES) {
     guint32 lat = (guint32)MIN(now - sent->sent_us, G_MAXUINT32);
     g_array_append_val(tool->latency_us, lat);

@@ -40,13 +40,15 @@ static LoadParticipant *participant_new(LoadTool *tool, guint room, guint slot, 
   p->first_rtp_us = g_new0(gint64, n);
   p->first_key_us = g_new0(gint64, n);
   p->subscribed = g_new0(gboolean, n);
-  if (pub) {
-    for (guint k = 0; k < 2; k++) {
-      LoadOutStream os = { .participant = p->index, .kind = k, .ssrc = g_random_int() | 1 };
-      p->ssrcs[k] = os.ssrc;
-      p->out_streams[k] = tool->out_streams->len;
-      g_array_append_val(tool->out_streams, os);
-    }
+  p->n_video = tool->opt.simulcast ? LOAD_LAYERS : 1;
+  for (guint k = 0; pub && k < 1 + p->n_video; k++) {
+    LoadOutStream os = { .participant = p->index,
+                         .kind = k == 0 ? LOAD_KIND_AUDIO : LOAD_KIND_VIDEO,
+                         .layer = k > 0 && p->n_video > 1 ? (gint)k - 1 : -1,
+                         .ssrc = g_random_int() | 1 };
+    p->ssrcs[k] = os.ssrc;
+    p->out_streams[k] = tool->out_streams->len;
+    g_array_append_val(tool->out_streams, os);
   }
   return p;
 }
@@ -85,6 +87,26 @@ void load_tool_log(LoadTool *tool, const char *fmt, ...)
   fprintf(stderr, "[%7.3f] %s\n", (g_get_monotonic_time() - tool->start_us) / 1e6, msg);
 }
 
+/* Each layer's share of the clip; a simulcast layer's packets get header
+ * extensions written after the fixed header, which needs the clip's video
+ * without CSRCs or extensions of its own (rtpvp8pay writes none). */
+static gboolean select_layers(LoadTool *tool, GError **error)
+{
+  LoadClip *clip = tool->clip;
+  for (guint i = 0; tool->opt.simulcast && i < clip->n_packets; i++) {
+    const LoadClipPacket *c = &clip->packets[i];
+    if (c->kind == LOAD_KIND_VIDEO && (c->data[0] & 0x1f) != 0) {
+      g_set_error(error, LOAD_ERROR, 0,
+                  "--simulcast: the clip's video packets carry CSRCs or header extensions");
+      return FALSE;
+    }
+  }
+  for (guint i = 0; i < LOAD_LAYERS; i++)
+    tool->layer_packets[i] = load_clip_select(clip, i == LOAD_LAYERS - 1, load_layer_every[i],
+                                              &tool->layer_n_packets[i]);
+  return TRUE;
+}
+
 LoadTool *load_tool_new(const LoadOptions *opt, GError **error)
 {
   LoadTool *tool = g_new0(LoadTool, 1);
@@ -98,7 +120,7 @@ LoadTool *load_tool_new(const LoadOptions *opt, GError **error)
   tool->ring = g_new0(LoadSent, LOAD_RING_SIZE);
   tool->latency_us = g_array_new(FALSE, FALSE, sizeof(guint32));
   tool->start_us = g_get_monotonic_time();
-  if (!(tool->clip = load_clip_read(opt->clip_path, error))
+  if (!(tool->clip = load_clip_read(opt->clip_path, error)) || !select_layers(tool, error)
       || !(tool->dtls_ctx = nara_dtls_context_new(error))
       || (g_str_equal(opt->srtp, "aes-cm")
           && !nara_dtls_context_set_srtp_profiles(tool->dtls_ctx, "SRTP_AES128_CM_SHA1_80", error))
@@ -133,6 +155,8 @@ void load_tool_free(LoadTool *tool)
   if (tool->dtls_ctx)
     nara_dtls_context_free(tool->dtls_ctx);
   load_clip_free(tool->clip);
+  for (guint i = 0; i < LOAD_LAYERS; i++)
+    g_free(tool->layer_packets[i]);
   g_array_unref(tool->out_streams);
   g_array_unref(tool->latency_us);
   g_free(tool->ring);
@@ -157,11 +181,11 @@ static void peer_failed(LoadPeer *peer, const char *reason, gpointer user_data)
   load_participant_fail(user_data, "media connection failed: %s", reason);
 }
 
-static void pub_keyframe_request(LoadPeer *peer, gpointer user_data)
+static void pub_keyframe_request(LoadPeer *peer, guint32 media_ssrc, gpointer user_data)
 {
   LoadParticipant *p = user_data;
   (void)peer;
-  load_publisher_keyframe_request(p->publisher);
+  load_publisher_keyframe_request(p->publisher, media_ssrc);
 }
 
 static void sub_connected(LoadPeer *peer, gpointer user_data)
@@ -195,7 +219,7 @@ char *load_participant_publish_offer(LoadParticipant *p, GError **error)
   if (!p->pub_peer)
     return NULL;
   p->publisher = load_publisher_new(p);
-  return load_peer_create_offer(p->pub_peer, p->name, p->ssrcs);
+  return load_peer_create_offer(p->pub_peer, p->name, p->ssrcs, p->n_video > 1);
 }
 
 LoadSubPeer *load_participant_add_sub_peer(LoadParticipant *p, GError **error)
