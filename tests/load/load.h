@@ -96,13 +96,17 @@ typedef struct {
   double transit, jitter; /* RFC 3550 A.8, in RTP clock units */
   gboolean window_seen;   /* counters below are valid */
   guint64 received_at_window, ext_max_at_window;
-  guint64 by_layer[LOAD_LAYERS]; /* window: received packets by the layer they were sent in */
+  guint64 by_layer[LOAD_LAYERS];   /* window: received packets by the layer they were sent in */
+  gboolean rr_sent;                /* a Receiver Report covered this stream */
+  guint64 rr_received, rr_ext_max; /* at the last one */
+  gint64 rr_lost;                  /* cumulative, as reported */
 } LoadInStream;
 
 typedef struct {
   LoadParticipant *participant;
   LoadPeer *peer;
   GArray *streams; /* LoadInStream */
+  guint32 rr_ssrc; /* the SSRC its Receiver Reports come from */
 } LoadSubPeer;
 
 typedef struct {
@@ -173,7 +177,7 @@ struct _LoadTool {
   LoadProcSample server_idle, server0, server1, self0, self1;
   GArray *latency_us; /* guint32, window only */
   guint64 untagged;
-  guint timer;
+  guint timer, report_timer;
   int exit_code;
   char *failure;
 };
@@ -207,6 +211,9 @@ void load_publisher_free(LoadPublisher *pub);
 /* ---- receive.c ---- */
 void load_receive_rtp(LoadSubPeer *sp, guint8 *data, gsize len, const NaraRtpHeader *h);
 void load_receive_window_start(LoadTool *tool);
+/* Sends sp a Receiver Report about every stream it receives (scenario.c's
+ * timer calls it twice a second, about as often as a browser reports). */
+void load_receive_send_report(LoadSubPeer *sp);
 
 /* ---- proc.c ---- */
 gboolean load_proc_sample(int pid, LoadProcSample *out);

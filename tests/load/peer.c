@@ -299,3 +299,10 @@ gboolean load_peer_send_rtp(LoadPeer *peer, guint8 *data, gsize len, gsize cap)
     return FALSE;
   return nara_ice_send(peer->ice, data, len);
 }
+
+gboolean load_peer_send_rtcp(LoadPeer *peer, guint8 *data, gsize len, gsize cap)
+{
+  if (!peer->out || peer->failed || !nara_srtp_protect_rtcp(peer->out, data, &len, cap))
+    return FALSE;
+  return nara_ice_send(peer->ice, data, len);
+}

@@ -49,5 +49,7 @@ const char *const *load_peer_local_candidates(LoadPeer *peer, guint *n);
 gboolean load_peer_is_connected(LoadPeer *peer);
 /* Protects data in place (cap >= len + NARA_SRTP_MAX_TAIL) and sends it. */
 gboolean load_peer_send_rtp(LoadPeer *peer, guint8 *data, gsize len, gsize cap);
+/* The same for a compound RTCP packet. */
+gboolean load_peer_send_rtcp(LoadPeer *peer, guint8 *data, gsize len, gsize cap);
 
 G_END_DECLS

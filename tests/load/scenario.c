@@ -20,6 +20,9 @@
 #include <unistd.h>
 
 #define POLL_MS 20
+/* Receiver Reports from every subscribe connection: Nara's estimate grows
+ * at most once a second, so reports must come more often than that. */
+#define REPORT_MS 500
 
 G_DEFINE_QUARK(load - error - quark, load_error)
 #define TEARDOWN_MS 700
@@ -140,6 +143,8 @@ void load_tool_free(LoadTool *tool)
     return;
   if (tool->timer)
     g_source_remove(tool->timer);
+  if (tool->report_timer)
+    g_source_remove(tool->report_timer);
   /* Peers before the WebSocket context: nothing may call back into them. */
   for (guint i = 0; i < tool->participants->len; i++) {
     LoadParticipant *p = g_ptr_array_index(tool->participants, i);
@@ -227,6 +232,7 @@ LoadSubPeer *load_participant_add_sub_peer(LoadParticipant *p, GError **error)
   static const LoadPeerCallbacks cb = { sub_connected, sub_failed, sub_rtp, NULL };
   LoadSubPeer *sp = g_new0(LoadSubPeer, 1);
   sp->participant = p;
+  sp->rr_ssrc = g_random_int() | 1;
   sp->streams = g_array_new(FALSE, TRUE, sizeof(LoadInStream));
   sp->peer = load_peer_new(p->tool->dtls_ctx, p->tool->opt.ice_address, FALSE, &cb, sp, error);
   if (!sp->peer) {
@@ -251,8 +257,25 @@ void load_participant_joined(LoadParticipant *p)
   load_tool_log(p->tool, "%s: joined", p->name);
 }
 
+static gboolean send_reports(gpointer data)
+{
+  LoadTool *tool = data;
+  for (guint i = 0; i < tool->participants->len; i++) {
+    LoadParticipant *p = g_ptr_array_index(tool->participants, i);
+    for (guint j = 0; j < p->sub_peers->len; j++) {
+      LoadSubPeer *sp = g_ptr_array_index(p->sub_peers, j);
+      if (load_peer_is_connected(sp->peer))
+        load_receive_send_report(sp);
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
 static void stop_all(LoadTool *tool)
 {
+  if (tool->report_timer)
+    g_source_remove(tool->report_timer);
+  tool->report_timer = 0;
   for (guint i = 0; i < tool->participants->len; i++) {
     LoadParticipant *p = g_ptr_array_index(tool->participants, i);
     load_publisher_free(p->publisher);
@@ -404,6 +427,7 @@ int load_tool_run(LoadTool *tool)
   load_proc_sample(tool->opt.server_pid, &tool->server_idle);
   tool->timer = g_timeout_add_seconds(tool->opt.setup_timeout_s, setup_timeout, tool);
   g_timeout_add(POLL_MS, poll_setup, tool);
+  tool->report_timer = g_timeout_add(REPORT_MS, send_reports, tool);
   for (guint i = 0; i < tool->participants->len; i++) {
     LoadParticipant *p = g_ptr_array_index(tool->participants, i);
     if (p->slot == 0 && tool->phase == LOAD_PHASE_SETUP)
