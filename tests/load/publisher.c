@@ -214,6 +214,11 @@ void load_publisher_keyframe_request(LoadPublisher *pub, guint32 media_ssrc)
   if (!pub || !pub->source)
     return;
   Lane *l = lane_for(pub, media_ssrc);
+  gint layer
+      = g_array_index(pub->p->tool->out_streams, LoadOutStream, l->out_streams[LOAD_KIND_VIDEO])
+            .layer;
+  load_tool_log(pub->p->tool, "%s: keyframe request for %s", pub->p->name,
+                layer >= 0 ? load_layer_rids[layer] : "the video");
   /* At most one loop ahead: every lane starts with the clip's first keyframe. */
   for (guint n = 0; n <= l->n_packets; n++) {
     const LoadClipPacket *c = lane_packet(pub, l, l->cursor);
