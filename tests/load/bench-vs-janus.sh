@@ -7,6 +7,7 @@
 #   tests/load/bench-vs-janus.sh [--build DIR] [--scenario 1x10|mesh5x2|all]
 #                                [--srtp gcm|aes-cm] [--warmup S] [--duration S]
 #                                [--out DIR] [--floor] [--busy-receivers]
+#                                [--simulcast]
 #
 # --srtp: what the load tool's DTLS offers, and so what both servers use:
 # gcm (default: GCM first, then AES-CM, as Chromium offers; both servers
@@ -25,6 +26,11 @@
 # receiver to the sender; receivers on other machines cost a server no
 # such thing. Both figures are worth knowing; this one is the server's own.
 #
+# --simulcast: every publisher sends its video as three rid layers (q, h, f;
+# nara-load --simulcast, docs/performance.md "Simulcast in the load tool"),
+# to both servers. Each subscriber gets one layer: Nara the largest its
+# downlink estimate takes, Janus its default (the top one).
+#
 # Loopback only. Nara's ICE is on 127.0.0.1. Janus skips loopback
 # interfaces when it gathers candidates (its ice.c), so it gets the machine's
 # own IPv4 address through ice_enforce_list, and its load generator uses that
@@ -34,7 +40,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$here/../.." && pwd)/build
-scenarios=all srtp=gcm warmup=10 duration=30 out= floor= busy=()
+scenarios=all srtp=gcm warmup=10 duration=30 out= floor= busy=() sim=()
 while [ $# -gt 0 ]; do
   case $1 in
   --build) build=$2; shift 2 ;;
@@ -45,7 +51,8 @@ while [ $# -gt 0 ]; do
   --out) out=$2; shift 2 ;;
   --floor) floor=1; shift ;;
   --busy-receivers) busy=(--busy-poll); shift ;;
-  *) echo "usage: $0 [--build DIR] [--scenario 1x10|mesh5x2|all] [--srtp gcm|aes-cm] [--warmup S] [--duration S] [--out DIR] [--floor] [--busy-receivers]" >&2; exit 2 ;;
+  --simulcast) sim=(--simulcast); shift ;;
+  *) echo "usage: $0 [--build DIR] [--scenario 1x10|mesh5x2|all] [--srtp gcm|aes-cm] [--warmup S] [--duration S] [--out DIR] [--floor] [--busy-receivers] [--simulcast]" >&2; exit 2 ;;
   esac
 done
 [ "$scenarios" = all ] && scenarios="1x10 mesh5x2"
@@ -152,7 +159,7 @@ run_scenario() { # name
   fi
   sleep 1 # both idle before the idle RSS sample
 
-  local common=(--clip "$clip" --srtp "$srtp" --warmup "$warmup" --duration "$duration" --setup-timeout 40 "${args[@]}" "${busy[@]}")
+  local common=(--clip "$clip" --srtp "$srtp" --warmup "$warmup" --duration "$duration" --setup-timeout 40 "${args[@]}" "${busy[@]}" "${sim[@]}")
   local limit=$((warmup + duration + 60))
   timeout "$limit" "${gen_cpu[@]}" "$load" --server nara --url "wss://127.0.0.1:$nport/ws" \
     --server-pid "$npid" --json "$dir/nara.json" "${common[@]}" >/dev/null 2>"$dir/load-nara.log" &

@@ -7,7 +7,7 @@
 #   tests/load/capacity.sh [--build DIR] [--rooms "1 10 50 100"] [--warmup S]
 #                          [--duration S] [--bitrate BPS] [--out DIR]
 #                          [--transport ice-lite|libnice|both|auto]
-#                          [--retries N] [--perf] [--plot]
+#                          [--retries N] [--perf] [--plot] [--simulcast]
 #
 # The clip is made once per bitrate (--bitrate, default 1.2 Mbit/s VP8 at
 # 640x360 30 fps). --transport: ice-lite (one UDP socket per worker,
@@ -24,12 +24,16 @@
 # run again up to --retries times (default 1) and the last attempt kept.
 # Every wait is bounded; a trap stops whatever was started. Logs, reports
 # and the points (points.jsonl) go to --out (default BUILD/capacity).
+# --simulcast: every publisher sends its video as three rid layers (q, h, f;
+# nara-load --simulcast) and each receiver gets one of them, the largest its
+# downlink estimate takes; the expected rates follow from the layers sent
+# and the one each subscription got. Its warm-up defaults to 30 s, not 10.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$here/../.." && pwd)/build
-rooms_list="1 10 50 100" warmup=10 duration=20 bitrate=1200000 out= transport=auto
-retries=1 do_perf=0 do_plot=0
+rooms_list="1 10 50 100" warmup= duration=20 bitrate=1200000 out= transport=auto
+retries=1 do_perf=0 do_plot=0 sim=()
 usage() {
   sed -n '7,10p' "$0" | sed 's/^#//' >&2
   exit 2
@@ -46,9 +50,14 @@ while [ $# -gt 0 ]; do
   --retries) retries=$2; shift 2 ;;
   --perf) do_perf=1; shift ;;
   --plot) do_plot=1; shift ;;
+  --simulcast) sim=(--simulcast); shift ;;
   *) usage ;;
   esac
 done
+# With simulcast each receiver's layer follows Nara's downlink estimate,
+# which climbs from its start on the receivers' reports (8 % a second): at
+# 1.2 Mbit/s a three-person room is on the top layers after about 20 s.
+[ -n "$warmup" ] || { [ ${#sim[@]} -gt 0 ] && warmup=30 || warmup=10; }
 nara=$build/server/nara
 load=$build/tests/load/nara-load
 for f in "$nara" "$load"; do
@@ -175,7 +184,7 @@ run_point() { # rooms, transport, attempt
   timeout "$limit" "${gen_cpu[@]}" "$load" --url "wss://127.0.0.1:$port/ws" --clip "$clip" \
     --server-pid "$npid" --rooms "$rooms" --publishers 3 --subscribers 0 --mesh \
     --warmup "$w" --duration "$duration" --setup-timeout "$setup" \
-    --room-prefix "cap$rooms" --json "$dir/report.json" --verbose \
+    --room-prefix "cap$rooms" --json "$dir/report.json" --verbose "${sim[@]}" \
     >/dev/null 2>"$dir/load.log" &
   lpid=$!
   pids+=("$lpid")
@@ -217,18 +226,34 @@ run_point() { # rooms, transport, attempt
     -v hz="$hz" \
     'BEGIN { d = t1 - t0; if (d <= 0) d = 1; o = 100 * (b1 - b0 - (n1 - n0)) / hz / d; if (o < 0) o = 0; printf "%.1f", o }')
   python3 - "$dir/report.json" "$clip" "$rooms" "$tr" "$rc" "$others" "$others_gen" "$commit" \
-    "$bitrate" "$attempt" >"$work/point.json" <<'EOF' || prc=$?
+    "$bitrate" "$attempt" "${#sim[@]}" >"$work/point.json" <<'EOF' || prc=$?
 import json, struct, sys
-path, clip, rooms, tr, rc, others, others_gen, commit, bitrate, attempt = sys.argv[1:]
-rooms = int(rooms)
+path, clip, rooms, tr, rc, others, others_gen, commit, bitrate, attempt, simulcast = sys.argv[1:]
+rooms, simulcast = int(rooms), simulcast != "0"
 data = open(clip, "rb").read()
 n, dur = struct.unpack_from("<IQ", data, 8)
 video_bytes, off = 0, 20
+# Packets per loop of each simulcast layer, as nara-load's load_clip_select
+# thins them: whole frames, one in 4 (q) and 2 (h), and every keyframe.
+EVERY = {"q": 4, "h": 2, "f": 1}
+layer_pkts = dict.fromkeys(EVERY, 0)
+audio_pkts, frame, frame_ts, keep = 0, 0, None, {}
 while off < len(data):
-    _, kind, _, length = struct.unpack_from("<QBBH", data, off)
-    video_bytes += length if kind == 1 else 0
+    _, kind, flags, length = struct.unpack_from("<QBBH", data, off)
+    if kind == 1:
+        video_bytes += length
+        ts = data[off + 12 + 4:off + 12 + 8]
+        if ts != frame_ts:
+            keep = {rid: bool(flags & 1) or frame % e == 0 for rid, e in EVERY.items()}
+            frame, frame_ts = frame + 1, ts
+        for rid in EVERY:
+            layer_pkts[rid] += keep[rid]
+    else:
+        audio_pkts += 1
     off += 12 + length
 clip_pps = n / (dur / 1e6)
+audio_pps = audio_pkts / (dur / 1e6)
+layer_pps = {rid: k / (dur / 1e6) for rid, k in layer_pkts.items()}
 try:
     r = json.load(open(path))
 except (OSError, ValueError) as e:
@@ -241,8 +266,20 @@ def get(*keys):
 pubs = rooms * 3
 w = r.get("window_s") or 0
 sent_ps = r.get("sent_packets", 0) / w if w else 0
-exp_sent = pubs * clip_pps
-exp_fwd = 2 * sent_ps  # mesh of three: each packet goes to two others
+if simulcast:
+    # Every layer is sent; each subscription gets the audio and one layer
+    # (the one it received most of) of each of the two others.
+    exp_sent = pubs * (clip_pps + layer_pps["q"] + layer_pps["h"])
+    exp_fwd = 0
+    for s in r.get("subscriptions", []):
+        if s["kind"] == "audio":
+            exp_fwd += audio_pps
+        else:
+            by = s.get("layers") or {"f": 1}
+            exp_fwd += layer_pps[max(by, key=lambda rid: by[rid])]
+else:
+    exp_sent = pubs * clip_pps
+    exp_fwd = 2 * sent_ps  # mesh of three: each packet goes to two others
 srv, tool = get("server_process") or {}, get("load_tool_process") or {}
 tool_cpu = tool.get("cpu_percent_of_core")
 nara_cpu = srv.get("cpu_percent_of_core")
@@ -263,7 +300,10 @@ p = {
     "tool_cpu_pct": tool_cpu, "others_on_nara_core_pct": float(others),
     "others_on_tool_core_pct": float(others_gen), "attempt": int(attempt),
     "exit_code": int(rc), "error": r.get("error"),
+    "simulcast": simulcast,
 }
+if simulcast:
+    p["forwarded_by_layer"] = (r.get("simulcast") or {}).get("forwarded_by_layer")
 # The tool cannot keep pace: it used its whole core, or sent short of the clip.
 p["tool_saturated"] = bool((tool_cpu or 0) >= 90 or (exp_sent and sent_ps < 0.97 * exp_sent))
 p["nara_saturated"] = bool((nara_cpu or 0) >= 90 or (exp_fwd and fwd_ps < 0.97 * exp_fwd))

@@ -233,6 +233,35 @@ static gboolean parse_clip(LoadClip *clip, gsize size, const char *path, GError 
   return TRUE;
 }
 
+guint *load_clip_select(const LoadClip *clip, gboolean audio, guint every, guint *n_out)
+{
+  guint *out = g_new(guint, clip->n_packets);
+  guint n = 0, frame = 0;
+  gboolean have_ts = FALSE, keep = FALSE;
+  guint32 frame_ts = 0;
+  for (guint i = 0; i < clip->n_packets; i++) {
+    const LoadClipPacket *c = &clip->packets[i];
+    if (c->kind == LOAD_KIND_AUDIO) {
+      if (audio)
+        out[n++] = i;
+      continue;
+    }
+    guint32 ts;
+    memcpy(&ts, c->data + 4, 4);
+    /* A new timestamp starts a frame; its first packet says if it is a keyframe. */
+    if (!have_ts || ts != frame_ts) {
+      keep = c->keyframe || frame % MAX(every, 1) == 0;
+      frame++;
+      frame_ts = ts;
+      have_ts = TRUE;
+    }
+    if (keep)
+      out[n++] = i;
+  }
+  *n_out = n;
+  return out;
+}
+
 LoadClip *load_clip_read(const char *path, GError **error)
 {
   LoadClip *clip = g_new0(LoadClip, 1);

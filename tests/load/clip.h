@@ -50,6 +50,13 @@ gboolean load_clip_make(const char *path, guint seconds, guint video_bps, GError
 LoadClip *load_clip_read(const char *path, GError **error);
 void load_clip_free(LoadClip *clip);
 
+/* (transfer full) The indexes of the packets one stream of the clip sends,
+ * in order, n_out of them: the audio if `audio`, and the video's whole
+ * frames, one in `every` of them counted in clip order plus every keyframe
+ * (a thinned simulcast layer: every packet of a kept frame, payload
+ * descriptors untouched). */
+guint *load_clip_select(const LoadClip *clip, gboolean audio, guint every, guint *n_out);
+
 /* TRUE if an RTP payload of VP8 (RFC 7741) starts a keyframe. */
 gboolean load_vp8_is_keyframe_start(const guint8 *payload, gsize len);
 

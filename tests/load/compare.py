@@ -30,6 +30,7 @@ ROWS = [
     ("join → first RTP p50 ms", ("join", "first_rtp_ms", "p50"), 0),
     ("join → first RTP max ms", ("join", "first_rtp_ms", "max"), 0),
     ("join → first keyframe p50 ms", ("join", "first_keyframe_ms", "p50"), 0),
+    ("packets publishers sent", ("sent_packets",), 0),
     ("lost packets", ("loss", "packets"), 0),
     ("jitter mean ms", ("jitter_ms", "mean"), 2),
     ("peer connections", ("peer_connections",), 0),
@@ -89,6 +90,11 @@ def main():
     for who, r in (("nara", nara), ("janus", janus)):
         if "error" in r:
             print(f"   {who}: ERROR {r['error']}")
+        if "simulcast" in r:
+            by = r["simulcast"]["forwarded_by_layer"]
+            print(f"   {who} simulcast: video forwarded by layer q {by['q']}, h {by['h']}, "
+                  f"f {by['f']} pkt; {r['simulcast']['mixed_subscriptions']} subscriptions "
+                  "got more than one layer")
     print(f"| {'metric':<30} | {'Nara':>10} | {'Janus':>10} | {'Nara/Janus':>10} |")
     print(f"|{'-' * 32}|{'-' * 12}|{'-' * 12}|{'-' * 12}|")
     for label, path, digits in ROWS:

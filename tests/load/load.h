@@ -44,7 +44,22 @@ typedef struct {
   guint janus_room_base; /* Janus room ids: BASE + n */
   gboolean verbose;
   gboolean busy_poll; /* never sleep: the server's sends never wake the tool */
+  gboolean simulcast; /* video as three rid layers (q, h, f), as Chromium sends it */
 } LoadOptions;
+
+/* Simulcast: the rids, smallest first (the web client's order), and the
+ * share of the clip's video frames each layer keeps: one in
+ * load_layer_every[i], plus every keyframe (publisher.c). Without
+ * --simulcast the video is one stream: the last layer's (the whole clip),
+ * without a rid. */
+#define LOAD_LAYERS 3
+extern const char *const load_layer_rids[LOAD_LAYERS];
+extern const guint load_layer_every[LOAD_LAYERS];
+/* Header extension ids of the publish offer's video (Chromium's numbers). */
+#define LOAD_EXT_ID_MID 4
+#define LOAD_EXT_ID_RID 10
+#define LOAD_EXT_ID_REPAIRED_RID 11
+#define LOAD_EXT_LEN 8 /* the one-byte-header block with mid and rid, bytes */
 
 /* Every sent RTP packet carries a tag in its RTP padding (RFC 3550 §5.1:
  * padding is ignored by receivers and forwarded untouched), because both
@@ -60,10 +75,11 @@ typedef struct {
   gint64 sent_us;
 } LoadSent;
 
-/* One publisher's audio or video stream. */
+/* One publisher's audio or video stream (a simulcast layer is one). */
 typedef struct {
   guint participant;
   LoadKind kind;
+  gint layer; /* index into load_layer_rids; -1: audio or a single video stream */
   guint32 ssrc;
   guint64 sent, sent_at_window;
 } LoadOutStream;
@@ -80,12 +96,17 @@ typedef struct {
   double transit, jitter; /* RFC 3550 A.8, in RTP clock units */
   gboolean window_seen;   /* counters below are valid */
   guint64 received_at_window, ext_max_at_window;
+  guint64 by_layer[LOAD_LAYERS];   /* window: received packets by the layer they were sent in */
+  gboolean rr_sent;                /* a Receiver Report covered this stream */
+  guint64 rr_received, rr_ext_max; /* at the last one */
+  gint64 rr_lost;                  /* cumulative, as reported */
 } LoadInStream;
 
 typedef struct {
   LoadParticipant *participant;
   LoadPeer *peer;
   GArray *streams; /* LoadInStream */
+  guint32 rr_ssrc; /* the SSRC its Receiver Reports come from */
 } LoadSubPeer;
 
 typedef struct {
@@ -112,8 +133,10 @@ struct _LoadParticipant {
   LoadPeer *pub_peer;
   LoadPublisher *publisher;
   gint64 sending_us; /* first RTP sent: the publisher is live */
-  guint32 ssrcs[2];  /* audio, video */
-  guint out_streams[2];
+  /* Audio, then video: one stream, or the simulcast layers smallest first. */
+  guint32 ssrcs[1 + LOAD_LAYERS];
+  guint out_streams[1 + LOAD_LAYERS];
+  guint n_video;                       /* 1, or LOAD_LAYERS with --simulcast */
   GPtrArray *sub_peers;                /* LoadSubPeer*, owned */
   gint64 *first_rtp_us, *first_key_us; /* by publisher participant index */
   gboolean *subscribed;                /* by publisher participant index: subscribe() was called */
@@ -140,6 +163,9 @@ struct _LoadTool {
   const LoadAdapter *adapter;
   GMainLoop *loop;
   LoadClip *clip;
+  /* What each layer sends: indexes into clip->packets (load_clip_select). */
+  guint *layer_packets[LOAD_LAYERS];
+  guint layer_n_packets[LOAD_LAYERS];
   NaraDtlsContext *dtls_ctx;
   LoadWsContext *ws;
   GPtrArray *participants; /* LoadParticipant*, owned */
@@ -151,7 +177,7 @@ struct _LoadTool {
   LoadProcSample server_idle, server0, server1, self0, self1;
   GArray *latency_us; /* guint32, window only */
   guint64 untagged;
-  guint timer;
+  guint timer, report_timer;
   int exit_code;
   char *failure;
 };
@@ -178,12 +204,16 @@ void load_tool_log(LoadTool *tool, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* ---- publisher.c ---- */
 LoadPublisher *load_publisher_new(LoadParticipant *p);
 void load_publisher_start(LoadPublisher *pub);
-void load_publisher_keyframe_request(LoadPublisher *pub);
+/* A PLI/FIR for media_ssrc: that stream (layer) jumps to its next keyframe. */
+void load_publisher_keyframe_request(LoadPublisher *pub, guint32 media_ssrc);
 void load_publisher_free(LoadPublisher *pub);
 
 /* ---- receive.c ---- */
 void load_receive_rtp(LoadSubPeer *sp, guint8 *data, gsize len, const NaraRtpHeader *h);
 void load_receive_window_start(LoadTool *tool);
+/* Sends sp a Receiver Report about every stream it receives (scenario.c's
+ * timer calls it twice a second, about as often as a browser reports). */
+void load_receive_send_report(LoadSubPeer *sp);
 
 /* ---- proc.c ---- */
 gboolean load_proc_sample(int pid, LoadProcSample *out);

@@ -67,6 +67,10 @@ int main(int argc, char **argv)
       "Never sleep (poll without blocking, yield between rounds), so the server's sends "
       "never wake this tool, as with receivers on other machines",
       NULL },
+    { "simulcast", 0, 0, G_OPTION_ARG_NONE, &o.simulcast,
+      "Publish video as three rid layers q, h, f (as Chromium): f is the clip, h and q its "
+      "keyframes plus every 2nd and 4th frame (no encoder: same size, fewer frames)",
+      NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("- load generator for nara and janus");

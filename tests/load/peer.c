@@ -2,7 +2,8 @@
  * NaraDtls + two NaraSrtpSessions, and SDP through media/sdp.h.
  *
  * The publishing side writes its offer with nara_sdp_build_offer (sendonly
- * m-lines with a=ssrc, which is what a browser's publish offer says), and
+ * m-lines with a=ssrc, which is what a browser's publish offer says; with
+ * simulcast the video m-line gets the rid lines Chromium writes), and
  * the subscribing side its answer with nara_sdp_build_answer (recvonly).
  * DTLS roles follow the SDP: as answerer it says passive (see
  * load_peer_answer_offer); as offerer it becomes whatever the server's
@@ -12,6 +13,7 @@
  * Threading: the tool's only thread.
  */
 #include "peer.h"
+#include "load.h"
 
 #include "ice.h"
 #include "sdp.h"
@@ -44,9 +46,8 @@ static void fail(LoadPeer *peer, const char *reason)
 static void on_keyframe_request(guint32 media_ssrc, gpointer user_data)
 {
   LoadPeer *peer = user_data;
-  (void)media_ssrc;
   if (peer->cb.keyframe_request)
-    peer->cb.keyframe_request(peer, peer->user_data);
+    peer->cb.keyframe_request(peer, media_ssrc, peer->user_data);
 }
 
 static gboolean on_receive(guint8 *data, gsize len, gpointer user_data)
@@ -158,7 +159,44 @@ static void local_description(LoadPeer *peer, NaraSdpLocal *local, NaraDtlsSetup
   };
 }
 
-char *load_peer_create_offer(LoadPeer *peer, const char *name, const guint32 ssrcs[2])
+/* The video m-line as Chromium offers simulcast (RFC 8851, 8853): no
+ * a=ssrc (the server learns each layer's SSRC from the rid extension), the
+ * mid, rid and repaired-rid extensions, a=rid per layer and the
+ * a=simulcast list, smallest first. */
+static char *add_simulcast(char *sdp)
+{
+  GString *lines = g_string_new(NULL);
+  g_string_append_printf(lines, "a=extmap:%u urn:ietf:params:rtp-hdrext:sdes:mid\r\n",
+                         LOAD_EXT_ID_MID);
+  g_string_append_printf(lines, "a=extmap:%u urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\r\n",
+                         LOAD_EXT_ID_RID);
+  g_string_append_printf(lines,
+                         "a=extmap:%u urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id\r\n",
+                         LOAD_EXT_ID_REPAIRED_RID);
+  for (guint i = 0; i < LOAD_LAYERS; i++)
+    g_string_append_printf(lines, "a=rid:%s send\r\n", load_layer_rids[i]);
+  g_string_append(lines, "a=simulcast:send ");
+  for (guint i = 0; i < LOAD_LAYERS; i++)
+    g_string_append_printf(lines, "%s%s", i ? ";" : "", load_layer_rids[i]);
+  g_string_append(lines, "\r\n");
+  /* After the video's a=mid: the first thing its m-line says. */
+  const char *at = strstr(sdp, "a=mid:1\r\n");
+  GString *out = g_string_new(NULL);
+  if (at) {
+    at += strlen("a=mid:1\r\n");
+    g_string_append_len(out, sdp, at - sdp);
+    g_string_append(out, lines->str);
+    g_string_append(out, at);
+  } else {
+    g_string_append(out, sdp);
+  }
+  g_string_free(lines, TRUE);
+  g_free(sdp);
+  return g_string_free(out, FALSE);
+}
+
+char *load_peer_create_offer(LoadPeer *peer, const char *name, const guint32 *ssrcs,
+                             gboolean simulcast)
 {
   NaraSdpOfferMedia media[2];
   NaraSdpLocal local;
@@ -177,8 +215,11 @@ char *load_peer_create_offer(LoadPeer *peer, const char *name, const guint32 ssr
     g_strlcpy(m->stream_id, name, sizeof m->stream_id);
     g_snprintf(m->track_id, sizeof m->track_id, "%s-%s", name, i == 0 ? "audio" : "video");
   }
+  if (simulcast)
+    media[1].ssrc = 0;
   local_description(peer, &local, NARA_DTLS_SETUP_ACTPASS);
-  return nara_sdp_build_offer(media, 2, &local);
+  char *sdp = nara_sdp_build_offer(media, 2, &local);
+  return simulcast && sdp ? add_simulcast(sdp) : sdp;
 }
 
 /* Credentials, fingerprint and candidates of a remote description. */
@@ -255,6 +296,13 @@ gboolean load_peer_is_connected(LoadPeer *peer)
 gboolean load_peer_send_rtp(LoadPeer *peer, guint8 *data, gsize len, gsize cap)
 {
   if (!peer->out || peer->failed || !nara_srtp_protect(peer->out, data, &len, cap))
+    return FALSE;
+  return nara_ice_send(peer->ice, data, len);
+}
+
+gboolean load_peer_send_rtcp(LoadPeer *peer, guint8 *data, gsize len, gsize cap)
+{
+  if (!peer->out || peer->failed || !nara_srtp_protect_rtcp(peer->out, data, &len, cap))
     return FALSE;
   return nara_ice_send(peer->ice, data, len);
 }

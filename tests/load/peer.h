@@ -24,7 +24,7 @@ typedef struct {
   /* An unprotected RTP packet (data may be modified). */
   void (*rtp)(LoadPeer *peer, guint8 *data, gsize len, const NaraRtpHeader *h, gpointer user_data);
   /* The server asked for a keyframe (PLI or FIR). */
-  void (*keyframe_request)(LoadPeer *peer, gpointer user_data);
+  void (*keyframe_request)(LoadPeer *peer, guint32 media_ssrc, gpointer user_data);
 } LoadPeerCallbacks;
 
 /* (transfer full) controlling: TRUE for the offerer (publish). address: the
@@ -35,8 +35,10 @@ LoadPeer *load_peer_new(NaraDtlsContext *dtls_ctx, const char *address, gboolean
 void load_peer_free(LoadPeer *peer);
 
 /* (transfer full) A sendonly offer with one Opus and one VP8 m-line, no
- * candidates (trickle them). ssrcs: audio, video; name: msid stream id. */
-char *load_peer_create_offer(LoadPeer *peer, const char *name, const guint32 ssrcs[2]);
+ * candidates (trickle them). ssrcs: audio, video; name: msid stream id.
+ * simulcast: the video as LOAD_LAYERS rid layers instead (no a=ssrc). */
+char *load_peer_create_offer(LoadPeer *peer, const char *name, const guint32 *ssrcs,
+                             gboolean simulcast);
 gboolean load_peer_apply_answer(LoadPeer *peer, const char *sdp, GError **error);
 /* (transfer full) The recvonly answer to a (re)offer, or NULL. */
 char *load_peer_answer_offer(LoadPeer *peer, const char *sdp, GError **error);
@@ -47,5 +49,7 @@ const char *const *load_peer_local_candidates(LoadPeer *peer, guint *n);
 gboolean load_peer_is_connected(LoadPeer *peer);
 /* Protects data in place (cap >= len + NARA_SRTP_MAX_TAIL) and sends it. */
 gboolean load_peer_send_rtp(LoadPeer *peer, guint8 *data, gsize len, gsize cap);
+/* The same for a compound RTCP packet. */
+gboolean load_peer_send_rtcp(LoadPeer *peer, guint8 *data, gsize len, gsize cap);
 
 G_END_DECLS

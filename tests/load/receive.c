@@ -1,13 +1,19 @@
 /* receive.c — what a subscriber connection does with each RTP packet:
  * per-stream counters, sequence gaps and jitter (RFC 3550 A.1, A.8), the
- * latency the server added (from the tag in the padding), and the join
- * milestones (first RTP, first keyframe from each publisher).
+ * latency the server added (from the tag in the padding), the simulcast
+ * layer each packet was sent in, and the join milestones (first RTP,
+ * first keyframe from each publisher). From the same counters, the
+ * connection's Receiver Reports, as a browser sends them: Nara's downlink
+ * estimate, and so the simulcast layer it forwards, grows on reports
+ * without loss (without any feedback it stays where it starts).
  *
- * It never decodes and never answers; readiness decisions are scenario.c's.
+ * It never decodes, asks for nothing (no NACK, PLI or transport-cc
+ * feedback); readiness decisions are scenario.c's.
  *
  * Threading: the tool's only thread.
  */
 #include "load.h"
+#include "rtcp.h"
 
 #include <math.h>
 #include <string.h>
@@ -120,6 +126,9 @@ void load_receive_rtp(LoadSubPeer *sp, guint8 *data, gsize len, const NaraRtpHea
     return;
   }
   s->out_stream = sent->stream;
+  gint layer = g_array_index(tool->out_streams, LoadOutStream, sent->stream).layer;
+  if (tool->phase == LOAD_PHASE_WINDOW && layer >= 0)
+    s->by_layer[layer]++;
   if (tool->phase == LOAD_PHASE_WINDOW && tool->latency_us->len < MAX_LATENCY_SAMPLES) {
     guint32 lat = (guint32)MIN(now - sent->sent_us, G_MAXUINT32);
     g_array_append_val(tool->latency_us, lat);
@@ -146,4 +155,35 @@ void load_receive_window_start(LoadTool *tool)
     LoadOutStream *os = &g_array_index(tool->out_streams, LoadOutStream, i);
     os->sent_at_window = os->sent;
   }
+}
+
+/* RFC 3550 §6.4.1 and A.3: loss since the previous report, and in all. */
+void load_receive_send_report(LoadSubPeer *sp)
+{
+  NaraReportBlock blocks[31];
+  guint8 buf[8 + 31 * 24 + NARA_SRTP_MAX_TAIL];
+  guint n = 0;
+  for (guint i = 0; i < sp->streams->len && n < G_N_ELEMENTS(blocks); i++) {
+    LoadInStream *s = &g_array_index(sp->streams, LoadInStream, i);
+    if (s->received == 0)
+      continue;
+    guint64 ext = ext_max(s);
+    guint64 expected = s->rr_sent ? ext - s->rr_ext_max : s->received;
+    guint64 received = s->received - s->rr_received;
+    gint64 lost = (gint64)expected - (gint64)received;
+    s->rr_lost += lost;
+    s->rr_sent = TRUE;
+    s->rr_ext_max = ext;
+    s->rr_received = s->received;
+    blocks[n++] = (NaraReportBlock){
+      .ssrc = s->ssrc,
+      .fraction_lost = expected && lost > 0 ? (guint8)MIN(255, (lost << 8) / expected) : 0,
+      .cumulative_lost = (gint32)CLAMP(s->rr_lost, -0x800000, 0x7fffff),
+      .highest_seq = (guint32)ext,
+      .jitter = (guint32)s->jitter,
+    };
+  }
+  gsize len = nara_rtcp_write_rr(buf, sizeof buf, sp->rr_ssrc, blocks, n);
+  if (len)
+    load_peer_send_rtcp(sp->peer, buf, len, sizeof buf);
 }

@@ -16,6 +16,8 @@
 
 typedef struct {
   guint64 forwarded, sent, lost, bytes;
+  guint64 by_layer[LOAD_LAYERS];
+  guint mixed; /* video subscriptions that got more than one layer in the window */
   double jitter_sum_ms, jitter_max_ms;
   guint n_streams, pcs;
 } Totals;
@@ -71,10 +73,22 @@ static json_t *in_stream_json(LoadTool *tool, LoadParticipant *p, LoadInStream *
   t->jitter_sum_ms += jitter_ms;
   t->jitter_max_ms = MAX(t->jitter_max_ms, jitter_ms);
   t->n_streams++;
-  return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:f}", "subscriber", p->name, "publisher", from,
-                   "kind", s->kind == LOAD_KIND_AUDIO ? "audio" : "video", "ssrc",
-                   (json_int_t)s->ssrc, "received", (json_int_t)received, "lost", (json_int_t)lost,
-                   "jitter_ms", jitter_ms);
+  json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:f}", "subscriber", p->name, "publisher",
+                        from, "kind", s->kind == LOAD_KIND_AUDIO ? "audio" : "video", "ssrc",
+                        (json_int_t)s->ssrc, "received", (json_int_t)received, "lost",
+                        (json_int_t)lost, "jitter_ms", jitter_ms);
+  if (tool->opt.simulcast && s->kind == LOAD_KIND_VIDEO) {
+    json_t *layers = json_object();
+    guint n = 0;
+    for (guint i = 0; i < LOAD_LAYERS; i++) {
+      json_object_set_new(layers, load_layer_rids[i], json_integer((json_int_t)s->by_layer[i]));
+      t->by_layer[i] += s->by_layer[i];
+      n += s->by_layer[i] > 0;
+    }
+    t->mixed += n > 1;
+    json_object_set_new(j, "layers", layers);
+  }
+  return j;
 }
 
 static json_t *streams_json(LoadTool *tool, Totals *t, json_t **out)
@@ -85,10 +99,13 @@ static json_t *streams_json(LoadTool *tool, Totals *t, json_t **out)
     LoadOutStream *os = &g_array_index(tool->out_streams, LoadOutStream, i);
     guint64 sent = os->sent - os->sent_at_window;
     t->sent += sent;
-    json_array_append_new(*out, json_pack("{s:s, s:s, s:I, s:I}", "publisher",
-                                          load_tool_participant(tool, os->participant)->name,
-                                          "kind", os->kind == LOAD_KIND_AUDIO ? "audio" : "video",
-                                          "ssrc", (json_int_t)os->ssrc, "sent", (json_int_t)sent));
+    json_t *j = json_pack("{s:s, s:s, s:I, s:I}", "publisher",
+                          load_tool_participant(tool, os->participant)->name, "kind",
+                          os->kind == LOAD_KIND_AUDIO ? "audio" : "video", "ssrc",
+                          (json_int_t)os->ssrc, "sent", (json_int_t)sent);
+    if (os->layer >= 0)
+      json_object_set_new(j, "rid", json_string(load_layer_rids[os->layer]));
+    json_array_append_new(*out, j);
   }
   for (guint i = 0; i < tool->participants->len; i++) {
     LoadParticipant *p = g_ptr_array_index(tool->participants, i);
@@ -174,6 +191,18 @@ static void summary(json_t *r)
             json_real_value(json_object_get(srv, "cpu_percent_of_core")),
             json_integer_value(json_object_get(srv, "rss_kib")),
             json_integer_value(json_object_get(srv, "threads")));
+  json_t *layers = json_object_get(r, "simulcast");
+  if (json_is_object(layers)) {
+    json_t *f = json_object_get(layers, "forwarded_by_layer");
+    fprintf(stderr,
+            "  simulcast: video forwarded by layer q %" JSON_INTEGER_FORMAT
+            ", h %" JSON_INTEGER_FORMAT ", f %" JSON_INTEGER_FORMAT " pkt; %" JSON_INTEGER_FORMAT
+            " subscriptions got more than one layer\n",
+            json_integer_value(json_object_get(f, "q")),
+            json_integer_value(json_object_get(f, "h")),
+            json_integer_value(json_object_get(f, "f")),
+            json_integer_value(json_object_get(layers, "mixed_subscriptions")));
+  }
   fprintf(stderr, "  added latency p50 %.2f ms p99 %.2f ms; join → first RTP p50 %.0f ms\n",
           json_real_value(json_object_get(lat, "p50")),
           json_real_value(json_object_get(lat, "p99")),
@@ -213,6 +242,14 @@ void load_report(LoadTool *tool)
                       json_pack("{s:f, s:f}", "mean",
                                 t.n_streams ? t.jitter_sum_ms / t.n_streams : 0.0, "max",
                                 t.jitter_max_ms));
+  if (o->simulcast) {
+    json_t *f = json_object();
+    for (guint i = 0; i < LOAD_LAYERS; i++)
+      json_object_set_new(f, load_layer_rids[i], json_integer((json_int_t)t.by_layer[i]));
+    json_object_set_new(
+        r, "simulcast",
+        json_pack("{s:o, s:i}", "forwarded_by_layer", f, "mixed_subscriptions", (int)t.mixed));
+  }
   json_object_set_new(r, "untagged_packets", json_integer((json_int_t)tool->untagged));
   json_object_set_new(r, "publishers", out_streams);
   json_object_set_new(r, "subscriptions", in_streams);

@@ -20,6 +20,9 @@
 #include <unistd.h>
 
 #define POLL_MS 20
+/* Receiver Reports from every subscribe connection: Nara's estimate grows
+ * at most once a second, so reports must come more often than that. */
+#define REPORT_MS 500
 
 G_DEFINE_QUARK(load - error - quark, load_error)
 #define TEARDOWN_MS 700
@@ -40,13 +43,15 @@ static LoadParticipant *participant_new(LoadTool *tool, guint room, guint slot, 
   p->first_rtp_us = g_new0(gint64, n);
   p->first_key_us = g_new0(gint64, n);
   p->subscribed = g_new0(gboolean, n);
-  if (pub) {
-    for (guint k = 0; k < 2; k++) {
-      LoadOutStream os = { .participant = p->index, .kind = k, .ssrc = g_random_int() | 1 };
-      p->ssrcs[k] = os.ssrc;
-      p->out_streams[k] = tool->out_streams->len;
-      g_array_append_val(tool->out_streams, os);
-    }
+  p->n_video = tool->opt.simulcast ? LOAD_LAYERS : 1;
+  for (guint k = 0; pub && k < 1 + p->n_video; k++) {
+    LoadOutStream os = { .participant = p->index,
+                         .kind = k == 0 ? LOAD_KIND_AUDIO : LOAD_KIND_VIDEO,
+                         .layer = k > 0 && p->n_video > 1 ? (gint)k - 1 : -1,
+                         .ssrc = g_random_int() | 1 };
+    p->ssrcs[k] = os.ssrc;
+    p->out_streams[k] = tool->out_streams->len;
+    g_array_append_val(tool->out_streams, os);
   }
   return p;
 }
@@ -85,6 +90,26 @@ void load_tool_log(LoadTool *tool, const char *fmt, ...)
   fprintf(stderr, "[%7.3f] %s\n", (g_get_monotonic_time() - tool->start_us) / 1e6, msg);
 }
 
+/* Each layer's share of the clip; a simulcast layer's packets get header
+ * extensions written after the fixed header, which needs the clip's video
+ * without CSRCs or extensions of its own (rtpvp8pay writes none). */
+static gboolean select_layers(LoadTool *tool, GError **error)
+{
+  LoadClip *clip = tool->clip;
+  for (guint i = 0; tool->opt.simulcast && i < clip->n_packets; i++) {
+    const LoadClipPacket *c = &clip->packets[i];
+    if (c->kind == LOAD_KIND_VIDEO && (c->data[0] & 0x1f) != 0) {
+      g_set_error(error, LOAD_ERROR, 0,
+                  "--simulcast: the clip's video packets carry CSRCs or header extensions");
+      return FALSE;
+    }
+  }
+  for (guint i = 0; i < LOAD_LAYERS; i++)
+    tool->layer_packets[i] = load_clip_select(clip, i == LOAD_LAYERS - 1, load_layer_every[i],
+                                              &tool->layer_n_packets[i]);
+  return TRUE;
+}
+
 LoadTool *load_tool_new(const LoadOptions *opt, GError **error)
 {
   LoadTool *tool = g_new0(LoadTool, 1);
@@ -98,7 +123,7 @@ LoadTool *load_tool_new(const LoadOptions *opt, GError **error)
   tool->ring = g_new0(LoadSent, LOAD_RING_SIZE);
   tool->latency_us = g_array_new(FALSE, FALSE, sizeof(guint32));
   tool->start_us = g_get_monotonic_time();
-  if (!(tool->clip = load_clip_read(opt->clip_path, error))
+  if (!(tool->clip = load_clip_read(opt->clip_path, error)) || !select_layers(tool, error)
       || !(tool->dtls_ctx = nara_dtls_context_new(error))
       || (g_str_equal(opt->srtp, "aes-cm")
           && !nara_dtls_context_set_srtp_profiles(tool->dtls_ctx, "SRTP_AES128_CM_SHA1_80", error))
@@ -118,6 +143,8 @@ void load_tool_free(LoadTool *tool)
     return;
   if (tool->timer)
     g_source_remove(tool->timer);
+  if (tool->report_timer)
+    g_source_remove(tool->report_timer);
   /* Peers before the WebSocket context: nothing may call back into them. */
   for (guint i = 0; i < tool->participants->len; i++) {
     LoadParticipant *p = g_ptr_array_index(tool->participants, i);
@@ -133,6 +160,8 @@ void load_tool_free(LoadTool *tool)
   if (tool->dtls_ctx)
     nara_dtls_context_free(tool->dtls_ctx);
   load_clip_free(tool->clip);
+  for (guint i = 0; i < LOAD_LAYERS; i++)
+    g_free(tool->layer_packets[i]);
   g_array_unref(tool->out_streams);
   g_array_unref(tool->latency_us);
   g_free(tool->ring);
@@ -157,11 +186,11 @@ static void peer_failed(LoadPeer *peer, const char *reason, gpointer user_data)
   load_participant_fail(user_data, "media connection failed: %s", reason);
 }
 
-static void pub_keyframe_request(LoadPeer *peer, gpointer user_data)
+static void pub_keyframe_request(LoadPeer *peer, guint32 media_ssrc, gpointer user_data)
 {
   LoadParticipant *p = user_data;
   (void)peer;
-  load_publisher_keyframe_request(p->publisher);
+  load_publisher_keyframe_request(p->publisher, media_ssrc);
 }
 
 static void sub_connected(LoadPeer *peer, gpointer user_data)
@@ -195,7 +224,7 @@ char *load_participant_publish_offer(LoadParticipant *p, GError **error)
   if (!p->pub_peer)
     return NULL;
   p->publisher = load_publisher_new(p);
-  return load_peer_create_offer(p->pub_peer, p->name, p->ssrcs);
+  return load_peer_create_offer(p->pub_peer, p->name, p->ssrcs, p->n_video > 1);
 }
 
 LoadSubPeer *load_participant_add_sub_peer(LoadParticipant *p, GError **error)
@@ -203,6 +232,7 @@ LoadSubPeer *load_participant_add_sub_peer(LoadParticipant *p, GError **error)
   static const LoadPeerCallbacks cb = { sub_connected, sub_failed, sub_rtp, NULL };
   LoadSubPeer *sp = g_new0(LoadSubPeer, 1);
   sp->participant = p;
+  sp->rr_ssrc = g_random_int() | 1;
   sp->streams = g_array_new(FALSE, TRUE, sizeof(LoadInStream));
   sp->peer = load_peer_new(p->tool->dtls_ctx, p->tool->opt.ice_address, FALSE, &cb, sp, error);
   if (!sp->peer) {
@@ -227,8 +257,25 @@ void load_participant_joined(LoadParticipant *p)
   load_tool_log(p->tool, "%s: joined", p->name);
 }
 
+static gboolean send_reports(gpointer data)
+{
+  LoadTool *tool = data;
+  for (guint i = 0; i < tool->participants->len; i++) {
+    LoadParticipant *p = g_ptr_array_index(tool->participants, i);
+    for (guint j = 0; j < p->sub_peers->len; j++) {
+      LoadSubPeer *sp = g_ptr_array_index(p->sub_peers, j);
+      if (load_peer_is_connected(sp->peer))
+        load_receive_send_report(sp);
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
 static void stop_all(LoadTool *tool)
 {
+  if (tool->report_timer)
+    g_source_remove(tool->report_timer);
+  tool->report_timer = 0;
   for (guint i = 0; i < tool->participants->len; i++) {
     LoadParticipant *p = g_ptr_array_index(tool->participants, i);
     load_publisher_free(p->publisher);
@@ -380,6 +427,7 @@ int load_tool_run(LoadTool *tool)
   load_proc_sample(tool->opt.server_pid, &tool->server_idle);
   tool->timer = g_timeout_add_seconds(tool->opt.setup_timeout_s, setup_timeout, tool);
   g_timeout_add(POLL_MS, poll_setup, tool);
+  tool->report_timer = g_timeout_add(REPORT_MS, send_reports, tool);
   for (guint i = 0; i < tool->participants->len; i++) {
     LoadParticipant *p = g_ptr_array_index(tool->participants, i);
     if (p->slot == 0 && tool->phase == LOAD_PHASE_SETUP)

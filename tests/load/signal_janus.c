@@ -7,6 +7,8 @@
  * remote feed (join as subscriber, answer Janus' offer with "start",
  * trickle): one subscribe connection per feed, as Janus' classic clients
  * do, so 1×10 and two-person meshes have as many connections as on Nara.
+ * Simulcast goes as rid layers in the publisher's offer, smallest first
+ * (jsep "rid_order": "lmh"); each subscriber gets Janus' default layer.
  * It does not renegotiate, use multistream "update" or reconnect.
  *
  * Threading: the tool's only thread.
@@ -187,9 +189,14 @@ static void on_joined_publisher(JanusSig *s, Handle *h, json_t *data)
     load_participant_fail(s->p, "publish offer: %s", error->message);
     return;
   }
+  json_t *jsep = json_pack("{s:s, s:s}", "type", "offer", "sdp", offer);
+  /* Janus reads a=simulcast as high to low unless told; ours lists the
+   * smallest first, as Nara's web client does. */
+  if (s->p->n_video > 1)
+    json_object_set_new(jsep, "rid_order", json_string("lmh"));
   send_message(s, h, TX_CONFIGURE,
                json_pack("{s:s, s:b, s:b}", "request", "configure", "audio", TRUE, "video", TRUE),
-               json_pack("{s:s, s:s}", "type", "offer", "sdp", offer));
+               jsep);
   trickle(s, h, s->p->pub_peer);
 }
 
