@@ -82,6 +82,7 @@ static void clamp(NaraDownlink *d)
  * loss stepped a viewer down to the smallest layer and kept it there. */
 static void on_loss(NaraDownlink *d, guint loss, gboolean queued, gint64 now_us)
 {
+  d->loss_256 = (d->loss_256 * 7 + loss) / 8;
   guint cut_above = queued ? 26 : 51; /* 10 %, 20 % */
   guint grow_below = queued ? 5 : 26; /* 2 %, 10 % */
   if (loss > cut_above) {
@@ -214,6 +215,11 @@ void nara_downlink_remb(NaraDownlink *d, guint64 bitrate_bps)
 {
   d->remb_bps = bitrate_bps;
   clamp(d);
+}
+
+guint nara_downlink_loss(const NaraDownlink *d)
+{
+  return d->loss_256;
 }
 
 guint64 nara_downlink_estimate(const NaraDownlink *d)

@@ -58,6 +58,7 @@ typedef struct {
    * at all. A minute, not ever: the two clocks drift apart. */
   gint64 base_us, base_next_us, base_since_us;
   gint64 standing_since_us; /* the delay has stood well above base since, 0: not */
+  guint loss_256;           /* recent loss (of 256), smoothed over about 8 reports */
   gint64 outage_end_us;     /* feedback until then reports an outage's loss */
 } NaraDownlink;
 
@@ -71,5 +72,7 @@ void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gi
 void nara_downlink_report_loss(NaraDownlink *d, guint8 fraction_lost, gint64 now_us);
 void nara_downlink_remb(NaraDownlink *d, guint64 bitrate_bps);
 guint64 nara_downlink_estimate(const NaraDownlink *d);
+/* Recent loss on the downlink, of 256 (transport-cc feedback, else RRs). */
+guint nara_downlink_loss(const NaraDownlink *d);
 
 G_END_DECLS

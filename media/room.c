@@ -570,6 +570,9 @@ gboolean nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len
   return TRUE;
 }
 
+/* Downlink loss (of 256) from which each repair goes twice: 2 %. */
+#define REPAIR_TWICE_LOSS 5
+
 /* What one compound RTCP packet of a subscriber is working on. */
 typedef struct {
   NaraPeerCore *sub;
@@ -598,7 +601,7 @@ static void on_keyframe_request(guint32 media_ssrc, gpointer user_data)
 
 /* One packet a subscriber asked for: from the ring as RTX (or in the
  * original stream if it took no RTX), else asked of the publisher. */
-static void retransmit(SubRtcp *ctx, NaraSubSlot *slot, guint16 out_seq)
+static gboolean retransmit(SubRtcp *ctx, NaraSubSlot *slot, guint16 out_seq)
 {
   NaraPeerCore *sub = ctx->sub;
   NaraWorker *worker = sub->room->worker;
@@ -606,7 +609,7 @@ static void retransmit(SubRtcp *ctx, NaraSubSlot *slot, guint16 out_seq)
   const NaraSeqSpan *span = nara_numbering_lookup(slot, out_seq);
   NaraPubTrack *track = span ? span->src : NULL;
   if (!track || !track->ring)
-    return;
+    return FALSE;
   guint32 ts_delta = span->ts_delta;
   guint16 seq = (guint16)(out_seq - span->seq_delta);
   guint32 ext = nara_recv_stats_extend(&track->stats, seq);
@@ -618,7 +621,7 @@ static void retransmit(SubRtcp *ctx, NaraSubSlot *slot, guint16 out_seq)
       nara_missing_add(track->missing, ext);
       nack_upstream(track, ctx->now, TRUE);
     }
-    return;
+    return FALSE;
   }
   /* A frame of a temporal layer the slot does not take stays unsent: its
    * number came free when an unseen packet was not counted. */
@@ -627,7 +630,7 @@ static void retransmit(SubRtcp *ctx, NaraSubSlot *slot, guint16 out_seq)
   if (slot->tmax != NARA_TEMPORAL_ALL && nara_rtp_parse(pkt, len, &oh)
       && nara_layers_temporal(track->codec.name, pkt + oh.header_len, oh.payload_len, &frame_start)
              > (gint)slot->tmax)
-    return;
+    return FALSE;
   guint8 *out = nara_transport_batch_buffer(sub->transport, worker->tx);
   gsize out_len;
   guint32 ts = rd_ts(pkt) + ts_delta;
@@ -650,14 +653,15 @@ static void retransmit(SubRtcp *ctx, NaraSubSlot *slot, guint16 out_seq)
     stamp_twcc(sub, out, out_len, ctx->now);
   if (!out_len || !nara_srtp_protect(sub->srtp_out, out, &out_len, NARA_WORKER_BUF)) {
     drop(sub, "retransmission could not be built");
-    return;
+    return FALSE;
   }
   if (!nara_transport_batch_commit(sub->transport, out, out_len))
-    return;
+    return FALSE;
   slot->rtx_seq += slot->rtx_pt != 0;
   nara_worker_count(&worker->rtx_sent, 1);
   nara_worker_count(&worker->packets_forwarded, 1);
   nara_worker_count(&worker->bytes_forwarded, out_len);
+  return TRUE;
 }
 
 static void on_nack(guint32 media_ssrc, guint16 pid, guint16 blp, gpointer user_data)
@@ -674,7 +678,15 @@ static void on_nack(guint32 media_ssrc, guint16 pid, guint16 blp, gpointer user_
     if (ctx->rtx_budget == 0)
       return;
     ctx->rtx_budget--;
-    retransmit(ctx, slot, (guint16)(pid + i));
+    /* On a lossy downlink a repair is lost as often as the packet was,
+     * and waits another round trip for a second NACK (a freeze): it goes
+     * twice there, as RTX (a copy in the original stream would be a
+     * replay). */
+    if (retransmit(ctx, slot, (guint16)(pid + i)) && slot->rtx_pt && ctx->rtx_budget
+        && nara_downlink_loss(ctx->sub->downlink) >= REPAIR_TWICE_LOSS) {
+      ctx->rtx_budget--;
+      retransmit(ctx, slot, (guint16)(pid + i));
+    }
   }
 }
 
