@@ -82,7 +82,10 @@ static void clamp(NaraDownlink *d)
  * loss stepped a viewer down to the smallest layer and kept it there. */
 static void on_loss(NaraDownlink *d, guint loss, gboolean queued, gint64 now_us)
 {
-  d->loss_256 = (d->loss_256 * 7 + loss) / 8;
+  /* Sixteen times the mean of about the last sixteen judgements: a
+   * judgement covers ten packets or more, so 3 % loss is mostly 0 and now
+   * and then 26 of 256, and only a mean kept this finely stays near 8. */
+  d->loss_x16 = d->loss_x16 - d->loss_x16 / 16 + loss;
   guint cut_above = queued ? 26 : 51; /* 10 %, 20 % */
   guint grow_below = queued ? 5 : 26; /* 2 %, 10 % */
   if (loss > cut_above) {
@@ -200,8 +203,14 @@ void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gi
    * that stands for ten seconds becomes the floor, and must still count as
    * a queue (clock drift only ever makes this say "queued", the safe side). */
   gboolean queued = d->base_us == G_MAXINT64 || delay - d->base_us > QUEUE_US;
-  if (received + lost >= 10)
-    on_loss(d, lost * 256 / (received + lost), queued, now_us);
+  /* Over at least ten packets: a subscriber of one small video gets
+   * feedback on five or so at a time, whose loss alone says little. */
+  d->loss_received += received;
+  d->loss_lost += lost;
+  if (d->loss_received + d->loss_lost >= 10) {
+    on_loss(d, d->loss_lost * 256 / (d->loss_received + d->loss_lost), queued, now_us);
+    d->loss_received = d->loss_lost = 0;
+  }
 }
 
 void nara_downlink_report_loss(NaraDownlink *d, guint8 fraction_lost, gint64 now_us)
@@ -219,7 +228,7 @@ void nara_downlink_remb(NaraDownlink *d, guint64 bitrate_bps)
 
 guint nara_downlink_loss(const NaraDownlink *d)
 {
-  return d->loss_256;
+  return d->loss_x16 / 16;
 }
 
 guint64 nara_downlink_estimate(const NaraDownlink *d)

@@ -57,9 +57,10 @@ typedef struct {
   /* Least one-way delay of the last minute (two half windows): no queue
    * at all. A minute, not ever: the two clocks drift apart. */
   gint64 base_us, base_next_us, base_since_us;
-  gint64 standing_since_us; /* the delay has stood well above base since, 0: not */
-  guint loss_256;           /* recent loss (of 256), smoothed over about 8 reports */
-  gint64 outage_end_us;     /* feedback until then reports an outage's loss */
+  gint64 standing_since_us;       /* the delay has stood well above base since, 0: not */
+  guint loss_x16;                 /* recent loss (of 256) times 16, smoothed */
+  guint loss_received, loss_lost; /* feedback not yet judged (under ten packets) */
+  gint64 outage_end_us;           /* feedback until then reports an outage's loss */
 } NaraDownlink;
 
 void nara_downlink_init(NaraDownlink *d, gint64 now_us);

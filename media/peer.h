@@ -93,7 +93,10 @@ struct _NaraPeerCore {
   gboolean offer_pending;    /* set_subscriptions came while waiting for an answer */
   GHashTable *ssrc_by_track; /* track id → output SSRC, stable per subscriber */
   NaraView views[NARA_SDP_MAX_MEDIA];
-  gboolean signing; /* publish: the participant signs (frame rate first) */
+  gint64 rtt_us;            /* from Receiver Reports, smoothed; 0 until one */
+  gboolean playout_lossy;   /* playout.c: the downlink loses enough to hold frames */
+  guint16 playout_min_10ms; /* what is asked of the receiver now, 0: nothing */
+  gboolean signing;         /* publish: the participant signs (frame rate first) */
 };
 
 /* (transfer full) Control thread: allocation only; takes a ref on handle. */

@@ -122,6 +122,8 @@ void nara_room_core_route(NaraRoomCore *room, NaraSubSlot *slot)
   slot->src = slot->want = NULL;
   slot->tmax = slot->tmax_want = NARA_TEMPORAL_ALL;
   nara_numbering_reset(slot);
+  slot->frame_next = TRUE;
+  slot->playout_sent_10ms = 0;
   slot->state = NARA_LAYER_SENDING;
   g_ptr_array_add(track->outputs, slot);
   /* Picks the layer and asks for its keyframe. */
@@ -535,6 +537,8 @@ static void publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
     }
     if (red && slot->red_pt)
       out[1] = (guint8)((out[1] & 0x80) | slot->red_pt);
+    if (slot->kind == NARA_TRACK_VIDEO)
+      out_len = nara_playout_stamp(slot, out, out_len, NARA_WORKER_MTU);
     gsize payload = out_len - h.header_len;
     guint32 ts = h.timestamp + slot->ts_delta;
     put_seq_ts(out, seq, ts);
@@ -708,6 +712,7 @@ static void note_report(NaraWorker *worker, NaraSubSlot *slot, const NaraReportB
   slot->sr_sent_us = 0; /* one sample per report sent */
   if (rtt_us < 0)
     return;
+  nara_playout_rtt(slot->subscriber, rtt_us);
   guint b = 0;
   while (b < NARA_RTT_N_BUCKETS && rtt_us > (gint64)bounds_ms[b] * 1000)
     b++;
@@ -814,6 +819,7 @@ void nara_room_core_tick(NaraRoomCore *room)
     } else {
       nara_simulcast_choose(p, now);
       nara_simulcast_notify(p);
+      nara_playout_tick(p);
       nara_room_report_to_subscriber(p, now);
     }
   }

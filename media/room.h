@@ -121,6 +121,9 @@ struct _NaraSubSlot {
    * tmax_want at a frame's start, upwards only at a base-layer frame. */
   guint8 tmax, tmax_want;
   NaraSeqNumbering numbering;
+  /* playout.c: the next packet starts a frame; the minimum last sent. */
+  gboolean frame_next;
+  guint16 playout_sent_10ms;
   NaraLayerState state;
   gboolean told_paused; /* the control thread was told it is paused */
   gboolean unplayable;  /* the answer refused its codec (told once) */
@@ -206,6 +209,14 @@ gboolean nara_numbering_number(NaraSubSlot *slot, const NaraRtpHeader *in, gint 
 void nara_numbering_switched(NaraSubSlot *slot, const NaraRtpHeader *in);
 const NaraSeqSpan *nara_numbering_lookup(const NaraSubSlot *slot, guint16 out_seq);
 void nara_numbering_reset(NaraSubSlot *slot);
+
+/* playout.c: the subscriber's round trip (from its reports), its target
+ * (the tick), and each forwarded video packet through stamp(), which adds
+ * the playout-delay extension to a frame's first packet (out holds len of
+ * cap octets; returns the new length). */
+void nara_playout_rtt(NaraPeerCore *sub, gint64 rtt_us);
+void nara_playout_tick(NaraPeerCore *sub);
+gsize nara_playout_stamp(NaraSubSlot *slot, guint8 *out, gsize len, gsize cap);
 
 /* simulcast.c: the group's layers on a publish peer, choosing a
  * subscriber's layers (on view changes, routes and the tick) and each

@@ -193,6 +193,60 @@ gboolean nara_rtp_find_extension(const guint8 *data, gsize len, guint8 id, const
   return TRUE;
 }
 
+gsize nara_rtp_add_extension(guint8 *data, gsize len, gsize cap, guint8 id, const guint8 *value,
+                             gsize value_len)
+{
+  gsize ext, ext_end;
+  guint16 profile;
+  NaraRtpHeader h;
+  if (id == 0 || id > 14 || value_len == 0 || value_len > 16 || len > cap
+      || !rtp_parse_full(data, len, &h, &ext, &ext_end, &profile))
+    return 0;
+  gboolean has_block = (data[0] & 0x10) != 0;
+  if (has_block && profile != EXT_ONE_BYTE)
+    return 0;
+  /* Where the elements end (trailing zeros are padding, reusable). */
+  gsize used = 0;
+  for (gsize i = 0; has_block && i < ext_end - ext;) {
+    guint8 b = data[ext + i];
+    if (b == 0) {
+      i++;
+      continue;
+    }
+    if (b >> 4 == 15)
+      return 0; /* the rest is not elements: leave it be */
+    gsize vlen = (gsize)(b & 0x0f) + 1;
+    if (i + 1 + vlen > ext_end - ext)
+      return 0;
+    if (b >> 4 == id && vlen == value_len) {
+      memcpy(data + ext + i + 1, value, value_len);
+      return len;
+    }
+    i += 1 + vlen;
+    used = i;
+  }
+  gsize block = has_block ? ext_end - ext : 0;
+  gsize need = (used + 1 + value_len + 3) / 4 * 4;
+  gsize grow = (has_block ? 0 : 4) + (need > block ? need - block : 0);
+  if (len + grow > cap || need / 4 > G_MAXUINT16)
+    return 0;
+  gsize header_end = has_block ? ext_end : ext;
+  memmove(data + header_end + grow, data + header_end, len - header_end);
+  if (!has_block) {
+    /* The block's header goes where the payload began. */
+    data[0] |= 0x10;
+    data[ext] = EXT_ONE_BYTE >> 8;
+    data[ext + 1] = EXT_ONE_BYTE & 0xff;
+    ext += 4;
+  }
+  data[ext - 2] = (guint8)((need / 4) >> 8);
+  data[ext - 1] = (guint8)(need / 4);
+  data[ext + used] = (guint8)((id << 4) | (value_len - 1));
+  memcpy(data + ext + used + 1, value, value_len);
+  memset(data + ext + used + 1 + value_len, 0, need - used - 1 - value_len);
+  return len + grow;
+}
+
 gboolean nara_rtp_rewrite(guint8 *data, gsize len, const NaraRtpRewrite *rewrite)
 {
   NaraRtpHeader h;

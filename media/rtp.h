@@ -39,6 +39,16 @@ gboolean nara_rtp_parse(const guint8 *data, gsize len, NaraRtpHeader *out);
 gboolean nara_rtp_find_extension(const guint8 *data, gsize len, guint8 id, const guint8 **value,
                                  gsize *value_len);
 
+/* Adds a one-byte-form extension element (RFC 8285 §4.2: id 1-14, 1-16
+ * octets) to the packet of len octets in a buffer of cap: into its
+ * extension block's padding, or growing the block (and making one when
+ * there is none) and moving the payload along; an element of that id and
+ * length already there is overwritten. Returns the new length, 0 when the
+ * packet is malformed, uses the two-byte form, or cap is too small (the
+ * packet is then left as it was). */
+gsize nara_rtp_add_extension(guint8 *data, gsize len, gsize cap, guint8 id, const guint8 *value,
+                             gsize value_len);
+
 /* Per-subscriber rewrite of a forwarded stream. ext_map[publisher id] is the
  * subscriber's id (NARA_EXT_ID_UNUSED for extensions it did not negotiate). */
 typedef struct {

@@ -23,6 +23,7 @@ static const char *const ext_uris[NARA_EXT_COUNT] = {
   [NARA_EXT_TWCC] = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
   [NARA_EXT_RID] = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id",
   [NARA_EXT_REPAIRED_RID] = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id",
+  [NARA_EXT_PLAYOUT_DELAY] = "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay",
 };
 
 #define MAX_PT 128

@@ -34,7 +34,8 @@ typedef enum {
   NARA_EXT_ABS_SEND_TIME,     /* http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time */
   NARA_EXT_TWCC, /* http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01 */
   NARA_EXT_RID,  /* urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id */
-  NARA_EXT_REPAIRED_RID, /* urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id */
+  NARA_EXT_REPAIRED_RID,  /* urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id */
+  NARA_EXT_PLAYOUT_DELAY, /* http://www.webrtc.org/experiments/rtp-hdrext/playout-delay */
   NARA_EXT_COUNT
 } NaraExt;
 
@@ -44,6 +45,9 @@ typedef enum {
 /* transport-cc on subscribe connections: Nara numbers what it sends each
  * subscriber and reads the subscriber's feedback (downlink.c). */
 #define NARA_SUB_EXT_ID_TWCC 5
+/* playout-delay on subscribe connections' video: on a lossy downlink Nara
+ * asks the receiver to hold frames long enough for a repair (room.c). */
+#define NARA_SUB_EXT_ID_PLAYOUT_DELAY 6
 /* Publisher extensions a subscriber did not negotiate are renamed to this id,
  * which Nara never negotiates, so receivers skip them (RFC 8285 §4.2). */
 #define NARA_EXT_ID_UNUSED 14

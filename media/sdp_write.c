@@ -252,10 +252,12 @@ char *nara_sdp_build_offer(const NaraSdpOfferMedia *media, guint n_media, const 
                first_pt(o->kind, c));
     add_transport(&m, local, NARA_DTLS_SETUP_ACTPASS, i == 0);
     gst_sdp_media_add_attribute(&m, "mid", o->mid);
-    if (video)
+    if (video) {
       add_attr_printf(&m, "extmap", "%u %s", NARA_SUB_EXT_ID_VIDEO_ORIENTATION,
                       nara_ext_uri(NARA_EXT_VIDEO_ORIENTATION));
-    else
+      add_attr_printf(&m, "extmap", "%u %s", NARA_SUB_EXT_ID_PLAYOUT_DELAY,
+                      nara_ext_uri(NARA_EXT_PLAYOUT_DELAY));
+    } else
       add_attr_printf(&m, "extmap", "%u %s", NARA_SUB_EXT_ID_AUDIO_LEVEL,
                       nara_ext_uri(NARA_EXT_AUDIO_LEVEL));
     if (o->twcc)

@@ -142,6 +142,69 @@ static void test_parse_malformed(void)
   g_assert_false(nara_rtp_parse(p, sizeof rtp_full, &h));
 }
 
+/* What a packet carries after nara_rtp_add_extension: the element, the
+ * elements that were there, and the payload unchanged behind them. */
+static void assert_added(const guint8 *p, gsize len, const guint8 *payload, gsize payload_len)
+{
+  NaraRtpHeader h;
+  const guint8 *v;
+  gsize vlen;
+  g_assert_true(nara_rtp_parse(p, len, &h));
+  g_assert_true(nara_rtp_find_extension(p, len, 6, &v, &vlen));
+  g_assert_cmpuint(vlen, ==, 3);
+  g_assert_cmpmem(v, 3, "\x01\x02\x03", 3);
+  g_assert_cmpmem(p + h.header_len, h.payload_len, payload, payload_len);
+}
+
+static void test_add_extension(void)
+{
+  static const guint8 value[3] = { 1, 2, 3 };
+  static const guint8 payload[5] = { 0x90, 0xe0, 0x12, 0x34, 0x56 };
+  guint8 buf[64];
+  /* No block: one is made (4 + 4 octets). */
+  guint8 bare[12] = { 0x80, 96, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3 };
+  memcpy(buf, bare, 12);
+  memcpy(buf + 12, payload, 5);
+  gsize len = nara_rtp_add_extension(buf, 17, sizeof buf, 6, value, 3);
+  g_assert_cmpuint(len, ==, 25);
+  assert_added(buf, len, payload, 5);
+  /* A block with an element and a padding octet: grown by a word. */
+  guint8 one[] = { 0x90, 96, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0xbe, 0xde, 0, 1, 0x51, 0xaa, 0xbb, 0 };
+  memcpy(buf, one, sizeof one);
+  memcpy(buf + sizeof one, payload, 5);
+  len = nara_rtp_add_extension(buf, sizeof one + 5, sizeof buf, 6, value, 3);
+  g_assert_cmpuint(len, ==, sizeof one + 5 + 4);
+  assert_added(buf, len, payload, 5);
+  const guint8 *v;
+  gsize vlen;
+  g_assert_true(nara_rtp_find_extension(buf, len, 5, &v, &vlen));
+  g_assert_cmpuint(vlen, ==, 2);
+  g_assert_cmpuint(v[0], ==, 0xaa);
+  /* Again: the element is there, overwritten in place. */
+  guint8 other[3] = { 7, 8, 9 };
+  g_assert_cmpuint(nara_rtp_add_extension(buf, len, sizeof buf, 6, other, 3), ==, len);
+  g_assert_true(nara_rtp_find_extension(buf, len, 6, &v, &vlen));
+  g_assert_cmpuint(v[0], ==, 7);
+  /* Room in the padding: no growth. */
+  guint8 padded[]
+      = { 0x90, 96, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0xbe, 0xde, 0, 2, 0x50, 0xaa, 0, 0, 0, 0, 0, 0 };
+  memcpy(buf, padded, sizeof padded);
+  memcpy(buf + sizeof padded, payload, 5);
+  len = nara_rtp_add_extension(buf, sizeof padded + 5, sizeof buf, 6, value, 3);
+  g_assert_cmpuint(len, ==, sizeof padded + 5);
+  assert_added(buf, len, payload, 5);
+  /* Too small a buffer, the two-byte form, a bad id: left as it was. */
+  memcpy(buf, one, sizeof one);
+  memcpy(buf + sizeof one, payload, 5);
+  g_assert_cmpuint(nara_rtp_add_extension(buf, sizeof one + 5, sizeof one + 6, 6, value, 3), ==, 0);
+  g_assert_cmpmem(buf, sizeof one, one, sizeof one);
+  buf[12] = 0x10;
+  buf[13] = 0x00;
+  g_assert_cmpuint(nara_rtp_add_extension(buf, sizeof one + 5, sizeof buf, 6, value, 3), ==, 0);
+  g_assert_cmpuint(nara_rtp_add_extension(bare, 12, 12, 15, value, 3), ==, 0);
+  g_assert_cmpuint(nara_rtp_add_extension(bare, 12, 12, 6, value, 17), ==, 0);
+}
+
 static void test_find_extension(void)
 {
   const guint8 *v;
@@ -402,6 +465,7 @@ int main(int argc, char **argv)
   g_test_add_func("/rtp/parse/truncated", test_parse_truncated);
   g_test_add_func("/rtp/parse/malformed", test_parse_malformed);
   g_test_add_func("/rtp/extension/find", test_find_extension);
+  g_test_add_func("/rtp/extension/add", test_add_extension);
   g_test_add_func("/rtp/rewrite/one-byte", test_rewrite_one_byte);
   g_test_add_func("/rtp/rewrite/two-byte", test_rewrite_two_byte);
   g_test_add_func("/rtp/rewrite/malformed-untouched", test_rewrite_malformed_untouched);
