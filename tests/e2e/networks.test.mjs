@@ -146,6 +146,13 @@ test('a participant at 3 % loss and 100 ms RTT keeps seeing and hearing the othe
     }
   });
 
+  await t.test("Nara holds the impaired person's video for repairs (playout-delay)", () => {
+    // Her downlink loses 3 %: Nara says so in its log and asks her browser
+    // to hold video long enough for a repair (docs/design.md, "Loss repair").
+    const logs = /** @type {NonNullable<typeof nara>} */ (nara).logs();
+    assert.match(logs, /downlink loses \d+ of 256: video held for repairs/);
+  });
+
   await t.test('no script errors', () => {
     pages.forEach((p, i) => {
       const bad = p.errors.filter((e) => e.startsWith('pageerror:'));
