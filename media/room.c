@@ -3,10 +3,9 @@
  * Owns the room's peer list, the routes from publisher tracks to subscriber
  * slots, and the per-packet work: unprotect, find the track, account and
  * keep the packet (video ring), then for each subscriber copy, rewrite,
- * protect and send. Subscribers' RTCP (keyframe requests, NACKs answered
- * from the ring, reports, REMB) and publishers' RTCP (Sender Reports) end
- * here; repair.c keeps the state, rtcp.c the bytes; the once-a-second
- * reports are in the tick. Publishers that negotiated transport-cc get
+ * protect and send. Publishers' RTCP (Sender Reports) ends here,
+ * subscribers' in room_feedback.c; repair.c keeps the state, rtcp.c the
+ * bytes; the once-a-second reports are in the tick. Publishers that negotiated transport-cc get
  * their packets' arrivals back as feedback (twcc.c keeps them). Each
  * subscriber gets one layer of a simulcast track under its own SSRC, with
  * sequence numbers and timestamps running on across layer switches, which
@@ -35,9 +34,6 @@
  * while packets come. */
 #define NACK_CHECK_US (10 * G_TIME_SPAN_MILLISECOND)
 #define NACK_MAX_SEQS 64
-/* Retransmissions one RTCP packet from a subscriber may cause: a NACK of
- * 1500 octets could otherwise ask for 6000. */
-#define RTX_PER_RTCP 64
 /* transport-cc feedback leaves this long after the first arrival it
  * reports (libwebrtc's receivers send every 50-250 ms): often enough for
  * the sender's delay-based estimator, a few dozen octets each time. */
@@ -324,12 +320,12 @@ static void twcc_note(NaraPeerCore *pub, const guint8 *data, gsize len, gint64 n
 
 /* When the packet being handled arrived: its receive batch's clock where
  * the transport batches (one clock read per batch, not per packet). */
-static gint64 arrival_us(const NaraWorker *worker)
+gint64 nara_room_arrival_us(const NaraWorker *worker)
 {
   return worker->batch_us ? worker->batch_us : g_get_monotonic_time();
 }
 
-static void drop(NaraPeerCore *peer, const char *why)
+void nara_room_drop(NaraPeerCore *peer, const char *why)
 {
   guint unlogged;
   nara_worker_count(&peer->room->worker->packets_dropped, 1);
@@ -340,7 +336,7 @@ static void drop(NaraPeerCore *peer, const char *why)
 
 /* Asks the publisher for what is due on the missing list (force: even if
  * it was looked at less than NACK_CHECK_US ago). */
-static void nack_upstream(NaraPubTrack *track, gint64 now, gboolean force)
+void nara_room_nack_upstream(NaraPubTrack *track, gint64 now, gboolean force)
 {
   if (!force && now < track->next_nack_us)
     return;
@@ -396,16 +392,11 @@ static gboolean receive(NaraPubTrack *track, const guint8 *data, gsize len, cons
       nara_missing_add(track->missing, ext - k);
   nara_rtp_ring_put(track->ring, ext, data, len);
   if (track->missing->n)
-    nack_upstream(track, now, r == NARA_SEQ_GAP);
+    nara_room_nack_upstream(track, now, r == NARA_SEQ_GAP);
   return TRUE;
 }
 
-static guint32 rd_ts(const guint8 *pkt)
-{
-  return ((guint32)pkt[4] << 24) | ((guint32)pkt[5] << 16) | ((guint32)pkt[6] << 8) | pkt[7];
-}
-
-static void put_seq_ts(guint8 *out, guint16 seq, guint32 ts)
+void nara_room_put_seq_ts(guint8 *out, guint16 seq, guint32 ts)
 {
   out[2] = (guint8)(seq >> 8);
   out[3] = (guint8)seq;
@@ -435,7 +426,7 @@ static void switch_layer(NaraSubSlot *slot, NaraPubTrack *layer, const NaraRtpHe
 /* The subscriber's own transport-wide sequence number, in place of the
  * publisher's (the rewrite renamed the extension), so its feedback tells
  * Nara about the downlink. */
-static void stamp_twcc(NaraPeerCore *sub, guint8 *out, gsize len, gint64 now)
+void nara_room_stamp_twcc(NaraPeerCore *sub, guint8 *out, gsize len, gint64 now)
 {
   const guint8 *v;
   gsize v_len;
@@ -456,10 +447,10 @@ static void publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
   NaraWorker *worker = pub->room->worker;
   NaraRtpHeader h;
   if (!nara_rtp_parse(data, len, &h)) {
-    drop(pub, "malformed RTP");
+    nara_room_drop(pub, "malformed RTP");
     return;
   }
-  gint64 now = arrival_us(worker);
+  gint64 now = nara_room_arrival_us(worker);
   /* Before anything may drop it: RTX and padding probes count for the
    * sender's estimate too. */
   if (pub->twcc_ext_id)
@@ -471,7 +462,7 @@ static void publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
   if (!track)
     track = learn_track(pub, data, len, &h, &rtx);
   if (!track) {
-    drop(pub, "unknown SSRC");
+    nara_room_drop(pub, "unknown SSRC");
     return;
   }
   /* RFC 4588 §4: back to the packet it repeats. Padding alone (a
@@ -528,11 +519,11 @@ static void publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
     else
       memcpy(out, data, len);
     if (!out_len) {
-      drop(pub, "malformed RED");
+      nara_room_drop(pub, "malformed RED");
       continue;
     }
     if (!nara_rtp_rewrite(out, out_len, &slot->rewrite)) {
-      drop(sub, "rewrite failed");
+      nara_room_drop(sub, "rewrite failed");
       continue;
     }
     if (red && slot->red_pt)
@@ -541,15 +532,15 @@ static void publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
       out_len = nara_playout_stamp(slot, out, out_len, NARA_WORKER_MTU);
     gsize payload = out_len - h.header_len;
     guint32 ts = h.timestamp + slot->ts_delta;
-    put_seq_ts(out, seq, ts);
+    nara_room_put_seq_ts(out, seq, ts);
     if ((gint16)(seq - slot->last_seq) > 0 || !slot->last_sent_us) {
       slot->last_seq = seq;
       slot->last_ts = ts;
     }
     slot->last_sent_us = now;
-    stamp_twcc(sub, out, out_len, now);
+    nara_room_stamp_twcc(sub, out, out_len, now);
     if (!nara_srtp_protect(sub->srtp_out, out, &out_len, NARA_WORKER_BUF)) {
-      drop(sub, "protect failed");
+      nara_room_drop(sub, "protect failed");
       continue;
     }
     if (!nara_transport_batch_commit(sub->transport, out, out_len))
@@ -567,218 +558,10 @@ gboolean nara_room_core_publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len
   nara_worker_count(&worker->packets_in, 1);
   if (!nara_srtp_unprotect(pub->srtp_in, data, &len)) {
     nara_worker_count(&worker->srtp_failures, 1);
-    drop(pub, "SRTP unprotect failed");
+    nara_room_drop(pub, "SRTP unprotect failed");
     return FALSE;
   }
   publisher_rtp(pub, data, len);
-  return TRUE;
-}
-
-/* Downlink loss (of 256) from which each repair goes twice: 2 %. */
-#define REPAIR_TWICE_LOSS 5
-
-/* What one compound RTCP packet of a subscriber is working on. */
-typedef struct {
-  NaraPeerCore *sub;
-  gint64 now;
-  guint rtx_budget;
-} SubRtcp;
-
-static NaraSubSlot *slot_for_ssrc(NaraPeerCore *sub, guint32 ssrc)
-{
-  for (guint i = 0; i < sub->slots->len; i++) {
-    NaraSubSlot *slot = g_ptr_array_index(sub->slots, i);
-    if (slot->track && slot->ssrc == ssrc)
-      return slot;
-  }
-  return NULL;
-}
-
-static void on_keyframe_request(guint32 media_ssrc, gpointer user_data)
-{
-  SubRtcp *ctx = user_data;
-  NaraSubSlot *slot = slot_for_ssrc(ctx->sub, media_ssrc);
-  nara_worker_count(&ctx->sub->room->worker->keyframe_requests_received, 1);
-  if (slot)
-    nara_room_core_slot_keyframe(slot, FALSE);
-}
-
-/* One packet a subscriber asked for: from the ring as RTX (or in the
- * original stream if it took no RTX), else asked of the publisher. */
-static gboolean retransmit(SubRtcp *ctx, NaraSubSlot *slot, guint16 out_seq)
-{
-  NaraPeerCore *sub = ctx->sub;
-  NaraWorker *worker = sub->room->worker;
-  /* Back to the layer and number it was sent as. */
-  const NaraSeqSpan *span = nara_numbering_lookup(slot, out_seq);
-  NaraPubTrack *track = span ? span->src : NULL;
-  if (!track || !track->ring)
-    return FALSE;
-  guint32 ts_delta = span->ts_delta;
-  guint16 seq = (guint16)(out_seq - span->seq_delta);
-  guint32 ext = nara_recv_stats_extend(&track->stats, seq);
-  gsize len;
-  const guint8 *pkt = nara_rtp_ring_get(track->ring, ext, &len);
-  if (!pkt) {
-    guint32 highest = track->stats.cycles + track->stats.max_seq;
-    if (track->codec.nack && (gint32)(highest - ext) > 0 && highest - ext < NARA_RING_SLOTS) {
-      nara_missing_add(track->missing, ext);
-      nack_upstream(track, ctx->now, TRUE);
-    }
-    return FALSE;
-  }
-  /* A frame of a temporal layer the slot does not take stays unsent: its
-   * number came free when an unseen packet was not counted. */
-  NaraRtpHeader oh;
-  gboolean frame_start;
-  if (slot->tmax != NARA_TEMPORAL_ALL && nara_rtp_parse(pkt, len, &oh)
-      && nara_layers_temporal(track->codec.name, pkt + oh.header_len, oh.payload_len, &frame_start)
-             > (gint)slot->tmax)
-    return FALSE;
-  guint8 *out = nara_transport_batch_buffer(sub->transport, worker->tx);
-  gsize out_len;
-  guint32 ts = rd_ts(pkt) + ts_delta;
-  if (slot->rtx_pt) {
-    out_len = nara_rtx_wrap(out, NARA_WORKER_MTU, pkt, len, &slot->rewrite, slot->rtx_pt,
-                            slot->rtx_ssrc, slot->rtx_seq);
-    /* RFC 4588 §4: the original sequence number as the subscriber knew it. */
-    if (out_len && nara_rtp_parse(out, out_len, &oh)) {
-      put_seq_ts(out, slot->rtx_seq, ts);
-      out[oh.header_len] = (guint8)(out_seq >> 8);
-      out[oh.header_len + 1] = (guint8)out_seq;
-    }
-  } else {
-    memcpy(out, pkt, len);
-    out_len = nara_rtp_rewrite(out, len, &slot->rewrite) ? len : 0;
-    if (out_len)
-      put_seq_ts(out, out_seq, ts);
-  }
-  if (out_len)
-    stamp_twcc(sub, out, out_len, ctx->now);
-  if (!out_len || !nara_srtp_protect(sub->srtp_out, out, &out_len, NARA_WORKER_BUF)) {
-    drop(sub, "retransmission could not be built");
-    return FALSE;
-  }
-  if (!nara_transport_batch_commit(sub->transport, out, out_len))
-    return FALSE;
-  slot->rtx_seq += slot->rtx_pt != 0;
-  nara_worker_count(&worker->rtx_sent, 1);
-  nara_worker_count(&worker->packets_forwarded, 1);
-  nara_worker_count(&worker->bytes_forwarded, out_len);
-  return TRUE;
-}
-
-static void on_nack(guint32 media_ssrc, guint16 pid, guint16 blp, gpointer user_data)
-{
-  SubRtcp *ctx = user_data;
-  NaraSubSlot *slot = slot_for_ssrc(ctx->sub, media_ssrc);
-  if (!slot || !slot->src || !slot->src->ring || !nara_peer_core_can_send(ctx->sub))
-    return;
-  /* RFC 4585 §6.2.1: pid, and pid + i + 1 for every bit i set in blp. */
-  for (guint i = 0; i <= 16; i++) {
-    if (i > 0 && !(blp & (1u << (i - 1))))
-      continue;
-    nara_worker_count(&ctx->sub->room->worker->nacks_received, 1);
-    if (ctx->rtx_budget == 0)
-      return;
-    ctx->rtx_budget--;
-    /* On a lossy downlink a repair is lost as often as the packet was,
-     * and waits another round trip for a second NACK (a freeze): it goes
-     * twice there, as RTX (a copy in the original stream would be a
-     * replay). */
-    if (retransmit(ctx, slot, (guint16)(pid + i)) && slot->rtx_pt && ctx->rtx_budget
-        && nara_downlink_loss(ctx->sub->downlink) >= REPAIR_TWICE_LOSS) {
-      ctx->rtx_budget--;
-      retransmit(ctx, slot, (guint16)(pid + i));
-    }
-  }
-}
-
-/* For /metrics: what the subscriber lost since its last report, and its
- * round trip when the block answers the last Sender Report Nara sent it
- * (RFC 3550 §6.4.1: arrival - sent - DLSR, DLSR in 1/65536 s). */
-static void note_report(NaraWorker *worker, NaraSubSlot *slot, const NaraReportBlock *block,
-                        gint64 now)
-{
-  static const guint bounds_ms[NARA_RTT_N_BUCKETS] = NARA_RTT_BUCKETS_MS;
-  if (slot->lost_known && block->cumulative_lost > slot->lost_reported)
-    nara_worker_count(&worker->lost_downstream,
-                      (guint64)(block->cumulative_lost - slot->lost_reported));
-  slot->lost_reported = block->cumulative_lost;
-  slot->lost_known = TRUE;
-  if (!block->lsr || block->lsr != slot->sr_mid_ntp || !slot->sr_sent_us)
-    return;
-  gint64 rtt_us = now - slot->sr_sent_us - (gint64)block->dlsr * G_USEC_PER_SEC / 65536;
-  slot->sr_sent_us = 0; /* one sample per report sent */
-  if (rtt_us < 0)
-    return;
-  nara_playout_rtt(slot->subscriber, rtt_us);
-  guint b = 0;
-  while (b < NARA_RTT_N_BUCKETS && rtt_us > (gint64)bounds_ms[b] * 1000)
-    b++;
-  nara_worker_count(&worker->rtt_buckets[b], 1);
-  nara_worker_count(&worker->rtt_sum_us, (guint64)rtt_us);
-}
-
-/* The subscriber's loss, for the estimate Nara sends its publisher: above
- * 10 % the estimate falls by half the loss, below 2 % it rises by 8 % a
- * second, in between it holds (the loss rule of RMCAT's GCC). */
-static void on_report_block(guint32 reporter, const NaraReportBlock *block, gpointer user_data)
-{
-  (void)reporter;
-  SubRtcp *ctx = user_data;
-  NaraSubSlot *slot = slot_for_ssrc(ctx->sub, block->ssrc);
-  if (!slot)
-    return;
-  note_report(ctx->sub->room->worker, slot, block, ctx->now);
-  if (slot->kind == NARA_TRACK_VIDEO)
-    nara_downlink_report_loss(ctx->sub->downlink, block->fraction_lost, ctx->now);
-  guint64 est = slot->estimate_bps;
-  if (block->fraction_lost > 26) {
-    est -= est * block->fraction_lost / 512;
-  } else if (block->fraction_lost < 5 && ctx->now - slot->estimate_us >= G_USEC_PER_SEC) {
-    est += est * 8 / 100;
-    slot->estimate_us = ctx->now;
-  }
-  slot->estimate_bps = CLAMP(est, REMB_MIN_BITRATE, REMB_BITRATE);
-}
-
-static void on_twcc_feedback(const guint8 *packet, gsize len, gpointer user_data)
-{
-  SubRtcp *ctx = user_data;
-  NaraDownlink *d = ctx->sub->downlink;
-  guint64 before = nara_downlink_estimate(d);
-  nara_downlink_feedback(d, packet, len, ctx->now);
-  /* A cut acts at once, not at the next tick: the queue is building now. */
-  if (nara_downlink_estimate(d) < before * 9 / 10)
-    nara_simulcast_choose(ctx->sub, ctx->now);
-}
-
-static void on_remb(guint64 bitrate_bps, guint n_ssrcs, gpointer user_data)
-{
-  SubRtcp *ctx = user_data;
-  (void)n_ssrcs;
-  nara_downlink_remb(ctx->sub->downlink, bitrate_bps);
-}
-
-static const NaraRtcpVisitor subscriber_visitor = {
-  .report_block = on_report_block,
-  .nack = on_nack,
-  .keyframe = on_keyframe_request,
-  .remb = on_remb,
-  .twcc = on_twcc_feedback,
-};
-
-gboolean nara_room_core_subscriber_rtcp(NaraPeerCore *sub, guint8 *data, gsize len)
-{
-  if (!nara_srtp_unprotect_rtcp(sub->srtp_in, data, &len)) {
-    nara_worker_count(&sub->room->worker->srtp_failures, 1);
-    drop(sub, "SRTCP unprotect failed");
-    return FALSE;
-  }
-  SubRtcp ctx = { sub, arrival_us(sub->room->worker), RTX_PER_RTCP };
-  if (!nara_rtcp_walk(data, len, &subscriber_visitor, &ctx))
-    drop(sub, "malformed RTCP");
   return TRUE;
 }
 
@@ -796,11 +579,11 @@ gboolean nara_room_core_publisher_rtcp(NaraPeerCore *pub, guint8 *data, gsize le
 {
   if (!nara_srtp_unprotect_rtcp(pub->srtp_in, data, &len)) {
     nara_worker_count(&pub->room->worker->srtp_failures, 1);
-    drop(pub, "SRTCP unprotect failed");
+    nara_room_drop(pub, "SRTCP unprotect failed");
     return FALSE;
   }
   if (!nara_rtcp_walk(data, len, &publisher_visitor, pub))
-    drop(pub, "malformed RTCP");
+    nara_room_drop(pub, "malformed RTCP");
   return TRUE;
 }
 

@@ -198,6 +198,17 @@ void nara_room_core_request_keyframe(NaraPubTrack *track, gboolean force);
 /* A keyframe for what a slot is about to show (its wanted layer). */
 void nara_room_core_slot_keyframe(NaraSubSlot *slot, gboolean force);
 
+/* room.c's packet-path helpers that room_feedback.c shares: the current
+ * receive batch's clock, a dropped packet counted (and now and then
+ * logged), the publisher asked for what is due on a track's missing list
+ * (force: even if looked at just now), a packet's sequence number and
+ * timestamp written, and the subscriber's transport-wide number stamped. */
+gint64 nara_room_arrival_us(const NaraWorker *worker);
+void nara_room_drop(NaraPeerCore *peer, const char *why);
+void nara_room_nack_upstream(NaraPubTrack *track, gint64 now, gboolean force);
+void nara_room_put_seq_ts(guint8 *out, guint16 seq, guint32 ts);
+void nara_room_stamp_twcc(NaraPeerCore *sub, guint8 *out, gsize len, gint64 now);
+
 /* numbering.c: a slot's output sequence numbers (room.c, packet path).
  * number() gives out's number for in from src, or FALSE when in is not sent
  * (a frame above the slot's temporal layer, or too late to place); tid is
