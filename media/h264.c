@@ -68,8 +68,14 @@ static void skip_scaling_list(BitReader *r, guint size)
 {
   gint32 last = 8, next = 8;
   for (guint j = 0; j < size && !r->over; j++) {
-    if (next != 0)
-      next = (last + read_se(r) + 256) % 256;
+    if (next != 0) {
+      gint32 delta = read_se(r);
+      if (delta < -128 || delta > 127) { /* delta_scale's range: no SPS */
+        r->over = TRUE;
+        return;
+      }
+      next = (last + delta + 256) % 256;
+    }
     last = next == 0 ? last : next;
   }
 }
