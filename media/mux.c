@@ -86,6 +86,7 @@ struct _NaraMux {
 
   guint8 *rx; /* RX_BATCH buffers of NARA_WORKER_BUF */
   struct mmsghdr rx_msgs[RX_BATCH];
+  guint rx_filled; /* entries the last recvmmsg wrote into */
   struct iovec rx_iov[RX_BATCH];
   NaraSockAddr rx_from[RX_BATCH];
 
@@ -415,11 +416,14 @@ static gboolean handle_datagram(NaraMux *mux, guint socket, guint i)
 /* One recvmmsg and what it brought; FALSE when the queue is (or was) empty. */
 static gboolean receive_batch(NaraMux *mux, guint socket, int flags)
 {
-  for (guint i = 0; i < RX_BATCH; i++) {
+  /* Only the entries the kernel wrote into need their lengths back: a
+   * wake-up brings two or three datagrams, and each entry is a cache line. */
+  for (guint i = 0; i < mux->rx_filled; i++) {
     mux->rx_msgs[i].msg_hdr.msg_namelen = sizeof mux->rx_from[i];
     mux->rx_msgs[i].msg_hdr.msg_flags = 0;
   }
   int n = recvmmsg(mux->sockets[socket].fd, mux->rx_msgs, RX_BATCH, flags, NULL);
+  mux->rx_filled = n > 0 ? (guint)n : 0;
   if (n <= 0 && !(flags & MSG_DONTWAIT))
     mux->only_media = FALSE; /* woken by SO_RCVTIMEO or a signal */
   if (n < 0 && errno == EINTR)
@@ -617,6 +621,16 @@ static gboolean open_socket(NaraMux *mux, const char *address, guint16 port, GEr
   int one = 1;
   if (addr.sa.sa_family == AF_INET6)
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  /* Don't-fragment on every datagram, whatever path MTU the kernel has
+   * learnt: WebRTC keeps media and DTLS near 1200 octets, and a fragment
+   * seldom crosses a NAT anyway (QUIC stacks do the same). It also spares
+   * each IPv4 send the shared, hashed IP ID generator Linux runs for
+   * fragmentable datagrams on unconnected sockets: DF ones carry ID 0. */
+  int probe = addr.sa.sa_family == AF_INET6 ? IPV6_PMTUDISC_PROBE : IP_PMTUDISC_PROBE;
+  if (addr.sa.sa_family == AF_INET6)
+    setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &probe, sizeof probe);
+  else
+    setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof probe);
   raise_buffer(fd, SO_RCVBUF);
   raise_buffer(fd, SO_SNDBUF);
   NaraSockAddr bound;
@@ -679,6 +693,7 @@ NaraMux *nara_mux_new(NaraWorker *worker, GError **error)
     mux->rx_msgs[i].msg_hdr.msg_iov = &mux->rx_iov[i];
     mux->rx_msgs[i].msg_hdr.msg_iovlen = 1;
     mux->rx_msgs[i].msg_hdr.msg_name = &mux->rx_from[i];
+    mux->rx_msgs[i].msg_hdr.msg_namelen = sizeof mux->rx_from[i];
   }
 
   guint port = shared->udp_port ? shared->udp_port + worker->index : 0;
