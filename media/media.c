@@ -193,6 +193,7 @@ typedef struct {
   NaraPeerCore *core;
   char *type;
   char *text;
+  char *list;
   NaraMediaTrack *tracks;
   guint n_tracks;
   NaraTrackKind kind;
@@ -450,7 +451,8 @@ typedef enum {
   EV_STATE,
   EV_ERROR,
   EV_VIDEO_PAUSED,
-  EV_TRACK_UNPLAYABLE
+  EV_TRACK_UNPLAYABLE,
+  EV_SEND_LAYERS
 } EventKind;
 
 typedef struct {
@@ -458,6 +460,7 @@ typedef struct {
   NaraMediaPeer *peer;
   char *type;
   char *text;
+  char *list;
   NaraMediaTrack *tracks;
   guint n_tracks;
   NaraPeerState state;
@@ -470,6 +473,7 @@ static void event_free(gpointer data)
   nara_media_peer_unref(ev->peer);
   g_free(ev->type);
   g_free(ev->text);
+  g_free(ev->list);
   g_free(ev->tracks);
   g_clear_error(&ev->error);
   g_free(ev);
@@ -510,6 +514,10 @@ static gboolean dispatch_event(gpointer data)
   case EV_TRACK_UNPLAYABLE:
     if (cb->track_unplayable)
       cb->track_unplayable(peer, ev->text, ev->type, peer->user_data);
+    break;
+  case EV_SEND_LAYERS:
+    if (cb->send_layers)
+      cb->send_layers(peer, ev->text, ev->type, ev->list, peer->user_data);
     break;
   }
   return G_SOURCE_REMOVE;
@@ -579,5 +587,15 @@ void nara_media_peer_emit_track_unplayable(NaraMediaPeer *peer, const char *trac
   Event *ev = event_new(peer, EV_TRACK_UNPLAYABLE);
   ev->text = g_strdup(track_id);
   ev->type = g_strdup(codec);
+  emit(ev);
+}
+
+void nara_media_peer_emit_send_layers(NaraMediaPeer *peer, const char *track_id, const char *mid,
+                                      const char *rids)
+{
+  Event *ev = event_new(peer, EV_SEND_LAYERS);
+  ev->text = g_strdup(track_id);
+  ev->type = g_strdup(mid);
+  ev->list = g_strdup(rids);
   emit(ev);
 }

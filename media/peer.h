@@ -50,6 +50,9 @@ void nara_media_peer_emit_error(NaraMediaPeer *peer, const GError *error);
 void nara_media_peer_emit_video_paused(NaraMediaPeer *peer, const char *track_id, gboolean paused);
 void nara_media_peer_emit_track_unplayable(NaraMediaPeer *peer, const char *track_id,
                                            const char *codec);
+/* rids: the layers of the track (m-line mid) to send, space-separated. */
+void nara_media_peer_emit_send_layers(NaraMediaPeer *peer, const char *track_id, const char *mid,
+                                      const char *rids);
 
 #define NARA_PEER_MAX_PENDING_DTLS 16
 

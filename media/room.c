@@ -383,14 +383,20 @@ static gboolean receive(NaraPubTrack *track, const guint8 *data, gsize len, cons
     track->stats.received--; /* a repeat, as a duplicate: not a packet more */
     return FALSE;
   }
+  /* The ring and the NACKs upstream serve only subscribers: a packet of a
+   * layer nobody takes is never asked for again, and a subscriber switching
+   * to it starts afresh at its keyframe (numbering.c places nothing from
+   * before), so neither the copy nor the publisher's uplink is spent. */
+  gboolean taken = nara_simulcast_taken(track);
   if (r == NARA_SEQ_LATE && rtx)
     nara_missing_arrived(track->missing, ext, now);
   else if (r == NARA_SEQ_LATE)
     nara_missing_remove(track->missing, ext);
-  else if (r == NARA_SEQ_GAP && gap <= MAX_NACK_GAP && track->codec.nack)
+  else if (r == NARA_SEQ_GAP && gap <= MAX_NACK_GAP && track->codec.nack && taken)
     for (guint32 k = gap; k >= 1; k--)
       nara_missing_add(track->missing, ext - k);
-  nara_rtp_ring_put(track->ring, ext, data, len);
+  if (taken)
+    nara_rtp_ring_put(track->ring, ext, data, len);
   if (track->missing->n)
     nara_room_nack_upstream(track, now, r == NARA_SEQ_GAP);
   return TRUE;
@@ -597,7 +603,7 @@ void nara_room_core_tick(NaraRoomCore *room)
     if (p->role == NARA_PEER_PUBLISH && p->twcc && nara_twcc_pending(p->twcc))
       twcc_feedback(p);
     if (p->role == NARA_PEER_PUBLISH) {
-      nara_simulcast_tick_publisher(p);
+      nara_simulcast_tick_publisher(p, now);
       nara_room_report_to_publisher(p, now);
     } else {
       nara_simulcast_choose(p, now);

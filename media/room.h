@@ -62,6 +62,12 @@ struct _NaraPubTrack {
   guint32 tid_bps[NARA_TEMPORAL_MAX];
   gint32 lost_reported; /* cumulative loss in the last RR, for /metrics */
   gint64 last_packet_us;
+  /* Paused at the publisher while nobody takes it (simulcast.c): since
+   * when nobody has, whether it is paused, when it was asked back. */
+  gint64 untaken_since_us;
+  gboolean send_paused;
+  gint64 resumed_us;
+  guint8 told_send; /* group: the layers (bit k: layer[k]) the publisher was told to send */
 };
 
 /* A run of a slot's output sequence numbers with one mapping to its
@@ -230,14 +236,17 @@ void nara_playout_tick(NaraPeerCore *sub);
 gsize nara_playout_stamp(NaraSubSlot *slot, guint8 *out, gsize len, gsize cap);
 
 /* simulcast.c: the group's layers on a publish peer, choosing a
- * subscriber's layers (on view changes, routes and the tick) and each
- * layer's measured bitrate (the tick). */
+ * subscriber's layers (on view changes, routes and the tick), each
+ * layer's measured bitrate and pausing at the publisher the layers nobody
+ * takes (the tick). */
 void nara_simulcast_group_init(NaraPubTrack *group, const NaraSdpMedia *m);
 void nara_simulcast_group_free(NaraRoomCore *room, NaraPubTrack *group);
 void nara_simulcast_choose(NaraPeerCore *sub, gint64 now);
-void nara_simulcast_tick_publisher(NaraPeerCore *pub);
+void nara_simulcast_tick_publisher(NaraPeerCore *pub, gint64 now);
 /* Tick: tells the control thread which videos paused or resumed. */
 void nara_simulcast_notify(NaraPeerCore *sub);
 NaraPubTrack *nara_simulcast_layer_by_rid(NaraPubTrack *group, const guint8 *rid, gsize len);
+/* Whether a subscriber takes this layer or waits for its keyframe. */
+gboolean nara_simulcast_taken(const NaraPubTrack *layer);
 
 G_END_DECLS

@@ -7,9 +7,13 @@
  * shows each video at cap the layers, and the choice becomes each slot's
  * wanted layer and temporal limit, which the packet path (room.c) switches
  * to at that layer's next keyframe (the limit at a frame's start). Each
- * layer's temporal layers' shares of its rate are measured here too. A video that pauses or resumes
- * for bandwidth is told to the control thread from the once-a-second tick. Runs on the room's
- * worker.
+ * layer's temporal layers' shares of its rate are measured here too. A
+ * video that pauses or resumes for bandwidth is told to the control thread
+ * from the once-a-second tick, and so is which layers a publisher should
+ * send: a layer nobody has taken for a while is paused at its source (the
+ * publisher's client stops encoding it), the smallest never, and it is
+ * asked back as soon as a subscriber's choice falls on it. Runs on the
+ * room's worker.
  */
 #include "room.h"
 
@@ -26,6 +30,13 @@
  * encoder follows the REMB Nara sends it (room.c). It pauses only when the
  * link cannot carry a picture at all, about this much. */
 #define SINGLE_LAYER_BPS 120000
+/* A layer nobody takes for this long is paused at the publisher: its
+ * encoding costs a patient's phone battery and uplink for nothing. Long
+ * enough that a tile resized back and forth does not toggle it. */
+#define PAUSE_UNTAKEN_US (5 * G_USEC_PER_SEC)
+/* A layer asked back counts as there for this long before its packets
+ * come; then as one the publisher's browser dropped on its own. */
+#define RESUME_WAIT_US (3 * G_USEC_PER_SEC)
 
 void nara_simulcast_group_init(NaraPubTrack *group, const NaraSdpMedia *m)
 {
@@ -33,6 +44,9 @@ void nara_simulcast_group_init(NaraPubTrack *group, const NaraSdpMedia *m)
   group->group = group;
   group->n_layers = (guint8)n;
   group->layer[0] = group;
+  /* Nothing told yet: the first tick says "all", so a client whose
+   * encodings were paused for an earlier track of this m-line sends again. */
+  group->told_send = 0;
   g_strlcpy(group->rid, n > 1 ? m->rids[0] : "", sizeof group->rid);
   if (n == 1)
     return;
@@ -75,14 +89,95 @@ NaraPubTrack *nara_simulcast_layer_by_rid(NaraPubTrack *group, const guint8 *rid
   return NULL;
 }
 
-void nara_simulcast_tick_publisher(NaraPeerCore *pub)
+gboolean nara_simulcast_taken(const NaraPubTrack *layer)
+{
+  const GPtrArray *outputs = layer->group->outputs;
+  for (guint i = 0; i < outputs->len; i++) {
+    const NaraSubSlot *slot = g_ptr_array_index(outputs, i);
+    if (slot->src == layer || slot->want == layer)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean live(const NaraPubTrack *l, gint64 now)
+{
+  return l->last_packet_us && now - l->last_packet_us < LAYER_LIVE_US;
+}
+
+/* Asked back and not come yet: counted as there for a while. */
+static gboolean resuming(const NaraPubTrack *l, gint64 now)
+{
+  return l->resumed_us && now - l->resumed_us < RESUME_WAIT_US && !live(l, now);
+}
+
+/* The publisher's client hears which of the group's layers to send, when
+ * that changes. */
+static void tell_publisher(NaraPubTrack *g)
+{
+  guint8 send = 0;
+  char rids[NARA_LAYERS_MAX * NARA_SDP_RID_LEN] = "";
+  for (guint k = 0; k < g->n_layers; k++) {
+    if (g->layer[k]->send_paused)
+      continue;
+    send |= (guint8)(1u << k);
+    if (rids[0])
+      g_strlcat(rids, " ", sizeof rids);
+    g_strlcat(rids, g->layer[k]->rid, sizeof rids);
+  }
+  if (send == g->told_send)
+    return;
+  g->told_send = send;
+  nara_media_peer_emit_send_layers(g->publisher->handle, g->info.id, g->mid, rids);
+}
+
+static void resume(NaraPubTrack *l, gint64 now)
+{
+  l->send_paused = FALSE;
+  l->resumed_us = now;
+  l->untaken_since_us = 0;
+  tell_publisher(l->group);
+}
+
+static void sort_layers(const NaraPubTrack *g, NaraPubTrack **sorted);
+
+/* Every layer but the smallest that nobody has taken for PAUSE_UNTAKEN_US
+ * and that flows is paused at the source. The smallest always flows: a
+ * subscriber whose link collapses steps down to it at once, and one who
+ * joins starts on it while a larger layer comes back. */
+static void pause_untaken(NaraPubTrack *g, gint64 now)
+{
+  NaraPubTrack *sorted[NARA_LAYERS_MAX];
+  sort_layers(g, sorted);
+  for (guint k = 1; k < g->n_layers; k++) {
+    NaraPubTrack *l = sorted[k];
+    if (nara_simulcast_taken(l))
+      l->untaken_since_us = 0;
+    else if (!l->untaken_since_us)
+      l->untaken_since_us = now;
+    else if (!l->send_paused && now - l->untaken_since_us >= PAUSE_UNTAKEN_US && live(l, now))
+      l->send_paused = TRUE;
+  }
+  tell_publisher(g);
+}
+
+void nara_simulcast_tick_publisher(NaraPeerCore *pub, gint64 now)
 {
   for (guint i = 0; i < NARA_SDP_MAX_MEDIA; i++) {
     if (!pub->track_used[i])
       continue;
     NaraPubTrack *g = &pub->tracks[i];
+    if (g->n_layers > 1)
+      pause_untaken(g, now);
     for (guint k = 0; k < g->n_layers; k++) {
       NaraPubTrack *l = g->layer[k];
+      if (l->send_paused || resuming(l, now)) {
+        /* Its rate is what it was when it flowed: the chooser weighs
+         * asking it back by that. */
+        l->octets = 0;
+        memset(l->tid_octets, 0, sizeof l->tid_octets);
+        continue;
+      }
       guint32 bps = (guint32)MIN(l->octets * 8, G_MAXUINT32);
       /* Half the last second, half the history: a keyframe's burst does
        * not make a layer look twice as costly. */
@@ -176,6 +271,8 @@ static void apply(NaraSubSlot *slot, NaraPubTrack *want, guint8 tmax, NaraLayerS
   }
   gboolean changed = slot->want != want;
   slot->want = want;
+  if (want->send_paused)
+    resume(want, now);
   if (want == slot->src)
     return;
   /* Until want's keyframe comes the old layer goes on (no freeze). Ask
@@ -215,7 +312,10 @@ void nara_simulcast_choose(NaraPeerCore *sub, gint64 now)
         .height = l->height,
         .bitrate_bps
         = l->bitrate_bps && g->n_layers > 1 ? l->bitrate_bps : nominal_bps(g->n_layers, k),
-        .active = l->last_packet_us && now - l->last_packet_us < LAYER_LIVE_US,
+        /* A layer paused at the source (or on its way back) is there to
+         * switch to, not to start on: the layer the slot has goes on
+         * until its keyframe comes. */
+        .active = live(l, now) || (slot->src && (l->send_paused || resuming(l, now))),
       };
       temporal_info(l, info[n][k].bitrate_bps, &info[n][k]);
       any_live |= info[n][k].active;

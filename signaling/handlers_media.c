@@ -236,6 +236,17 @@ static void on_track_unplayable(NaraMediaPeer *peer, const char *track_id, const
   nara_session_send_new(p->session, nara_out_track_unplayable(track_id, codec));
 }
 
+/* Layers of the participant's own video that nobody takes: its client
+ * stops encoding them until Nara asks for them again. */
+static void on_send_layers(NaraMediaPeer *peer, const char *track_id, const char *mid,
+                           const char *rids, gpointer user_data)
+{
+  NaraParticipant *p = user_data;
+  (void)peer;
+  g_info("room %s: %s sends layers \"%s\" of %s", p->room->name, p->id, rids, track_id);
+  nara_session_send_new(p->session, nara_out_send_layers(track_id, mid, rids));
+}
+
 static const NaraMediaPeerCallbacks callbacks = {
   .local_description = on_local_description,
   .local_candidate = on_local_candidate,
@@ -244,6 +255,7 @@ static const NaraMediaPeerCallbacks callbacks = {
   .error = on_error,
   .video_paused = on_video_paused,
   .track_unplayable = on_track_unplayable,
+  .send_layers = on_send_layers,
 };
 
 const NaraMediaPeerCallbacks *nara_media_glue_callbacks(void)

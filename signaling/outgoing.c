@@ -42,6 +42,7 @@ const char *const nara_outgoing_types[] = {
   "media-check-ready",
   "media-check-ended",
   "track-unplayable",
+  "send-layers",
   NULL,
 };
 
@@ -283,4 +284,16 @@ json_t *nara_out_track_unplayable(const char *track, const char *codec)
 {
   return json_pack("{s:s, s:s, s:s, s:s}", "type", "track-unplayable", "track", track, "codec",
                    codec, "reason", "codec");
+}
+
+json_t *nara_out_send_layers(const char *track, const char *mid, const char *rids)
+{
+  json_t *send = json_array();
+  gchar **list = g_strsplit(rids, " ", -1);
+  for (guint i = 0; list[i]; i++)
+    if (list[i][0])
+      json_array_append_new(send, json_string(list[i]));
+  g_strfreev(list);
+  return json_pack("{s:s, s:s, s:s, s:o}", "type", "send-layers", "track", track, "mid", mid,
+                   "send", send);
 }

@@ -93,5 +93,7 @@ json_t *nara_out_media_check_ended(const char *reason);
 /* The subscriber's answer refused a track, as its device cannot decode
  * the publisher's codec ("VP8", "H264", "opus"): nothing is sent for it. */
 json_t *nara_out_track_unplayable(const char *track, const char *codec);
+/* The simulcast layers (rids, space-separated) of a published track to send. */
+json_t *nara_out_send_layers(const char *track, const char *mid, const char *rids);
 
 G_END_DECLS

@@ -143,6 +143,11 @@ typedef struct {
    * cannot decode it, so nothing is sent for it. Once per track offered. */
   void (*track_unplayable)(NaraMediaPeer *peer, const char *track_id, const char *codec,
                            gpointer user_data);
+  /* Publish peers: which simulcast layers (rids, space-separated, in the
+   * offer's order) of the track with this mid its client should send; the
+   * others nobody takes and are paused at the source. On each change. */
+  void (*send_layers)(NaraMediaPeer *peer, const char *track_id, const char *mid, const char *rids,
+                      gpointer user_data);
 } NaraMediaPeerCallbacks;
 
 /* (transfer full) Starts the worker threads. control: the context callbacks run on. */

@@ -23,7 +23,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { browserMissing, launchBrowser, newPage, openJoinScreen, randomRoom, waitForMedia } from './lib/browser.mjs';
+import { browserMissing, launchBrowser, newPage, openJoinScreen, randomRoom, styleVideo, waitForMedia } from './lib/browser.mjs';
 import { callStats, impair, remoteOf } from './lib/netem.mjs';
 import { startNara } from './lib/server.mjs';
 
@@ -118,24 +118,6 @@ function codecsOf(i) {
   });
 }
 
-/**
- * Sets styles on the video of `name`'s tile on page i (none: back as it was).
- * @param {number} i @param {string} name @param {[string, string][]} styles
- */
-function styleVideo(i, name, styles) {
-  return pages[i].page.evaluate(
-    ([name, styles]) => {
-      for (const tile of document.querySelectorAll('li[data-participant]')) {
-        if (tile.querySelector('.tile-name')?.textContent?.trim() !== name) continue;
-        const video = /** @type {HTMLVideoElement} */ (tile.querySelector('video'));
-        video.removeAttribute('style');
-        for (const [k, v] of styles) video.style.setProperty(k, v, 'important');
-      }
-    },
-    /** @type {[string, [string, string][]]} */ ([name, styles]),
-  );
-}
-
 /** @param {Awaited<ReturnType<typeof callStats>>} snap @param {string} name */
 const width = (snap, name) => remoteOf(snap, name)?.frameWidth ?? 0;
 
@@ -228,14 +210,14 @@ test('each viewer gets the simulcast layer its link and tile can take', { skip: 
     // from its SPS (unknown, every layer would look large enough for any
     // tile). Bo hides Anna meanwhile, so his link need carry Cleo alone.
     const cleoSent = (await callStats(pages[CLEO].page)).sent;
-    await styleVideo(BO, 'Anna', [['display', 'none']]);
+    await styleVideo(pages[BO].page, 'Anna', [['display', 'none']]);
     const large = await until(BO, (s) => width(s, 'Cleo') >= cleoSent.frameWidth);
     t.diagnostic(`Bo's large tile of Cleo gets ${width(large, 'Cleo')} px (she sends ${cleoSent.frameWidth})`);
     assert.equal(width(large, 'Cleo'), cleoSent.frameWidth, "Bo's large tile should get Cleo's top H.264 layer");
-    await styleVideo(BO, 'Anna', []);
+    await styleVideo(pages[BO].page, 'Anna', []);
 
     // A small tile gets a small layer: Bo shows Cleo at 96x72.
-    await styleVideo(BO, 'Cleo', [['width', '96px'], ['height', '72px'], ['flex', 'none']]);
+    await styleVideo(pages[BO].page, 'Cleo', [['width', '96px'], ['height', '72px'], ['flex', 'none']]);
     const small = await until(BO, (s) => width(s, 'Cleo') > 0 && width(s, 'Cleo') < cleoSent.frameWidth && width(s, 'Anna') >= sent.frameWidth);
     t.diagnostic(`Bo's 96x72 tile of Cleo gets ${width(small, 'Cleo')} px (she sends ${cleoSent.frameWidth})`);
     assert.ok(width(small, 'Cleo') < cleoSent.frameWidth, "a small tile should get a layer smaller than the sender's top");

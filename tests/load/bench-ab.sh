@@ -8,14 +8,16 @@
 #
 #   tests/load/bench-ab.sh --before DIR --after DIR [--scenario 1x10|mesh5x2]
 #                          [--runs N] [--warmup S] [--duration S] [--out DIR]
+#                          [--simulcast]
 #
 # DIR is a build directory (server/nara, tests/load/nara-load inside). Both
 # loads use the "after" build's nara-load, so only the server differs.
+# --simulcast: publishers send three rid layers (as in bench-vs-janus.sh).
 # Settings as in bench-vs-janus.sh. Loopback only; every wait is bounded; a trap stops whatever was started.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-before= after= scenario=mesh5x2 runs=3 warmup=10 duration=30 out=
+before= after= scenario=mesh5x2 runs=3 warmup=10 duration=30 out= sim=()
 while [ $# -gt 0 ]; do
   case $1 in
   --before) before=$2; shift 2 ;;
@@ -25,7 +27,8 @@ while [ $# -gt 0 ]; do
   --warmup) warmup=$2; shift 2 ;;
   --duration) duration=$2; shift 2 ;;
   --out) out=$2; shift 2 ;;
-  *) echo "usage: $0 --before DIR --after DIR [--scenario 1x10|mesh5x2] [--runs N] [--warmup S] [--duration S] [--out DIR]" >&2; exit 2 ;;
+  --simulcast) sim=(--simulcast); shift ;;
+  *) echo "usage: $0 --before DIR --after DIR [--scenario 1x10|mesh5x2] [--runs N] [--warmup S] [--duration S] [--out DIR] [--simulcast]" >&2; exit 2 ;;
   esac
 done
 [ -n "$before" ] && [ -n "$after" ] || { echo "--before and --after are required" >&2; exit 2; }
@@ -78,7 +81,7 @@ for run in $(seq 1 "$runs"); do
   start_nara "$after" "$dir/after" "$pa"
   na=$started
   sleep 1
-  common=(--server nara --clip "$clip" --warmup "$warmup" --duration "$duration" --setup-timeout 40 "${args[@]}")
+  common=(--server nara --clip "$clip" --warmup "$warmup" --duration "$duration" --setup-timeout 40 "${args[@]}" "${sim[@]}")
   limit=$((warmup + duration + 60))
   rc=0
   timeout "$limit" "${gen_cpu[@]}" "$load" --url "wss://127.0.0.1:$pb/ws" --server-pid "$nb" \

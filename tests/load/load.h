@@ -206,6 +206,8 @@ LoadPublisher *load_publisher_new(LoadParticipant *p);
 void load_publisher_start(LoadPublisher *pub);
 /* A PLI/FIR for media_ssrc: that stream (layer) jumps to its next keyframe. */
 void load_publisher_keyframe_request(LoadPublisher *pub, guint32 media_ssrc);
+/* Nara's send-layers: send[k] for layer load_layer_rids[k]. */
+void load_publisher_send_layers(LoadPublisher *pub, const gboolean *send);
 void load_publisher_free(LoadPublisher *pub);
 
 /* ---- receive.c ---- */

@@ -11,7 +11,10 @@
  * (PLI/FIR) jumps the lane of the requested SSRC to its next keyframe, as a
  * live encoder would answer it (coalescing requests is the server's job,
  * and part of what is measured); time stamps and pacing carry on as if the
- * skipped part never existed. No encoding, no RTCP sender reports.
+ * skipped part never existed. A layer Nara says nobody takes
+ * (`send-layers`) stops sending video, as a browser's paused encoding does
+ * (its lane's audio goes on), and starts again at its next keyframe. No
+ * encoding, no RTCP sender reports.
  *
  * Threading: the tool's only thread (a GSource with a ready time).
  */
@@ -33,6 +36,7 @@ typedef struct {
   guint32 ts_base[2]; /* random start, per kind */
   guint16 seq[2];
   guint out_streams[2]; /* audio, video */
+  gboolean paused;      /* its video, by send-layers */
 } Lane;
 
 struct _LoadPublisher {
@@ -147,7 +151,9 @@ static gboolean dispatch(GSource *source, GSourceFunc cb, gpointer data)
   for (guint i = 0; i < pub->n_lanes; i++) {
     Lane *l = &pub->lanes[i];
     for (guint n = 0; n < MAX_BURST && lane_due(pub, l) <= now; n++) {
-      send_one(pub, l, lane_packet(pub, l, l->cursor));
+      const LoadClipPacket *c = lane_packet(pub, l, l->cursor);
+      if (!(l->paused && c->kind == LOAD_KIND_VIDEO))
+        send_one(pub, l, c);
       if (++l->cursor == l->n_packets)
         wrap(pub, l);
     }
@@ -209,16 +215,14 @@ static Lane *lane_for(LoadPublisher *pub, guint32 media_ssrc)
   return &pub->lanes[pub->n_lanes - 1];
 }
 
-void load_publisher_keyframe_request(LoadPublisher *pub, guint32 media_ssrc)
+static gint lane_layer(LoadPublisher *pub, Lane *l)
 {
-  if (!pub || !pub->source)
-    return;
-  Lane *l = lane_for(pub, media_ssrc);
-  gint layer
-      = g_array_index(pub->p->tool->out_streams, LoadOutStream, l->out_streams[LOAD_KIND_VIDEO])
-            .layer;
-  load_tool_log(pub->p->tool, "%s: keyframe request for %s", pub->p->name,
-                layer >= 0 ? load_layer_rids[layer] : "the video");
+  return g_array_index(pub->p->tool->out_streams, LoadOutStream, l->out_streams[LOAD_KIND_VIDEO])
+      .layer;
+}
+
+static void jump_to_keyframe(LoadPublisher *pub, Lane *l)
+{
   /* At most one loop ahead: every lane starts with the clip's first keyframe. */
   for (guint n = 0; n <= l->n_packets; n++) {
     const LoadClipPacket *c = lane_packet(pub, l, l->cursor);
@@ -235,6 +239,36 @@ void load_publisher_keyframe_request(LoadPublisher *pub, guint32 media_ssrc)
       wrap(pub, l);
   }
   set_ready_time(pub);
+}
+
+void load_publisher_keyframe_request(LoadPublisher *pub, guint32 media_ssrc)
+{
+  if (!pub || !pub->source)
+    return;
+  Lane *l = lane_for(pub, media_ssrc);
+  gint layer = lane_layer(pub, l);
+  load_tool_log(pub->p->tool, "%s: keyframe request for %s", pub->p->name,
+                layer >= 0 ? load_layer_rids[layer] : "the video");
+  jump_to_keyframe(pub, l);
+}
+
+void load_publisher_send_layers(LoadPublisher *pub, const gboolean *send)
+{
+  if (!pub || pub->n_lanes < 2)
+    return;
+  for (guint i = 0; i < pub->n_lanes; i++) {
+    Lane *l = &pub->lanes[i];
+    gint layer = lane_layer(pub, l);
+    gboolean paused = layer >= 0 && !send[layer];
+    if (paused == l->paused)
+      continue;
+    l->paused = paused;
+    load_tool_log(pub->p->tool, "%s: layer %s %s", pub->p->name, load_layer_rids[layer],
+                  paused ? "paused" : "sent again");
+    /* An encoding that starts again starts with a keyframe. */
+    if (!paused && pub->source)
+      jump_to_keyframe(pub, l);
+  }
 }
 
 void load_publisher_free(LoadPublisher *pub)

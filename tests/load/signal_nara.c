@@ -116,12 +116,26 @@ static void on_error(NaraSig *s, json_t *msg)
                         json_string_value(json_object_get(msg, "message")));
 }
 
+/* The layers nobody takes are paused at the source, as the web client does. */
+static void on_send_layers(NaraSig *s, json_t *msg)
+{
+  gboolean send[LOAD_LAYERS] = { FALSE };
+  json_t *rids = json_object_get(msg, "send");
+  for (gsize i = 0; i < json_array_size(rids); i++)
+    for (guint k = 0; k < LOAD_LAYERS; k++)
+      if (g_strcmp0(json_string_value(json_array_get(rids, i)), load_layer_rids[k]) == 0)
+        send[k] = TRUE;
+  load_publisher_send_layers(s->p->publisher, send);
+}
+
 static const struct {
   const char *type;
   void (*handle)(NaraSig *s, json_t *msg);
 } handlers[] = {
-  { "welcome", on_welcome }, { "joined", on_joined },       { "answer", on_answer },
-  { "offer", on_offer },     { "candidate", on_candidate }, { "error", on_error },
+  { "welcome", on_welcome },         { "joined", on_joined },
+  { "answer", on_answer },           { "offer", on_offer },
+  { "candidate", on_candidate },     { "error", on_error },
+  { "send-layers", on_send_layers },
 };
 
 static void on_message(LoadWs *ws, json_t *msg, gpointer user_data)

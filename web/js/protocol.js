@@ -16,7 +16,7 @@
 
 import { Continuity } from './continuity.js';
 import { preferCodecs, publisherOfTrack, undecodableVideos } from './codecs.js';
-import { sendEncodings } from './simulcast.js';
+import { applySendLayers, sendEncodings } from './simulcast.js';
 
 export const PROTOCOL_VERSION = 1;
 const REQUEST_TIMEOUT_MS = 15000;
@@ -769,6 +769,9 @@ const EVENT_HANDLERS = {
     c.emit('consultation-changed', { locked: !!m.locked, title: typeof m.title === 'string' ? m.title : undefined }),
   chat: (c, m) => c.emit('chat', { from: m.from, text: m.text, time: m.time }),
   rtt: (c, m) => c.emit('rtt', { from: m.from, text: String(m.text ?? ''), seq: Number(m.seq), final: !!m.final }),
+  'send-layers': (c, m) => {
+    applySendLayers(c.publishPc, String(m.mid), m.send);
+  },
   'video-paused': (c, m) => c.emit('video-paused', { track: String(m.track), paused: true }),
   'video-resumed': (c, m) => c.emit('video-paused', { track: String(m.track), paused: false }),
   'track-unplayable': (c, m) => {

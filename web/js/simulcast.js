@@ -1,36 +1,49 @@
 // simulcast.js — what the client tells Nara so each person gets the video
 // their link and their tiles can take.
 //
-// It owns two things: the simulcast encodings our camera is published
-// with (three sizes, where the browser can send them), and the `view`
-// messages that tell Nara how large each remote video is shown, sent when
-// a tile appears or changes size. Pausing and resuming for bandwidth
-// (`video-paused`) is shown by callscreen.js. Main thread.
+// It owns three things: the simulcast encodings our camera is published
+// with (three sizes, where the browser can send them), following Nara's
+// `send-layers` (the sizes nobody watches are not encoded at all), and
+// the `view` messages that tell Nara how large each remote video is
+// shown, sent when a tile appears or changes size. Pausing and resuming
+// for bandwidth (`video-paused`) is shown by callscreen.js. Main thread.
 
 import { appleWebKit } from './codecs.js';
 
 /** The rid extension: a browser that offers it can send rid simulcast. */
 const RID_URI = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
 /**
- * Small, half and full size (docs/design.md, "Simulcast"). Only the small
- * layer has temporal layers (L1T3), so Nara can thin its frames for a link
- * too tight for it rather than pause it. The others have none (L1T1): with
- * three, a receiver at 3 % loss decoded 16-17 frames/s of 20, because it
- * skips ahead past a frame still being repaired where every frame of one
- * layer would wait for it; with one, 20 (docs/networks.md).
+ * Small, half and full size (docs/design.md, "Simulcast"), for a camera of
+ * 960 pixels or more across. Only the smallest layer has temporal layers
+ * (L1T3), so Nara can thin its frames for a link too tight for it rather
+ * than pause it. The others have none (L1T1): with three, a receiver at
+ * 3 % loss decoded 16-17 frames/s of 20, because it skips ahead past a
+ * frame still being repaired where every frame of one layer would wait
+ * for it; with one, 20 (docs/networks.md).
  */
 const LAYERS = [
   { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000, scalabilityMode: 'L1T3' },
   { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000, scalabilityMode: 'L1T1' },
   { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1_500_000, scalabilityMode: 'L1T1' },
 ];
+/**
+ * Half and full size for a smaller camera (the 640x480 the client asks
+ * for). Chromium encodes at most two layers of a picture under 960x540
+ * and drops the largest of three: everyone then got 320x240.
+ */
+const TWO_LAYERS = [
+  { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 300_000, scalabilityMode: 'L1T3' },
+  { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1_500_000, scalabilityMode: 'L1T1' },
+];
+/** The least width (of the longer side) Chromium encodes three layers of. */
+const THREE_LAYERS_FROM = 960;
 /** Tiles resize in bursts (a window dragged, a layout change). */
 const VIEW_DEBOUNCE_MS = 300;
 
 /**
- * The sendEncodings for a published track: three layers for a camera where
- * the browser sends rid simulcast (Chromium), none otherwise (one layer,
- * as before: Firefox, Safari, audio).
+ * The sendEncodings for a published track: two or three layers (by the
+ * camera's size) for a camera where the browser sends rid simulcast
+ * (Chromium), none otherwise (one layer, as before: Firefox, Safari, audio).
  * @param {MediaStreamTrack} track
  * @returns {RTCRtpEncodingParameters[] | undefined}
  */
@@ -41,9 +54,36 @@ export function sendEncodings(track) {
   // Firefox lists the extension too but scales its layers its own way;
   // its single stream is what Nara is tested with.
   if (/Firefox\//.test(navigator.userAgent)) return undefined;
+  const { width = 0, height = 0 } = track.getSettings?.() ?? {};
+  const layers = Math.max(width, height) >= THREE_LAYERS_FROM ? LAYERS : TWO_LAYERS;
   // Apple's WebKit sends H.264 (codecs.js) and chooses its own structure.
-  if (appleWebKit()) return LAYERS.map(({ scalabilityMode, ...l }) => l);
-  return LAYERS.map((l) => ({ ...l }));
+  if (appleWebKit()) return layers.map(({ scalabilityMode, ...l }) => l);
+  return layers.map((l) => ({ ...l }));
+}
+
+/**
+ * Encodes only the layers Nara asks for (`send-layers`): a size nobody
+ * watches costs the phone's battery and uplink for nothing. Nara keeps the
+ * smallest on and asks for a paused one again as soon as someone needs it.
+ * @param {RTCPeerConnection | null} pc the publish connection
+ * @param {string} mid the m-line of the track
+ * @param {unknown} send the rids to send
+ */
+export async function applySendLayers(pc, mid, send) {
+  if (!pc || !Array.isArray(send)) return;
+  const sender = pc.getTransceivers().find((t) => t.mid === mid)?.sender;
+  if (!sender) return;
+  const params = sender.getParameters();
+  let changed = false;
+  for (const e of params.encodings ?? []) {
+    const active = e.rid === undefined || send.includes(e.rid);
+    if (e.active !== active) {
+      e.active = active;
+      changed = true;
+    }
+  }
+  // A refusal (a renegotiation under way) leaves every layer on, as before.
+  if (changed) await sender.setParameters(params).catch(() => {});
 }
 
 /**

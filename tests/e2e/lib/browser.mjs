@@ -99,6 +99,25 @@ export function tileOf(page, name) {
 }
 
 /**
+ * Sets styles on the video of `name`'s tile (none: back as it was), to
+ * make a tile small or hide it.
+ * @param {import('playwright-core').Page} page @param {string} name @param {[string, string][]} styles
+ */
+export function styleVideo(page, name, styles) {
+  return page.evaluate(
+    ([name, styles]) => {
+      for (const tile of document.querySelectorAll('li[data-participant]')) {
+        if (tile.querySelector('.tile-name')?.textContent?.trim() !== name) continue;
+        const video = /** @type {HTMLVideoElement} */ (tile.querySelector('video'));
+        video.removeAttribute('style');
+        for (const [k, v] of styles) video.style.setProperty(k, v, 'important');
+      }
+    },
+    /** @type {[string, [string, string][]]} */ ([name, styles]),
+  );
+}
+
+/**
  * For every tile on the page: whose it is and what the subscribe connection
  * decoded for its tracks (the tile's video element holds the participant's
  * MediaStream, whose tracks select the receivers' stats).

@@ -346,9 +346,9 @@ static void run_loop(gboolean ice_lite, gboolean sub_controlling, gboolean late_
 
   NaraMediaRoom *room = nara_media_room_new(f->media, "room-1");
   NaraMediaPeerCallbacks pub_cb
-      = { on_description, on_candidate, on_tracks, on_state_pub, on_error, NULL, NULL };
+      = { on_description, on_candidate, on_tracks, on_state_pub, on_error, NULL, NULL, NULL };
   NaraMediaPeerCallbacks sub_cb
-      = { on_description, on_candidate, on_tracks, on_state_sub, on_error, NULL, NULL };
+      = { on_description, on_candidate, on_tracks, on_state_sub, on_error, NULL, NULL, NULL };
   NaraMediaPeer *pub = nara_media_peer_new(room, NARA_PEER_PUBLISH, "alice", &pub_cb, f);
   NaraMediaPeer *sub = nara_media_peer_new(room, NARA_PEER_SUBSCRIBE, "bob", &sub_cb, f);
 
