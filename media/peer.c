@@ -1,9 +1,9 @@
 /* peer.c — a peer connection on its worker: transport set-up and negotiation.
  *
  * Owns NaraPeerCore: the ICE transport, the DTLS handshake, the SRTP
- * sessions, applying remote descriptions and writing local ones (publish
- * answers, subscribe offers with their m-line slots), and the state
- * machine NEW → CONNECTING → CONNECTED / FAILED. It does not forward media
+ * sessions, applying remote descriptions (a publish offer here, a
+ * subscribe answer in subscribe.c) and writing publish answers, and the
+ * state machine NEW → CONNECTING → CONNECTED / FAILED. It does not forward media
  * (room.c) and never touches control-side state: it reports through the
  * nara_media_peer_emit_*() events. Runs on the room's media worker.
  */
@@ -19,7 +19,7 @@
 
 /* ---- small helpers ---- */
 
-static void emit_error(NaraPeerCore *core, GError *error)
+void nara_peer_core_emit_error(NaraPeerCore *core, GError *error)
 {
   g_info("room %s participant %s: %s", core->room->id, core->participant_id, error->message);
   nara_media_peer_emit_error(core->handle, error);
@@ -48,7 +48,7 @@ gboolean nara_peer_core_send_rtcp(NaraPeerCore *core, guint8 *data, gsize len, g
   return nara_transport_send(core->transport, data, len);
 }
 
-static guint32 random_ssrc(void)
+guint32 nara_peer_core_random_ssrc(void)
 {
   guint32 ssrc;
   do
@@ -188,7 +188,7 @@ NaraPeerCore *nara_peer_core_new(NaraRoomCore *room, NaraMediaPeer *handle)
   core->role = handle->role;
   g_strlcpy(core->participant_id, handle->participant_id, sizeof core->participant_id);
   core->state = NARA_PEER_STATE_NEW;
-  core->local_ssrc = random_ssrc();
+  core->local_ssrc = nara_peer_core_random_ssrc();
   core->forward[NARA_TRACK_AUDIO] = core->forward[NARA_TRACK_VIDEO] = TRUE;
   core->early_candidates = g_ptr_array_new_with_free_func(g_free);
   core->pending_dtls = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
@@ -236,7 +236,7 @@ void nara_peer_core_start(NaraPeerCore *core)
   core->transport = new_transport(core, &error);
   if (!core->transport) {
     g_prefix_error(&error, "ICE: ");
-    emit_error(core, error);
+    nara_peer_core_emit_error(core, error);
     set_state(core, NARA_PEER_STATE_FAILED);
     return;
   }
@@ -280,13 +280,13 @@ static gboolean add_candidate(NaraPeerCore *core, const char *candidate)
   GError *error = NULL;
   if (nara_transport_add_remote_candidate(core->transport, candidate, &error))
     return TRUE;
-  emit_error(core, error);
+  nara_peer_core_emit_error(core, error);
   return FALSE;
 }
 
 /* An ICE restart brings a failed peer whose DTLS is up back to life: the
  * keys are still good (RFC 8445 §9 restarts ICE, not DTLS). */
-static void revive(NaraPeerCore *core)
+void nara_peer_core_revive(NaraPeerCore *core)
 {
   if (core->state != NARA_PEER_STATE_FAILED || !core->srtp_out)
     return;
@@ -307,7 +307,7 @@ static gboolean restart_transport(NaraPeerCore *core, const NaraSdpRemote *remot
     return FALSE;
   g_strlcpy(core->remote_ufrag, remote->ice_ufrag, sizeof core->remote_ufrag);
   g_info("room %s participant %s: ICE restart", core->room->id, core->participant_id);
-  revive(core);
+  nara_peer_core_revive(core);
   for (guint i = 0; i < remote->n_candidates; i++)
     add_candidate(core, remote->candidates[i]);
   return TRUE;
@@ -315,7 +315,8 @@ static gboolean restart_transport(NaraPeerCore *core, const NaraSdpRemote *remot
 
 /* First remote description: credentials, candidates, DTLS role and fingerprint.
  * Later ones keep DTLS as it is; new ICE credentials restart ICE. */
-static gboolean apply_transport(NaraPeerCore *core, const NaraSdpRemote *remote, GError **error)
+gboolean nara_peer_core_apply_transport(NaraPeerCore *core, const NaraSdpRemote *remote,
+                                        GError **error)
 {
   if (core->remote_set) {
     if (strcmp(core->remote_ufrag, remote->ice_ufrag) != 0)
@@ -375,7 +376,7 @@ void nara_peer_core_add_remote_candidate(NaraPeerCore *core, const char *candida
   add_candidate(core, candidate);
 }
 
-static void fill_local(NaraPeerCore *core, NaraSdpLocal *local, NaraDtlsSetup setup)
+void nara_peer_core_fill_local(NaraPeerCore *core, NaraSdpLocal *local, NaraDtlsSetup setup)
 {
   memset(local, 0, sizeof *local);
   local->ice_ufrag = nara_transport_get_ufrag(core->transport);
@@ -456,19 +457,19 @@ static void publish_offer(NaraPeerCore *core, const char *sdp)
 {
   GError *error = NULL;
   g_autofree NaraSdpRemote *offer = g_new0(NaraSdpRemote, 1);
-  if (!nara_sdp_parse(sdp, offer, &error) || !apply_transport(core, offer, &error)) {
-    emit_error(core, error);
+  if (!nara_sdp_parse(sdp, offer, &error) || !nara_peer_core_apply_transport(core, offer, &error)) {
+    nara_peer_core_emit_error(core, error);
     return;
   }
   NaraSdpLocal local;
   NaraDtlsSetup setup = nara_dtls_get_role(core->dtls) == NARA_DTLS_ROLE_CLIENT
                             ? NARA_DTLS_SETUP_ACTIVE
                             : NARA_DTLS_SETUP_PASSIVE;
-  fill_local(core, &local, setup);
+  nara_peer_core_fill_local(core, &local, setup);
   g_autofree char *answer = nara_sdp_build_answer(offer, &local);
   if (!answer) {
     error = g_error_new(NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_BAD_SDP, "no answer possible");
-    emit_error(core, error);
+    nara_peer_core_emit_error(core, error);
     return;
   }
   nara_media_peer_emit_description(core->handle, "answer", answer);
@@ -518,338 +519,28 @@ void nara_peer_core_set_view(NaraPeerCore *core, const char *track_id, guint wid
   nara_simulcast_choose(core, g_get_monotonic_time());
 }
 
-/* ---- subscribe ---- */
-
-static gboolean wanted(NaraPeerCore *core, const char *track_id)
-{
-  for (guint i = 0; i < core->n_wanted; i++)
-    if (strcmp(core->wanted[i].id, track_id) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-static NaraSubSlot *slot_for_track(NaraPeerCore *core, const char *track_id)
-{
-  for (guint i = 0; i < core->slots->len; i++) {
-    NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
-    if (slot->active && strcmp(slot->track_id, track_id) == 0)
-      return slot;
-  }
-  return NULL;
-}
-
-static NaraSubSlot *free_slot(NaraPeerCore *core, NaraTrackKind kind)
-{
-  for (guint i = 0; i < core->slots->len; i++) {
-    NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
-    if (!slot->active && slot->kind == kind)
-      return slot;
-  }
-  if (core->slots->len >= NARA_SDP_MAX_MEDIA)
-    return NULL;
-  NaraSubSlot *slot = g_new0(NaraSubSlot, 1);
-  slot->subscriber = core;
-  slot->index = core->slots->len;
-  slot->kind = kind;
-  g_snprintf(slot->mid, sizeof slot->mid, "%u", slot->index);
-  g_ptr_array_add(core->slots, slot);
-  return slot;
-}
-
-static guint32 output_ssrc(NaraPeerCore *core, const char *track_id)
-{
-  guint32 ssrc = GPOINTER_TO_UINT(g_hash_table_lookup(core->ssrc_by_track, track_id));
-  if (!ssrc) {
-    ssrc = random_ssrc();
-    g_hash_table_insert(core->ssrc_by_track, g_strdup(track_id), GUINT_TO_POINTER(ssrc));
-  }
-  return ssrc;
-}
-
-static gboolean same_codec(const NaraSdpCodec *a, const NaraSdpCodec *b)
-{
-  return g_ascii_strcasecmp(a->name, b->name) == 0 && a->clock_rate == b->clock_rate
-         && strcmp(a->fmtp, b->fmtp) == 0;
-}
-
-/* RFC 8843 §9.1: in one BUNDLE group a payload type means one codec on
- * every m-line, and publishers choose their codecs (sdp.c): Chrome sends
- * VP8 as 96, Safari H.264 as 96. A video slot not yet answered whose
- * number another slot uses for another codec takes a free one (the packet
- * path rewrites the payload type anyway, room.c); answered slots keep
- * theirs, so nothing a subscriber already receives is renumbered. Audio
- * keeps its number: RED blocks carry it inside the payload. */
-static void assign_codec_pts(NaraPeerCore *core)
-{
-  gboolean used[128] = { FALSE };
-  const NaraSdpCodec *owner[128] = { NULL };
-  for (guint i = 0; i < core->slots->len; i++) {
-    const NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
-    if (!slot->codec.name[0])
-      continue;
-    used[slot->codec.pt & 0x7f] = used[slot->codec.rtx_pt & 0x7f] = TRUE;
-    used[slot->codec.red_pt & 0x7f] = TRUE;
-  }
-  for (guint pass = 0; pass < 2; pass++) {
-    for (guint i = 0; i < core->slots->len; i++) {
-      NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
-      if (!slot->codec.name[0] || slot->answered != (pass == 0))
-        continue;
-      guint8 pt = slot->codec.pt & 0x7f;
-      if (pass == 1 && slot->kind == NARA_TRACK_VIDEO && owner[pt]
-          && !same_codec(owner[pt], &slot->codec)) {
-        for (guint k = 96; k < 128; k++) {
-          if (!used[k]) {
-            slot->codec.pt = pt = (guint8)k;
-            used[k] = TRUE;
-            break;
-          }
-        }
-      }
-      if (!owner[pt])
-        owner[pt] = &slot->codec;
-    }
-  }
-}
-
-/* RFC 8843 §9.1: in one BUNDLE group a payload type means one codec on
- * every m-line. Publishers number their rtx as they like (Chrome: VP8 96,
- * rtx 97; aiortc: VP8 97, rtx 98), and Nara rewrites the payload type of
- * what it retransmits anyway: so each video slot keeps the publisher's rtx
- * number if no other m-line of the offer uses it, else takes a free one
- * (slots keep theirs from offer to offer while nothing collides). */
-static void assign_rtx_pts(NaraPeerCore *core)
-{
-  gboolean used[128] = { FALSE };
-  for (guint i = 0; i < core->slots->len; i++) {
-    NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
-    used[slot->codec.name[0]              ? slot->codec.pt & 0x7f
-         : slot->kind == NARA_TRACK_VIDEO ? 96
-                                          : 111]
-        = TRUE;
-  }
-  /* RED (RFC 2198) keeps its publisher's number only where no m-line uses
-   * it for another codec or for RED over another Opus number; otherwise
-   * that slot is offered plain Opus (room.c sends it the primary block). */
-  guint8 red_of[128] = { 0 }; /* RED number → the Opus number it carries + 1 */
-  for (guint i = 0; i < core->slots->len; i++) {
-    NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
-    guint8 red = slot->codec.red_pt & 0x7f;
-    if (!red || slot->kind != NARA_TRACK_AUDIO)
-      continue;
-    if (used[red] || (red_of[red] && red_of[red] != slot->codec.pt + 1))
-      slot->codec.red_pt = 0;
-    else
-      red_of[red] = (guint8)(slot->codec.pt + 1);
-  }
-  for (guint pt = 0; pt < 128; pt++)
-    used[pt] = used[pt] || red_of[pt];
-  for (guint i = 0; i < core->slots->len; i++) {
-    NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
-    guint8 pt = slot->codec.rtx_pt;
-    if (!pt || slot->kind != NARA_TRACK_VIDEO || !slot->active)
-      continue;
-    for (guint k = 96; used[pt] && k < 128; k++)
-      pt = (guint8)k;
-    slot->codec.rtx_pt = used[pt] ? 0 : pt;
-    used[pt] = TRUE;
-  }
-}
-
-static void subscribe_make_offer(NaraPeerCore *core)
-{
-  /* Stop sending removed tracks now; their m-lines go inactive. */
-  for (guint i = 0; i < core->slots->len; i++) {
-    NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
-    if (slot->active && !wanted(core, slot->track_id)) {
-      nara_room_core_unroute(slot);
-      slot->active = FALSE;
-      slot->answered = FALSE;
-    }
-  }
-  for (guint i = 0; i < core->n_wanted; i++) {
-    const NaraMediaTrack *want = &core->wanted[i];
-    if (slot_for_track(core, want->id))
-      continue;
-    NaraPubTrack *track = nara_room_core_find_track(core->room, want->id);
-    if (!track)
-      continue; /* its publisher is gone: nothing to offer */
-    NaraSubSlot *slot = free_slot(core, track->info.kind);
-    if (!slot)
-      break;
-    slot->active = TRUE;
-    slot->answered = FALSE;
-    g_strlcpy(slot->track_id, track->info.id, sizeof slot->track_id);
-    g_strlcpy(slot->stream_id, track->info.stream_id, sizeof slot->stream_id);
-    slot->codec = track->codec;
-    slot->pub_pt = track->codec.pt;
-    slot->ssrc = output_ssrc(core, track->info.id);
-    slot->last_sent_us = 0; /* a new stream: its numbering starts afresh */
-    slot->seq_delta = 0;
-    slot->ts_delta = 0;
-    nara_numbering_reset(slot);
-    slot->told_paused = FALSE;
-    slot->unplayable = FALSE;
-    slot->rtx_ssrc = 0;
-    if (slot->kind == NARA_TRACK_VIDEO) {
-      g_autofree char *key = g_strconcat("rtx ", track->info.id, NULL);
-      slot->rtx_ssrc = output_ssrc(core, key);
-    }
-  }
-
-  assign_codec_pts(core);
-  assign_rtx_pts(core);
-  /* An offer without m-lines has no transport and its answer could not be
-   * applied: wait until there is a track to offer. */
-  if (core->slots->len == 0) {
-    core->offer_pending = FALSE;
-    return;
-  }
-  NaraSdpOfferMedia *media = g_new0(NaraSdpOfferMedia, core->slots->len);
-  for (guint i = 0; i < core->slots->len; i++) {
-    NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
-    NaraSdpOfferMedia *m = &media[i];
-    g_strlcpy(m->mid, slot->mid, sizeof m->mid);
-    m->kind = slot->kind;
-    m->active = slot->active;
-    m->codec = slot->codec;
-    m->ssrc = slot->ssrc;
-    m->rtx_ssrc = slot->rtx_ssrc;
-    m->twcc = slot->active;
-    g_strlcpy(m->stream_id, slot->stream_id, sizeof m->stream_id);
-    g_strlcpy(m->track_id, slot->track_id, sizeof m->track_id);
-  }
-  NaraSdpLocal local;
-  fill_local(core, &local, NARA_DTLS_SETUP_ACTPASS);
-  g_autofree char *offer = nara_sdp_build_offer(media, core->slots->len, &local);
-  g_free(media);
-  if (!offer) {
-    emit_error(core, g_error_new(NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_INTERNAL,
-                                 "could not build the subscribe offer"));
-    return;
-  }
-  core->offer_outstanding = TRUE;
-  core->offer_pending = FALSE;
-  nara_media_peer_emit_description(core->handle, "offer", offer);
-}
-
-void nara_peer_core_set_subscriptions(NaraPeerCore *core, const NaraMediaTrack *tracks, guint n)
-{
-  if (core->role != NARA_PEER_SUBSCRIBE) {
-    emit_error(core, g_error_new(NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_STATE,
-                                 "subscriptions on a publish peer"));
-    return;
-  }
-  if (!core->transport)
-    return;
-  g_free(core->wanted);
-  core->wanted = g_memdup2(tracks, sizeof *tracks * n);
-  core->n_wanted = n;
-  if (core->offer_outstanding)
-    core->offer_pending = TRUE;
-  else
-    subscribe_make_offer(core);
-}
-
-void nara_peer_core_restart_ice(NaraPeerCore *core)
-{
-  GError *error = NULL;
-  if (core->role != NARA_PEER_SUBSCRIBE || !core->transport || !core->remote_set)
-    return;
-  if (!nara_transport_restart(core->transport, &error)) {
-    emit_error(core, error);
-    return;
-  }
-  g_info("room %s participant %s: ICE restart offered", core->room->id, core->participant_id);
-  revive(core);
-  if (core->offer_outstanding)
-    core->offer_pending = TRUE;
-  else
-    subscribe_make_offer(core);
-}
-
-static const NaraSdpMedia *answer_media(const NaraSdpRemote *answer, const NaraSubSlot *slot)
-{
-  for (guint i = 0; i < answer->n_media; i++)
-    if (strcmp(answer->media[i].mid, slot->mid) == 0)
-      return &answer->media[i];
-  /* RFC 8829 §5.3.1: the answer keeps the offer's m-line order. */
-  return slot->index < answer->n_media ? &answer->media[slot->index] : NULL;
-}
-
-static void subscribe_answer(NaraPeerCore *core, const char *sdp)
-{
-  GError *error = NULL;
-  if (!core->offer_outstanding) {
-    emit_error(core, g_error_new(NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_STATE,
-                                 "no offer is waiting for an answer"));
-    return;
-  }
-  g_autofree NaraSdpRemote *answer = g_new0(NaraSdpRemote, 1);
-  if (!nara_sdp_parse(sdp, answer, &error) || !apply_transport(core, answer, &error)) {
-    emit_error(core, error);
-    return;
-  }
-  core->offer_outstanding = FALSE;
-  for (guint i = 0; i < core->slots->len; i++) {
-    NaraSubSlot *slot = g_ptr_array_index(core->slots, i);
-    const NaraSdpMedia *m = answer_media(answer, slot);
-    if (!slot->active || !m)
-      continue;
-    /* Nara offers each track in its one codec: a browser that cannot
-     * decode it rejects the m-line. The slot then gets nothing, and the
-     * subscriber's client is told why. */
-    if (m->rejected || g_ascii_strcasecmp(m->codec.name, slot->codec.name) != 0) {
-      if (!slot->unplayable && !slot->answered) {
-        slot->unplayable = TRUE; /* logged by the signaling callback */
-        nara_media_peer_emit_track_unplayable(core->handle, slot->track_id, slot->codec.name);
-      }
-      continue;
-    }
-    /* RTX only if the answer kept it (its number may have moved since the
-     * last offer, see assign_rtx_pts); else NACKs are answered in the
-     * original stream. */
-    slot->rtx_pt = slot->rtx_ssrc && slot->codec.rtx_pt && m->codec.rtx_pt == slot->codec.rtx_pt
-                       ? slot->codec.rtx_pt
-                       : 0;
-    /* RED as it came only if the answer kept it, else the primary Opus. */
-    slot->red_pt
-        = slot->codec.red_pt && m->codec.red_pt == slot->codec.red_pt ? slot->codec.red_pt : 0;
-    if (slot->answered)
-      continue;
-    memcpy(slot->sub_ext_ids, m->ext_ids, sizeof slot->sub_ext_ids);
-    /* One transport-wide numbering for the connection, if the browser
-     * took it on any m-line (Nara offers id NARA_SUB_EXT_ID_TWCC only). */
-    if (m->ext_ids[NARA_EXT_TWCC] == NARA_SUB_EXT_ID_TWCC)
-      core->twcc_ext_id = NARA_SUB_EXT_ID_TWCC;
-    slot->rtx_seq = (guint16)g_random_int();
-    slot->answered = TRUE;
-    nara_room_core_route(core->room, slot);
-  }
-  if (core->offer_pending)
-    subscribe_make_offer(core);
-}
-
 void nara_peer_core_set_remote_description(NaraPeerCore *core, const char *type, const char *sdp)
 {
   if (!core->transport) {
-    emit_error(core, g_error_new(NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_STATE, "peer has failed"));
+    nara_peer_core_emit_error(
+        core, g_error_new(NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_STATE, "peer has failed"));
     return;
   }
   gboolean publish = core->role == NARA_PEER_PUBLISH;
   if (g_strcmp0(type, publish ? "offer" : "answer") != 0) {
-    emit_error(core,
-               g_error_new(NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_STATE,
-                           "a %s peer takes an %s, not \"%s\"", publish ? "publish" : "subscribe",
-                           publish ? "offer" : "answer", type));
+    nara_peer_core_emit_error(core, g_error_new(NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_STATE,
+                                                "a %s peer takes an %s, not \"%s\"",
+                                                publish ? "publish" : "subscribe",
+                                                publish ? "offer" : "answer", type));
     return;
   }
   if (strlen(sdp) > NARA_SDP_MAX_BYTES) {
-    emit_error(core, g_error_new(NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_BAD_SDP, "SDP too large"));
+    nara_peer_core_emit_error(
+        core, g_error_new(NARA_MEDIA_ERROR, NARA_MEDIA_ERROR_BAD_SDP, "SDP too large"));
     return;
   }
   if (publish)
     publish_offer(core, sdp);
   else
-    subscribe_answer(core, sdp);
+    nara_peer_core_subscribe_answer(core, sdp);
 }

@@ -18,6 +18,7 @@
 #include "ice.h"
 #include "media.h"
 #include "room.h"
+#include "sdp.h"
 #include "srtp_session.h"
 #include "transport.h"
 #include "twcc.h"
@@ -116,6 +117,20 @@ void nara_peer_core_set_forwarding(NaraPeerCore *core, NaraTrackKind kind, gbool
  * outstanding one is answered, if any). */
 void nara_peer_core_restart_ice(NaraPeerCore *core);
 void nara_peer_core_set_view(NaraPeerCore *core, const char *track_id, guint width, guint height);
+
+/* Between peer.c and subscribe.c (the subscribe side of negotiation), on
+ * the worker. */
+/* Logs error, reports it to the control thread and frees it. */
+void nara_peer_core_emit_error(NaraPeerCore *core, GError *error);
+guint32 nara_peer_core_random_ssrc(void);
+/* An ICE restart brings a failed peer whose DTLS is up back to life. */
+void nara_peer_core_revive(NaraPeerCore *core);
+/* The remote description's ICE credentials, candidates and DTLS role. */
+gboolean nara_peer_core_apply_transport(NaraPeerCore *core, const NaraSdpRemote *remote,
+                                        GError **error);
+/* What every local description carries: ICE, DTLS, session version. */
+void nara_peer_core_fill_local(NaraPeerCore *core, NaraSdpLocal *local, NaraDtlsSetup setup);
+void nara_peer_core_subscribe_answer(NaraPeerCore *core, const char *sdp);
 void nara_peer_core_set_signing(NaraPeerCore *core, gboolean signing);
 
 /* Packet-path helpers for room.c. */
