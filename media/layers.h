@@ -64,6 +64,7 @@ typedef struct {
   guint16 view_width, view_height; /* device pixels; 0x0 hidden */
   gboolean view_known;             /* FALSE: the client never said; no size limit */
   gboolean signing;                /* the publisher signs: frame rate before resolution */
+  gboolean lossy;                  /* the link loses heavily: never the largest of several */
   gint current;                    /* the layer now forwarded, -1 if none */
   guint8 current_tmax;             /* its temporal limit (NARA_TEMPORAL_ALL: none) */
   gboolean was_paused;             /* paused for bandwidth: resuming needs room to spare */

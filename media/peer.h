@@ -100,6 +100,7 @@ struct _NaraPeerCore {
   gint64 rtt_us;            /* from Receiver Reports, smoothed; 0 until one */
   gboolean playout_lossy;   /* playout.c: the downlink loses enough to hold frames */
   guint16 playout_min_10ms; /* what is asked of the receiver now, 0: nothing */
+  gboolean layers_lossy;    /* simulcast.c: the downlink loses too much for the largest layer */
   gboolean signing;         /* publish: the participant signs (frame rate first) */
 };
 

@@ -21,6 +21,11 @@
 
 #include <string.h>
 
+/* A downlink that loses this much of 256 gets no video's largest layer
+ * until its loss falls under the second: at 3 % (the loss3 profile) the
+ * largest layer still plays at its full frame rate, at 8 % it does not. */
+#define LOSSY_FROM 15
+#define LOSSY_UNTIL 10
 /* A layer is live while packets came this recently: a browser drops its
  * top layers when its own uplink or CPU cannot carry them. */
 #define LAYER_LIVE_US (2 * G_USEC_PER_SEC)
@@ -281,8 +286,24 @@ static void apply(NaraSubSlot *slot, NaraPubTrack *want, guint8 tmax, NaraLayerS
     nara_room_core_slot_keyframe(slot, changed);
 }
 
+/* Heavy loss on the downlink, with hysteresis: no flapping between sizes. */
+static void judge_loss(NaraPeerCore *sub)
+{
+  guint loss = nara_downlink_loss(sub->downlink);
+  gboolean was = sub->layers_lossy;
+  if (loss >= LOSSY_FROM)
+    sub->layers_lossy = TRUE;
+  else if (loss < LOSSY_UNTIL)
+    sub->layers_lossy = FALSE;
+  if (sub->layers_lossy != was)
+    g_info("room %s participant %s: downlink loses %u of 256: %s", sub->room->id,
+           sub->participant_id, loss,
+           sub->layers_lossy ? "no largest layers" : "largest layers again");
+}
+
 void nara_simulcast_choose(NaraPeerCore *sub, gint64 now)
 {
+  judge_loss(sub);
   NaraLayerChoice choice[NARA_SDP_MAX_MEDIA];
   NaraLayerInfo info[NARA_SDP_MAX_MEDIA][NARA_LAYERS_MAX];
   NaraPubTrack *sorted[NARA_SDP_MAX_MEDIA][NARA_LAYERS_MAX];
@@ -339,6 +360,8 @@ void nara_simulcast_choose(NaraPeerCore *sub, gint64 now)
     video[n++] = slot;
   }
   guint64 est = nara_downlink_estimate(sub->downlink);
+  for (guint i = 0; i < n; i++)
+    choice[i].lossy = sub->layers_lossy;
   guint64 audio = (guint64)n_audio * NARA_LAYERS_AUDIO_BPS;
   nara_layers_choose(choice, n, est > audio ? est - audio : 0);
   for (guint i = 0; i < n; i++)

@@ -91,6 +91,31 @@ static void test_tile_caps_the_layer(void)
   g_assert_cmpint(c.state, ==, NARA_LAYER_PAUSED_HIDDEN);
 }
 
+/* A link that loses heavily never gets the largest of several layers,
+ * whatever the tile; a tile the smaller ones fill is not affected. */
+static void test_lossy_link_not_largest(void)
+{
+  NaraLayerChoice c = video(three, 3, 1920, 1080);
+  c.lossy = TRUE;
+  nara_layers_choose(&c, 1, 10000000);
+  g_assert_cmpint(c.chosen, ==, 1);
+  c = video(three, 3, 96, 72);
+  c.lossy = TRUE;
+  nara_layers_choose(&c, 1, 10000000);
+  g_assert_cmpint(c.chosen, ==, 0);
+  /* Two layers (a 640x480 camera): the half-size one. */
+  c = video(three + 1, 2, 0, 0);
+  c.view_known = FALSE;
+  c.lossy = TRUE;
+  nara_layers_choose(&c, 1, 10000000);
+  g_assert_cmpint(c.chosen, ==, 0);
+  /* One layer: nothing smaller to go to. */
+  c = video(three + 2, 1, 640, 480);
+  c.lossy = TRUE;
+  nara_layers_choose(&c, 1, 10000000);
+  g_assert_cmpint(c.chosen, ==, 0);
+}
+
 static void test_budget_steps_down_then_pauses(void)
 {
   NaraLayerChoice c = video(three, 3, 1280, 720);
@@ -530,6 +555,7 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/layers/tile-caps-the-layer", test_tile_caps_the_layer);
+  g_test_add_func("/layers/lossy-link-not-largest", test_lossy_link_not_largest);
   g_test_add_func("/downlink/radio-loss-and-outages-do-not-cut",
                   test_downlink_radio_loss_and_outages_do_not_cut);
   g_test_add_func("/layers/budget-steps-down-then-pauses", test_budget_steps_down_then_pauses);
