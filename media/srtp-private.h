@@ -1,6 +1,7 @@
 /* srtp-private.h — private: the parts of Nara's SRTP that sessions are built from.
  *
  * Key derivation (RFC 3711 §4.3), HMAC-SHA1 with the key absorbed once,
+ * AES-GCM without OpenSSL's per-call parameter lookups,
  * packet-index estimation and replay windows (RFC 3711 §3.3), and a session
  * constructor that takes session keys directly so tests can replay the RFC
  * vectors. Only srtp_*.c, stun.h (HMAC-SHA1 for MESSAGE-INTEGRITY), the unit
@@ -75,6 +76,21 @@ void nara_srtp_hmac_free(NaraSrtpHmac *hmac);
  * NULL. No allocation. FALSE only if OpenSSL fails internally. */
 gboolean nara_srtp_hmac_sha1(NaraSrtpHmac *hmac, const guint8 *data, gsize len, const guint8 *tail,
                              gsize tail_len, guint8 *out);
+
+/* ---- srtp_gcm.c ---- */
+
+typedef struct _NaraSrtpGcm NaraSrtpGcm;
+
+/* (transfer full) One AES-128 key's GCM state; NULL if OpenSSL refuses it. */
+NaraSrtpGcm *nara_srtp_gcm_new(const guint8 *key);
+void nara_srtp_gcm_free(NaraSrtpGcm *gcm);
+/* AES-GCM over data in place, with aad (and aad2, may be empty)
+ * authenticated ahead of it, under the 12-octet iv. Encrypting writes the
+ * NARA_SRTP_GCM_TAG_LEN-octet tag; decrypting checks it in constant time
+ * (FALSE: forged or damaged, and data is garbage). No allocation. */
+gboolean nara_srtp_gcm_apply(NaraSrtpGcm *gcm, const guint8 *iv, const guint8 *aad, gsize aad_len,
+                             const guint8 *aad2, gsize aad2_len, guint8 *data, gsize len,
+                             guint8 *tag, gboolean encrypt);
 
 /* ---- srtp_replay.c ---- */
 

@@ -41,8 +41,9 @@ typedef struct {
 
 /* The keyed contexts of RTP or of RTCP. */
 typedef struct {
-  EVP_CIPHER_CTX *cipher; /* AES-128-CTR (AES-CM) or AES-128-GCM; key set once */
+  EVP_CIPHER_CTX *cipher; /* AES-CM: AES-128-CTR; key set once */
   EVP_CIPHER_CTX *ecb;    /* AES-CM: AES-128-ECB over counter blocks, short payloads */
+  NaraSrtpGcm *gcm;       /* AES-GCM */
   NaraSrtpHmac *hmac;     /* AES-CM */
   guint8 salt[NARA_SRTP_MAX_SALT_LEN];
   guint8 auth_key[NARA_SRTP_AUTH_KEY_LEN]; /* kept to re-key in tests */
@@ -122,18 +123,15 @@ void nara_srtp_library_unref(void)
 /* ---- set-up ---- */
 
 static gboolean crypto_init(Crypto *c, NaraSrtpProfile profile, const NaraSrtpSessionKeys *keys,
-                            gboolean inbound, GError **error)
+                            GError **error)
 {
   memcpy(c->salt, keys->salt, sizeof c->salt);
-  c->cipher = EVP_CIPHER_CTX_new();
   gboolean ok;
   if (profile == NARA_SRTP_AEAD_AES_128_GCM) {
-    /* Default IV length is the 12 octets RFC 7714 §8.1 uses. */
-    ok = c->cipher
-         && EVP_CipherInit_ex(c->cipher, EVP_aes_128_gcm(), NULL, keys->cipher_key, NULL,
-                              inbound ? 0 : 1)
-                == 1;
+    c->gcm = nara_srtp_gcm_new(keys->cipher_key);
+    ok = c->gcm != NULL;
   } else {
+    c->cipher = EVP_CIPHER_CTX_new();
     c->ecb = EVP_CIPHER_CTX_new();
     ok = c->cipher && c->ecb
          && EVP_EncryptInit_ex(c->cipher, EVP_aes_128_ctr(), NULL, keys->cipher_key, NULL) == 1
@@ -156,6 +154,7 @@ static void crypto_clear(Crypto *c)
 {
   EVP_CIPHER_CTX_free(c->cipher);
   EVP_CIPHER_CTX_free(c->ecb);
+  nara_srtp_gcm_free(c->gcm);
   nara_srtp_hmac_free(c->hmac);
   OPENSSL_cleanse(c, sizeof *c);
 }
@@ -183,8 +182,8 @@ NaraSrtpSession *nara_srtp_session_new_from_keys(NaraSrtpProfile profile,
   }
   if (inbound)
     session->replay = g_new0(NaraSrtpReplay, 2 * NARA_SRTP_MAX_SSRCS);
-  if (!crypto_init(&session->rtp, profile, rtp, inbound, error)
-      || !crypto_init(&session->rtcp, profile, rtcp, inbound, error)) {
+  if (!crypto_init(&session->rtp, profile, rtp, error)
+      || !crypto_init(&session->rtcp, profile, rtcp, error)) {
     nara_srtp_session_free(session);
     return NULL;
   }
@@ -394,29 +393,6 @@ static gboolean cm_apply(const NaraSrtpSession *session, const Crypto *c, const 
   return TRUE;
 }
 
-/* AES-GCM over data in place with aad (and aad2, may be empty) authenticated
- * ahead of it; on encrypt the tag is written to tag, on decrypt checked
- * against it in constant time by OpenSSL. */
-static gboolean gcm_apply(const Crypto *c, const guint8 *iv, const guint8 *aad, gsize aad_len,
-                          const guint8 *aad2, gsize aad2_len, guint8 *data, gsize len, guint8 *tag,
-                          gboolean encrypt)
-{
-  int out = 0;
-  guint8 final[16];
-  if (EVP_CipherInit_ex(c->cipher, NULL, NULL, NULL, iv, -1) != 1
-      || EVP_CipherUpdate(c->cipher, NULL, &out, aad, (int)aad_len) != 1
-      || (aad2_len && EVP_CipherUpdate(c->cipher, NULL, &out, aad2, (int)aad2_len) != 1)
-      || (len
-          && (EVP_CipherUpdate(c->cipher, data, &out, data, (int)len) != 1 || (gsize)out != len)))
-    return FALSE;
-  if (encrypt)
-    return EVP_CipherFinal_ex(c->cipher, final, &out) == 1
-           && EVP_CIPHER_CTX_ctrl(c->cipher, EVP_CTRL_AEAD_GET_TAG, NARA_SRTP_GCM_TAG_LEN, tag)
-                  == 1;
-  return EVP_CIPHER_CTX_ctrl(c->cipher, EVP_CTRL_AEAD_SET_TAG, NARA_SRTP_GCM_TAG_LEN, tag) == 1
-         && EVP_CipherFinal_ex(c->cipher, final, &out) == 1;
-}
-
 /* HMAC-SHA1 over data (and tail) compared with the tag_len-octet tag. */
 static gboolean cm_auth_ok(const Crypto *c, const guint8 *data, gsize len, const guint8 *tail,
                            gsize tail_len, const guint8 *tag, gsize tag_len)
@@ -452,7 +428,8 @@ gboolean nara_srtp_protect(NaraSrtpSession *session, guint8 *data, gsize *len, g
     /* RFC 7714 §8.2: the whole header is AAD; the tag follows the payload. */
     guint8 iv[GCM_IV_LEN];
     gcm_iv(c, stream->ssrc, index, iv);
-    if (!gcm_apply(c, iv, data, header_len, NULL, 0, payload, payload_len, data + *len, TRUE))
+    if (!nara_srtp_gcm_apply(c->gcm, iv, data, header_len, NULL, 0, payload, payload_len,
+                             data + *len, TRUE))
       return FALSE;
   } else {
     /* §4.2: the tag covers the header, the encrypted payload and the ROC. */
@@ -527,7 +504,8 @@ gboolean nara_srtp_unprotect(NaraSrtpSession *session, guint8 *data, gsize *len)
   if (session->profile == NARA_SRTP_AEAD_AES_128_GCM) {
     guint8 iv[GCM_IV_LEN];
     gcm_iv(c, stream->ssrc, index, iv);
-    if (!gcm_apply(c, iv, data, header_len, NULL, 0, payload, payload_len, data + body_len, FALSE))
+    if (!nara_srtp_gcm_apply(c->gcm, iv, data, header_len, NULL, 0, payload, payload_len,
+                             data + body_len, FALSE))
       return FALSE;
   } else {
     /* §3.3: authenticate first, then decrypt. */
@@ -580,8 +558,8 @@ gboolean nara_srtp_protect_rtcp(NaraSrtpSession *session, guint8 *data, gsize *l
   if (session->profile == NARA_SRTP_AEAD_AES_128_GCM) {
     guint8 iv[GCM_IV_LEN];
     gcm_iv(c, stream->ssrc, index, iv);
-    if (!gcm_apply(c, iv, data, RTCP_HEADER_LEN, trailer, sizeof trailer, body, body_len,
-                   data + *len, TRUE))
+    if (!nara_srtp_gcm_apply(c->gcm, iv, data, RTCP_HEADER_LEN, trailer, sizeof trailer, body,
+                             body_len, data + *len, TRUE))
       return FALSE;
     memcpy(data + *len + NARA_SRTP_GCM_TAG_LEN, trailer, sizeof trailer);
   } else {
@@ -631,10 +609,11 @@ gboolean nara_srtp_unprotect_rtcp(NaraSrtpSession *session, guint8 *data, gsize 
     guint8 iv[GCM_IV_LEN];
     gcm_iv(c, stream->ssrc, index, iv);
     /* RFC 7714 §9.3: unencrypted SRTCP authenticates the whole packet as AAD. */
-    gboolean ok = encrypted ? gcm_apply(c, iv, data, RTCP_HEADER_LEN, trailer,
-                                        NARA_SRTP_SRTCP_TRAILER_LEN, body, body_len, tag, FALSE)
-                            : gcm_apply(c, iv, data, plain_len, trailer,
-                                        NARA_SRTP_SRTCP_TRAILER_LEN, NULL, 0, tag, FALSE);
+    gboolean ok = encrypted
+                      ? nara_srtp_gcm_apply(c->gcm, iv, data, RTCP_HEADER_LEN, trailer,
+                                            NARA_SRTP_SRTCP_TRAILER_LEN, body, body_len, tag, FALSE)
+                      : nara_srtp_gcm_apply(c->gcm, iv, data, plain_len, trailer,
+                                            NARA_SRTP_SRTCP_TRAILER_LEN, NULL, 0, tag, FALSE);
     if (!ok)
       return FALSE;
   } else {
