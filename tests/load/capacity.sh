@@ -266,8 +266,11 @@ def get(*keys):
 pubs = rooms * 3
 w = r.get("window_s") or 0
 sent_ps = r.get("sent_packets", 0) / w if w else 0
+# Packets of layers Nara paused at the sender (send-layers) were not sent
+# by design: they count as sent for the tool's own saturation check.
+paused_ps = r.get("paused_packets", 0) / w if w else 0
 if simulcast:
-    # Every layer is sent; each subscription gets the audio and one layer
+    # Every layer is sent (or paused by Nara); each subscription gets the audio and one layer
     # (the one it received most of) of each of the two others.
     exp_sent = pubs * (clip_pps + layer_pps["q"] + layer_pps["h"])
     exp_fwd = 0
@@ -293,7 +296,7 @@ p = {
     "rss_mib": srv["rss_kib"] / 1024 if "rss_kib" in srv else None,
     "rss_idle_mib": srv["rss_idle_kib"] / 1024 if "rss_idle_kib" in srv else None,
     "rss_per_pc_kib": srv.get("rss_per_pc_kib"), "threads": srv.get("threads"),
-    "sent_per_s": sent_ps, "expected_sent_per_s": exp_sent,
+    "sent_per_s": sent_ps, "paused_per_s": paused_ps, "expected_sent_per_s": exp_sent,
     "forwarded_per_s": fwd_ps, "expected_forwarded_per_s": exp_fwd,
     "loss_pkts": get("loss", "packets"), "loss_pct": get("loss", "percent"),
     "latency_p50_ms": get("latency_ms", "p50"), "latency_p99_ms": get("latency_ms", "p99"),
@@ -305,14 +308,14 @@ p = {
 if simulcast:
     p["forwarded_by_layer"] = (r.get("simulcast") or {}).get("forwarded_by_layer")
 # The tool cannot keep pace: it used its whole core, or sent short of the clip.
-p["tool_saturated"] = bool((tool_cpu or 0) >= 90 or (exp_sent and sent_ps < 0.97 * exp_sent))
+p["tool_saturated"] = bool((tool_cpu or 0) >= 90 or (exp_sent and sent_ps + paused_ps < 0.97 * exp_sent))
 p["nara_saturated"] = bool((nara_cpu or 0) >= 90 or (exp_fwd and fwd_ps < 0.97 * exp_fwd))
 print(json.dumps(p))
 sys.stderr.write(
     f"   nara {nara_cpu or 0:.1f} % of a core, {p['cpu_us_per_fwd_pkt'] or 0:.1f} us/fwd pkt, "
     f"RSS {p['rss_mib'] or 0:.1f} MiB, loss {p['loss_pct'] or 0:.2f} %, "
     f"p99 {p['latency_p99_ms'] or 0:.2f} ms; tool {tool_cpu or 0:.1f} %, "
-    f"sent {sent_ps:.0f}/{exp_sent:.0f} pkt/s{' TOOL SATURATED' if p['tool_saturated'] else ''}"
+    f"sent {sent_ps:.0f} (+{paused_ps:.0f} paused)/{exp_sent:.0f} pkt/s{' TOOL SATURATED' if p['tool_saturated'] else ''}"
     f"; others on the cores {float(others):.0f} % / {float(others_gen):.0f} %"
     f"{'; ' + p['error'] if p['error'] else ''}\n")
 sys.exit(3 if p["error"] or p["exit_code"] or max(float(others), float(others_gen)) > 15 else 0)

@@ -82,6 +82,7 @@ typedef struct {
   gint layer; /* index into load_layer_rids; -1: audio or a single video stream */
   guint32 ssrc;
   guint64 sent, sent_at_window;
+  guint64 paused, paused_at_window; /* not sent: the server paused the layer (send-layers) */
 } LoadOutStream;
 
 /* One stream as one subscriber connection receives it. */

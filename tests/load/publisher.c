@@ -154,6 +154,8 @@ static gboolean dispatch(GSource *source, GSourceFunc cb, gpointer data)
       const LoadClipPacket *c = lane_packet(pub, l, l->cursor);
       if (!(l->paused && c->kind == LOAD_KIND_VIDEO))
         send_one(pub, l, c);
+      else
+        g_array_index(pub->p->tool->out_streams, LoadOutStream, l->out_streams[c->kind]).paused++;
       if (++l->cursor == l->n_packets)
         wrap(pub, l);
     }

@@ -154,6 +154,7 @@ void load_receive_window_start(LoadTool *tool)
   for (guint i = 0; i < tool->out_streams->len; i++) {
     LoadOutStream *os = &g_array_index(tool->out_streams, LoadOutStream, i);
     os->sent_at_window = os->sent;
+    os->paused_at_window = os->paused;
   }
 }
 

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 typedef struct {
-  guint64 forwarded, sent, lost, bytes;
+  guint64 forwarded, sent, paused, lost, bytes;
   guint64 by_layer[LOAD_LAYERS];
   guint mixed; /* video subscriptions that got more than one layer in the window */
   double jitter_sum_ms, jitter_max_ms;
@@ -99,6 +99,7 @@ static json_t *streams_json(LoadTool *tool, Totals *t, json_t **out)
     LoadOutStream *os = &g_array_index(tool->out_streams, LoadOutStream, i);
     guint64 sent = os->sent - os->sent_at_window;
     t->sent += sent;
+    t->paused += os->paused - os->paused_at_window;
     json_t *j = json_pack("{s:s, s:s, s:I, s:I}", "publisher",
                           load_tool_participant(tool, os->participant)->name, "kind",
                           os->kind == LOAD_KIND_AUDIO ? "audio" : "video", "ssrc",
@@ -228,6 +229,8 @@ void load_report(LoadTool *tool)
       window_s > 0 ? t.forwarded / window_s : 0.0, "sent_packets", (json_int_t)t.sent, "loss",
       "packets", (json_int_t)t.lost, "percent",
       t.forwarded + t.lost ? 100.0 * t.lost / (t.forwarded + t.lost) : 0.0);
+  /* Packets a publisher did not send because Nara paused their layer. */
+  json_object_set_new(r, "paused_packets", json_integer((json_int_t)t.paused));
   json_object_set_new(
       r, "setup_s",
       json_real(tool->setup_done_us ? (tool->setup_done_us - tool->start_us) / 1e6 : 0.0));
