@@ -61,6 +61,9 @@ export function sendEncodings(track) {
   return layers.map((l) => ({ ...l }));
 }
 
+/** The layers Nara last asked each publish connection's m-lines for. */
+const latestSend = new WeakMap();
+
 /**
  * Encodes only the layers Nara asks for (`send-layers`): a size nobody
  * watches costs the phone's battery and uplink for nothing. Nara keeps the
@@ -69,10 +72,21 @@ export function sendEncodings(track) {
  * @param {string} mid the m-line of the track
  * @param {unknown} send the rids to send
  */
-export async function applySendLayers(pc, mid, send) {
+export function applySendLayers(pc, mid, send) {
   if (!pc || !Array.isArray(send)) return;
+  if (!latestSend.has(pc)) latestSend.set(pc, new Map());
+  latestSend.get(pc).set(mid, send);
+  return setLayers(pc, mid, 3);
+}
+
+/**
+ * @param {RTCPeerConnection} pc @param {string} mid
+ * @param {number} tries attempts left if the browser refuses
+ */
+async function setLayers(pc, mid, tries) {
+  const send = latestSend.get(pc)?.get(mid);
   const sender = pc.getTransceivers().find((t) => t.mid === mid)?.sender;
-  if (!sender) return;
+  if (!send || !sender || pc.signalingState === 'closed') return;
   const params = sender.getParameters();
   let changed = false;
   for (const e of params.encodings ?? []) {
@@ -82,8 +96,13 @@ export async function applySendLayers(pc, mid, send) {
       changed = true;
     }
   }
-  // A refusal (a renegotiation under way) leaves every layer on, as before.
-  if (changed) await sender.setParameters(params).catch(() => {});
+  // Refused while a renegotiation is under way: again a little later (with
+  // whatever Nara asked last), or Nara would count on a layer that never
+  // comes back.
+  if (changed)
+    await sender.setParameters(params).catch(() => {
+      if (tries > 1) setTimeout(() => setLayers(pc, mid, tries - 1), 1000);
+    });
 }
 
 /**
