@@ -231,6 +231,12 @@ guint nara_downlink_loss(const NaraDownlink *d)
   return d->loss_x16 / 16;
 }
 
+gboolean nara_downlink_lossy(const NaraDownlink *d, gboolean was, guint from, guint until)
+{
+  guint loss = nara_downlink_loss(d);
+  return loss >= from || (was && loss >= until);
+}
+
 guint64 nara_downlink_estimate(const NaraDownlink *d)
 {
   return d->estimate_bps;

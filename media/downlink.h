@@ -75,5 +75,8 @@ void nara_downlink_remb(NaraDownlink *d, guint64 bitrate_bps);
 guint64 nara_downlink_estimate(const NaraDownlink *d);
 /* Recent loss on the downlink, of 256 (transport-cc feedback, else RRs). */
 guint nara_downlink_loss(const NaraDownlink *d);
+/* Whether the downlink counts as lossy now, with hysteresis: it becomes so
+ * at from (of 256) and stays so until the loss falls under until. */
+gboolean nara_downlink_lossy(const NaraDownlink *d, gboolean was, guint from, guint until);
 
 G_END_DECLS

@@ -193,7 +193,6 @@ typedef struct {
   NaraPeerCore *core;
   char *type;
   char *text;
-  char *list;
   NaraMediaTrack *tracks;
   guint n_tracks;
   NaraTrackKind kind;

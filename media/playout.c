@@ -36,19 +36,15 @@ void nara_playout_rtt(NaraPeerCore *sub, gint64 rtt_us)
 
 void nara_playout_tick(NaraPeerCore *sub)
 {
-  guint loss = nara_downlink_loss(sub->downlink);
   gboolean was = sub->playout_lossy;
-  if (loss >= HOLD_FROM_LOSS)
-    sub->playout_lossy = TRUE;
-  else if (loss < HOLD_UNTIL_LOSS)
-    sub->playout_lossy = FALSE;
+  sub->playout_lossy = nara_downlink_lossy(sub->downlink, was, HOLD_FROM_LOSS, HOLD_UNTIL_LOSS);
   gint64 hold = (sub->rtt_us ? sub->rtt_us : DEFAULT_RTT_US) + HOLD_EXTRA_US;
   sub->playout_min_10ms
       = sub->playout_lossy ? (guint16)(CLAMP(hold, HOLD_MIN_US, HOLD_MAX_US) / 10000) : 0;
   if (sub->playout_lossy != was)
     g_info("room %s participant %s: downlink loses %u of 256: video %s (%u ms)", sub->room->id,
-           sub->participant_id, loss, sub->playout_lossy ? "held for repairs" : "no longer held",
-           sub->playout_min_10ms * 10);
+           sub->participant_id, nara_downlink_loss(sub->downlink),
+           sub->playout_lossy ? "held for repairs" : "no longer held", sub->playout_min_10ms * 10);
 }
 
 gsize nara_playout_stamp(NaraSubSlot *slot, guint8 *out, gsize len, gsize cap)

@@ -5,15 +5,16 @@
  * keep the packet (video ring), then for each subscriber copy, rewrite,
  * protect and send. Publishers' RTCP (Sender Reports) ends here,
  * subscribers' in room_feedback.c; repair.c keeps the state, rtcp.c the
- * bytes; the once-a-second reports are in the tick. Publishers that negotiated transport-cc get
- * their packets' arrivals back as feedback (twcc.c keeps them). Each
- * subscriber gets one layer of a simulcast track under its own SSRC, with
- * sequence numbers and timestamps running on across layer switches, which
- * happen at the wanted layer's keyframe (simulcast.c chooses); packets are
- * stamped with the subscriber's own transport-wide number for its
- * feedback (downlink.c). It does not negotiate (peer.c),
- * never decodes, and sends nothing past the current wake-up (ICE-lite's send batch leaves before
- * the worker polls again). Runs on the room's media worker only.
+ * bytes; the once-a-second reports are in the tick. Publishers that
+ * negotiated transport-cc get their packets' arrivals back as feedback
+ * (twcc.c keeps them). Each subscriber gets one layer of a simulcast track
+ * under its own SSRC, with sequence numbers and timestamps running on
+ * across layer switches, which happen at the wanted layer's keyframe
+ * (simulcast.c chooses); packets are stamped with the subscriber's own
+ * transport-wide number for its feedback (downlink.c). It does not
+ * negotiate (peer.c), never decodes, and sends nothing past the current
+ * wake-up (ICE-lite's send batch leaves before the worker polls again).
+ * Runs on the room's media worker only.
  */
 #include "room.h"
 

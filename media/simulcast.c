@@ -121,18 +121,19 @@ static gboolean resuming(const NaraPubTrack *l, gint64 now)
 static void tell_publisher(NaraPubTrack *g)
 {
   guint8 send = 0;
+  for (guint k = 0; k < g->n_layers; k++)
+    send |= g->layer[k]->send_paused ? 0 : (guint8)(1u << k);
+  if (send == g->told_send)
+    return;
+  g->told_send = send;
   char rids[NARA_LAYERS_MAX * NARA_SDP_RID_LEN] = "";
   for (guint k = 0; k < g->n_layers; k++) {
-    if (g->layer[k]->send_paused)
+    if (!(send & (1u << k)))
       continue;
-    send |= (guint8)(1u << k);
     if (rids[0])
       g_strlcat(rids, " ", sizeof rids);
     g_strlcat(rids, g->layer[k]->rid, sizeof rids);
   }
-  if (send == g->told_send)
-    return;
-  g->told_send = send;
   nara_media_peer_emit_send_layers(g->publisher->handle, g->info.id, g->mid, rids);
 }
 
@@ -289,15 +290,11 @@ static void apply(NaraSubSlot *slot, NaraPubTrack *want, guint8 tmax, NaraLayerS
 /* Heavy loss on the downlink, with hysteresis: no flapping between sizes. */
 static void judge_loss(NaraPeerCore *sub)
 {
-  guint loss = nara_downlink_loss(sub->downlink);
   gboolean was = sub->layers_lossy;
-  if (loss >= LOSSY_FROM)
-    sub->layers_lossy = TRUE;
-  else if (loss < LOSSY_UNTIL)
-    sub->layers_lossy = FALSE;
+  sub->layers_lossy = nara_downlink_lossy(sub->downlink, was, LOSSY_FROM, LOSSY_UNTIL);
   if (sub->layers_lossy != was)
     g_info("room %s participant %s: downlink loses %u of 256: %s", sub->room->id,
-           sub->participant_id, loss,
+           sub->participant_id, nara_downlink_loss(sub->downlink),
            sub->layers_lossy ? "no largest layers" : "largest layers again");
 }
 
@@ -357,11 +354,10 @@ void nara_simulcast_choose(NaraPeerCore *sub, gint64 now)
     c->view_width = view ? view->width : 0;
     c->view_height = view ? view->height : 0;
     c->signing = g->publisher->signing;
+    c->lossy = sub->layers_lossy;
     video[n++] = slot;
   }
   guint64 est = nara_downlink_estimate(sub->downlink);
-  for (guint i = 0; i < n; i++)
-    choice[i].lossy = sub->layers_lossy;
   guint64 audio = (guint64)n_audio * NARA_LAYERS_AUDIO_BPS;
   nara_layers_choose(choice, n, est > audio ? est - audio : 0);
   for (guint i = 0; i < n; i++)

@@ -2,7 +2,7 @@
 // their link and their tiles can take.
 //
 // It owns three things: the simulcast encodings our camera is published
-// with (three sizes, where the browser can send them), following Nara's
+// with (two or three sizes, where the browser can send them), following Nara's
 // `send-layers` (the sizes nobody watches are not encoded at all), and
 // the `view` messages that tell Nara how large each remote video is
 // shown, sent when a tile appears or changes size. Pausing and resuming
