@@ -170,8 +170,16 @@ test('each viewer gets the simulcast layer its link and tile can take', { skip: 
     // Anna's tile of Cleo says, in words, that it cannot show her video.
     await pages[ANNA].page.getByText("This device cannot show Cleo's video.").waitFor({ timeout: 20000 });
 
+    // Chromium turns a layer on only once its own estimate of the uplink
+    // allows it (qualityLimitationReason "bandwidth" meanwhile), and Nara
+    // asks it back only when a viewer can take it: give Anna's full layer
+    // that long before her top is read.
+    let layers = await layersOf(ANNA);
+    for (const deadline = Date.now() + SETTLE_MS / 2; /\bf 0x0\b/.test(layers) && Date.now() < deadline; ) {
+      await pages[ANNA].page.waitForTimeout(1000);
+      layers = await layersOf(ANNA);
+    }
     const sent = (await callStats(pages[ANNA].page)).sent;
-    const layers = await layersOf(ANNA);
     t.diagnostic(`Anna sends ${sent.frameWidth}x${sent.frameHeight} at the top; layers: ${layers}`);
     // A starved machine (CI under load) makes Chrome drop the full layer and
     // send the rest at a few frames/s: then even the top fits 500 kbit/s,
@@ -180,7 +188,7 @@ test('each viewer gets the simulcast layer its link and tile can take', { skip: 
     // Bo, unimpaired, gets Anna's largest layer.
     const bo = await until(BO, (s) => width(s, 'Anna') >= sent.frameWidth);
     t.diagnostic(`Bo gets Anna at ${width(bo, 'Anna')} px wide`);
-    assert.equal(width(bo, 'Anna'), sent.frameWidth, "Bo's unimpaired link should carry Anna's top layer");
+    assert.ok(width(bo, 'Anna') >= sent.frameWidth, "Bo's unimpaired link should carry Anna's top layer");
 
     // Cleo, at 500 kbit/s, gets a smaller one; her audio keeps coming.
     const cleoBefore = await callStats(pages[CLEO].page);
@@ -218,10 +226,11 @@ test('each viewer gets the simulcast layer its link and tile can take', { skip: 
 
     // A small tile gets a small layer: Bo shows Cleo at 96x72.
     await styleVideo(pages[BO].page, 'Cleo', [['width', '96px'], ['height', '72px'], ['flex', 'none']]);
-    const small = await until(BO, (s) => width(s, 'Cleo') > 0 && width(s, 'Cleo') < cleoSent.frameWidth && width(s, 'Anna') >= sent.frameWidth);
+    const small = await until(BO, (s) => width(s, 'Cleo') > 0 && width(s, 'Cleo') < cleoSent.frameWidth && width(s, 'Anna') >= width(bo, 'Anna'));
     t.diagnostic(`Bo's 96x72 tile of Cleo gets ${width(small, 'Cleo')} px (she sends ${cleoSent.frameWidth})`);
     assert.ok(width(small, 'Cleo') < cleoSent.frameWidth, "a small tile should get a layer smaller than the sender's top");
-    assert.ok(width(small, 'Anna') === sent.frameWidth, 'the large tile keeps the top layer');
+    // At least the layer it had: Anna's full layer may have come on since.
+    assert.ok(width(small, 'Anna') >= width(bo, 'Anna'), 'the large tile keeps the top layer');
     // That was an H.264 layer switch: Bo goes on decoding Cleo after it.
     const framesBefore = remoteOf(small, 'Cleo')?.framesDecoded ?? 0;
     const later = await until(BO, (s) => (remoteOf(s, 'Cleo')?.framesDecoded ?? 0) > framesBefore + 10);
