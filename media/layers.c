@@ -212,8 +212,10 @@ void nara_layers_choose(NaraLayerChoice *videos, guint n, guint64 budget)
     c->chosen = -1;
     c->chosen_tmax = NARA_TEMPORAL_ALL;
     c->state = NARA_LAYER_PAUSED_HIDDEN;
+    c->wanted = -1;
     if (c->view_known && (c->view_width == 0 || c->view_height == 0))
       continue;
+    c->wanted = size_cap(c);
     c->state = NARA_LAYER_PAUSED_BANDWIDTH;
     if (n_order == G_N_ELEMENTS(order) || lowest_active(c) < 0)
       continue;

@@ -70,6 +70,8 @@ typedef struct {
   gboolean was_paused;             /* paused for bandwidth: resuming needs room to spare */
   /* Out */
   gint chosen;        /* layer index, -1 when paused */
+  gint wanted;        /* what the tile alone asks for (a link with room to
+                       * spare gets it), -1 when hidden */
   guint8 chosen_tmax; /* the highest temporal layer sent, or NARA_TEMPORAL_ALL */
   NaraLayerState state;
 } NaraLayerChoice;

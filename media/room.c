@@ -117,6 +117,7 @@ void nara_room_core_route(NaraRoomCore *room, NaraSubSlot *slot)
   slot->estimate_us = 0;
   slot->track = track;
   slot->src = slot->want = NULL;
+  slot->tile_rank = -1;
   slot->tmax = slot->tmax_want = NARA_TEMPORAL_ALL;
   nara_numbering_reset(slot);
   slot->frame_next = TRUE;
@@ -152,6 +153,7 @@ void nara_room_core_unroute(NaraSubSlot *slot)
   g_ptr_array_remove_fast(slot->track->outputs, slot);
   slot->track = NULL;
   slot->src = slot->want = NULL;
+  slot->tile_rank = -1;
 }
 
 void nara_room_core_track_added(NaraRoomCore *room, NaraPubTrack *track)

@@ -120,6 +120,9 @@ struct _NaraSubSlot {
    * timestamps run on across switches and dropped frames: out = in +
    * delta, and spans (numbering.c) remember each delta for NACKs. */
   NaraPubTrack *src, *want;
+  /* The rank, smallest first, of the layer the tile asks for, whether or
+   * not the link has room for it yet (-1: none, hidden). */
+  gint8 tile_rank;
   guint16 seq_delta, last_seq;
   guint32 ts_delta, last_ts;
   gint64 last_sent_us; /* 0: nothing sent yet on this SSRC */

@@ -10,10 +10,10 @@
  * layer's temporal layers' shares of its rate are measured here too. A
  * video that pauses or resumes for bandwidth is told to the control thread
  * from the once-a-second tick, and so is which layers a publisher should
- * send: a layer nobody has taken for a while is paused at its source (the
- * publisher's client stops encoding it), the smallest never, and it is
- * asked back as soon as a subscriber's choice falls on it. Runs on the
- * room's worker.
+ * send: a layer nobody has taken, nor asked for by a tile's size, for a
+ * while is paused at its source (the publisher's client stops encoding
+ * it), the smallest never, and it is asked back as soon as a subscriber's
+ * choice falls on it. Runs on the room's worker.
  */
 #include "room.h"
 
@@ -147,8 +147,26 @@ static void resume(NaraPubTrack *l, gint64 now)
 
 static void sort_layers(const NaraPubTrack *g, NaraPubTrack **sorted);
 
-/* Every layer but the smallest that nobody has taken for PAUSE_UNTAKEN_US
- * and that flows is paused at the source. The smallest always flows: a
+/* TRUE if some subscriber's tile asks for the group's layer of rank k (its
+ * link may not carry it yet: a link that starts, or that shrank for a
+ * while). */
+static gboolean tile_needs(const NaraPubTrack *g, guint k)
+{
+  for (guint i = 0; i < g->outputs->len; i++) {
+    const NaraSubSlot *slot = g_ptr_array_index(g->outputs, i);
+    if (slot->tile_rank == (gint)k)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* Every layer but the smallest that nobody has taken, nor asked for by
+ * the size of a tile, for PAUSE_UNTAKEN_US and that flows is paused at the
+ * source. A layer a tile asks for and the link cannot carry yet stays: a
+ * link that starts grows to it in seconds, and a paused layer takes a
+ * second or more to come back (its keyframe), rated by the few frames it
+ * sent before (in CI, the first keyframe's burst kept one from ever coming
+ * back). The smallest always flows: a
  * subscriber whose link collapses steps down to it at once, and one who
  * joins starts on it while a larger layer comes back. */
 static void pause_untaken(NaraPubTrack *g, gint64 now)
@@ -157,7 +175,7 @@ static void pause_untaken(NaraPubTrack *g, gint64 now)
   sort_layers(g, sorted);
   for (guint k = 1; k < g->n_layers; k++) {
     NaraPubTrack *l = sorted[k];
-    if (nara_simulcast_taken(l))
+    if (nara_simulcast_taken(l) || tile_needs(g, k))
       l->untaken_since_us = 0;
     else if (!l->untaken_since_us)
       l->untaken_since_us = now;
@@ -360,9 +378,11 @@ void nara_simulcast_choose(NaraPeerCore *sub, gint64 now)
   guint64 est = nara_downlink_estimate(sub->downlink);
   guint64 audio = (guint64)n_audio * NARA_LAYERS_AUDIO_BPS;
   nara_layers_choose(choice, n, est > audio ? est - audio : 0);
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < n; i++) {
+    video[i]->tile_rank = (gint8)choice[i].wanted;
     apply(video[i], choice[i].chosen >= 0 ? sorted[i][choice[i].chosen] : NULL,
           choice[i].chosen_tmax, choice[i].state, now);
+  }
 }
 
 void nara_simulcast_notify(NaraPeerCore *sub)

@@ -130,6 +130,11 @@ static void test_budget_steps_down_then_pauses(void)
   nara_layers_choose(&c, 1, 100000);
   g_assert_cmpint(c.chosen, ==, -1);
   g_assert_cmpint(c.state, ==, NARA_LAYER_PAUSED_BANDWIDTH);
+  /* All along the tile asks for the full layer: the publisher keeps it. */
+  g_assert_cmpint(c.wanted, ==, 2);
+  c.view_width = c.view_height = 0;
+  nara_layers_choose(&c, 1, 10000000);
+  g_assert_cmpint(c.wanted, ==, -1);
 }
 
 static void test_no_flapping(void)
