@@ -160,13 +160,13 @@ static gboolean tile_needs(const NaraPubTrack *g, guint k)
   return FALSE;
 }
 
-/* Every layer but the smallest that nobody has taken, nor asked for by
- * the size of a tile, for PAUSE_UNTAKEN_US and that flows is paused at the
+/* Every layer but the smallest that has flowed for PAUSE_UNTAKEN_US with
+ * nobody taking it nor a tile's size asking for it is paused at the
  * source. A layer a tile asks for and the link cannot carry yet stays: a
  * link that starts grows to it in seconds, and a paused layer takes a
- * second or more to come back (its keyframe), rated by the few frames it
- * sent before (in CI, the first keyframe's burst kept one from ever coming
- * back). The smallest always flows: a
+ * second or more to come back (its keyframe), rated by what it sent
+ * before (in CI, a layer paused after its first keyframe was rated by
+ * that burst and never came back). The smallest always flows: a
  * subscriber whose link collapses steps down to it at once, and one who
  * joins starts on it while a larger layer comes back. */
 static void pause_untaken(NaraPubTrack *g, gint64 now)
@@ -175,11 +175,13 @@ static void pause_untaken(NaraPubTrack *g, gint64 now)
   sort_layers(g, sorted);
   for (guint k = 1; k < g->n_layers; k++) {
     NaraPubTrack *l = sorted[k];
-    if (nara_simulcast_taken(l) || tile_needs(g, k))
+    /* Counted only while it flows: a paused layer is rated by what it sent
+     * before, and a layer that has just come on is rated by its keyframe. */
+    if (nara_simulcast_taken(l) || tile_needs(g, k) || !live(l, now))
       l->untaken_since_us = 0;
     else if (!l->untaken_since_us)
       l->untaken_since_us = now;
-    else if (!l->send_paused && now - l->untaken_since_us >= PAUSE_UNTAKEN_US && live(l, now))
+    else if (!l->send_paused && now - l->untaken_since_us >= PAUSE_UNTAKEN_US)
       l->send_paused = TRUE;
   }
   tell_publisher(g);
