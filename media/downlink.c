@@ -36,6 +36,18 @@
 #define AFTER_SILENCE_US (300 * G_TIME_SPAN_MILLISECOND)
 /* Headroom over what is sent: enough to reach the next layer up. */
 #define STEP_BPS 500000
+/* A probe: this long, at most this many copies of each video packet and
+ * at most twice the estimate; judged once the feedback covers a packet
+ * sent after it, or failed if none does this soon. */
+#define PROBE_US (500 * G_TIME_SPAN_MILLISECOND)
+#define PROBE_MAX_COPIES 6
+#define PROBE_JUDGE_WITHIN_US (2 * G_USEC_PER_SEC)
+/* A probe passes with under 10 % of it lost and a queue under QUEUE_US
+ * on average; the next waits this long, doubling after each failure up to
+ * the longest (a narrow link pays a short burst now and then). */
+#define PROBE_AFTER_US (2 * G_USEC_PER_SEC)
+#define PROBE_BACKOFF_US (5 * G_USEC_PER_SEC)
+#define PROBE_BACKOFF_MAX_US (60 * G_USEC_PER_SEC)
 
 void nara_downlink_init(NaraDownlink *d, gint64 now_us)
 {
@@ -106,6 +118,88 @@ static void on_loss(NaraDownlink *d, guint loss, gboolean queued, gint64 now_us)
   clamp(d);
 }
 
+static gboolean in_probe(const NaraDownlink *d, gint64 sent_us)
+{
+  return d->probe_target_bps && sent_us >= d->probe_start_us && sent_us < d->probe_end_us;
+}
+
+static void probe_arrived(NaraDownlink *d, guint16 len, gint64 rx, gint64 owd)
+{
+  if (!d->probe_received || rx < d->probe_rx_first_us)
+    d->probe_rx_first_us = rx;
+  d->probe_rx_last_us = MAX(d->probe_rx_last_us, rx);
+  d->probe_received++;
+  d->probe_octets += len;
+  if (d->base_us != G_MAXINT64)
+    d->probe_queue_sum_us += MAX(owd - d->base_us, 0);
+}
+
+static void probe_over(NaraDownlink *d, gboolean passed, gint64 now_us)
+{
+  d->probe_target_bps = 0;
+  if (passed) {
+    d->probe_failures = 0;
+    d->probe_next_us = now_us + PROBE_AFTER_US;
+    return;
+  }
+  d->probe_failures = MIN(d->probe_failures + 1, 8);
+  d->probe_next_us
+      = now_us + MIN(PROBE_BACKOFF_US << (d->probe_failures - 1), PROBE_BACKOFF_MAX_US);
+}
+
+/* What the probe's packets show: arrived whole and without a queue, the
+ * link carries what arrived (at most the target), and the estimate is
+ * at least that. */
+static void judge_probe(NaraDownlink *d, gint64 now_us)
+{
+  guint n = d->probe_received + d->probe_lost;
+  gint64 span = d->probe_rx_last_us - d->probe_rx_first_us;
+  gboolean passed = d->probe_received >= 10 && d->probe_lost * 10 <= n
+                    && d->probe_queue_sum_us / d->probe_received <= QUEUE_US
+                    && span >= PROBE_US / 2;
+  if (passed) {
+    guint64 carried = d->probe_octets * 8 * G_USEC_PER_SEC / (guint64)span;
+    d->estimate_bps = MAX(d->estimate_bps, MIN(carried, d->probe_target_bps));
+    d->increased_us = now_us;
+    clamp(d);
+  }
+  probe_over(d, passed, now_us);
+}
+
+gboolean nara_downlink_probe(NaraDownlink *d, guint64 need_bps, gint64 now_us)
+{
+  if (d->probe_target_bps && now_us - d->probe_end_us > PROBE_JUDGE_WITHIN_US)
+    probe_over(d, FALSE, now_us); /* its feedback never came */
+  if (d->probe_target_bps || !d->feedback_seen || now_us < d->probe_next_us
+      || need_bps <= d->estimate_bps || !d->sent_bps || now_us - d->decreased_us < PROBE_AFTER_US
+      || d->standing_since_us || nara_downlink_loss(d) >= 5
+      || (d->remb_bps && d->remb_bps <= d->estimate_bps))
+    return FALSE;
+  guint64 target = MIN(need_bps, MIN(2 * d->estimate_bps, NARA_DOWNLINK_MAX_BPS));
+  if (target <= d->sent_bps)
+    return FALSE;
+  d->probe_copies_x16
+      = (guint)MIN((target - d->sent_bps) * 16 / d->sent_bps, PROBE_MAX_COPIES * 16);
+  d->probe_credit_x16 = 0;
+  d->probe_target_bps = target;
+  d->probe_start_us = now_us;
+  d->probe_end_us = now_us + PROBE_US;
+  d->probe_octets = 0;
+  d->probe_rx_first_us = d->probe_rx_last_us = d->probe_queue_sum_us = 0;
+  d->probe_received = d->probe_lost = 0;
+  return TRUE;
+}
+
+guint nara_downlink_probe_copies(NaraDownlink *d, gint64 now_us)
+{
+  if (G_LIKELY(!d->probe_target_bps) || now_us >= d->probe_end_us)
+    return 0;
+  d->probe_credit_x16 += d->probe_copies_x16;
+  guint n = d->probe_credit_x16 / 16;
+  d->probe_credit_x16 %= 16;
+  return n;
+}
+
 void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gint64 now_us)
 {
   NaraTwccFeedback fb;
@@ -116,6 +210,7 @@ void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gi
     d->outage_end_us = now_us + AFTER_SILENCE_US;
   d->last_feedback_us = now_us;
   guint received = 0, lost = 0;
+  gboolean covered_probe = FALSE;
   guint64 octets = 0;
   gint64 first_rx = G_MAXINT64, last_rx = G_MININT64, delay_sum = 0;
   for (guint i = 0; i < fb.status_count; i++) {
@@ -123,12 +218,17 @@ void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gi
     guint w = seq % NARA_DOWNLINK_WINDOW;
     if (d->sent_seq[w] != seq || d->sent_us[w] == 0)
       continue; /* not ours, or too old */
+    if (d->sent_us[w] >= d->probe_end_us)
+      covered_probe = TRUE;
     if (d->ticks[i] == NARA_TWCC_NONE) {
       lost++;
+      d->probe_lost += in_probe(d, d->sent_us[w]);
       continue;
     }
     gint64 rx = d->ticks[i] * TICK_US;
     gint64 owd = rx - d->sent_us[w];
+    if (in_probe(d, d->sent_us[w]))
+      probe_arrived(d, d->sent_len[w], rx, owd);
     received++;
     octets += d->sent_len[w];
     first_rx = MIN(first_rx, rx);
@@ -150,6 +250,8 @@ void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gi
     d->base_next_us = G_MAXINT64;
     d->base_since_us = now_us;
   }
+  if (d->probe_target_bps && covered_probe)
+    judge_probe(d, now_us);
   if (received + lost == 0)
     return;
   /* What arrives, over at least RATE_WINDOW_US of arrivals. */

@@ -14,7 +14,9 @@
  * most halving it at once. Without
  * feedback, Receiver Reports' loss drives the same rule; a REMB from the
  * subscriber caps it. Growth is held to twice what is really sent plus
- * one layer's step, so the estimate never runs far ahead of what was tried.
+ * one layer's step, so the estimate never runs far ahead of what was
+ * tried; a probe (copies of what is sent, for half a second) tries more
+ * when a tile asks for a layer beyond that.
  *
  * Fixed arrays only: nothing allocates after the struct is made.
  * Threading: one media worker owns each (the subscriber's).
@@ -61,6 +63,18 @@ typedef struct {
   guint loss_x16;                 /* recent loss (of 256) times 16, smoothed */
   guint loss_received, loss_lost; /* feedback not yet judged (under ten packets) */
   gint64 outage_end_us;           /* feedback until then reports an outage's loss */
+  /* A probe: for a moment each video packet goes with copies (RTX), so
+   * the feedback shows whether the link carries a larger layer before the
+   * chooser steps up to it. Growth alone cannot show it: it is held to
+   * what is sent, and one layer up can cost four times the one below. */
+  guint64 probe_target_bps; /* 0: none running or waiting to be judged */
+  gint64 probe_start_us, probe_end_us;
+  guint probe_copies_x16, probe_credit_x16; /* copies per video packet, times 16 */
+  guint64 probe_octets;                     /* of the probe's packets that arrived */
+  gint64 probe_rx_first_us, probe_rx_last_us, probe_queue_sum_us;
+  guint probe_received, probe_lost;
+  guint probe_failures;
+  gint64 probe_next_us; /* no probe before this */
 } NaraDownlink;
 
 void nara_downlink_init(NaraDownlink *d, gint64 now_us);
@@ -78,5 +92,12 @@ guint nara_downlink_loss(const NaraDownlink *d);
 /* Whether the downlink counts as lossy now, with hysteresis: it becomes so
  * at from (of 256) and stays so until the loss falls under until. */
 gboolean nara_downlink_lossy(const NaraDownlink *d, gboolean was, guint from, guint until);
+/* The chooser would step up if the link carried need_bps: starts a probe
+ * towards it when the link is calm (feedback, no recent cut, no loss to
+ * speak of, no standing queue) and none failed lately; TRUE if it did. */
+gboolean nara_downlink_probe(NaraDownlink *d, guint64 need_bps, gint64 now_us);
+/* How many copies to send of the video packet just sent (0 but during a
+ * probe). */
+guint nara_downlink_probe_copies(NaraDownlink *d, gint64 now_us);
 
 G_END_DECLS

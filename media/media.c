@@ -162,6 +162,7 @@ void nara_media_get_stats(NaraMedia *media, NaraMediaStats *stats)
     stats->srtp_failures += atomic_load_explicit(&w->srtp_failures, memory_order_relaxed);
     stats->nacks_received += atomic_load_explicit(&w->nacks_received, memory_order_relaxed);
     stats->rtx_sent += atomic_load_explicit(&w->rtx_sent, memory_order_relaxed);
+    stats->probe_packets += atomic_load_explicit(&w->probe_packets, memory_order_relaxed);
     stats->nacks_sent += atomic_load_explicit(&w->nacks_sent, memory_order_relaxed);
     stats->plis_sent += atomic_load_explicit(&w->plis_sent, memory_order_relaxed);
     stats->keyframe_requests_received

@@ -558,6 +558,12 @@ static void publisher_rtp(NaraPeerCore *pub, guint8 *data, gsize len)
     slot->octets_sent += (guint32)payload;
     nara_worker_count(&worker->packets_forwarded, 1);
     nara_worker_count(&worker->bytes_forwarded, out_len);
+    /* A probe (downlink.c): copies of this packet as RTX, which the
+     * subscriber drops as repeats but its feedback counts. */
+    if (G_UNLIKELY(sub->downlink->probe_target_bps) && slot->rtx_pt)
+      for (guint c = nara_downlink_probe_copies(sub->downlink, now); c > 0; c--)
+        if (!nara_room_resend(sub, slot, seq, now, TRUE))
+          break;
   }
 }
 

@@ -218,6 +218,14 @@ void nara_room_nack_upstream(NaraPubTrack *track, gint64 now, gboolean force);
 void nara_room_put_seq_ts(guint8 *out, guint16 seq, guint32 ts);
 void nara_room_stamp_twcc(NaraPeerCore *sub, guint8 *out, gsize len, gint64 now);
 
+/* room_feedback.c: packet out_seq of a slot sent again from its layer's
+ * ring, as RTX (or in the original stream if the subscriber took no RTX);
+ * FALSE if it cannot be. A repair asks the publisher for a packet the ring
+ * lacks; a probe (a copy that shows the downlink carries more, room.c)
+ * does not, and is counted apart. */
+gboolean nara_room_resend(NaraPeerCore *sub, NaraSubSlot *slot, guint16 out_seq, gint64 now,
+                          gboolean probe);
+
 /* numbering.c: a slot's output sequence numbers (room.c, packet path).
  * number() gives out's number for in from src, or FALSE when in is not sent
  * (a frame above the slot's temporal layer, or too late to place); tid is

@@ -50,11 +50,9 @@ static void on_keyframe_request(guint32 media_ssrc, gpointer user_data)
     nara_room_core_slot_keyframe(slot, FALSE);
 }
 
-/* One packet a subscriber asked for: from the ring as RTX (or in the
- * original stream if it took no RTX), else asked of the publisher. */
-static gboolean retransmit(SubRtcp *ctx, NaraSubSlot *slot, guint16 out_seq)
+gboolean nara_room_resend(NaraPeerCore *sub, NaraSubSlot *slot, guint16 out_seq, gint64 now,
+                          gboolean probe)
 {
-  NaraPeerCore *sub = ctx->sub;
   NaraWorker *worker = sub->room->worker;
   /* Back to the layer and number it was sent as. */
   const NaraSeqSpan *span = nara_numbering_lookup(slot, out_seq);
@@ -68,9 +66,10 @@ static gboolean retransmit(SubRtcp *ctx, NaraSubSlot *slot, guint16 out_seq)
   const guint8 *pkt = nara_rtp_ring_get(track->ring, ext, &len);
   if (!pkt) {
     guint32 highest = track->stats.cycles + track->stats.max_seq;
-    if (track->codec.nack && (gint32)(highest - ext) > 0 && highest - ext < NARA_RING_SLOTS) {
+    if (!probe && track->codec.nack && (gint32)(highest - ext) > 0
+        && highest - ext < NARA_RING_SLOTS) {
       nara_missing_add(track->missing, ext);
-      nara_room_nack_upstream(track, ctx->now, TRUE);
+      nara_room_nack_upstream(track, now, TRUE);
     }
     return FALSE;
   }
@@ -101,7 +100,7 @@ static gboolean retransmit(SubRtcp *ctx, NaraSubSlot *slot, guint16 out_seq)
       nara_room_put_seq_ts(out, out_seq, ts);
   }
   if (out_len)
-    nara_room_stamp_twcc(sub, out, out_len, ctx->now);
+    nara_room_stamp_twcc(sub, out, out_len, now);
   if (!out_len || !nara_srtp_protect(sub->srtp_out, out, &out_len, NARA_WORKER_BUF)) {
     nara_room_drop(sub, "retransmission could not be built");
     return FALSE;
@@ -109,7 +108,7 @@ static gboolean retransmit(SubRtcp *ctx, NaraSubSlot *slot, guint16 out_seq)
   if (!nara_transport_batch_commit(sub->transport, out, out_len))
     return FALSE;
   slot->rtx_seq += slot->rtx_pt != 0;
-  nara_worker_count(&worker->rtx_sent, 1);
+  nara_worker_count(probe ? &worker->probe_packets : &worker->rtx_sent, 1);
   nara_worker_count(&worker->packets_forwarded, 1);
   nara_worker_count(&worker->bytes_forwarded, out_len);
   return TRUE;
@@ -133,10 +132,10 @@ static void on_nack(guint32 media_ssrc, guint16 pid, guint16 blp, gpointer user_
      * and waits another round trip for a second NACK (a freeze): it goes
      * twice there, as RTX (a copy in the original stream would be a
      * replay). */
-    if (retransmit(ctx, slot, (guint16)(pid + i)) && slot->rtx_pt && ctx->rtx_budget
-        && nara_downlink_loss(ctx->sub->downlink) >= REPAIR_TWICE_LOSS) {
+    if (nara_room_resend(ctx->sub, slot, (guint16)(pid + i), ctx->now, FALSE) && slot->rtx_pt
+        && ctx->rtx_budget && nara_downlink_loss(ctx->sub->downlink) >= REPAIR_TWICE_LOSS) {
       ctx->rtx_budget--;
-      retransmit(ctx, slot, (guint16)(pid + i));
+      nara_room_resend(ctx->sub, slot, (guint16)(pid + i), ctx->now, FALSE);
     }
   }
 }

@@ -318,6 +318,35 @@ static void judge_loss(NaraPeerCore *sub)
            sub->layers_lossy ? "no largest layers" : "largest layers again");
 }
 
+/* When a tile asks for more than its video gets and the estimate is what
+ * holds it back, the downlink is probed for what all of them would need:
+ * growth alone never gets there when one layer up costs several times
+ * what is sent now (a camera's full layer against its half). */
+static void probe_for_tiles(NaraPeerCore *sub, const NaraLayerChoice *choice, guint n,
+                            guint64 audio, gint64 now)
+{
+  guint64 need = audio;
+  gboolean short_of = FALSE;
+  for (guint i = 0; i < n; i++) {
+    const NaraLayerChoice *c = &choice[i];
+    if (c->wanted < 0)
+      continue;
+    gint take = c->chosen;
+    if (c->wanted > c->chosen && c->layers[c->wanted].active) {
+      take = c->wanted;
+      short_of = TRUE;
+    }
+    if (take < 0)
+      continue;
+    guint64 rate = c->layers[take].bitrate_bps;
+    /* Stepping up asks a quarter more than the rate (layers.c's cost). */
+    need += take == c->chosen && c->chosen_tmax == NARA_TEMPORAL_ALL ? rate : rate + rate / 4;
+  }
+  if (short_of && nara_downlink_probe(sub->downlink, need + need / 10, now))
+    g_debug("room %s participant %s: probing the downlink for %" G_GUINT64_FORMAT " bit/s",
+            sub->room->id, sub->participant_id, sub->downlink->probe_target_bps);
+}
+
 void nara_simulcast_choose(NaraPeerCore *sub, gint64 now)
 {
   judge_loss(sub);
@@ -380,6 +409,7 @@ void nara_simulcast_choose(NaraPeerCore *sub, gint64 now)
   guint64 est = nara_downlink_estimate(sub->downlink);
   guint64 audio = (guint64)n_audio * NARA_LAYERS_AUDIO_BPS;
   nara_layers_choose(choice, n, est > audio ? est - audio : 0);
+  probe_for_tiles(sub, choice, n, audio, now);
   for (guint i = 0; i < n; i++) {
     video[i]->tile_rank = (gint8)choice[i].wanted;
     apply(video[i], choice[i].chosen >= 0 ? sorted[i][choice[i].chosen] : NULL,

@@ -59,6 +59,7 @@ struct _NaraWorker {
   atomic_uint_fast64_t srtp_failures;              /* SRTP/SRTCP unprotect failed (also dropped) */
   atomic_uint_fast64_t nacks_received;             /* sequence numbers subscribers asked for */
   atomic_uint_fast64_t rtx_sent;                   /* retransmissions sent to subscribers */
+  atomic_uint_fast64_t probe_packets;              /* copies sent to show a downlink carries more */
   atomic_uint_fast64_t nacks_sent;                 /* sequence numbers asked of publishers */
   atomic_uint_fast64_t plis_sent;                  /* keyframe requests sent to publishers */
   atomic_uint_fast64_t keyframe_requests_received; /* PLI/FIR from subscribers */

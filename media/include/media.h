@@ -96,6 +96,7 @@ typedef struct {
   guint64 srtp_failures;   /* SRTP/SRTCP unprotect failed (counted in packets_dropped too) */
   guint64 nacks_received;  /* sequence numbers subscribers asked to have retransmitted */
   guint64 rtx_sent;        /* retransmissions sent to subscribers */
+  guint64 probe_packets;   /* copies probing subscribers' downlinks */
   guint64 nacks_sent;      /* sequence numbers Nara asked publishers for */
   guint64 plis_sent;       /* keyframe requests Nara sent publishers */
   guint64 keyframe_requests_received; /* PLI/FIR from subscribers */

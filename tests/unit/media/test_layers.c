@@ -383,19 +383,22 @@ static void test_h264_sps_size(void)
 
 /* ---- the downlink estimate ---- */
 
-/* Sends n packets of len octets every interval_us from *now; the ones
- * lost_every-th (0: none) never arrive, the others after base + queue_us
- * (queue_us growing by grow_us per packet). Feeds back every 20 packets. */
+/* Sends n packets of len octets every interval_us from *now, each with
+ * the copies a running probe asks for; the ones lost_every-th (0: none)
+ * never arrive, the others after base + queue_us (queue_us growing by
+ * grow_us per packet). Feeds back every 20 packets. */
 static void run_link(NaraDownlink *d, gint64 *now, guint n, gsize len, gint64 interval_us,
                      guint lost_every, gint64 queue_us, gint64 grow_us)
 {
   NaraTwcc *rx = nara_twcc_new();
   guint8 fb[NARA_TWCC_MAX_FEEDBACK];
   for (guint i = 1; i <= n; i++) {
-    guint16 seq = nara_downlink_sent(d, len, TRUE, *now);
-    if (!lost_every || i % lost_every)
-      nara_twcc_record(rx, seq, *now + 10000 + queue_us);
-    queue_us += grow_us;
+    for (guint c = 0, copies = nara_downlink_probe_copies(d, *now); c <= copies; c++) {
+      guint16 seq = nara_downlink_sent(d, len, TRUE, *now);
+      if (!lost_every || i % lost_every)
+        nara_twcc_record(rx, seq, *now + 10000 + queue_us);
+      queue_us += grow_us;
+    }
     *now += interval_us;
     if (i % 20 == 0) {
       gsize fb_len;
@@ -443,6 +446,42 @@ static void test_downlink_clean_link_grows_with_what_is_sent(void)
   nara_downlink_init(d, now);
   run_link(d, &now, 500, 200, 20000, 0, 0, 0); /* 80 kbit/s for 10 s */
   g_assert_cmpuint(nara_downlink_estimate(d), <=, NARA_DOWNLINK_START_BPS);
+  g_free(d);
+}
+
+/* Sending a camera's half-size layer (300 kbit/s), the estimate cannot
+ * grow to its full one (1.5 Mbit/s and more): a probe shows the link
+ * carries it. A link whose queue grows under the probe fails it, and the
+ * next probe waits. */
+static void test_downlink_probe_shows_a_larger_layer(void)
+{
+  NaraDownlink *d = g_new(NaraDownlink, 1);
+  gint64 now = 1000000000;
+  nara_downlink_init(d, now);
+  run_link(d, &now, 300, 1000, 26667, 0, 0, 0); /* 300 kbit/s for 8 s */
+  guint64 before = nara_downlink_estimate(d);
+  g_assert_cmpuint(before, <, 1200000);
+  g_assert_false(nara_downlink_probe(d, before / 2, now)); /* nothing to probe for */
+  g_assert_true(nara_downlink_probe(d, 2000000, now));
+  g_assert_false(nara_downlink_probe(d, 2000000, now)); /* one at a time */
+  /* The probe's 500 ms and after. */
+  run_link(d, &now, 60, 1000, 26667, 0, 0, 0);
+  guint64 after = nara_downlink_estimate(d);
+  g_assert_cmpuint(after, >, before * 3 / 2);
+  g_assert_cmpuint(after, <=, 2000000 + 2000000 / 10); /* and a growth step */
+
+  nara_downlink_init(d, now);
+  run_link(d, &now, 300, 1000, 26667, 0, 0, 0);
+  before = nara_downlink_estimate(d);
+  g_assert_true(nara_downlink_probe(d, 2000000, now));
+  run_link(d, &now, 60, 1000, 26667, 0, 0, 3000); /* a narrow link's queue */
+  /* Failed: at most the growth step the feedback before the queue gave. */
+  g_assert_cmpuint(nara_downlink_estimate(d), <=, before + before / 10);
+  g_assert_cmpuint(d->probe_target_bps, ==, 0);
+  g_assert_false(nara_downlink_probe(d, 2000000, now)); /* backing off */
+  now += 6 * G_USEC_PER_SEC;
+  run_link(d, &now, 40, 1000, 26667, 0, 0, 0); /* calm again */
+  g_assert_true(nara_downlink_probe(d, 2000000, now));
   g_free(d);
 }
 
@@ -577,6 +616,7 @@ int main(int argc, char **argv)
   g_test_add_func("/downlink/clean-link-grows-with-what-is-sent",
                   test_downlink_clean_link_grows_with_what_is_sent);
   g_test_add_func("/downlink/loss-cuts", test_downlink_loss_cuts);
+  g_test_add_func("/downlink/probe-shows-a-larger-layer", test_downlink_probe_shows_a_larger_layer);
   g_test_add_func("/downlink/queue-cuts-to-what-arrives", test_downlink_queue_cuts_to_what_arrives);
   g_test_add_func("/downlink/remb-caps-and-rr-loss", test_downlink_remb_caps_and_rr_loss);
   g_test_add_func("/downlink/standing-queue-drains", test_downlink_standing_queue_drains);
