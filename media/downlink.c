@@ -149,7 +149,8 @@ static void probe_over(NaraDownlink *d, gboolean passed, gint64 now_us)
 
 /* What the probe's packets show: arrived whole and without a queue, the
  * link carries what arrived (at most the target), and the estimate is
- * at least that. */
+ * at least that. A probe that shows no more than the estimate already
+ * says (too few copies got out) fails too: it backs off, not repeats. */
 static void judge_probe(NaraDownlink *d, gint64 now_us)
 {
   guint n = d->probe_received + d->probe_lost;
@@ -159,9 +160,13 @@ static void judge_probe(NaraDownlink *d, gint64 now_us)
                     && span >= PROBE_US / 2;
   if (passed) {
     guint64 carried = d->probe_octets * 8 * G_USEC_PER_SEC / (guint64)span;
-    d->estimate_bps = MAX(d->estimate_bps, MIN(carried, d->probe_target_bps));
-    d->increased_us = now_us;
-    clamp(d);
+    guint64 shown = MIN(carried, d->probe_target_bps);
+    passed = shown > d->estimate_bps;
+    if (passed) {
+      d->estimate_bps = shown;
+      d->increased_us = now_us;
+      clamp(d);
+    }
   }
   probe_over(d, passed, now_us);
 }
@@ -176,10 +181,12 @@ gboolean nara_downlink_probe(NaraDownlink *d, guint64 need_bps, gint64 now_us)
       || (d->remb_bps && d->remb_bps <= d->estimate_bps))
     return FALSE;
   guint64 target = MIN(need_bps, MIN(2 * d->estimate_bps, NARA_DOWNLINK_MAX_BPS));
-  if (target <= d->sent_bps)
+  if (target <= d->sent_bps || target <= d->estimate_bps)
+    return FALSE; /* nothing a probe could show (at the ceiling) */
+  guint copies_x16 = (guint)MIN((target - d->sent_bps) * 16 / d->sent_bps, PROBE_MAX_COPIES * 16);
+  if (!copies_x16)
     return FALSE;
-  d->probe_copies_x16
-      = (guint)MIN((target - d->sent_bps) * 16 / d->sent_bps, PROBE_MAX_COPIES * 16);
+  d->probe_copies_x16 = copies_x16;
   d->probe_credit_x16 = 0;
   d->probe_target_bps = target;
   d->probe_start_us = now_us;
@@ -250,7 +257,9 @@ void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gi
     d->base_next_us = G_MAXINT64;
     d->base_since_us = now_us;
   }
-  if (d->probe_target_bps && covered_probe)
+  if (d->probe_target_bps && now_us - d->probe_end_us > PROBE_JUDGE_WITHIN_US)
+    probe_over(d, FALSE, now_us); /* too late: what it showed is stale */
+  else if (d->probe_target_bps && covered_probe)
     judge_probe(d, now_us);
   if (received + lost == 0)
     return;

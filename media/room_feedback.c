@@ -102,7 +102,8 @@ gboolean nara_room_resend(NaraPeerCore *sub, NaraSubSlot *slot, guint16 out_seq,
   if (out_len)
     nara_room_stamp_twcc(sub, out, out_len, now);
   if (!out_len || !nara_srtp_protect(sub->srtp_out, out, &out_len, NARA_WORKER_BUF)) {
-    nara_room_drop(sub, "retransmission could not be built");
+    if (!probe) /* a probe's copy is extra: none lost */
+      nara_room_drop(sub, "retransmission could not be built");
     return FALSE;
   }
   if (!nara_transport_batch_commit(sub->transport, out, out_len))

@@ -322,13 +322,15 @@ static void judge_loss(NaraPeerCore *sub)
  * holds it back, the downlink is probed for what all of them would need:
  * growth alone never gets there when one layer up costs several times
  * what is sent now (a camera's full layer against its half). */
-static void probe_for_tiles(NaraPeerCore *sub, const NaraLayerChoice *choice, guint n,
-                            guint64 audio, gint64 now)
+static void probe_for_tiles(NaraPeerCore *sub, NaraSubSlot *const *video,
+                            const NaraLayerChoice *choice, guint n, guint64 audio, gint64 now)
 {
   guint64 need = audio;
-  gboolean short_of = FALSE;
+  gboolean short_of = FALSE, can_copy = FALSE;
   for (guint i = 0; i < n; i++) {
     const NaraLayerChoice *c = &choice[i];
+    /* Copies go as RTX, of a video that flows. */
+    can_copy |= video[i]->rtx_pt && video[i]->src && c->chosen >= 0;
     if (c->wanted < 0)
       continue;
     gint take = c->chosen;
@@ -342,7 +344,7 @@ static void probe_for_tiles(NaraPeerCore *sub, const NaraLayerChoice *choice, gu
     /* Stepping up asks a quarter more than the rate (layers.c's cost). */
     need += take == c->chosen && c->chosen_tmax == NARA_TEMPORAL_ALL ? rate : rate + rate / 4;
   }
-  if (short_of && nara_downlink_probe(sub->downlink, need + need / 10, now))
+  if (short_of && can_copy && nara_downlink_probe(sub->downlink, need + need / 10, now))
     g_debug("room %s participant %s: probing the downlink for %" G_GUINT64_FORMAT " bit/s",
             sub->room->id, sub->participant_id, sub->downlink->probe_target_bps);
 }
@@ -409,7 +411,7 @@ void nara_simulcast_choose(NaraPeerCore *sub, gint64 now)
   guint64 est = nara_downlink_estimate(sub->downlink);
   guint64 audio = (guint64)n_audio * NARA_LAYERS_AUDIO_BPS;
   nara_layers_choose(choice, n, est > audio ? est - audio : 0);
-  probe_for_tiles(sub, choice, n, audio, now);
+  probe_for_tiles(sub, video, choice, n, audio, now);
   for (guint i = 0; i < n; i++) {
     video[i]->tile_rank = (gint8)choice[i].wanted;
     apply(video[i], choice[i].chosen >= 0 ? sorted[i][choice[i].chosen] : NULL,

@@ -482,6 +482,11 @@ static void test_downlink_probe_shows_a_larger_layer(void)
   now += 6 * G_USEC_PER_SEC;
   run_link(d, &now, 40, 1000, 26667, 0, 0, 0); /* calm again */
   g_assert_true(nara_downlink_probe(d, 2000000, now));
+  /* At the ceiling a probe could show nothing more: none starts (they
+   * would repeat every 2 s for nothing). */
+  d->probe_target_bps = 0;
+  d->estimate_bps = NARA_DOWNLINK_MAX_BPS;
+  g_assert_false(nara_downlink_probe(d, 2 * NARA_DOWNLINK_MAX_BPS, now));
   g_free(d);
 }
 
