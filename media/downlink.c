@@ -147,6 +147,16 @@ static void probe_over(NaraDownlink *d, gboolean passed, gint64 now_us)
       = now_us + MIN(PROBE_BACKOFF_US << (d->probe_failures - 1), PROBE_BACKOFF_MAX_US);
 }
 
+/* A probe whose feedback has not come PROBE_JUDGE_WITHIN_US after it
+ * failed: the feedback never came, or what it would show is stale. */
+static gboolean probe_expired(NaraDownlink *d, gint64 now_us)
+{
+  if (!d->probe_target_bps || now_us - d->probe_end_us <= PROBE_JUDGE_WITHIN_US)
+    return FALSE;
+  probe_over(d, FALSE, now_us);
+  return TRUE;
+}
+
 /* What the probe's packets show: arrived whole and without a queue, the
  * link carries what arrived (at most the target), and the estimate is
  * at least that. A probe that shows no more than the estimate already
@@ -173,16 +183,14 @@ static void judge_probe(NaraDownlink *d, gint64 now_us)
 
 gboolean nara_downlink_probe(NaraDownlink *d, guint64 need_bps, gint64 now_us)
 {
-  if (d->probe_target_bps && now_us - d->probe_end_us > PROBE_JUDGE_WITHIN_US)
-    probe_over(d, FALSE, now_us); /* its feedback never came */
-  if (d->probe_target_bps || !d->feedback_seen || now_us < d->probe_next_us
-      || need_bps <= d->estimate_bps || !d->sent_bps || now_us - d->decreased_us < PROBE_AFTER_US
-      || d->standing_since_us || nara_downlink_loss(d) >= 5
-      || (d->remb_bps && d->remb_bps <= d->estimate_bps))
+  probe_expired(d, now_us);
+  if (d->probe_target_bps || !d->feedback_seen || now_us < d->probe_next_us || !d->sent_bps
+      || now_us - d->decreased_us < PROBE_AFTER_US || d->standing_since_us
+      || nara_downlink_loss(d) >= 5 || (d->remb_bps && d->remb_bps <= d->estimate_bps))
     return FALSE;
   guint64 target = MIN(need_bps, MIN(2 * d->estimate_bps, NARA_DOWNLINK_MAX_BPS));
   if (target <= d->sent_bps || target <= d->estimate_bps)
-    return FALSE; /* nothing a probe could show (at the ceiling) */
+    return FALSE; /* nothing a probe could show: no more needed, or at the ceiling */
   guint copies_x16 = (guint)MIN((target - d->sent_bps) * 16 / d->sent_bps, PROBE_MAX_COPIES * 16);
   if (!copies_x16)
     return FALSE;
@@ -257,9 +265,7 @@ void nara_downlink_feedback(NaraDownlink *d, const guint8 *packet, gsize len, gi
     d->base_next_us = G_MAXINT64;
     d->base_since_us = now_us;
   }
-  if (d->probe_target_bps && now_us - d->probe_end_us > PROBE_JUDGE_WITHIN_US)
-    probe_over(d, FALSE, now_us); /* too late: what it showed is stale */
-  else if (d->probe_target_bps && covered_probe)
+  if (!probe_expired(d, now_us) && d->probe_target_bps && covered_probe)
     judge_probe(d, now_us);
   if (received + lost == 0)
     return;
